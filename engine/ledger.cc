@@ -1,0 +1,606 @@
+#include "engine/ledger.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "engine/check.h"
+
+namespace omnistock {
+namespace {
+
+template <typename T>
+Applied<T> Rejected(Outcome outcome, std::string detail) {
+  Applied<T> applied;
+  applied.outcome = outcome;
+  applied.detail = std::move(detail);
+  return applied;
+}
+
+std::vector<Line> SortedLines(std::vector<Line> lines) {
+  std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
+    return std::tie(a.sku, a.location, a.quantity) < std::tie(b.sku, b.location, b.quantity);
+  });
+  return lines;
+}
+
+bool SameContent(const Reservation& existing, const ReserveCommand& command) {
+  return existing.channel == command.channel && existing.order_ref == command.order_ref &&
+         SortedLines(existing.lines) == SortedLines(command.lines);
+}
+
+std::vector<int> ShardIndicesOf(const std::vector<Line>& lines) {
+  std::vector<int> indices;
+  indices.reserve(lines.size());
+  for (const Line& line : lines) indices.push_back(ShardIndexFor(line.sku));
+  return indices;
+}
+
+}  // namespace
+
+Ledger::Ledger(JournalSink* sink) : sink_(sink) {}
+
+Ledger::ReservationStripe& Ledger::StripeFor(const ReservationId& id) const {
+  return stripes_[absl::Hash<ReservationId>{}(id) & (kReservationStripeCount - 1)];
+}
+
+CommitTicket Ledger::Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fill) {
+  absl::MutexLock lock(&sequencer_mu_);
+  for (Movement& movement : commit.movements) movement.sequence = ++last_sequence_;
+  fill(commit);
+  commit.last_sequence = last_sequence_;
+  commit.ticket = ++last_ticket_;
+  const CommitTicket ticket = commit.ticket;
+  sink_->Append(std::move(commit));
+  return ticket;
+}
+
+// --- Network ---
+
+Applied<Location> Ledger::UpsertLocation(const Location& location) {
+  absl::MutexLock lock(&locations_mu_);
+  Applied<Location> applied;
+  applied.value = location;
+  auto it = locations_.find(location.id);
+  if (it != locations_.end() && it->second == location) {
+    applied.outcome = Outcome::kReplayed;
+    applied.ticket = last_ticket();
+    return applied;
+  }
+  locations_[location.id] = location;
+  Commit commit;
+  commit.locations.push_back(location);
+  applied.ticket = Publish(commit, [](Commit&) {});
+  return applied;
+}
+
+std::optional<Location> Ledger::FindLocation(const LocationId& id) const {
+  absl::ReaderMutexLock lock(&locations_mu_);
+  auto it = locations_.find(id);
+  if (it == locations_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Location> Ledger::ListLocations() const {
+  std::vector<Location> result;
+  {
+    absl::ReaderMutexLock lock(&locations_mu_);
+    result.reserve(locations_.size());
+    for (const auto& [id, location] : locations_) result.push_back(location);
+  }
+  std::sort(result.begin(), result.end(),
+            [](const Location& a, const Location& b) { return a.id < b.id; });
+  return result;
+}
+
+// --- Stock ---
+
+Applied<Position> Ledger::ChangePosition(
+    const LocationId& location, const Sku& sku, absl::Time now,
+    absl::FunctionRef<Outcome(Position&, Movement&)> change) {
+  if (!FindLocation(location)) {
+    return Rejected<Position>(Outcome::kLocationNotFound,
+                              absl::StrCat("location_id '", location.value(), "' is not known"));
+  }
+  LedgerShard& shard = ShardFor(sku);
+  absl::MutexLock lock(&shard.mu);
+  Position* existing = shard.Find(sku, location);
+  Position candidate = existing ? *existing : Position{sku, location};
+  Movement movement;
+  movement.time = now;
+  movement.sku = sku;
+  movement.location = location;
+  const Outcome outcome = change(candidate, movement);
+  Applied<Position> applied;
+  applied.outcome = outcome;
+  if (outcome != Outcome::kOk) {
+    applied.value = candidate;
+    if (outcome == Outcome::kReplayed) applied.ticket = last_ticket();
+    return applied;
+  }
+  OMNISTOCK_CHECK(candidate.on_hand >= 0);
+  OMNISTOCK_CHECK(candidate.on_hand <= kOnHandMax);
+  OMNISTOCK_CHECK(candidate.safety_stock >= 0);
+  Position& position = shard.FindOrCreate(sku, location);
+  Commit commit;
+  commit.movements.push_back(std::move(movement));
+  applied.ticket = Publish(commit, [&](Commit& c) {
+    candidate.last_sequence = c.movements.back().sequence;
+    position = candidate;
+    c.positions.push_back(position);
+  });
+  applied.value = position;
+  return applied;
+}
+
+Applied<Position> Ledger::Receive(const ReceiveCommand& command, absl::Time now) {
+  std::string detail;
+  auto applied = ChangePosition(
+      command.location, command.sku, now, [&](Position& position, Movement& movement) {
+        if (position.on_hand > kOnHandMax - command.quantity) {
+          detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
+          return Outcome::kOnHandLimitExceeded;
+        }
+        position.on_hand += command.quantity;
+        movement.kind = MovementKind::kReceive;
+        movement.on_hand_delta = command.quantity;
+        movement.reference = command.reference;
+        return Outcome::kOk;
+      });
+  if (!detail.empty()) applied.detail = std::move(detail);
+  return applied;
+}
+
+Applied<Position> Ledger::Adjust(const AdjustCommand& command, absl::Time now) {
+  std::string detail;
+  auto applied = ChangePosition(
+      command.location, command.sku, now, [&](Position& position, Movement& movement) {
+        if (position.on_hand + command.delta < 0) {
+          detail = absl::StrCat("adjusting on_hand ", position.on_hand, " by ", command.delta,
+                                " would leave it below zero");
+          return Outcome::kOnHandBelowZero;
+        }
+        if (position.on_hand + command.delta > kOnHandMax) {
+          detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
+          return Outcome::kOnHandLimitExceeded;
+        }
+        position.on_hand += command.delta;
+        movement.kind = MovementKind::kAdjust;
+        movement.on_hand_delta = command.delta;
+        movement.reference = command.reference;
+        movement.actor = command.reason;
+        return Outcome::kOk;
+      });
+  if (!detail.empty()) applied.detail = std::move(detail);
+  return applied;
+}
+
+Applied<Position> Ledger::SetSafetyStock(const SafetyStockCommand& command, absl::Time now) {
+  return ChangePosition(command.location, command.sku, now,
+                        [&](Position& position, Movement& movement) {
+                          if (position.safety_stock == command.safety_stock) {
+                            return Outcome::kReplayed;
+                          }
+                          movement.kind = MovementKind::kSafetyStock;
+                          movement.safety_stock_delta =
+                              command.safety_stock - position.safety_stock;
+                          position.safety_stock = command.safety_stock;
+                          return Outcome::kOk;
+                        });
+}
+
+std::vector<Position> Ledger::GetPositions(const std::vector<Sku>& skus,
+                                           const std::vector<LocationId>& locations) const {
+  std::vector<Position> result;
+  absl::flat_hash_set<Sku> seen;
+  for (const Sku& sku : skus) {
+    if (!seen.insert(sku).second) continue;
+    LedgerShard& shard = shards_[ShardIndexFor(sku)];
+    absl::MutexLock lock(&shard.mu);
+    auto by_sku = shard.positions.find(sku);
+    if (locations.empty()) {
+      if (by_sku == shard.positions.end()) continue;
+      for (const auto& [location, position] : by_sku->second) result.push_back(position);
+      continue;
+    }
+    for (const LocationId& location : locations) {
+      const Position* position = nullptr;
+      if (by_sku != shard.positions.end()) {
+        auto it = by_sku->second.find(location);
+        if (it != by_sku->second.end()) position = &it->second;
+      }
+      result.push_back(position ? *position : Position{sku, location});
+    }
+  }
+  std::sort(result.begin(), result.end(), [](const Position& a, const Position& b) {
+    return std::tie(a.sku, a.location) < std::tie(b.sku, b.location);
+  });
+  result.erase(std::unique(result.begin(), result.end(),
+                           [](const Position& a, const Position& b) {
+                             return a.sku == b.sku && a.location == b.location;
+                           }),
+               result.end());
+  return result;
+}
+
+// --- Reservations ---
+
+Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time now) {
+  ReservationStripe& stripe = StripeFor(command.id);
+  absl::MutexLock stripe_lock(&stripe.mu);
+
+  if (auto it = stripe.reservations.find(command.id); it != stripe.reservations.end()) {
+    if (!SameContent(it->second, command)) {
+      return Rejected<Reservation>(
+          Outcome::kReservationExistsWithDifferentContent,
+          absl::StrCat("reservation_id '", command.id.value(),
+                       "' already exists with different lines, channel or order_ref"));
+    }
+    Applied<Reservation> applied;
+    applied.outcome = Outcome::kReplayed;
+    applied.value = it->second;
+    applied.ticket = last_ticket();
+    return applied;
+  }
+
+  for (const Line& line : command.lines) {
+    std::optional<Location> location = FindLocation(line.location);
+    if (!location) {
+      return Rejected<Reservation>(
+          Outcome::kLocationNotFound,
+          absl::StrCat("location_id '", line.location.value(), "' is not known"));
+    }
+    if (location->disabled) {
+      return Rejected<Reservation>(
+          Outcome::kLocationDisabled,
+          absl::StrCat("location_id '", line.location.value(), "' is disabled"));
+    }
+  }
+
+  ShardLockSet shard_locks(shards_.data(), ShardIndicesOf(command.lines));
+
+  // Check every line before touching any, so a short order changes nothing.
+  Applied<Reservation> applied;
+  for (const Line& line : command.lines) {
+    Position* position = ShardFor(line.sku).Find(line.sku, line.location);
+    const Quantity available = position ? position->available() : 0;
+    if (available < line.quantity) {
+      applied.short_lines.push_back(
+          ShortLine{line.sku, line.location, line.quantity, std::max<Quantity>(0, available)});
+    }
+  }
+  if (!applied.short_lines.empty()) {
+    applied.outcome = Outcome::kInsufficientAvailable;
+    applied.detail = "insufficient available stock:";
+    for (const ShortLine& s : applied.short_lines) {
+      absl::StrAppend(&applied.detail, " [sku '", s.sku.value(), "' at '", s.location.value(),
+                      "': requested ", s.requested, ", available ", s.available, "]");
+    }
+    return applied;
+  }
+
+  Reservation reservation;
+  reservation.id = command.id;
+  reservation.state = ReservationState::kHeld;
+  reservation.lines = command.lines;
+  reservation.channel = command.channel;
+  reservation.order_ref = command.order_ref;
+  reservation.created_at = now;
+  reservation.updated_at = now;
+  reservation.expires_at = now + command.ttl;
+
+  Commit commit;
+  std::vector<Position*> touched;
+  for (const Line& line : command.lines) {
+    Position* position = ShardFor(line.sku).Find(line.sku, line.location);
+    OMNISTOCK_CHECK(position != nullptr);
+    position->reserved += line.quantity;
+    OMNISTOCK_CHECK(position->available() >= 0);
+    touched.push_back(position);
+    Movement movement;
+    movement.time = now;
+    movement.kind = MovementKind::kReserve;
+    movement.sku = line.sku;
+    movement.location = line.location;
+    movement.reserved_delta = line.quantity;
+    movement.reference = command.id.value();
+    movement.actor = command.channel;
+    commit.movements.push_back(std::move(movement));
+  }
+  Reservation& stored = stripe.reservations[command.id];
+  stored = std::move(reservation);
+  stripe.expiry.emplace(stored.expires_at, stored.id);
+  applied.ticket = Publish(commit, [&](Commit& c) {
+    for (size_t i = 0; i < touched.size(); ++i) {
+      touched[i]->last_sequence = c.movements[i].sequence;
+      c.positions.push_back(*touched[i]);
+    }
+    stored.sequence = c.movements.back().sequence;
+    c.reservations.push_back(stored);
+  });
+  applied.value = stored;
+  return applied;
+}
+
+Applied<Reservation> Ledger::Confirm(const ReservationId& id, absl::Time now) {
+  return Transition(id, Action::kConfirm, now);
+}
+Applied<Reservation> Ledger::Release(const ReservationId& id, absl::Time now) {
+  return Transition(id, Action::kRelease, now);
+}
+Applied<Reservation> Ledger::Fulfill(const ReservationId& id, absl::Time now) {
+  return Transition(id, Action::kFulfill, now);
+}
+
+Applied<Reservation> Ledger::Transition(const ReservationId& id, Action action, absl::Time now) {
+  ReservationStripe& stripe = StripeFor(id);
+  absl::MutexLock stripe_lock(&stripe.mu);
+  auto it = stripe.reservations.find(id);
+  if (it == stripe.reservations.end()) {
+    return Rejected<Reservation>(Outcome::kReservationNotFound,
+                                 absl::StrCat("reservation_id '", id.value(), "' is not known"));
+  }
+  Reservation& reservation = it->second;
+
+  // A HELD reservation past its deadline is expired first, whatever the sweeper has done yet,
+  // so that no call ever sees a hold that should be gone.
+  CommitTicket expiry_ticket = 0;
+  if (action != Action::kExpire && reservation.state == ReservationState::kHeld &&
+      reservation.expires_at <= now) {
+    expiry_ticket = ApplyTransition(stripe, reservation, Action::kExpire, now).ticket;
+  }
+
+  const ReservationState state = reservation.state;
+  auto replay = [&] {
+    Applied<Reservation> applied;
+    applied.outcome = expiry_ticket ? Outcome::kOk : Outcome::kReplayed;
+    applied.value = reservation;
+    applied.ticket = expiry_ticket ? expiry_ticket : last_ticket();
+    return applied;
+  };
+  auto illegal = [&](Outcome outcome, absl::string_view why) {
+    Applied<Reservation> applied = Rejected<Reservation>(
+        outcome, absl::StrCat("reservation '", id.value(), "' is ", ReservationStateName(state),
+                              ": ", why));
+    applied.value = reservation;
+    applied.ticket = expiry_ticket;
+    return applied;
+  };
+
+  switch (action) {
+    case Action::kConfirm:
+      if (state == ReservationState::kHeld) break;
+      if (state == ReservationState::kConfirmed || state == ReservationState::kFulfilled) {
+        return replay();
+      }
+      if (state == ReservationState::kExpired) {
+        return illegal(Outcome::kReservationExpired, "it expired before it was confirmed");
+      }
+      return illegal(Outcome::kIllegalTransition, "a released reservation cannot be confirmed");
+    case Action::kRelease:
+      if (IsLive(state)) break;
+      if (state == ReservationState::kReleased || state == ReservationState::kExpired) {
+        return replay();
+      }
+      return illegal(Outcome::kIllegalTransition, "a fulfilled reservation cannot be released");
+    case Action::kFulfill:
+      if (state == ReservationState::kConfirmed) break;
+      if (state == ReservationState::kFulfilled) return replay();
+      if (state == ReservationState::kHeld) {
+        return illegal(Outcome::kIllegalTransition, "confirm it before fulfilling it");
+      }
+      if (state == ReservationState::kExpired) {
+        return illegal(Outcome::kReservationExpired, "it expired before it was confirmed");
+      }
+      return illegal(Outcome::kIllegalTransition, "a released reservation cannot be fulfilled");
+    case Action::kExpire:
+      if (state == ReservationState::kHeld && reservation.expires_at <= now) break;
+      return replay();
+  }
+  return ApplyTransition(stripe, reservation, action, now);
+}
+
+Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservation& reservation,
+                                             Action action, absl::Time now) {
+  MovementKind kind = MovementKind::kConfirm;
+  ReservationState next = ReservationState::kConfirmed;
+  bool releases_hold = false;    // reserved drops by the line quantity
+  bool removes_on_hand = false;  // on_hand drops by the line quantity
+  switch (action) {
+    case Action::kConfirm:
+      break;
+    case Action::kRelease:
+      kind = MovementKind::kRelease;
+      next = ReservationState::kReleased;
+      releases_hold = true;
+      break;
+    case Action::kExpire:
+      kind = MovementKind::kExpire;
+      next = ReservationState::kExpired;
+      releases_hold = true;
+      break;
+    case Action::kFulfill:
+      kind = MovementKind::kFulfil;
+      next = ReservationState::kFulfilled;
+      releases_hold = true;
+      removes_on_hand = true;
+      break;
+  }
+
+  ShardLockSet shard_locks(shards_.data(), ShardIndicesOf(reservation.lines));
+  std::vector<Position*> touched;
+  for (const Line& line : reservation.lines) {
+    Position* position = ShardFor(line.sku).Find(line.sku, line.location);
+    OMNISTOCK_CHECK(position != nullptr);
+    OMNISTOCK_CHECK(position->reserved >= line.quantity);
+    if (removes_on_hand && position->on_hand < line.quantity) {
+      Applied<Reservation> applied = Rejected<Reservation>(
+          Outcome::kOnHandBelowZero,
+          absl::StrCat("sku '", line.sku.value(), "' at '", line.location.value(), "' has on_hand ",
+                       position->on_hand, ", less than the ", line.quantity,
+                       " to fulfil; adjust or receive stock first"));
+      applied.value = reservation;
+      return applied;
+    }
+    touched.push_back(position);
+  }
+
+  Commit commit;
+  for (size_t i = 0; i < reservation.lines.size(); ++i) {
+    const Line& line = reservation.lines[i];
+    Movement movement;
+    movement.time = now;
+    movement.kind = kind;
+    movement.sku = line.sku;
+    movement.location = line.location;
+    if (releases_hold) {
+      touched[i]->reserved -= line.quantity;
+      movement.reserved_delta = -line.quantity;
+    }
+    if (removes_on_hand) {
+      touched[i]->on_hand -= line.quantity;
+      movement.on_hand_delta = -line.quantity;
+    }
+    movement.reference = reservation.id.value();
+    movement.actor = reservation.channel;
+    commit.movements.push_back(std::move(movement));
+  }
+  if (reservation.state == ReservationState::kHeld) {
+    stripe.expiry.erase({reservation.expires_at, reservation.id});
+  }
+  reservation.state = next;
+  reservation.updated_at = now;
+
+  Applied<Reservation> applied;
+  applied.ticket = Publish(commit, [&](Commit& c) {
+    for (size_t i = 0; i < touched.size(); ++i) {
+      touched[i]->last_sequence = c.movements[i].sequence;
+      c.positions.push_back(*touched[i]);
+    }
+    reservation.sequence = c.movements.back().sequence;
+    c.reservations.push_back(reservation);
+  });
+  applied.value = reservation;
+  return applied;
+}
+
+std::optional<Reservation> Ledger::GetReservation(const ReservationId& id) const {
+  ReservationStripe& stripe = StripeFor(id);
+  absl::MutexLock lock(&stripe.mu);
+  auto it = stripe.reservations.find(id);
+  if (it == stripe.reservations.end()) return std::nullopt;
+  return it->second;
+}
+
+std::pair<int, CommitTicket> Ledger::ExpireDue(absl::Time now, int max) {
+  std::vector<ReservationId> due;
+  for (ReservationStripe& stripe : stripes_) {
+    absl::MutexLock lock(&stripe.mu);
+    for (const auto& [deadline, id] : stripe.expiry) {
+      if (deadline > now || static_cast<int>(due.size()) >= max) break;
+      due.push_back(id);
+    }
+  }
+  int expired = 0;
+  CommitTicket ticket = 0;
+  for (const ReservationId& id : due) {
+    Applied<Reservation> applied = Transition(id, Action::kExpire, now);
+    if (applied.outcome == Outcome::kOk) {
+      ++expired;
+      ticket = std::max(ticket, applied.ticket);
+    }
+  }
+  return {expired, ticket};
+}
+
+// --- Recovery ---
+
+void Ledger::RestoreLocation(const Location& location) {
+  absl::MutexLock lock(&locations_mu_);
+  locations_[location.id] = location;
+}
+
+void Ledger::RestorePosition(const Position& position) {
+  LedgerShard& shard = ShardFor(position.sku);
+  absl::MutexLock lock(&shard.mu);
+  shard.FindOrCreate(position.sku, position.location) = position;
+}
+
+void Ledger::RestoreReservation(const Reservation& reservation) {
+  ReservationStripe& stripe = StripeFor(reservation.id);
+  absl::MutexLock lock(&stripe.mu);
+  stripe.reservations[reservation.id] = reservation;
+  if (reservation.state == ReservationState::kHeld) {
+    stripe.expiry.emplace(reservation.expires_at, reservation.id);
+  }
+}
+
+void Ledger::RestoreSequence(Sequence last_sequence) {
+  absl::MutexLock lock(&sequencer_mu_);
+  last_sequence_ = last_sequence;
+}
+
+absl::Status Ledger::CheckInvariants() const {
+  using Key = std::pair<Sku, LocationId>;
+  absl::flat_hash_map<Key, Quantity> live;
+  for (const ReservationStripe& stripe : stripes_) {
+    absl::MutexLock lock(&stripe.mu);
+    for (const auto& [id, reservation] : stripe.reservations) {
+      if (!IsLive(reservation.state)) continue;
+      for (const Line& line : reservation.lines) live[{line.sku, line.location}] += line.quantity;
+    }
+  }
+  const Sequence last = last_sequence();
+  for (const LedgerShard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    for (const auto& [sku, by_location] : shard.positions) {
+      for (const auto& [location, position] : by_location) {
+        const std::string where =
+            absl::StrCat("position ('", sku.value(), "', '", location.value(), "')");
+        if (position.on_hand < 0 || position.on_hand > kOnHandMax) {
+          return absl::DataLossError(absl::StrCat(where, " has on_hand ", position.on_hand));
+        }
+        if (position.reserved < 0 || position.safety_stock < 0) {
+          return absl::DataLossError(absl::StrCat(where, " has negative reserved or safety"));
+        }
+        if (position.last_sequence > last) {
+          return absl::DataLossError(absl::StrCat(where, " is newer than the journal"));
+        }
+        auto it = live.find(Key{sku, location});
+        const Quantity held = it == live.end() ? 0 : it->second;
+        if (held != position.reserved) {
+          return absl::DataLossError(absl::StrCat(where, " has reserved ", position.reserved,
+                                                  " but its live reservations hold ", held));
+        }
+        if (it != live.end()) live.erase(it);
+      }
+    }
+  }
+  if (!live.empty()) {
+    return absl::DataLossError(absl::StrCat("live reservations hold stock at ", live.size(),
+                                            " position(s) that do not exist"));
+  }
+  return absl::OkStatus();
+}
+
+Sequence Ledger::last_sequence() const {
+  absl::MutexLock lock(&sequencer_mu_);
+  return last_sequence_;
+}
+
+CommitTicket Ledger::last_ticket() const {
+  absl::MutexLock lock(&sequencer_mu_);
+  return last_ticket_;
+}
+
+size_t Ledger::reservation_count() const {
+  size_t count = 0;
+  for (const ReservationStripe& stripe : stripes_) {
+    absl::MutexLock lock(&stripe.mu);
+    count += stripe.reservations.size();
+  }
+  return count;
+}
+
+}  // namespace omnistock

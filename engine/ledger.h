@@ -1,0 +1,170 @@
+// The Ledger is the in-memory truth of stock: the network's locations, every position
+// (SKU x location) and every reservation. It applies commands all-or-nothing, produces the
+// journal movements of each, and hands them to a JournalSink in apply order.
+//
+// It is pure: no I/O, no threads, no clock reads. Callers pass `now`.
+//
+// Thread-safety: every public method may be called from any thread. Positions live in
+// kLedgerShardCount shards chosen by ShardIndexFor(sku); reservations in stripes chosen by
+// the hash of their id; locations in one table. The lock order, the same in every method, is
+//   reservation stripe -> locations -> SKU shards (ascending) -> sequencer.
+//
+// Invariants (CheckInvariants): every position satisfies position.h; every live reservation's
+// lines are counted in exactly the reserved of their positions; sequences are gap-free.
+#ifndef OMNISTOCK_ENGINE_LEDGER_H_
+#define OMNISTOCK_ENGINE_LEDGER_H_
+
+#include <array>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/journal_sink.h"
+#include "engine/ledger_shard.h"
+#include "engine/limits.h"
+#include "engine/location.h"
+#include "engine/outcome.h"
+#include "engine/position.h"
+#include "engine/reservation.h"
+#include "engine/types.h"
+
+namespace omnistock {
+
+// One line of a Reserve that could not be covered, and what was there.
+struct ShortLine {
+  Sku sku;
+  LocationId location;
+  Quantity requested = 0;
+  Quantity available = 0;
+};
+
+// The result of a command. `ticket` is the commit that makes it durable: acknowledge the call
+// only once that ticket is durable. Rejected commands (!Succeeded(outcome)) changed nothing.
+template <typename T>
+struct Applied {
+  Outcome outcome = Outcome::kOk;
+  std::string detail;  // human-readable reason when rejected
+  T value{};
+  CommitTicket ticket = 0;
+  std::vector<ShortLine> short_lines;  // kInsufficientAvailable only
+};
+
+struct ReceiveCommand {
+  LocationId location;
+  Sku sku;
+  Quantity quantity = 0;
+  std::string reference;
+};
+
+struct AdjustCommand {
+  LocationId location;
+  Sku sku;
+  Quantity delta = 0;
+  std::string reason;
+  std::string reference;
+};
+
+struct SafetyStockCommand {
+  LocationId location;
+  Sku sku;
+  Quantity safety_stock = 0;
+};
+
+struct ReserveCommand {
+  ReservationId id;
+  std::vector<Line> lines;  // unique (sku, location) pairs, validated at the edge
+  std::string channel;
+  std::string order_ref;
+  absl::Duration ttl = kReservationTtlDefault;
+};
+
+class Ledger {
+ public:
+  // `sink` must outlive the ledger.
+  explicit Ledger(JournalSink* sink);
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // --- Network ---
+  Applied<Location> UpsertLocation(const Location& location);
+  std::optional<Location> FindLocation(const LocationId& id) const;
+  std::vector<Location> ListLocations() const;  // ordered by id
+
+  // --- Stock ---
+  Applied<Position> Receive(const ReceiveCommand& command, absl::Time now);
+  Applied<Position> Adjust(const AdjustCommand& command, absl::Time now);
+  Applied<Position> SetSafetyStock(const SafetyStockCommand& command, absl::Time now);
+  // Positions of `skus` at `locations` (every location holding the SKU when empty), ordered by
+  // (sku, location). A named location without a position yields an all-zero position.
+  std::vector<Position> GetPositions(const std::vector<Sku>& skus,
+                                     const std::vector<LocationId>& locations) const;
+
+  // --- Reservations ---
+  Applied<Reservation> Reserve(const ReserveCommand& command, absl::Time now);
+  Applied<Reservation> Confirm(const ReservationId& id, absl::Time now);
+  Applied<Reservation> Release(const ReservationId& id, absl::Time now);
+  Applied<Reservation> Fulfill(const ReservationId& id, absl::Time now);
+  std::optional<Reservation> GetReservation(const ReservationId& id) const;
+  // Expires up to `max` HELD reservations whose expires_at <= now. Returns how many, and the
+  // ticket of the last commit (0 when none).
+  std::pair<int, CommitTicket> ExpireDue(absl::Time now, int max = kExpiryBatchMax);
+
+  // --- Recovery: load durable rows, then CheckInvariants. Not for use while serving. ---
+  void RestoreLocation(const Location& location);
+  void RestorePosition(const Position& position);
+  void RestoreReservation(const Reservation& reservation);
+  void RestoreSequence(Sequence last_sequence);
+  absl::Status CheckInvariants() const;
+
+  Sequence last_sequence() const;
+  // The newest ticket handed to the sink: waiting for it orders a read after every write so far.
+  CommitTicket last_ticket() const;
+  size_t reservation_count() const;
+
+ private:
+  enum class Action { kConfirm, kRelease, kFulfill, kExpire };
+
+  struct ReservationStripe {
+    mutable absl::Mutex mu;
+    absl::flat_hash_map<ReservationId, Reservation> reservations ABSL_GUARDED_BY(mu);
+    // HELD reservations by deadline; a sweep reads only the due front.
+    std::set<std::pair<absl::Time, ReservationId>> expiry ABSL_GUARDED_BY(mu);
+  };
+
+  ReservationStripe& StripeFor(const ReservationId& id) const;
+  LedgerShard& ShardFor(const Sku& sku) { return shards_[ShardIndexFor(sku)]; }
+
+  Applied<Reservation> Transition(const ReservationId& id, Action action, absl::Time now);
+  // Applies `action` to a live reservation whose stripe lock is held. Returns the new state.
+  Applied<Reservation> ApplyTransition(ReservationStripe& stripe, Reservation& reservation,
+                                       Action action, absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(stripe.mu);
+  Applied<Position> ChangePosition(const LocationId& location, const Sku& sku, absl::Time now,
+                                   absl::FunctionRef<Outcome(Position&, Movement&)> change);
+
+  // Numbers the commit's movements, lets `fill` copy the changed rows (which may read the new
+  // sequences), and appends the commit to the sink, all under the sequencer lock.
+  CommitTicket Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fill);
+
+  JournalSink* const sink_;
+  mutable std::array<LedgerShard, kLedgerShardCount> shards_;
+  mutable std::array<ReservationStripe, kReservationStripeCount> stripes_;
+
+  mutable absl::Mutex locations_mu_;
+  absl::flat_hash_map<LocationId, Location> locations_ ABSL_GUARDED_BY(locations_mu_);
+
+  mutable absl::Mutex sequencer_mu_;
+  Sequence last_sequence_ ABSL_GUARDED_BY(sequencer_mu_) = 0;
+  CommitTicket last_ticket_ ABSL_GUARDED_BY(sequencer_mu_) = 0;
+};
+
+}  // namespace omnistock
+
+#endif  // OMNISTOCK_ENGINE_LEDGER_H_

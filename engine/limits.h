@@ -1,0 +1,56 @@
+// Every limit of omnistock in one place. The services/ layer enforces each one at the edge
+// (INVALID_ARGUMENT naming the field and the limit), so the engine may assume them.
+#ifndef OMNISTOCK_ENGINE_LIMITS_H_
+#define OMNISTOCK_ENGINE_LIMITS_H_
+
+#include <cstdint>
+
+#include "absl/time/time.h"
+
+namespace omnistock {
+
+// Identifier lengths, in bytes. Longer ids are refused rather than truncated.
+inline constexpr int kSkuLengthMax = 64;
+inline constexpr int kLocationIdLengthMax = 64;
+inline constexpr int kReservationIdLengthMax = 128;
+// Free text that is journaled: channel, order reference, receipt reference, location name.
+inline constexpr int kTextLengthMax = 256;
+
+// An order with more lines is refused; real carts are far smaller, and the bound keeps one
+// Reserve's lock set and journal batch small.
+inline constexpr int kLinesPerOrderMax = 100;
+// Per line, and per Receive / Adjust: a quantity above this is a typo, not an order.
+inline constexpr int64_t kQuantityPerLineMax = 1'000'000;
+// A position's on_hand may never exceed this; a Receive that would is refused.
+inline constexpr int64_t kOnHandMax = 1'000'000'000'000;
+
+// HELD reservations expire; checkout holds are minutes, a day is the outer bound.
+inline constexpr absl::Duration kReservationTtlDefault = absl::Minutes(15);
+inline constexpr absl::Duration kReservationTtlMin = absl::Seconds(1);
+inline constexpr absl::Duration kReservationTtlMax = absl::Hours(24);
+
+// Read requests: how many SKUs / locations one GetAvailability may name, and journal pages.
+inline constexpr int kAvailabilitySkusMax = 1000;
+inline constexpr int kAvailabilityLocationsMax = 1000;
+inline constexpr int kMovementsPageDefault = 100;
+inline constexpr int kMovementsPageMax = 1000;
+
+// Lock striping of the in-memory ledger. Power of two so the shard index is a mask.
+inline constexpr int kLedgerShardCount = 64;
+inline constexpr int kReservationStripeCount = 64;
+// At most this many reservations are expired per sweep, so one sweep never holds locks long.
+inline constexpr int kExpiryBatchMax = 1000;
+
+static_assert((kLedgerShardCount & (kLedgerShardCount - 1)) == 0, "shard count must be 2^n");
+static_assert((kReservationStripeCount & (kReservationStripeCount - 1)) == 0,
+              "stripe count must be 2^n");
+static_assert(kQuantityPerLineMax * kLinesPerOrderMax < kOnHandMax,
+              "one order can never overflow a position");
+static_assert(kOnHandMax < INT64_MAX / 4, "on_hand + reserved arithmetic cannot overflow");
+static_assert(kReservationTtlMin <= kReservationTtlDefault);
+static_assert(kReservationTtlDefault <= kReservationTtlMax);
+static_assert(kMovementsPageDefault <= kMovementsPageMax);
+
+}  // namespace omnistock
+
+#endif  // OMNISTOCK_ENGINE_LIMITS_H_

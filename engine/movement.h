@@ -1,0 +1,47 @@
+// A Movement is one record of the journal: one change to one position, with the global
+// sequence number that orders it among all others. The journal is append-only.
+#ifndef OMNISTOCK_ENGINE_MOVEMENT_H_
+#define OMNISTOCK_ENGINE_MOVEMENT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+#include "engine/types.h"
+
+namespace omnistock {
+
+// Values match omnistock.v1.MovementKind so that the mapping is the identity.
+enum class MovementKind : uint8_t {
+  kReceive = 1,
+  kAdjust = 2,
+  kSale = 3,
+  kReturn = 4,
+  kCount = 5,
+  kReserve = 6,
+  kConfirm = 7,
+  kRelease = 8,
+  kExpire = 9,
+  kFulfil = 10,
+  kTransfer = 11,
+  kSafetyStock = 12,
+};
+
+struct Movement {
+  Sequence sequence = 0;
+  absl::Time time;
+  MovementKind kind = MovementKind::kReceive;
+  Sku sku;
+  LocationId location;
+  Quantity on_hand_delta = 0;
+  Quantity reserved_delta = 0;
+  Quantity safety_stock_delta = 0;
+  std::string reference;  // reservation id, receipt reference, ...
+  std::string actor;      // channel, adjust reason, ...
+
+  friend bool operator==(const Movement&, const Movement&) = default;
+};
+
+}  // namespace omnistock
+
+#endif  // OMNISTOCK_ENGINE_MOVEMENT_H_

@@ -1,0 +1,50 @@
+#include "engine/outcome.h"
+#include "engine/reservation.h"
+
+namespace omnistock {
+
+absl::string_view ReservationStateName(ReservationState state) {
+  switch (state) {
+    case ReservationState::kHeld:
+      return "HELD";
+    case ReservationState::kConfirmed:
+      return "CONFIRMED";
+    case ReservationState::kFulfilled:
+      return "FULFILLED";
+    case ReservationState::kReleased:
+      return "RELEASED";
+    case ReservationState::kExpired:
+      return "EXPIRED";
+  }
+  return "UNKNOWN";
+}
+
+absl::string_view OutcomeName(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kOk:
+      return "OK";
+    case Outcome::kReplayed:
+      return "REPLAYED";
+    case Outcome::kLocationNotFound:
+      return "LOCATION_NOT_FOUND";
+    case Outcome::kReservationNotFound:
+      return "RESERVATION_NOT_FOUND";
+    case Outcome::kLocationDisabled:
+      return "LOCATION_DISABLED";
+    case Outcome::kReservationExistsWithDifferentContent:
+      return "RESERVATION_EXISTS_WITH_DIFFERENT_CONTENT";
+    case Outcome::kIllegalTransition:
+      return "ILLEGAL_TRANSITION";
+    case Outcome::kReservationExpired:
+      return "RESERVATION_EXPIRED";
+    case Outcome::kInsufficientAvailable:
+      return "INSUFFICIENT_AVAILABLE";
+    case Outcome::kOnHandBelowZero:
+      return "ON_HAND_BELOW_ZERO";
+    case Outcome::kOnHandLimitExceeded:
+      return "ON_HAND_LIMIT_EXCEEDED";
+  }
+  return "UNKNOWN";
+}
+
+}  // namespace omnistock

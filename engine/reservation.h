@@ -1,0 +1,58 @@
+// A Reservation holds stock for one order across one or more positions.
+//
+// Life cycle: HELD -> CONFIRMED -> FULFILLED, or HELD/CONFIRMED -> RELEASED, or HELD -> EXPIRED.
+// HELD and CONFIRMED are live: their lines count in the positions' reserved. The three others
+// are terminal and kept so that retries of any call stay idempotent.
+#ifndef OMNISTOCK_ENGINE_RESERVATION_H_
+#define OMNISTOCK_ENGINE_RESERVATION_H_
+
+#include <cstdint>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/time/time.h"
+#include "engine/types.h"
+
+namespace omnistock {
+
+// Values match omnistock.v1.ReservationState.
+enum class ReservationState : uint8_t {
+  kHeld = 1,
+  kConfirmed = 2,
+  kFulfilled = 3,
+  kReleased = 4,
+  kExpired = 5,
+};
+
+absl::string_view ReservationStateName(ReservationState state);
+
+inline bool IsLive(ReservationState state) {
+  return state == ReservationState::kHeld || state == ReservationState::kConfirmed;
+}
+
+struct Line {
+  Sku sku;
+  LocationId location;
+  Quantity quantity = 0;
+
+  friend bool operator==(const Line&, const Line&) = default;
+};
+
+struct Reservation {
+  ReservationId id;
+  ReservationState state = ReservationState::kHeld;
+  std::vector<Line> lines;
+  std::string channel;
+  std::string order_ref;
+  absl::Time created_at;
+  absl::Time updated_at;
+  absl::Time expires_at;  // meaningful while HELD
+  Sequence sequence = 0;  // of the last movement that changed it
+
+  friend bool operator==(const Reservation&, const Reservation&) = default;
+};
+
+}  // namespace omnistock
+
+#endif  // OMNISTOCK_ENGINE_RESERVATION_H_

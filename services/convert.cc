@@ -1,0 +1,92 @@
+#include "services/convert.h"
+
+namespace omnistock::services {
+
+void ToProto(absl::Time time, google::protobuf::Timestamp* out) {
+  const int64_t micros = absl::ToUnixMicros(time);
+  int64_t seconds = micros / 1'000'000;
+  int64_t rest = micros % 1'000'000;
+  if (rest < 0) {
+    rest += 1'000'000;
+    seconds -= 1;
+  }
+  out->set_seconds(seconds);
+  out->set_nanos(static_cast<int32_t>(rest * 1000));
+}
+
+void ToProto(const Position& position, v1::PositionView* out) {
+  out->set_sku(position.sku.value());
+  out->set_location_id(position.location.value());
+  out->set_on_hand(position.on_hand);
+  out->set_reserved(position.reserved);
+  out->set_safety_stock(position.safety_stock);
+  out->set_available(position.available_shown());
+  out->set_last_sequence(position.last_sequence);
+}
+
+void ToProto(const Reservation& reservation, v1::Reservation* out) {
+  out->set_reservation_id(reservation.id.value());
+  out->set_state(static_cast<v1::ReservationState>(reservation.state));
+  for (const Line& line : reservation.lines) {
+    v1::Line* l = out->add_lines();
+    l->set_sku(line.sku.value());
+    l->set_location_id(line.location.value());
+    l->set_quantity(line.quantity);
+  }
+  out->set_channel(reservation.channel);
+  out->set_order_ref(reservation.order_ref);
+  if (reservation.state == ReservationState::kHeld) {
+    ToProto(reservation.expires_at, out->mutable_expires_at());
+  }
+  ToProto(reservation.created_at, out->mutable_created_at());
+  ToProto(reservation.updated_at, out->mutable_updated_at());
+  out->set_sequence(reservation.sequence);
+}
+
+void ToProto(const Location& location, v1::Location* out) {
+  out->set_location_id(location.id.value());
+  out->set_kind(static_cast<v1::LocationKind>(location.kind));
+  out->set_name(location.name);
+  out->set_latitude(location.latitude);
+  out->set_longitude(location.longitude);
+  v1::Capabilities* caps = out->mutable_capabilities();
+  caps->set_pickup(location.capabilities.pickup);
+  caps->set_curbside(location.capabilities.curbside);
+  caps->set_ship_from_store(location.capabilities.ship_from_store);
+  caps->set_walk_in_sales(location.capabilities.walk_in_sales);
+  out->set_daily_capacity(location.daily_capacity);
+  out->set_disabled(location.disabled);
+  out->set_timezone(location.timezone);
+}
+
+void ToProto(const Movement& movement, v1::Movement* out) {
+  out->set_sequence(movement.sequence);
+  ToProto(movement.time, out->mutable_time());
+  out->set_kind(static_cast<v1::MovementKind>(movement.kind));
+  out->set_sku(movement.sku.value());
+  out->set_location_id(movement.location.value());
+  out->set_on_hand_delta(movement.on_hand_delta);
+  out->set_reserved_delta(movement.reserved_delta);
+  out->set_safety_stock_delta(movement.safety_stock_delta);
+  out->set_reference(movement.reference);
+  out->set_actor(movement.actor);
+}
+
+Location FromProto(const v1::Location& in) {
+  Location location;
+  location.id = LocationId(in.location_id());
+  location.kind = static_cast<LocationKind>(in.kind());
+  location.name = in.name();
+  location.latitude = in.latitude();
+  location.longitude = in.longitude();
+  location.capabilities.pickup = in.capabilities().pickup();
+  location.capabilities.curbside = in.capabilities().curbside();
+  location.capabilities.ship_from_store = in.capabilities().ship_from_store();
+  location.capabilities.walk_in_sales = in.capabilities().walk_in_sales();
+  location.daily_capacity = in.daily_capacity();
+  location.disabled = in.disabled();
+  location.timezone = in.timezone();
+  return location;
+}
+
+}  // namespace omnistock::services

@@ -1,0 +1,28 @@
+// Conversions between the engine's value types and the omnistock.v1 messages. Requests are
+// validated (validation.h) before they are converted; these functions never fail.
+#ifndef OMNISTOCK_SERVICES_CONVERT_H_
+#define OMNISTOCK_SERVICES_CONVERT_H_
+
+#include "absl/time/time.h"
+#include "engine/location.h"
+#include "engine/movement.h"
+#include "engine/position.h"
+#include "engine/reservation.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "omnistock/v1/inventory.pb.h"
+#include "omnistock/v1/network.pb.h"
+#include "omnistock/v1/reservations.pb.h"
+
+namespace omnistock::services {
+
+void ToProto(absl::Time time, google::protobuf::Timestamp* out);
+void ToProto(const Position& position, v1::PositionView* out);
+void ToProto(const Reservation& reservation, v1::Reservation* out);
+void ToProto(const Location& location, v1::Location* out);
+void ToProto(const Movement& movement, v1::Movement* out);
+
+Location FromProto(const v1::Location& location);
+
+}  // namespace omnistock::services
+
+#endif  // OMNISTOCK_SERVICES_CONVERT_H_

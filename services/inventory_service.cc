@@ -1,0 +1,69 @@
+#include "services/inventory_service.h"
+
+#include "services/convert.h"
+#include "services/validation.h"
+
+namespace omnistock::services {
+namespace {
+
+template <typename Command>
+grpc::ServerUnaryReactor* AnswerPosition(grpc::CallbackServerContext* context,
+                                         const ServiceContext& ctx,
+                                         const absl::StatusOr<Command>& command,
+                                         Applied<Position> (Ledger::*apply)(const Command&,
+                                                                            absl::Time),
+                                         v1::PositionView* response) {
+  if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
+  return Answer(context, ctx, (ctx.ledger->*apply)(*command, ctx.clock->Now()),
+                [&](const Position& value) { ToProto(value, response); });
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* InventoryService::Receive(grpc::CallbackServerContext* context,
+                                                    const v1::ReceiveRequest* request,
+                                                    v1::PositionView* response) {
+  return AnswerPosition(context, ctx_, ValidateReceive(*request, *ctx_.ledger), &Ledger::Receive,
+                        response);
+}
+
+grpc::ServerUnaryReactor* InventoryService::Adjust(grpc::CallbackServerContext* context,
+                                                   const v1::AdjustRequest* request,
+                                                   v1::PositionView* response) {
+  return AnswerPosition(context, ctx_, ValidateAdjust(*request, *ctx_.ledger), &Ledger::Adjust,
+                        response);
+}
+
+grpc::ServerUnaryReactor* InventoryService::SetSafetyStock(
+    grpc::CallbackServerContext* context, const v1::SetSafetyStockRequest* request,
+    v1::PositionView* response) {
+  return AnswerPosition(context, ctx_, ValidateSetSafetyStock(*request, *ctx_.ledger),
+                        &Ledger::SetSafetyStock, response);
+}
+
+grpc::ServerUnaryReactor* InventoryService::GetAvailability(
+    grpc::CallbackServerContext* context, const v1::GetAvailabilityRequest* request,
+    v1::GetAvailabilityResponse* response) {
+  absl::StatusOr<AvailabilityQuery> query = ValidateGetAvailability(*request, *ctx_.ledger);
+  if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
+  for (const Position& position : ctx_.ledger->GetPositions(query->skus, query->locations)) {
+    ToProto(position, response->add_positions());
+  }
+  return AnswerNow(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* InventoryService::ListMovements(
+    grpc::CallbackServerContext* context, const v1::ListMovementsRequest* request,
+    v1::ListMovementsResponse* response) {
+  absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request);
+  if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
+  absl::StatusOr<std::vector<Movement>> movements = ctx_.store->ScanJournal(*query);
+  if (!movements.ok()) return AnswerNow(context, ToGrpc(movements.status()));
+  for (const Movement& movement : *movements) ToProto(movement, response->add_movements());
+  if (static_cast<int>(movements->size()) == query->limit) {
+    response->set_next_after_sequence(movements->back().sequence);
+  }
+  return AnswerNow(context, grpc::Status::OK);
+}
+
+}  // namespace omnistock::services

@@ -1,0 +1,26 @@
+#include "services/network_service.h"
+
+#include "services/convert.h"
+#include "services/validation.h"
+
+namespace omnistock::services {
+
+grpc::ServerUnaryReactor* NetworkService::UpsertLocation(grpc::CallbackServerContext* context,
+                                                         const v1::UpsertLocationRequest* request,
+                                                         v1::Location* response) {
+  absl::StatusOr<Location> location = ValidateUpsertLocation(*request);
+  if (!location.ok()) return AnswerNow(context, ToGrpc(location.status()));
+  return Answer(context, ctx_, ctx_.ledger->UpsertLocation(*location),
+                [&](const Location& value) { ToProto(value, response); });
+}
+
+grpc::ServerUnaryReactor* NetworkService::ListLocations(grpc::CallbackServerContext* context,
+                                                        const v1::ListLocationsRequest*,
+                                                        v1::ListLocationsResponse* response) {
+  for (const Location& location : ctx_.ledger->ListLocations()) {
+    ToProto(location, response->add_locations());
+  }
+  return AnswerNow(context, grpc::Status::OK);
+}
+
+}  // namespace omnistock::services

@@ -1,0 +1,118 @@
+// omnistockd: the omnistock server. See README.md for the quick start and --help for flags.
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/time/time.h"
+#include "boost/asio.hpp"
+#include "services/clock.h"
+#include "services/server.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port to serve gRPC on; port 0 picks a free port");
+ABSL_FLAG(std::string, data_dir, "./var/data", "directory of the embedded RocksDB database");
+ABSL_FLAG(bool, demo, false, "seed the demo network when the data directory holds none");
+ABSL_FLAG(std::string, ready_file, "",
+          "once serving, write the bound host:port to this file (for supervisors and tests)");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "on SIGTERM/SIGINT, how long in-flight calls may take to finish");
+ABSL_FLAG(absl::Duration, expiry_interval, absl::Milliseconds(200),
+          "how often HELD reservations past their deadline are expired");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error or critical");
+
+namespace {
+
+constexpr int kExitStorageFailure = 70;  // EX_SOFTWARE: a supervisor should restart us
+
+bool WriteReadyFile(const std::string& path, const std::string& address) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << address << "\n";
+    if (!out) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+void ScheduleSweeps(boost::asio::steady_timer& timer, omnistock::services::Server& server,
+                    absl::Duration interval) {
+  timer.expires_after(absl::ToChronoMilliseconds(interval));
+  timer.async_wait([&timer, &server, interval](const boost::system::error_code& error) {
+    if (error) return;
+    server.SweepExpired();
+    ScheduleSweeps(timer, server, interval);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::FlagsUsageConfig usage;
+  usage.contains_helpshort_flags = [](absl::string_view file) {
+    return absl::StrContains(file, "omnistockd");
+  };
+  usage.contains_help_flags = usage.contains_helpshort_flags;
+  absl::SetFlagsUsageConfig(usage);
+  absl::SetProgramUsageMessage(
+      "omnistockd: the omnistock inventory and order-fulfilment server.\n"
+      "  omnistockd --listen=127.0.0.1:50051 --data_dir=./var/data [--demo]");
+  absl::ParseCommandLine(argc, argv);
+
+  spdlog::set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ omnistockd: %v");
+
+  boost::asio::io_context io;
+  int exit_code = 0;
+
+  omnistock::SystemClock clock;
+  omnistock::services::ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.demo = absl::GetFlag(FLAGS_demo);
+
+  omnistock::services::Server* serving = nullptr;
+  auto on_storage_failure = [&io, &exit_code, &serving](const absl::Status& status) {
+    spdlog::critical("{}; no write is acknowledged from now on, exiting for a restart",
+                     status.ToString());
+    if (serving != nullptr) serving->SetNotServing();
+    boost::asio::post(io, [&io, &exit_code] {
+      exit_code = kExitStorageFailure;
+      io.stop();
+    });
+  };
+
+  auto server = omnistock::services::Server::Start(options, &clock, on_storage_failure);
+  if (!server.ok()) {
+    spdlog::critical("cannot start: {}", server.status().ToString());
+    return 1;
+  }
+  serving = server->get();
+  spdlog::info("serving omnistock.v1 on {} with data in {}", (*server)->address(),
+               options.data_dir);
+
+  const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
+  if (!ready_file.empty() && !WriteReadyFile(ready_file, (*server)->address())) {
+    spdlog::critical("cannot write --ready_file {}", ready_file);
+    return 1;
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&io](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("received signal {}, draining in-flight calls", signal);
+    io.stop();
+  });
+  boost::asio::steady_timer sweeper(io);
+  ScheduleSweeps(sweeper, **server, absl::GetFlag(FLAGS_expiry_interval));
+
+  io.run();
+  (*server)->Shutdown(exit_code == 0 ? absl::GetFlag(FLAGS_shutdown_grace) : absl::Seconds(1));
+  return exit_code;
+}

@@ -1,0 +1,113 @@
+#include "services/server.h"
+
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "services/demo_network.h"
+#include "spdlog/spdlog.h"
+
+namespace omnistock::services {
+namespace {
+
+absl::Status WaitDurable(storage::Committer& committer, CommitTicket ticket) {
+  std::promise<absl::Status> done;
+  std::future<absl::Status> result = done.get_future();
+  committer.WhenDurable(ticket, [&done](absl::Status status) { done.set_value(status); });
+  return result.get();
+}
+
+std::string HostOf(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    const ServerOptions& options, const Clock* clock,
+    std::function<void(const absl::Status&)> on_storage_failure) {
+  std::unique_ptr<Server> server(new Server());
+  server->clock_ = clock;
+  const absl::Time started = absl::Now();
+
+  absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(options.data_dir);
+  if (!store.ok()) return store.status();
+  server->store_ = std::move(*store);
+  server->committer_ =
+      std::make_unique<storage::Committer>(server->store_->db(), std::move(on_storage_failure));
+  server->ledger_ = std::make_unique<Ledger>(server->committer_.get());
+
+  absl::StatusOr<storage::LoadSummary> loaded = server->store_->LoadInto(*server->ledger_);
+  if (!loaded.ok()) return loaded.status();
+  spdlog::info("recovered {} locations, {} positions, {} reservations up to sequence {} in {}",
+               loaded->locations, loaded->positions, loaded->reservations, loaded->last_sequence,
+               absl::FormatDuration(absl::Now() - started));
+
+  if (options.demo && loaded->locations == 0) {
+    const DemoSummary demo = SeedDemoNetwork(*server->ledger_, clock->Now());
+    if (absl::Status s = WaitDurable(*server->committer_, server->ledger_->last_ticket());
+        !s.ok()) {
+      return s;
+    }
+    spdlog::info("seeded the demo network: {} locations, {} SKUs, {} positions", demo.locations,
+                 demo.skus, demo.positions);
+  }
+
+  // Reservations that expired while the server was down are expired before serving.
+  server->SweepExpired();
+
+  ServiceContext ctx{server->ledger_.get(), server->committer_.get(), server->store_.get(),
+                     clock};
+  server->network_ = std::make_unique<NetworkService>(ctx);
+  server->inventory_ = std::make_unique<InventoryService>(ctx);
+  server->reservations_ = std::make_unique<ReservationsService>(ctx);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(server->network_.get());
+  builder.RegisterService(server->inventory_.get());
+  builder.RegisterService(server->reservations_.get());
+  server->grpc_ = builder.BuildAndStart();
+  if (!server->grpc_ || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on '", options.listen,
+                                               "' (is the address valid and the port free?)"));
+  }
+  server->address_ = absl::StrCat(HostOf(options.listen), ":", port);
+  server->grpc_->GetHealthCheckService()->SetServingStatus(true);
+  return server;
+}
+
+Server::~Server() { Shutdown(absl::Seconds(5)); }
+
+void Server::SweepExpired() {
+  for (;;) {
+    auto [expired, ticket] = ledger_->ExpireDue(clock_->Now());
+    if (expired > 0) spdlog::debug("expired {} reservations", expired);
+    if (expired < kExpiryBatchMax) return;
+  }
+}
+
+void Server::SetNotServing() {
+  if (grpc_) grpc_->GetHealthCheckService()->SetServingStatus(false);
+}
+
+void Server::Shutdown(absl::Duration grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (grpc_) {
+    SetNotServing();
+    grpc_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
+    grpc_->Wait();
+  }
+  if (committer_) committer_->Stop();
+  const storage::CommitterStats stats = committer_ ? committer_->stats() : storage::CommitterStats{};
+  spdlog::info("stopped: {} commits in {} synced batches, last sequence {}", stats.commits,
+               stats.batches, ledger_ ? ledger_->last_sequence() : 0);
+}
+
+}  // namespace omnistock::services

@@ -1,0 +1,71 @@
+// One omnistockd: opens the store, recovers the ledger from it (seeding the demo network into
+// an empty one when asked), and serves the gRPC API with health checking and reflection.
+//
+// Thread-safety: Start, Shutdown and the destructor are for the owning thread; SweepExpired and
+// SetNotServing may run on any thread.
+#ifndef OMNISTOCK_SERVICES_SERVER_H_
+#define OMNISTOCK_SERVICES_SERVER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/ledger.h"
+#include "grpcpp/grpcpp.h"
+#include "services/clock.h"
+#include "services/inventory_service.h"
+#include "services/network_service.h"
+#include "services/reservations_service.h"
+#include "storage/committer.h"
+#include "storage/store.h"
+
+namespace omnistock::services {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";  // port 0 picks a free port
+  std::string data_dir = "./var/data";
+  bool demo = false;  // seed the demo network when the data dir holds none
+};
+
+class Server {
+ public:
+  // `clock` must outlive the server. `on_storage_failure` runs once, on the committer thread,
+  // when a write fails: the server has then stopped acknowledging writes and must exit.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      const ServerOptions& options, const Clock* clock,
+      std::function<void(const absl::Status&)> on_storage_failure);
+  ~Server();
+
+  // host:port actually bound.
+  const std::string& address() const { return address_; }
+
+  // Expires due HELD reservations; called by a timer.
+  void SweepExpired();
+  // Health turns NOT_SERVING for every service.
+  void SetNotServing();
+  // Stops accepting calls, lets in-flight ones finish (at most `grace`), then makes every
+  // applied change durable.
+  void Shutdown(absl::Duration grace);
+
+  Ledger& ledger() { return *ledger_; }
+
+ private:
+  Server() = default;
+
+  const Clock* clock_ = nullptr;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<storage::Committer> committer_;
+  std::unique_ptr<Ledger> ledger_;
+  std::unique_ptr<NetworkService> network_;
+  std::unique_ptr<InventoryService> inventory_;
+  std::unique_ptr<ReservationsService> reservations_;
+  std::unique_ptr<grpc::Server> grpc_;
+  std::string address_;
+  bool shut_down_ = false;
+};
+
+}  // namespace omnistock::services
+
+#endif  // OMNISTOCK_SERVICES_SERVER_H_

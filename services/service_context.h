@@ -1,0 +1,53 @@
+// What every RPC handler needs: the ledger, the committer that makes its changes durable, the
+// store for journal reads, and the clock. Also the one way a handler answers a command:
+// rejected commands answer at once; applied ones answer only once their commit is durable.
+#ifndef OMNISTOCK_SERVICES_SERVICE_CONTEXT_H_
+#define OMNISTOCK_SERVICES_SERVICE_CONTEXT_H_
+
+#include <utility>
+
+#include "engine/ledger.h"
+#include "grpcpp/grpcpp.h"
+#include "services/clock.h"
+#include "services/status_map.h"
+#include "storage/committer.h"
+#include "storage/store.h"
+
+namespace omnistock::services {
+
+struct ServiceContext {
+  Ledger* ledger = nullptr;
+  storage::Committer* committer = nullptr;
+  const storage::Store* store = nullptr;
+  const Clock* clock = nullptr;
+};
+
+// Answers a unary call from the result of a ledger command. On success `fill(value)` writes the
+// response at once, but the call finishes only when the commit behind it is durable; a storage
+// failure finishes it with UNAVAILABLE instead. The handler returns `reactor` right after.
+template <typename T, typename Fill>
+grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const ServiceContext& ctx,
+                                 Applied<T> applied, Fill&& fill) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!Succeeded(applied.outcome)) {
+    reactor->Finish(RejectionStatus(applied.outcome, applied.detail, applied.short_lines));
+    return reactor;
+  }
+  fill(applied.value);
+  ctx.committer->WhenDurable(applied.ticket, [reactor](absl::Status status) {
+    reactor->Finish(ToGrpc(status));
+  });
+  return reactor;
+}
+
+// Finishes a call at once with `status` (used for validation errors and reads).
+inline grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context,
+                                           const grpc::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(status);
+  return reactor;
+}
+
+}  // namespace omnistock::services
+
+#endif  // OMNISTOCK_SERVICES_SERVICE_CONTEXT_H_

@@ -1,0 +1,27 @@
+// The one table from engine outcomes to gRPC status codes, and the conversion of abseil
+// statuses (whose codes are gRPC's) at the RPC boundary.
+#ifndef OMNISTOCK_SERVICES_STATUS_MAP_H_
+#define OMNISTOCK_SERVICES_STATUS_MAP_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/ledger.h"
+#include "engine/outcome.h"
+#include "grpcpp/support/status.h"
+
+namespace omnistock::services {
+
+absl::StatusCode StatusCodeFor(Outcome outcome);
+
+grpc::Status ToGrpc(const absl::Status& status);
+
+// The status of a rejected command: its code from the table, its detail as message, and for
+// a short Reserve, an omnistock.v1.ReserveShortfall as binary error details.
+grpc::Status RejectionStatus(Outcome outcome, const std::string& detail,
+                             const std::vector<ShortLine>& short_lines = {});
+
+}  // namespace omnistock::services
+
+#endif  // OMNISTOCK_SERVICES_STATUS_MAP_H_

@@ -1,0 +1,260 @@
+#include "services/validation.h"
+
+#include <cmath>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "engine/limits.h"
+#include "services/convert.h"
+
+namespace omnistock::services {
+namespace {
+
+bool IsIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == ':' || c == '/' || c == '-';
+}
+
+absl::Status CheckId(absl::string_view field, const std::string& value, int length_max) {
+  if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " must not be empty"));
+  if (static_cast<int>(value.size()) > length_max) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is ", value.size(),
+                                                   " bytes, over the limit of ", length_max));
+  }
+  for (char c : value) {
+    if (!IsIdChar(c)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " may contain only letters, digits and . _ : / - (found a byte 0x",
+          absl::Hex(static_cast<unsigned char>(c)), ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckText(absl::string_view field, const std::string& value) {
+  if (static_cast<int>(value.size()) > kTextLengthMax) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is ", value.size(),
+                                                   " bytes, over the limit of ", kTextLengthMax));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckQuantity(absl::string_view field, int64_t quantity) {
+  if (quantity <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be at least 1, got ", quantity));
+  }
+  if (quantity > kQuantityPerLineMax) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is ", quantity,
+                                                   ", over the limit of ", kQuantityPerLineMax));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckKnownLocation(absl::string_view field, const std::string& id,
+                                const Ledger& ledger) {
+  if (absl::Status s = CheckId(field, id, kLocationIdLengthMax); !s.ok()) return s;
+  if (!ledger.FindLocation(LocationId(id))) {
+    return absl::NotFoundError(absl::StrCat(field, " '", id, "' is not a known location"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest& request) {
+  if (!request.has_location()) return absl::InvalidArgumentError("location must be set");
+  const v1::Location& l = request.location();
+  if (absl::Status s = CheckId("location.location_id", l.location_id(), kLocationIdLengthMax);
+      !s.ok()) {
+    return s;
+  }
+  if (l.kind() == v1::LOCATION_KIND_UNSPECIFIED || !v1::LocationKind_IsValid(l.kind())) {
+    return absl::InvalidArgumentError(
+        "location.kind must be one of STORE, WAREHOUSE, EC_DC, PICKUP_POINT");
+  }
+  if (absl::Status s = CheckText("location.name", l.name()); !s.ok()) return s;
+  if (absl::Status s = CheckText("location.timezone", l.timezone()); !s.ok()) return s;
+  if (!std::isfinite(l.latitude()) || l.latitude() < -90 || l.latitude() > 90) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("location.latitude must be a number in [-90, 90], got ", l.latitude()));
+  }
+  if (!std::isfinite(l.longitude()) || l.longitude() < -180 || l.longitude() > 180) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("location.longitude must be a number in [-180, 180], got ", l.longitude()));
+  }
+  if (l.daily_capacity() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("location.daily_capacity must be >= 0, got ", l.daily_capacity()));
+  }
+  return FromProto(l);
+}
+
+absl::StatusOr<ReceiveCommand> ValidateReceive(const v1::ReceiveRequest& request,
+                                               const Ledger& ledger) {
+  if (absl::Status s = CheckId("sku", request.sku(), kSkuLengthMax); !s.ok()) return s;
+  if (absl::Status s = CheckQuantity("quantity", request.quantity()); !s.ok()) return s;
+  if (absl::Status s = CheckText("reference", request.reference()); !s.ok()) return s;
+  if (absl::Status s = CheckKnownLocation("location_id", request.location_id(), ledger); !s.ok()) {
+    return s;
+  }
+  return ReceiveCommand{LocationId(request.location_id()), Sku(request.sku()), request.quantity(),
+                        request.reference()};
+}
+
+absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request,
+                                             const Ledger& ledger) {
+  if (absl::Status s = CheckId("sku", request.sku(), kSkuLengthMax); !s.ok()) return s;
+  if (request.delta() == 0) return absl::InvalidArgumentError("delta must not be 0");
+  if (absl::Status s = CheckQuantity("delta (absolute value)",
+                                     request.delta() < 0 ? -request.delta() : request.delta());
+      !s.ok()) {
+    return s;
+  }
+  if (request.reason() == v1::ADJUST_REASON_UNSPECIFIED ||
+      !v1::AdjustReason_IsValid(request.reason())) {
+    return absl::InvalidArgumentError(
+        "reason must be one of DAMAGE, SHRINK, FOUND, CORRECTION");
+  }
+  if (absl::Status s = CheckText("reference", request.reference()); !s.ok()) return s;
+  if (absl::Status s = CheckKnownLocation("location_id", request.location_id(), ledger); !s.ok()) {
+    return s;
+  }
+  return AdjustCommand{LocationId(request.location_id()), Sku(request.sku()), request.delta(),
+                       v1::AdjustReason_Name(request.reason()), request.reference()};
+}
+
+absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(
+    const v1::SetSafetyStockRequest& request, const Ledger& ledger) {
+  if (absl::Status s = CheckId("sku", request.sku(), kSkuLengthMax); !s.ok()) return s;
+  if (request.safety_stock() < 0 || request.safety_stock() > kQuantityPerLineMax) {
+    return absl::InvalidArgumentError(absl::StrCat("safety_stock must be in [0, ",
+                                                   kQuantityPerLineMax, "], got ",
+                                                   request.safety_stock()));
+  }
+  if (absl::Status s = CheckKnownLocation("location_id", request.location_id(), ledger); !s.ok()) {
+    return s;
+  }
+  return SafetyStockCommand{LocationId(request.location_id()), Sku(request.sku()),
+                            request.safety_stock()};
+}
+
+absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(
+    const v1::GetAvailabilityRequest& request, const Ledger& ledger) {
+  if (request.skus().empty()) return absl::InvalidArgumentError("skus must name at least one SKU");
+  if (request.skus_size() > kAvailabilitySkusMax) {
+    return absl::InvalidArgumentError(absl::StrCat("skus has ", request.skus_size(),
+                                                   " entries, over the limit of ",
+                                                   kAvailabilitySkusMax));
+  }
+  if (request.location_ids_size() > kAvailabilityLocationsMax) {
+    return absl::InvalidArgumentError(absl::StrCat("location_ids has ", request.location_ids_size(),
+                                                   " entries, over the limit of ",
+                                                   kAvailabilityLocationsMax));
+  }
+  AvailabilityQuery query;
+  for (int i = 0; i < request.skus_size(); ++i) {
+    if (absl::Status s = CheckId(absl::StrCat("skus[", i, "]"), request.skus(i), kSkuLengthMax);
+        !s.ok()) {
+      return s;
+    }
+    query.skus.emplace_back(request.skus(i));
+  }
+  for (int i = 0; i < request.location_ids_size(); ++i) {
+    if (absl::Status s = CheckKnownLocation(absl::StrCat("location_ids[", i, "]"),
+                                            request.location_ids(i), ledger);
+        !s.ok()) {
+      return s;
+    }
+    query.locations.emplace_back(request.location_ids(i));
+  }
+  return query;
+}
+
+absl::StatusOr<storage::JournalQuery> ValidateListMovements(
+    const v1::ListMovementsRequest& request) {
+  storage::JournalQuery query;
+  if (!request.sku().empty()) {
+    if (absl::Status s = CheckId("sku", request.sku(), kSkuLengthMax); !s.ok()) return s;
+    query.sku = Sku(request.sku());
+  }
+  if (!request.location_id().empty()) {
+    if (absl::Status s = CheckId("location_id", request.location_id(), kLocationIdLengthMax);
+        !s.ok()) {
+      return s;
+    }
+    query.location = LocationId(request.location_id());
+  }
+  if (request.limit() < 0 || request.limit() > kMovementsPageMax) {
+    return absl::InvalidArgumentError(absl::StrCat("limit must be in [0, ", kMovementsPageMax,
+                                                   "], got ", request.limit()));
+  }
+  query.limit = request.limit() == 0 ? kMovementsPageDefault : request.limit();
+  query.after_sequence = request.after_sequence();
+  return query;
+}
+
+absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request,
+                                               const Ledger& ledger) {
+  if (absl::Status s = CheckId("reservation_id", request.reservation_id(), kReservationIdLengthMax);
+      !s.ok()) {
+    return s;
+  }
+  if (request.lines().empty()) return absl::InvalidArgumentError("lines must not be empty");
+  if (request.lines_size() > kLinesPerOrderMax) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "lines has ", request.lines_size(), " entries, over the limit of ", kLinesPerOrderMax));
+  }
+  if (absl::Status s = CheckText("channel", request.channel()); !s.ok()) return s;
+  if (absl::Status s = CheckText("order_ref", request.order_ref()); !s.ok()) return s;
+
+  ReserveCommand command;
+  command.id = ReservationId(request.reservation_id());
+  command.channel = request.channel();
+  command.order_ref = request.order_ref();
+  if (request.has_ttl()) {
+    const auto& ttl = request.ttl();
+    command.ttl = absl::Seconds(ttl.seconds()) + absl::Nanoseconds(ttl.nanos());
+    if (command.ttl < kReservationTtlMin || command.ttl > kReservationTtlMax) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ttl must be between ", absl::FormatDuration(kReservationTtlMin), " and ",
+          absl::FormatDuration(kReservationTtlMax), ", got ", absl::FormatDuration(command.ttl)));
+    }
+  }
+
+  absl::flat_hash_set<std::pair<std::string, std::string>> seen;
+  for (int i = 0; i < request.lines_size(); ++i) {
+    const v1::Line& line = request.lines(i);
+    const std::string prefix = absl::StrCat("lines[", i, "].");
+    if (absl::Status s = CheckId(prefix + "sku", line.sku(), kSkuLengthMax); !s.ok()) return s;
+    if (absl::Status s = CheckId(prefix + "location_id", line.location_id(), kLocationIdLengthMax);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = CheckQuantity(prefix + "quantity", line.quantity()); !s.ok()) return s;
+    if (!seen.emplace(line.sku(), line.location_id()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          prefix, "sku '", line.sku(), "' at location_id '", line.location_id(),
+          "' repeats an earlier line; merge the quantities into one line"));
+    }
+    command.lines.push_back(Line{Sku(line.sku()), LocationId(line.location_id()), line.quantity()});
+  }
+  for (int i = 0; i < request.lines_size(); ++i) {
+    if (absl::Status s = CheckKnownLocation(absl::StrCat("lines[", i, "].location_id"),
+                                            request.lines(i).location_id(), ledger);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return command;
+}
+
+absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& request) {
+  if (absl::Status s = CheckId("reservation_id", request.reservation_id(), kReservationIdLengthMax);
+      !s.ok()) {
+    return s;
+  }
+  return ReservationId(request.reservation_id());
+}
+
+}  // namespace omnistock::services

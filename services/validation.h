@@ -1,0 +1,42 @@
+// Validation at the edge: every request is checked here before it becomes an engine command.
+// A bad request is INVALID_ARGUMENT (or NOT_FOUND for an unknown location) with a message that
+// names the field and the limit, and nothing is touched. The limits are those of
+// engine/limits.h.
+#ifndef OMNISTOCK_SERVICES_VALIDATION_H_
+#define OMNISTOCK_SERVICES_VALIDATION_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/ledger.h"
+#include "omnistock/v1/inventory.pb.h"
+#include "omnistock/v1/network.pb.h"
+#include "omnistock/v1/reservations.pb.h"
+#include "storage/store.h"
+
+namespace omnistock::services {
+
+absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest& request);
+absl::StatusOr<ReceiveCommand> ValidateReceive(const v1::ReceiveRequest& request,
+                                               const Ledger& ledger);
+absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request,
+                                             const Ledger& ledger);
+absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(
+    const v1::SetSafetyStockRequest& request, const Ledger& ledger);
+
+struct AvailabilityQuery {
+  std::vector<Sku> skus;
+  std::vector<LocationId> locations;
+};
+absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(
+    const v1::GetAvailabilityRequest& request, const Ledger& ledger);
+absl::StatusOr<storage::JournalQuery> ValidateListMovements(
+    const v1::ListMovementsRequest& request);
+
+absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request,
+                                               const Ledger& ledger);
+absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& request);
+
+}  // namespace omnistock::services
+
+#endif  // OMNISTOCK_SERVICES_VALIDATION_H_

@@ -1,0 +1,288 @@
+#include "storage/codec.h"
+
+#include <cstring>
+
+#include "absl/time/time.h"
+
+namespace omnistock::storage {
+namespace {
+
+constexpr char kFormatVersion = 1;
+
+class Writer {
+ public:
+  Writer() { out_.push_back(kFormatVersion); }
+  void Varint(uint64_t v) {
+    while (v >= 0x80) {
+      out_.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out_.push_back(static_cast<char>(v));
+  }
+  void Signed(int64_t v) { Varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+  void String(std::string_view s) {
+    Varint(s.size());
+    out_.append(s);
+  }
+  void Double(double d) {
+    char bytes[sizeof d];
+    std::memcpy(bytes, &d, sizeof d);
+    out_.append(bytes, sizeof d);
+  }
+  void Time(absl::Time t) { Signed(absl::ToUnixMicros(t)); }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {
+    ok_ = !in_.empty() && in_[0] == kFormatVersion;
+    if (ok_) in_.remove_prefix(1);
+  }
+  uint64_t Varint() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (in_.empty()) break;
+      const auto byte = static_cast<unsigned char>(in_[0]);
+      in_.remove_prefix(1);
+      v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return v;
+    }
+    ok_ = false;
+    return 0;
+  }
+  int64_t Signed() {
+    const uint64_t v = Varint();
+    return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
+  }
+  std::string String() {
+    const uint64_t size = Varint();
+    if (!ok_ || size > in_.size()) {
+      ok_ = false;
+      return {};
+    }
+    std::string s(in_.substr(0, size));
+    in_.remove_prefix(size);
+    return s;
+  }
+  double Double() {
+    double d = 0;
+    if (in_.size() < sizeof d) {
+      ok_ = false;
+      return 0;
+    }
+    std::memcpy(&d, in_.data(), sizeof d);
+    in_.remove_prefix(sizeof d);
+    return d;
+  }
+  absl::Time Time() { return absl::FromUnixMicros(Signed()); }
+  // True when every field decoded and nothing is left over.
+  bool Done() const { return ok_ && in_.empty(); }
+  bool ok() const { return ok_; }
+
+ private:
+  std::string_view in_;
+  bool ok_ = true;
+};
+
+void AppendBigEndian(std::string& out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+
+uint64_t ReadBigEndian(std::string_view in) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(in[i]);
+  return v;
+}
+
+std::string PositionPart(char prefix, const Sku& sku, const LocationId& location) {
+  std::string key(1, prefix);
+  key.append(sku.value());
+  key.push_back('\0');
+  key.append(location.value());
+  return key;
+}
+
+}  // namespace
+
+std::string JournalKey(Sequence sequence) {
+  std::string key(1, kJournalPrefix);
+  AppendBigEndian(key, sequence);
+  return key;
+}
+
+std::string PositionIndexPrefix(const Sku& sku, const LocationId& location) {
+  std::string key = PositionPart(kPositionIndexPrefix, sku, location);
+  key.push_back('\0');
+  return key;
+}
+
+std::string PositionIndexKey(const Sku& sku, const LocationId& location, Sequence sequence) {
+  std::string key = PositionIndexPrefix(sku, location);
+  AppendBigEndian(key, sequence);
+  return key;
+}
+
+std::string PositionKey(const Sku& sku, const LocationId& location) {
+  return PositionPart(kPositionPrefix, sku, location);
+}
+
+std::string ReservationKey(const ReservationId& id) {
+  return std::string(1, kReservationPrefix) + id.value();
+}
+
+std::string LocationKey(const LocationId& id) { return std::string(1, kLocationPrefix) + id.value(); }
+
+std::string EncodeSequence(Sequence sequence) {
+  std::string out;
+  AppendBigEndian(out, sequence);
+  return out;
+}
+
+std::optional<Sequence> DecodeSequence(std::string_view in) {
+  if (in.size() != 8) return std::nullopt;
+  return ReadBigEndian(in);
+}
+
+std::optional<Sequence> SequenceOfKey(std::string_view key) {
+  if (key.size() < 9) return std::nullopt;
+  return ReadBigEndian(key.substr(key.size() - 8));
+}
+
+std::string Encode(const Movement& m) {
+  Writer w;
+  w.Varint(m.sequence);
+  w.Time(m.time);
+  w.Varint(static_cast<uint64_t>(m.kind));
+  w.String(m.sku.value());
+  w.String(m.location.value());
+  w.Signed(m.on_hand_delta);
+  w.Signed(m.reserved_delta);
+  w.Signed(m.safety_stock_delta);
+  w.String(m.reference);
+  w.String(m.actor);
+  return w.Take();
+}
+
+std::optional<Movement> DecodeMovement(std::string_view in) {
+  Reader r(in);
+  Movement m;
+  m.sequence = r.Varint();
+  m.time = r.Time();
+  m.kind = static_cast<MovementKind>(r.Varint());
+  m.sku = Sku(r.String());
+  m.location = LocationId(r.String());
+  m.on_hand_delta = r.Signed();
+  m.reserved_delta = r.Signed();
+  m.safety_stock_delta = r.Signed();
+  m.reference = r.String();
+  m.actor = r.String();
+  if (!r.Done()) return std::nullopt;
+  return m;
+}
+
+std::string Encode(const Position& p) {
+  Writer w;
+  w.String(p.sku.value());
+  w.String(p.location.value());
+  w.Signed(p.on_hand);
+  w.Signed(p.reserved);
+  w.Signed(p.safety_stock);
+  w.Varint(p.last_sequence);
+  return w.Take();
+}
+
+std::optional<Position> DecodePosition(std::string_view in) {
+  Reader r(in);
+  Position p;
+  p.sku = Sku(r.String());
+  p.location = LocationId(r.String());
+  p.on_hand = r.Signed();
+  p.reserved = r.Signed();
+  p.safety_stock = r.Signed();
+  p.last_sequence = r.Varint();
+  if (!r.Done()) return std::nullopt;
+  return p;
+}
+
+std::string Encode(const Reservation& v) {
+  Writer w;
+  w.String(v.id.value());
+  w.Varint(static_cast<uint64_t>(v.state));
+  w.Varint(v.lines.size());
+  for (const Line& line : v.lines) {
+    w.String(line.sku.value());
+    w.String(line.location.value());
+    w.Signed(line.quantity);
+  }
+  w.String(v.channel);
+  w.String(v.order_ref);
+  w.Time(v.created_at);
+  w.Time(v.updated_at);
+  w.Time(v.expires_at);
+  w.Varint(v.sequence);
+  return w.Take();
+}
+
+std::optional<Reservation> DecodeReservation(std::string_view in) {
+  Reader r(in);
+  Reservation v;
+  v.id = ReservationId(r.String());
+  v.state = static_cast<ReservationState>(r.Varint());
+  const uint64_t lines = r.Varint();
+  for (uint64_t i = 0; i < lines && r.ok(); ++i) {
+    Line line;
+    line.sku = Sku(r.String());
+    line.location = LocationId(r.String());
+    line.quantity = r.Signed();
+    v.lines.push_back(std::move(line));
+  }
+  v.channel = r.String();
+  v.order_ref = r.String();
+  v.created_at = r.Time();
+  v.updated_at = r.Time();
+  v.expires_at = r.Time();
+  v.sequence = r.Varint();
+  if (!r.Done() || v.lines.size() != lines) return std::nullopt;
+  return v;
+}
+
+std::string Encode(const Location& l) {
+  Writer w;
+  w.String(l.id.value());
+  w.Varint(static_cast<uint64_t>(l.kind));
+  w.String(l.name);
+  w.Double(l.latitude);
+  w.Double(l.longitude);
+  w.Varint((l.capabilities.pickup ? 1 : 0) | (l.capabilities.curbside ? 2 : 0) |
+           (l.capabilities.ship_from_store ? 4 : 0) | (l.capabilities.walk_in_sales ? 8 : 0));
+  w.Signed(l.daily_capacity);
+  w.Varint(l.disabled ? 1 : 0);
+  w.String(l.timezone);
+  return w.Take();
+}
+
+std::optional<Location> DecodeLocation(std::string_view in) {
+  Reader r(in);
+  Location l;
+  l.id = LocationId(r.String());
+  l.kind = static_cast<LocationKind>(r.Varint());
+  l.name = r.String();
+  l.latitude = r.Double();
+  l.longitude = r.Double();
+  const uint64_t caps = r.Varint();
+  l.capabilities.pickup = caps & 1;
+  l.capabilities.curbside = caps & 2;
+  l.capabilities.ship_from_store = caps & 4;
+  l.capabilities.walk_in_sales = caps & 8;
+  l.daily_capacity = r.Signed();
+  l.disabled = r.Varint() != 0;
+  l.timezone = r.String();
+  if (!r.Done()) return std::nullopt;
+  return l;
+}
+
+}  // namespace omnistock::storage

@@ -1,0 +1,59 @@
+// Binary encoding of the ledger's rows and movements for RocksDB, and the key layout.
+//
+// Keys (one byte of kind, then big-endian or NUL-separated parts so that byte order is the
+// natural order):
+//   'j' seq(8 BE)                        -> Movement            the journal
+//   'x' sku '\0' location '\0' seq(8 BE) -> ""                  the journal by position
+//   'p' sku '\0' location                -> Position            current state rows
+//   'r' reservation_id                   -> Reservation
+//   'l' location_id                      -> Location
+//   "m/last_sequence"                    -> seq(8 BE)
+// Identifiers never contain NUL: the edge allows only [A-Za-z0-9._:/-].
+// Values start with a format version byte; a row that does not decode is data loss.
+#ifndef OMNISTOCK_STORAGE_CODEC_H_
+#define OMNISTOCK_STORAGE_CODEC_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "engine/location.h"
+#include "engine/movement.h"
+#include "engine/position.h"
+#include "engine/reservation.h"
+#include "engine/types.h"
+
+namespace omnistock::storage {
+
+inline constexpr char kJournalPrefix = 'j';
+inline constexpr char kPositionIndexPrefix = 'x';
+inline constexpr char kPositionPrefix = 'p';
+inline constexpr char kReservationPrefix = 'r';
+inline constexpr char kLocationPrefix = 'l';
+inline constexpr std::string_view kLastSequenceKey = "m/last_sequence";
+
+std::string JournalKey(Sequence sequence);
+std::string PositionIndexPrefix(const Sku& sku, const LocationId& location);
+std::string PositionIndexKey(const Sku& sku, const LocationId& location, Sequence sequence);
+std::string PositionKey(const Sku& sku, const LocationId& location);
+std::string ReservationKey(const ReservationId& id);
+std::string LocationKey(const LocationId& id);
+
+std::string EncodeSequence(Sequence sequence);
+std::optional<Sequence> DecodeSequence(std::string_view in);
+// The sequence at the end of a journal or position-index key.
+std::optional<Sequence> SequenceOfKey(std::string_view key);
+
+std::string Encode(const Movement& movement);
+std::string Encode(const Position& position);
+std::string Encode(const Reservation& reservation);
+std::string Encode(const Location& location);
+
+std::optional<Movement> DecodeMovement(std::string_view in);
+std::optional<Position> DecodePosition(std::string_view in);
+std::optional<Reservation> DecodeReservation(std::string_view in);
+std::optional<Location> DecodeLocation(std::string_view in);
+
+}  // namespace omnistock::storage
+
+#endif  // OMNISTOCK_STORAGE_CODEC_H_

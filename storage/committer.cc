@@ -1,0 +1,137 @@
+#include "storage/committer.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "rocksdb/write_batch.h"
+#include "storage/codec.h"
+
+namespace omnistock::storage {
+
+Committer::Committer(rocksdb::DB* db, std::function<void(const absl::Status&)> on_failure)
+    : db_(db), on_failure_(std::move(on_failure)), thread_([this] { Run(); }) {}
+
+Committer::~Committer() { Stop(); }
+
+void Committer::Append(Commit commit) {
+  absl::MutexLock lock(&mu_);
+  queue_.push_back(std::move(commit));
+}
+
+void Committer::WhenDurable(CommitTicket ticket, DoneCallback done) {
+  absl::Status result;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!failure_.ok()) {
+      result = failure_;
+    } else if (ticket <= durable_ticket_) {
+      result = absl::OkStatus();
+    } else if (exited_) {
+      result = absl::UnavailableError("the server is shutting down");
+    } else {
+      waiters_.emplace(ticket, std::move(done));
+      return;
+    }
+  }
+  std::move(done)(std::move(result));
+}
+
+void Committer::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status Committer::status() const {
+  absl::MutexLock lock(&mu_);
+  return failure_;
+}
+
+CommitterStats Committer::stats() const {
+  absl::MutexLock lock(&mu_);
+  CommitterStats stats = stats_;
+  stats.durable_ticket = durable_ticket_;
+  return stats;
+}
+
+absl::Status Committer::WriteBatchOf(const std::vector<Commit>& commits) {
+  rocksdb::WriteBatch batch;
+  for (const Commit& commit : commits) {
+    for (const Movement& movement : commit.movements) {
+      batch.Put(JournalKey(movement.sequence), Encode(movement));
+      batch.Put(PositionIndexKey(movement.sku, movement.location, movement.sequence), "");
+    }
+    for (const Position& position : commit.positions) {
+      batch.Put(PositionKey(position.sku, position.location), Encode(position));
+    }
+    for (const Reservation& reservation : commit.reservations) {
+      batch.Put(ReservationKey(reservation.id), Encode(reservation));
+    }
+    for (const Location& location : commit.locations) {
+      batch.Put(LocationKey(location.id), Encode(location));
+    }
+  }
+  batch.Put(kLastSequenceKey, EncodeSequence(commits.back().last_sequence));
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  const rocksdb::Status status = db_->Write(options, &batch);
+  if (status.ok()) return absl::OkStatus();
+  return absl::UnavailableError(
+      absl::StrCat("storage write failed, the server stops serving: ", status.ToString()));
+}
+
+void Committer::Run() {
+  for (;;) {
+    std::vector<Commit> batch;
+    std::multimap<CommitTicket, DoneCallback> abandoned;
+    absl::Status abandon_status;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &Committer::HasWorkOrStopping));
+      if (queue_.empty()) {
+        exited_ = true;
+        // Stopping with nothing left: whoever still waits will never be served.
+        abandoned.swap(waiters_);
+        abandon_status = failure_.ok() ? absl::UnavailableError("the server is shutting down")
+                                       : failure_;
+      } else {
+        batch.assign(std::make_move_iterator(queue_.begin()),
+                     std::make_move_iterator(queue_.end()));
+        queue_.clear();
+      }
+    }
+    if (!abandoned.empty() || batch.empty()) {
+      for (auto& [ticket, done] : abandoned) std::move(done)(abandon_status);
+      return;
+    }
+    if (!status().ok()) continue;  // latched: drop, never write after a failure
+
+    const CommitTicket last = batch.back().ticket;
+    const absl::Status written = WriteBatchOf(batch);
+
+    std::vector<DoneCallback> ready;
+    bool failed_now = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (written.ok()) {
+        durable_ticket_ = last;
+        stats_.commits += batch.size();
+        stats_.batches += 1;
+        auto end = waiters_.upper_bound(last);
+        for (auto it = waiters_.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+        waiters_.erase(waiters_.begin(), end);
+      } else {
+        failure_ = written;
+        failed_now = true;
+        for (auto& [ticket, done] : waiters_) ready.push_back(std::move(done));
+        waiters_.clear();
+      }
+    }
+    for (DoneCallback& done : ready) std::move(done)(written);
+    if (failed_now && on_failure_) on_failure_(written);
+  }
+}
+
+}  // namespace omnistock::storage

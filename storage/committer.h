@@ -1,0 +1,79 @@
+// The Committer makes the ledger's commits durable: one thread drains the queue of commits in
+// the order the ledger appended them, writes them as one RocksDB WriteBatch with a synced WAL
+// (group commit: many calls share one fsync), and then completes the calls waiting on them.
+//
+// Failure is latched (fail-stop): after the first write error every waiting and future call
+// completes with UNAVAILABLE, nothing more is written, and `on_failure` is called once so the
+// process can stop serving and exit. Because batches are written in order, what is on disk is
+// always a prefix of what was applied.
+//
+// Thread-safety: Append and WhenDurable may be called from any thread.
+#ifndef OMNISTOCK_STORAGE_COMMITTER_H_
+#define OMNISTOCK_STORAGE_COMMITTER_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/journal_sink.h"
+#include "rocksdb/db.h"
+
+namespace omnistock::storage {
+
+struct CommitterStats {
+  uint64_t commits = 0;  // ledger commits written
+  uint64_t batches = 0;  // WriteBatches, i.e. fsyncs
+  CommitTicket durable_ticket = 0;
+};
+
+class Committer final : public JournalSink {
+ public:
+  using DoneCallback = absl::AnyInvocable<void(absl::Status) &&>;
+
+  // `db` must outlive the committer. `on_failure` runs once, on the committer thread.
+  Committer(rocksdb::DB* db, std::function<void(const absl::Status&)> on_failure);
+  ~Committer() override;
+
+  void Append(Commit commit) override;
+
+  // Runs `done` with OK once every commit up to `ticket` is durable, or with UNAVAILABLE once
+  // the committer has failed or stopped. May run it inline on the calling thread.
+  void WhenDurable(CommitTicket ticket, DoneCallback done);
+
+  // Writes what is queued, completes every waiter and joins the thread. Idempotent.
+  void Stop();
+
+  absl::Status status() const;
+  CommitterStats stats() const;
+
+ private:
+  void Run();
+  bool HasWorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !queue_.empty() || stopping_;
+  }
+  absl::Status WriteBatchOf(const std::vector<Commit>& commits);
+
+  rocksdb::DB* const db_;
+  std::function<void(const absl::Status&)> on_failure_;
+
+  mutable absl::Mutex mu_;
+  std::deque<Commit> queue_ ABSL_GUARDED_BY(mu_);
+  std::multimap<CommitTicket, DoneCallback> waiters_ ABSL_GUARDED_BY(mu_);
+  CommitTicket durable_ticket_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool exited_ ABSL_GUARDED_BY(mu_) = false;  // the thread has returned
+  CommitterStats stats_ ABSL_GUARDED_BY(mu_);
+
+  std::thread thread_;
+};
+
+}  // namespace omnistock::storage
+
+#endif  // OMNISTOCK_STORAGE_COMMITTER_H_
