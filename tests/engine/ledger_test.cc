@@ -1,0 +1,190 @@
+// Positions, stock movements, all-or-nothing reservation and the journal the ledger produces.
+#include "engine/ledger.h"
+
+#include <thread>
+
+#include "catch2/catch.hpp"
+#include "tests/engine/ledger_fixture.h"
+
+namespace omnistock::testing {
+
+TEST_CASE("receive adds on_hand and journals one movement with the next sequence") {
+  LedgerFixture f;
+  const size_t before = f.sink.size();
+  Position p = f.Stock("A", "S1", 10);
+  CHECK(p.on_hand == 10);
+  CHECK(p.available() == 10);
+  p = f.Stock("A", "S1", 5);
+  CHECK(p.on_hand == 15);
+  auto commits = f.sink.commits();
+  REQUIRE(commits.size() == before + 2);
+  const Movement& m = commits.back().movements.at(0);
+  CHECK(m.kind == MovementKind::kReceive);
+  CHECK(m.on_hand_delta == 5);
+  CHECK(m.sequence == 2);
+  CHECK(commits.back().positions.at(0).on_hand == 15);
+  CHECK(commits.back().positions.at(0).last_sequence == 2);
+}
+
+TEST_CASE("receive at an unknown location changes nothing") {
+  LedgerFixture f;
+  const size_t before = f.sink.size();
+  auto applied = f.ledger.Receive(ReceiveCommand{LocationId("NOPE"), Sku("A"), 1, ""}, kT0);
+  CHECK(applied.outcome == Outcome::kLocationNotFound);
+  CHECK(f.sink.size() == before);
+  CHECK(f.ledger.GetPositions({Sku("A")}, {}).empty());
+}
+
+TEST_CASE("adjust never takes on_hand below zero") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 3);
+  auto applied = f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("A"), -4, "DAMAGE", ""}, kT0);
+  CHECK(applied.outcome == Outcome::kOnHandBelowZero);
+  CHECK(f.At("A", "S1").on_hand == 3);
+  applied = f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("A"), -3, "DAMAGE", ""}, kT0);
+  CHECK(applied.outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 0);
+}
+
+TEST_CASE("receive refuses to take on_hand over its limit") {
+  LedgerFixture f;
+  f.ledger.RestorePosition(Position{Sku("A"), LocationId("S1"), kOnHandMax - 1, 0, 0, 0});
+  auto applied = f.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 2, ""}, kT0);
+  CHECK(applied.outcome == Outcome::kOnHandLimitExceeded);
+  CHECK(f.At("A", "S1").on_hand == kOnHandMax - 1);
+}
+
+TEST_CASE("safety stock is never available to an online order") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 5);
+  f.ledger.SetSafetyStock(SafetyStockCommand{LocationId("S1"), Sku("A"), 2}, kT0);
+  CHECK(f.At("A", "S1").available() == 3);
+  auto applied = f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 4)}), kT0);
+  CHECK(applied.outcome == Outcome::kInsufficientAvailable);
+  REQUIRE(applied.short_lines.size() == 1);
+  CHECK(applied.short_lines[0].available == 3);
+  CHECK(f.ledger.Reserve(f.Order("r2", {f.L("A", "S1", 3)}), kT0).outcome == Outcome::kOk);
+}
+
+TEST_CASE("reserve is all-or-nothing: one short line leaves every position untouched") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 10);
+  f.Stock("B", "S2", 1);
+  f.Stock("C", "W1", 10);
+  const size_t before = f.sink.size();
+  auto applied = f.ledger.Reserve(
+      f.Order("r1", {f.L("A", "S1", 2), f.L("B", "S2", 2), f.L("C", "W1", 2)}), kT0);
+  CHECK(applied.outcome == Outcome::kInsufficientAvailable);
+  REQUIRE(applied.short_lines.size() == 1);
+  CHECK(applied.short_lines[0].sku == Sku("B"));
+  CHECK(applied.short_lines[0].location == LocationId("S2"));
+  CHECK(applied.short_lines[0].requested == 2);
+  CHECK(applied.short_lines[0].available == 1);
+  CHECK(f.At("A", "S1").reserved == 0);
+  CHECK(f.At("C", "W1").reserved == 0);
+  CHECK(f.sink.size() == before);
+  CHECK_FALSE(f.ledger.GetReservation(ReservationId("r1")).has_value());
+}
+
+TEST_CASE("reserve of a SKU never stocked at the location reports zero available") {
+  LedgerFixture f;
+  auto applied = f.ledger.Reserve(f.Order("r1", {f.L("ZZ", "S1", 1)}), kT0);
+  CHECK(applied.outcome == Outcome::kInsufficientAvailable);
+  REQUIRE(applied.short_lines.size() == 1);
+  CHECK(applied.short_lines[0].available == 0);
+}
+
+TEST_CASE("a multi-line reserve holds every line and journals one movement per line") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 10);
+  f.Stock("B", "W1", 10);
+  auto applied = f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 2), f.L("B", "W1", 3)}), kT0);
+  REQUIRE(applied.outcome == Outcome::kOk);
+  CHECK(applied.value.state == ReservationState::kHeld);
+  CHECK(applied.value.expires_at == kT0 + absl::Minutes(15));
+  CHECK(f.At("A", "S1").reserved == 2);
+  CHECK(f.At("B", "W1").available() == 7);
+  const Commit commit = f.sink.commits().back();
+  CHECK(commit.ticket == applied.ticket);
+  REQUIRE(commit.movements.size() == 2);
+  CHECK(commit.movements[0].kind == MovementKind::kReserve);
+  CHECK(commit.movements[1].sequence == commit.movements[0].sequence + 1);
+  CHECK(commit.reservations.size() == 1);
+  CHECK(commit.positions.size() == 2);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
+TEST_CASE("an unknown or disabled location refuses a reservation and changes nothing") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 10);
+  CHECK(f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 1), f.L("A", "XX", 1)}), kT0).outcome ==
+        Outcome::kLocationNotFound);
+  Location disabled = *f.ledger.FindLocation(LocationId("S1"));
+  disabled.disabled = true;
+  f.ledger.UpsertLocation(disabled);
+  CHECK(f.ledger.Reserve(f.Order("r2", {f.L("A", "S1", 1)}), kT0).outcome ==
+        Outcome::kLocationDisabled);
+  CHECK(f.At("A", "S1").reserved == 0);
+}
+
+TEST_CASE("upserting the same location twice is a replay") {
+  LedgerFixture f;
+  Location location = *f.ledger.FindLocation(LocationId("S1"));
+  const size_t before = f.sink.size();
+  CHECK(f.ledger.UpsertLocation(location).outcome == Outcome::kReplayed);
+  CHECK(f.sink.size() == before);
+  location.name = "renamed";
+  CHECK(f.ledger.UpsertLocation(location).outcome == Outcome::kOk);
+  CHECK(f.ledger.FindLocation(LocationId("S1"))->name == "renamed");
+}
+
+TEST_CASE("availability of a SKU across all locations, ordered by location") {
+  LedgerFixture f;
+  f.Stock("A", "W1", 1);
+  f.Stock("A", "S2", 2);
+  f.Stock("A", "S1", 3);
+  f.Stock("B", "S1", 4);
+  auto positions = f.ledger.GetPositions({Sku("A")}, {});
+  REQUIRE(positions.size() == 3);
+  CHECK(positions[0].location == LocationId("S1"));
+  CHECK(positions[1].location == LocationId("S2"));
+  CHECK(positions[2].location == LocationId("W1"));
+}
+
+TEST_CASE("concurrent reservations of one hot SKU never over-reserve") {
+  LedgerFixture f;
+  constexpr int kStock = 1000;
+  constexpr int kThreads = 8;
+  constexpr int kAttemptsPerThread = 250;  // demand 2000 > stock
+  f.Stock("HOT", "S1", kStock);
+  f.Stock("COLD", "W1", kThreads * kAttemptsPerThread);
+  std::atomic<int> successes{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kAttemptsPerThread; ++i) {
+        // Two shards per order, listed in both orders, to exercise the lock ordering.
+        std::vector<Line> lines = {f.L("HOT", "S1", 1), f.L("COLD", "W1", 1)};
+        if (i % 2) std::swap(lines[0], lines[1]);
+        auto applied = f.ledger.Reserve(
+            f.Order("t" + std::to_string(t) + "-" + std::to_string(i), lines), kT0);
+        if (applied.outcome == Outcome::kOk) successes++;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(successes == kStock);
+  CHECK(f.At("HOT", "S1").reserved == kStock);
+  CHECK(f.At("HOT", "S1").available() == 0);
+  CHECK(f.At("COLD", "W1").reserved == kStock);
+  CHECK(f.ledger.CheckInvariants().ok());
+  // Sequences are gap-free and commits arrive in ticket order.
+  Sequence expected = 0;
+  CommitTicket ticket = 0;
+  for (const Commit& commit : f.sink.commits()) {
+    CHECK(commit.ticket == ++ticket);
+    for (const Movement& m : commit.movements) CHECK(m.sequence == ++expected);
+  }
+}
+
+}  // namespace omnistock::testing

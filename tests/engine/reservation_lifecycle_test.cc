@@ -1,0 +1,161 @@
+// The reservation life cycle: HELD -> CONFIRMED -> FULFILLED, or RELEASED / EXPIRED, with
+// idempotent retries and refused illegal transitions. Time is injected.
+#include "catch2/catch.hpp"
+#include "engine/ledger.h"
+#include "tests/engine/ledger_fixture.h"
+
+namespace omnistock::testing {
+namespace {
+
+struct LifecycleFixture : LedgerFixture {
+  LifecycleFixture() {
+    Stock("A", "S1", 10);
+    Stock("B", "W1", 10);
+  }
+  Applied<Reservation> Hold(const std::string& id, absl::Duration ttl = absl::Minutes(15)) {
+    return ledger.Reserve(Order(id, {L("A", "S1", 2), L("B", "W1", 3)}, ttl), kT0);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("confirm then fulfil removes the units from on_hand and reserved") {
+  LifecycleFixture f;
+  REQUIRE(f.Hold("r1").outcome == Outcome::kOk);
+  auto confirmed = f.ledger.Confirm(ReservationId("r1"), kT0 + absl::Minutes(1));
+  REQUIRE(confirmed.outcome == Outcome::kOk);
+  CHECK(confirmed.value.state == ReservationState::kConfirmed);
+  CHECK(f.At("A", "S1").reserved == 2);
+  auto fulfilled = f.ledger.Fulfill(ReservationId("r1"), kT0 + absl::Minutes(2));
+  REQUIRE(fulfilled.outcome == Outcome::kOk);
+  CHECK(fulfilled.value.state == ReservationState::kFulfilled);
+  CHECK(f.At("A", "S1").on_hand == 8);
+  CHECK(f.At("A", "S1").reserved == 0);
+  CHECK(f.At("B", "W1").on_hand == 7);
+  CHECK(f.sink.commits().back().movements.at(0).kind == MovementKind::kFulfil);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
+TEST_CASE("release returns the units to available, from HELD and from CONFIRMED") {
+  LifecycleFixture f;
+  REQUIRE(f.Hold("held").outcome == Outcome::kOk);
+  REQUIRE(f.Hold("confirmed").outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Confirm(ReservationId("confirmed"), kT0).outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").available() == 6);
+  CHECK(f.ledger.Release(ReservationId("held"), kT0).value.state == ReservationState::kReleased);
+  CHECK(f.ledger.Release(ReservationId("confirmed"), kT0).value.state ==
+        ReservationState::kReleased);
+  CHECK(f.At("A", "S1").available() == 10);
+  CHECK(f.At("A", "S1").on_hand == 10);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
+TEST_CASE("a repeated reserve with the same id and lines returns the original and changes nothing") {
+  LifecycleFixture f;
+  auto first = f.Hold("r1");
+  REQUIRE(first.outcome == Outcome::kOk);
+  const size_t commits = f.sink.size();
+  // Same lines in another order are the same order.
+  auto again = f.ledger.Reserve(
+      f.Order("r1", {f.L("B", "W1", 3), f.L("A", "S1", 2)}), kT0 + absl::Seconds(5));
+  CHECK(again.outcome == Outcome::kReplayed);
+  CHECK(again.value == first.value);
+  CHECK(again.ticket >= first.ticket);
+  CHECK(f.sink.size() == commits);
+  CHECK(f.At("A", "S1").reserved == 2);
+}
+
+TEST_CASE("the same reservation id with different lines is refused as already existing") {
+  LifecycleFixture f;
+  REQUIRE(f.Hold("r1").outcome == Outcome::kOk);
+  auto other = f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 1)}), kT0);
+  CHECK(other.outcome == Outcome::kReservationExistsWithDifferentContent);
+  CHECK(f.At("A", "S1").reserved == 2);
+}
+
+TEST_CASE("confirm, release and fulfil are idempotent") {
+  LifecycleFixture f;
+  REQUIRE(f.Hold("r1").outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Confirm(ReservationId("r1"), kT0).outcome == Outcome::kOk);
+  const size_t commits = f.sink.size();
+  CHECK(f.ledger.Confirm(ReservationId("r1"), kT0).outcome == Outcome::kReplayed);
+  REQUIRE(f.ledger.Fulfill(ReservationId("r1"), kT0).outcome == Outcome::kOk);
+  CHECK(f.ledger.Fulfill(ReservationId("r1"), kT0).outcome == Outcome::kReplayed);
+  CHECK(f.ledger.Confirm(ReservationId("r1"), kT0).outcome == Outcome::kReplayed);
+  CHECK(f.sink.size() == commits + 1);
+  CHECK(f.At("A", "S1").on_hand == 8);
+
+  REQUIRE(f.Hold("r2").outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Release(ReservationId("r2"), kT0).outcome == Outcome::kOk);
+  CHECK(f.ledger.Release(ReservationId("r2"), kT0).outcome == Outcome::kReplayed);
+  CHECK(f.At("A", "S1").reserved == 0);
+}
+
+TEST_CASE("illegal transitions are refused and change nothing") {
+  LifecycleFixture f;
+  REQUIRE(f.Hold("held").outcome == Outcome::kOk);
+  CHECK(f.ledger.Fulfill(ReservationId("held"), kT0).outcome == Outcome::kIllegalTransition);
+
+  REQUIRE(f.Hold("released").outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Release(ReservationId("released"), kT0).outcome == Outcome::kOk);
+  auto fulfil = f.ledger.Fulfill(ReservationId("released"), kT0);
+  CHECK(fulfil.outcome == Outcome::kIllegalTransition);
+  CHECK(fulfil.detail.find("RELEASED") != std::string::npos);
+  CHECK(f.ledger.Confirm(ReservationId("released"), kT0).outcome ==
+        Outcome::kIllegalTransition);
+
+  REQUIRE(f.Hold("done").outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Confirm(ReservationId("done"), kT0).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Fulfill(ReservationId("done"), kT0).outcome == Outcome::kOk);
+  CHECK(f.ledger.Release(ReservationId("done"), kT0).outcome == Outcome::kIllegalTransition);
+
+  CHECK(f.ledger.Confirm(ReservationId("nope"), kT0).outcome == Outcome::kReservationNotFound);
+  CHECK(f.At("A", "S1").reserved == 2);  // only "held" still holds stock
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
+TEST_CASE("a HELD reservation expires at its deadline and its stock comes back") {
+  LifecycleFixture f;
+  REQUIRE(f.Hold("short", absl::Seconds(30)).outcome == Outcome::kOk);
+  REQUIRE(f.Hold("long", absl::Minutes(10)).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Confirm(ReservationId("long"), kT0).outcome == Outcome::kOk);
+
+  CHECK(f.ledger.ExpireDue(kT0 + absl::Seconds(29)).first == 0);
+  CHECK(f.At("A", "S1").reserved == 4);
+  auto [expired, ticket] = f.ledger.ExpireDue(kT0 + absl::Seconds(30));
+  CHECK(expired == 1);
+  CHECK(ticket == f.sink.commits().back().ticket);
+  CHECK(f.ledger.GetReservation(ReservationId("short"))->state == ReservationState::kExpired);
+  CHECK(f.At("A", "S1").reserved == 2);
+  // CONFIRMED reservations never expire.
+  CHECK(f.ledger.ExpireDue(kT0 + absl::Hours(48)).first == 0);
+  CHECK(f.ledger.GetReservation(ReservationId("long"))->state == ReservationState::kConfirmed);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
+TEST_CASE("confirming a reservation past its deadline expires it and says so") {
+  LifecycleFixture f;
+  REQUIRE(f.Hold("r1", absl::Seconds(30)).outcome == Outcome::kOk);
+  auto late = f.ledger.Confirm(ReservationId("r1"), kT0 + absl::Minutes(1));
+  CHECK(late.outcome == Outcome::kReservationExpired);
+  CHECK(late.detail.find("expired") != std::string::npos);
+  CHECK(late.value.state == ReservationState::kExpired);
+  CHECK(f.At("A", "S1").reserved == 0);
+  // Releasing an expired reservation is harmless.
+  CHECK(Succeeded(f.ledger.Release(ReservationId("r1"), kT0 + absl::Minutes(2)).outcome));
+}
+
+TEST_CASE("fulfil refuses when a physical loss left less on hand than reserved") {
+  LifecycleFixture f;
+  REQUIRE(f.Hold("r1").outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Confirm(ReservationId("r1"), kT0).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("A"), -9, "DAMAGE", ""}, kT0)
+              .outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").available() < 0);
+  auto fulfil = f.ledger.Fulfill(ReservationId("r1"), kT0);
+  CHECK(fulfil.outcome == Outcome::kOnHandBelowZero);
+  CHECK(fulfil.value.state == ReservationState::kConfirmed);
+  CHECK(f.At("B", "W1").on_hand == 10);  // all-or-nothing across lines
+}
+
+}  // namespace omnistock::testing

@@ -1,0 +1,214 @@
+// Bad input gets a status naming the field (and the limit), and changes nothing: the table
+// below runs every case against one real server, then compares the whole observable state.
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "catch2/catch.hpp"
+#include "tests/integration/server_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace omnistock::testing {
+namespace {
+
+struct Case {
+  std::string name;
+  std::function<grpc::Status()> call;
+  grpc::StatusCode code;
+  std::string message_part;  // the field (and limit) the message must name
+};
+
+std::string Snapshot(ServerProcess& server) {
+  auto inventory = server.inventory();
+  auto network = server.network();
+  v1::GetAvailabilityRequest availability;
+  availability.add_skus("SKU-A");
+  v1::GetAvailabilityResponse positions;
+  REQUIRE(inventory->GetAvailability(Deadline().get(), availability, &positions).ok());
+  v1::ListMovementsRequest list;
+  list.set_limit(1000);
+  v1::ListMovementsResponse movements;
+  REQUIRE(inventory->ListMovements(Deadline().get(), list, &movements).ok());
+  v1::ListLocationsResponse locations;
+  REQUIRE(network->ListLocations(Deadline().get(), {}, &locations).ok());
+  return positions.SerializeAsString() + "|" + movements.SerializeAsString() + "|" +
+         locations.SerializeAsString();
+}
+
+}  // namespace
+
+TEST_CASE("bad input is refused with a status naming the field, and changes nothing") {
+  TempDir dir;
+  ServerProcess server(dir.Sub("data"));
+  auto network = server.network();
+  auto inventory = server.inventory();
+  auto reservations = server.reservations();
+  AddLocation(*network, "ST-1");
+  ReceiveStock(*inventory, "ST-1", "SKU-A", 10);
+  {
+    v1::Reservation held;
+    REQUIRE(reservations->Reserve(Deadline().get(), ReserveOf("existing", {{"SKU-A", "ST-1", 1}}),
+                                  &held)
+                .ok());
+  }
+  const std::string before = Snapshot(server);
+
+  auto reserve = [&](v1::ReserveRequest request) {
+    return [&reservations, request] {
+      v1::Reservation response;
+      return reservations->Reserve(Deadline().get(), request, &response);
+    };
+  };
+  auto upsert = [&](std::function<void(v1::Location&)> change) {
+    v1::UpsertLocationRequest request;
+    v1::Location& l = *request.mutable_location();
+    l.set_location_id("ST-NEW");
+    l.set_kind(v1::STORE);
+    l.set_latitude(35.0);
+    l.set_longitude(139.0);
+    change(l);
+    return [&network, request] {
+      v1::Location response;
+      return network->UpsertLocation(Deadline().get(), request, &response);
+    };
+  };
+  auto receive = [&](std::string location, std::string sku, int64_t quantity) {
+    return [&inventory, location, sku, quantity] {
+      v1::ReceiveRequest request;
+      request.set_location_id(location);
+      request.set_sku(sku);
+      request.set_quantity(quantity);
+      v1::PositionView response;
+      return inventory->Receive(Deadline().get(), request, &response);
+    };
+  };
+
+  const auto kInvalid = grpc::StatusCode::INVALID_ARGUMENT;
+  v1::ReserveRequest too_many_lines = ReserveOf("big", {});
+  for (int i = 0; i < 101; ++i) {
+    v1::Line* line = too_many_lines.add_lines();
+    line->set_sku("SKU-" + std::to_string(i));
+    line->set_location_id("ST-1");
+    line->set_quantity(1);
+  }
+  v1::ReserveRequest long_ttl = ReserveOf("ttl", {{"SKU-A", "ST-1", 1}});
+  long_ttl.mutable_ttl()->set_seconds(25 * 3600);
+  v1::ReserveRequest long_channel = ReserveOf("ch", {{"SKU-A", "ST-1", 1}});
+  long_channel.set_channel(std::string(300, 'w'));
+
+  const std::vector<Case> cases = {
+      {"empty reservation id", reserve(ReserveOf("", {{"SKU-A", "ST-1", 1}})), kInvalid,
+       "reservation_id must not be empty"},
+      {"oversized reservation id", reserve(ReserveOf(std::string(129, 'r'), {{"SKU-A", "ST-1", 1}})),
+       kInvalid, "reservation_id is 129 bytes, over the limit of 128"},
+      {"id with a space", reserve(ReserveOf("a b", {{"SKU-A", "ST-1", 1}})), kInvalid,
+       "reservation_id may contain only"},
+      {"no lines", reserve(ReserveOf("r", {})), kInvalid, "lines must not be empty"},
+      {"too many lines", reserve(too_many_lines), kInvalid, "over the limit of 100"},
+      {"zero quantity", reserve(ReserveOf("r", {{"SKU-A", "ST-1", 0}})), kInvalid,
+       "lines[0].quantity must be at least 1"},
+      {"negative quantity", reserve(ReserveOf("r", {{"SKU-A", "ST-1", -5}})), kInvalid,
+       "lines[0].quantity"},
+      {"quantity over the limit", reserve(ReserveOf("r", {{"SKU-A", "ST-1", 1'000'001}})),
+       kInvalid, "lines[0].quantity is 1000001, over the limit of 1000000"},
+      {"duplicate lines", reserve(ReserveOf("r", {{"SKU-A", "ST-1", 1}, {"SKU-A", "ST-1", 2}})),
+       kInvalid, "lines[1].sku 'SKU-A' at location_id 'ST-1' repeats"},
+      {"empty sku", reserve(ReserveOf("r", {{"", "ST-1", 1}})), kInvalid,
+       "lines[0].sku must not be empty"},
+      {"oversized sku", reserve(ReserveOf("r", {{std::string(65, 's'), "ST-1", 1}})), kInvalid,
+       "lines[0].sku is 65 bytes, over the limit of 64"},
+      {"unknown location", reserve(ReserveOf("r", {{"SKU-A", "ST-NOPE", 1}})),
+       grpc::StatusCode::NOT_FOUND, "lines[0].location_id 'ST-NOPE' is not a known location"},
+      {"ttl over the limit", reserve(long_ttl), kInvalid, "ttl must be between"},
+      {"oversized channel", reserve(long_channel), kInvalid,
+       "channel is 300 bytes, over the limit of 256"},
+      {"location without id", upsert([](v1::Location& l) { l.set_location_id(""); }), kInvalid,
+       "location.location_id must not be empty"},
+      {"location without kind",
+       upsert([](v1::Location& l) { l.set_kind(v1::LOCATION_KIND_UNSPECIFIED); }), kInvalid,
+       "location.kind"},
+      {"NaN latitude",
+       upsert([](v1::Location& l) { l.set_latitude(std::numeric_limits<double>::quiet_NaN()); }),
+       kInvalid, "location.latitude must be a number in [-90, 90]"},
+      {"infinite longitude",
+       upsert([](v1::Location& l) { l.set_longitude(std::numeric_limits<double>::infinity()); }),
+       kInvalid, "location.longitude must be a number in [-180, 180]"},
+      {"latitude out of range", upsert([](v1::Location& l) { l.set_latitude(91); }), kInvalid,
+       "location.latitude"},
+      {"negative capacity", upsert([](v1::Location& l) { l.set_daily_capacity(-1); }), kInvalid,
+       "location.daily_capacity must be >= 0"},
+      {"oversized name", upsert([](v1::Location& l) { l.set_name(std::string(257, 'n')); }),
+       kInvalid, "location.name is 257 bytes, over the limit of 256"},
+      {"receive zero", receive("ST-1", "SKU-A", 0), kInvalid, "quantity must be at least 1"},
+      {"receive over the limit", receive("ST-1", "SKU-A", 2'000'000), kInvalid,
+       "quantity is 2000000, over the limit of 1000000"},
+      {"receive at unknown location", receive("NOPE", "SKU-A", 1), grpc::StatusCode::NOT_FOUND,
+       "location_id 'NOPE' is not a known location"},
+      {"adjust without reason",
+       [&] {
+         v1::AdjustRequest request;
+         request.set_location_id("ST-1");
+         request.set_sku("SKU-A");
+         request.set_delta(-1);
+         v1::PositionView response;
+         return inventory->Adjust(Deadline().get(), request, &response);
+       },
+       kInvalid, "reason must be one of"},
+      {"adjust below zero",
+       [&] {
+         v1::AdjustRequest request;
+         request.set_location_id("ST-1");
+         request.set_sku("SKU-A");
+         request.set_delta(-11);
+         request.set_reason(v1::SHRINK);
+         v1::PositionView response;
+         return inventory->Adjust(Deadline().get(), request, &response);
+       },
+       grpc::StatusCode::FAILED_PRECONDITION, "below zero"},
+      {"negative safety stock",
+       [&] {
+         v1::SetSafetyStockRequest request;
+         request.set_location_id("ST-1");
+         request.set_sku("SKU-A");
+         request.set_safety_stock(-1);
+         v1::PositionView response;
+         return inventory->SetSafetyStock(Deadline().get(), request, &response);
+       },
+       kInvalid, "safety_stock must be in [0, 1000000]"},
+      {"availability without skus",
+       [&] {
+         v1::GetAvailabilityResponse response;
+         return inventory->GetAvailability(Deadline().get(), {}, &response);
+       },
+       kInvalid, "skus must name at least one SKU"},
+      {"movements page over the limit",
+       [&] {
+         v1::ListMovementsRequest request;
+         request.set_limit(1001);
+         v1::ListMovementsResponse response;
+         return inventory->ListMovements(Deadline().get(), request, &response);
+       },
+       kInvalid, "limit must be in [0, 1000]"},
+      {"confirm of an unknown reservation",
+       [&] {
+         v1::ReservationRef ref;
+         ref.set_reservation_id("never-made");
+         v1::Reservation response;
+         return reservations->Confirm(Deadline().get(), ref, &response);
+       },
+       grpc::StatusCode::NOT_FOUND, "reservation_id 'never-made' is not known"},
+      {"existing id, other lines", reserve(ReserveOf("existing", {{"SKU-A", "ST-1", 2}})),
+       grpc::StatusCode::ALREADY_EXISTS, "reservation_id 'existing' already exists"},
+  };
+
+  for (const Case& c : cases) {
+    const grpc::Status status = c.call();
+    INFO("case: " << c.name << "; message: " << status.error_message());
+    CHECK(status.error_code() == c.code);
+    CHECK(status.error_message().find(c.message_part) != std::string::npos);
+    CHECK(Snapshot(server) == before);
+  }
+  CHECK(cases.size() == 31);
+}
+
+}  // namespace omnistock::testing

@@ -1,0 +1,154 @@
+// The full life cycle of stock and reservations over gRPC against a real omnistockd.
+#include "catch2/catch.hpp"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "omnistock/v1/reservations.pb.h"
+#include "tests/integration/server_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace omnistock::testing {
+namespace {
+
+v1::ReservationRef Ref(const std::string& id) {
+  v1::ReservationRef ref;
+  ref.set_reservation_id(id);
+  return ref;
+}
+
+}  // namespace
+
+TEST_CASE("lifecycle over gRPC: receive, reserve, confirm, fulfil, release, journal") {
+  TempDir dir;
+  ServerProcess server(dir.Sub("data"));
+  auto network = server.network();
+  auto inventory = server.inventory();
+  auto reservations = server.reservations();
+  AddLocation(*network, "ST-1");
+  AddLocation(*network, "WH-1", v1::WAREHOUSE);
+  ReceiveStock(*inventory, "ST-1", "SKU-A", 10);
+  ReceiveStock(*inventory, "WH-1", "SKU-B", 20);
+
+  // Health checking is on and says SERVING.
+  auto health = grpc::health::v1::Health::NewStub(server.channel());
+  grpc::health::v1::HealthCheckResponse health_response;
+  REQUIRE(health->Check(Deadline().get(), {}, &health_response).ok());
+  CHECK(health_response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+
+  v1::ReserveRequest request = ReserveOf("order-1", {{"SKU-A", "ST-1", 3}, {"SKU-B", "WH-1", 5}});
+  request.mutable_ttl()->set_seconds(600);
+  v1::Reservation held;
+  REQUIRE(reservations->Reserve(Deadline().get(), request, &held).ok());
+  CHECK(held.state() == v1::HELD);
+  CHECK(held.lines_size() == 2);
+  CHECK(held.expires_at().seconds() > held.created_at().seconds());
+  v1::PositionView a = PositionOf(*inventory, "SKU-A", "ST-1");
+  CHECK(a.on_hand() == 10);
+  CHECK(a.reserved() == 3);
+  CHECK(a.available() == 7);
+
+  // Retrying the Reserve returns the same reservation and holds nothing more.
+  v1::Reservation replay;
+  REQUIRE(reservations->Reserve(Deadline().get(), request, &replay).ok());
+  CHECK(replay.sequence() == held.sequence());
+  CHECK(PositionOf(*inventory, "SKU-A", "ST-1").reserved() == 3);
+
+  // The same id with other lines is ALREADY_EXISTS.
+  v1::Reservation ignored;
+  grpc::Status status = reservations->Reserve(
+      Deadline().get(), ReserveOf("order-1", {{"SKU-A", "ST-1", 4}}), &ignored);
+  CHECK(status.error_code() == grpc::StatusCode::ALREADY_EXISTS);
+
+  // Fulfil before confirm is refused.
+  status = reservations->Fulfill(Deadline().get(), Ref("order-1"), &ignored);
+  CHECK(status.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+
+  v1::Reservation confirmed;
+  REQUIRE(reservations->Confirm(Deadline().get(), Ref("order-1"), &confirmed).ok());
+  CHECK(confirmed.state() == v1::CONFIRMED);
+  REQUIRE(reservations->Confirm(Deadline().get(), Ref("order-1"), &confirmed).ok());  // idempotent
+  v1::Reservation fulfilled;
+  REQUIRE(reservations->Fulfill(Deadline().get(), Ref("order-1"), &fulfilled).ok());
+  CHECK(fulfilled.state() == v1::FULFILLED);
+  REQUIRE(reservations->Fulfill(Deadline().get(), Ref("order-1"), &fulfilled).ok());  // idempotent
+  a = PositionOf(*inventory, "SKU-A", "ST-1");
+  CHECK(a.on_hand() == 7);
+  CHECK(a.reserved() == 0);
+  CHECK(PositionOf(*inventory, "SKU-B", "WH-1").on_hand() == 15);
+
+  // A second order is released: its stock is available again; a released one cannot ship.
+  v1::Reservation second;
+  REQUIRE(reservations->Reserve(Deadline().get(), ReserveOf("order-2", {{"SKU-A", "ST-1", 7}}),
+                                &second)
+              .ok());
+  CHECK(PositionOf(*inventory, "SKU-A", "ST-1").available() == 0);
+  v1::Reservation released;
+  REQUIRE(reservations->Release(Deadline().get(), Ref("order-2"), &released).ok());
+  CHECK(released.state() == v1::RELEASED);
+  CHECK(PositionOf(*inventory, "SKU-A", "ST-1").available() == 7);
+  status = reservations->Fulfill(Deadline().get(), Ref("order-2"), &ignored);
+  CHECK(status.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(status.error_message().find("RELEASED") != std::string::npos);
+
+  v1::Reservation fetched;
+  REQUIRE(reservations->GetReservation(Deadline().get(), Ref("order-1"), &fetched).ok());
+  CHECK(fetched.state() == v1::FULFILLED);
+  status = reservations->GetReservation(Deadline().get(), Ref("nope"), &fetched);
+  CHECK(status.error_code() == grpc::StatusCode::NOT_FOUND);
+
+  // The journal of SKU-A at ST-1: receive, reserve, confirm, fulfil, reserve, release.
+  v1::ListMovementsRequest list;
+  list.set_sku("SKU-A");
+  list.set_location_id("ST-1");
+  v1::ListMovementsResponse movements;
+  REQUIRE(inventory->ListMovements(Deadline().get(), list, &movements).ok());
+  std::vector<v1::MovementKind> kinds;
+  for (const auto& m : movements.movements()) kinds.push_back(m.kind());
+  CHECK(kinds == std::vector<v1::MovementKind>{v1::RECEIVE, v1::RESERVE, v1::CONFIRM, v1::FULFIL,
+                                               v1::RESERVE, v1::RELEASE});
+
+  // A clean SIGTERM exits 0, and everything is there after the restart.
+  CHECK(server.Terminate() == 0);
+  ServerProcess restarted(dir.Sub("data"));
+  auto inventory2 = restarted.inventory();
+  a = PositionOf(*inventory2, "SKU-A", "ST-1");
+  CHECK(a.on_hand() == 7);
+  CHECK(a.reserved() == 0);
+  auto reservations2 = restarted.reservations();
+  REQUIRE(reservations2->GetReservation(Deadline().get(), Ref("order-2"), &fetched).ok());
+  CHECK(fetched.state() == v1::RELEASED);
+}
+
+TEST_CASE("a short reserve is FAILED_PRECONDITION listing each short line, and changes nothing") {
+  TempDir dir;
+  ServerProcess server(dir.Sub("data"));
+  auto network = server.network();
+  auto inventory = server.inventory();
+  auto reservations = server.reservations();
+  AddLocation(*network, "ST-1");
+  ReceiveStock(*inventory, "ST-1", "SKU-A", 5);
+  ReceiveStock(*inventory, "ST-1", "SKU-B", 1);
+
+  v1::Reservation ignored;
+  grpc::Status status = reservations->Reserve(
+      Deadline().get(),
+      ReserveOf("short", {{"SKU-A", "ST-1", 2}, {"SKU-B", "ST-1", 3}, {"SKU-C", "ST-1", 1}}),
+      &ignored);
+  REQUIRE(status.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(status.error_message().find("SKU-B") != std::string::npos);
+  v1::ReserveShortfall shortfall;
+  REQUIRE(shortfall.ParseFromString(status.error_details()));
+  REQUIRE(shortfall.short_lines_size() == 2);
+  CHECK(shortfall.short_lines(0).sku() == "SKU-B");
+  CHECK(shortfall.short_lines(0).requested() == 3);
+  CHECK(shortfall.short_lines(0).available() == 1);
+  CHECK(shortfall.short_lines(1).sku() == "SKU-C");
+  CHECK(shortfall.short_lines(1).available() == 0);
+  CHECK(PositionOf(*inventory, "SKU-A", "ST-1").reserved() == 0);
+  status = reservations->GetReservation(Deadline().get(), [] {
+    v1::ReservationRef ref;
+    ref.set_reservation_id("short");
+    return ref;
+  }(), &ignored);
+  CHECK(status.error_code() == grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace omnistock::testing

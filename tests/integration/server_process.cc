@@ -1,0 +1,130 @@
+#include "tests/integration/server_process.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "catch2/catch.hpp"
+
+namespace omnistock::testing {
+
+ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_flags) {
+  const std::string ready_file = data_dir + ".ready";
+  ::unlink(ready_file.c_str());
+  std::vector<std::string> args = {OMNISTOCKD_PATH, "--listen=127.0.0.1:0",
+                                   "--data_dir=" + data_dir, "--ready_file=" + ready_file,
+                                   "--log_level=warn"};
+  args.insert(args.end(), extra_flags.begin(), extra_flags.end());
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(ready_file);
+    if (in >> address_) break;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("omnistockd exited during start-up");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (address_.empty()) throw std::runtime_error("omnistockd did not become ready in 30 s");
+  channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Kill();
+}
+
+int ServerProcess::Wait() {
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
+}
+
+int ServerProcess::Terminate() {
+  ::kill(pid_, SIGTERM);
+  return Wait();
+}
+
+void ServerProcess::Kill() {
+  ::kill(pid_, SIGKILL);
+  Wait();
+}
+
+std::unique_ptr<grpc::ClientContext> Deadline(int seconds) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));
+  return context;
+}
+
+void AddLocation(v1::Network::Stub& network, const std::string& id, v1::LocationKind kind) {
+  v1::UpsertLocationRequest request;
+  v1::Location* location = request.mutable_location();
+  location->set_location_id(id);
+  location->set_kind(kind);
+  location->set_name(id);
+  location->set_latitude(35.68);
+  location->set_longitude(139.76);
+  v1::Location response;
+  grpc::Status status = network.UpsertLocation(Deadline().get(), request, &response);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+}
+
+void ReceiveStock(v1::Inventory::Stub& inventory, const std::string& location,
+                  const std::string& sku, int64_t quantity) {
+  v1::ReceiveRequest request;
+  request.set_location_id(location);
+  request.set_sku(sku);
+  request.set_quantity(quantity);
+  request.set_reference("test-receipt");
+  v1::PositionView response;
+  grpc::Status status = inventory.Receive(Deadline().get(), request, &response);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+}
+
+v1::PositionView PositionOf(v1::Inventory::Stub& inventory, const std::string& sku,
+                            const std::string& location) {
+  v1::GetAvailabilityRequest request;
+  request.add_skus(sku);
+  request.add_location_ids(location);
+  v1::GetAvailabilityResponse response;
+  grpc::Status status = inventory.GetAvailability(Deadline().get(), request, &response);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  REQUIRE(response.positions_size() == 1);
+  return response.positions(0);
+}
+
+v1::ReserveRequest ReserveOf(
+    const std::string& id,
+    const std::vector<std::tuple<std::string, std::string, int64_t>>& lines) {
+  v1::ReserveRequest request;
+  request.set_reservation_id(id);
+  request.set_channel("web");
+  for (const auto& [sku, location, quantity] : lines) {
+    v1::Line* line = request.add_lines();
+    line->set_sku(sku);
+    line->set_location_id(location);
+    line->set_quantity(quantity);
+  }
+  return request;
+}
+
+}  // namespace omnistock::testing

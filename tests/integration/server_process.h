@@ -1,0 +1,68 @@
+// A real omnistockd child process for integration tests: started on 127.0.0.1 with a free port
+// (it reports the bound address through --ready_file), a data directory the test owns, and
+// stopped with SIGTERM or killed with SIGKILL.
+#ifndef OMNISTOCK_TESTS_INTEGRATION_SERVER_PROCESS_H_
+#define OMNISTOCK_TESTS_INTEGRATION_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpcpp/grpcpp.h"
+#include "omnistock/v1/inventory.grpc.pb.h"
+#include "omnistock/v1/network.grpc.pb.h"
+#include "omnistock/v1/reservations.grpc.pb.h"
+
+namespace omnistock::testing {
+
+class ServerProcess {
+ public:
+  // Starts omnistockd on `data_dir` and waits until it serves (at most 30 s).
+  explicit ServerProcess(const std::string& data_dir, std::vector<std::string> extra_flags = {});
+  ~ServerProcess();  // SIGKILL if still running
+
+  const std::string& address() const { return address_; }
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+
+  // Sends SIGTERM and waits; returns the exit code (-signal if killed by one).
+  int Terminate();
+  // SIGKILL, as a crash would.
+  void Kill();
+
+  std::unique_ptr<v1::Network::Stub> network() const { return v1::Network::NewStub(channel_); }
+  std::unique_ptr<v1::Inventory::Stub> inventory() const {
+    return v1::Inventory::NewStub(channel_);
+  }
+  std::unique_ptr<v1::Reservations::Stub> reservations() const {
+    return v1::Reservations::NewStub(channel_);
+  }
+
+ private:
+  int Wait();
+
+  pid_t pid_ = -1;
+  std::string address_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// A client context with a deadline, so that no test call can hang.
+std::unique_ptr<grpc::ClientContext> Deadline(int seconds = 10);
+
+// Upserts a location of the given kind at fixed coordinates; REQUIREs success.
+void AddLocation(v1::Network::Stub& network, const std::string& id,
+                 v1::LocationKind kind = v1::STORE);
+// Receives stock; REQUIREs success.
+void ReceiveStock(v1::Inventory::Stub& inventory, const std::string& location,
+                  const std::string& sku, int64_t quantity);
+// The position of one SKU at one location.
+v1::PositionView PositionOf(v1::Inventory::Stub& inventory, const std::string& sku,
+                            const std::string& location);
+
+v1::ReserveRequest ReserveOf(const std::string& id,
+                             const std::vector<std::tuple<std::string, std::string, int64_t>>& lines);
+
+}  // namespace omnistock::testing
+
+#endif  // OMNISTOCK_TESTS_INTEGRATION_SERVER_PROCESS_H_

@@ -1,0 +1,219 @@
+// The committer and the store against a real RocksDB in a temporary directory: acknowledged
+// commits survive a reopen, many calls share one synced batch, and a failing disk makes the
+// committer fail-stop with the durable state a prefix of the applied history.
+#include "storage/committer.h"
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "catch2/catch.hpp"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
+#include "storage/store.h"
+#include "tests/support/temp_dir.h"
+
+namespace omnistock::storage {
+namespace {
+
+using testing::TempDir;
+
+const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
+
+absl::Status WaitDurable(Committer& committer, CommitTicket ticket) {
+  std::promise<absl::Status> done;
+  auto result = done.get_future();
+  committer.WhenDurable(ticket, [&done](absl::Status s) { done.set_value(std::move(s)); });
+  return result.get();
+}
+
+void AddNetwork(Ledger& ledger) {
+  for (const char* id : {"S1", "W1"}) {
+    Location location;
+    location.id = LocationId(id);
+    ledger.UpsertLocation(location);
+  }
+}
+
+ReserveCommand Order(const std::string& id, const std::string& sku, Quantity q) {
+  ReserveCommand command;
+  command.id = ReservationId(id);
+  command.lines = {Line{Sku(sku), LocationId("S1"), q}};
+  return command;
+}
+
+// Writable files that fail every append and sync once `failing` is set: a disk gone bad.
+class FailingFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  explicit FailingFileSystem(std::atomic<bool>* failing)
+      : FileSystemWrapper(rocksdb::FileSystem::Default()), failing_(failing) {}
+  const char* Name() const override { return "FailingFileSystem"; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewWritableFile(name, options, result, dbg);
+    if (s.ok()) *result = std::make_unique<File>(std::move(*result), failing_);
+    return s;
+  }
+
+ private:
+  class File : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    File(std::unique_ptr<rocksdb::FSWritableFile> file, std::atomic<bool>* failing)
+        : FSWritableFileOwnerWrapper(std::move(file)), failing_(failing) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* dbg) override {
+      if (*failing_) return rocksdb::IOStatus::IOError("injected write failure");
+      return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+    }
+    rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+      if (*failing_) return rocksdb::IOStatus::IOError("injected sync failure");
+      return FSWritableFileOwnerWrapper::Sync(options, dbg);
+    }
+    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                            rocksdb::IODebugContext* dbg) override {
+      if (*failing_) return rocksdb::IOStatus::IOError("injected fsync failure");
+      return FSWritableFileOwnerWrapper::Fsync(options, dbg);
+    }
+
+   private:
+    std::atomic<bool>* failing_;
+  };
+  std::atomic<bool>* failing_;
+};
+
+}  // namespace
+
+TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
+  TempDir dir;
+  std::vector<Position> before;
+  Sequence last = 0;
+  {
+    auto store = Store::Open(dir.path());
+    REQUIRE(store.ok());
+    Committer committer((*store)->db(), nullptr);
+    Ledger ledger(&committer);
+    AddNetwork(ledger);
+    ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, "po-1"}, kNow);
+    ledger.Receive(ReceiveCommand{LocationId("W1"), Sku("A"), 4, "po-2"}, kNow);
+    REQUIRE(ledger.Reserve(Order("r1", "A", 3), kNow).outcome == Outcome::kOk);
+    REQUIRE(ledger.Reserve(Order("r2", "A", 2), kNow).outcome == Outcome::kOk);
+    REQUIRE(ledger.Confirm(ReservationId("r1"), kNow).outcome == Outcome::kOk);
+    REQUIRE(ledger.Fulfill(ReservationId("r1"), kNow).outcome == Outcome::kOk);
+    REQUIRE(WaitDurable(committer, ledger.last_ticket()).ok());
+    before = ledger.GetPositions({Sku("A")}, {});
+    last = ledger.last_sequence();
+    committer.Stop();
+  }
+  auto store = Store::Open(dir.path());
+  REQUIRE(store.ok());
+  Committer committer((*store)->db(), nullptr);
+  Ledger ledger(&committer);
+  auto loaded = (*store)->LoadInto(ledger);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->locations == 2);
+  CHECK(loaded->positions == 2);
+  CHECK(loaded->reservations == 2);
+  CHECK(loaded->last_sequence == last);
+  CHECK(ledger.GetPositions({Sku("A")}, {}) == before);
+  CHECK(ledger.GetReservation(ReservationId("r1"))->state == ReservationState::kFulfilled);
+  CHECK(ledger.GetReservation(ReservationId("r2"))->state == ReservationState::kHeld);
+  CHECK(ledger.GetPositions({Sku("A")}, {LocationId("S1")})[0].on_hand == 7);
+
+  // New sequences continue after the recovered journal, and the journal reads back in order.
+  ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 1, "po-3"}, kNow);
+  REQUIRE(WaitDurable(committer, ledger.last_ticket()).ok());
+  CHECK(ledger.last_sequence() == last + 1);
+  auto journal = (*store)->ScanJournal(JournalQuery{Sku("A"), LocationId("S1"), 0, 100});
+  REQUIRE(journal.ok());
+  REQUIRE(journal->size() == 6);  // receive, reserve, reserve, confirm, fulfil, receive
+  CHECK(journal->front().kind == MovementKind::kReceive);
+  CHECK(journal->back().reference == "po-3");
+  for (size_t i = 1; i < journal->size(); ++i) {
+    CHECK((*journal)[i].sequence > (*journal)[i - 1].sequence);
+  }
+  auto page = (*store)->ScanJournal(JournalQuery{std::nullopt, std::nullopt, 2, 3});
+  REQUIRE(page.ok());
+  REQUIRE(page->size() == 3);
+  CHECK(page->front().sequence == 3);
+}
+
+TEST_CASE("many concurrent calls share synced batches (group commit)") {
+  TempDir dir;
+  auto store = Store::Open(dir.path());
+  REQUIRE(store.ok());
+  Committer committer((*store)->db(), nullptr);
+  Ledger ledger(&committer);
+  AddNetwork(ledger);
+  ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 100000, ""}, kNow);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 100;
+  std::atomic<int> acknowledged{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto applied =
+            ledger.Reserve(Order("r" + std::to_string(t) + "-" + std::to_string(i), "A", 1), kNow);
+        if (applied.outcome == Outcome::kOk && WaitDurable(committer, applied.ticket).ok()) {
+          acknowledged++;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(acknowledged == kThreads * kPerThread);
+  const CommitterStats stats = committer.stats();
+  CHECK(stats.commits == static_cast<uint64_t>(kThreads * kPerThread + 3));
+  // With 8 callers waiting at once, fewer fsyncs than commits were needed.
+  CHECK(stats.batches < stats.commits);
+}
+
+TEST_CASE("a storage write failure latches: every later write is refused, the disk keeps a prefix") {
+  TempDir dir;
+  std::atomic<bool> failing{false};
+  auto fs = std::make_shared<FailingFileSystem>(&failing);
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  std::vector<Position> durable_positions;
+  std::atomic<int> failures_reported{0};
+  {
+    auto store = Store::Open(dir.path(), env.get());
+    REQUIRE(store.ok());
+    Committer committer((*store)->db(),
+                        [&](const absl::Status&) { failures_reported++; });
+    Ledger ledger(&committer);
+    AddNetwork(ledger);
+    ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, ""}, kNow);
+    REQUIRE(ledger.Reserve(Order("kept", "A", 2), kNow).outcome == Outcome::kOk);
+    REQUIRE(WaitDurable(committer, ledger.last_ticket()).ok());
+    durable_positions = ledger.GetPositions({Sku("A")}, {});
+
+    failing = true;
+    auto lost = ledger.Reserve(Order("lost", "A", 3), kNow);
+    REQUIRE(lost.outcome == Outcome::kOk);  // applied in memory ...
+    absl::Status status = WaitDurable(committer, lost.ticket);
+    CHECK(status.code() == absl::StatusCode::kUnavailable);  // ... but never acknowledged
+    CHECK(failures_reported == 1);
+
+    failing = false;  // even once the disk "recovers", the committer stays failed
+    auto later = ledger.Reserve(Order("later", "A", 1), kNow);
+    CHECK(WaitDurable(committer, later.ticket).code() == absl::StatusCode::kUnavailable);
+    CHECK(committer.status().code() == absl::StatusCode::kUnavailable);
+    CHECK(failures_reported == 1);
+    committer.Stop();
+  }
+  // A restart recovers exactly the acknowledged prefix.
+  auto store = Store::Open(dir.path());
+  REQUIRE(store.ok());
+  Committer committer((*store)->db(), nullptr);
+  Ledger ledger(&committer);
+  REQUIRE((*store)->LoadInto(ledger).ok());
+  CHECK(ledger.GetReservation(ReservationId("kept")).has_value());
+  CHECK_FALSE(ledger.GetReservation(ReservationId("lost")).has_value());
+  CHECK_FALSE(ledger.GetReservation(ReservationId("later")).has_value());
+  CHECK(ledger.GetPositions({Sku("A")}, {}) == durable_positions);
+}
+
+}  // namespace omnistock::storage
