@@ -98,7 +98,7 @@ std::vector<Location> Ledger::ListLocations() const {
 
 Applied<Position> Ledger::ChangePosition(
     const LocationId& location, const Sku& sku, absl::Time now,
-    absl::FunctionRef<Outcome(Position&, Movement&)> change) {
+    absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change) {
   if (!FindLocation(location)) {
     return Rejected<Position>(Outcome::kLocationNotFound,
                               absl::StrCat("location_id '", location.value(), "' is not known"));
@@ -111,8 +111,8 @@ Applied<Position> Ledger::ChangePosition(
   movement.time = now;
   movement.sku = sku;
   movement.location = location;
-  const Outcome outcome = change(candidate, movement);
   Applied<Position> applied;
+  const Outcome outcome = change(candidate, movement, applied.detail);
   applied.outcome = outcome;
   if (outcome != Outcome::kOk) {
     applied.value = candidate;
@@ -135,27 +135,24 @@ Applied<Position> Ledger::ChangePosition(
 }
 
 Applied<Position> Ledger::Receive(const ReceiveCommand& command, absl::Time now) {
-  std::string detail;
-  auto applied = ChangePosition(
-      command.location, command.sku, now, [&](Position& position, Movement& movement) {
-        if (position.on_hand > kOnHandMax - command.quantity) {
-          detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
-          return Outcome::kOnHandLimitExceeded;
-        }
-        position.on_hand += command.quantity;
-        movement.kind = MovementKind::kReceive;
-        movement.on_hand_delta = command.quantity;
-        movement.reference = command.reference;
-        return Outcome::kOk;
-      });
-  if (!detail.empty()) applied.detail = std::move(detail);
-  return applied;
+  return ChangePosition(command.location, command.sku, now,
+                        [&](Position& position, Movement& movement, std::string& detail) {
+                          if (position.on_hand > kOnHandMax - command.quantity) {
+                            detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
+                            return Outcome::kOnHandLimitExceeded;
+                          }
+                          position.on_hand += command.quantity;
+                          movement.kind = MovementKind::kReceive;
+                          movement.on_hand_delta = command.quantity;
+                          movement.reference = command.reference;
+                          return Outcome::kOk;
+                        });
 }
 
 Applied<Position> Ledger::Adjust(const AdjustCommand& command, absl::Time now) {
-  std::string detail;
-  auto applied = ChangePosition(
-      command.location, command.sku, now, [&](Position& position, Movement& movement) {
+  return ChangePosition(
+      command.location, command.sku, now,
+      [&](Position& position, Movement& movement, std::string& detail) {
         if (position.on_hand + command.delta < 0) {
           detail = absl::StrCat("adjusting on_hand ", position.on_hand, " by ", command.delta,
                                 " would leave it below zero");
@@ -172,13 +169,11 @@ Applied<Position> Ledger::Adjust(const AdjustCommand& command, absl::Time now) {
         movement.actor = command.reason;
         return Outcome::kOk;
       });
-  if (!detail.empty()) applied.detail = std::move(detail);
-  return applied;
 }
 
 Applied<Position> Ledger::SetSafetyStock(const SafetyStockCommand& command, absl::Time now) {
   return ChangePosition(command.location, command.sku, now,
-                        [&](Position& position, Movement& movement) {
+                        [&](Position& position, Movement& movement, std::string&) {
                           if (position.safety_stock == command.safety_stock) {
                             return Outcome::kReplayed;
                           }

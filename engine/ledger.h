@@ -147,7 +147,7 @@ class Ledger {
                                        Action action, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(stripe.mu);
   Applied<Position> ChangePosition(const LocationId& location, const Sku& sku, absl::Time now,
-                                   absl::FunctionRef<Outcome(Position&, Movement&)> change);
+                                   absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change);
 
   // Numbers the commit's movements, lets `fill` copy the changed rows (which may read the new
   // sequences), and appends the commit to the sink, all under the sequencer lock.

@@ -38,11 +38,8 @@ std::string Snapshot(ServerProcess& server) {
 }  // namespace
 
 TEST_CASE("bad input is refused with a status naming the field, and changes nothing") {
-  TempDir dir;
-  ServerProcess server(dir.Sub("data"));
-  auto network = server.network();
-  auto inventory = server.inventory();
-  auto reservations = server.reservations();
+  LiveServer live;
+  auto& [dir, server, network, inventory, reservations] = live;
   AddLocation(*network, "ST-1");
   ReceiveStock(*inventory, "ST-1", "SKU-A", 10);
   {
@@ -191,10 +188,8 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
        kInvalid, "limit must be in [0, 1000]"},
       {"confirm of an unknown reservation",
        [&] {
-         v1::ReservationRef ref;
-         ref.set_reservation_id("never-made");
          v1::Reservation response;
-         return reservations->Confirm(Deadline().get(), ref, &response);
+         return reservations->Confirm(Deadline().get(), Ref("never-made"), &response);
        },
        grpc::StatusCode::NOT_FOUND, "reservation_id 'never-made' is not known"},
       {"existing id, other lines", reserve(ReserveOf("existing", {{"SKU-A", "ST-1", 2}})),

@@ -100,10 +100,8 @@ TEST_CASE("SIGKILL under load loses no acknowledged reservation or receipt") {
   auto inventory = restarted.inventory();
   std::map<std::string, int64_t> held_at_store;
   for (const auto& [id, expected] : acked.reservations) {
-    v1::ReservationRef ref;
-    ref.set_reservation_id(id);
     v1::Reservation actual;
-    grpc::Status status = reservations->GetReservation(Deadline().get(), ref, &actual);
+    grpc::Status status = reservations->GetReservation(Deadline().get(), Ref(id), &actual);
     INFO("reservation " << id);
     REQUIRE(status.ok());
     CHECK(actual.state() == v1::HELD);

@@ -6,22 +6,10 @@
 #include "tests/support/temp_dir.h"
 
 namespace omnistock::testing {
-namespace {
-
-v1::ReservationRef Ref(const std::string& id) {
-  v1::ReservationRef ref;
-  ref.set_reservation_id(id);
-  return ref;
-}
-
-}  // namespace
 
 TEST_CASE("lifecycle over gRPC: receive, reserve, confirm, fulfil, release, journal") {
-  TempDir dir;
-  ServerProcess server(dir.Sub("data"));
-  auto network = server.network();
-  auto inventory = server.inventory();
-  auto reservations = server.reservations();
+  LiveServer live;
+  auto& [dir, server, network, inventory, reservations] = live;
   AddLocation(*network, "ST-1");
   AddLocation(*network, "WH-1", v1::WAREHOUSE);
   ReceiveStock(*inventory, "ST-1", "SKU-A", 10);
@@ -118,11 +106,8 @@ TEST_CASE("lifecycle over gRPC: receive, reserve, confirm, fulfil, release, jour
 }
 
 TEST_CASE("a short reserve is FAILED_PRECONDITION listing each short line, and changes nothing") {
-  TempDir dir;
-  ServerProcess server(dir.Sub("data"));
-  auto network = server.network();
-  auto inventory = server.inventory();
-  auto reservations = server.reservations();
+  LiveServer live;
+  auto& [dir, server, network, inventory, reservations] = live;
   AddLocation(*network, "ST-1");
   ReceiveStock(*inventory, "ST-1", "SKU-A", 5);
   ReceiveStock(*inventory, "ST-1", "SKU-B", 1);
@@ -143,11 +128,7 @@ TEST_CASE("a short reserve is FAILED_PRECONDITION listing each short line, and c
   CHECK(shortfall.short_lines(1).sku() == "SKU-C");
   CHECK(shortfall.short_lines(1).available() == 0);
   CHECK(PositionOf(*inventory, "SKU-A", "ST-1").reserved() == 0);
-  status = reservations->GetReservation(Deadline().get(), [] {
-    v1::ReservationRef ref;
-    ref.set_reservation_id("short");
-    return ref;
-  }(), &ignored);
+  status = reservations->GetReservation(Deadline().get(), Ref("short"), &ignored);
   CHECK(status.error_code() == grpc::StatusCode::NOT_FOUND);
 }
 

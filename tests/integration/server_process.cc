@@ -66,6 +66,12 @@ void ServerProcess::Kill() {
   Wait();
 }
 
+v1::ReservationRef Ref(const std::string& reservation_id) {
+  v1::ReservationRef ref;
+  ref.set_reservation_id(reservation_id);
+  return ref;
+}
+
 std::unique_ptr<grpc::ClientContext> Deadline(int seconds) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(seconds));

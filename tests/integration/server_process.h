@@ -14,6 +14,7 @@
 #include "omnistock/v1/inventory.grpc.pb.h"
 #include "omnistock/v1/network.grpc.pb.h"
 #include "omnistock/v1/reservations.grpc.pb.h"
+#include "tests/support/temp_dir.h"
 
 namespace omnistock::testing {
 
@@ -46,6 +47,17 @@ class ServerProcess {
   std::string address_;
   std::shared_ptr<grpc::Channel> channel_;
 };
+
+// A server on a fresh temporary data dir with one stub per service: the start of most tests.
+struct LiveServer {
+  TempDir dir;
+  ServerProcess server{dir.Sub("data")};
+  std::unique_ptr<v1::Network::Stub> network = server.network();
+  std::unique_ptr<v1::Inventory::Stub> inventory = server.inventory();
+  std::unique_ptr<v1::Reservations::Stub> reservations = server.reservations();
+};
+
+v1::ReservationRef Ref(const std::string& reservation_id);
 
 // A client context with a deadline, so that no test call can hang.
 std::unique_ptr<grpc::ClientContext> Deadline(int seconds = 10);
