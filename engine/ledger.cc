@@ -106,7 +106,7 @@ Applied<Position> Ledger::ChangePosition(
   LedgerShard& shard = ShardFor(sku);
   absl::MutexLock lock(&shard.mu);
   Position* existing = shard.Find(sku, location);
-  Position candidate = existing ? *existing : Position{sku, location};
+  Position candidate = existing ? *existing : EmptyPosition(sku, location);
   Movement movement;
   movement.time = now;
   movement.sku = sku;
@@ -126,7 +126,7 @@ Applied<Position> Ledger::ChangePosition(
   Commit commit;
   commit.movements.push_back(std::move(movement));
   applied.ticket = Publish(commit, [&](Commit& c) {
-    candidate.last_sequence = c.movements.back().sequence;
+    shard.Stamp(c.movements.back(), candidate);
     position = candidate;
     c.positions.push_back(position);
   });
@@ -205,7 +205,7 @@ std::vector<Position> Ledger::GetPositions(const std::vector<Sku>& skus,
         auto it = by_sku->second.find(location);
         if (it != by_sku->second.end()) position = &it->second;
       }
-      result.push_back(position ? *position : Position{sku, location});
+      result.push_back(position ? *position : EmptyPosition(sku, location));
     }
   }
   std::sort(result.begin(), result.end(), [](const Position& a, const Position& b) {
@@ -292,6 +292,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     OMNISTOCK_CHECK(position != nullptr);
     position->reserved += line.quantity;
     OMNISTOCK_CHECK(position->available() >= 0);
+    ShardFor(line.sku).AddHold(line.sku, line.location, Hold{command.id, line.quantity, now});
     touched.push_back(position);
     Movement movement;
     movement.time = now;
@@ -308,7 +309,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   stripe.expiry.emplace(stored.expires_at, stored.id);
   applied.ticket = Publish(commit, [&](Commit& c) {
     for (size_t i = 0; i < touched.size(); ++i) {
-      touched[i]->last_sequence = c.movements[i].sequence;
+      ShardFor(touched[i]->sku).Stamp(c.movements[i], *touched[i]);
       c.positions.push_back(*touched[i]);
     }
     stored.sequence = c.movements.back().sequence;
@@ -452,6 +453,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
     if (releases_hold) {
       touched[i]->reserved -= line.quantity;
       movement.reserved_delta = -line.quantity;
+      ShardFor(line.sku).RemoveHold(line.sku, line.location, reservation.id);
     }
     if (removes_on_hand) {
       touched[i]->on_hand -= line.quantity;
@@ -470,7 +472,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
   Applied<Reservation> applied;
   applied.ticket = Publish(commit, [&](Commit& c) {
     for (size_t i = 0; i < touched.size(); ++i) {
-      touched[i]->last_sequence = c.movements[i].sequence;
+      ShardFor(touched[i]->sku).Stamp(c.movements[i], *touched[i]);
       c.positions.push_back(*touched[i]);
     }
     reservation.sequence = c.movements.back().sequence;
@@ -528,6 +530,13 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
   stripe.reservations[reservation.id] = reservation;
   if (reservation.state == ReservationState::kHeld) {
     stripe.expiry.emplace(reservation.expires_at, reservation.id);
+  }
+  if (!IsLive(reservation.state)) return;
+  for (const Line& line : reservation.lines) {
+    LedgerShard& shard = ShardFor(line.sku);
+    absl::MutexLock shard_lock(&shard.mu);
+    shard.AddHold(line.sku, line.location,
+                  Hold{reservation.id, line.quantity, reservation.created_at});
   }
 }
 

@@ -1,8 +1,51 @@
 #include "engine/ledger_shard.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace omnistock {
+
+void LedgerShard::AddHold(const Sku& sku, const LocationId& location, Hold hold) {
+  holds[{sku, location}].push_back(std::move(hold));
+}
+
+void LedgerShard::RemoveHold(const Sku& sku, const LocationId& location,
+                             const ReservationId& reservation) {
+  auto it = holds.find(PositionKey{sku, location});
+  if (it == holds.end()) return;
+  std::vector<Hold>& list = it->second;
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [&](const Hold& h) { return h.reservation == reservation; }),
+             list.end());
+  if (list.empty()) holds.erase(it);
+}
+
+std::vector<ReservationId> LedgerShard::AtRisk(const Position& position) const {
+  std::vector<ReservationId> at_risk;
+  if (position.shortfall() == 0) return at_risk;
+  auto it = holds.find(PositionKey{position.sku, position.location});
+  if (it == holds.end()) return at_risk;
+  std::vector<Hold> ordered = it->second;
+  std::sort(ordered.begin(), ordered.end(), [](const Hold& a, const Hold& b) {
+    return std::tie(a.created_at, a.reservation) < std::tie(b.created_at, b.reservation);
+  });
+  Quantity covered = 0;
+  for (const Hold& hold : ordered) {
+    covered += hold.quantity;
+    if (covered > position.on_hand) at_risk.push_back(hold.reservation);
+  }
+  return at_risk;
+}
+
+void LedgerShard::Stamp(Movement& movement, Position& position) const {
+  position.last_sequence = movement.sequence;
+  position.RecordChange(movement.time, movement.on_hand_delta);
+  movement.on_hand_after = position.on_hand;
+  movement.reserved_after = position.reserved;
+  movement.safety_stock_after = position.safety_stock;
+  movement.in_transit_after = position.in_transit;
+  movement.at_risk = AtRisk(position);
+}
 
 ShardLockSet::ShardLockSet(LedgerShard* shards, std::vector<int> indices)
     : shards_(shards), indices_(std::move(indices)) {

@@ -6,12 +6,15 @@
 #ifndef OMNISTOCK_ENGINE_LEDGER_SHARD_H_
 #define OMNISTOCK_ENGINE_LEDGER_SHARD_H_
 
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "engine/limits.h"
+#include "engine/movement.h"
 #include "engine/position.h"
 #include "engine/types.h"
 
@@ -21,10 +24,33 @@ inline int ShardIndexFor(const Sku& sku) {
   return static_cast<int>(absl::Hash<Sku>{}(sku) & (kLedgerShardCount - 1));
 }
 
+// A live reservation's claim on one position. Kept beside the positions so that a sale or a
+// count can tell, under the shard lock alone, which reservations it leaves uncovered.
+struct Hold {
+  ReservationId reservation;
+  Quantity quantity = 0;
+  absl::Time created_at;
+};
+
 struct LedgerShard {
+  using PositionKey = std::pair<Sku, LocationId>;
+
   mutable absl::Mutex mu;
   absl::flat_hash_map<Sku, absl::flat_hash_map<LocationId, Position>> positions
       ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<PositionKey, std::vector<Hold>> holds ABSL_GUARDED_BY(mu);
+
+  void AddHold(const Sku& sku, const LocationId& location, Hold hold)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void RemoveHold(const Sku& sku, const LocationId& location, const ReservationId& reservation)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The live reservations on `position` that its on_hand no longer covers. The oldest holds
+  // are covered first, so the newest orders are the ones to re-source.
+  std::vector<ReservationId> AtRisk(const Position& position) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Records that `movement` changed `position`: its sequence, the on_hand history, and the
+  // position's values after it (and who is at risk) in the movement itself.
+  void Stamp(Movement& movement, Position& position) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
   Position* Find(const Sku& sku, const LocationId& location) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     auto by_sku = positions.find(sku);

@@ -35,6 +35,9 @@ inline constexpr int kAvailabilityLocationsMax = 1000;
 inline constexpr int kMovementsPageDefault = 100;
 inline constexpr int kMovementsPageMax = 1000;
 
+// How many recent on_hand changes a position keeps for reconciling late cycle counts.
+inline constexpr int kOnHandHistoryMax = 64;
+
 // Lock striping of the in-memory ledger. Power of two so the shard index is a mask.
 inline constexpr int kLedgerShardCount = 64;
 inline constexpr int kReservationStripeCount = 64;

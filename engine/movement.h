@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "engine/types.h"
@@ -29,6 +30,7 @@ enum class MovementKind : uint8_t {
 
 struct Movement {
   Sequence sequence = 0;
+  // When it happened: the till's sold_at for POS, the count's counted_at, else server time.
   absl::Time time;
   MovementKind kind = MovementKind::kReceive;
   Sku sku;
@@ -37,7 +39,14 @@ struct Movement {
   Quantity reserved_delta = 0;
   Quantity safety_stock_delta = 0;
   std::string reference;  // reservation id, receipt reference, ...
-  std::string actor;      // channel, adjust reason, ...
+  std::string actor;      // channel, adjust reason, terminal, ...
+  // The position right after this movement, so a feed or a replay needs no other state.
+  Quantity on_hand_after = 0;
+  Quantity reserved_after = 0;
+  Quantity safety_stock_after = 0;
+  Quantity in_transit_after = 0;
+  // Live reservations at this position that on_hand no longer covers after this movement.
+  std::vector<ReservationId> at_risk;
 
   friend bool operator==(const Movement&, const Movement&) = default;
 };

@@ -10,10 +10,23 @@
 #define OMNISTOCK_ENGINE_POSITION_H_
 
 #include <algorithm>
+#include <vector>
 
+#include "absl/time/time.h"
+#include "engine/limits.h"
 #include "engine/types.h"
 
 namespace omnistock {
+
+// One change of on_hand at the time it happened physically (a till's sold_at, a count's
+// counted_at, the server's time otherwise). A cycle count needs the changes after its
+// counted_at to reconcile.
+struct OnHandChange {
+  absl::Time at;
+  Quantity delta = 0;
+
+  friend bool operator==(const OnHandChange&, const OnHandChange&) = default;
+};
 
 struct Position {
   Sku sku;
@@ -21,16 +34,45 @@ struct Position {
   Quantity on_hand = 0;
   Quantity reserved = 0;
   Quantity safety_stock = 0;
+  // Inbound transfers shipped to this location and not yet received: visible, not available.
+  Quantity in_transit = 0;
+  // Returned units kept apart (damaged, opened): on the premises, never available.
+  Quantity non_sellable = 0;
   Sequence last_sequence = 0;
+  // The counted_at of the last applied cycle count; older counts are stale.
+  absl::Time last_counted_at = absl::InfinitePast();
+  // The newest on_hand changes, oldest first, at most kOnHandHistoryMax. Changes before
+  // history_complete_after were dropped, so a count older than that cannot be reconciled.
+  std::vector<OnHandChange> history;
+  absl::Time history_complete_after = absl::InfinitePast();
 
   // What an online order may still take. Negative when a physical loss left the position
   // short of its reservations.
   Quantity available() const { return on_hand - reserved - safety_stock; }
   // The figure shown to clients: never below zero.
   Quantity available_shown() const { return std::max<Quantity>(0, available()); }
+  // Reserved units that on_hand no longer covers, after a sale or loss at the till.
+  Quantity shortfall() const { return std::max<Quantity>(0, reserved - on_hand); }
+
+  void RecordChange(absl::Time at, Quantity delta) {
+    if (delta == 0) return;
+    history.push_back(OnHandChange{at, delta});
+    if (static_cast<int>(history.size()) > kOnHandHistoryMax) {
+      history_complete_after = std::max(history_complete_after, history.front().at);
+      history.erase(history.begin());
+    }
+  }
 
   friend bool operator==(const Position&, const Position&) = default;
 };
+
+// A position that has seen no movement yet.
+inline Position EmptyPosition(const Sku& sku, const LocationId& location) {
+  Position position;
+  position.sku = sku;
+  position.location = location;
+  return position;
+}
 
 }  // namespace omnistock
 

@@ -29,7 +29,10 @@ class Writer {
     std::memcpy(bytes, &d, sizeof d);
     out_.append(bytes, sizeof d);
   }
-  void Time(absl::Time t) { Signed(absl::ToUnixMicros(t)); }
+  // The infinite past (e.g. "never counted") is kept as the smallest int64.
+  void Time(absl::Time t) {
+    Signed(t == absl::InfinitePast() ? INT64_MIN : absl::ToUnixMicros(t));
+  }
   std::string Take() { return std::move(out_); }
 
  private:
@@ -78,7 +81,10 @@ class Reader {
     in_.remove_prefix(sizeof d);
     return d;
   }
-  absl::Time Time() { return absl::FromUnixMicros(Signed()); }
+  absl::Time Time() {
+    const int64_t micros = Signed();
+    return micros == INT64_MIN ? absl::InfinitePast() : absl::FromUnixMicros(micros);
+  }
   // True when every field decoded and nothing is left over.
   bool Done() const { return ok_ && in_.empty(); }
   bool ok() const { return ok_; }
@@ -164,6 +170,12 @@ std::string Encode(const Movement& m) {
   w.Signed(m.safety_stock_delta);
   w.String(m.reference);
   w.String(m.actor);
+  w.Signed(m.on_hand_after);
+  w.Signed(m.reserved_after);
+  w.Signed(m.safety_stock_after);
+  w.Signed(m.in_transit_after);
+  w.Varint(m.at_risk.size());
+  for (const ReservationId& id : m.at_risk) w.String(id.value());
   return w.Take();
 }
 
@@ -180,6 +192,12 @@ std::optional<Movement> DecodeMovement(std::string_view in) {
   m.safety_stock_delta = r.Signed();
   m.reference = r.String();
   m.actor = r.String();
+  m.on_hand_after = r.Signed();
+  m.reserved_after = r.Signed();
+  m.safety_stock_after = r.Signed();
+  m.in_transit_after = r.Signed();
+  const uint64_t at_risk = r.Varint();
+  for (uint64_t i = 0; i < at_risk && r.ok(); ++i) m.at_risk.emplace_back(r.String());
   if (!r.Done()) return std::nullopt;
   return m;
 }
@@ -191,7 +209,16 @@ std::string Encode(const Position& p) {
   w.Signed(p.on_hand);
   w.Signed(p.reserved);
   w.Signed(p.safety_stock);
+  w.Signed(p.in_transit);
+  w.Signed(p.non_sellable);
   w.Varint(p.last_sequence);
+  w.Time(p.last_counted_at);
+  w.Time(p.history_complete_after);
+  w.Varint(p.history.size());
+  for (const OnHandChange& change : p.history) {
+    w.Time(change.at);
+    w.Signed(change.delta);
+  }
   return w.Take();
 }
 
@@ -203,7 +230,18 @@ std::optional<Position> DecodePosition(std::string_view in) {
   p.on_hand = r.Signed();
   p.reserved = r.Signed();
   p.safety_stock = r.Signed();
+  p.in_transit = r.Signed();
+  p.non_sellable = r.Signed();
   p.last_sequence = r.Varint();
+  p.last_counted_at = r.Time();
+  p.history_complete_after = r.Time();
+  const uint64_t changes = r.Varint();
+  for (uint64_t i = 0; i < changes && r.ok(); ++i) {
+    OnHandChange change;
+    change.at = r.Time();
+    change.delta = r.Signed();
+    p.history.push_back(change);
+  }
   if (!r.Done()) return std::nullopt;
   return p;
 }

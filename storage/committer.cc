@@ -129,8 +129,9 @@ void Committer::Run() {
         waiters_.clear();
       }
     }
-    for (DoneCallback& done : ready) std::move(done)(written);
+    // Report the failure first, so health says NOT_SERVING before any caller sees UNAVAILABLE.
     if (failed_now && on_failure_) on_failure_(written);
+    for (DoneCallback& done : ready) std::move(done)(written);
   }
 }
 

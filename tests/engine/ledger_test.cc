@@ -48,7 +48,9 @@ TEST_CASE("adjust never takes on_hand below zero") {
 
 TEST_CASE("receive refuses to take on_hand over its limit") {
   LedgerFixture f;
-  f.ledger.RestorePosition(Position{Sku("A"), LocationId("S1"), kOnHandMax - 1, 0, 0, 0});
+  Position full = EmptyPosition(Sku("A"), LocationId("S1"));
+  full.on_hand = kOnHandMax - 1;
+  f.ledger.RestorePosition(full);
   auto applied = f.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 2, ""}, kT0);
   CHECK(applied.outcome == Outcome::kOnHandLimitExceeded);
   CHECK(f.At("A", "S1").on_hand == kOnHandMax - 1);

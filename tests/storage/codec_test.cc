@@ -6,11 +6,25 @@
 namespace omnistock::storage {
 
 TEST_CASE("movements, positions, reservations and locations round-trip through the codec") {
-  Movement m{123456789, absl::FromUnixMicros(1'800'000'000'123'456), MovementKind::kFulfil,
-             Sku("SKU-1"), LocationId("ST-1"), -3, -3, 0, "order-9", "web"};
+  Movement m{123456789, absl::FromUnixMicros(1'800'000'000'123'456), MovementKind::kSale,
+             Sku("SKU-1"), LocationId("ST-1"), -3, 0, 0, "txn-9", "till-2", 1, 4, 0, 6,
+             {ReservationId("order-1"), ReservationId("order-2")}};
   CHECK(DecodeMovement(Encode(m)) == m);
 
-  Position p{Sku("SKU-1"), LocationId("ST-1"), 1'000'000'000'000, 17, 2, 99};
+  Position p;
+  p.sku = Sku("SKU-1");
+  p.location = LocationId("ST-1");
+  p.on_hand = 1'000'000'000'000;
+  p.reserved = 17;
+  p.safety_stock = 2;
+  p.in_transit = 5;
+  p.non_sellable = 1;
+  p.last_sequence = 99;
+  p.history = {{absl::FromUnixSeconds(10), -1}, {absl::FromUnixSeconds(20), 4}};
+  p.history_complete_after = absl::FromUnixSeconds(5);
+  CHECK(DecodePosition(Encode(p)) == p);
+  CHECK(DecodePosition(Encode(p))->last_counted_at == absl::InfinitePast());
+  p.last_counted_at = absl::FromUnixSeconds(15);
   CHECK(DecodePosition(Encode(p)) == p);
 
   Reservation r;
@@ -38,7 +52,10 @@ TEST_CASE("movements, positions, reservations and locations round-trip through t
 }
 
 TEST_CASE("a truncated or foreign row does not decode") {
-  Position p{Sku("SKU-1"), LocationId("ST-1"), 5, 1, 0, 9};
+  Position p;
+  p.sku = Sku("SKU-1");
+  p.location = LocationId("ST-1");
+  p.on_hand = 5;
   const std::string encoded = Encode(p);
   CHECK_FALSE(DecodePosition(encoded.substr(0, encoded.size() - 1)).has_value());
   CHECK_FALSE(DecodePosition(encoded + "x").has_value());
