@@ -10,6 +10,7 @@
 
 #include "engine/location.h"
 #include "engine/movement.h"
+#include "engine/pos_transaction.h"
 #include "engine/position.h"
 #include "engine/reservation.h"
 #include "engine/types.h"
@@ -23,6 +24,7 @@ struct Commit {
   std::vector<Position> positions;        // new values of the positions touched
   std::vector<Reservation> reservations;  // new values of the reservations touched
   std::vector<Location> locations;        // new values of the locations touched
+  std::vector<PosTransaction> pos_transactions;  // till transactions recorded
 };
 
 class JournalSink {

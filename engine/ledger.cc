@@ -45,6 +45,10 @@ Ledger::ReservationStripe& Ledger::StripeFor(const ReservationId& id) const {
   return stripes_[absl::Hash<ReservationId>{}(id) & (kReservationStripeCount - 1)];
 }
 
+Ledger::PosStripe& Ledger::PosStripeFor(const std::string& key) const {
+  return pos_stripes_[absl::Hash<std::string>{}(key) & (kReservationStripeCount - 1)];
+}
+
 CommitTicket Ledger::Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fill) {
   absl::MutexLock lock(&sequencer_mu_);
   for (Movement& movement : commit.movements) movement.sequence = ++last_sequence_;
@@ -562,11 +566,13 @@ absl::Status Ledger::CheckInvariants() const {
       for (const auto& [location, position] : by_location) {
         const std::string where =
             absl::StrCat("position ('", sku.value(), "', '", location.value(), "')");
-        if (position.on_hand < 0 || position.on_hand > kOnHandMax) {
+        if (position.on_hand < -kOnHandMax || position.on_hand > kOnHandMax) {
           return absl::DataLossError(absl::StrCat(where, " has on_hand ", position.on_hand));
         }
-        if (position.reserved < 0 || position.safety_stock < 0) {
-          return absl::DataLossError(absl::StrCat(where, " has negative reserved or safety"));
+        if (position.reserved < 0 || position.safety_stock < 0 || position.in_transit < 0 ||
+            position.non_sellable < 0) {
+          return absl::DataLossError(
+              absl::StrCat(where, " has a negative reserved, safety, in-transit or non-sellable"));
         }
         if (position.last_sequence > last) {
           return absl::DataLossError(absl::StrCat(where, " is newer than the journal"));

@@ -5,9 +5,10 @@
 // It is pure: no I/O, no threads, no clock reads. Callers pass `now`.
 //
 // Thread-safety: every public method may be called from any thread. Positions live in
-// kLedgerShardCount shards chosen by ShardIndexFor(sku); reservations in stripes chosen by
-// the hash of their id; locations in one table. The lock order, the same in every method, is
-//   reservation stripe -> locations -> SKU shards (ascending) -> sequencer.
+// kLedgerShardCount shards chosen by ShardIndexFor(sku); reservations and till transactions in
+// stripes chosen by the hash of their id; locations in one table. The lock order, the same in
+// every method, is
+//   reservation stripe or POS stripe -> locations -> SKU shards (ascending) -> sequencer.
 //
 // Invariants (CheckInvariants): every position satisfies position.h; every live reservation's
 // lines are counted in exactly the reserved of their positions; sequences are gap-free.
@@ -31,6 +32,7 @@
 #include "engine/limits.h"
 #include "engine/location.h"
 #include "engine/outcome.h"
+#include "engine/pos_transaction.h"
 #include "engine/position.h"
 #include "engine/reservation.h"
 #include "engine/types.h"
@@ -85,6 +87,32 @@ struct ReserveCommand {
   absl::Duration ttl = kReservationTtlDefault;
 };
 
+struct SaleCommand {
+  LocationId store;
+  std::string terminal_id;
+  std::string transaction_id;
+  std::vector<PosLine> lines;  // unique SKUs, validated at the edge
+  absl::Time sold_at = absl::InfinitePast();  // unknown: the time it is recorded
+};
+
+struct ReturnCommand {
+  LocationId store;
+  std::string terminal_id;
+  std::string transaction_id;
+  std::vector<PosLine> lines;
+  absl::Time returned_at = absl::InfinitePast();  // unknown: the time it is recorded
+  bool non_sellable = false;
+  std::string reason;
+};
+
+// What a till transaction did: the transaction as recorded (with the reservations it put at
+// risk), whether this call was a duplicate of an earlier one, and the positions now.
+struct PosResult {
+  PosTransaction transaction;
+  bool duplicate = false;
+  std::vector<Position> positions;
+};
+
 class Ledger {
  public:
   // `sink` must outlive the ledger.
@@ -116,10 +144,17 @@ class Ledger {
   // ticket of the last commit (0 when none).
   std::pair<int, CommitTicket> ExpireDue(absl::Time now, int max = kExpiryBatchMax);
 
+  // --- Store sales (POS) ---
+  // Never refused for lack of stock. kReplayed (duplicate) when the same terminal and
+  // transaction were recorded before with the same content.
+  Applied<PosResult> RecordSale(const SaleCommand& command, absl::Time now);
+  Applied<PosResult> RecordReturn(const ReturnCommand& command, absl::Time now);
+
   // --- Recovery: load durable rows, then CheckInvariants. Not for use while serving. ---
   void RestoreLocation(const Location& location);
   void RestorePosition(const Position& position);
   void RestoreReservation(const Reservation& reservation);
+  void RestorePosTransaction(const PosTransaction& transaction);
   void RestoreSequence(Sequence last_sequence);
   absl::Status CheckInvariants() const;
 
@@ -138,7 +173,14 @@ class Ledger {
     std::set<std::pair<absl::Time, ReservationId>> expiry ABSL_GUARDED_BY(mu);
   };
 
+  struct PosStripe {
+    mutable absl::Mutex mu;
+    absl::flat_hash_map<std::string, PosTransaction> transactions ABSL_GUARDED_BY(mu);
+  };
+
   ReservationStripe& StripeFor(const ReservationId& id) const;
+  PosStripe& PosStripeFor(const std::string& key) const;
+  Applied<PosResult> RecordPosTransaction(PosTransaction transaction, absl::Time now);
   LedgerShard& ShardFor(const Sku& sku) { return shards_[ShardIndexFor(sku)]; }
 
   Applied<Reservation> Transition(const ReservationId& id, Action action, absl::Time now);
@@ -156,6 +198,7 @@ class Ledger {
   JournalSink* const sink_;
   mutable std::array<LedgerShard, kLedgerShardCount> shards_;
   mutable std::array<ReservationStripe, kReservationStripeCount> stripes_;
+  mutable std::array<PosStripe, kReservationStripeCount> pos_stripes_;
 
   mutable absl::Mutex locations_mu_;
   absl::flat_hash_map<LocationId, Location> locations_ ABSL_GUARDED_BY(locations_mu_);

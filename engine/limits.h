@@ -29,6 +29,12 @@ inline constexpr absl::Duration kReservationTtlDefault = absl::Minutes(15);
 inline constexpr absl::Duration kReservationTtlMin = absl::Seconds(1);
 inline constexpr absl::Duration kReservationTtlMax = absl::Hours(24);
 
+// A till's clock may run ahead of the server's by this much; a sale dated further in the
+// future is refused as a clock fault rather than recorded at a time that has not come.
+inline constexpr absl::Duration kPosClockSkewMax = absl::Minutes(5);
+// An offline upload's summary lists at most this many rejected sales (all are counted).
+inline constexpr int kUploadRejectionsListedMax = 100;
+
 // Read requests: how many SKUs / locations one GetAvailability may name, and journal pages.
 inline constexpr int kAvailabilitySkusMax = 1000;
 inline constexpr int kAvailabilityLocationsMax = 1000;

@@ -33,6 +33,8 @@ absl::string_view OutcomeName(Outcome outcome) {
       return "LOCATION_DISABLED";
     case Outcome::kReservationExistsWithDifferentContent:
       return "RESERVATION_EXISTS_WITH_DIFFERENT_CONTENT";
+    case Outcome::kPosTransactionExistsWithDifferentContent:
+      return "POS_TRANSACTION_EXISTS_WITH_DIFFERENT_CONTENT";
     case Outcome::kIllegalTransition:
       return "ILLEGAL_TRANSITION";
     case Outcome::kReservationExpired:

@@ -24,6 +24,7 @@ enum class Outcome : uint8_t {
   kReservationNotFound,
   kLocationDisabled,
   kReservationExistsWithDifferentContent,
+  kPosTransactionExistsWithDifferentContent,
   kIllegalTransition,
   kReservationExpired,
   kInsufficientAvailable,

@@ -1,11 +1,13 @@
 // A Position is the stock of one SKU at one location.
 //
 // Invariants (checked after every recovery, see Ledger::CheckInvariants):
-//   0 <= on_hand <= kOnHandMax, 0 <= reserved, 0 <= safety_stock,
+//   -kOnHandMax <= on_hand <= kOnHandMax, 0 <= reserved, 0 <= safety_stock, 0 <= in_transit,
+//   0 <= non_sellable,
 //   reserved == the sum of the quantities of the live (HELD or CONFIRMED) reservation lines
 //   on this position.
-// reserved may exceed on_hand only after a physical loss (Adjust down); it is never made so by
-// a reservation.
+// reserved may exceed on_hand only after a physical fact (a sale at the till, a loss, a count);
+// it is never made so by a reservation. on_hand goes below zero only through till sales the
+// ledger did not know it had stock for: a sale is never refused, and a count corrects it.
 #ifndef OMNISTOCK_ENGINE_POSITION_H_
 #define OMNISTOCK_ENGINE_POSITION_H_
 

@@ -22,6 +22,23 @@ void ToProto(const Position& position, v1::PositionView* out) {
   out->set_safety_stock(position.safety_stock);
   out->set_available(position.available_shown());
   out->set_last_sequence(position.last_sequence);
+  out->set_in_transit(position.in_transit);
+  out->set_non_sellable(position.non_sellable);
+  out->set_shortfall(position.shortfall());
+  out->set_oversold(position.shortfall() > 0);
+}
+
+void ToProto(const AtRisk& at_risk, v1::AtRiskReservation* out) {
+  out->set_reservation_id(at_risk.reservation.value());
+  out->set_sku(at_risk.sku.value());
+  out->set_location_id(at_risk.location.value());
+}
+
+void ToProto(const PosResult& result, v1::PosResult* out) {
+  out->set_duplicate(result.duplicate);
+  for (const Position& position : result.positions) ToProto(position, out->add_positions());
+  for (const AtRisk& at_risk : result.transaction.at_risk) ToProto(at_risk, out->add_at_risk());
+  out->set_sequence(result.transaction.sequence);
 }
 
 void ToProto(const Reservation& reservation, v1::Reservation* out) {

@@ -4,6 +4,7 @@
 #define OMNISTOCK_SERVICES_CONVERT_H_
 
 #include "absl/time/time.h"
+#include "engine/ledger.h"
 #include "engine/location.h"
 #include "engine/movement.h"
 #include "engine/position.h"
@@ -12,6 +13,7 @@
 #include "omnistock/v1/inventory.pb.h"
 #include "omnistock/v1/network.pb.h"
 #include "omnistock/v1/reservations.pb.h"
+#include "omnistock/v1/store_sales.pb.h"
 
 namespace omnistock::services {
 
@@ -20,6 +22,8 @@ void ToProto(const Position& position, v1::PositionView* out);
 void ToProto(const Reservation& reservation, v1::Reservation* out);
 void ToProto(const Location& location, v1::Location* out);
 void ToProto(const Movement& movement, v1::Movement* out);
+void ToProto(const AtRisk& at_risk, v1::AtRiskReservation* out);
+void ToProto(const PosResult& result, v1::PosResult* out);
 
 Location FromProto(const v1::Location& location);
 

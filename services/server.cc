@@ -41,9 +41,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   absl::StatusOr<storage::LoadSummary> loaded = server->store_->LoadInto(*server->ledger_);
   if (!loaded.ok()) return loaded.status();
-  spdlog::info("recovered {} locations, {} positions, {} reservations up to sequence {} in {}",
-               loaded->locations, loaded->positions, loaded->reservations, loaded->last_sequence,
-               absl::FormatDuration(absl::Now() - started));
+  spdlog::info(
+      "recovered {} locations, {} positions, {} reservations, {} till transactions up to "
+      "sequence {} in {}",
+      loaded->locations, loaded->positions, loaded->reservations, loaded->pos_transactions,
+      loaded->last_sequence, absl::FormatDuration(absl::Now() - started));
 
   if (options.demo && loaded->locations == 0) {
     const DemoSummary demo = SeedDemoNetwork(*server->ledger_, clock->Now());
@@ -63,6 +65,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->network_ = std::make_unique<NetworkService>(ctx);
   server->inventory_ = std::make_unique<InventoryService>(ctx);
   server->reservations_ = std::make_unique<ReservationsService>(ctx);
+  server->store_sales_ = std::make_unique<StoreSalesService>(ctx);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -72,6 +75,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.RegisterService(server->network_.get());
   builder.RegisterService(server->inventory_.get());
   builder.RegisterService(server->reservations_.get());
+  builder.RegisterService(server->store_sales_.get());
   server->grpc_ = builder.BuildAndStart();
   if (!server->grpc_ || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on '", options.listen,

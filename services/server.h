@@ -18,6 +18,7 @@
 #include "services/inventory_service.h"
 #include "services/network_service.h"
 #include "services/reservations_service.h"
+#include "services/store_sales_service.h"
 #include "storage/committer.h"
 #include "storage/store.h"
 
@@ -61,6 +62,7 @@ class Server {
   std::unique_ptr<NetworkService> network_;
   std::unique_ptr<InventoryService> inventory_;
   std::unique_ptr<ReservationsService> reservations_;
+  std::unique_ptr<StoreSalesService> store_sales_;
   std::unique_ptr<grpc::Server> grpc_;
   std::string address_;
   bool shut_down_ = false;

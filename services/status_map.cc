@@ -13,6 +13,7 @@ absl::StatusCode StatusCodeFor(Outcome outcome) {
     case Outcome::kReservationNotFound:
       return absl::StatusCode::kNotFound;
     case Outcome::kReservationExistsWithDifferentContent:
+    case Outcome::kPosTransactionExistsWithDifferentContent:
       return absl::StatusCode::kAlreadyExists;
     case Outcome::kLocationDisabled:
     case Outcome::kIllegalTransition:

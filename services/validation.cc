@@ -60,7 +60,87 @@ absl::Status CheckKnownLocation(absl::string_view field, const std::string& id,
   return absl::OkStatus();
 }
 
+// The parts every till transaction shares: who rang it up, where, what, and when.
+struct PosParts {
+  LocationId store;
+  std::string terminal_id;
+  std::string transaction_id;
+  std::vector<PosLine> lines;
+  absl::Time occurred_at = absl::InfinitePast();
+};
+
+absl::StatusOr<PosParts> ValidatePosParts(
+    const std::string& location_id, const google::protobuf::RepeatedPtrField<v1::PosLine>& lines,
+    const std::string& transaction_id, const std::string& terminal_id, bool has_time,
+    const google::protobuf::Timestamp& time, absl::string_view time_field, const Ledger& ledger,
+    absl::Time now) {
+  if (absl::Status s = CheckId("terminal_id", terminal_id, kLocationIdLengthMax); !s.ok()) return s;
+  if (absl::Status s = CheckId("pos_transaction_id", transaction_id, kReservationIdLengthMax);
+      !s.ok()) {
+    return s;
+  }
+  if (lines.empty()) return absl::InvalidArgumentError("lines must not be empty");
+  if (lines.size() > kLinesPerOrderMax) {
+    return absl::InvalidArgumentError(absl::StrCat("lines has ", lines.size(),
+                                                   " entries, over the limit of ",
+                                                   kLinesPerOrderMax));
+  }
+  PosParts parts;
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < lines.size(); ++i) {
+    const std::string prefix = absl::StrCat("lines[", i, "].");
+    if (absl::Status s = CheckId(prefix + "sku", lines[i].sku(), kSkuLengthMax); !s.ok()) return s;
+    if (absl::Status s = CheckQuantity(prefix + "quantity", lines[i].quantity()); !s.ok()) return s;
+    if (!seen.insert(lines[i].sku()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(prefix, "sku '", lines[i].sku(),
+                                                     "' repeats an earlier line; merge them"));
+    }
+    parts.lines.push_back(PosLine{Sku(lines[i].sku()), lines[i].quantity()});
+  }
+  if (has_time) {
+    parts.occurred_at = absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
+    if (parts.occurred_at > now + kPosClockSkewMax) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          time_field, " is more than ", absl::FormatDuration(kPosClockSkewMax),
+          " in the future; check the terminal's clock"));
+    }
+  }
+  if (absl::Status s = CheckKnownLocation("location_id", location_id, ledger); !s.ok()) return s;
+  parts.store = LocationId(location_id);
+  parts.terminal_id = terminal_id;
+  parts.transaction_id = transaction_id;
+  return parts;
+}
+
 }  // namespace
+
+absl::StatusOr<SaleCommand> ValidateRecordSale(const v1::RecordSaleRequest& request,
+                                               const Ledger& ledger, absl::Time now) {
+  absl::StatusOr<PosParts> parts = ValidatePosParts(
+      request.location_id(), request.lines(), request.pos_transaction_id(), request.terminal_id(),
+      request.has_sold_at(), request.sold_at(), "sold_at", ledger, now);
+  if (!parts.ok()) return parts.status();
+  return SaleCommand{parts->store, parts->terminal_id, parts->transaction_id,
+                     std::move(parts->lines), parts->occurred_at};
+}
+
+absl::StatusOr<ReturnCommand> ValidateRecordReturn(const v1::RecordReturnRequest& request,
+                                                   const Ledger& ledger, absl::Time now) {
+  if (request.non_sellable() && request.reason().empty()) {
+    return absl::InvalidArgumentError("reason must say why a non_sellable return is kept apart");
+  }
+  if (absl::Status s = CheckText("reason", request.reason()); !s.ok()) return s;
+  if (absl::Status s = CheckText("original_order_ref", request.original_order_ref()); !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<PosParts> parts = ValidatePosParts(
+      request.location_id(), request.lines(), request.pos_transaction_id(), request.terminal_id(),
+      request.has_returned_at(), request.returned_at(), "returned_at", ledger, now);
+  if (!parts.ok()) return parts.status();
+  return ReturnCommand{parts->store,        parts->terminal_id,       parts->transaction_id,
+                       std::move(parts->lines), parts->occurred_at, request.non_sellable(),
+                       request.reason()};
+}
 
 absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest& request) {
   if (!request.has_location()) return absl::InvalidArgumentError("location must be set");

@@ -12,6 +12,7 @@
 #include "omnistock/v1/inventory.pb.h"
 #include "omnistock/v1/network.pb.h"
 #include "omnistock/v1/reservations.pb.h"
+#include "omnistock/v1/store_sales.pb.h"
 #include "storage/store.h"
 
 namespace omnistock::services {
@@ -36,6 +37,12 @@ absl::StatusOr<storage::JournalQuery> ValidateListMovements(
 absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request,
                                                const Ledger& ledger);
 absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& request);
+
+// Till transactions; `now` bounds how far in the future a till's clock may be.
+absl::StatusOr<SaleCommand> ValidateRecordSale(const v1::RecordSaleRequest& request,
+                                               const Ledger& ledger, absl::Time now);
+absl::StatusOr<ReturnCommand> ValidateRecordReturn(const v1::RecordReturnRequest& request,
+                                                   const Ledger& ledger, absl::Time now);
 
 }  // namespace omnistock::services
 

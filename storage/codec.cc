@@ -142,6 +142,10 @@ std::string ReservationKey(const ReservationId& id) {
 
 std::string LocationKey(const LocationId& id) { return std::string(1, kLocationPrefix) + id.value(); }
 
+std::string PosTransactionKey(const PosTransaction& transaction) {
+  return std::string(1, kPosTransactionPrefix) + transaction.Key();
+}
+
 std::string EncodeSequence(Sequence sequence) {
   std::string out;
   AppendBigEndian(out, sequence);
@@ -321,6 +325,60 @@ std::optional<Location> DecodeLocation(std::string_view in) {
   l.timezone = r.String();
   if (!r.Done()) return std::nullopt;
   return l;
+}
+
+std::string Encode(const PosTransaction& t) {
+  Writer w;
+  w.String(t.terminal_id);
+  w.String(t.transaction_id);
+  w.Varint(static_cast<uint64_t>(t.kind));
+  w.String(t.store.value());
+  w.Varint(t.lines.size());
+  for (const PosLine& line : t.lines) {
+    w.String(line.sku.value());
+    w.Signed(line.quantity);
+  }
+  w.Time(t.occurred_at);
+  w.Varint(t.non_sellable ? 1 : 0);
+  w.String(t.reason);
+  w.Varint(t.sequence);
+  w.Varint(t.at_risk.size());
+  for (const AtRisk& risk : t.at_risk) {
+    w.String(risk.reservation.value());
+    w.String(risk.sku.value());
+    w.String(risk.location.value());
+  }
+  return w.Take();
+}
+
+std::optional<PosTransaction> DecodePosTransaction(std::string_view in) {
+  Reader r(in);
+  PosTransaction t;
+  t.terminal_id = r.String();
+  t.transaction_id = r.String();
+  t.kind = static_cast<MovementKind>(r.Varint());
+  t.store = LocationId(r.String());
+  const uint64_t lines = r.Varint();
+  for (uint64_t i = 0; i < lines && r.ok(); ++i) {
+    PosLine line;
+    line.sku = Sku(r.String());
+    line.quantity = r.Signed();
+    t.lines.push_back(std::move(line));
+  }
+  t.occurred_at = r.Time();
+  t.non_sellable = r.Varint() != 0;
+  t.reason = r.String();
+  t.sequence = r.Varint();
+  const uint64_t at_risk = r.Varint();
+  for (uint64_t i = 0; i < at_risk && r.ok(); ++i) {
+    AtRisk risk;
+    risk.reservation = ReservationId(r.String());
+    risk.sku = Sku(r.String());
+    risk.location = LocationId(r.String());
+    t.at_risk.push_back(std::move(risk));
+  }
+  if (!r.Done()) return std::nullopt;
+  return t;
 }
 
 }  // namespace omnistock::storage

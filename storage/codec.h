@@ -7,6 +7,7 @@
 //   'p' sku '\0' location                -> Position            current state rows
 //   'r' reservation_id                   -> Reservation
 //   'l' location_id                      -> Location
+//   's' terminal_id '\0' transaction_id  -> PosTransaction      till sales and returns
 //   "m/last_sequence"                    -> seq(8 BE)
 // Identifiers never contain NUL: the edge allows only [A-Za-z0-9._:/-].
 // Values start with a format version byte; a row that does not decode is data loss.
@@ -19,6 +20,7 @@
 
 #include "engine/location.h"
 #include "engine/movement.h"
+#include "engine/pos_transaction.h"
 #include "engine/position.h"
 #include "engine/reservation.h"
 #include "engine/types.h"
@@ -30,6 +32,7 @@ inline constexpr char kPositionIndexPrefix = 'x';
 inline constexpr char kPositionPrefix = 'p';
 inline constexpr char kReservationPrefix = 'r';
 inline constexpr char kLocationPrefix = 'l';
+inline constexpr char kPosTransactionPrefix = 's';
 inline constexpr std::string_view kLastSequenceKey = "m/last_sequence";
 
 std::string JournalKey(Sequence sequence);
@@ -38,6 +41,7 @@ std::string PositionIndexKey(const Sku& sku, const LocationId& location, Sequenc
 std::string PositionKey(const Sku& sku, const LocationId& location);
 std::string ReservationKey(const ReservationId& id);
 std::string LocationKey(const LocationId& id);
+std::string PosTransactionKey(const PosTransaction& transaction);
 
 std::string EncodeSequence(Sequence sequence);
 std::optional<Sequence> DecodeSequence(std::string_view in);
@@ -48,11 +52,13 @@ std::string Encode(const Movement& movement);
 std::string Encode(const Position& position);
 std::string Encode(const Reservation& reservation);
 std::string Encode(const Location& location);
+std::string Encode(const PosTransaction& transaction);
 
 std::optional<Movement> DecodeMovement(std::string_view in);
 std::optional<Position> DecodePosition(std::string_view in);
 std::optional<Reservation> DecodeReservation(std::string_view in);
 std::optional<Location> DecodeLocation(std::string_view in);
+std::optional<PosTransaction> DecodePosTransaction(std::string_view in);
 
 }  // namespace omnistock::storage
 

@@ -72,6 +72,9 @@ absl::Status Committer::WriteBatchOf(const std::vector<Commit>& commits) {
     for (const Location& location : commit.locations) {
       batch.Put(LocationKey(location.id), Encode(location));
     }
+    for (const PosTransaction& transaction : commit.pos_transactions) {
+      batch.Put(PosTransactionKey(transaction), Encode(transaction));
+    }
   }
   batch.Put(kLastSequenceKey, EncodeSequence(commits.back().last_sequence));
   rocksdb::WriteOptions options;

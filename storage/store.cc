@@ -89,6 +89,12 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
     return reservation.has_value();
   });
   if (!status.ok()) return status;
+  status = load(kPosTransactionPrefix, [&](std::string_view v) {
+    auto transaction = DecodePosTransaction(v);
+    if (transaction) ledger.RestorePosTransaction(*transaction), ++summary.pos_transactions;
+    return transaction.has_value();
+  });
+  if (!status.ok()) return status;
 
   status = ledger.CheckInvariants();
   if (!status.ok()) {

@@ -1,0 +1,53 @@
+// A PosTransaction is a sale or a return rung up at a store's till. It is a physical fact: the
+// ledger records it even when it takes on_hand below what is reserved (or below zero), and
+// reports the reservations it left uncovered. (terminal_id, transaction_id) identifies it, so a
+// retried or re-uploaded transaction has no second effect.
+#ifndef OMNISTOCK_ENGINE_POS_TRANSACTION_H_
+#define OMNISTOCK_ENGINE_POS_TRANSACTION_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "engine/movement.h"
+#include "engine/types.h"
+
+namespace omnistock {
+
+struct PosLine {
+  Sku sku;
+  Quantity quantity = 0;
+
+  friend bool operator==(const PosLine&, const PosLine&) = default;
+};
+
+// A live reservation that a movement left without stock to cover it.
+struct AtRisk {
+  ReservationId reservation;
+  Sku sku;
+  LocationId location;
+
+  friend bool operator==(const AtRisk&, const AtRisk&) = default;
+};
+
+struct PosTransaction {
+  std::string terminal_id;
+  std::string transaction_id;
+  MovementKind kind = MovementKind::kSale;  // kSale or kReturn
+  LocationId store;
+  std::vector<PosLine> lines;
+  absl::Time occurred_at;
+  bool non_sellable = false;  // returns only: kept apart, never available
+  std::string reason;         // returns only
+  Sequence sequence = 0;      // of its last movement
+  std::vector<AtRisk> at_risk;
+
+  // The idempotency key: terminal and transaction, which never contain NUL.
+  std::string Key() const { return terminal_id + '\0' + transaction_id; }
+
+  friend bool operator==(const PosTransaction&, const PosTransaction&) = default;
+};
+
+}  // namespace omnistock
+
+#endif  // OMNISTOCK_ENGINE_POS_TRANSACTION_H_

@@ -1,0 +1,103 @@
+#include "services/store_sales_service.h"
+
+#include <algorithm>
+
+#include "services/convert.h"
+#include "services/validation.h"
+
+namespace omnistock::services {
+namespace {
+
+// Applies each uploaded sale as it arrives, in order, and answers with the summary once the
+// last one is durable.
+class UploadSalesReactor final : public grpc::ServerReadReactor<v1::RecordSaleRequest> {
+ public:
+  UploadSalesReactor(const ServiceContext& ctx, v1::UploadSalesSummary* summary)
+      : ctx_(ctx), summary_(summary) {
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the terminal has sent everything
+      ctx_.committer->WhenDurable(std::max(ticket_, ctx_.ledger->last_ticket()),
+                                  [this](absl::Status status) { Finish(ToGrpc(status)); });
+      return;
+    }
+    Apply();
+    StartRead(&request_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Apply() {
+    const int64_t index = summary_->received();
+    summary_->set_received(index + 1);
+    const absl::Time now = ctx_.clock->Now();
+    absl::StatusOr<SaleCommand> command = ValidateRecordSale(request_, *ctx_.ledger, now);
+    if (!command.ok()) {
+      Reject(index, std::string(command.status().message()));
+      return;
+    }
+    Applied<PosResult> applied = ctx_.ledger->RecordSale(*command, now);
+    if (!Succeeded(applied.outcome)) {
+      Reject(index, applied.detail);
+      return;
+    }
+    ticket_ = std::max(ticket_, applied.ticket);
+    if (applied.value.duplicate) {
+      summary_->set_duplicates(summary_->duplicates() + 1);
+      return;
+    }
+    summary_->set_applied(summary_->applied() + 1);
+    if (!applied.value.transaction.at_risk.empty()) {
+      summary_->set_at_risk_results(summary_->at_risk_results() + 1);
+      for (const AtRisk& at_risk : applied.value.transaction.at_risk) {
+        ToProto(at_risk, summary_->add_at_risk());
+      }
+    }
+  }
+
+  void Reject(int64_t index, std::string message) {
+    summary_->set_rejected(summary_->rejected() + 1);
+    if (summary_->rejections_size() >= kUploadRejectionsListedMax) return;
+    v1::UploadRejection* rejection = summary_->add_rejections();
+    rejection->set_index(index);
+    rejection->set_pos_transaction_id(request_.pos_transaction_id());
+    rejection->set_message(std::move(message));
+  }
+
+  const ServiceContext ctx_;
+  v1::UploadSalesSummary* const summary_;
+  v1::RecordSaleRequest request_;
+  CommitTicket ticket_ = 0;
+};
+
+}  // namespace
+
+grpc::ServerUnaryReactor* StoreSalesService::RecordSale(grpc::CallbackServerContext* context,
+                                                        const v1::RecordSaleRequest* request,
+                                                        v1::PosResult* response) {
+  const absl::Time now = ctx_.clock->Now();
+  absl::StatusOr<SaleCommand> command = ValidateRecordSale(*request, *ctx_.ledger, now);
+  if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
+  return Answer(context, ctx_, ctx_.ledger->RecordSale(*command, now),
+                [&](const PosResult& value) { ToProto(value, response); });
+}
+
+grpc::ServerUnaryReactor* StoreSalesService::RecordReturn(grpc::CallbackServerContext* context,
+                                                          const v1::RecordReturnRequest* request,
+                                                          v1::PosResult* response) {
+  const absl::Time now = ctx_.clock->Now();
+  absl::StatusOr<ReturnCommand> command = ValidateRecordReturn(*request, *ctx_.ledger, now);
+  if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
+  return Answer(context, ctx_, ctx_.ledger->RecordReturn(*command, now),
+                [&](const PosResult& value) { ToProto(value, response); });
+}
+
+grpc::ServerReadReactor<v1::RecordSaleRequest>* StoreSalesService::UploadSales(
+    grpc::CallbackServerContext*, v1::UploadSalesSummary* response) {
+  return new UploadSalesReactor(ctx_, response);
+}
+
+}  // namespace omnistock::services

@@ -1,0 +1,137 @@
+// POS over gRPC against a real omnistockd: oversells are recorded and flagged, re-sent and
+// re-uploaded sales have no second effect, across a restart too.
+#include "catch2/catch.hpp"
+#include "omnistock/v1/store_sales.grpc.pb.h"
+#include "tests/integration/server_process.h"
+
+namespace omnistock::testing {
+namespace {
+
+v1::RecordSaleRequest SaleOf(const std::string& txn, const std::string& sku, int64_t quantity) {
+  v1::RecordSaleRequest sale;
+  sale.set_location_id("ST-1");
+  sale.set_terminal_id("till-1");
+  sale.set_pos_transaction_id(txn);
+  v1::PosLine* line = sale.add_lines();
+  line->set_sku(sku);
+  line->set_quantity(quantity);
+  return sale;
+}
+
+}  // namespace
+
+TEST_CASE("a sale that oversells is accepted, flags the position and reports the reservation at risk") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 3);
+  v1::Reservation online;
+  REQUIRE(live.reservations
+              ->Reserve(Deadline().get(), ReserveOf("web-order-7", {{"SKU-A", "ST-1", 2}}), &online)
+              .ok());
+
+  auto sales = v1::StoreSales::NewStub(live.server.channel());
+  v1::PosResult result;
+  // Two walk-in customers take the last 2 shelf units the web order was holding.
+  grpc::Status status = sales->RecordSale(Deadline().get(), SaleOf("T-100", "SKU-A", 2), &result);
+  REQUIRE(status.ok());
+  CHECK_FALSE(result.duplicate());
+  REQUIRE(result.positions_size() == 1);
+  CHECK(result.positions(0).on_hand() == 1);
+  CHECK(result.positions(0).reserved() == 2);
+  CHECK(result.positions(0).oversold());
+  CHECK(result.positions(0).shortfall() == 1);
+  REQUIRE(result.at_risk_size() == 1);
+  CHECK(result.at_risk(0).reservation_id() == "web-order-7");
+  CHECK(result.at_risk(0).sku() == "SKU-A");
+
+  // The reservation is not cancelled: the order system decides.
+  v1::Reservation still;
+  REQUIRE(live.reservations->GetReservation(Deadline().get(), Ref("web-order-7"), &still).ok());
+  CHECK(still.state() == v1::HELD);
+  const v1::PositionView position = PositionOf(*live.inventory, "SKU-A", "ST-1");
+  CHECK(position.oversold());
+  CHECK(position.available() == 0);
+}
+
+TEST_CASE("a re-sent sale has no effect, also after a restart") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 10);
+  auto sales = v1::StoreSales::NewStub(live.server.channel());
+  v1::PosResult first, again;
+  REQUIRE(sales->RecordSale(Deadline().get(), SaleOf("T-1", "SKU-A", 3), &first).ok());
+  REQUIRE(sales->RecordSale(Deadline().get(), SaleOf("T-1", "SKU-A", 3), &again).ok());
+  CHECK(again.duplicate());
+  CHECK(again.sequence() == first.sequence());
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 7);
+  v1::PosResult conflict;
+  CHECK(sales->RecordSale(Deadline().get(), SaleOf("T-1", "SKU-A", 4), &conflict).error_code() ==
+        grpc::StatusCode::ALREADY_EXISTS);
+
+  live.server.Kill();
+  ServerProcess restarted(live.dir.Sub("data"));
+  auto sales2 = v1::StoreSales::NewStub(restarted.channel());
+  v1::PosResult after;
+  REQUIRE(sales2->RecordSale(Deadline().get(), SaleOf("T-1", "SKU-A", 3), &after).ok());
+  CHECK(after.duplicate());
+  CHECK(PositionOf(*restarted.inventory(), "SKU-A", "ST-1").on_hand() == 7);
+}
+
+TEST_CASE("an offline upload of 1,000 sales with 200 duplicates applies 800") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 5000);
+  auto sales = v1::StoreSales::NewStub(live.server.channel());
+  // The terminal had already sent 100 of them before it went offline ...
+  for (int i = 0; i < 100; ++i) {
+    v1::PosResult ignored;
+    REQUIRE(sales->RecordSale(Deadline().get(), SaleOf("T-" + std::to_string(i), "SKU-A", 1),
+                              &ignored)
+                .ok());
+  }
+  // ... and its buffer holds 900 distinct sales, 100 of them the ones already sent, plus 100
+  // re-sent twice within the upload: 1,000 messages, 200 duplicates.
+  v1::UploadSalesSummary summary;
+  auto context = Deadline(30);
+  auto upload = sales->UploadSales(context.get(), &summary);
+  for (int i = 0; i < 900; ++i) {
+    REQUIRE(upload->Write(SaleOf("T-" + std::to_string(i), "SKU-A", 1)));
+    if (i >= 800) REQUIRE(upload->Write(SaleOf("T-" + std::to_string(i), "SKU-A", 1)));
+  }
+  REQUIRE(upload->WritesDone());
+  REQUIRE(upload->Finish().ok());
+  CHECK(summary.received() == 1000);
+  CHECK(summary.applied() == 800);
+  CHECK(summary.duplicates() == 200);
+  CHECK(summary.rejected() == 0);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 5000 - 900);
+}
+
+TEST_CASE("a cross-channel return restocks the store; a damaged one never becomes available") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  auto sales = v1::StoreSales::NewStub(live.server.channel());
+  v1::RecordReturnRequest back;
+  back.set_location_id("ST-1");
+  back.set_terminal_id("till-2");
+  back.set_pos_transaction_id("R-1");
+  back.set_original_order_ref("web-order-7");
+  v1::PosLine* line = back.add_lines();
+  line->set_sku("SKU-B");
+  line->set_quantity(2);
+  v1::PosResult result;
+  REQUIRE(sales->RecordReturn(Deadline().get(), back, &result).ok());
+  CHECK(PositionOf(*live.inventory, "SKU-B", "ST-1").available() == 2);
+
+  back.set_pos_transaction_id("R-2");
+  back.set_non_sellable(true);
+  CHECK(sales->RecordReturn(Deadline().get(), back, &result).error_code() ==
+        grpc::StatusCode::INVALID_ARGUMENT);  // a reason is required
+  back.set_reason("packaging damaged");
+  REQUIRE(sales->RecordReturn(Deadline().get(), back, &result).ok());
+  const v1::PositionView position = PositionOf(*live.inventory, "SKU-B", "ST-1");
+  CHECK(position.available() == 2);
+  CHECK(position.non_sellable() == 2);
+}
+
+}  // namespace omnistock::testing
