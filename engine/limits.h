@@ -35,6 +35,11 @@ inline constexpr absl::Duration kPosClockSkewMax = absl::Minutes(5);
 // An offline upload's summary lists at most this many rejected sales (all are counted).
 inline constexpr int kUploadRejectionsListedMax = 100;
 
+// A watcher of the change feed may fall this many updates behind; past it the stream ends and
+// tells the watcher the sequence to resume from, so a slow consumer never slows the engine.
+inline constexpr int kWatchBufferMax = 10'000;
+inline constexpr int kWatchFilterMax = 1000;  // SKUs, and locations, one watcher may name
+
 // Read requests: how many SKUs / locations one GetAvailability may name, and journal pages.
 inline constexpr int kAvailabilitySkusMax = 1000;
 inline constexpr int kAvailabilityLocationsMax = 1000;

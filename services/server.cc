@@ -35,12 +35,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(options.data_dir);
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
-  server->committer_ =
-      std::make_unique<storage::Committer>(server->store_->db(), std::move(on_storage_failure));
+  ChangeFeed* feed = &server->feed_;
+  server->committer_ = std::make_unique<storage::Committer>(
+      server->store_->db(), std::move(on_storage_failure),
+      [feed](const std::vector<Commit>& commits) { feed->Publish(commits); });
   server->ledger_ = std::make_unique<Ledger>(server->committer_.get());
 
   absl::StatusOr<storage::LoadSummary> loaded = server->store_->LoadInto(*server->ledger_);
   if (!loaded.ok()) return loaded.status();
+  server->feed_.SetPublished(loaded->last_sequence);
   spdlog::info(
       "recovered {} locations, {} positions, {} reservations, {} till transactions up to "
       "sequence {} in {}",
@@ -66,6 +69,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->inventory_ = std::make_unique<InventoryService>(ctx);
   server->reservations_ = std::make_unique<ReservationsService>(ctx);
   server->store_sales_ = std::make_unique<StoreSalesService>(ctx);
+  server->availability_ = std::make_unique<AvailabilityService>(ctx, &server->feed_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -76,6 +80,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.RegisterService(server->inventory_.get());
   builder.RegisterService(server->reservations_.get());
   builder.RegisterService(server->store_sales_.get());
+  builder.RegisterService(server->availability_.get());
   server->grpc_ = builder.BuildAndStart();
   if (!server->grpc_ || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on '", options.listen,
@@ -105,6 +110,7 @@ void Server::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   if (grpc_) {
     SetNotServing();
+    feed_.Close();
     grpc_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
     grpc_->Wait();
   }

@@ -14,6 +14,8 @@
 #include "absl/time/time.h"
 #include "engine/ledger.h"
 #include "grpcpp/grpcpp.h"
+#include "services/availability_service.h"
+#include "services/change_feed.h"
 #include "services/clock.h"
 #include "services/inventory_service.h"
 #include "services/network_service.h"
@@ -57,12 +59,14 @@ class Server {
 
   const Clock* clock_ = nullptr;
   std::unique_ptr<storage::Store> store_;
+  ChangeFeed feed_;
   std::unique_ptr<storage::Committer> committer_;
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<NetworkService> network_;
   std::unique_ptr<InventoryService> inventory_;
   std::unique_ptr<ReservationsService> reservations_;
   std::unique_ptr<StoreSalesService> store_sales_;
+  std::unique_ptr<AvailabilityService> availability_;
   std::unique_ptr<grpc::Server> grpc_;
   std::string address_;
   bool shut_down_ = false;

@@ -114,6 +114,30 @@ absl::StatusOr<PosParts> ValidatePosParts(
 
 }  // namespace
 
+absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request) {
+  if (request.skus_size() > kWatchFilterMax || request.location_ids_size() > kWatchFilterMax) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "skus and location_ids may each name at most ", kWatchFilterMax, " entries"));
+  }
+  WatchFilter filter;
+  for (int i = 0; i < request.skus_size(); ++i) {
+    if (absl::Status s = CheckId(absl::StrCat("skus[", i, "]"), request.skus(i), kSkuLengthMax);
+        !s.ok()) {
+      return s;
+    }
+    filter.skus.insert(Sku(request.skus(i)));
+  }
+  for (int i = 0; i < request.location_ids_size(); ++i) {
+    if (absl::Status s = CheckId(absl::StrCat("location_ids[", i, "]"), request.location_ids(i),
+                                 kLocationIdLengthMax);
+        !s.ok()) {
+      return s;
+    }
+    filter.locations.insert(LocationId(request.location_ids(i)));
+  }
+  return filter;
+}
+
 absl::StatusOr<SaleCommand> ValidateRecordSale(const v1::RecordSaleRequest& request,
                                                const Ledger& ledger, absl::Time now) {
   absl::StatusOr<PosParts> parts = ValidatePosParts(

@@ -9,10 +9,12 @@
 
 #include "absl/status/statusor.h"
 #include "engine/ledger.h"
+#include "omnistock/v1/availability.pb.h"
 #include "omnistock/v1/inventory.pb.h"
 #include "omnistock/v1/network.pb.h"
 #include "omnistock/v1/reservations.pb.h"
 #include "omnistock/v1/store_sales.pb.h"
+#include "services/change_feed.h"
 #include "storage/store.h"
 
 namespace omnistock::services {
@@ -37,6 +39,8 @@ absl::StatusOr<storage::JournalQuery> ValidateListMovements(
 absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request,
                                                const Ledger& ledger);
 absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& request);
+
+absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request);
 
 // Till transactions; `now` bounds how far in the future a till's clock may be.
 absl::StatusOr<SaleCommand> ValidateRecordSale(const v1::RecordSaleRequest& request,

@@ -8,8 +8,12 @@
 
 namespace omnistock::storage {
 
-Committer::Committer(rocksdb::DB* db, std::function<void(const absl::Status&)> on_failure)
-    : db_(db), on_failure_(std::move(on_failure)), thread_([this] { Run(); }) {}
+Committer::Committer(rocksdb::DB* db, std::function<void(const absl::Status&)> on_failure,
+                     DurableListener on_durable)
+    : db_(db),
+      on_failure_(std::move(on_failure)),
+      on_durable_(std::move(on_durable)),
+      thread_([this] { Run(); }) {}
 
 Committer::~Committer() { Stop(); }
 
@@ -134,6 +138,7 @@ void Committer::Run() {
     }
     // Report the failure first, so health says NOT_SERVING before any caller sees UNAVAILABLE.
     if (failed_now && on_failure_) on_failure_(written);
+    if (written.ok() && on_durable_) on_durable_(batch);
     for (DoneCallback& done : ready) std::move(done)(written);
   }
 }

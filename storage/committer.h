@@ -36,8 +36,13 @@ class Committer final : public JournalSink {
  public:
   using DoneCallback = absl::AnyInvocable<void(absl::Status) &&>;
 
+  // Runs on the committer thread after each durable batch, before its callers are answered.
+  // Must be quick and must not block: it delays every write.
+  using DurableListener = std::function<void(const std::vector<Commit>&)>;
+
   // `db` must outlive the committer. `on_failure` runs once, on the committer thread.
-  Committer(rocksdb::DB* db, std::function<void(const absl::Status&)> on_failure);
+  Committer(rocksdb::DB* db, std::function<void(const absl::Status&)> on_failure,
+            DurableListener on_durable = nullptr);
   ~Committer() override;
 
   void Append(Commit commit) override;
@@ -61,6 +66,7 @@ class Committer final : public JournalSink {
 
   rocksdb::DB* const db_;
   std::function<void(const absl::Status&)> on_failure_;
+  DurableListener on_durable_;
 
   mutable absl::Mutex mu_;
   std::deque<Commit> queue_ ABSL_GUARDED_BY(mu_);

@@ -1,0 +1,263 @@
+#include "services/availability_service.h"
+
+#include <deque>
+
+#include "absl/strings/str_cat.h"
+#include "services/convert.h"
+#include "services/validation.h"
+
+namespace omnistock::services {
+namespace {
+
+v1::AvailabilityUpdate UpdateOf(const Movement& m) {
+  v1::AvailabilityUpdate update;
+  update.set_sequence(m.sequence);
+  ToProto(m.time, update.mutable_time());
+  update.set_kind(static_cast<v1::MovementKind>(m.kind));
+  update.set_sku(m.sku.value());
+  update.set_location_id(m.location.value());
+  update.set_on_hand(m.on_hand_after);
+  update.set_reserved(m.reserved_after);
+  update.set_safety_stock(m.safety_stock_after);
+  update.set_available(std::max<Quantity>(0, m.on_hand_after - m.reserved_after -
+                                                 m.safety_stock_after));
+  update.set_in_transit(m.in_transit_after);
+  update.set_oversold(m.reserved_after > m.on_hand_after);
+  for (const ReservationId& id : m.at_risk) update.add_at_risk_reservation_ids(id.value());
+  update.set_reference(m.reference);
+  return update;
+}
+
+// Answers a Watch whose request was refused.
+class RejectedWatch final : public grpc::ServerWriteReactor<v1::AvailabilityUpdate> {
+ public:
+  void OnDone() override { delete this; }
+};
+
+// One Watch stream. It first replays the journal after resume_after_sequence up to the point
+// where it subscribed to the feed, then writes the live updates the feed buffered meanwhile,
+// so the client sees every sequence once, in order. One write is outstanding at a time; all
+// state is guarded by mu_, and Finish is called exactly once, never with a write in flight.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdate>,
+                           public FeedSubscriber {
+ public:
+  static grpc::ServerWriteReactor<v1::AvailabilityUpdate>* Start(
+      const ServiceContext& ctx, ChangeFeed* feed, WatchFilter filter,
+      std::optional<Sequence> resume_after) {
+    // The feed shares ownership so that a batch being published never outlives its receiver;
+    // the gRPC side ends with OnDone, which drops the reactor's own reference.
+    auto reactor = std::shared_ptr<WatchReactor>(new WatchReactor(ctx, feed, std::move(filter)));
+    reactor->self_ = reactor;
+    const Sequence subscribed_at = feed->Subscribe(reactor);
+    {
+      absl::MutexLock lock(&reactor->mu_);
+      reactor->replay_until_ = subscribed_at;
+      reactor->replay_after_ = resume_after.value_or(subscribed_at);
+      reactor->last_sent_ = reactor->replay_after_;
+      if (reactor->replay_after_ > subscribed_at) {
+        reactor->refusal_ = grpc::Status(
+            grpc::StatusCode::OUT_OF_RANGE,
+            absl::StrCat("resume_after_sequence ", reactor->replay_after_,
+                         " is ahead of the journal, whose last durable sequence is ",
+                         subscribed_at));
+      }
+    }
+    reactor->Pump();
+    return reactor.get();
+  }
+
+  void OnDurable(const std::vector<Commit>& commits) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      for (const Commit& commit : commits) {
+        for (const Movement& movement : commit.movements) {
+          if (!filter_.Matches(movement)) continue;
+          if (static_cast<int>(live_.size()) >= kWatchBufferMax) {
+            overflowed_ = true;
+            break;
+          }
+          live_.push_back(UpdateOf(movement));
+        }
+      }
+      if (writing_ || !replayed_) return;  // the write in flight or the replay will pump
+    }
+    // Runs on the committer thread: only starts the next write, never waits for it.
+    Pump();
+  }
+
+  void OnClose() override {
+    {
+      absl::MutexLock lock(&mu_);
+      closing_ = true;
+      if (writing_) return;  // OnWriteDone will pump and finish
+    }
+    Pump();
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) {
+        FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the watcher went away"));
+        return;
+      }
+      last_sent_ = out_.sequence();
+    }
+    Pump();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    if (!writing_) FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+  }
+
+  void OnDone() override {
+    // After Unsubscribe no batch is being handed to us, so `last` is the final reference.
+    feed_->Unsubscribe(this);
+    std::shared_ptr<WatchReactor> last;
+    absl::MutexLock lock(&mu_);
+    finished_ = true;
+    last.swap(self_);
+  }  // `lock` is released before `last` deletes this
+
+ private:
+  WatchReactor(const ServiceContext& ctx, ChangeFeed* feed, WatchFilter filter)
+      : ctx_(ctx), feed_(feed), filter_(std::move(filter)) {}
+
+  // Starts the next write if there is one and none is in flight.
+  void Pump() {
+    for (;;) {
+      bool need_page = false;
+      {
+        absl::MutexLock lock(&mu_);
+        if (writing_ || finished_ || finish_called_) return;
+        if (cancelled_) {
+          FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+          return;
+        }
+        if (refusal_) {
+          FinishLocked(*refusal_);
+          return;
+        }
+        if (closing_) {
+          FinishLocked(grpc::Status(
+              grpc::StatusCode::UNAVAILABLE,
+              absl::StrCat("the server is shutting down; watch again with resume_after_sequence=",
+                           last_sent_)));
+          return;
+        }
+        if (overflowed_) {
+          FinishLocked(grpc::Status(
+              grpc::StatusCode::RESOURCE_EXHAUSTED,
+              absl::StrCat("the watcher fell more than ", kWatchBufferMax,
+                           " updates behind; watch again with resume_after_sequence=",
+                           last_sent_)));
+          return;
+        }
+        std::deque<v1::AvailabilityUpdate>& source = replayed_ ? live_ : page_;
+        if (!source.empty()) {
+          out_ = std::move(source.front());
+          source.pop_front();
+          writing_ = true;
+        } else if (!replayed_) {
+          need_page = true;
+        } else {
+          return;  // idle until the feed delivers
+        }
+      }
+      if (!need_page) {
+        StartWrite(&out_);
+        return;
+      }
+      if (!ReadReplayPage()) return;
+    }
+  }
+
+  // Loads the next page of the journal replay, or ends the replay. False when the stream was
+  // finished because the journal could not be read.
+  bool ReadReplayPage() {
+    Sequence after, until;
+    {
+      absl::MutexLock lock(&mu_);
+      after = replay_after_;
+      until = replay_until_;
+    }
+    std::deque<v1::AvailabilityUpdate> page;
+    Sequence scanned_to = after;
+    if (after < until) {
+      storage::JournalQuery query;
+      query.after_sequence = after;
+      query.limit = kMovementsPageMax;
+      if (filter_.skus.size() == 1 && filter_.locations.size() == 1) {
+        query.sku = *filter_.skus.begin();
+        query.location = *filter_.locations.begin();
+      }
+      absl::StatusOr<std::vector<Movement>> movements = ctx_.store->ScanJournal(query);
+      if (!movements.ok()) {
+        absl::MutexLock lock(&mu_);
+        FinishLocked(ToGrpc(movements.status()));
+        return false;
+      }
+      for (const Movement& movement : *movements) {
+        if (movement.sequence > until) break;
+        scanned_to = movement.sequence;
+        if (filter_.Matches(movement)) page.push_back(UpdateOf(movement));
+      }
+      if (movements->empty() || static_cast<int>(movements->size()) < query.limit) {
+        scanned_to = until;  // nothing more before the subscription point
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    replay_after_ = std::max(scanned_to, after);
+    page_ = std::move(page);
+    if (page_.empty() && replay_after_ >= replay_until_) replayed_ = true;
+    return true;
+  }
+
+  void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finish_called_) return;
+    finish_called_ = true;
+    Finish(status);
+  }
+
+  const ServiceContext ctx_;
+  ChangeFeed* const feed_;
+  const WatchFilter filter_;
+
+  absl::Mutex mu_;
+  std::shared_ptr<WatchReactor> self_ ABSL_GUARDED_BY(mu_);
+  Sequence replay_after_ ABSL_GUARDED_BY(mu_) = 0;
+  Sequence replay_until_ ABSL_GUARDED_BY(mu_) = 0;
+  bool replayed_ ABSL_GUARDED_BY(mu_) = false;
+  std::deque<v1::AvailabilityUpdate> page_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::AvailabilityUpdate> live_ ABSL_GUARDED_BY(mu_);
+  v1::AvailabilityUpdate out_;
+  Sequence last_sent_ ABSL_GUARDED_BY(mu_) = 0;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> refusal_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::AvailabilityUpdate>* AvailabilityService::Watch(
+    grpc::CallbackServerContext*, const v1::WatchRequest* request) {
+  absl::StatusOr<WatchFilter> filter = ValidateWatch(*request);
+  if (!filter.ok()) {
+    auto* reactor = new RejectedWatch();
+    reactor->Finish(ToGrpc(filter.status()));
+    return reactor;
+  }
+  std::optional<Sequence> resume_after;
+  if (request->has_resume_after_sequence()) resume_after = request->resume_after_sequence();
+  return WatchReactor::Start(ctx_, feed_, std::move(*filter), resume_after);
+}
+
+}  // namespace omnistock::services

@@ -1,0 +1,63 @@
+// The ChangeFeed hands every durable movement to the watchers of the availability feed. The
+// committer publishes each batch right after it is durable, so a watcher never sees a change
+// that a crash could take back, and sees changes in journal order.
+//
+// Thread-safety: all methods may be called from any thread. Publish runs on the committer
+// thread and calls each subscriber's OnDurable under the feed's lock, so subscribers must only
+// enqueue, never block, and never call back into the feed from OnDurable.
+#ifndef OMNISTOCK_SERVICES_CHANGE_FEED_H_
+#define OMNISTOCK_SERVICES_CHANGE_FEED_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/journal_sink.h"
+#include "engine/movement.h"
+
+namespace omnistock::services {
+
+// Which positions a watcher follows; an empty set means all.
+struct WatchFilter {
+  absl::flat_hash_set<Sku> skus;
+  absl::flat_hash_set<LocationId> locations;
+
+  // True when `movement` is at a watched position and changed one of its figures.
+  bool Matches(const Movement& movement) const;
+};
+
+class FeedSubscriber {
+ public:
+  virtual ~FeedSubscriber() = default;
+  virtual void OnDurable(const std::vector<Commit>& commits) = 0;
+  // The server is stopping: end the stream promptly, saying where to resume.
+  virtual void OnClose() = 0;
+};
+
+class ChangeFeed {
+ public:
+  // Everything up to `sequence` is already durable when the feed starts.
+  void SetPublished(Sequence sequence);
+
+  // From now on `subscriber` gets every published batch. Returns the last sequence published
+  // before it: every movement after it will reach the subscriber, every one up to it can be
+  // read from the journal.
+  Sequence Subscribe(std::shared_ptr<FeedSubscriber> subscriber);
+  void Unsubscribe(const FeedSubscriber* subscriber);
+
+  void Publish(const std::vector<Commit>& commits);
+  // Tells every subscriber the server is stopping.
+  void Close();
+
+  size_t subscriber_count() const;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<std::shared_ptr<FeedSubscriber>> subscribers_ ABSL_GUARDED_BY(mu_);
+  Sequence published_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace omnistock::services
+
+#endif  // OMNISTOCK_SERVICES_CHANGE_FEED_H_
