@@ -486,6 +486,47 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
   return applied;
 }
 
+Applied<Reservation> Ledger::Extend(const ReservationId& id, absl::Duration ttl, absl::Time now) {
+  ReservationStripe& stripe = StripeFor(id);
+  absl::MutexLock stripe_lock(&stripe.mu);
+  auto it = stripe.reservations.find(id);
+  if (it == stripe.reservations.end()) {
+    return Rejected<Reservation>(Outcome::kReservationNotFound,
+                                 absl::StrCat("reservation_id '", id.value(), "' is not known"));
+  }
+  Reservation& reservation = it->second;
+  if (reservation.state == ReservationState::kHeld && reservation.expires_at <= now) {
+    ApplyTransition(stripe, reservation, Action::kExpire, now);
+  }
+  if (reservation.state != ReservationState::kHeld) {
+    Applied<Reservation> applied = Rejected<Reservation>(
+        reservation.state == ReservationState::kConfirmed ? Outcome::kReplayed
+        : reservation.state == ReservationState::kExpired ? Outcome::kReservationExpired
+                                                          : Outcome::kIllegalTransition,
+        absl::StrCat("reservation '", id.value(), "' is ",
+                     ReservationStateName(reservation.state), ": only a HELD one expires"));
+    applied.value = reservation;
+    applied.ticket = last_ticket();
+    return applied;
+  }
+  const absl::Time extended = std::max(reservation.expires_at, now + ttl);
+  Applied<Reservation> applied;
+  if (extended == reservation.expires_at) {
+    applied.outcome = Outcome::kReplayed;
+    applied.value = reservation;
+    applied.ticket = last_ticket();
+    return applied;
+  }
+  stripe.expiry.erase({reservation.expires_at, reservation.id});
+  reservation.expires_at = extended;
+  reservation.updated_at = now;
+  stripe.expiry.emplace(reservation.expires_at, reservation.id);
+  Commit commit;
+  applied.ticket = Publish(commit, [&](Commit& c) { c.reservations.push_back(reservation); });
+  applied.value = reservation;
+  return applied;
+}
+
 std::optional<Reservation> Ledger::GetReservation(const ReservationId& id) const {
   ReservationStripe& stripe = StripeFor(id);
   absl::MutexLock lock(&stripe.mu);

@@ -139,6 +139,8 @@ class Ledger {
   Applied<Reservation> Confirm(const ReservationId& id, absl::Time now);
   Applied<Reservation> Release(const ReservationId& id, absl::Time now);
   Applied<Reservation> Fulfill(const ReservationId& id, absl::Time now);
+  // Pushes a HELD reservation's expires_at out to now + ttl (never earlier than it was).
+  Applied<Reservation> Extend(const ReservationId& id, absl::Duration ttl, absl::Time now);
   std::optional<Reservation> GetReservation(const ReservationId& id) const;
   // Expires up to `max` HELD reservations whose expires_at <= now. Returns how many, and the
   // ticket of the last commit (0 when none).

@@ -43,6 +43,16 @@ grpc::ServerUnaryReactor* ReservationsService::Fulfill(grpc::CallbackServerConte
   return Transition(context, request, &Ledger::Fulfill, response);
 }
 
+grpc::ServerUnaryReactor* ReservationsService::ExtendReservation(
+    grpc::CallbackServerContext* context, const v1::ExtendReservationRequest* request,
+    v1::Reservation* response) {
+  auto extend = ValidateExtendReservation(*request);
+  if (!extend.ok()) return AnswerNow(context, ToGrpc(extend.status()));
+  const auto& [id, ttl] = *extend;
+  return Answer(context, ctx_, ctx_.ledger->Extend(id, ttl, ctx_.clock->Now()),
+                [&](const Reservation& value) { ToProto(value, response); });
+}
+
 grpc::ServerUnaryReactor* ReservationsService::GetReservation(
     grpc::CallbackServerContext* context, const v1::ReservationRef* request,
     v1::Reservation* response) {

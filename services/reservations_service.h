@@ -23,6 +23,9 @@ class ReservationsService final : public v1::Reservations::CallbackService {
   grpc::ServerUnaryReactor* Fulfill(grpc::CallbackServerContext* context,
                                     const v1::ReservationRef* request,
                                     v1::Reservation* response) override;
+  grpc::ServerUnaryReactor* ExtendReservation(grpc::CallbackServerContext* context,
+                                              const v1::ExtendReservationRequest* request,
+                                              v1::Reservation* response) override;
   grpc::ServerUnaryReactor* GetReservation(grpc::CallbackServerContext* context,
                                            const v1::ReservationRef* request,
                                            v1::Reservation* response) override;

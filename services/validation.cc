@@ -112,7 +112,29 @@ absl::StatusOr<PosParts> ValidatePosParts(
   return parts;
 }
 
+absl::StatusOr<absl::Duration> ValidateTtl(const google::protobuf::Duration& proto) {
+  const absl::Duration ttl = absl::Seconds(proto.seconds()) + absl::Nanoseconds(proto.nanos());
+  if (ttl < kReservationTtlMin || ttl > kReservationTtlMax) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ttl must be between ", absl::FormatDuration(kReservationTtlMin), " and ",
+        absl::FormatDuration(kReservationTtlMax), ", got ", absl::FormatDuration(ttl)));
+  }
+  return ttl;
+}
+
 }  // namespace
+
+absl::StatusOr<std::pair<ReservationId, absl::Duration>> ValidateExtendReservation(
+    const v1::ExtendReservationRequest& request) {
+  v1::ReservationRef ref;
+  ref.set_reservation_id(request.reservation_id());
+  absl::StatusOr<ReservationId> id = ValidateReservationRef(ref);
+  if (!id.ok()) return id.status();
+  if (!request.has_ttl()) return absl::InvalidArgumentError("ttl must be set");
+  absl::StatusOr<absl::Duration> ttl = ValidateTtl(request.ttl());
+  if (!ttl.ok()) return ttl.status();
+  return std::make_pair(*id, *ttl);
+}
 
 absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request) {
   if (request.skus_size() > kWatchFilterMax || request.location_ids_size() > kWatchFilterMax) {
@@ -317,13 +339,9 @@ absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request
   command.channel = request.channel();
   command.order_ref = request.order_ref();
   if (request.has_ttl()) {
-    const auto& ttl = request.ttl();
-    command.ttl = absl::Seconds(ttl.seconds()) + absl::Nanoseconds(ttl.nanos());
-    if (command.ttl < kReservationTtlMin || command.ttl > kReservationTtlMax) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "ttl must be between ", absl::FormatDuration(kReservationTtlMin), " and ",
-          absl::FormatDuration(kReservationTtlMax), ", got ", absl::FormatDuration(command.ttl)));
-    }
+    absl::StatusOr<absl::Duration> ttl = ValidateTtl(request.ttl());
+    if (!ttl.ok()) return ttl.status();
+    command.ttl = *ttl;
   }
 
   absl::flat_hash_set<std::pair<std::string, std::string>> seen;

@@ -39,6 +39,8 @@ absl::StatusOr<storage::JournalQuery> ValidateListMovements(
 absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request,
                                                const Ledger& ledger);
 absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& request);
+absl::StatusOr<std::pair<ReservationId, absl::Duration>> ValidateExtendReservation(
+    const v1::ExtendReservationRequest& request);
 
 absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request);
 

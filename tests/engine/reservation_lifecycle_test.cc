@@ -159,3 +159,26 @@ TEST_CASE("fulfil refuses when a physical loss left less on hand than reserved")
 }
 
 }  // namespace omnistock::testing
+
+namespace omnistock::testing {
+
+TEST_CASE("extending a HELD reservation pushes its deadline out, never in") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 10);
+  REQUIRE(f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 1)}, absl::Minutes(1)), kT0).outcome ==
+          Outcome::kOk);
+  auto extended = f.ledger.Extend(ReservationId("r1"), absl::Minutes(10), kT0 + absl::Seconds(30));
+  REQUIRE(extended.outcome == Outcome::kOk);
+  CHECK(extended.value.expires_at == kT0 + absl::Seconds(30) + absl::Minutes(10));
+  CHECK(f.sink.commits().back().reservations.at(0).expires_at == extended.value.expires_at);
+  // A shorter ttl does not pull it in.
+  CHECK(f.ledger.Extend(ReservationId("r1"), absl::Seconds(5), kT0 + absl::Seconds(31)).outcome ==
+        Outcome::kReplayed);
+  // The old deadline no longer expires it; the new one does.
+  CHECK(f.ledger.ExpireDue(kT0 + absl::Minutes(2)).first == 0);
+  CHECK(f.ledger.ExpireDue(kT0 + absl::Minutes(11)).first == 1);
+  CHECK(f.ledger.Extend(ReservationId("r1"), absl::Minutes(10), kT0 + absl::Minutes(12)).outcome ==
+        Outcome::kReservationExpired);
+}
+
+}  // namespace omnistock::testing

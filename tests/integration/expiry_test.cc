@@ -1,0 +1,85 @@
+// Reservation expiry with the real clock against a real omnistockd: a HELD reservation expires,
+// its stock comes back within about a second, also when it expired while the server was down.
+#include <thread>
+
+#include "catch2/catch.hpp"
+#include "tests/integration/server_process.h"
+
+namespace omnistock::testing {
+namespace {
+
+v1::ReserveRequest Held(const std::string& id, int64_t quantity, int ttl_seconds) {
+  v1::ReserveRequest request = ReserveOf(id, {{"SKU-A", "ST-1", quantity}});
+  request.mutable_ttl()->set_seconds(ttl_seconds);
+  return request;
+}
+
+// Polls until the reservation is EXPIRED; returns how long after `deadline` that was seen.
+absl::Duration WaitExpired(v1::Reservations::Stub& reservations, const std::string& id,
+                           absl::Time deadline) {
+  const absl::Time give_up = deadline + absl::Seconds(10);
+  v1::Reservation r;
+  while (absl::Now() < give_up) {
+    REQUIRE(reservations.GetReservation(Deadline().get(), Ref(id), &r).ok());
+    if (r.state() == v1::EXPIRED) return absl::Now() - deadline;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL("reservation " << id << " did not expire within 10 s of its deadline");
+  return absl::InfiniteDuration();
+}
+
+}  // namespace
+
+TEST_CASE("a HELD reservation expires and its stock is available again within a second") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 5);
+  v1::Reservation held, confirmed, extended;
+  REQUIRE(live.reservations->Reserve(Deadline().get(), Held("cart-1", 2, 1), &held).ok());
+  REQUIRE(live.reservations->Reserve(Deadline().get(), Held("paid-1", 1, 1), &confirmed).ok());
+  REQUIRE(live.reservations->Confirm(Deadline().get(), Ref("paid-1"), &confirmed).ok());
+  REQUIRE(live.reservations->Reserve(Deadline().get(), Held("slow-1", 1, 1), &extended).ok());
+  v1::ExtendReservationRequest extend;
+  extend.set_reservation_id("slow-1");
+  extend.mutable_ttl()->set_seconds(600);
+  REQUIRE(live.reservations->ExtendReservation(Deadline().get(), extend, &extended).ok());
+  CHECK(extended.expires_at().seconds() >= held.expires_at().seconds() + 590);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").available() == 1);
+
+  const absl::Time deadline = absl::FromUnixSeconds(held.expires_at().seconds()) +
+                              absl::Nanoseconds(held.expires_at().nanos());
+  const absl::Duration late = WaitExpired(*live.reservations, "cart-1", deadline);
+  INFO("expired " << absl::FormatDuration(late) << " after its deadline");
+  CHECK(late < absl::Seconds(1));
+  const v1::PositionView position = PositionOf(*live.inventory, "SKU-A", "ST-1");
+  CHECK(position.reserved() == 2);  // the confirmed and the extended ones still hold
+  CHECK(position.available() == 3);
+
+  v1::Reservation r;
+  grpc::Status status = live.reservations->Confirm(Deadline().get(), Ref("cart-1"), &r);
+  CHECK(status.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(status.error_message().find("expired") != std::string::npos);
+  REQUIRE(live.reservations->GetReservation(Deadline().get(), Ref("paid-1"), &r).ok());
+  CHECK(r.state() == v1::CONFIRMED);
+  REQUIRE(live.reservations->GetReservation(Deadline().get(), Ref("slow-1"), &r).ok());
+  CHECK(r.state() == v1::HELD);
+}
+
+TEST_CASE("a reservation that expired while the server was down is expired at start-up") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 5);
+  v1::Reservation held;
+  REQUIRE(live.reservations->Reserve(Deadline().get(), Held("cart-2", 4, 1), &held).ok());
+  live.server.Kill();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+
+  ServerProcess restarted(live.dir.Sub("data"));
+  auto reservations = restarted.reservations();
+  v1::Reservation r;
+  REQUIRE(reservations->GetReservation(Deadline().get(), Ref("cart-2"), &r).ok());
+  CHECK(r.state() == v1::EXPIRED);
+  CHECK(PositionOf(*restarted.inventory(), "SKU-A", "ST-1").available() == 5);
+}
+
+}  // namespace omnistock::testing
