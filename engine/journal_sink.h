@@ -13,6 +13,7 @@
 #include "engine/pos_transaction.h"
 #include "engine/position.h"
 #include "engine/reservation.h"
+#include "engine/transfer.h"
 #include "engine/types.h"
 
 namespace omnistock {
@@ -25,6 +26,7 @@ struct Commit {
   std::vector<Reservation> reservations;  // new values of the reservations touched
   std::vector<Location> locations;        // new values of the locations touched
   std::vector<PosTransaction> pos_transactions;  // till transactions recorded
+  std::vector<Transfer> transfers;               // new states of transfers
 };
 
 class JournalSink {

@@ -8,7 +8,8 @@
 // kLedgerShardCount shards chosen by ShardIndexFor(sku); reservations and till transactions in
 // stripes chosen by the hash of their id; locations in one table. The lock order, the same in
 // every method, is
-//   reservation stripe or POS stripe -> locations -> SKU shards (ascending) -> sequencer.
+//   reservation stripe, POS stripe or transfers -> locations -> SKU shards (ascending)
+//   -> sequencer.
 //
 // Invariants (CheckInvariants): every position satisfies position.h; every live reservation's
 // lines are counted in exactly the reserved of their positions; sequences are gap-free.
@@ -35,6 +36,7 @@
 #include "engine/pos_transaction.h"
 #include "engine/position.h"
 #include "engine/reservation.h"
+#include "engine/transfer.h"
 #include "engine/types.h"
 
 namespace omnistock {
@@ -152,11 +154,23 @@ class Ledger {
   Applied<PosResult> RecordSale(const SaleCommand& command, absl::Time now);
   Applied<PosResult> RecordReturn(const ReturnCommand& command, absl::Time now);
 
+  // --- Warehouse ---
+  // Applies a batch of cycle counts as one commit. A count says what was on the shelf at
+  // counted_at: on_hand becomes the counted quantity plus the net of the changes recorded after
+  // counted_at. Counts older than the position's last count are stale. Reservations are never
+  // dropped; those left uncovered are reported at risk.
+  Applied<CountSummary> ApplyCounts(const std::vector<CountRow>& rows, absl::Time now);
+  // Ships stock out of `from` at once; it shows as in transit at `to`. All lines or none.
+  Applied<Transfer> ShipTransfer(const Transfer& transfer, absl::Time now);
+  // The destination received it: in transit becomes on_hand.
+  Applied<Transfer> ReceiveTransfer(const std::string& transfer_id, absl::Time now);
+
   // --- Recovery: load durable rows, then CheckInvariants. Not for use while serving. ---
   void RestoreLocation(const Location& location);
   void RestorePosition(const Position& position);
   void RestoreReservation(const Reservation& reservation);
   void RestorePosTransaction(const PosTransaction& transaction);
+  void RestoreTransfer(const Transfer& transfer);
   void RestoreSequence(Sequence last_sequence);
   absl::Status CheckInvariants() const;
 
@@ -193,6 +207,11 @@ class Ledger {
   Applied<Position> ChangePosition(const LocationId& location, const Sku& sku, absl::Time now,
                                    absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change);
 
+  // The next journal sequence, for commits whose movements are made inside Publish's `fill`.
+  Sequence NextSequenceLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sequencer_mu_) {
+    return ++last_sequence_;
+  }
+
   // Numbers the commit's movements, lets `fill` copy the changed rows (which may read the new
   // sequences), and appends the commit to the sink, all under the sequencer lock.
   CommitTicket Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fill);
@@ -201,6 +220,10 @@ class Ledger {
   mutable std::array<LedgerShard, kLedgerShardCount> shards_;
   mutable std::array<ReservationStripe, kReservationStripeCount> stripes_;
   mutable std::array<PosStripe, kReservationStripeCount> pos_stripes_;
+
+  // Transfers are rare next to orders: one table, taken before the locations in lock order.
+  mutable absl::Mutex transfers_mu_;
+  absl::flat_hash_map<std::string, Transfer> transfers_ ABSL_GUARDED_BY(transfers_mu_);
 
   mutable absl::Mutex locations_mu_;
   absl::flat_hash_map<LocationId, Location> locations_ ABSL_GUARDED_BY(locations_mu_);

@@ -40,6 +40,12 @@ inline constexpr int kUploadRejectionsListedMax = 100;
 inline constexpr int kWatchBufferMax = 10'000;
 inline constexpr int kWatchFilterMax = 1000;  // SKUs, and locations, one watcher may name
 
+// Rows in one CountBatch of SyncCounts: one batch is applied as one commit, under the locks of
+// the SKUs it names, so its size bounds how long other writers wait behind it.
+inline constexpr int kCountRowsPerBatchMax = 10'000;
+// A count summary lists at most this many at-risk reservations (all are counted).
+inline constexpr int kCountAtRiskListedMax = 1000;
+
 // Read requests: how many SKUs / locations one GetAvailability may name, and journal pages.
 inline constexpr int kAvailabilitySkusMax = 1000;
 inline constexpr int kAvailabilityLocationsMax = 1000;

@@ -38,6 +38,7 @@ struct Movement {
   Quantity on_hand_delta = 0;
   Quantity reserved_delta = 0;
   Quantity safety_stock_delta = 0;
+  Quantity in_transit_delta = 0;
   std::string reference;  // reservation id, receipt reference, ...
   std::string actor;      // channel, adjust reason, terminal, ...
   // The position right after this movement, so a feed or a replay needs no other state.

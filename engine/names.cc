@@ -35,6 +35,10 @@ absl::string_view OutcomeName(Outcome outcome) {
       return "RESERVATION_EXISTS_WITH_DIFFERENT_CONTENT";
     case Outcome::kPosTransactionExistsWithDifferentContent:
       return "POS_TRANSACTION_EXISTS_WITH_DIFFERENT_CONTENT";
+    case Outcome::kTransferExistsWithDifferentContent:
+      return "TRANSFER_EXISTS_WITH_DIFFERENT_CONTENT";
+    case Outcome::kTransferNotFound:
+      return "TRANSFER_NOT_FOUND";
     case Outcome::kIllegalTransition:
       return "ILLEGAL_TRANSITION";
     case Outcome::kReservationExpired:

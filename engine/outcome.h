@@ -25,6 +25,8 @@ enum class Outcome : uint8_t {
   kLocationDisabled,
   kReservationExistsWithDifferentContent,
   kPosTransactionExistsWithDifferentContent,
+  kTransferExistsWithDifferentContent,
+  kTransferNotFound,
   kIllegalTransition,
   kReservationExpired,
   kInsufficientAvailable,

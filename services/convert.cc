@@ -89,6 +89,23 @@ void ToProto(const Movement& movement, v1::Movement* out) {
   out->set_actor(movement.actor);
 }
 
+void ToProto(const Transfer& transfer, v1::TransferView* out) {
+  out->set_transfer_id(transfer.id);
+  out->set_from_location_id(transfer.from.value());
+  out->set_to_location_id(transfer.to.value());
+  for (const PosLine& line : transfer.lines) {
+    v1::PosLine* l = out->add_lines();
+    l->set_sku(line.sku.value());
+    l->set_quantity(line.quantity);
+  }
+  out->set_state(static_cast<v1::TransferState>(transfer.state));
+  ToProto(transfer.shipped_at, out->mutable_shipped_at());
+  if (transfer.state == TransferState::kReceived) {
+    ToProto(transfer.received_at, out->mutable_received_at());
+  }
+  out->set_sequence(transfer.sequence);
+}
+
 Location FromProto(const v1::Location& in) {
   Location location;
   location.id = LocationId(in.location_id());

@@ -14,6 +14,7 @@
 #include "omnistock/v1/network.pb.h"
 #include "omnistock/v1/reservations.pb.h"
 #include "omnistock/v1/store_sales.pb.h"
+#include "omnistock/v1/warehouse.pb.h"
 
 namespace omnistock::services {
 
@@ -24,6 +25,7 @@ void ToProto(const Location& location, v1::Location* out);
 void ToProto(const Movement& movement, v1::Movement* out);
 void ToProto(const AtRisk& at_risk, v1::AtRiskReservation* out);
 void ToProto(const PosResult& result, v1::PosResult* out);
+void ToProto(const Transfer& transfer, v1::TransferView* out);
 
 Location FromProto(const v1::Location& location);
 

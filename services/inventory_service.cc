@@ -4,40 +4,25 @@
 #include "services/validation.h"
 
 namespace omnistock::services {
-namespace {
-
-template <typename Command>
-grpc::ServerUnaryReactor* AnswerPosition(grpc::CallbackServerContext* context,
-                                         const ServiceContext& ctx,
-                                         const absl::StatusOr<Command>& command,
-                                         Applied<Position> (Ledger::*apply)(const Command&,
-                                                                            absl::Time),
-                                         v1::PositionView* response) {
-  if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
-  return Answer(context, ctx, (ctx.ledger->*apply)(*command, ctx.clock->Now()),
-                [&](const Position& value) { ToProto(value, response); });
-}
-
-}  // namespace
 
 grpc::ServerUnaryReactor* InventoryService::Receive(grpc::CallbackServerContext* context,
                                                     const v1::ReceiveRequest* request,
                                                     v1::PositionView* response) {
-  return AnswerPosition(context, ctx_, ValidateReceive(*request, *ctx_.ledger), &Ledger::Receive,
+  return AnswerCommand(context, ctx_, ValidateReceive(*request, *ctx_.ledger), &Ledger::Receive,
                         response);
 }
 
 grpc::ServerUnaryReactor* InventoryService::Adjust(grpc::CallbackServerContext* context,
                                                    const v1::AdjustRequest* request,
                                                    v1::PositionView* response) {
-  return AnswerPosition(context, ctx_, ValidateAdjust(*request, *ctx_.ledger), &Ledger::Adjust,
+  return AnswerCommand(context, ctx_, ValidateAdjust(*request, *ctx_.ledger), &Ledger::Adjust,
                         response);
 }
 
 grpc::ServerUnaryReactor* InventoryService::SetSafetyStock(
     grpc::CallbackServerContext* context, const v1::SetSafetyStockRequest* request,
     v1::PositionView* response) {
-  return AnswerPosition(context, ctx_, ValidateSetSafetyStock(*request, *ctx_.ledger),
+  return AnswerCommand(context, ctx_, ValidateSetSafetyStock(*request, *ctx_.ledger),
                         &Ledger::SetSafetyStock, response);
 }
 

@@ -70,6 +70,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->reservations_ = std::make_unique<ReservationsService>(ctx);
   server->store_sales_ = std::make_unique<StoreSalesService>(ctx);
   server->availability_ = std::make_unique<AvailabilityService>(ctx, &server->feed_);
+  server->warehouse_ = std::make_unique<WarehouseService>(ctx);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -81,6 +82,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.RegisterService(server->reservations_.get());
   builder.RegisterService(server->store_sales_.get());
   builder.RegisterService(server->availability_.get());
+  builder.RegisterService(server->warehouse_.get());
   server->grpc_ = builder.BuildAndStart();
   if (!server->grpc_ || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on '", options.listen,

@@ -21,6 +21,7 @@
 #include "services/network_service.h"
 #include "services/reservations_service.h"
 #include "services/store_sales_service.h"
+#include "services/warehouse_service.h"
 #include "storage/committer.h"
 #include "storage/store.h"
 
@@ -67,6 +68,7 @@ class Server {
   std::unique_ptr<ReservationsService> reservations_;
   std::unique_ptr<StoreSalesService> store_sales_;
   std::unique_ptr<AvailabilityService> availability_;
+  std::unique_ptr<WarehouseService> warehouse_;
   std::unique_ptr<grpc::Server> grpc_;
   std::string address_;
   bool shut_down_ = false;

@@ -9,6 +9,7 @@
 #include "engine/ledger.h"
 #include "grpcpp/grpcpp.h"
 #include "services/clock.h"
+#include "services/convert.h"
 #include "services/status_map.h"
 #include "storage/committer.h"
 #include "storage/store.h"
@@ -38,6 +39,22 @@ grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const Ser
     reactor->Finish(ToGrpc(status));
   });
   return reactor;
+}
+
+// Validated command in, applied result out: the shape of most unary write RPCs.
+template <typename Command, typename Value, typename Response>
+grpc::ServerUnaryReactor* AnswerCommand(grpc::CallbackServerContext* context,
+                                        const ServiceContext& ctx,
+                                        const absl::StatusOr<Command>& command,
+                                        Applied<Value> (Ledger::*apply)(const Command&, absl::Time),
+                                        Response* response) {
+  if (!command.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpc(command.status()));
+    return reactor;
+  }
+  return Answer(context, ctx, (ctx.ledger->*apply)(*command, ctx.clock->Now()),
+                [&](const Value& value) { ToProto(value, response); });
 }
 
 // Finishes a call at once with `status` (used for validation errors and reads).

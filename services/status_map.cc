@@ -11,9 +11,11 @@ absl::StatusCode StatusCodeFor(Outcome outcome) {
       return absl::StatusCode::kOk;
     case Outcome::kLocationNotFound:
     case Outcome::kReservationNotFound:
+    case Outcome::kTransferNotFound:
       return absl::StatusCode::kNotFound;
     case Outcome::kReservationExistsWithDifferentContent:
     case Outcome::kPosTransactionExistsWithDifferentContent:
+    case Outcome::kTransferExistsWithDifferentContent:
       return absl::StatusCode::kAlreadyExists;
     case Outcome::kLocationDisabled:
     case Outcome::kIllegalTransition:

@@ -160,6 +160,93 @@ absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request) {
   return filter;
 }
 
+absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& batch,
+                                                         int64_t batch_index, absl::Time now) {
+  if (batch.rows_size() > kCountRowsPerBatchMax) {
+    return absl::InvalidArgumentError(absl::StrCat("batches[", batch_index, "].rows has ",
+                                                   batch.rows_size(), " rows, over the limit of ",
+                                                   kCountRowsPerBatchMax));
+  }
+  std::vector<CountRow> rows;
+  rows.reserve(batch.rows_size());
+  for (int i = 0; i < batch.rows_size(); ++i) {
+    const v1::CountRow& row = batch.rows(i);
+    const std::string prefix = absl::StrCat("batches[", batch_index, "].rows[", i, "].");
+    if (absl::Status s = CheckId(prefix + "location_id", row.location_id(), kLocationIdLengthMax);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = CheckId(prefix + "sku", row.sku(), kSkuLengthMax); !s.ok()) return s;
+    if (row.counted_quantity() < 0 || row.counted_quantity() > kOnHandMax) {
+      return absl::InvalidArgumentError(absl::StrCat(prefix, "counted_quantity must be in [0, ",
+                                                     kOnHandMax, "], got ",
+                                                     row.counted_quantity()));
+    }
+    if (!row.has_counted_at()) {
+      return absl::InvalidArgumentError(prefix + "counted_at must be set");
+    }
+    const absl::Time counted_at = absl::FromUnixSeconds(row.counted_at().seconds()) +
+                                  absl::Nanoseconds(row.counted_at().nanos());
+    if (counted_at > now + kPosClockSkewMax) {
+      return absl::InvalidArgumentError(absl::StrCat(prefix, "counted_at is more than ",
+                                                     absl::FormatDuration(kPosClockSkewMax),
+                                                     " in the future"));
+    }
+    rows.push_back(CountRow{LocationId(row.location_id()), Sku(row.sku()),
+                            row.counted_quantity(), counted_at});
+  }
+  return rows;
+}
+
+absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request,
+                                          const Ledger& ledger) {
+  if (absl::Status s = CheckId("transfer_id", request.transfer_id(), kReservationIdLengthMax);
+      !s.ok()) {
+    return s;
+  }
+  if (request.lines().empty()) return absl::InvalidArgumentError("lines must not be empty");
+  if (request.lines_size() > kLinesPerOrderMax) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "lines has ", request.lines_size(), " entries, over the limit of ", kLinesPerOrderMax));
+  }
+  Transfer transfer;
+  transfer.id = request.transfer_id();
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < request.lines_size(); ++i) {
+    const std::string prefix = absl::StrCat("lines[", i, "].");
+    const v1::PosLine& line = request.lines(i);
+    if (absl::Status s = CheckId(prefix + "sku", line.sku(), kSkuLengthMax); !s.ok()) return s;
+    if (absl::Status s = CheckQuantity(prefix + "quantity", line.quantity()); !s.ok()) return s;
+    if (!seen.insert(line.sku()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(prefix, "sku '", line.sku(),
+                                                     "' repeats an earlier line; merge them"));
+    }
+    transfer.lines.push_back(PosLine{Sku(line.sku()), line.quantity()});
+  }
+  if (request.from_location_id() == request.to_location_id()) {
+    return absl::InvalidArgumentError("to_location_id must differ from from_location_id");
+  }
+  if (absl::Status s = CheckKnownLocation("from_location_id", request.from_location_id(), ledger);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckKnownLocation("to_location_id", request.to_location_id(), ledger);
+      !s.ok()) {
+    return s;
+  }
+  transfer.from = LocationId(request.from_location_id());
+  transfer.to = LocationId(request.to_location_id());
+  return transfer;
+}
+
+absl::StatusOr<std::string> ValidateTransferRef(const v1::TransferRef& request) {
+  if (absl::Status s = CheckId("transfer_id", request.transfer_id(), kReservationIdLengthMax);
+      !s.ok()) {
+    return s;
+  }
+  return request.transfer_id();
+}
+
 absl::StatusOr<SaleCommand> ValidateRecordSale(const v1::RecordSaleRequest& request,
                                                const Ledger& ledger, absl::Time now) {
   absl::StatusOr<PosParts> parts = ValidatePosParts(

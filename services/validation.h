@@ -14,6 +14,7 @@
 #include "omnistock/v1/network.pb.h"
 #include "omnistock/v1/reservations.pb.h"
 #include "omnistock/v1/store_sales.pb.h"
+#include "omnistock/v1/warehouse.pb.h"
 #include "services/change_feed.h"
 #include "storage/store.h"
 
@@ -43,6 +44,14 @@ absl::StatusOr<std::pair<ReservationId, absl::Duration>> ValidateExtendReservati
     const v1::ExtendReservationRequest& request);
 
 absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request);
+
+// One batch of cycle counts; `batch_index` names it in errors. Unknown locations are not an
+// error: the ledger counts them.
+absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& batch,
+                                                         int64_t batch_index, absl::Time now);
+absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request,
+                                          const Ledger& ledger);
+absl::StatusOr<std::string> ValidateTransferRef(const v1::TransferRef& request);
 
 // Till transactions; `now` bounds how far in the future a till's clock may be.
 absl::StatusOr<SaleCommand> ValidateRecordSale(const v1::RecordSaleRequest& request,

@@ -146,6 +146,10 @@ std::string PosTransactionKey(const PosTransaction& transaction) {
   return std::string(1, kPosTransactionPrefix) + transaction.Key();
 }
 
+std::string TransferKey(const Transfer& transfer) {
+  return std::string(1, kTransferPrefix) + transfer.id;
+}
+
 std::string EncodeSequence(Sequence sequence) {
   std::string out;
   AppendBigEndian(out, sequence);
@@ -172,6 +176,7 @@ std::string Encode(const Movement& m) {
   w.Signed(m.on_hand_delta);
   w.Signed(m.reserved_delta);
   w.Signed(m.safety_stock_delta);
+  w.Signed(m.in_transit_delta);
   w.String(m.reference);
   w.String(m.actor);
   w.Signed(m.on_hand_after);
@@ -194,6 +199,7 @@ std::optional<Movement> DecodeMovement(std::string_view in) {
   m.on_hand_delta = r.Signed();
   m.reserved_delta = r.Signed();
   m.safety_stock_delta = r.Signed();
+  m.in_transit_delta = r.Signed();
   m.reference = r.String();
   m.actor = r.String();
   m.on_hand_after = r.Signed();
@@ -327,17 +333,37 @@ std::optional<Location> DecodeLocation(std::string_view in) {
   return l;
 }
 
+namespace {
+
+void PutPosLines(Writer& w, const std::vector<PosLine>& lines) {
+  w.Varint(lines.size());
+  for (const PosLine& line : lines) {
+    w.String(line.sku.value());
+    w.Signed(line.quantity);
+  }
+}
+
+std::vector<PosLine> GetPosLines(Reader& r) {
+  std::vector<PosLine> lines;
+  const uint64_t count = r.Varint();
+  for (uint64_t i = 0; i < count && r.ok(); ++i) {
+    PosLine line;
+    line.sku = Sku(r.String());
+    line.quantity = r.Signed();
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+}  // namespace
+
 std::string Encode(const PosTransaction& t) {
   Writer w;
   w.String(t.terminal_id);
   w.String(t.transaction_id);
   w.Varint(static_cast<uint64_t>(t.kind));
   w.String(t.store.value());
-  w.Varint(t.lines.size());
-  for (const PosLine& line : t.lines) {
-    w.String(line.sku.value());
-    w.Signed(line.quantity);
-  }
+  PutPosLines(w, t.lines);
   w.Time(t.occurred_at);
   w.Varint(t.non_sellable ? 1 : 0);
   w.String(t.reason);
@@ -358,13 +384,7 @@ std::optional<PosTransaction> DecodePosTransaction(std::string_view in) {
   t.transaction_id = r.String();
   t.kind = static_cast<MovementKind>(r.Varint());
   t.store = LocationId(r.String());
-  const uint64_t lines = r.Varint();
-  for (uint64_t i = 0; i < lines && r.ok(); ++i) {
-    PosLine line;
-    line.sku = Sku(r.String());
-    line.quantity = r.Signed();
-    t.lines.push_back(std::move(line));
-  }
+  t.lines = GetPosLines(r);
   t.occurred_at = r.Time();
   t.non_sellable = r.Varint() != 0;
   t.reason = r.String();
@@ -377,6 +397,34 @@ std::optional<PosTransaction> DecodePosTransaction(std::string_view in) {
     risk.location = LocationId(r.String());
     t.at_risk.push_back(std::move(risk));
   }
+  if (!r.Done()) return std::nullopt;
+  return t;
+}
+
+std::string Encode(const Transfer& t) {
+  Writer w;
+  w.String(t.id);
+  w.String(t.from.value());
+  w.String(t.to.value());
+  PutPosLines(w, t.lines);
+  w.Varint(static_cast<uint64_t>(t.state));
+  w.Time(t.shipped_at);
+  w.Time(t.received_at);
+  w.Varint(t.sequence);
+  return w.Take();
+}
+
+std::optional<Transfer> DecodeTransfer(std::string_view in) {
+  Reader r(in);
+  Transfer t;
+  t.id = r.String();
+  t.from = LocationId(r.String());
+  t.to = LocationId(r.String());
+  t.lines = GetPosLines(r);
+  t.state = static_cast<TransferState>(r.Varint());
+  t.shipped_at = r.Time();
+  t.received_at = r.Time();
+  t.sequence = r.Varint();
   if (!r.Done()) return std::nullopt;
   return t;
 }

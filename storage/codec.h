@@ -8,6 +8,7 @@
 //   'r' reservation_id                   -> Reservation
 //   'l' location_id                      -> Location
 //   's' terminal_id '\0' transaction_id  -> PosTransaction      till sales and returns
+//   't' transfer_id                      -> Transfer
 //   "m/last_sequence"                    -> seq(8 BE)
 // Identifiers never contain NUL: the edge allows only [A-Za-z0-9._:/-].
 // Values start with a format version byte; a row that does not decode is data loss.
@@ -23,6 +24,7 @@
 #include "engine/pos_transaction.h"
 #include "engine/position.h"
 #include "engine/reservation.h"
+#include "engine/transfer.h"
 #include "engine/types.h"
 
 namespace omnistock::storage {
@@ -33,6 +35,7 @@ inline constexpr char kPositionPrefix = 'p';
 inline constexpr char kReservationPrefix = 'r';
 inline constexpr char kLocationPrefix = 'l';
 inline constexpr char kPosTransactionPrefix = 's';
+inline constexpr char kTransferPrefix = 't';
 inline constexpr std::string_view kLastSequenceKey = "m/last_sequence";
 
 std::string JournalKey(Sequence sequence);
@@ -42,6 +45,7 @@ std::string PositionKey(const Sku& sku, const LocationId& location);
 std::string ReservationKey(const ReservationId& id);
 std::string LocationKey(const LocationId& id);
 std::string PosTransactionKey(const PosTransaction& transaction);
+std::string TransferKey(const Transfer& transfer);
 
 std::string EncodeSequence(Sequence sequence);
 std::optional<Sequence> DecodeSequence(std::string_view in);
@@ -53,12 +57,14 @@ std::string Encode(const Position& position);
 std::string Encode(const Reservation& reservation);
 std::string Encode(const Location& location);
 std::string Encode(const PosTransaction& transaction);
+std::string Encode(const Transfer& transfer);
 
 std::optional<Movement> DecodeMovement(std::string_view in);
 std::optional<Position> DecodePosition(std::string_view in);
 std::optional<Reservation> DecodeReservation(std::string_view in);
 std::optional<Location> DecodeLocation(std::string_view in);
 std::optional<PosTransaction> DecodePosTransaction(std::string_view in);
+std::optional<Transfer> DecodeTransfer(std::string_view in);
 
 }  // namespace omnistock::storage
 

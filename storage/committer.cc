@@ -79,6 +79,9 @@ absl::Status Committer::WriteBatchOf(const std::vector<Commit>& commits) {
     for (const PosTransaction& transaction : commit.pos_transactions) {
       batch.Put(PosTransactionKey(transaction), Encode(transaction));
     }
+    for (const Transfer& transfer : commit.transfers) {
+      batch.Put(TransferKey(transfer), Encode(transfer));
+    }
   }
   batch.Put(kLastSequenceKey, EncodeSequence(commits.back().last_sequence));
   rocksdb::WriteOptions options;

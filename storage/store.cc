@@ -95,6 +95,12 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
     return transaction.has_value();
   });
   if (!status.ok()) return status;
+  status = load(kTransferPrefix, [&](std::string_view v) {
+    auto transfer = DecodeTransfer(v);
+    if (transfer) ledger.RestoreTransfer(*transfer), ++summary.transfers;
+    return transfer.has_value();
+  });
+  if (!status.ok()) return status;
 
   status = ledger.CheckInvariants();
   if (!status.ok()) {

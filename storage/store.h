@@ -31,6 +31,7 @@ struct LoadSummary {
   size_t positions = 0;
   size_t reservations = 0;
   size_t pos_transactions = 0;
+  size_t transfers = 0;
   Sequence last_sequence = 0;
 };
 

@@ -7,7 +7,7 @@ namespace omnistock::storage {
 
 TEST_CASE("movements, positions, reservations and locations round-trip through the codec") {
   Movement m{123456789, absl::FromUnixMicros(1'800'000'000'123'456), MovementKind::kSale,
-             Sku("SKU-1"), LocationId("ST-1"), -3, 0, 0, "txn-9", "till-2", 1, 4, 0, 6,
+             Sku("SKU-1"), LocationId("ST-1"), -3, 0, 0, 2, "txn-9", "till-2", 1, 4, 0, 6,
              {ReservationId("order-1"), ReservationId("order-2")}};
   CHECK(DecodeMovement(Encode(m)) == m);
 

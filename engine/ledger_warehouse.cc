@@ -1,0 +1,242 @@
+// Ledger: what the warehouses' WMS reports: cycle counts and transfers between locations.
+#include <algorithm>
+#include <cstdlib>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "engine/check.h"
+#include "engine/ledger.h"
+
+namespace omnistock {
+namespace {
+
+// The net change of on_hand recorded after `at`: what a count taken at `at` could not see.
+Quantity NetChangeAfter(const Position& position, absl::Time at) {
+  Quantity net = 0;
+  for (const OnHandChange& change : position.history) {
+    if (change.at > at) net += change.delta;
+  }
+  return net;
+}
+
+bool SameContent(const Transfer& a, const Transfer& b) {
+  auto sorted = [](std::vector<PosLine> lines) {
+    std::sort(lines.begin(), lines.end(),
+              [](const PosLine& x, const PosLine& y) { return x.sku < y.sku; });
+    return lines;
+  };
+  return a.from == b.from && a.to == b.to && sorted(a.lines) == sorted(b.lines);
+}
+
+}  // namespace
+
+// Counts are dated by the WMS (counted_at); the server's time plays no part in them.
+Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, absl::Time) {
+  Applied<CountSummary> applied;
+  CountSummary& summary = applied.value;
+
+  absl::flat_hash_set<LocationId> known;
+  {
+    absl::ReaderMutexLock lock(&locations_mu_);
+    for (const CountRow& row : rows) {
+      if (locations_.contains(row.location)) known.insert(row.location);
+    }
+  }
+  std::vector<int> shard_indices;
+  for (const CountRow& row : rows) shard_indices.push_back(ShardIndexFor(row.sku));
+  ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
+
+  // Each row is applied in full (sequence included) before the next, because two rows of one
+  // batch may count the same position; that is why this runs inside Publish.
+  Commit commit;
+  applied.ticket = Publish(commit, [&](Commit& c) {
+    for (const CountRow& row : rows) {
+      if (!known.contains(row.location)) {
+        ++summary.unknown;
+        continue;
+      }
+      LedgerShard& shard = ShardFor(row.sku);
+      Position& position = shard.FindOrCreate(row.sku, row.location);
+      if (row.counted_at <= position.last_counted_at ||
+          row.counted_at < position.history_complete_after) {
+        ++summary.stale;
+        continue;
+      }
+      const Quantity target = row.counted + NetChangeAfter(position, row.counted_at);
+      const Quantity correction = target - position.on_hand;
+      position.on_hand = target;
+      position.last_counted_at = row.counted_at;
+      OMNISTOCK_CHECK(position.on_hand >= -kOnHandMax);
+      OMNISTOCK_CHECK(position.on_hand <= kOnHandMax);
+
+      Movement movement;
+      movement.sequence = NextSequenceLocked();
+      // Dated at counted_at: the correction is to the shelf as it was then, so a later count
+      // must not see it as a change after itself.
+      movement.time = row.counted_at;
+      movement.kind = MovementKind::kCount;
+      movement.sku = row.sku;
+      movement.location = row.location;
+      movement.on_hand_delta = correction;
+      movement.reference = absl::StrCat("counted ", row.counted);
+      shard.Stamp(movement, position);
+      ++summary.applied;
+      summary.discrepancy += std::llabs(correction);
+      for (const ReservationId& id : movement.at_risk) {
+        summary.at_risk.push_back(AtRisk{id, movement.sku, movement.location});
+      }
+      c.positions.push_back(position);
+      c.movements.push_back(std::move(movement));
+    }
+  });
+  return applied;
+}
+
+Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) {
+  absl::MutexLock transfers_lock(&transfers_mu_);
+  Applied<Transfer> applied;
+  if (auto it = transfers_.find(request.id); it != transfers_.end()) {
+    if (!SameContent(it->second, request)) {
+      applied.outcome = Outcome::kTransferExistsWithDifferentContent;
+      applied.detail = absl::StrCat("transfer_id '", request.id,
+                                    "' already exists with other locations or lines");
+      return applied;
+    }
+    applied.outcome = Outcome::kReplayed;
+    applied.value = it->second;
+    applied.ticket = last_ticket();
+    return applied;
+  }
+  for (const LocationId& location : {request.from, request.to}) {
+    if (!FindLocation(location)) {
+      applied.outcome = Outcome::kLocationNotFound;
+      applied.detail = absl::StrCat("location_id '", location.value(), "' is not known");
+      return applied;
+    }
+  }
+
+  std::vector<int> shard_indices;
+  for (const PosLine& line : request.lines) shard_indices.push_back(ShardIndexFor(line.sku));
+  ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
+
+  // Stock held for orders or kept for walk-in shoppers does not leave.
+  for (const PosLine& line : request.lines) {
+    Position* source = ShardFor(line.sku).Find(line.sku, request.from);
+    const Quantity available = source ? source->available() : 0;
+    if (available < line.quantity) {
+      applied.short_lines.push_back(ShortLine{line.sku, request.from, line.quantity,
+                                              std::max<Quantity>(0, available)});
+    }
+  }
+  if (!applied.short_lines.empty()) {
+    applied.outcome = Outcome::kInsufficientAvailable;
+    applied.detail = "insufficient available stock at the source:";
+    for (const ShortLine& s : applied.short_lines) {
+      absl::StrAppend(&applied.detail, " [sku '", s.sku.value(), "': requested ", s.requested,
+                      ", available ", s.available, "]");
+    }
+    return applied;
+  }
+
+  Commit commit;
+  std::vector<Position*> touched;
+  for (const PosLine& line : request.lines) {
+    LedgerShard& shard = ShardFor(line.sku);
+    Position* source = shard.Find(line.sku, request.from);
+    Position& destination = shard.FindOrCreate(line.sku, request.to);
+    source = shard.Find(line.sku, request.from);  // FindOrCreate may have moved it
+    source->on_hand -= line.quantity;
+    destination.in_transit += line.quantity;
+    Movement out;
+    out.time = now;
+    out.kind = MovementKind::kTransfer;
+    out.sku = line.sku;
+    out.location = request.from;
+    out.on_hand_delta = -line.quantity;
+    out.reference = request.id;
+    out.actor = absl::StrCat("to ", request.to.value());
+    Movement in = out;
+    in.location = request.to;
+    in.on_hand_delta = 0;
+    in.in_transit_delta = line.quantity;
+    in.actor = absl::StrCat("from ", request.from.value());
+    commit.movements.push_back(std::move(out));
+    commit.movements.push_back(std::move(in));
+    touched.push_back(source);
+    touched.push_back(&destination);
+  }
+  Transfer& stored = transfers_[request.id];
+  stored = request;
+  stored.state = TransferState::kInTransit;
+  stored.shipped_at = now;
+  applied.ticket = Publish(commit, [&](Commit& c) {
+    for (size_t i = 0; i < touched.size(); ++i) {
+      ShardFor(touched[i]->sku).Stamp(c.movements[i], *touched[i]);
+      c.positions.push_back(*touched[i]);
+    }
+    stored.sequence = c.movements.back().sequence;
+    c.transfers.push_back(stored);
+  });
+  applied.value = stored;
+  return applied;
+}
+
+Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::Time now) {
+  absl::MutexLock transfers_lock(&transfers_mu_);
+  Applied<Transfer> applied;
+  auto it = transfers_.find(transfer_id);
+  if (it == transfers_.end()) {
+    applied.outcome = Outcome::kTransferNotFound;
+    applied.detail = absl::StrCat("transfer_id '", transfer_id, "' is not known");
+    return applied;
+  }
+  Transfer& transfer = it->second;
+  if (transfer.state == TransferState::kReceived) {
+    applied.outcome = Outcome::kReplayed;
+    applied.value = transfer;
+    applied.ticket = last_ticket();
+    return applied;
+  }
+  std::vector<int> shard_indices;
+  for (const PosLine& line : transfer.lines) shard_indices.push_back(ShardIndexFor(line.sku));
+  ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
+  Commit commit;
+  std::vector<Position*> touched;
+  for (const PosLine& line : transfer.lines) {
+    Position* destination = ShardFor(line.sku).Find(line.sku, transfer.to);
+    OMNISTOCK_CHECK(destination != nullptr);
+    OMNISTOCK_CHECK(destination->in_transit >= line.quantity);
+    destination->in_transit -= line.quantity;
+    destination->on_hand += line.quantity;
+    Movement movement;
+    movement.time = now;
+    movement.kind = MovementKind::kTransfer;
+    movement.sku = line.sku;
+    movement.location = transfer.to;
+    movement.on_hand_delta = line.quantity;
+    movement.in_transit_delta = -line.quantity;
+    movement.reference = transfer.id;
+    movement.actor = absl::StrCat("received from ", transfer.from.value());
+    commit.movements.push_back(std::move(movement));
+    touched.push_back(destination);
+  }
+  transfer.state = TransferState::kReceived;
+  transfer.received_at = now;
+  applied.ticket = Publish(commit, [&](Commit& c) {
+    for (size_t i = 0; i < touched.size(); ++i) {
+      ShardFor(touched[i]->sku).Stamp(c.movements[i], *touched[i]);
+      c.positions.push_back(*touched[i]);
+    }
+    transfer.sequence = c.movements.back().sequence;
+    c.transfers.push_back(transfer);
+  });
+  applied.value = transfer;
+  return applied;
+}
+
+void Ledger::RestoreTransfer(const Transfer& transfer) {
+  absl::MutexLock lock(&transfers_mu_);
+  transfers_[transfer.id] = transfer;
+}
+
+}  // namespace omnistock

@@ -1,0 +1,50 @@
+// A Transfer moves stock between two locations of the network: it leaves the source at once,
+// is visible at the destination as in transit (not available), and lands in the destination's
+// on_hand when the destination receives it. transfer_id is the idempotency key.
+#ifndef OMNISTOCK_ENGINE_TRANSFER_H_
+#define OMNISTOCK_ENGINE_TRANSFER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "engine/pos_transaction.h"
+#include "engine/types.h"
+
+namespace omnistock {
+
+enum class TransferState : uint8_t { kInTransit = 1, kReceived = 2 };
+
+struct Transfer {
+  std::string id;
+  LocationId from;
+  LocationId to;
+  std::vector<PosLine> lines;  // unique SKUs
+  TransferState state = TransferState::kInTransit;
+  absl::Time shipped_at;
+  absl::Time received_at;
+  Sequence sequence = 0;  // of its last movement
+
+  friend bool operator==(const Transfer&, const Transfer&) = default;
+};
+
+// One row of a cycle count: what was on the shelf at counted_at.
+struct CountRow {
+  LocationId location;
+  Sku sku;
+  Quantity counted = 0;
+  absl::Time counted_at;
+};
+
+struct CountSummary {
+  int64_t applied = 0;
+  int64_t stale = 0;    // older than the last applied count of the position, or too old
+  int64_t unknown = 0;  // unknown location
+  Quantity discrepancy = 0;  // sum of |correction| over the applied rows
+  std::vector<AtRisk> at_risk;
+};
+
+}  // namespace omnistock
+
+#endif  // OMNISTOCK_ENGINE_TRANSFER_H_

@@ -1,0 +1,101 @@
+#include "services/warehouse_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "services/validation.h"
+
+namespace omnistock::services {
+namespace {
+
+// Applies each batch of counts as it arrives (one commit per batch), and answers with the
+// summary once the last batch is durable. A malformed batch ends the stream with
+// INVALID_ARGUMENT; the batches before it stay applied, and the message says how many.
+class SyncCountsReactor final : public grpc::ServerReadReactor<v1::CountBatch> {
+ public:
+  SyncCountsReactor(const ServiceContext& ctx, v1::SyncCountsSummary* summary)
+      : ctx_(ctx), summary_(summary) {
+    StartRead(&batch_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      FinishWhenDurable(absl::OkStatus());
+      return;
+    }
+    const int64_t index = summary_->batches();
+    absl::StatusOr<std::vector<CountRow>> rows =
+        ValidateCountBatch(batch_, index, ctx_.clock->Now());
+    if (!rows.ok()) {
+      FinishWhenDurable(absl::InvalidArgumentError(
+          absl::StrCat(rows.status().message(), " (the ", index,
+                       " batches before it were applied; nothing of this one was)")));
+      return;
+    }
+    Applied<CountSummary> applied = ctx_.ledger->ApplyCounts(*rows, ctx_.clock->Now());
+    ticket_ = std::max(ticket_, applied.ticket);
+    const CountSummary& counted = applied.value;
+    summary_->set_batches(index + 1);
+    summary_->set_rows_applied(summary_->rows_applied() + counted.applied);
+    summary_->set_rows_stale(summary_->rows_stale() + counted.stale);
+    summary_->set_rows_unknown(summary_->rows_unknown() + counted.unknown);
+    summary_->set_total_absolute_discrepancy(summary_->total_absolute_discrepancy() +
+                                             counted.discrepancy);
+    for (const AtRisk& at_risk : counted.at_risk) {
+      if (summary_->at_risk_size() >= kCountAtRiskListedMax) break;
+      ToProto(at_risk, summary_->add_at_risk());
+    }
+    StartRead(&batch_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void FinishWhenDurable(absl::Status status) {
+    ctx_.committer->WhenDurable(ticket_, [this, status](absl::Status durable) {
+      Finish(ToGrpc(durable.ok() ? status : durable));
+    });
+  }
+
+  const ServiceContext ctx_;
+  v1::SyncCountsSummary* const summary_;
+  v1::CountBatch batch_;
+  CommitTicket ticket_ = 0;
+};
+
+}  // namespace
+
+grpc::ServerReadReactor<v1::CountBatch>* WarehouseService::SyncCounts(
+    grpc::CallbackServerContext*, v1::SyncCountsSummary* response) {
+  return new SyncCountsReactor(ctx_, response);
+}
+
+grpc::ServerUnaryReactor* WarehouseService::Receive(grpc::CallbackServerContext* context,
+                                                    const v1::ReceiveRequest* request,
+                                                    v1::PositionView* response) {
+  return AnswerCommand(context, ctx_, ValidateReceive(*request, *ctx_.ledger), &Ledger::Receive,
+                       response);
+}
+
+grpc::ServerUnaryReactor* WarehouseService::Adjust(grpc::CallbackServerContext* context,
+                                                   const v1::AdjustRequest* request,
+                                                   v1::PositionView* response) {
+  return AnswerCommand(context, ctx_, ValidateAdjust(*request, *ctx_.ledger), &Ledger::Adjust,
+                       response);
+}
+
+grpc::ServerUnaryReactor* WarehouseService::Transfer(grpc::CallbackServerContext* context,
+                                                     const v1::TransferRequest* request,
+                                                     v1::TransferView* response) {
+  return AnswerCommand(context, ctx_, ValidateTransfer(*request, *ctx_.ledger),
+                       &Ledger::ShipTransfer, response);
+}
+
+grpc::ServerUnaryReactor* WarehouseService::ReceiveTransfer(grpc::CallbackServerContext* context,
+                                                            const v1::TransferRef* request,
+                                                            v1::TransferView* response) {
+  return AnswerCommand(context, ctx_, ValidateTransferRef(*request), &Ledger::ReceiveTransfer,
+                       response);
+}
+
+}  // namespace omnistock::services

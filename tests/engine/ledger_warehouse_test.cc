@@ -1,0 +1,124 @@
+// Cycle counts reconciled against what happened after them, and transfers through transit.
+#include "catch2/catch.hpp"
+#include "engine/ledger.h"
+#include "tests/engine/ledger_fixture.h"
+
+namespace omnistock::testing {
+namespace {
+
+const absl::Time k0900 = kT0 + absl::Hours(9);
+
+CountRow Count(const std::string& location, const std::string& sku, Quantity counted,
+               absl::Time at) {
+  return CountRow{LocationId(location), Sku(sku), counted, at};
+}
+
+SaleCommand Sale(const std::string& txn, Quantity quantity, absl::Time at) {
+  return SaleCommand{LocationId("S1"), "till-1", txn, {PosLine{Sku("A"), quantity}}, at};
+}
+
+}  // namespace
+
+TEST_CASE("count of 10 at 09:00, then a sale of 3 at 09:30 and a receipt of 5 at 10:00: on_hand 12") {
+  LedgerFixture f;
+  REQUIRE(f.ledger.ApplyCounts({Count("S1", "A", 20, k0900 - absl::Hours(2))}, k0900).value
+              .applied == 1);
+  REQUIRE(f.ledger.RecordSale(Sale("t1", 3, k0900 + absl::Minutes(30)), k0900).outcome ==
+          Outcome::kOk);
+  REQUIRE(f.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 5, "po"},
+                           k0900 + absl::Hours(1))
+              .outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 22);
+  // The count arrives late, at 10:15: the shelf held 10 at 09:00.
+  auto applied = f.ledger.ApplyCounts({Count("S1", "A", 10, k0900)}, k0900 + absl::Minutes(75));
+  CHECK(applied.value.applied == 1);
+  CHECK(applied.value.discrepancy == 10);
+  CHECK(f.At("A", "S1").on_hand == 12);
+  const Commit commit = f.sink.commits().back();
+  REQUIRE(commit.movements.size() == 1);
+  CHECK(commit.movements[0].kind == MovementKind::kCount);
+  CHECK(commit.movements[0].on_hand_delta == -10);
+  CHECK(commit.movements[0].time == k0900);
+}
+
+TEST_CASE("a count older than the last applied one is stale and changes nothing") {
+  LedgerFixture f;
+  REQUIRE(f.ledger.ApplyCounts({Count("S1", "A", 7, k0900)}, k0900).value.applied == 1);
+  auto stale = f.ledger.ApplyCounts(
+      {Count("S1", "A", 99, k0900 - absl::Minutes(1)), Count("S1", "A", 98, k0900),
+       Count("NOWHERE", "A", 1, k0900 + absl::Minutes(1))},
+      k0900);
+  CHECK(stale.value.applied == 0);
+  CHECK(stale.value.stale == 2);
+  CHECK(stale.value.unknown == 1);
+  CHECK(f.At("A", "S1").on_hand == 7);
+}
+
+TEST_CASE("a count never drops reservations: it reports the ones it leaves uncovered") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 5);
+  REQUIRE(f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 2)}), kT0).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Reserve(f.Order("r2", {f.L("A", "S1", 2)}), kT0 + absl::Seconds(1)).outcome ==
+          Outcome::kOk);
+  auto applied = f.ledger.ApplyCounts({Count("S1", "A", 3, kT0 + absl::Seconds(2))},
+                                      kT0 + absl::Seconds(3));
+  CHECK(f.At("A", "S1").on_hand == 3);
+  CHECK(f.At("A", "S1").reserved == 4);
+  REQUIRE(applied.value.at_risk.size() == 1);
+  CHECK(applied.value.at_risk[0].reservation == ReservationId("r2"));
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
+TEST_CASE("two counts of one position in one batch apply in order") {
+  LedgerFixture f;
+  auto applied = f.ledger.ApplyCounts(
+      {Count("S1", "A", 4, k0900), Count("S1", "A", 6, k0900 + absl::Minutes(5)),
+       Count("S1", "A", 1, k0900 + absl::Minutes(1))},
+      k0900);
+  CHECK(applied.value.applied == 2);
+  CHECK(applied.value.stale == 1);
+  CHECK(f.At("A", "S1").on_hand == 6);
+  const Commit commit = f.sink.commits().back();
+  REQUIRE(commit.movements.size() == 2);
+  CHECK(commit.movements[0].on_hand_after == 4);
+  CHECK(commit.movements[1].on_hand_after == 6);
+  CHECK(commit.movements[1].sequence == commit.movements[0].sequence + 1);
+}
+
+TEST_CASE("a transfer leaves the source at once, shows in transit, lands on receipt") {
+  LedgerFixture f;
+  f.Stock("A", "W1", 10);
+  Transfer transfer;
+  transfer.id = "tr-1";
+  transfer.from = LocationId("W1");
+  transfer.to = LocationId("S1");
+  transfer.lines = {PosLine{Sku("A"), 4}};
+  auto shipped = f.ledger.ShipTransfer(transfer, kT0);
+  REQUIRE(shipped.outcome == Outcome::kOk);
+  CHECK(shipped.value.state == TransferState::kInTransit);
+  CHECK(f.At("A", "W1").on_hand == 6);
+  CHECK(f.At("A", "S1").in_transit == 4);
+  CHECK(f.At("A", "S1").available() == 0);
+  CHECK(f.ledger.ShipTransfer(transfer, kT0).outcome == Outcome::kReplayed);
+  CHECK(f.At("A", "W1").on_hand == 6);
+
+  auto received = f.ledger.ReceiveTransfer("tr-1", kT0 + absl::Hours(5));
+  REQUIRE(received.outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 4);
+  CHECK(f.At("A", "S1").in_transit == 0);
+  CHECK(f.ledger.ReceiveTransfer("tr-1", kT0).outcome == Outcome::kReplayed);
+  CHECK(f.At("A", "S1").on_hand == 4);
+
+  Transfer greedy = transfer;
+  greedy.id = "tr-2";
+  greedy.lines = {PosLine{Sku("A"), 7}};
+  auto refused = f.ledger.ShipTransfer(greedy, kT0);
+  CHECK(refused.outcome == Outcome::kInsufficientAvailable);
+  CHECK(f.At("A", "W1").on_hand == 6);
+  Transfer changed = transfer;
+  changed.lines = {PosLine{Sku("A"), 1}};
+  CHECK(f.ledger.ShipTransfer(changed, kT0).outcome ==
+        Outcome::kTransferExistsWithDifferentContent);
+}
+
+}  // namespace omnistock::testing

@@ -1,0 +1,143 @@
+// The WMS over gRPC against a real omnistockd: cycle counts reconciled exactly, stale counts
+// ignored, transfers visible in transit and landing at the destination.
+#include "catch2/catch.hpp"
+#include "omnistock/v1/store_sales.grpc.pb.h"
+#include "omnistock/v1/warehouse.grpc.pb.h"
+#include "tests/integration/server_process.h"
+
+namespace omnistock::testing {
+namespace {
+
+google::protobuf::Timestamp At(absl::Time time) {
+  google::protobuf::Timestamp t;
+  t.set_seconds(absl::ToUnixSeconds(time));
+  return t;
+}
+
+v1::CountBatch BatchOf(const std::string& location, const std::string& sku, int64_t counted,
+                       absl::Time at) {
+  v1::CountBatch batch;
+  v1::CountRow* row = batch.add_rows();
+  row->set_location_id(location);
+  row->set_sku(sku);
+  row->set_counted_quantity(counted);
+  *row->mutable_counted_at() = At(at);
+  return batch;
+}
+
+v1::SyncCountsSummary Sync(v1::Warehouse::Stub& warehouse,
+                           const std::vector<v1::CountBatch>& batches,
+                           grpc::Status* status_out = nullptr) {
+  v1::SyncCountsSummary summary;
+  auto context = Deadline(30);
+  auto stream = warehouse.SyncCounts(context.get(), &summary);
+  for (const auto& batch : batches) {
+    if (!stream->Write(batch)) break;
+  }
+  stream->WritesDone();
+  grpc::Status status = stream->Finish();
+  if (status_out) {
+    *status_out = status;
+  } else {
+    INFO(status.error_message());
+    REQUIRE(status.ok());
+  }
+  return summary;
+}
+
+}  // namespace
+
+TEST_CASE("count of 10 an hour ago, a till sale of 3 half an hour ago, a receipt of 5 now: on_hand 12") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  auto warehouse = v1::Warehouse::NewStub(live.server.channel());
+  auto sales = v1::StoreSales::NewStub(live.server.channel());
+  const absl::Time now = absl::Now();
+  // The ledger's starting figure: a count of 20 two hours ago.
+  Sync(*warehouse, {BatchOf("ST-1", "SKU-A", 20, now - absl::Hours(2))});
+  v1::RecordSaleRequest sale;
+  sale.set_location_id("ST-1");
+  sale.set_terminal_id("till-1");
+  sale.set_pos_transaction_id("T-1");
+  *sale.mutable_sold_at() = At(now - absl::Minutes(30));
+  v1::PosLine* line = sale.add_lines();
+  line->set_sku("SKU-A");
+  line->set_quantity(3);
+  v1::PosResult sold;
+  REQUIRE(sales->RecordSale(Deadline().get(), sale, &sold).ok());
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 5);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 22);
+
+  // The WMS uploads the count it took an hour ago: 10 on the shelf then.
+  const v1::SyncCountsSummary summary =
+      Sync(*warehouse, {BatchOf("ST-1", "SKU-A", 10, now - absl::Hours(1))});
+  CHECK(summary.rows_applied() == 1);
+  CHECK(summary.rows_stale() == 0);
+  CHECK(summary.total_absolute_discrepancy() == 10);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 12);
+
+  // An older count arriving later is stale and ignored; an unknown location is counted.
+  v1::CountBatch late = BatchOf("ST-1", "SKU-A", 50, now - absl::Minutes(90));
+  *late.add_rows() = BatchOf("ST-NOWHERE", "SKU-A", 1, now).rows(0);
+  const v1::SyncCountsSummary stale = Sync(*warehouse, {late});
+  CHECK(stale.rows_applied() == 0);
+  CHECK(stale.rows_stale() == 1);
+  CHECK(stale.rows_unknown() == 1);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 12);
+
+  // A malformed batch is refused by name and applies nothing of itself.
+  grpc::Status status;
+  Sync(*warehouse,
+       {BatchOf("ST-1", "SKU-B", 3, now), BatchOf("ST-1", "SKU-A", -1, now)}, &status);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message().find("batches[1].rows[0].counted_quantity") != std::string::npos);
+  CHECK(PositionOf(*live.inventory, "SKU-B", "ST-1").on_hand() == 3);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 12);
+}
+
+TEST_CASE("a transfer is visible in transit and lands at the destination") {
+  LiveServer live;
+  AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "WH-1", "SKU-A", 10);
+  auto warehouse = v1::Warehouse::NewStub(live.server.channel());
+
+  v1::TransferRequest request;
+  request.set_transfer_id("TR-1");
+  request.set_from_location_id("WH-1");
+  request.set_to_location_id("ST-1");
+  v1::PosLine* line = request.add_lines();
+  line->set_sku("SKU-A");
+  line->set_quantity(4);
+  v1::TransferView shipped;
+  REQUIRE(warehouse->Transfer(Deadline().get(), request, &shipped).ok());
+  CHECK(shipped.state() == v1::IN_TRANSIT);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 6);
+  v1::PositionView store = PositionOf(*live.inventory, "SKU-A", "ST-1");
+  CHECK(store.in_transit() == 4);
+  CHECK(store.on_hand() == 0);
+  CHECK(store.available() == 0);
+
+  v1::TransferRef ref;
+  ref.set_transfer_id("TR-1");
+  v1::TransferView received;
+  REQUIRE(warehouse->ReceiveTransfer(Deadline().get(), ref, &received).ok());
+  CHECK(received.state() == v1::RECEIVED);
+  store = PositionOf(*live.inventory, "SKU-A", "ST-1");
+  CHECK(store.in_transit() == 0);
+  CHECK(store.on_hand() == 4);
+  CHECK(store.available() == 4);
+
+  // More than the source has available is refused; nothing moves.
+  request.set_transfer_id("TR-2");
+  line->set_quantity(7);
+  v1::TransferView ignored;
+  CHECK(warehouse->Transfer(Deadline().get(), request, &ignored).error_code() ==
+        grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 6);
+  ref.set_transfer_id("TR-NONE");
+  CHECK(warehouse->ReceiveTransfer(Deadline().get(), ref, &ignored).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace omnistock::testing
