@@ -600,6 +600,14 @@ absl::Status Ledger::CheckInvariants() const {
       for (const Line& line : reservation.lines) live[{line.sku, line.location}] += line.quantity;
     }
   }
+  absl::flat_hash_map<Key, Quantity> inbound;
+  {
+    absl::MutexLock lock(&transfers_mu_);
+    for (const auto& [id, transfer] : transfers_) {
+      if (transfer.state != TransferState::kInTransit) continue;
+      for (const PosLine& line : transfer.lines) inbound[{line.sku, transfer.to}] += line.quantity;
+    }
+  }
   const Sequence last = last_sequence();
   for (const LedgerShard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
@@ -625,6 +633,12 @@ absl::Status Ledger::CheckInvariants() const {
                                                   " but its live reservations hold ", held));
         }
         if (it != live.end()) live.erase(it);
+        auto in = inbound.find(Key{sku, location});
+        const Quantity shipped = in == inbound.end() ? 0 : in->second;
+        if (shipped != position.in_transit) {
+          return absl::DataLossError(absl::StrCat(where, " has in_transit ", position.in_transit,
+                                                  " but its open transfers carry ", shipped));
+        }
       }
     }
   }

@@ -101,6 +101,7 @@ TEST_CASE("a transfer leaves the source at once, shows in transit, lands on rece
   CHECK(f.At("A", "S1").available() == 0);
   CHECK(f.ledger.ShipTransfer(transfer, kT0).outcome == Outcome::kReplayed);
   CHECK(f.At("A", "W1").on_hand == 6);
+  CHECK(f.ledger.CheckInvariants().ok());
 
   auto received = f.ledger.ReceiveTransfer("tr-1", kT0 + absl::Hours(5));
   REQUIRE(received.outcome == Outcome::kOk);

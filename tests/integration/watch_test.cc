@@ -3,6 +3,7 @@
 #include "catch2/catch.hpp"
 #include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/store_sales.grpc.pb.h"
+#include "omnistock/v1/warehouse.grpc.pb.h"
 #include "tests/integration/server_process.h"
 
 namespace omnistock::testing {
@@ -123,6 +124,79 @@ TEST_CASE("a watcher resumes after a disconnect from its last sequence, no gap, 
   auto refused = availability->Watch(context2.get(), ahead);
   CHECK_FALSE(refused->Read(&update));
   CHECK(refused->Finish().error_code() == grpc::StatusCode::OUT_OF_RANGE);
+}
+
+}  // namespace omnistock::testing
+
+namespace omnistock::testing {
+
+TEST_CASE("a watcher that stops reading is ended with the sequence to resume from") {
+  LiveServer live;
+  AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
+  ReceiveStock(*live.inventory, "WH-1", "SKU-0", 1);
+  auto availability = v1::Availability::NewStub(live.server.channel());
+  auto warehouse = v1::Warehouse::NewStub(live.server.channel());
+
+  v1::WatchRequest everything;
+  everything.set_resume_after_sequence(0);
+  auto context = Deadline(60);
+  auto stream = availability->Watch(context.get(), everything);
+  v1::AvailabilityUpdate update;
+  REQUIRE(stream->Read(&update));  // the receipt, replayed: the watch is set up
+
+  // 30,000 count rows, 3 batches, while the watcher reads nothing: far past its buffer.
+  const absl::Time now = absl::Now();
+  v1::SyncCountsSummary summary;
+  {
+    auto sync_context = Deadline(60);
+    auto sync = warehouse->SyncCounts(sync_context.get(), &summary);
+    for (int b = 0; b < 3; ++b) {
+      v1::CountBatch batch;
+      for (int i = 0; i < 10'000; ++i) {
+        v1::CountRow* row = batch.add_rows();
+        row->set_location_id("WH-1");
+        row->set_sku("SKU-" + std::to_string(b * 10'000 + i));
+        row->set_counted_quantity(5);
+        row->mutable_counted_at()->set_seconds(absl::ToUnixSeconds(now));
+      }
+      REQUIRE(sync->Write(batch));
+    }
+    sync->WritesDone();
+    REQUIRE(sync->Finish().ok());
+  }
+  REQUIRE(summary.rows_applied() == 30'000);
+
+  // Now read: the stream delivers what it had buffered, then ends telling where to resume.
+  uint64_t last = update.sequence();
+  int64_t delivered = 0;
+  while (stream->Read(&update)) {
+    REQUIRE(update.sequence() > last);
+    last = update.sequence();
+    ++delivered;
+  }
+  const grpc::Status status = stream->Finish();
+  INFO(status.error_message());
+  CHECK(status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  CHECK(delivered < 30'000);
+  const std::string marker = "resume_after_sequence=";
+  const size_t at = status.error_message().find(marker);
+  REQUIRE(at != std::string::npos);
+  const uint64_t resume_after = std::stoull(status.error_message().substr(at + marker.size()));
+  CHECK(resume_after == last);
+
+  // Resuming there replays the rest from the journal with no gap: 30,000 changes in all.
+  v1::WatchRequest resume;
+  resume.set_resume_after_sequence(resume_after);
+  auto context2 = Deadline(60);
+  auto resumed = availability->Watch(context2.get(), resume);
+  int64_t replayed = 0;
+  while (delivered + replayed < 30'000 && resumed->Read(&update)) {
+    REQUIRE(update.sequence() == last + 1);
+    last = update.sequence();
+    ++replayed;
+  }
+  CHECK(delivered + replayed == 30'000);
+  context2->TryCancel();
 }
 
 }  // namespace omnistock::testing
