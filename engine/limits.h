@@ -19,6 +19,8 @@ inline constexpr int kTextLengthMax = 256;
 // An order with more lines is refused; real carts are far smaller, and the bound keeps one
 // Reserve's lock set and journal batch small.
 inline constexpr int kLinesPerOrderMax = 100;
+// Orders in one ReserveBatch call: enough to amortise a call, small enough to bound its latency.
+inline constexpr int kReserveBatchOrdersMax = 1000;
 // Per line, and per Receive / Adjust: a quantity above this is a typo, not an order.
 inline constexpr int64_t kQuantityPerLineMax = 1'000'000;
 // A position's on_hand may never exceed this; a Receive that would is refused.

@@ -1,1 +1,483 @@
-int main(){}
+// omnistock: the command-line client of omnistockd, the omnistock inventory and reservation
+// server. Each subcommand makes one call to the omnistock.v1 gRPC API (services Network,
+// Inventory and Reservations) and prints the answer as a table, or with --json as the response
+// message in JSON.
+//
+//   omnistock [--target HOST:PORT] [--timeout SECONDS] [--json] SUBCOMMAND ...
+//
+// Exit codes: 0 the call succeeded, 1 it failed (the server's status is printed), 2 the command
+// line is wrong.
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "omnistock/v1/inventory.grpc.pb.h"
+#include "omnistock/v1/network.grpc.pb.h"
+#include "omnistock/v1/reservations.grpc.pb.h"
+
+namespace {
+
+namespace v1 = omnistock::v1;
+using google::protobuf::util::TimeUtil;
+
+constexpr int kExitOk = 0;
+constexpr int kExitRpcError = 1;
+constexpr int kExitUsage = 2;
+
+// Everything the command line sets. A subcommand reads only the fields it declared.
+struct Options {
+  // Global options.
+  std::string target = "127.0.0.1:50051";
+  double timeout_seconds = 10;
+  bool json = false;
+  // Subcommand arguments.
+  std::vector<std::string> skus;
+  std::vector<std::string> locations;
+  std::vector<std::string> lines;
+  std::string reservation_id;
+  std::string channel;
+  std::string ttl;
+  std::string order_ref;
+  std::string location;
+  std::string sku;
+  int64_t quantity = 0;  // QTY, or DELTA for adjust
+  std::string reason;
+  std::string reference;
+  uint64_t after_sequence = 0;
+  int32_t limit = 0;
+};
+
+int UsageError(const std::string& message) {
+  std::cerr << "error: " << message << '\n';
+  return kExitUsage;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+using Row = std::vector<std::string>;
+
+// Prints rows as left-aligned columns two spaces apart, each as wide as its widest cell.
+void PrintTable(const std::vector<Row>& rows, std::ostream& out = std::cout) {
+  std::vector<size_t> widths;
+  for (const Row& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  for (const Row& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line.append(widths[i] - row[i].size() + 2, ' ');
+    }
+    out << line << '\n';
+  }
+}
+
+int PrintJson(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) {
+    std::cerr << "error: cannot print the response as JSON: " << status.ToString() << '\n';
+    return kExitRpcError;
+  }
+  std::cout << json;  // with add_whitespace, ends with a newline
+  return kExitOk;
+}
+
+std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; }
+
+std::string Signed(int64_t value) { return value == 0 ? "0" : absl::StrFormat("%+d", value); }
+
+Row PositionHeader() { return {"SKU", "LOCATION", "ON_HAND", "RESERVED", "SAFETY", "AVAILABLE"}; }
+
+Row PositionRow(const v1::PositionView& p) {
+  return {p.sku(),
+          p.location_id(),
+          absl::StrCat(p.on_hand()),
+          absl::StrCat(p.reserved()),
+          absl::StrCat(p.safety_stock()),
+          absl::StrCat(p.available())};
+}
+
+void PrintPosition(const v1::PositionView& position) {
+  PrintTable({PositionHeader(), PositionRow(position)});
+}
+
+void PrintAvailability(const v1::GetAvailabilityResponse& response) {
+  std::vector<Row> rows = {PositionHeader()};
+  for (const v1::PositionView& position : response.positions()) rows.push_back(PositionRow(position));
+  PrintTable(rows);
+}
+
+void PrintReservation(const v1::Reservation& reservation) {
+  std::vector<Row> fields = {
+      {"id", reservation.reservation_id()},
+      {"state", v1::ReservationState_Name(reservation.state())},
+      {"channel", OrDash(reservation.channel())},
+      {"order_ref", OrDash(reservation.order_ref())},
+  };
+  if (reservation.has_expires_at()) {
+    fields.push_back({"expires_at", TimeUtil::ToString(reservation.expires_at())});
+  }
+  PrintTable(fields);
+  std::cout << '\n';
+  std::vector<Row> lines = {{"SKU", "LOCATION", "QUANTITY"}};
+  for (const v1::Line& line : reservation.lines()) {
+    lines.push_back({line.sku(), line.location_id(), absl::StrCat(line.quantity())});
+  }
+  PrintTable(lines);
+}
+
+std::string CapabilityList(const v1::Capabilities& capabilities) {
+  std::vector<std::string> names;
+  if (capabilities.pickup()) names.push_back("pickup");
+  if (capabilities.curbside()) names.push_back("curbside");
+  if (capabilities.ship_from_store()) names.push_back("ship");
+  if (capabilities.walk_in_sales()) names.push_back("pos");
+  return names.empty() ? "-" : absl::StrJoin(names, ",");
+}
+
+// daily_capacity 0 means none at a store but unlimited at a warehouse or EC DC (network.proto).
+std::string Capacity(const v1::Location& location) {
+  const bool zero_is_unlimited =
+      location.kind() == v1::WAREHOUSE || location.kind() == v1::EC_DC;
+  if (location.daily_capacity() == 0 && zero_is_unlimited) return "unlimited";
+  return absl::StrCat(location.daily_capacity());
+}
+
+void PrintLocations(const v1::ListLocationsResponse& response) {
+  std::vector<Row> rows = {
+      {"ID", "KIND", "NAME", "LAT", "LON", "CAPABILITIES", "CAPACITY", "DISABLED"}};
+  for (const v1::Location& location : response.locations()) {
+    rows.push_back({location.location_id(), v1::LocationKind_Name(location.kind()),
+                    location.name(), absl::StrFormat("%.4f", location.latitude()),
+                    absl::StrFormat("%.4f", location.longitude()),
+                    CapabilityList(location.capabilities()), Capacity(location),
+                    location.disabled() ? "yes" : "no"});
+  }
+  PrintTable(rows);
+}
+
+void PrintMovements(const v1::ListMovementsResponse& response) {
+  std::vector<Row> rows = {{"SEQ", "TIME", "KIND", "SKU", "LOCATION", "ON_HAND_DELTA",
+                            "RESERVED_DELTA", "REFERENCE"}};
+  for (const v1::Movement& m : response.movements()) {
+    rows.push_back({absl::StrCat(m.sequence()), TimeUtil::ToString(m.time()),
+                    v1::MovementKind_Name(m.kind()), m.sku(), m.location_id(),
+                    Signed(m.on_hand_delta()), Signed(m.reserved_delta()), OrDash(m.reference())});
+  }
+  PrintTable(rows);
+  if (response.next_after_sequence() != 0) {
+    std::cerr << "more may follow: pass --after " << response.next_after_sequence() << '\n';
+  }
+}
+
+// Prints a failed call's status to stderr and returns the exit code for it. Reserve is the only
+// RPC that attaches binary details: on FAILED_PRECONDITION, the lines it could not cover.
+int ReportError(const grpc::Status& status, const std::string& target) {
+  std::string message = status.error_message();
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    message = absl::StrCat("cannot reach omnistockd at ", target, ": ", message);
+  }
+  std::cerr << "error: "
+            << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))
+            << ": " << message << '\n';
+
+  v1::ReserveShortfall shortfall;
+  if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+      !status.error_details().empty() && shortfall.ParseFromString(status.error_details())) {
+    std::vector<Row> rows = {{"SKU", "LOCATION", "REQUESTED", "AVAILABLE"}};
+    for (const v1::ShortLine& line : shortfall.short_lines()) {
+      rows.push_back({line.sku(), line.location_id(), absl::StrCat(line.requested()),
+                      absl::StrCat(line.available())});
+    }
+    PrintTable(rows, std::cerr);
+  }
+  return kExitRpcError;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calls
+
+// The channel to omnistockd and what every call shares: the deadline and the output format.
+class Client {
+ public:
+  explicit Client(const Options& options)
+      : options_(options),
+        channel_(grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials())) {}
+
+  // Makes one unary call, e.g. Call(&v1::Inventory::Stub::Receive, request, PrintPosition), and
+  // prints the response with `print` (or as JSON) or the error status. Returns the exit code.
+  template <typename Stub, typename Request, typename Response, typename Print>
+  int Call(grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Request&, Response*),
+           const Request& request, Print print) const {
+    Stub stub(channel_);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(options_.timeout_seconds)));
+    Response response;
+    const grpc::Status status = (stub.*rpc)(&context, request, &response);
+    if (!status.ok()) return ReportError(status, options_.target);
+    if (options_.json) return PrintJson(response);
+    print(response);
+    return kExitOk;
+  }
+
+ private:
+  const Options& options_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+// Parses SKU@LOCATION:QTY. Location ids may contain ':', so QTY is what follows the last ':'.
+std::optional<v1::Line> ParseLine(const std::string& text) {
+  const size_t at = text.find('@');
+  const size_t colon = text.rfind(':');
+  if (at == std::string::npos || text.find('@', at + 1) != std::string::npos ||
+      colon == std::string::npos || colon < at) {
+    return std::nullopt;
+  }
+  const std::string quantity_text = text.substr(colon + 1);
+  int64_t quantity = 0;
+  const bool digits_only =
+      !quantity_text.empty() &&
+      std::all_of(quantity_text.begin(), quantity_text.end(),
+                  [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); });
+  if (!digits_only || !absl::SimpleAtoi(quantity_text, &quantity) || quantity <= 0) {
+    return std::nullopt;
+  }
+  v1::Line line;
+  line.set_sku(text.substr(0, at));
+  line.set_location_id(text.substr(at + 1, colon - at - 1));
+  line.set_quantity(quantity);
+  if (line.sku().empty() || line.location_id().empty()) return std::nullopt;
+  return line;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subcommands
+
+int Availability(const Client& client, const Options& o) {
+  v1::GetAvailabilityRequest request;
+  for (const std::string& sku : o.skus) request.add_skus(sku);
+  for (const std::string& location : o.locations) request.add_location_ids(location);
+  return client.Call(&v1::Inventory::Stub::GetAvailability, request, PrintAvailability);
+}
+
+int Reserve(const Client& client, const Options& o) {
+  v1::ReserveRequest request;
+  request.set_reservation_id(o.reservation_id);
+  request.set_channel(o.channel);
+  request.set_order_ref(o.order_ref);
+  for (const std::string& text : o.lines) {
+    std::optional<v1::Line> line = ParseLine(text);
+    if (!line) {
+      return UsageError(absl::StrCat("--line '", text,
+                                     "' is not SKU@LOCATION:QTY with QTY a whole number of at "
+                                     "least 1, e.g. SKU-00042@WH-KAWASAKI:2"));
+    }
+    *request.add_lines() = *std::move(line);
+  }
+  if (!o.ttl.empty()) {
+    absl::Duration ttl;
+    if (!absl::ParseDuration(o.ttl, &ttl) || ttl <= absl::ZeroDuration() ||
+        ttl == absl::InfiniteDuration()) {
+      return UsageError(
+          absl::StrCat("--ttl '", o.ttl, "' is not a positive duration such as 15m or 900s"));
+    }
+    *request.mutable_ttl() = TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(ttl));
+  }
+  return client.Call(&v1::Reservations::Stub::Reserve, request, PrintReservation);
+}
+
+// confirm, release, fulfill and get: one call naming a reservation, answered by the reservation.
+using ReservationRpc = grpc::Status (v1::Reservations::Stub::*)(
+    grpc::ClientContext*, const v1::ReservationRef&, v1::Reservation*);
+
+int OnReservation(const Client& client, const Options& o, ReservationRpc rpc) {
+  v1::ReservationRef request;
+  request.set_reservation_id(o.reservation_id);
+  return client.Call(rpc, request, PrintReservation);
+}
+
+int Receive(const Client& client, const Options& o) {
+  v1::ReceiveRequest request;
+  request.set_location_id(o.location);
+  request.set_sku(o.sku);
+  request.set_quantity(o.quantity);
+  request.set_reference(o.reference);
+  return client.Call(&v1::Inventory::Stub::Receive, request, PrintPosition);
+}
+
+int Adjust(const Client& client, const Options& o) {
+  v1::AdjustRequest request;
+  v1::AdjustReason reason = v1::ADJUST_REASON_UNSPECIFIED;
+  v1::AdjustReason_Parse(absl::AsciiStrToUpper(o.reason), &reason);  // CLI11 checked the name
+  request.set_location_id(o.location);
+  request.set_sku(o.sku);
+  request.set_delta(o.quantity);
+  request.set_reason(reason);
+  request.set_reference(o.reference);
+  return client.Call(&v1::Inventory::Stub::Adjust, request, PrintPosition);
+}
+
+int SafetyStock(const Client& client, const Options& o) {
+  v1::SetSafetyStockRequest request;
+  request.set_location_id(o.location);
+  request.set_sku(o.sku);
+  request.set_safety_stock(o.quantity);
+  return client.Call(&v1::Inventory::Stub::SetSafetyStock, request, PrintPosition);
+}
+
+int Locations(const Client& client, const Options&) {
+  return client.Call(&v1::Network::Stub::ListLocations, v1::ListLocationsRequest(),
+                     PrintLocations);
+}
+
+int Movements(const Client& client, const Options& o) {
+  v1::ListMovementsRequest request;
+  request.set_sku(o.sku);
+  request.set_location_id(o.location);
+  request.set_after_sequence(o.after_sequence);
+  request.set_limit(o.limit);
+  return client.Call(&v1::Inventory::Stub::ListMovements, request, PrintMovements);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+// CLI11 2.1 reads "-1" into an unsigned option as its largest value; this refuses the sign.
+CLI::Validator NotNegative() {
+  return CLI::Validator(
+      [](const std::string& value) {
+        return value.rfind('-', 0) == 0 ? std::string("must not be negative") : std::string();
+      },
+      "NOT NEGATIVE");
+}
+
+// A subcommand and what runs when it is chosen.
+struct Command {
+  CLI::App* app;
+  std::function<int(const Client&, const Options&)> run;
+};
+
+std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
+  std::vector<Command> commands;
+  CLI::App* c = app.add_subcommand("availability", "Show the stock of SKUs, at every location or the given ones");
+  c->add_option("SKU", o.skus, "SKUs to show")->required();
+  c->add_option("--location", o.locations, "only this location (repeatable; default all)")
+      ->allow_extra_args(false);
+  commands.push_back({c, Availability});
+
+  c = app.add_subcommand("reserve", "Hold stock for an order, every line or none");
+  c->add_option("--id", o.reservation_id, "reservation id, the idempotency key")->required();
+  c->add_option("--line", o.lines, "SKU@LOCATION:QTY (repeatable)")
+      ->required()
+      ->allow_extra_args(false);
+  c->add_option("--channel", o.channel, "sales channel, e.g. web, app, call-centre");
+  c->add_option("--ttl", o.ttl, "how long the hold lasts, e.g. 15m or 900s (default: server's)");
+  c->add_option("--order-ref", o.order_ref, "the order system's reference");
+  commands.push_back({c, Reserve});
+
+  const struct {
+    const char* name;
+    const char* help;
+    ReservationRpc rpc;
+  } transitions[] = {
+      {"confirm", "Payment succeeded: the hold no longer expires", &v1::Reservations::Stub::Confirm},
+      {"release", "Cancel a reservation: its stock is available again",
+       &v1::Reservations::Stub::Release},
+      {"fulfill", "The goods left: on_hand and reserved drop", &v1::Reservations::Stub::Fulfill},
+      {"get", "Show a reservation", &v1::Reservations::Stub::GetReservation},
+  };
+  for (const auto& t : transitions) {
+    c = app.add_subcommand(t.name, t.help);
+    c->add_option("ID", o.reservation_id, "reservation id")->required();
+    commands.push_back({c, [rpc = t.rpc](const Client& client, const Options& options) {
+                          return OnReservation(client, options, rpc);
+                        }});
+  }
+
+  c = app.add_subcommand("receive", "Add received units to on_hand");
+  c->add_option("LOCATION", o.location, "location id")->required();
+  c->add_option("SKU", o.sku, "SKU")->required();
+  c->add_option("QTY", o.quantity, "units received")->required();
+  c->add_option("--reference", o.reference, "e.g. the ASN or PO number");
+  commands.push_back({c, Receive});
+
+  c = app.add_subcommand("adjust", "Change on_hand by a signed delta, with a reason");
+  c->add_option("LOCATION", o.location, "location id")->required();
+  c->add_option("SKU", o.sku, "SKU")->required();
+  c->add_option("DELTA", o.quantity, "signed change of on_hand, e.g. -1")->required();
+  c->add_option("--reason", o.reason, "damage, shrink, found or correction")
+      ->required()
+      ->check(CLI::IsMember({"damage", "shrink", "found", "correction"}, CLI::ignore_case));
+  c->add_option("--reference", o.reference, "recorded in the journal");
+  commands.push_back({c, Adjust});
+
+  c = app.add_subcommand("safety-stock", "Set the units kept back for walk-in shoppers");
+  c->add_option("LOCATION", o.location, "location id")->required();
+  c->add_option("SKU", o.sku, "SKU")->required();
+  c->add_option("QTY", o.quantity, "units kept back")->required();
+  commands.push_back({c, SafetyStock});
+
+  c = app.add_subcommand("locations", "List every location of the network");
+  commands.push_back({c, Locations});
+
+  c = app.add_subcommand("movements", "The journal of movements, oldest first");
+  c->add_option("--sku", o.sku, "only this SKU");
+  c->add_option("--location", o.location, "only this location");
+  c->add_option("--after", o.after_sequence, "start after this sequence number")
+      ->check(NotNegative());
+  c->add_option("--limit", o.limit, "at most this many (server default 100, max 1000)");
+  commands.push_back({c, Movements});
+  return commands;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  CLI::App app{"omnistock: the command-line client of omnistockd (inventory and reservations)",
+               "omnistock"};
+  app.footer("Exit codes: 0 success, 1 the call failed, 2 usage error.");
+  app.add_option("--target", options.target, "omnistockd address HOST:PORT")
+      ->envname("OMNISTOCK_TARGET")
+      ->capture_default_str();
+  app.add_option("--timeout", options.timeout_seconds, "deadline of the call, in seconds")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_flag("--json", options.json, "print the response message as JSON instead of a table");
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the subcommand
+  const std::vector<Command> commands = DefineCommands(app, options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+
+  const Client client(options);
+  for (const Command& command : commands) {
+    if (command.app->parsed()) return command.run(client, options);
+  }
+  return kExitUsage;  // not reached: require_subcommand(1)
+}

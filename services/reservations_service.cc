@@ -1,6 +1,9 @@
 #include "services/reservations_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "engine/limits.h"
 #include "services/convert.h"
 #include "services/validation.h"
 
@@ -13,6 +16,43 @@ grpc::ServerUnaryReactor* ReservationsService::Reserve(grpc::CallbackServerConte
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
   return Answer(context, ctx_, ctx_.ledger->Reserve(*command, ctx_.clock->Now()),
                 [&](const Reservation& value) { ToProto(value, response); });
+}
+
+grpc::ServerUnaryReactor* ReservationsService::ReserveBatch(
+    grpc::CallbackServerContext* context, const v1::ReserveBatchRequest* request,
+    v1::ReserveBatchResponse* response) {
+  if (request->orders_size() == 0 || request->orders_size() > kReserveBatchOrdersMax) {
+    return AnswerNow(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                           absl::StrCat("orders must hold 1 to ",
+                                                        kReserveBatchOrdersMax, " orders, not ",
+                                                        request->orders_size())));
+  }
+  // Each order is applied on its own; the call waits for the last applied one, and since
+  // commits are durable in ticket order, that covers every earlier one.
+  CommitTicket last_ticket = 0;
+  for (const v1::ReserveRequest& order : request->orders()) {
+    v1::ReserveResult* result = response->add_results();
+    absl::StatusOr<ReserveCommand> command = ValidateReserve(order, *ctx_.ledger);
+    if (!command.ok()) {
+      result->set_code(static_cast<int32_t>(command.status().code()));
+      result->set_message(std::string(command.status().message()));
+      continue;
+    }
+    Applied<Reservation> applied = ctx_.ledger->Reserve(*command, ctx_.clock->Now());
+    if (!Succeeded(applied.outcome)) {
+      result->set_code(static_cast<int32_t>(StatusCodeFor(applied.outcome)));
+      result->set_message(applied.detail);
+      if (!applied.short_lines.empty()) *result->mutable_shortfall() = ToShortfall(applied.short_lines);
+      continue;
+    }
+    ToProto(applied.value, result->mutable_reservation());
+    last_ticket = std::max(last_ticket, applied.ticket);
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ctx_.committer->WhenDurable(last_ticket, [reactor](absl::Status status) {
+    reactor->Finish(ToGrpc(status));
+  });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* ReservationsService::Transition(grpc::CallbackServerContext* context,

@@ -26,6 +26,9 @@ class ReservationsService final : public v1::Reservations::CallbackService {
   grpc::ServerUnaryReactor* ExtendReservation(grpc::CallbackServerContext* context,
                                               const v1::ExtendReservationRequest* request,
                                               v1::Reservation* response) override;
+  grpc::ServerUnaryReactor* ReserveBatch(grpc::CallbackServerContext* context,
+                                         const v1::ReserveBatchRequest* request,
+                                         v1::ReserveBatchResponse* response) override;
   grpc::ServerUnaryReactor* GetReservation(grpc::CallbackServerContext* context,
                                            const v1::ReservationRef* request,
                                            v1::Reservation* response) override;

@@ -33,10 +33,7 @@ grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-grpc::Status RejectionStatus(Outcome outcome, const std::string& detail,
-                             const std::vector<ShortLine>& short_lines) {
-  const auto code = static_cast<grpc::StatusCode>(StatusCodeFor(outcome));
-  if (short_lines.empty()) return grpc::Status(code, detail);
+v1::ReserveShortfall ToShortfall(const std::vector<ShortLine>& short_lines) {
   v1::ReserveShortfall shortfall;
   for (const ShortLine& line : short_lines) {
     v1::ShortLine* out = shortfall.add_short_lines();
@@ -45,7 +42,14 @@ grpc::Status RejectionStatus(Outcome outcome, const std::string& detail,
     out->set_requested(line.requested);
     out->set_available(line.available);
   }
-  return grpc::Status(code, detail, shortfall.SerializeAsString());
+  return shortfall;
+}
+
+grpc::Status RejectionStatus(Outcome outcome, const std::string& detail,
+                             const std::vector<ShortLine>& short_lines) {
+  const auto code = static_cast<grpc::StatusCode>(StatusCodeFor(outcome));
+  if (short_lines.empty()) return grpc::Status(code, detail);
+  return grpc::Status(code, detail, ToShortfall(short_lines).SerializeAsString());
 }
 
 }  // namespace omnistock::services

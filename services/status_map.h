@@ -10,12 +10,16 @@
 #include "engine/ledger.h"
 #include "engine/outcome.h"
 #include "grpcpp/support/status.h"
+#include "omnistock/v1/reservations.pb.h"
 
 namespace omnistock::services {
 
 absl::StatusCode StatusCodeFor(Outcome outcome);
 
 grpc::Status ToGrpc(const absl::Status& status);
+
+// The short lines of a Reserve that stock did not cover, as the API reports them.
+v1::ReserveShortfall ToShortfall(const std::vector<ShortLine>& short_lines);
 
 // The status of a rejected command: its code from the table, its detail as message, and for
 // a short Reserve, an omnistock.v1.ReserveShortfall as binary error details.

@@ -1,0 +1,158 @@
+// engine mode: the closed loop calls omnistock::Ledger directly. Commits go to a sink that drops
+// them, so what is measured is the ledger alone (validation, locking, bookkeeping, building the
+// commit), without gRPC, the committer or RocksDB. The ledger reads no clock: `now` is
+// absl::Now(), read here.
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "bench/driver.h"
+#include "engine/journal_sink.h"
+#include "engine/ledger.h"
+#include "engine/outcome.h"
+
+namespace omnistock::bench {
+namespace {
+
+class DiscardingSink final : public JournalSink {
+ public:
+  void Append(Commit /*commit*/) override {}
+};
+
+// As services/status_map.cc maps them.
+int StatusCodeOf(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::kOk:
+    case Outcome::kReplayed:
+      return 0;
+    case Outcome::kLocationNotFound:
+    case Outcome::kReservationNotFound:
+    case Outcome::kTransferNotFound:
+      return 5;  // NOT_FOUND
+    case Outcome::kReservationExistsWithDifferentContent:
+    case Outcome::kPosTransactionExistsWithDifferentContent:
+    case Outcome::kTransferExistsWithDifferentContent:
+      return 6;  // ALREADY_EXISTS
+    case Outcome::kLocationDisabled:
+    case Outcome::kIllegalTransition:
+    case Outcome::kReservationExpired:
+    case Outcome::kInsufficientAvailable:
+    case Outcome::kOnHandBelowZero:
+    case Outcome::kOnHandLimitExceeded:
+      return kFailedPrecondition;
+  }
+  return 13;  // INTERNAL
+}
+
+class EngineClient final : public ClientSession {
+ public:
+  EngineClient(Ledger& ledger, const std::vector<Sku>& skus,
+               const std::vector<LocationId>& locations)
+      : ledger_(ledger), skus_(skus), locations_(locations) {
+    command_.channel = "bench";
+  }
+
+  int Reserve(const Order& order) override {
+    command_.id = ReservationId(order.reservation_id);
+    command_.lines.clear();
+    for (const OrderLine& line : order.lines) {
+      command_.lines.push_back(Line{skus_[line.sku], locations_[line.location], line.quantity});
+    }
+    return StatusCodeOf(ledger_.Reserve(command_, absl::Now()).outcome);
+  }
+
+ private:
+  Ledger& ledger_;
+  const std::vector<Sku>& skus_;
+  const std::vector<LocationId>& locations_;
+  ReserveCommand command_;
+};
+
+class EngineDriver final : public Driver {
+ public:
+  EngineDriver() : ledger_(&sink_) {}
+
+  std::string Describe() const override { return "engine (in-process ledger, commits discarded)"; }
+
+  absl::Status Seed(const Catalog& catalog, int parallelism) override {
+    catalog_ = &catalog;
+    for (const std::string& sku : catalog.skus) skus_.push_back(Sku(sku));
+    for (const CatalogLocation& l : catalog.locations) {
+      Location location;
+      location.id = LocationId(l.id);
+      location.kind = LocationKind::kWarehouse;
+      location.name = l.name;
+      location.latitude = l.latitude;
+      location.longitude = l.longitude;
+      const Applied<Location> applied = ledger_.UpsertLocation(location);
+      if (!Succeeded(applied.outcome)) {
+        return absl::InternalError(
+            absl::StrCat("UpsertLocation ", l.id, ": ", OutcomeName(applied.outcome), " ",
+                         applied.detail));
+      }
+      locations_.push_back(location.id);
+    }
+
+    std::atomic<int64_t> next{0};
+    absl::Mutex mu;
+    absl::Status first_error;
+    auto worker = [&] {
+      constexpr int64_t kChunk = 256;
+      for (;;) {
+        const int64_t begin = next.fetch_add(kChunk);
+        if (begin >= catalog.positions()) return;
+        const int64_t end = std::min(begin + kChunk, catalog.positions());
+        for (int64_t i = begin; i < end; ++i) {
+          ReceiveCommand command{LocationId(catalog.LocationOfPosition(i).id),
+                                 Sku(catalog.SkuOfPosition(i)), catalog.on_hand_per_position,
+                                 "bench-seed"};
+          const Applied<Position> applied = ledger_.Receive(command, absl::Now());
+          if (!Succeeded(applied.outcome)) {
+            absl::MutexLock lock(&mu);
+            if (first_error.ok()) {
+              first_error = absl::InternalError(absl::StrCat(
+                  "Receive ", command.sku.value(), " at ", command.location.value(), ": ",
+                  OutcomeName(applied.outcome), " ", applied.detail));
+            }
+            next.store(catalog.positions());
+            return;
+          }
+        }
+      }
+    };
+    std::vector<std::thread> threads;
+    for (int t = 0; t < std::max(1, parallelism); ++t) threads.emplace_back(worker);
+    for (std::thread& thread : threads) thread.join();
+    return first_error;
+  }
+
+  absl::StatusOr<std::unique_ptr<ClientSession>> NewClient(int /*index*/) override {
+    return std::unique_ptr<ClientSession>(new EngineClient(ledger_, skus_, locations_));
+  }
+
+  absl::StatusOr<int64_t> ReservedAt(const std::string& sku,
+                                     const std::string& location) override {
+    const std::vector<Position> positions = ledger_.GetPositions({Sku(sku)}, {LocationId(location)});
+    if (positions.size() != 1) {
+      return absl::InternalError(absl::StrCat("expected one position of ", sku, " at ", location,
+                                              ", got ", positions.size()));
+    }
+    return positions[0].reserved;
+  }
+
+ private:
+  DiscardingSink sink_;
+  Ledger ledger_;
+  const Catalog* catalog_ = nullptr;
+  std::vector<Sku> skus_;
+  std::vector<LocationId> locations_;
+};
+
+}  // namespace
+
+std::unique_ptr<Driver> MakeEngineDriver() { return std::make_unique<EngineDriver>(); }
+
+}  // namespace omnistock::bench

@@ -1,0 +1,170 @@
+// omnistock-bench: a closed-loop load generator of Reserve calls, in process against the ledger
+// (engine) or against a running omnistockd (grpc). See bench/README.md.
+//
+// Exit codes: 0 done, 1 the flash check failed, 2 bad usage or the run could not be set up.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "bench/driver.h"
+#include "bench/report.h"
+#include "bench/runner.h"
+#include "bench/workload.h"
+
+namespace {
+
+using omnistock::bench::Workload;
+
+constexpr int kExitCheckFailed = 1;
+constexpr int kExitSetupFailed = 2;
+
+struct Options {
+  std::string mode;
+  std::string target = "127.0.0.1:50051";
+  std::string workload = "uniform";
+  int clients = 16;
+  double duration = 10;
+  double warmup = 2;
+  int skus = 10000;
+  int locations = 50;
+  uint64_t seed = 0;
+  std::string json;
+};
+
+int Run(const Options& options, bool seed_given) {
+  using namespace omnistock::bench;
+  const Workload workload = options.workload == "flash" ? Workload::kFlash : Workload::kUniform;
+  uint64_t seed = options.seed;
+  if (!seed_given) seed = (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
+  const std::string nonce = MakeNonce();
+  const Catalog catalog = MakeCatalog(workload, options.skus, options.locations, nonce);
+
+  std::unique_ptr<Driver> driver =
+      options.mode == "engine" ? MakeEngineDriver() : MakeGrpcDriver(options.target);
+  std::fprintf(stderr,
+               "omnistock-bench: %s, workload %s, %d clients, seed %llu, run nonce %s\n",
+               driver->Describe().c_str(), WorkloadName(workload), options.clients,
+               static_cast<unsigned long long>(seed), nonce.c_str());
+
+  // Seeding: as many workers as clients, at least the machine's cores.
+  const int parallelism =
+      std::max<int>(options.clients, static_cast<int>(std::thread::hardware_concurrency()));
+  std::fprintf(stderr, "seeding %zu locations and %lld positions ...\n", catalog.locations.size(),
+               static_cast<long long>(catalog.positions()));
+  const auto seed_start = std::chrono::steady_clock::now();
+  if (absl::Status s = driver->Seed(catalog, parallelism); !s.ok()) {
+    std::fprintf(stderr, "omnistock-bench: seeding failed: %s\n", s.ToString().c_str());
+    return kExitSetupFailed;
+  }
+  const double seed_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - seed_start).count();
+  std::fprintf(stderr, "seeded %lld positions in %.2f s (%.0f positions/s)\n",
+               static_cast<long long>(catalog.positions()), seed_seconds,
+               seed_seconds > 0 ? catalog.positions() / seed_seconds : 0.0);
+
+  RunConfig config;
+  config.clients = options.clients;
+  config.warmup_seconds = options.warmup;
+  config.duration_seconds = options.duration;
+  config.seed = seed;
+  absl::StatusOr<RunResult> run = RunClosedLoop(*driver, catalog, config);
+  if (!run.ok()) {
+    std::fprintf(stderr, "omnistock-bench: %s\n", run.status().ToString().c_str());
+    return kExitSetupFailed;
+  }
+
+  Report report;
+  report.mode = options.mode;
+  if (options.mode == "grpc") report.target = options.target;
+  report.workload = workload;
+  report.clients = options.clients;
+  report.duration_seconds = options.duration;
+  report.warmup_seconds = options.warmup;
+  report.skus = static_cast<int64_t>(catalog.skus.size());
+  report.locations = static_cast<int64_t>(catalog.locations.size());
+  report.positions = catalog.positions();
+  report.on_hand_per_position = catalog.on_hand_per_position;
+  report.seed = seed;
+  report.nonce = nonce;
+  report.seed_seconds = seed_seconds;
+  report.run = std::move(*run);
+
+  if (workload == Workload::kFlash) {
+    FlashCheck& check = report.check;
+    check.performed = true;
+    check.attempts = report.run.attempts_total;
+    check.successes = report.run.successes_total;
+    check.expected = std::min<int64_t>(static_cast<int64_t>(check.attempts),
+                                       catalog.on_hand_per_position);
+    absl::StatusOr<int64_t> reserved =
+        driver->ReservedAt(catalog.skus[0], catalog.locations[0].id);
+    if (reserved.ok()) {
+      check.reserved = *reserved;
+      check.passed = static_cast<int64_t>(check.successes) == check.reserved &&
+                     check.reserved == check.expected;
+    } else {
+      check.error = reserved.status().ToString();
+    }
+  }
+
+  PrintTable(report, stdout);
+  if (report.check.performed) std::printf("%s\n", report.check.passed ? "PASS" : "FAIL");
+
+  if (!options.json.empty()) {
+    std::ofstream out(options.json, std::ios::trunc);
+    out << ToJson(report).dump(2) << "\n";
+    if (!out) {
+      std::fprintf(stderr, "omnistock-bench: cannot write --json %s\n", options.json.c_str());
+      return kExitSetupFailed;
+    }
+  }
+  return report.check.performed && !report.check.passed ? kExitCheckFailed : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  CLI::App app{
+      "omnistock-bench: closed-loop Reserve load, in process (engine) or against omnistockd "
+      "(grpc)"};
+  app.add_option("mode", options.mode, "engine: in-process ledger; grpc: a running omnistockd")
+      ->required()
+      ->check(CLI::IsMember({"engine", "grpc"}));
+  app.add_option("--target", options.target, "grpc mode: omnistockd host:port")
+      ->capture_default_str();
+  app.add_option("--workload", options.workload,
+                 "uniform: 1-3 line orders over skus x locations; flash: one hot position")
+      ->check(CLI::IsMember({"uniform", "flash"}))
+      ->capture_default_str();
+  app.add_option("--clients", options.clients, "closed-loop client threads")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  app.add_option("--duration", options.duration, "measured seconds")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
+  app.add_option("--warmup", options.warmup, "seconds run first and not counted")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  app.add_option("--skus", options.skus, "uniform: SKUs in the catalog")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  app.add_option("--locations", options.locations, "uniform: locations in the catalog")
+      ->check(CLI::Range(1, 9999))
+      ->capture_default_str();
+  CLI::Option* seed = app.add_option("--seed", options.seed, "seed of the order generators "
+                                                            "(default: random, printed)");
+  app.add_option("--json", options.json, "also write the results as a JSON object to FILE");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return Run(options, seed->count() > 0);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "omnistock-bench: %s\n", e.what());
+    return kExitSetupFailed;
+  }
+}

@@ -1,0 +1,102 @@
+# Shared helpers of the peer-baseline scripts (sourced by postgres.sh and redis.sh, never run).
+#
+# Settings every script reads from the environment (see README.md):
+#   CLIENTS="16 64"   closed-loop client counts, one run per count and workload
+#   DURATION=30       measured seconds per run
+#   WARMUP=5          seconds run before the measured window, not counted
+#   WORKLOADS="uniform skewed flash"
+#   RESULTS=/tmp/peers.jsonl   where one JSON line per run is appended; point it at
+#                              bench/results/peers.jsonl for the real measurements
+#   KEEP=0            1 keeps the temporary server directory (data, logs) for inspection
+
+PEERS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$PEERS_DIR/../.." && pwd)"
+
+CLIENTS="${CLIENTS:-16 64}"
+DURATION="${DURATION:-30}"
+WARMUP="${WARMUP:-5}"
+WORKLOADS="${WORKLOADS:-uniform skewed flash}"
+RESULTS="${RESULTS:-/tmp/peers.jsonl}"
+KEEP="${KEEP:-0}"
+
+# The workloads: the same numbers as omnistock-bench.
+SKUS=10000
+LOCATIONS=50
+UNIFORM_ON_HAND=1000000
+FLASH_ON_HAND=100000
+ZIPF_S=0.99
+
+log() { printf '[peers %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+check_settings() {
+  local v
+  for v in $CLIENTS; do
+    [[ "$v" =~ ^[1-9][0-9]*$ ]] || die "CLIENTS must be positive integers, got '$CLIENTS'"
+  done
+  [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a positive integer (seconds), got '$DURATION'"
+  [[ "$WARMUP" =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer (seconds), got '$WARMUP'"
+  for v in $WORKLOADS; do
+    case "$v" in uniform|skewed|flash) ;; *) die "unknown workload '$v' (uniform, skewed, flash)" ;; esac
+  done
+  # A relative RESULTS path is relative to the directory the script was started from.
+  case "$RESULTS" in /*) ;; *) RESULTS="$PWD/$RESULTS" ;; esac
+  mkdir -p "$(dirname "$RESULTS")"
+}
+
+pkg_installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+# Waits while another apt-get/dpkg holds the package database (the project's bootstrap may be
+# running at the same time), up to 15 minutes.
+wait_for_apt() {
+  local i
+  for ((i = 0; i < 45; i++)); do
+    if ! pgrep -x apt-get >/dev/null && ! pgrep -x apt >/dev/null && ! pgrep -x dpkg >/dev/null; then
+      return 0
+    fi
+    log "another apt-get/dpkg is running; waiting 20 s"
+    sleep 20
+  done
+  die "apt-get/dpkg still busy after 15 minutes"
+}
+
+# ensure_packages PKG...: installs the Debian packages that are not installed yet.
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do pkg_installed "$p" || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  wait_for_apt
+  export DEBIAN_FRONTEND=noninteractive
+  # An install from a stale package list fails; refresh it then try once more.
+  if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
+    $sudo apt-get update -qq >&2
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+}
+
+# wait_port PORT SECONDS: true once something accepts connections on 127.0.0.1:PORT.
+wait_port() {
+  local port="$1" secs="$2" i
+  for ((i = 0; i < secs * 10; i++)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+port_free() {
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# The JSON lines of this invocation are collected in RUN_JSONL (a temp file) and appended to
+# RESULTS at the end of each run, so a partial run leaves whole lines only.
+record_result() {
+  local line="$1"
+  printf '%s\n' "$line" >>"$RUN_JSONL"
+  printf '%s\n' "$line" >>"$RESULTS"
+}

@@ -1,0 +1,50 @@
+// The outcome of one omnistock-bench run: the table on stdout and the --json object.
+#ifndef OMNISTOCK_BENCH_REPORT_H_
+#define OMNISTOCK_BENCH_REPORT_H_
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "bench/runner.h"
+#include "bench/workload.h"
+#include "nlohmann/json.hpp"
+
+namespace omnistock::bench {
+
+// flash only: every op that succeeded holds one unit, and no more units than there were are
+// held: successes == the position's reserved == min(attempts, on_hand).
+struct FlashCheck {
+  bool performed = false;
+  bool passed = false;
+  uint64_t attempts = 0;
+  uint64_t successes = 0;
+  int64_t reserved = -1;  // as the ledger reports it; -1 when it could not be read
+  int64_t expected = 0;   // min(attempts, on_hand)
+  std::string error;      // why the position could not be read
+};
+
+struct Report {
+  std::string mode;    // engine | grpc
+  std::string target;  // grpc only
+  Workload workload = Workload::kUniform;
+  int clients = 0;
+  double duration_seconds = 0;
+  double warmup_seconds = 0;
+  int64_t skus = 0;
+  int64_t locations = 0;
+  int64_t positions = 0;
+  int64_t on_hand_per_position = 0;
+  uint64_t seed = 0;
+  std::string nonce;
+  double seed_seconds = 0;
+  RunResult run;
+  FlashCheck check;
+};
+
+void PrintTable(const Report& report, std::FILE* out);
+nlohmann::json ToJson(const Report& report);
+
+}  // namespace omnistock::bench
+
+#endif  // OMNISTOCK_BENCH_REPORT_H_

@@ -1,0 +1,63 @@
+// RoutingConfig is every tunable of fulfilment routing in one value: the terms of the cost
+// model, the method defaults of safety stock, the pickup radius, lead times and delivery
+// bands. It carries a version string, and every Plan names the version it was made with, so a
+// plan can always be explained against the exact figures that chose it.
+//
+// The defaults are the issue-4 cost model; bench/routing/README.md explains each term.
+// Plain value type; Validate before use (the planner refuses an invalid one).
+#ifndef OMNISTOCK_ENGINE_ROUTING_ROUTING_CONFIG_H_
+#define OMNISTOCK_ENGINE_ROUTING_ROUTING_CONFIG_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "engine/types.h"
+
+namespace omnistock::routing {
+
+struct RoutingConfig {
+  std::string version = "routing-cost-v1";
+
+  // --- Per shipment ---
+  double carrier_base = 8.76;      // parcel and ship-from-store; a pickup pays no carrier
+  double handling_store = 2.00;    // a ship-from-store order
+  double handling_warehouse = 1.00;  // a parcel order from a warehouse or the DC
+  double handling_pickup = 1.50;   // a BOPIS or curbside order at a store
+  // --- Per unit ---
+  double picking_store = 0.90;      // store labour, every method
+  double picking_warehouse = 0.30;  // warehouse and DC labour
+  double carrier_per_unit = 0.42;   // parcel and ship-from-store
+  double carrier_per_unit_km = 0.000336;  // x haversine km, parcel and ship-from-store
+  // --- Per plan ---
+  double split_penalty = 2.00;  // per shipment beyond the first
+  // x (orders today / daily capacity), per shipment from a location whose capacity is limited:
+  // steers orders away from stores that are filling up before they are full.
+  double capacity_balancing = 0.20;
+  double method_fallback_penalty = 15.00;  // per shipment by a method the customer did not ask for
+
+  // --- Rules ---
+  double pickup_radius_km = 25;
+  // Units of a position an online order must leave, by method, unless the position overrides.
+  Quantity safety_store_ship = 2;    // ship-from-store
+  Quantity safety_store_pickup = 1;  // BOPIS and curbside
+  Quantity safety_warehouse = 0;     // warehouse and DC parcels
+  // Ready for pickup, or handed to the carrier, this long after the plan.
+  absl::Duration pickup_lead_store = absl::Hours(2);
+  absl::Duration ship_lead_store = absl::Hours(4);
+  absl::Duration ship_lead_warehouse = absl::Hours(12);
+  absl::Duration ship_lead_dc = absl::Hours(12);
+  // Transit: 1 day up to next_day_km, 2 days up to two_day_km, 3 days beyond.
+  double next_day_km = 150;
+  double two_day_km = 600;
+  // The time zone of a location whose own is empty; capacity days start at its midnight.
+  std::string default_timezone = "Asia/Tokyo";
+};
+
+// INVALID_ARGUMENT naming the field when a term is negative or not finite, a band or radius
+// is not positive, or the bands are out of order.
+absl::Status Validate(const RoutingConfig& config);
+
+}  // namespace omnistock::routing
+
+#endif  // OMNISTOCK_ENGINE_ROUTING_ROUTING_CONFIG_H_

@@ -1,0 +1,103 @@
+// The omnistock command-line client, run as a real process against a real omnistockd: what it
+// prints, its exit codes, and that what it reports is what the server holds.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "catch2/catch.hpp"
+#include "tests/integration/server_process.h"
+
+namespace omnistock::testing {
+namespace {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `omnistock --target ADDRESS ARGS` through the shell; ARGS must be shell-safe.
+CliResult RunCli(const std::string& address, const std::string& args) {
+  const std::string command =
+      std::string(OMNISTOCK_CLI_PATH) + " --target " + address + " --timeout 10 " + args + " 2>&1";
+  CliResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buffer;
+  size_t n = 0;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("cli: availability, reserve, confirm and fulfil print what the server holds") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 10);
+  ReceiveStock(*live.inventory, "ST-1", "SKU-B", 4);
+  const std::string& address = live.server.address();
+
+  CliResult shown = RunCli(address, "availability SKU-A");
+  CHECK(shown.exit_code == 0);
+  CHECK_THAT(shown.output, Catch::Contains("AVAILABLE") && Catch::Contains("ST-1") &&
+                               Catch::Contains("10"));
+
+  CliResult reserved =
+      RunCli(address, "reserve --id order-1 --line SKU-A@ST-1:3 --line SKU-B@ST-1:1 --ttl 10m");
+  INFO(reserved.output);
+  CHECK(reserved.exit_code == 0);
+  CHECK_THAT(reserved.output, Catch::Contains("HELD"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 3);
+  CHECK(PositionOf(*live.inventory, "SKU-B", "ST-1").reserved() == 1);
+
+  CHECK(RunCli(address, "confirm order-1").exit_code == 0);
+  CliResult fulfilled = RunCli(address, "fulfill order-1");
+  CHECK(fulfilled.exit_code == 0);
+  CHECK_THAT(fulfilled.output, Catch::Contains("FULFILLED"));
+  const v1::PositionView a = PositionOf(*live.inventory, "SKU-A", "ST-1");
+  CHECK(a.on_hand() == 7);
+  CHECK(a.reserved() == 0);
+
+  CliResult json = RunCli(address, "--json get order-1");
+  CHECK(json.exit_code == 0);
+  CHECK_THAT(json.output, Catch::Contains("\"state\": \"FULFILLED\""));
+}
+
+TEST_CASE("cli: a short order exits 1 and shows what was available, and nothing is held") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 2);
+
+  CliResult short_order = RunCli(live.server.address(), "reserve --id order-2 --line SKU-A@ST-1:5");
+  CHECK(short_order.exit_code == 1);
+  CHECK_THAT(short_order.output, Catch::Contains("FAILED_PRECONDITION") &&
+                                     Catch::Contains("REQUESTED") && Catch::Contains("SKU-A"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 0);
+}
+
+TEST_CASE("cli: a malformed command line exits 2 and calls nothing") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 2);
+
+  CliResult bad_line = RunCli(live.server.address(), "reserve --id order-3 --line SKU-A@ST-1");
+  CHECK(bad_line.exit_code == 2);
+  CHECK_THAT(bad_line.output, Catch::Contains("SKU@LOCATION:QTY"));
+  CliResult bad_reason = RunCli(live.server.address(), "adjust ST-1 SKU-A -1 --reason lost");
+  CHECK(bad_reason.exit_code == 2);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 2);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 0);
+}
+
+TEST_CASE("cli: an unreachable server exits 1 and says where it looked") {
+  // Port 1 on loopback: nothing listens there.
+  CliResult unreachable = RunCli("127.0.0.1:1", "availability SKU-A");
+  CHECK(unreachable.exit_code == 1);
+  CHECK_THAT(unreachable.output, Catch::Contains("127.0.0.1:1"));
+}
+
+}  // namespace omnistock::testing
