@@ -67,7 +67,7 @@ TEST_CASE("a sale the ledger had no stock for takes on_hand below zero, never re
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
-TEST_CASE("a re-sent sale has no second effect; other content under the same id is refused") {
+TEST_CASE("a re-sent sale has no second effect, and other content under the same id is refused") {
   LedgerFixture f;
   f.Stock("A", "S1", 5);
   REQUIRE(f.ledger.RecordSale(Sale("t1", "A", 2), kT0).outcome == Outcome::kOk);

@@ -107,7 +107,7 @@ TEST_CASE("an offline upload of 1,000 sales with 200 duplicates applies 800") {
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 5000 - 900);
 }
 
-TEST_CASE("a cross-channel return restocks the store; a damaged one never becomes available") {
+TEST_CASE("a cross-channel return restocks the store, and a damaged one never becomes available") {
   LiveServer live;
   AddLocation(*live.network, "ST-1");
   auto sales = v1::StoreSales::NewStub(live.server.channel());
