@@ -3,17 +3,22 @@
 //   engine: an in-process omnistock::Ledger whose JournalSink discards every commit: no gRPC, no
 //           disk; the ceiling of the engine itself.
 //   grpc:   a running omnistockd, one channel (and so one connection) per client thread.
-// Every op answers with a gRPC status code number (0 = OK); the engine's outcomes are mapped to
-// the codes omnistockd would answer with (services/status_map.cc).
+// Every call answers with a gRPC status code number (0 = OK); the engine's outcomes are mapped
+// with the server's own table (services/status_map.h).
 #ifndef OMNISTOCK_BENCH_DRIVER_H_
 #define OMNISTOCK_BENCH_DRIVER_H_
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "bench/histogram.h"
 #include "bench/workload.h"
 
 namespace omnistock::bench {
@@ -23,12 +28,49 @@ inline constexpr int kStatusCodeCount = 17;
 inline constexpr int kFailedPrecondition = 9;  // a Reserve that stock does not cover: stock out
 const char* StatusCodeName(int code);
 
+// What the reservation transitions are, for ClientSession::Transition.
+enum class Transition { kConfirm, kRelease, kFulfill };
+
+struct CountLine {
+  int sku = 0;
+  int location = 0;
+  int64_t counted = 0;
+};
+
 // One client thread's connection to the ledger. Used by one thread only.
 class ClientSession {
  public:
   virtual ~ClientSession() = default;
-  // Reserves `order` and returns the status code of the answer.
-  virtual int Reserve(const Order& order) = 0;
+  // Reserves `order`; ttl zero means the server's default.
+  virtual int Reserve(const Order& order, absl::Duration ttl) = 0;
+  // Reserves each order on its own in one call (ReserveBatch); `codes` gets one per order. The
+  // result is the status of the call itself.
+  virtual int ReserveBatch(const std::vector<Order>& orders, std::vector<int>& codes) = 0;
+  virtual int Transit(Transition transition, const std::string& reservation_id) = 0;
+  // A till sale of one unit; `sequence` gets the journal sequence of its movement.
+  virtual int Sale(int store, int sku, const std::string& transaction_id, uint64_t& sequence) = 0;
+  virtual int Receive(int location, int sku, int64_t quantity) = 0;
+  // One SyncCounts call (in batches of the largest allowed size) with these rows, counted now;
+  // `stale` gets the rows the ledger ignored as older than a count it already applied.
+  virtual int Counts(const std::vector<CountLine>& rows, int64_t& stale) = 0;
+  // The availability of one SKU at every location.
+  virtual int Read(int sku) = 0;
+};
+
+// Pairs each till sale's acknowledgement with the feed update of the same journal sequence and
+// records the time between them. Thread-safe.
+class FeedLatency {
+ public:
+  void Acknowledged(uint64_t sequence, int64_t at_nanos);
+  void Arrived(uint64_t sequence, int64_t at_nanos);
+  LatencyHistogram Histogram() const;
+  uint64_t unmatched() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<uint64_t, int64_t> acks_;      // acknowledged, update not seen yet
+  std::unordered_map<uint64_t, int64_t> arrivals_;  // update seen, not acknowledged yet
+  LatencyHistogram histogram_;
 };
 
 class Driver {
@@ -48,6 +90,11 @@ class Driver {
   // The reserved quantity of one catalog position now (for the flash check).
   virtual absl::StatusOr<int64_t> ReservedAt(const std::string& sku,
                                              const std::string& location) = 0;
+
+  // Starts a watcher of every change on the live feed that reports to `latency` until
+  // StopWatcher. UNIMPLEMENTED where there is no feed (engine mode).
+  virtual absl::Status StartWatcher(FeedLatency* latency) = 0;
+  virtual void StopWatcher() = 0;
 };
 
 std::unique_ptr<Driver> MakeEngineDriver();

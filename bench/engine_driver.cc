@@ -12,7 +12,9 @@
 #include "bench/driver.h"
 #include "engine/journal_sink.h"
 #include "engine/ledger.h"
+#include "engine/limits.h"
 #include "engine/outcome.h"
+#include "services/status_map.h"
 
 namespace omnistock::bench {
 namespace {
@@ -22,29 +24,8 @@ class DiscardingSink final : public JournalSink {
   void Append(Commit /*commit*/) override {}
 };
 
-// As services/status_map.cc maps them.
-int StatusCodeOf(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kOk:
-    case Outcome::kReplayed:
-      return 0;
-    case Outcome::kLocationNotFound:
-    case Outcome::kReservationNotFound:
-    case Outcome::kTransferNotFound:
-      return 5;  // NOT_FOUND
-    case Outcome::kReservationExistsWithDifferentContent:
-    case Outcome::kPosTransactionExistsWithDifferentContent:
-    case Outcome::kTransferExistsWithDifferentContent:
-      return 6;  // ALREADY_EXISTS
-    case Outcome::kLocationDisabled:
-    case Outcome::kIllegalTransition:
-    case Outcome::kReservationExpired:
-    case Outcome::kInsufficientAvailable:
-    case Outcome::kOnHandBelowZero:
-    case Outcome::kOnHandLimitExceeded:
-      return kFailedPrecondition;
-  }
-  return 13;  // INTERNAL
+int CodeOf(Outcome outcome) {
+  return static_cast<int>(services::StatusCodeFor(outcome));
 }
 
 class EngineClient final : public ClientSession {
@@ -55,13 +36,68 @@ class EngineClient final : public ClientSession {
     command_.channel = "bench";
   }
 
-  int Reserve(const Order& order) override {
+  int Reserve(const Order& order, absl::Duration ttl) override {
     command_.id = ReservationId(order.reservation_id);
+    command_.ttl = ttl == absl::ZeroDuration() ? kReservationTtlDefault : ttl;
     command_.lines.clear();
     for (const OrderLine& line : order.lines) {
       command_.lines.push_back(Line{skus_[line.sku], locations_[line.location], line.quantity});
     }
-    return StatusCodeOf(ledger_.Reserve(command_, absl::Now()).outcome);
+    return CodeOf(ledger_.Reserve(command_, absl::Now()).outcome);
+  }
+
+  int ReserveBatch(const std::vector<Order>& orders, std::vector<int>& codes) override {
+    codes.clear();
+    for (const Order& order : orders) codes.push_back(Reserve(order, absl::ZeroDuration()));
+    return 0;
+  }
+
+  int Transit(Transition transition, const std::string& reservation_id) override {
+    const ReservationId id(reservation_id);
+    const absl::Time now = absl::Now();
+    switch (transition) {
+      case Transition::kConfirm:
+        return CodeOf(ledger_.Confirm(id, now).outcome);
+      case Transition::kRelease:
+        return CodeOf(ledger_.Release(id, now).outcome);
+      case Transition::kFulfill:
+        return CodeOf(ledger_.Fulfill(id, now).outcome);
+    }
+    return 13;
+  }
+
+  int Sale(int store, int sku, const std::string& transaction_id, uint64_t& sequence) override {
+    SaleCommand sale;
+    sale.store = locations_[store];
+    sale.terminal_id = "bench";
+    sale.transaction_id = transaction_id;
+    sale.lines.push_back(PosLine{skus_[sku], 1});
+    const Applied<PosResult> applied = ledger_.RecordSale(sale, absl::Now());
+    sequence = 0;
+    return CodeOf(applied.outcome);
+  }
+
+  int Receive(int location, int sku, int64_t quantity) override {
+    return CodeOf(
+        ledger_.Receive(ReceiveCommand{locations_[location], skus_[sku], quantity, "bench"},
+                        absl::Now())
+            .outcome);
+  }
+
+  int Counts(const std::vector<CountLine>& rows, int64_t& stale) override {
+    const absl::Time now = absl::Now();
+    count_rows_.clear();
+    for (const CountLine& row : rows) {
+      count_rows_.push_back(CountRow{locations_[row.location], skus_[row.sku], row.counted, now});
+    }
+    const Applied<CountSummary> applied = ledger_.ApplyCounts(count_rows_, now);
+    stale = applied.value.stale;
+    return CodeOf(applied.outcome);
+  }
+
+  int Read(int sku) override {
+    const std::vector<Position> positions = ledger_.GetPositions({skus_[sku]}, {});
+    return positions.empty() ? 5 : 0;
   }
 
  private:
@@ -69,6 +105,7 @@ class EngineClient final : public ClientSession {
   const std::vector<Sku>& skus_;
   const std::vector<LocationId>& locations_;
   ReserveCommand command_;
+  std::vector<CountRow> count_rows_;
 };
 
 class EngineDriver final : public Driver {
@@ -83,7 +120,8 @@ class EngineDriver final : public Driver {
     for (const CatalogLocation& l : catalog.locations) {
       Location location;
       location.id = LocationId(l.id);
-      location.kind = LocationKind::kWarehouse;
+      location.kind = l.store ? LocationKind::kStore : LocationKind::kWarehouse;
+      location.capabilities = Capabilities{l.store, l.store, l.store, l.store};
       location.name = l.name;
       location.latitude = l.latitude;
       location.longitude = l.longitude;
@@ -142,6 +180,12 @@ class EngineDriver final : public Driver {
     }
     return positions[0].reserved;
   }
+
+  // The feed lives in the server (services/change_feed), not in the engine.
+  absl::Status StartWatcher(FeedLatency*) override {
+    return absl::UnimplementedError("engine mode has no live feed");
+  }
+  void StopWatcher() override {}
 
  private:
   DiscardingSink sink_;

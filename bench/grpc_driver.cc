@@ -17,9 +17,14 @@
 #include "absl/time/time.h"
 #include "bench/driver.h"
 #include "grpcpp/grpcpp.h"
+#include "engine/limits.h"
+#include "google/protobuf/util/time_util.h"
+#include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/inventory.grpc.pb.h"
 #include "omnistock/v1/network.grpc.pb.h"
 #include "omnistock/v1/reservations.grpc.pb.h"
+#include "omnistock/v1/store_sales.grpc.pb.h"
+#include "omnistock/v1/warehouse.grpc.pb.h"
 
 namespace omnistock::bench {
 namespace {
@@ -112,32 +117,214 @@ class GrpcClient final : public ClientSession {
  public:
   GrpcClient(std::shared_ptr<grpc::Channel> channel, const Catalog& catalog)
       : channel_(std::move(channel)),
-        stub_(v1::Reservations::NewStub(channel_)),
-        catalog_(catalog) {
-    request_.set_channel("bench");
+        reservations_(v1::Reservations::NewStub(channel_)),
+        sales_(v1::StoreSales::NewStub(channel_)),
+        inventory_(v1::Inventory::NewStub(channel_)),
+        warehouse_(v1::Warehouse::NewStub(channel_)),
+        catalog_(catalog) {}
+
+  int Reserve(const Order& order, absl::Duration ttl) override {
+    FillReserve(order, ttl, request_);
+    grpc::ClientContext context;
+    SetDeadline(context);
+    return Code(reservations_->Reserve(&context, request_, &reservation_));
   }
 
-  int Reserve(const Order& order) override {
-    request_.set_reservation_id(order.reservation_id);
-    request_.clear_lines();
-    for (const OrderLine& line : order.lines) {
-      v1::Line* out = request_.add_lines();
-      out->set_sku(catalog_.skus[line.sku]);
-      out->set_location_id(catalog_.locations[line.location].id);
-      out->set_quantity(line.quantity);
-    }
+  int ReserveBatch(const std::vector<Order>& orders, std::vector<int>& codes) override {
+    batch_.Clear();
+    for (const Order& order : orders) FillReserve(order, absl::ZeroDuration(), *batch_.add_orders());
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-    response_.Clear();
-    return static_cast<int>(stub_->Reserve(&context, request_, &response_).error_code());
+    SetDeadline(context);
+    v1::ReserveBatchResponse response;
+    const int code = Code(reservations_->ReserveBatch(&context, batch_, &response));
+    codes.clear();
+    for (const v1::ReserveResult& result : response.results()) codes.push_back(result.code());
+    return code;
+  }
+
+  int Transit(Transition transition, const std::string& reservation_id) override {
+    v1::ReservationRef ref;
+    ref.set_reservation_id(reservation_id);
+    grpc::ClientContext context;
+    SetDeadline(context);
+    switch (transition) {
+      case Transition::kConfirm:
+        return Code(reservations_->Confirm(&context, ref, &reservation_));
+      case Transition::kRelease:
+        return Code(reservations_->Release(&context, ref, &reservation_));
+      case Transition::kFulfill:
+        return Code(reservations_->Fulfill(&context, ref, &reservation_));
+    }
+    return 13;
+  }
+
+  int Sale(int store, int sku, const std::string& transaction_id, uint64_t& sequence) override {
+    v1::RecordSaleRequest request;
+    request.set_location_id(catalog_.locations[static_cast<size_t>(store)].id);
+    request.set_pos_transaction_id(transaction_id);
+    request.set_terminal_id("bench");
+    v1::PosLine* line = request.add_lines();
+    line->set_sku(catalog_.skus[static_cast<size_t>(sku)]);
+    line->set_quantity(1);
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::PosResult result;
+    const int code = Code(sales_->RecordSale(&context, request, &result));
+    sequence = result.sequence();
+    return code;
+  }
+
+  int Receive(int location, int sku, int64_t quantity) override {
+    v1::ReceiveRequest request;
+    request.set_location_id(catalog_.locations[static_cast<size_t>(location)].id);
+    request.set_sku(catalog_.skus[static_cast<size_t>(sku)]);
+    request.set_quantity(quantity);
+    request.set_reference("bench");
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::PositionView position;
+    return Code(inventory_->Receive(&context, request, &position));
+  }
+
+  int Counts(const std::vector<CountLine>& rows, int64_t& stale) override {
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::SyncCountsSummary summary;
+    std::unique_ptr<grpc::ClientWriter<v1::CountBatch>> writer =
+        warehouse_->SyncCounts(&context, &summary);
+    const google::protobuf::Timestamp now =
+        google::protobuf::util::TimeUtil::GetCurrentTime();
+    v1::CountBatch batch;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      v1::CountRow* row = batch.add_rows();
+      row->set_location_id(catalog_.locations[static_cast<size_t>(rows[i].location)].id);
+      row->set_sku(catalog_.skus[static_cast<size_t>(rows[i].sku)]);
+      row->set_counted_quantity(rows[i].counted);
+      *row->mutable_counted_at() = now;
+      if (batch.rows_size() == kCountRowsPerBatchMax || i + 1 == rows.size()) {
+        if (!writer->Write(batch)) break;
+        batch.Clear();
+      }
+    }
+    writer->WritesDone();
+    const int code = Code(writer->Finish());
+    stale = summary.rows_stale();
+    return code;
+  }
+
+  int Read(int sku) override {
+    v1::GetAvailabilityRequest request;
+    request.add_skus(catalog_.skus[static_cast<size_t>(sku)]);
+    grpc::ClientContext context;
+    SetDeadline(context);
+    v1::GetAvailabilityResponse response;
+    return Code(inventory_->GetAvailability(&context, request, &response));
   }
 
  private:
+  static int Code(const grpc::Status& status) { return static_cast<int>(status.error_code()); }
+  static void SetDeadline(grpc::ClientContext& context) {
+    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+  }
+
+  void FillReserve(const Order& order, absl::Duration ttl, v1::ReserveRequest& request) const {
+    request.Clear();
+    request.set_channel("bench");
+    request.set_reservation_id(order.reservation_id);
+    for (const OrderLine& line : order.lines) {
+      v1::Line* out = request.add_lines();
+      out->set_sku(catalog_.skus[static_cast<size_t>(line.sku)]);
+      out->set_location_id(catalog_.locations[static_cast<size_t>(line.location)].id);
+      out->set_quantity(line.quantity);
+    }
+    if (ttl > absl::ZeroDuration()) {
+      request.mutable_ttl()->set_seconds(absl::ToInt64Seconds(ttl));
+    }
+  }
+
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Reservations::Stub> stub_;
+  std::unique_ptr<v1::Reservations::Stub> reservations_;
+  std::unique_ptr<v1::StoreSales::Stub> sales_;
+  std::unique_ptr<v1::Inventory::Stub> inventory_;
+  std::unique_ptr<v1::Warehouse::Stub> warehouse_;
   const Catalog& catalog_;
   v1::ReserveRequest request_;
-  v1::Reservation response_;
+  v1::ReserveBatchRequest batch_;
+  v1::Reservation reservation_;
+};
+
+// Follows every change on Availability.Watch and reports each update's arrival. When the
+// server ends the stream (a slow watcher is cut off with the sequence to resume from), it
+// resumes after the last sequence it saw.
+class Watcher {
+ public:
+  Watcher(std::shared_ptr<grpc::Channel> channel, FeedLatency* latency)
+      : stub_(v1::Availability::NewStub(std::move(channel))), latency_(latency) {}
+
+  absl::Status Start() {
+    thread_ = std::thread([this] { Run(); });
+    if (!started_.WaitForNotificationWithTimeout(absl::Seconds(10))) {
+      return absl::DeadlineExceededError("the feed watcher did not start within 10 s");
+    }
+    return start_status_;
+  }
+
+  void Stop() {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+      if (context_ != nullptr) context_->TryCancel();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    uint64_t last = 0;
+    bool first = true;
+    for (;;) {
+      grpc::ClientContext context;
+      {
+        absl::MutexLock lock(&mu_);
+        if (stopping_) break;
+        context_ = &context;
+      }
+      v1::WatchRequest request;
+      if (!first) request.set_resume_after_sequence(last);
+      std::unique_ptr<grpc::ClientReader<v1::AvailabilityUpdate>> reader =
+          stub_->Watch(&context, request);
+      if (first) {
+        // The server registers the watcher before it sends anything; wait for the metadata.
+        reader->WaitForInitialMetadata();
+        started_.Notify();
+        first = false;
+      }
+      v1::AvailabilityUpdate update;
+      while (reader->Read(&update)) {
+        latency_->Arrived(update.sequence(),
+                          std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::steady_clock::now().time_since_epoch())
+                              .count());
+        last = update.sequence();
+      }
+      const grpc::Status status = reader->Finish();
+      absl::MutexLock lock(&mu_);
+      context_ = nullptr;
+      if (stopping_) break;
+      std::fprintf(stderr, "feed watcher: stream ended (%s: %s); resuming after %llu\n",
+                   StatusCodeName(status.error_code()), status.error_message().c_str(),
+                   static_cast<unsigned long long>(last));
+    }
+  }
+
+  std::unique_ptr<v1::Availability::Stub> stub_;
+  FeedLatency* latency_;
+  std::thread thread_;
+  absl::Notification started_;
+  absl::Status start_status_;
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::ClientContext* context_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 class GrpcDriver final : public Driver {
@@ -168,7 +355,12 @@ class GrpcDriver final : public Driver {
           v1::UpsertLocationRequest request;
           v1::Location* location = request.mutable_location();
           location->set_location_id(l.id);
-          location->set_kind(v1::WAREHOUSE);
+          location->set_kind(l.store ? v1::STORE : v1::WAREHOUSE);
+          v1::Capabilities* capabilities = location->mutable_capabilities();
+          capabilities->set_pickup(l.store);
+          capabilities->set_curbside(l.store);
+          capabilities->set_ship_from_store(l.store);
+          capabilities->set_walk_in_sales(l.store);
           location->set_name(l.name);
           location->set_latitude(l.latitude);
           location->set_longitude(l.longitude);
@@ -239,9 +431,21 @@ class GrpcDriver final : public Driver {
     return response.positions(0).reserved();
   }
 
+  absl::Status StartWatcher(FeedLatency* latency) override {
+    watcher_ = std::make_unique<Watcher>(NewChannel(target_, "omnistock.bench.watcher", 0),
+                                         latency);
+    return watcher_->Start();
+  }
+
+  void StopWatcher() override {
+    if (watcher_) watcher_->Stop();
+    watcher_.reset();
+  }
+
  private:
   std::string target_;
   const Catalog* catalog_ = nullptr;
+  std::unique_ptr<Watcher> watcher_;
 };
 
 }  // namespace

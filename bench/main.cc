@@ -1,7 +1,8 @@
-// omnistock-bench: a closed-loop load generator of Reserve calls, in process against the ledger
-// (engine) or against a running omnistockd (grpc). See bench/README.md.
+// omnistock-bench: a closed-loop load generator, in process against the ledger (engine) or
+// against a running omnistockd (grpc), for every workload of bench/README.md.
 //
-// Exit codes: 0 done, 1 the flash check failed, 2 bad usage or the run could not be set up.
+// Exit codes: 0 done, 1 the flash check (or --strict) failed, 2 bad usage or the run could not
+// be set up.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,10 +16,12 @@
 #include "bench/report.h"
 #include "bench/runner.h"
 #include "bench/workload.h"
+#include "engine/limits.h"
 
 namespace {
 
 using omnistock::bench::Workload;
+using omnistock::bench::WorkloadName;
 
 constexpr int kExitCheckFailed = 1;
 constexpr int kExitSetupFailed = 2;
@@ -30,15 +33,19 @@ struct Options {
   int clients = 16;
   double duration = 10;
   double warmup = 2;
+  int batch = 1;
+  int count_rows = 50'000;
   int skus = 10000;
   int locations = 50;
   uint64_t seed = 0;
   std::string json;
+  std::string jsonl;
+  bool strict = false;
 };
 
 int Run(const Options& options, bool seed_given) {
   using namespace omnistock::bench;
-  const Workload workload = options.workload == "flash" ? Workload::kFlash : Workload::kUniform;
+  const Workload workload = *ParseWorkload(options.workload);
   uint64_t seed = options.seed;
   if (!seed_given) seed = (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
   const std::string nonce = MakeNonce();
@@ -72,6 +79,9 @@ int Run(const Options& options, bool seed_given) {
   config.warmup_seconds = options.warmup;
   config.duration_seconds = options.duration;
   config.seed = seed;
+  config.workload = workload;
+  config.batch = options.batch;
+  config.count_rows = options.count_rows;
   absl::StatusOr<RunResult> run = RunClosedLoop(*driver, catalog, config);
   if (!run.ok()) {
     std::fprintf(stderr, "omnistock-bench: %s\n", run.status().ToString().c_str());
@@ -83,6 +93,7 @@ int Run(const Options& options, bool seed_given) {
   if (options.mode == "grpc") report.target = options.target;
   report.workload = workload;
   report.clients = options.clients;
+  report.batch = options.batch;
   report.duration_seconds = options.duration;
   report.warmup_seconds = options.warmup;
   report.skus = static_cast<int64_t>(catalog.skus.size());
@@ -97,8 +108,8 @@ int Run(const Options& options, bool seed_given) {
   if (workload == Workload::kFlash) {
     FlashCheck& check = report.check;
     check.performed = true;
-    check.attempts = report.run.attempts_total;
-    check.successes = report.run.successes_total;
+    check.attempts = report.run.reserve_attempts_total;
+    check.successes = report.run.reserve_successes_total;
     check.expected = std::min<int64_t>(static_cast<int64_t>(check.attempts),
                                        catalog.on_hand_per_position);
     absl::StatusOr<int64_t> reserved =
@@ -123,7 +134,31 @@ int Run(const Options& options, bool seed_given) {
       return kExitSetupFailed;
     }
   }
-  return report.check.performed && !report.check.passed ? kExitCheckFailed : 0;
+  if (!options.jsonl.empty()) {
+    std::ofstream out(options.jsonl, std::ios::app);
+    out << ToJson(report).dump() << "\n";
+    if (!out) {
+      std::fprintf(stderr, "omnistock-bench: cannot append to --jsonl %s\n",
+                   options.jsonl.c_str());
+      return kExitSetupFailed;
+    }
+  }
+  if (report.check.performed && !report.check.passed) return kExitCheckFailed;
+  if (options.strict) {
+    uint64_t calls = 0;
+    uint64_t failures = 0;
+    for (const KindStats& k : report.run.kinds) {
+      calls += k.calls;
+      failures += k.errors() - k.by_code[kFailedPrecondition];
+    }
+    if (calls == 0 || failures > 0) {
+      std::fprintf(stderr, "omnistock-bench: --strict: %llu calls completed, %llu failed\n",
+                   static_cast<unsigned long long>(calls),
+                   static_cast<unsigned long long>(failures));
+      return kExitCheckFailed;
+    }
+  }
+  return 0;
 }
 
 }  // namespace
@@ -138,9 +173,21 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"engine", "grpc"}));
   app.add_option("--target", options.target, "grpc mode: omnistockd host:port")
       ->capture_default_str();
+  std::vector<std::string> workloads;
+  for (Workload w : omnistock::bench::kWorkloads) workloads.push_back(WorkloadName(w));
   app.add_option("--workload", options.workload,
-                 "uniform: 1-3 line orders over skus x locations; flash: one hot position")
-      ->check(CLI::IsMember({"uniform", "flash"}))
+                 "uniform: 1-3 line orders, SKU and location uniform; skewed: SKUs Zipf(0.99); "
+                 "flash: one hot position of 100,000; lifecycle: reserve, confirm, fulfil or "
+                 "release; omnichannel: the peak-hour mix of every channel; counts: WMS cycle "
+                 "counts")
+      ->check(CLI::IsMember(workloads))
+      ->capture_default_str();
+  app.add_option("--batch", options.batch,
+                 "uniform, skewed, flash: orders per call (ReserveBatch when above 1)")
+      ->check(CLI::Range(1, omnistock::kReserveBatchOrdersMax))
+      ->capture_default_str();
+  app.add_option("--count-rows", options.count_rows, "counts: rows per SyncCounts call")
+      ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
   app.add_option("--clients", options.clients, "closed-loop client threads")
       ->check(CLI::Range(1, 4096))
@@ -160,6 +207,10 @@ int main(int argc, char** argv) {
   CLI::Option* seed = app.add_option("--seed", options.seed, "seed of the order generators "
                                                             "(default: random, printed)");
   app.add_option("--json", options.json, "also write the results as a JSON object to FILE");
+  app.add_option("--jsonl", options.jsonl,
+                 "also append the results as one JSON line to FILE (bench/results/*.jsonl)");
+  app.add_flag("--strict", options.strict,
+               "exit 1 unless calls completed and none failed (stock-outs excepted)");
   CLI11_PARSE(app, argc, argv);
   try {
     return Run(options, seed->count() > 0);

@@ -1,5 +1,6 @@
 #include "bench/report.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,11 +23,11 @@ const char* StatusCodeName(int code) {
 
 namespace {
 
-double Micros(int64_t nanos) { return static_cast<double>(nanos) / 1000.0; }
+double Millis(int64_t nanos) { return static_cast<double>(nanos) / 1e6; }
 
-double OpsPerSecond(const Report& report) {
+double PerSecond(const Report& report, uint64_t count) {
   return report.run.measured_seconds > 0
-             ? static_cast<double>(report.run.ops) / report.run.measured_seconds
+             ? static_cast<double>(count) / report.run.measured_seconds
              : 0.0;
 }
 
@@ -37,7 +38,51 @@ struct Quantile {
 constexpr Quantile kQuantiles[] = {
     {"p50", 0.50}, {"p90", 0.90}, {"p99", 0.99}, {"p99.9", 0.999}, {"max", 1.0}};
 
+bool ReserveWorkload(Workload w) {
+  return w == Workload::kUniform || w == Workload::kSkewed || w == Workload::kFlash;
+}
+
+std::string LatencyText(const LatencyHistogram& h) {
+  std::string text;
+  for (const Quantile& q : kQuantiles) {
+    absl::StrAppendFormat(&text, "%s%s %.3f", text.empty() ? "" : "  ", q.name,
+                          Millis(h.Percentile(q.q)));
+  }
+  return text;
+}
+
+nlohmann::json LatencyJson(const LatencyHistogram& h) {
+  nlohmann::json latency = nlohmann::json::object();
+  for (const Quantile& q : kQuantiles) latency[q.name] = Millis(h.Percentile(q.q));
+  latency["mean"] = h.mean() / 1e6;
+  return latency;
+}
+
+nlohmann::json ErrorsJson(const KindStats& k) {
+  nlohmann::json errors = nlohmann::json::object();
+  for (int c = 1; c < kStatusCodeCount; ++c) {
+    if (k.by_code[static_cast<size_t>(c)] == 0) continue;
+    errors[c == kFailedPrecondition ? "stock_out (FAILED_PRECONDITION)" : StatusCodeName(c)] =
+        k.by_code[static_cast<size_t>(c)];
+  }
+  return errors;
+}
+
 }  // namespace
+
+double HeadlineRate(const Report& report) {
+  if (ReserveWorkload(report.workload)) {
+    // Once a flash sale sells out, answering "out of stock" is the work.
+    const KindStats& reserve = report.run.kind(OpKind::kReserve);
+    return PerSecond(report, reserve.ok() + reserve.by_code[kFailedPrecondition]);
+  }
+  if (report.workload == Workload::kCounts) {
+    return PerSecond(report, report.run.kind(OpKind::kCount).ok());
+  }
+  uint64_t calls = 0;
+  for (const KindStats& k : report.run.kinds) calls += k.calls;
+  return PerSecond(report, calls);
+}
 
 void PrintTable(const Report& report, std::FILE* out) {
   const RunResult& run = report.run;
@@ -49,27 +94,18 @@ void PrintTable(const Report& report, std::FILE* out) {
                     absl::StrFormat("%s (%d SKUs x %d locations = %d positions, on_hand %d)",
                                     WorkloadName(report.workload), report.skus, report.locations,
                                     report.positions, report.on_hand_per_position));
-  rows.emplace_back("clients", absl::StrFormat("%d", report.clients));
+  rows.emplace_back("clients", absl::StrFormat("%d%s", report.clients,
+                                               report.batch > 1
+                                                   ? absl::StrFormat(", %d orders per call",
+                                                                     report.batch)
+                                                   : std::string()));
   rows.emplace_back("duration", absl::StrFormat("%.2f s measured (after %.1f s warmup)",
                                                 run.measured_seconds, report.warmup_seconds));
   rows.emplace_back("seeding", absl::StrFormat("%.2f s", report.seed_seconds));
-  rows.emplace_back("ops", absl::StrFormat("%d", run.ops));
-  rows.emplace_back("ops/s", absl::StrFormat("%.1f", OpsPerSecond(report)));
-  rows.emplace_back("ok", absl::StrFormat("%d", run.by_code[0]));
-  rows.emplace_back("errors", absl::StrFormat("%d", run.errors()));
-  rows.emplace_back("  stock out", absl::StrFormat("%d (FAILED_PRECONDITION)",
-                                                   run.by_code[kFailedPrecondition]));
-  for (int c = 1; c < kStatusCodeCount; ++c) {
-    if (c == kFailedPrecondition || run.by_code[static_cast<size_t>(c)] == 0) continue;
-    rows.emplace_back(absl::StrFormat("  %s", StatusCodeName(c)),
-                      absl::StrFormat("%d", run.by_code[static_cast<size_t>(c)]));
-  }
-  std::string latency;
-  for (const Quantile& q : kQuantiles) {
-    absl::StrAppendFormat(&latency, "%s%s %.1f", latency.empty() ? "" : "  ", q.name,
-                          Micros(run.latency.Percentile(q.q)));
-  }
-  rows.emplace_back("latency (us)", latency);
+  const char* headline = ReserveWorkload(report.workload)        ? "orders answered/s"
+                         : report.workload == Workload::kCounts ? "count rows applied/s"
+                                                                 : "calls/s (all kinds)";
+  rows.emplace_back(headline, absl::StrFormat("%.0f", HeadlineRate(report)));
   if (report.check.performed) {
     const FlashCheck& c = report.check;
     rows.emplace_back(
@@ -80,6 +116,12 @@ void PrintTable(const Report& report, std::FILE* out) {
                               report.on_hand_per_position, c.expected)
             : absl::StrFormat("FAIL: %s", c.error));
   }
+  if (run.feed_latency) {
+    rows.emplace_back("sale -> feed (ms)",
+                      absl::StrFormat("%s  (%d sales matched, %d unmatched)",
+                                      LatencyText(*run.feed_latency), run.feed_latency->count(),
+                                      run.feed_unmatched));
+  }
 
   size_t width = 0;
   for (const auto& [key, value] : rows) width = std::max(width, key.size());
@@ -87,24 +129,42 @@ void PrintTable(const Report& report, std::FILE* out) {
   for (const auto& [key, value] : rows) {
     std::fprintf(out, "  %-*s  %s\n", static_cast<int>(width), key.c_str(), value.c_str());
   }
+  std::fprintf(out, "\n  %-10s %10s %12s %10s %9s %9s  %s\n", "kind", "calls", "units/s",
+               "errors", "stockout", "stale", "latency per call (ms)");
+  for (int k = 0; k < kOpKindCount; ++k) {
+    const KindStats& s = run.kinds[static_cast<size_t>(k)];
+    if (s.calls == 0) continue;
+    std::fprintf(out, "  %-10s %10llu %12.0f %10llu %9llu %9llu  %s\n",
+                 OpKindName(static_cast<OpKind>(k)), static_cast<unsigned long long>(s.calls),
+                 PerSecond(report, s.units),
+                 static_cast<unsigned long long>(s.errors() - s.by_code[kFailedPrecondition]),
+                 static_cast<unsigned long long>(s.by_code[kFailedPrecondition]),
+                 static_cast<unsigned long long>(s.stale), LatencyText(s.latency).c_str());
+  }
   std::fflush(out);
 }
 
 nlohmann::json ToJson(const Report& report) {
   const RunResult& run = report.run;
-  nlohmann::json other = nlohmann::json::object();
-  for (int c = 1; c < kStatusCodeCount; ++c) {
-    if (c == kFailedPrecondition || run.by_code[static_cast<size_t>(c)] == 0) continue;
-    other[StatusCodeName(c)] = run.by_code[static_cast<size_t>(c)];
+  nlohmann::json kinds = nlohmann::json::object();
+  for (int k = 0; k < kOpKindCount; ++k) {
+    const KindStats& s = run.kinds[static_cast<size_t>(k)];
+    if (s.calls == 0) continue;
+    kinds[OpKindName(static_cast<OpKind>(k))] = {
+        {"calls", s.calls},          {"units", s.units},
+        {"ok", s.ok()},              {"units_per_s", PerSecond(report, s.units)},
+        {"stale", s.stale},
+        {"errors", ErrorsJson(s)},   {"latency_ms", LatencyJson(s.latency)},
+    };
   }
-  nlohmann::json latency = nlohmann::json::object();
-  for (const Quantile& q : kQuantiles) latency[q.name] = Micros(run.latency.Percentile(q.q));
-  latency["mean"] = run.latency.mean() / 1000.0;
-
+  const OpKind primary = report.workload == Workload::kCounts ? OpKind::kCount : OpKind::kReserve;
   nlohmann::json json = {
+      {"system", "omnistock"},
+      {"variant", report.mode},
       {"mode", report.mode},
       {"workload", WorkloadName(report.workload)},
       {"clients", report.clients},
+      {"batch", report.batch},
       {"duration_s", report.duration_seconds},
       {"measured_s", run.measured_seconds},
       {"warmup_s", report.warmup_seconds},
@@ -115,27 +175,25 @@ nlohmann::json ToJson(const Report& report) {
       {"seed", report.seed},
       {"nonce", report.nonce},
       {"seeding_s", report.seed_seconds},
-      {"ops", run.ops},
-      {"ops_per_s", OpsPerSecond(report)},
-      {"ok", run.by_code[0]},
-      {"errors",
-       {{"total", run.errors()}, {"stock_out", run.by_code[kFailedPrecondition]}, {"other", other}}},
-      {"latency_us", latency},
-      {"attempts_total", run.attempts_total},
-      {"successes_total", run.successes_total},
+      {"ops", ReserveWorkload(report.workload) || report.workload == Workload::kCounts
+                  ? run.kind(primary).units
+                  : static_cast<uint64_t>(HeadlineRate(report) * run.measured_seconds + 0.5)},
+      {"ops_per_s", HeadlineRate(report)},
+      {"errors", run.errors()},
+      {"latency_ms", LatencyJson(run.kind(primary).latency)},
+      {"kinds", kinds},
   };
   if (!report.target.empty()) json["target"] = report.target;
+  if (run.feed_latency) {
+    json["sale_to_feed_ms"] = LatencyJson(*run.feed_latency);
+    json["sale_to_feed_matched"] = run.feed_latency->count();
+    json["sale_to_feed_unmatched"] = run.feed_unmatched;
+  }
   if (report.check.performed) {
     const FlashCheck& c = report.check;
-    json["check"] = {{"name", "flash: successes == reserved == min(attempts, on_hand)"},
-                     {"passed", c.passed},
-                     {"attempts", c.attempts},
-                     {"successes", c.successes},
-                     {"reserved", c.reserved},
-                     {"expected", c.expected}};
-    if (!c.error.empty()) json["check"]["error"] = c.error;
-  } else {
-    json["check"] = nullptr;
+    json["flash_check"] = {{"passed", c.passed},     {"attempts", c.attempts},
+                           {"successes", c.successes}, {"reserved", c.reserved},
+                           {"expected", c.expected}, {"error", c.error}};
   }
   return json;
 }

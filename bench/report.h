@@ -29,6 +29,7 @@ struct Report {
   std::string target;  // grpc only
   Workload workload = Workload::kUniform;
   int clients = 0;
+  int batch = 1;
   double duration_seconds = 0;
   double warmup_seconds = 0;
   int64_t skus = 0;
@@ -41,6 +42,10 @@ struct Report {
   RunResult run;
   FlashCheck check;
 };
+
+// The headline: orders answered per second, held or out of stock (uniform, skewed, flash), rows per second (counts),
+// or every call per second (lifecycle, omnichannel).
+double HeadlineRate(const Report& report);
 
 void PrintTable(const Report& report, std::FILE* out);
 nlohmann::json ToJson(const Report& report);

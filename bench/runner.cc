@@ -12,6 +12,65 @@
 #include <vector>
 
 namespace omnistock::bench {
+
+const char* OpKindName(OpKind kind) {
+  static constexpr const char* kNames[kOpKindCount] = {
+      "reserve", "confirm", "release", "fulfill", "pos_sale", "receive", "count_rows", "read"};
+  return kNames[static_cast<int>(kind)];
+}
+
+void KindStats::Merge(const KindStats& other) {
+  calls += other.calls;
+  units += other.units;
+  stale += other.stale;
+  for (size_t c = 0; c < by_code.size(); ++c) by_code[c] += other.by_code[c];
+  latency.Merge(other.latency);
+}
+
+uint64_t RunResult::units() const {
+  uint64_t total = 0;
+  for (const KindStats& k : kinds) total += k.units;
+  return total;
+}
+
+uint64_t RunResult::errors() const {
+  uint64_t total = 0;
+  for (const KindStats& k : kinds) total += k.errors();
+  return total;
+}
+
+void FeedLatency::Acknowledged(uint64_t sequence, int64_t at_nanos) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = arrivals_.find(sequence); it != arrivals_.end()) {
+    histogram_.Record(0);  // the feed was faster than the acknowledgement
+    arrivals_.erase(it);
+    return;
+  }
+  acks_.emplace(sequence, at_nanos);
+}
+
+void FeedLatency::Arrived(uint64_t sequence, int64_t at_nanos) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = acks_.find(sequence); it != acks_.end()) {
+    histogram_.Record(at_nanos - it->second);
+    acks_.erase(it);
+    return;
+  }
+  // Most updates are not of a bench sale (reserves, receipts ...); keep a bounded window.
+  if (arrivals_.size() > 1'000'000) arrivals_.clear();
+  arrivals_.emplace(sequence, at_nanos);
+}
+
+LatencyHistogram FeedLatency::Histogram() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return histogram_;
+}
+
+uint64_t FeedLatency::unmatched() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return acks_.size();
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -29,20 +88,211 @@ const char* PhaseName(int phase) {
   }
 }
 
+int64_t Nanos(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
 // What the progress line reads while the clients run: one cache line per client, written only
 // by its client.
 struct alignas(64) LiveCounters {
-  std::atomic<uint64_t> ops{0};
+  std::atomic<uint64_t> units{0};
   std::atomic<uint64_t> errors{0};
 };
 
-struct ClientResult {
-  uint64_t ops = 0;
-  std::array<uint64_t, kStatusCodeCount> by_code{};
-  LatencyHistogram latency;
-  uint64_t attempts = 0;
-  uint64_t successes = 0;
-  uint64_t errors = 0;
+// One client's records; counts only in the measured window.
+class Recorder {
+ public:
+  Recorder(const std::atomic<int>& phase, LiveCounters& live) : phase_(phase), live_(live) {}
+
+  // Records one call of `kind` that carried `units` units, all answered with `code`.
+  void Record(OpKind kind, int code, Clock::duration took, uint64_t units = 1,
+              uint64_t stale = 0) {
+    if (code < 0 || code >= kStatusCodeCount) code = 2;  // UNKNOWN
+    if (kind == OpKind::kReserve) {
+      reserve_attempts_ += units;
+      if (code == 0) reserve_successes_ += units;
+    }
+    Count(units, code == 0 ? 0 : units);
+    if (!measuring()) return;
+    KindStats& k = kinds_[static_cast<size_t>(kind)];
+    ++k.calls;
+    k.units += units;
+    k.by_code[static_cast<size_t>(code)] += units;
+    if (code == 0) k.stale += stale;
+    k.latency.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+  }
+
+  // Records one ReserveBatch call: its own status, and each order's when the call succeeded.
+  void RecordBatch(int call_code, const std::vector<int>& codes, size_t orders,
+                   Clock::duration took) {
+    if (call_code != 0) return Record(OpKind::kReserve, call_code, took, orders);
+    uint64_t ok = 0;
+    for (int code : codes) ok += code == 0 ? 1 : 0;
+    reserve_attempts_ += codes.size();
+    reserve_successes_ += ok;
+    Count(codes.size(), codes.size() - ok);
+    if (!measuring()) return;
+    KindStats& k = kinds_[static_cast<size_t>(OpKind::kReserve)];
+    ++k.calls;
+    k.units += codes.size();
+    for (int code : codes) {
+      ++k.by_code[static_cast<size_t>(code < 0 || code >= kStatusCodeCount ? 2 : code)];
+    }
+    k.latency.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+  }
+
+  bool stopped() const { return phase_.load(std::memory_order_acquire) == kStop; }
+  bool measuring() const { return phase_.load(std::memory_order_acquire) == kMeasure; }
+
+  std::array<KindStats, kOpKindCount> kinds_;
+  uint64_t reserve_attempts_ = 0;
+  uint64_t reserve_successes_ = 0;
+
+ private:
+  void Count(uint64_t units, uint64_t errors) {
+    units_ += units;
+    errors_ += errors;
+    live_.units.store(units_, std::memory_order_relaxed);
+    live_.errors.store(errors_, std::memory_order_relaxed);
+  }
+
+  const std::atomic<int>& phase_;
+  LiveCounters& live_;
+  uint64_t units_ = 0;
+  uint64_t errors_ = 0;
+};
+
+// Runs `call` and returns its code and how long it took.
+template <typename Call>
+std::pair<int, Clock::duration> Timed(Call&& call) {
+  const Clock::time_point start = Clock::now();
+  const int code = call();
+  return {code, Clock::now() - start};
+}
+
+// One client's work: a step at a time, by workload.
+class ClientLoop {
+ public:
+  ClientLoop(const Catalog& catalog, const RunConfig& config, int client, ClientSession& session,
+             Recorder& recorder, FeedLatency* feed)
+      : catalog_(catalog),
+        config_(config),
+        random_(catalog, client, config.seed),
+        session_(session),
+        recorder_(recorder),
+        feed_(feed) {}
+
+  void Step() {
+    switch (config_.workload) {
+      case Workload::kUniform:
+      case Workload::kSkewed:
+      case Workload::kFlash:
+        if (config_.batch > 1) return ReserveBatch();
+        Reserve(absl::ZeroDuration());
+        return;
+      case Workload::kLifecycle:
+        return Checkout(/*release_percent=*/20, /*abandon_percent=*/0);
+      case Workload::kCounts:
+        return Counts(config_.count_rows);
+      case Workload::kOmnichannel:
+        return Omnichannel();
+    }
+  }
+
+ private:
+  // Reserves the next order; returns its id when it was held.
+  std::optional<std::string> Reserve(absl::Duration ttl) {
+    const Order& order = random_.NextOrder();
+    const auto [code, took] = Timed([&] { return session_.Reserve(order, ttl); });
+    recorder_.Record(OpKind::kReserve, code, took);
+    if (code != 0) return std::nullopt;
+    return order.reservation_id;
+  }
+
+  void ReserveBatch() {
+    const std::vector<Order> orders = random_.NextOrders(config_.batch);
+    std::vector<int> codes;
+    const auto [code, took] = Timed([&] { return session_.ReserveBatch(orders, codes); });
+    recorder_.RecordBatch(code, codes, orders.size(), took);
+  }
+
+  void Transit(OpKind kind, Transition transition, const std::string& id) {
+    const auto [code, took] = Timed([&] { return session_.Transit(transition, id); });
+    recorder_.Record(kind, code, took);
+  }
+
+  // A checkout: hold, then (unless abandoned: a short hold left to expire) confirm, then
+  // fulfil or release.
+  void Checkout(int release_percent, int abandon_percent) {
+    const bool abandon = random_.Percent() < abandon_percent;
+    std::optional<std::string> id = Reserve(abandon ? absl::Seconds(1) : absl::ZeroDuration());
+    if (!id || abandon) return;
+    Transit(OpKind::kConfirm, Transition::kConfirm, *id);
+    if (random_.Percent() < release_percent) {
+      Transit(OpKind::kRelease, Transition::kRelease, *id);
+    } else {
+      Transit(OpKind::kFulfill, Transition::kFulfill, *id);
+    }
+  }
+
+  void Sale() {
+    const std::string transaction = random_.NextId("s");
+    uint64_t sequence = 0;
+    const auto [code, took] = Timed([&] {
+      return session_.Sale(random_.Store(), random_.Sku(), transaction, sequence);
+    });
+    if (code == 0 && feed_ != nullptr) feed_->Acknowledged(sequence, Nanos(Clock::now()));
+    recorder_.Record(OpKind::kSale, code, took);
+  }
+
+  // `rows` consecutive positions from a random one (distinct while rows <= positions), each
+  // counted at its starting stock.
+  void Counts(int rows) {
+    const int64_t positions = catalog_.positions();
+    const int64_t first = static_cast<int64_t>(random_.Sku()) *
+                              static_cast<int64_t>(catalog_.locations.size()) +
+                          random_.Location();
+    const int64_t n = std::min<int64_t>(rows, positions);
+    count_rows_.clear();
+    const int64_t locations = static_cast<int64_t>(catalog_.locations.size());
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t p = (first + i) % positions;
+      count_rows_.push_back(CountLine{static_cast<int>(p / locations),
+                                      static_cast<int>(p % locations),
+                                      catalog_.on_hand_per_position});
+    }
+    int64_t stale = 0;
+    const auto [code, took] = Timed([&] { return session_.Counts(count_rows_, stale); });
+    recorder_.Record(OpKind::kCount, code, took, static_cast<uint64_t>(n),
+                     static_cast<uint64_t>(stale));
+  }
+
+  // The peak-hour mix: 40% EC checkouts (one in ten released after confirm, one in twenty
+  // abandoned to expire), 30% till sales, 20% availability reads, 5% receipts, 5% WMS count
+  // batches of 1,000 rows.
+  void Omnichannel() {
+    const int draw = random_.Percent();
+    if (draw < 40) return Checkout(/*release_percent=*/10, /*abandon_percent=*/5);
+    if (draw < 70) return Sale();
+    if (draw < 90) {
+      const auto [code, took] = Timed([&] { return session_.Read(random_.Sku()); });
+      return recorder_.Record(OpKind::kRead, code, took);
+    }
+    if (draw < 95) {
+      const auto [code, took] =
+          Timed([&] { return session_.Receive(random_.Location(), random_.Sku(), 10); });
+      return recorder_.Record(OpKind::kReceive, code, took);
+    }
+    Counts(1000);
+  }
+
+  const Catalog& catalog_;
+  const RunConfig& config_;
+  ClientRandom random_;
+  ClientSession& session_;
+  Recorder& recorder_;
+  FeedLatency* feed_;
+  std::vector<CountLine> count_rows_;
 };
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -63,43 +313,35 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
     sessions.push_back(std::move(*session));
   }
 
+  // The omnichannel mix measures till sale -> feed where there is a feed.
+  std::unique_ptr<FeedLatency> feed;
+  if (config.workload == Workload::kOmnichannel) {
+    feed = std::make_unique<FeedLatency>();
+    absl::Status watching = driver.StartWatcher(feed.get());
+    if (absl::IsUnimplemented(watching)) {
+      feed.reset();
+    } else if (!watching.ok()) {
+      return watching;
+    }
+  }
+
   std::atomic<int> phase{config.warmup_seconds > 0 ? kWarmup : kMeasure};
   std::latch ready(n + 1);
   auto live = std::make_unique<LiveCounters[]>(static_cast<size_t>(n));
-  std::vector<ClientResult> results(static_cast<size_t>(n));
+  std::vector<std::unique_ptr<Recorder>> recorders;
+  for (int i = 0; i < n; ++i) {
+    recorders.push_back(std::make_unique<Recorder>(phase, live[static_cast<size_t>(i)]));
+  }
 
   std::vector<std::thread> threads;
   threads.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
-      ClientSession& session = *sessions[static_cast<size_t>(i)];
-      ClientResult& result = results[static_cast<size_t>(i)];
-      LiveCounters& counters = live[static_cast<size_t>(i)];
-      OrderGenerator orders(catalog, i, config.seed);
+      Recorder& recorder = *recorders[static_cast<size_t>(i)];
+      ClientLoop loop(catalog, config, i, *sessions[static_cast<size_t>(i)], recorder,
+                      feed.get());
       ready.arrive_and_wait();
-      for (;;) {
-        const Order& order = orders.Next();
-        const Clock::time_point start = Clock::now();
-        int code = session.Reserve(order);
-        const Clock::time_point end = Clock::now();
-        if (code < 0 || code >= kStatusCodeCount) code = 2;  // UNKNOWN
-        ++result.attempts;
-        if (code == 0) {
-          ++result.successes;
-        } else {
-          counters.errors.store(++result.errors, std::memory_order_relaxed);
-        }
-        counters.ops.store(result.attempts, std::memory_order_relaxed);
-        const int now_phase = phase.load(std::memory_order_acquire);
-        if (now_phase == kMeasure) {
-          ++result.ops;
-          ++result.by_code[static_cast<size_t>(code)];
-          result.latency.Record(
-              std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
-        } else if (now_phase == kStop) {
-          break;
-        }
-      }
+      while (!recorder.stopped()) loop.Step();
     });
   }
 
@@ -112,7 +354,7 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
   Clock::time_point measure_stopped = measure_end;
   Clock::time_point next_tick = started + std::chrono::seconds(1);
   Clock::time_point last_tick = started;
-  uint64_t last_ops = 0;
+  uint64_t last_units = 0;
 
   for (;;) {
     const int current = phase.load();
@@ -131,20 +373,20 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       break;
     }
     if (now >= next_tick) {
-      uint64_t ops = 0;
+      uint64_t units = 0;
       uint64_t errors = 0;
       for (int i = 0; i < n; ++i) {
-        ops += live[static_cast<size_t>(i)].ops.load(std::memory_order_relaxed);
+        units += live[static_cast<size_t>(i)].units.load(std::memory_order_relaxed);
         errors += live[static_cast<size_t>(i)].errors.load(std::memory_order_relaxed);
       }
       const double interval = Seconds(now - last_tick);
       std::fprintf(stderr, "%s[%6.1fs %-6s] ops %llu  ops/s %.0f  errors %llu%s",
                    tty ? "\r" : "", Seconds(now - started), PhaseName(current),
-                   static_cast<unsigned long long>(ops),
-                   interval > 0 ? static_cast<double>(ops - last_ops) / interval : 0.0,
+                   static_cast<unsigned long long>(units),
+                   interval > 0 ? static_cast<double>(units - last_units) / interval : 0.0,
                    static_cast<unsigned long long>(errors), tty ? "\033[K" : "\n");
       std::fflush(stderr);
-      last_ops = ops;
+      last_units = units;
       last_tick = now;
       next_tick += std::chrono::seconds(1);
     }
@@ -154,14 +396,17 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
 
   RunResult run;
   run.measured_seconds = Seconds(measure_stopped - measure_start);
-  for (const ClientResult& result : results) {
-    run.ops += result.ops;
-    for (int c = 0; c < kStatusCodeCount; ++c) {
-      run.by_code[static_cast<size_t>(c)] += result.by_code[static_cast<size_t>(c)];
-    }
-    run.latency.Merge(result.latency);
-    run.attempts_total += result.attempts;
-    run.successes_total += result.successes;
+  for (const auto& recorder : recorders) {
+    for (size_t k = 0; k < run.kinds.size(); ++k) run.kinds[k].Merge(recorder->kinds_[k]);
+    run.reserve_attempts_total += recorder->reserve_attempts_;
+    run.reserve_successes_total += recorder->reserve_successes_;
+  }
+  if (feed) {
+    // Let the last updates of the run arrive before the watcher stops.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    driver.StopWatcher();
+    run.feed_latency = feed->Histogram();
+    run.feed_unmatched = feed->unmatched();
   }
   return run;
 }

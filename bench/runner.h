@@ -1,13 +1,18 @@
-// The closed loop: `clients` threads, each with its own session, each issuing one Reserve at a
-// time and the next as soon as it is answered. A warmup period runs first and is not counted;
-// then the measured window, in which every op that completes is counted and its latency
-// recorded (in a per-thread histogram, merged at the end). A progress line goes to stderr once
-// per second.
+// The closed loop: `clients` threads, each with its own session, each doing one step of its
+// workload at a time and the next as soon as it is answered. A warmup period runs first and is
+// not counted; then the measured window, in which every call that completes is counted by kind
+// and its latency recorded (in per-thread histograms, merged at the end). A progress line goes
+// to stderr once per second.
+//
+// A step is one Reserve (uniform, skewed, flash; or one ReserveBatch of --batch orders), one
+// checkout (lifecycle: reserve, confirm, then fulfil or, one time in five, release), one
+// SyncCounts call (counts), or one draw of the omnichannel mix (see runner.cc).
 #ifndef OMNISTOCK_BENCH_RUNNER_H_
 #define OMNISTOCK_BENCH_RUNNER_H_
 
 #include <array>
 #include <cstdint>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "bench/driver.h"
@@ -16,28 +21,51 @@
 
 namespace omnistock::bench {
 
+enum class OpKind { kReserve, kConfirm, kRelease, kFulfill, kSale, kReceive, kCount, kRead };
+inline constexpr int kOpKindCount = 8;
+const char* OpKindName(OpKind kind);
+
+// The calls of one kind in the measured window. Units are orders for Reserve (a batch call
+// carries many), rows for counts, one otherwise; codes are counted per unit.
+struct KindStats {
+  uint64_t calls = 0;
+  uint64_t units = 0;
+  std::array<uint64_t, kStatusCodeCount> by_code{};
+  uint64_t stale = 0;        // count rows answered OK but ignored as stale (counts only)
+  LatencyHistogram latency;  // per call
+
+  uint64_t ok() const { return by_code[0] - stale; }
+  uint64_t errors() const { return units - by_code[0]; }
+  void Merge(const KindStats& other);
+};
+
 struct RunConfig {
+  Workload workload = Workload::kUniform;
   int clients = 16;
   double warmup_seconds = 2;
   double duration_seconds = 10;
   uint64_t seed = 0;
+  int batch = 1;             // orders per Reserve call (uniform, skewed, flash)
+  int count_rows = 50'000;   // rows per SyncCounts call (counts)
 };
 
 struct RunResult {
   double measured_seconds = 0;  // the actual length of the measured window
-  // Ops that completed in the measured window, by status code ([0] = OK), and their latency.
-  uint64_t ops = 0;
-  std::array<uint64_t, kStatusCodeCount> by_code{};
-  LatencyHistogram latency;
-  // Every op of the run, warmup included: what the flash check compares with the ledger.
-  uint64_t attempts_total = 0;
-  uint64_t successes_total = 0;
+  std::array<KindStats, kOpKindCount> kinds;
+  // Every Reserve of the run, warmup included: what the flash check compares with the ledger.
+  uint64_t reserve_attempts_total = 0;
+  uint64_t reserve_successes_total = 0;
+  // POS sale acknowledged -> the same change on the feed (omnichannel, grpc mode).
+  std::optional<LatencyHistogram> feed_latency;
+  uint64_t feed_unmatched = 0;
 
-  uint64_t errors() const { return ops - by_code[0]; }
+  const KindStats& kind(OpKind k) const { return kinds[static_cast<size_t>(k)]; }
+  uint64_t units() const;
+  uint64_t errors() const;
 };
 
 // Runs the loop against `driver` (already seeded with `catalog`). Fails only when a client
-// session cannot be created.
+// session or the watcher cannot be created.
 absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
                                         const RunConfig& config);
 

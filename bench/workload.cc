@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -9,7 +10,28 @@
 namespace omnistock::bench {
 
 const char* WorkloadName(Workload workload) {
-  return workload == Workload::kFlash ? "flash" : "uniform";
+  switch (workload) {
+    case Workload::kUniform:
+      return "uniform";
+    case Workload::kSkewed:
+      return "skewed";
+    case Workload::kFlash:
+      return "flash";
+    case Workload::kLifecycle:
+      return "lifecycle";
+    case Workload::kOmnichannel:
+      return "omnichannel";
+    case Workload::kCounts:
+      return "counts";
+  }
+  return "?";
+}
+
+std::optional<Workload> ParseWorkload(const std::string& name) {
+  for (Workload w : kWorkloads) {
+    if (name == WorkloadName(w)) return w;
+  }
+  return std::nullopt;
 }
 
 std::string MakeNonce() {
@@ -45,7 +67,8 @@ Catalog MakeCatalog(Workload workload, int skus, int locations, const std::strin
   for (int l = 0; l < locations; ++l) {
     CatalogLocation location;
     location.id = absl::StrFormat("BENCH-L%04d", l + 1);
-    location.name = absl::StrCat("Bench warehouse ", l + 1);
+    location.store = (l + 1) % 5 != 0 || locations == 1;
+    location.name = absl::StrCat("Bench ", location.store ? "store " : "warehouse ", l + 1);
     // A grid around the Kanto plain: always valid WGS84 coordinates.
     location.latitude = 35.0 + 0.01 * (l % 100);
     location.longitude = 139.0 + 0.01 * ((l / 100) % 100);
@@ -54,7 +77,7 @@ Catalog MakeCatalog(Workload workload, int skus, int locations, const std::strin
   return catalog;
 }
 
-OrderGenerator::OrderGenerator(const Catalog& catalog, int client, uint64_t seed)
+ClientRandom::ClientRandom(const Catalog& catalog, int client, uint64_t seed)
     : catalog_(catalog),
       id_prefix_(absl::StrCat("BENCH-", catalog.nonce, "-c", client, "-")),
       rng_([&] {
@@ -65,28 +88,64 @@ OrderGenerator::OrderGenerator(const Catalog& catalog, int client, uint64_t seed
   max_lines_ = catalog.workload == Workload::kFlash
                    ? 1
                    : static_cast<int>(std::min<int64_t>(3, catalog.positions()));
+  if (catalog.workload == Workload::kSkewed) {
+    // P(rank k) proportional to 1 / k^s, k = 1 .. skus; rank 1 is SKU 0.
+    zipf_cdf_.reserve(catalog.skus.size());
+    double sum = 0;
+    for (size_t k = 1; k <= catalog.skus.size(); ++k) {
+      sum += 1.0 / std::pow(static_cast<double>(k), kZipfExponent);
+      zipf_cdf_.push_back(sum);
+    }
+    for (double& p : zipf_cdf_) p /= sum;
+  }
+  for (int l = 0; l < static_cast<int>(catalog.locations.size()); ++l) {
+    if (catalog.locations[static_cast<size_t>(l)].store) stores_.push_back(l);
+  }
   order_.lines.reserve(3);
 }
 
-const Order& OrderGenerator::Next() {
-  order_.reservation_id = absl::StrCat(id_prefix_, counter_++);
-  order_.lines.clear();
-  if (catalog_.workload == Workload::kFlash) {
-    order_.lines.push_back(OrderLine{0, 0, 1});
-    return order_;
+int ClientRandom::Sku() {
+  if (zipf_cdf_.empty()) {
+    return std::uniform_int_distribution<int>(0, static_cast<int>(catalog_.skus.size()) - 1)(rng_);
   }
-  std::uniform_int_distribution<int> line_count(1, max_lines_);
-  std::uniform_int_distribution<int> sku(0, static_cast<int>(catalog_.skus.size()) - 1);
-  std::uniform_int_distribution<int> location(0, static_cast<int>(catalog_.locations.size()) - 1);
-  const int lines = line_count(rng_);
+  const double u = std::uniform_real_distribution<double>(0, 1)(rng_);
+  const auto it = std::lower_bound(zipf_cdf_.begin(), zipf_cdf_.end(), u);
+  return static_cast<int>(std::min<size_t>(it - zipf_cdf_.begin(), zipf_cdf_.size() - 1));
+}
+
+int ClientRandom::Location() {
+  return std::uniform_int_distribution<int>(0, static_cast<int>(catalog_.locations.size()) - 1)(
+      rng_);
+}
+
+int ClientRandom::Store() {
+  return stores_[std::uniform_int_distribution<size_t>(0, stores_.size() - 1)(rng_)];
+}
+
+std::string ClientRandom::NextId(const char* kind) {
+  return absl::StrCat(id_prefix_, kind, counter_++);
+}
+
+const Order& ClientRandom::NextOrder() {
+  order_.reservation_id = NextId("r");
+  order_.lines.clear();
+  const int lines = std::uniform_int_distribution<int>(1, max_lines_)(rng_);
   while (static_cast<int>(order_.lines.size()) < lines) {
-    OrderLine line{sku(rng_), location(rng_), 1};
-    const bool repeats = std::any_of(order_.lines.begin(), order_.lines.end(), [&](const OrderLine& l) {
-      return l.sku == line.sku && l.location == line.location;
-    });
+    OrderLine line{Sku(), Location(), 1};
+    const bool repeats =
+        std::any_of(order_.lines.begin(), order_.lines.end(), [&](const OrderLine& l) {
+          return l.sku == line.sku && l.location == line.location;
+        });
     if (!repeats) order_.lines.push_back(line);
   }
   return order_;
+}
+
+std::vector<Order> ClientRandom::NextOrders(int count) {
+  std::vector<Order> orders;
+  orders.reserve(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) orders.push_back(NextOrder());
+  return orders;
 }
 
 }  // namespace omnistock::bench

@@ -1,32 +1,40 @@
 // What omnistock-bench puts into the ledger and what it asks of it: the catalog of bench
-// locations, SKUs and starting stock (the same for both modes), and the per-client generator of
-// the orders each closed-loop client reserves.
+// locations, SKUs and starting stock (the same for both modes and for the peer baselines in
+// bench/peers), and the per-client generators of orders and other operations.
 //
 // Names: locations are BENCH-L0001 ... (shared by every run: upserting the same location twice
 // is one location), SKUs carry a per-run nonce (BENCH-<nonce>-SKU-000123) and so do reservation
-// ids (BENCH-<nonce>-c<client>-<counter>), so repeated runs against the same data dir never
-// touch each other's positions or reservations.
+// and till transaction ids, so repeated runs against the same data dir never touch each other's
+// positions or reservations.
 #ifndef OMNISTOCK_BENCH_WORKLOAD_H_
 #define OMNISTOCK_BENCH_WORKLOAD_H_
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 namespace omnistock::bench {
 
-enum class Workload { kUniform, kFlash };
+enum class Workload { kUniform, kSkewed, kFlash, kLifecycle, kOmnichannel, kCounts };
 
+inline constexpr Workload kWorkloads[] = {Workload::kUniform,   Workload::kSkewed,
+                                          Workload::kFlash,     Workload::kLifecycle,
+                                          Workload::kOmnichannel, Workload::kCounts};
 const char* WorkloadName(Workload workload);
+std::optional<Workload> ParseWorkload(const std::string& name);
 
 // Starting stock per position.
 inline constexpr int64_t kUniformOnHand = 1'000'000;
 inline constexpr int64_t kFlashOnHand = 100'000;
+// The Zipf exponent of the skewed workload's SKU draw.
+inline constexpr double kZipfExponent = 0.99;
 
 struct CatalogLocation {
   std::string id;  // BENCH-L0001
   std::string name;
+  bool store = true;  // every fifth location is a warehouse, the rest are stores
   double latitude = 0;
   double longitude = 0;
 };
@@ -55,8 +63,8 @@ struct Catalog {
 // clock, not the --seed, so that two runs with the same seed still do not collide).
 std::string MakeNonce();
 
-// uniform: `skus` x `locations` positions of kUniformOnHand. flash: one SKU at one location
-// with kFlashOnHand (the counts are ignored).
+// flash: one SKU at one location with kFlashOnHand (the counts are ignored); every other
+// workload: `skus` x `locations` positions of kUniformOnHand.
 Catalog MakeCatalog(Workload workload, int skus, int locations, const std::string& nonce);
 
 struct OrderLine {
@@ -70,21 +78,30 @@ struct Order {
   std::vector<OrderLine> lines;  // distinct (sku, location) pairs
 };
 
-// The orders of one client. uniform: 1-3 lines (uniform count, capped by the number of
-// positions), SKU and location uniform, quantity 1. flash: one line of quantity 1 on the one
-// position. Reservation ids are unique per (run nonce, client, counter).
-class OrderGenerator {
+// One client's random source: SKU draws (uniform, or Zipf for the skewed workload), locations,
+// orders and unique ids. flash orders are one line of quantity 1 on the one position; every
+// other workload's orders have 1-3 lines (uniform count, capped by the number of positions),
+// location uniform, quantity 1.
+class ClientRandom {
  public:
-  OrderGenerator(const Catalog& catalog, int client, uint64_t seed);
+  ClientRandom(const Catalog& catalog, int client, uint64_t seed);
 
-  // The next order; the reference is valid until the next call.
-  const Order& Next();
+  const Order& NextOrder();           // valid until the next call
+  std::vector<Order> NextOrders(int count);
+  int Sku();
+  int Location();
+  int Store();                        // a location that is a store
+  int Percent() { return percent_(rng_); }  // uniform 0..99
+  std::string NextId(const char* kind);     // BENCH-<nonce>-c<client>-<kind><counter>
 
  private:
   const Catalog& catalog_;
   std::string id_prefix_;
   uint64_t counter_ = 0;
   std::mt19937_64 rng_;
+  std::vector<double> zipf_cdf_;  // skewed only
+  std::vector<int> stores_;
+  std::uniform_int_distribution<int> percent_{0, 99};
   int max_lines_ = 1;
   Order order_;
 };

@@ -49,6 +49,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
     auto reactor = std::shared_ptr<WatchReactor>(new WatchReactor(ctx, feed, std::move(filter)));
     reactor->self_ = reactor;
     const Sequence subscribed_at = feed->Subscribe(reactor);
+    bool refused = false;
     {
       absl::MutexLock lock(&reactor->mu_);
       reactor->replay_until_ = subscribed_at;
@@ -61,7 +62,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
                          " is ahead of the journal, whose last durable sequence is ",
                          subscribed_at));
       }
+      refused = reactor->refusal_.has_value();
     }
+    // Headers go out now, so a client can tell it is subscribed before any change happens.
+    if (!refused) reactor->StartSendInitialMetadata();
     reactor->Pump();
     return reactor.get();
   }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# A few seconds of every omnistock-bench workload, in both modes, on a small catalog: part of
+# `make test` so the tool cannot rot. grpc mode runs against a fresh omnistockd on a free
+# loopback port with its data in a temporary directory; everything started here is stopped.
+#
+#   bench/smoke.sh BUILD_BIN_DIR
+set -euo pipefail
+
+bin=${1:?usage: bench/smoke.sh BUILD_BIN_DIR}
+work=$(mktemp -d /tmp/omnistock-bench-smoke-XXXXXX)
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+workloads=(uniform skewed flash lifecycle omnichannel counts)
+small=(--skus 200 --locations 10 --clients 4 --duration 1 --warmup 0.2 --count-rows 2000 --strict)
+
+for workload in "${workloads[@]}"; do
+  echo "== engine $workload"
+  "$bin/omnistock-bench" engine --workload "$workload" "${small[@]}" --jsonl "$work/results.jsonl"
+done
+
+"$bin/omnistockd" --listen=127.0.0.1:0 --data_dir="$work/data" --ready_file="$work/ready" \
+  >"$work/omnistockd.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 300); do
+  [[ -s "$work/ready" ]] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/omnistockd.log"; exit 1; }
+  sleep 0.1
+done
+target=$(cat "$work/ready")
+echo "omnistockd serves on $target"
+
+for workload in "${workloads[@]}"; do
+  echo "== grpc $workload"
+  "$bin/omnistock-bench" grpc --target "$target" --workload "$workload" "${small[@]}" \
+    --jsonl "$work/results.jsonl"
+done
+echo "== grpc uniform, ReserveBatch of 20"
+"$bin/omnistock-bench" grpc --target "$target" --workload uniform --batch 20 "${small[@]}" \
+  --jsonl "$work/results.jsonl"
+
+lines=$(wc -l <"$work/results.jsonl")
+if [[ "$lines" -ne $((2 * ${#workloads[@]} + 1)) ]]; then
+  echo "expected $((2 * ${#workloads[@]} + 1)) result lines, got $lines" >&2
+  exit 1
+fi
+grep -q '"sale_to_feed_ms"' "$work/results.jsonl" || {
+  echo "the grpc omnichannel run measured no sale -> feed latency" >&2
+  exit 1
+}
+echo "bench smoke: all $lines runs completed"
