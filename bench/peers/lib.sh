@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared helpers of the peer-baseline scripts (sourced by postgres.sh and redis.sh, never run).
 #
 # Settings every script reads from the environment (see README.md):
@@ -23,7 +24,9 @@ KEEP="${KEEP:-0}"
 SKUS=10000
 LOCATIONS=50
 UNIFORM_ON_HAND=1000000
-FLASH_ON_HAND=100000
+# Only for testing the stock-out path quickly (a short PostgreSQL run never sells 100,000):
+# FLASH_ON_HAND=2000. Every result line records on_hand_per_position.
+FLASH_ON_HAND="${FLASH_ON_HAND:-100000}"
 ZIPF_S=0.99
 
 log() { printf '[peers %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -35,6 +38,7 @@ check_settings() {
     [[ "$v" =~ ^[1-9][0-9]*$ ]] || die "CLIENTS must be positive integers, got '$CLIENTS'"
   done
   [[ "$DURATION" =~ ^[1-9][0-9]*$ ]] || die "DURATION must be a positive integer (seconds), got '$DURATION'"
+  [[ "$FLASH_ON_HAND" =~ ^[1-9][0-9]*$ ]] || die "FLASH_ON_HAND must be a positive integer"
   [[ "$WARMUP" =~ ^[0-9]+$ ]] || die "WARMUP must be a non-negative integer (seconds), got '$WARMUP'"
   for v in $WORKLOADS; do
     case "$v" in uniform|skewed|flash) ;; *) die "unknown workload '$v' (uniform, skewed, flash)" ;; esac
@@ -50,12 +54,18 @@ pkg_installed() {
 
 # Waits while another apt-get/dpkg holds the package database (the project's bootstrap may be
 # running at the same time), up to 15 minutes.
+apt_busy() {
+  local f
+  for f in /proc/[0-9]*/comm; do
+    case "$(cat "$f" 2>/dev/null)" in apt-get|apt|dpkg|unattended-upgr) return 0 ;; esac
+  done
+  return 1
+}
+
 wait_for_apt() {
   local i
   for ((i = 0; i < 45; i++)); do
-    if ! pgrep -x apt-get >/dev/null && ! pgrep -x apt >/dev/null && ! pgrep -x dpkg >/dev/null; then
-      return 0
-    fi
+    apt_busy || return 0
     log "another apt-get/dpkg is running; waiting 20 s"
     sleep 20
   done
@@ -99,4 +109,26 @@ record_result() {
   local line="$1"
   printf '%s\n' "$line" >>"$RUN_JSONL"
   printf '%s\n' "$line" >>"$RESULTS"
+}
+
+# run_child CMD...: runs CMD in the background and waits for it. bash runs a trap only once the
+# foreground command has finished, so a long run in the foreground would hold off Ctrl-C or
+# SIGTERM until its end; `wait` is interrupted at once. Returns CMD's exit status. The EXIT trap
+# of the calling script calls kill_child. (A background command ignores SIGINT: the trap is
+# what stops it, with SIGTERM.)
+CHILD_PID=""
+run_child() {
+  "$@" &
+  CHILD_PID=$!
+  local rc=0
+  wait "$CHILD_PID" || rc=$?
+  CHILD_PID=""
+  return "$rc"
+}
+
+kill_child() {
+  [ -n "$CHILD_PID" ] || return 0
+  kill "$CHILD_PID" 2>/dev/null || true
+  wait "$CHILD_PID" 2>/dev/null || true
+  CHILD_PID=""
 }

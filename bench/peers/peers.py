@@ -74,13 +74,8 @@ def pgbench_script(variant, workload, skus, locations, zipf_s):
     w("\\set q 1")
     if workload == "flash":
         w("-- flash: one line of quantity 1 on the one position (SKU-000001, location 1).")
-        w("\\set n 1")
         w("\\set sa 1")
         w("\\set la 1")
-        w("\\set sb 1")
-        w("\\set lb 1")
-        w("\\set sc 1")
-        w("\\set lc 1")
     else:
         L = locations
         w("\\set n random(1, 3)")
@@ -154,17 +149,20 @@ def pgbench_script(variant, workload, skus, locations, zipf_s):
 
         w("BEGIN;")
         update("a", "ok1")
-        w("\\if :n >= 2 AND :ok1 = 1")
-        update("b", "ok2")
-        w("\\else")
-        w("\\set ok2 :ok1")
-        w("\\endif")
-        w("\\if :n >= 3 AND :ok2 = 1")
-        update("c", "ok3")
-        w("\\else")
-        w("\\set ok3 :ok2")
-        w("\\endif")
-        w("\\if :ok3 = 1")
+        if workload == "flash":
+            w("\\if :ok1 = 1")
+        else:
+            w("\\if :n >= 2 AND :ok1 = 1")
+            update("b", "ok2")
+            w("\\else")
+            w("\\set ok2 :ok1")
+            w("\\endif")
+            w("\\if :n >= 3 AND :ok2 = 1")
+            update("c", "ok3")
+            w("\\else")
+            w("\\set ok3 :ok2")
+            w("\\endif")
+            w("\\if :ok3 = 1")
 
         def insert(n):
             s, l, q = arrays(n)
@@ -217,6 +215,10 @@ def latency_summary_ms(values_us):
     out["max"] = round(values[-1] / 1000.0, 4)
     out["mean"] = round(sum(values) / len(values) / 1000.0, 4)
     return out
+
+
+def _num(x):
+    return int(x) if float(x).is_integer() else x
 
 
 def pgbench_stats(args):
@@ -290,8 +292,8 @@ def pgbench_stats(args):
         "variant": args.variant,
         "workload": args.workload,
         "clients": args.clients,
-        "duration_s": args.duration,
-        "warmup_s": args.warmup,
+        "duration_s": _num(args.duration),
+        "warmup_s": _num(args.warmup),
         "measured_s": round(min(hi, last_end) - lo, 3) if last_end > lo else 0.0,
         "ops": ops,
         "ops_per_s": round(ops / args.duration, 1),

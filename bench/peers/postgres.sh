@@ -4,8 +4,8 @@
 # Starts a throw-away PostgreSQL cluster on 127.0.0.1:$PG_PORT (data under /tmp), loads the
 # catalog, runs every workload x variant x client count, checks the flash invariant, prints a
 # results table on stdout and appends one JSON line per run to $RESULTS. Stops the server and
-# removes its directory on exit, Ctrl-C included. Run from anywhere, as root or as a user with
-# sudo (PostgreSQL itself runs as the 'postgres' user). See README.md.
+# removes its directory on exit, Ctrl-C included. Run as root, from anywhere (PostgreSQL itself
+# runs as the 'postgres' user). See README.md.
 #
 #   CLIENTS="16 64" DURATION=30 WARMUP=5 RESULTS=bench/results/peers.jsonl bench/peers/postgres.sh
 set -euo pipefail
@@ -16,6 +16,7 @@ PG_VARIANTS="${PG_VARIANTS:-plain_tx function}"
 PGBENCH_THREADS="${PGBENCH_THREADS:-2}"
 PG_SHARED_BUFFERS="${PG_SHARED_BUFFERS:-1GB}"
 
+[ "$(id -u)" -eq 0 ] || die "run as root (e.g. sudo $0): the server is set up for and started as the postgres user"
 check_settings
 for v in $PG_VARIANTS; do
   case "$v" in plain_tx|function) ;; *) die "unknown PG_VARIANTS entry '$v' (plain_tx, function)" ;; esac
@@ -26,16 +27,13 @@ done
 ensure_packages postgresql postgresql-contrib python3
 PGBIN=/usr/lib/postgresql/15/bin
 if [ ! -x "$PGBIN/postgres" ]; then
-  PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  PGBIN="$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
   [ -x "$PGBIN/postgres" ] || die "no PostgreSQL server binaries under /usr/lib/postgresql"
   log "PostgreSQL 15 not found; using $PGBIN"
 fi
 id postgres >/dev/null 2>&1 || die "the 'postgres' user does not exist (the postgresql package creates it)"
-as_postgres() {
-  if [ "$(id -un)" = postgres ]; then "$@"
-  elif [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"
-  else sudo -u postgres -- "$@"; fi
-}
+# PostgreSQL refuses to run as root: the cluster belongs to 'postgres', the rest runs as root.
+as_postgres() { runuser -u postgres -- "$@"; }
 
 port_free "$PG_PORT" || die "127.0.0.1:$PG_PORT is already in use (set PG_PORT)"
 
@@ -54,6 +52,7 @@ STARTED=0
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  kill_child
   if [ "$STARTED" = 1 ]; then
     log "stopping PostgreSQL"
     as_postgres "$PGBIN/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null 2>&1 \
@@ -202,15 +201,22 @@ run_one() {
   [ "$threads" -gt "$clients" ] && threads=$clients
   local total=$((WARMUP + DURATION + 1))
   log "postgres $variant $workload: $clients clients, ${WARMUP} s warmup + ${DURATION} s measured"
-  local rc
-  # stdout (the summary) to a file; stderr (progress every 5 s, errors) to a file and the terminal.
-  set +e
+  local rc=0
+  # pgbench's stdout (the summary) and stderr (progress every 5 s, errors) go to files; the
+  # progress lines and errors are echoed to the terminal while it runs. pgbench runs in the
+  # background (see run_child in lib.sh) so that Ctrl-C and SIGTERM act at once.
+  : >"$dir/pgbench.err"
   "$PGBIN/pgbench" -n -M prepared -h 127.0.0.1 -p "$PG_PORT" -U postgres \
     -c "$clients" -j "$threads" -T "$total" -D seq=0 -f "$WORK/$variant-$workload.sql" \
     --log --log-prefix="$dir/tx" --max-tries=1 --failures-detailed -P 5 "$db" \
-    2>&1 >"$dir/pgbench.out" | tee "$dir/pgbench.err" | grep --line-buffered -E '^progress|aborted|ERROR' >&2
-  rc=${PIPESTATUS[0]}
-  set -e
+    >"$dir/pgbench.out" 2>"$dir/pgbench.err" &
+  CHILD_PID=$!
+  tail -n +1 -f --pid="$CHILD_PID" "$dir/pgbench.err" 2>/dev/null \
+    | grep --line-buffered -E '^progress|aborted|ERROR' >&2 &
+  local echo_pid=$!
+  wait "$CHILD_PID" || rc=$?
+  CHILD_PID=""
+  wait "$echo_pid" 2>/dev/null || true
   # pgbench: 0 = ran, 2 = ran but some clients aborted, anything else = did not run.
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 2 ]; then
     tail -n 20 "$dir/pgbench.err" >&2 || true

@@ -56,6 +56,7 @@ stop_redis() {
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  kill_child
   if [ -n "$REDIS_PID" ]; then
     log "stopping Redis"
     stop_redis
@@ -89,21 +90,28 @@ start_redis() {
 run_one() {
   local fsync="$1" workload="$2" clients="$3"
   local variant="aof_$fsync"
+  local on_hand=$UNIFORM_ON_HAND
+  [ "$workload" = flash ] && on_hand=$FLASH_ON_HAND
   local dir="$WORK/$variant-$workload-c$clients"
   log "redis $variant $workload: fresh server, loading the catalog"
-  start_redis "$dir" "$fsync"
+  # The catalog is written with appendfsync everysec (its durability is not what is measured),
+  # then the run's policy is set.
+  start_redis "$dir" everysec
   local t_load=$SECONDS
-  "$BENCH_BIN" load --port "$REDIS_PORT" --workload "$workload" --skus "$SKUS" --locations "$LOCATIONS"
+  run_child "$BENCH_BIN" load --port "$REDIS_PORT" --workload "$workload" --skus "$SKUS" \
+    --locations "$LOCATIONS" --on-hand "$on_hand"
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" config set appendfsync "$fsync" >/dev/null
+  [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" config get appendfsync | tail -n 1)" = "$fsync" ] \
+    || die "could not set appendfsync $fsync"
   log "loaded in $((SECONDS - t_load)) s; $clients clients, ${WARMUP} s warmup + ${DURATION} s measured"
-  local out
-  out="$("$BENCH_BIN" run --port "$REDIS_PORT" --workload "$workload" --skus "$SKUS" \
-    --locations "$LOCATIONS" --zipf-s "$ZIPF_S" --clients "$clients" --duration "$DURATION" \
-    --warmup "$WARMUP" --system redis --variant "$variant")"
+  run_child "$BENCH_BIN" run --port "$REDIS_PORT" --workload "$workload" --skus "$SKUS" \
+    --locations "$LOCATIONS" --on-hand "$on_hand" --zipf-s "$ZIPF_S" --clients "$clients" --duration "$DURATION" \
+    --warmup "$WARMUP" --system redis --variant "$variant" >"$dir/result.json"
   local extra
   extra="$(printf '{"variant_label":"Lua script via EVALSHA, AOF appendfsync %s","server":"Redis %s","config":"appendonly yes, appendfsync %s, no RDB snapshots, no automatic AOF rewrite; redis_bench: one connection per client thread over TCP 127.0.0.1, no pipelining"}' \
     "$fsync" "$REDIS_VERSION" "$fsync")"
   local line
-  line="$(printf '%s' "$out" | python3 "$PEERS_DIR/peers.py" merge --extra "$extra")"
+  line="$(python3 "$PEERS_DIR/peers.py" merge --extra "$extra" <"$dir/result.json")"
   record_result "$line"
   log "$(python3 "$PEERS_DIR/peers.py" summary "$line")"
   stop_redis
