@@ -80,9 +80,12 @@ class Driver {
   // "engine (in-process ledger, commits discarded)" or "grpc 127.0.0.1:50051".
   virtual std::string Describe() const = 0;
 
-  // Creates the catalog's locations and receives its stock through the public API, with
-  // `parallelism` concurrent workers. `catalog` must outlive the driver.
-  virtual absl::Status Seed(const Catalog& catalog, int parallelism) = 0;
+  // Names the catalog every later call refers to; it must outlive the driver. First.
+  virtual void Attach(const Catalog& catalog) = 0;
+
+  // Creates the attached catalog's locations and puts in its stock through the public API,
+  // with `parallelism` concurrent workers. Not needed for a catalog seeded before (grpc).
+  virtual absl::Status Seed(int parallelism) = 0;
 
   // A session for client `index` (0-based); each gets its own connection. After Seed.
   virtual absl::StatusOr<std::unique_ptr<ClientSession>> NewClient(int index) = 0;

@@ -114,8 +114,10 @@ class EngineDriver final : public Driver {
 
   std::string Describe() const override { return "engine (in-process ledger, commits discarded)"; }
 
-  absl::Status Seed(const Catalog& catalog, int parallelism) override {
-    catalog_ = &catalog;
+  void Attach(const Catalog& catalog) override { catalog_ = &catalog; }
+
+  absl::Status Seed(int parallelism) override {
+    const Catalog& catalog = *catalog_;
     for (const std::string& sku : catalog.skus) skus_.push_back(Sku(sku));
     for (const CatalogLocation& l : catalog.locations) {
       Location location;

@@ -1,8 +1,8 @@
 // grpc mode: the closed loop calls a running omnistockd. Each client thread has its own
 // channel, made distinct by the channel argument "omnistock.bench.client" = its index, so gRPC
 // does not share one subchannel (one TCP connection) between them, and a synchronous stub.
-// Seeding uses the asynchronous API: a few channels, each with a window of calls in flight, so
-// that many Receives share one group commit (fsync) of the server.
+// Seeding creates the locations with the asynchronous API (a few channels, each with a window
+// of calls in flight) and counts the stock in with SyncCounts streams: the bulk path.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -333,17 +333,17 @@ class GrpcDriver final : public Driver {
 
   std::string Describe() const override { return absl::StrCat("grpc ", target_); }
 
-  absl::Status Seed(const Catalog& catalog, int parallelism) override {
-    catalog_ = &catalog;
+  void Attach(const Catalog& catalog) override { catalog_ = &catalog; }
+
+  absl::Status Seed(int parallelism) override {
+    const Catalog& catalog = *catalog_;
     const int channel_count = std::clamp(parallelism, 1, kSeedChannels);
     std::vector<std::shared_ptr<grpc::Channel>> channels;
     std::vector<std::unique_ptr<v1::Network::Stub>> network;
-    std::vector<std::unique_ptr<v1::Inventory::Stub>> inventory;
     for (int c = 0; c < channel_count; ++c) {
       channels.push_back(NewChannel(target_, "omnistock.bench.seeder", c));
       if (absl::Status s = WaitConnected(*channels.back(), target_); !s.ok()) return s;
       network.push_back(v1::Network::NewStub(channels.back()));
-      inventory.push_back(v1::Inventory::NewStub(channels.back()));
     }
 
     std::atomic<int64_t> done{0};
@@ -372,7 +372,7 @@ class GrpcDriver final : public Driver {
         done);
     if (!status.ok()) return status;
 
-    // Progress on stderr while the positions are received, once per second.
+    // Progress on stderr while the positions are counted in, once per second.
     done.store(0);
     absl::Notification finished;
     std::thread progress([&] {
@@ -385,21 +385,57 @@ class GrpcDriver final : public Driver {
                      elapsed > 0 ? n / elapsed : 0.0);
       }
     });
-    status = RunWindowed<v1::PositionView>(
-        channels, catalog.positions(), kSeedWindowPerChannel,
-        [&](int c, int64_t index, grpc::ClientContext* context, grpc::CompletionQueue* cq) {
-          v1::ReceiveRequest request;
-          request.set_location_id(catalog.LocationOfPosition(index).id);
-          request.set_sku(catalog.SkuOfPosition(index));
-          request.set_quantity(catalog.on_hand_per_position);
-          request.set_reference("bench-seed");
-          return inventory[static_cast<size_t>(c)]->PrepareAsyncReceive(context, request, cq);
-        },
-        [&](int64_t index) {
-          return absl::StrCat("Receive ", catalog.SkuOfPosition(index), " at ",
-                              catalog.LocationOfPosition(index).id);
-        },
-        done);
+    // The bulk path: a stock take. Each position is counted at its starting stock, in
+    // SyncCounts streams of the largest batches, one stream per seeding channel at a time.
+    constexpr int64_t kRowsPerStream = 10 * kCountRowsPerBatchMax;
+    std::atomic<int64_t> next{0};
+    absl::Mutex mu;
+    auto count_positions = [&](int c) {
+      std::unique_ptr<v1::Warehouse::Stub> warehouse =
+          v1::Warehouse::NewStub(channels[static_cast<size_t>(c)]);
+      const google::protobuf::Timestamp at = google::protobuf::util::TimeUtil::GetCurrentTime();
+      for (;;) {
+        const int64_t begin = next.fetch_add(kRowsPerStream);
+        if (begin >= catalog.positions()) return;
+        const int64_t end = std::min(begin + kRowsPerStream, catalog.positions());
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+        v1::SyncCountsSummary summary;
+        auto writer = warehouse->SyncCounts(&context, &summary);
+        v1::CountBatch batch;
+        for (int64_t i = begin; i < end; ++i) {
+          v1::CountRow* row = batch.add_rows();
+          row->set_location_id(catalog.LocationOfPosition(i).id);
+          row->set_sku(catalog.SkuOfPosition(i));
+          row->set_counted_quantity(catalog.on_hand_per_position);
+          *row->mutable_counted_at() = at;
+          if (batch.rows_size() == kCountRowsPerBatchMax || i + 1 == end) {
+            if (!writer->Write(batch)) break;
+            done.fetch_add(batch.rows_size(), std::memory_order_relaxed);
+            batch.Clear();
+          }
+        }
+        writer->WritesDone();
+        const grpc::Status finished_status = writer->Finish();
+        absl::Status failure;
+        if (!finished_status.ok()) {
+          failure = FromGrpc(finished_status, "SyncCounts (seeding)");
+        } else if (summary.rows_applied() != end - begin) {
+          failure = absl::InternalError(absl::StrCat(
+              "SyncCounts (seeding) applied ", summary.rows_applied(), " of ", end - begin,
+              " rows (stale ", summary.rows_stale(), ", unknown ", summary.rows_unknown(), ")"));
+        }
+        if (!failure.ok()) {
+          absl::MutexLock lock(&mu);
+          if (status.ok()) status = failure;
+          next.store(catalog.positions());
+          return;
+        }
+      }
+    };
+    std::vector<std::thread> counters;
+    for (int c = 0; c < channel_count; ++c) counters.emplace_back(count_positions, c);
+    for (std::thread& t : counters) t.join();
     finished.Notify();
     progress.join();
     return status;

@@ -40,6 +40,7 @@ struct Options {
   uint64_t seed = 0;
   std::string json;
   std::string jsonl;
+  std::string catalog;
   bool strict = false;
 };
 
@@ -49,7 +50,11 @@ int Run(const Options& options, bool seed_given) {
   uint64_t seed = options.seed;
   if (!seed_given) seed = (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
   const std::string nonce = MakeNonce();
-  const Catalog catalog = MakeCatalog(workload, options.skus, options.locations, nonce);
+  // flash always gets a fresh catalog: its one position sells out.
+  const std::string catalog_name =
+      options.catalog.empty() || workload == Workload::kFlash ? nonce : options.catalog;
+  const Catalog catalog =
+      MakeCatalog(workload, options.skus, options.locations, catalog_name, nonce);
 
   std::unique_ptr<Driver> driver =
       options.mode == "engine" ? MakeEngineDriver() : MakeGrpcDriver(options.target);
@@ -63,8 +68,13 @@ int Run(const Options& options, bool seed_given) {
       std::max<int>(options.clients, static_cast<int>(std::thread::hardware_concurrency()));
   std::fprintf(stderr, "seeding %zu locations and %lld positions ...\n", catalog.locations.size(),
                static_cast<long long>(catalog.positions()));
+  driver->Attach(catalog);
   const auto seed_start = std::chrono::steady_clock::now();
-  if (absl::Status s = driver->Seed(catalog, parallelism); !s.ok()) {
+  const bool reuse = catalog_name != nonce &&
+                     driver->ReservedAt(catalog.skus.back(), catalog.locations.back().id).ok();
+  if (reuse) {
+    std::fprintf(stderr, "catalog %s is already seeded: reusing it\n", catalog_name.c_str());
+  } else if (absl::Status s = driver->Seed(parallelism); !s.ok()) {
     std::fprintf(stderr, "omnistock-bench: seeding failed: %s\n", s.ToString().c_str());
     return kExitSetupFailed;
   }
@@ -206,6 +216,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI::Option* seed = app.add_option("--seed", options.seed, "seed of the order generators "
                                                             "(default: random, printed)");
+  app.add_option("--catalog", options.catalog,
+                 "grpc: name the catalog and reuse it if a previous run seeded it (not flash)")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return v.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") == std::string::npos
+                       ? std::string()
+                       : std::string("letters a-z and digits only");
+          },
+          "[a-z0-9]+"));
   app.add_option("--json", options.json, "also write the results as a JSON object to FILE");
   app.add_option("--jsonl", options.jsonl,
                  "also append the results as one JSON line to FILE (bench/results/*.jsonl)");

@@ -160,7 +160,8 @@ nlohmann::json ToJson(const Report& report) {
   const OpKind primary = report.workload == Workload::kCounts ? OpKind::kCount : OpKind::kReserve;
   nlohmann::json json = {
       {"system", "omnistock"},
-      {"variant", report.mode},
+      {"variant", report.batch > 1 ? absl::StrFormat("%s, batch %d", report.mode, report.batch)
+                                   : report.mode},
       {"mode", report.mode},
       {"workload", WorkloadName(report.workload)},
       {"clients", report.clients},

@@ -48,9 +48,11 @@ std::string MakeNonce() {
   return nonce;
 }
 
-Catalog MakeCatalog(Workload workload, int skus, int locations, const std::string& nonce) {
+Catalog MakeCatalog(Workload workload, int skus, int locations, const std::string& name,
+                    const std::string& nonce) {
   Catalog catalog;
   catalog.workload = workload;
+  catalog.name = name;
   catalog.nonce = nonce;
   if (workload == Workload::kFlash) {
     skus = 1;
@@ -61,7 +63,7 @@ Catalog MakeCatalog(Workload workload, int skus, int locations, const std::strin
   }
   catalog.skus.reserve(static_cast<size_t>(skus));
   for (int s = 0; s < skus; ++s) {
-    catalog.skus.push_back(absl::StrFormat("BENCH-%s-SKU-%06d", nonce, s));
+    catalog.skus.push_back(absl::StrFormat("BENCH-%s-SKU-%06d", name, s));
   }
   catalog.locations.reserve(static_cast<size_t>(locations));
   for (int l = 0; l < locations; ++l) {

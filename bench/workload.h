@@ -3,9 +3,9 @@
 // bench/peers), and the per-client generators of orders and other operations.
 //
 // Names: locations are BENCH-L0001 ... (shared by every run: upserting the same location twice
-// is one location), SKUs carry a per-run nonce (BENCH-<nonce>-SKU-000123) and so do reservation
-// and till transaction ids, so repeated runs against the same data dir never touch each other's
-// positions or reservations.
+// is one location), SKUs carry the catalog's name (BENCH-<catalog>-SKU-000123; a fresh random
+// one per run unless --catalog names one to reuse) and reservation and till transaction ids a
+// per-run nonce, so repeated runs against the same data dir never replay each other's orders.
 #ifndef OMNISTOCK_BENCH_WORKLOAD_H_
 #define OMNISTOCK_BENCH_WORKLOAD_H_
 
@@ -42,7 +42,8 @@ struct CatalogLocation {
 // Every position is (skus[s], locations[l]) for all s, l, each with on_hand_per_position.
 struct Catalog {
   Workload workload = Workload::kUniform;
-  std::string nonce;
+  std::string name;   // in the SKU names
+  std::string nonce;  // in the ids of this run
   std::vector<std::string> skus;
   std::vector<CatalogLocation> locations;
   int64_t on_hand_per_position = 0;
@@ -65,7 +66,8 @@ std::string MakeNonce();
 
 // flash: one SKU at one location with kFlashOnHand (the counts are ignored); every other
 // workload: `skus` x `locations` positions of kUniformOnHand.
-Catalog MakeCatalog(Workload workload, int skus, int locations, const std::string& nonce);
+Catalog MakeCatalog(Workload workload, int skus, int locations, const std::string& name,
+                    const std::string& nonce);
 
 struct OrderLine {
   int sku = 0;       // index into Catalog::skus

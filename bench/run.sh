@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The omnistock side of bench/README.md's tables: starts a fresh omnistockd (durable: synced WAL,
+# group commit) on 127.0.0.1:50061 with its data under ./var/bench, runs every workload of the
+# comparison at 16 and 64 clients, unary and with ReserveBatch, plus engine mode, and appends
+# one JSON line per run to bench/results/omnistock.jsonl. Stops what it started.
+#
+#   bench/run.sh                         # the full matrix, 20 s per run (about 15 minutes)
+#   DURATION=5 CLIENTS="16" bench/run.sh # shorter
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-3}
+CLIENTS=${CLIENTS:-"16 64"}
+BATCH=${BATCH:-100}
+RESULTS=${RESULTS:-bench/results/omnistock.jsonl}
+PORT=${PORT:-50061}
+bin=build/bin
+data=var/bench/data
+
+[[ -x $bin/omnistock-bench && -x $bin/omnistockd ]] || make build
+mkdir -p "$(dirname "$RESULTS")" var/bench
+rm -rf "$data"
+
+server_pid=""
+stop_server() {
+  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid"
+    wait "$server_pid" || true
+  fi
+  server_pid=""
+}
+trap stop_server EXIT
+
+$bin/omnistockd --listen=127.0.0.1:$PORT --data_dir=$data --ready_file=var/bench/ready \
+  --log_level=warn >var/bench/omnistockd.log 2>&1 &
+server_pid=$!
+rm -f var/bench/ready
+for _ in $(seq 1 300); do [[ -s var/bench/ready ]] && break; sleep 0.1; done
+[[ -s var/bench/ready ]] || { echo "omnistockd did not start; see var/bench/omnistockd.log" >&2; exit 1; }
+
+run() {
+  echo ">> omnistock-bench $*" >&2
+  $bin/omnistock-bench "$@" --duration "$DURATION" --warmup "$WARMUP" --jsonl "$RESULTS"
+}
+
+# Engine mode: the core alone, 2 threads (this machine's cores).
+for workload in uniform skewed flash; do
+  run engine --workload $workload --clients 2
+done
+
+# Over gRPC, durable. uniform and skewed share one seeded catalog.
+for clients in $CLIENTS; do
+  for workload in uniform skewed flash; do
+    run grpc --target 127.0.0.1:$PORT --workload $workload --clients "$clients" --catalog main
+    run grpc --target 127.0.0.1:$PORT --workload $workload --clients "$clients" --catalog main \
+      --batch "$BATCH"
+  done
+done
+first_clients=${CLIENTS%% *}
+for workload in lifecycle omnichannel; do
+  run grpc --target 127.0.0.1:$PORT --workload $workload --clients "$first_clients" --catalog main
+done
+# WMS cycle counts: a few warehouse integrations streaming 50,000-row stock takes.
+run grpc --target 127.0.0.1:$PORT --workload counts --clients 4 --catalog main
+run engine --workload counts --clients 2
+echo "results appended to $RESULTS" >&2
