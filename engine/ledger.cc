@@ -73,6 +73,7 @@ Applied<Location> Ledger::UpsertLocation(const Location& location) {
     return applied;
   }
   locations_[location.id] = location;
+  network_.reset();
   Commit commit;
   commit.locations.push_back(location);
   applied.ticket = Publish(commit, [](Commit&) {});
@@ -261,9 +262,13 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
 
   // Check every line before touching any, so a short order changes nothing.
   Applied<Reservation> applied;
-  for (const Line& line : command.lines) {
+  for (size_t i = 0; i < command.lines.size(); ++i) {
+    const Line& line = command.lines[i];
     Position* position = ShardFor(line.sku).Find(line.sku, line.location);
-    const Quantity available = position ? position->available() : 0;
+    Quantity available = position ? position->available() : 0;
+    if (position && !command.keep.empty()) {
+      available = position->on_hand - position->reserved - command.keep[i];
+    }
     if (available < line.quantity) {
       applied.short_lines.push_back(
           ShortLine{line.sku, line.location, line.quantity, std::max<Quantity>(0, available)});
@@ -288,6 +293,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   reservation.created_at = now;
   reservation.updated_at = now;
   reservation.expires_at = now + command.ttl;
+  reservation.capacity = command.capacity;
 
   Commit commit;
   std::vector<Position*> touched;
@@ -470,6 +476,10 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
   if (reservation.state == ReservationState::kHeld) {
     stripe.expiry.erase({reservation.expires_at, reservation.id});
   }
+  // A cancelled routed order frees its place in the locations' daily capacity.
+  if (next == ReservationState::kReleased || next == ReservationState::kExpired) {
+    GiveBackCapacity(reservation.capacity);
+  }
   reservation.state = next;
   reservation.updated_at = now;
 
@@ -561,6 +571,7 @@ std::pair<int, CommitTicket> Ledger::ExpireDue(absl::Time now, int max) {
 void Ledger::RestoreLocation(const Location& location) {
   absl::MutexLock lock(&locations_mu_);
   locations_[location.id] = location;
+  network_.reset();
 }
 
 void Ledger::RestorePosition(const Position& position) {
@@ -575,6 +586,11 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
   stripe.reservations[reservation.id] = reservation;
   if (reservation.state == ReservationState::kHeld) {
     stripe.expiry.emplace(reservation.expires_at, reservation.id);
+  }
+  if (reservation.state != ReservationState::kReleased &&
+      reservation.state != ReservationState::kExpired) {
+    absl::MutexLock capacity_lock(&capacity_mu_);
+    for (const CapacityUse& use : reservation.capacity) ++online_orders_[{use.location, use.day}];
   }
   if (!IsLive(reservation.state)) return;
   for (const Line& line : reservation.lines) {

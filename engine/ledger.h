@@ -36,6 +36,9 @@
 #include "engine/pos_transaction.h"
 #include "engine/position.h"
 #include "engine/reservation.h"
+#include "engine/routing/network.h"
+#include "engine/routing/plan.h"
+#include "engine/routing/routing_config.h"
 #include "engine/transfer.h"
 #include "engine/types.h"
 
@@ -87,6 +90,27 @@ struct ReserveCommand {
   std::string channel;
   std::string order_ref;
   absl::Duration ttl = kReservationTtlDefault;
+  // Routed orders only. Per line, the units the line must leave at its position (its method's
+  // safety stock) instead of the position's own safety stock; empty: the position's own.
+  std::vector<Quantity> keep;
+  // The daily capacity this order takes (already counted by the caller).
+  std::vector<CapacityUse> capacity;
+};
+
+// Fulfillment.RouteAndReserve: plan the order, then hold the plan's lines.
+struct RouteCommand {
+  routing::PlanRequest plan;  // plan.now is set by the ledger
+  ReservationId id;
+  std::string channel;
+  std::string order_ref;
+  absl::Duration ttl = kReservationTtlDefault;
+};
+
+struct Routed {
+  routing::Plan plan;  // empty (status REJECTED, no shipments) for a replay
+  // Set when the order is held: kOk, or kReplayed for a repeated reservation_id.
+  std::optional<Applied<Reservation>> held;
+  int attempts = 0;  // plans made; more than one when a concurrent order took the stock first
 };
 
 struct SaleCommand {
@@ -148,6 +172,18 @@ class Ledger {
   // ticket of the last commit (0 when none).
   std::pair<int, CommitTicket> ExpireDue(absl::Time now, int max = kExpiryBatchMax);
 
+  // --- Routing (engine/routing): where an order should come from ---
+  // The optimal plan for `request` on a consistent read of its SKUs' positions and today's
+  // capacity use. INVALID_ARGUMENT / NOT_FOUND for a malformed request.
+  absl::StatusOr<routing::Plan> Plan(routing::PlanRequest request, absl::Time now) const;
+  // Plans and holds the plan, all or nothing. A plan that another order overtook (stock or
+  // capacity gone between plan and hold) is made again, at most kRouteAttemptsMax times, then
+  // ABORTED. A REJECTED plan holds nothing and is returned as it is. The same id again returns
+  // the reservation (kReplayed) when it holds the same SKUs and quantities, else
+  // kReservationExistsWithDifferentContent.
+  absl::StatusOr<Routed> RouteAndReserve(const RouteCommand& command, absl::Time now);
+  const routing::RoutingConfig& routing_config() const { return routing_config_; }
+
   // --- Store sales (POS) ---
   // Never refused for lack of stock. kReplayed (duplicate) when the same terminal and
   // transaction were recorded before with the same content.
@@ -204,6 +240,12 @@ class Ledger {
   Applied<Reservation> ApplyTransition(ReservationStripe& stripe, Reservation& reservation,
                                        Action action, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(stripe.mu);
+  std::shared_ptr<const routing::Network> CurrentNetwork() const;
+  // Today's online orders per location of `network` (by index).
+  std::vector<int64_t> OrdersToday(const routing::Network& network, absl::Time now) const;
+  // Counts `uses` if every limited location still has room; all or nothing.
+  bool TakeCapacity(const std::vector<CapacityUse>& uses, const routing::Network& network);
+  void GiveBackCapacity(const std::vector<CapacityUse>& uses);
   Applied<Position> ChangePosition(const LocationId& location, const Sku& sku, absl::Time now,
                                    absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change);
 
@@ -227,6 +269,16 @@ class Ledger {
 
   mutable absl::Mutex locations_mu_;
   absl::flat_hash_map<LocationId, Location> locations_ ABSL_GUARDED_BY(locations_mu_);
+  // The routing view of the locations, rebuilt on first use after they change (null: stale).
+  mutable std::shared_ptr<const routing::Network> network_ ABSL_GUARDED_BY(locations_mu_);
+  mutable uint64_t network_version_ ABSL_GUARDED_BY(locations_mu_) = 0;
+  routing::RoutingConfig routing_config_;
+
+  // Online orders taken per (location, local day), for daily capacity. Taken after any stripe
+  // or shard lock, never before one.
+  mutable absl::Mutex capacity_mu_;
+  absl::flat_hash_map<std::pair<LocationId, std::string>, int64_t> online_orders_
+      ABSL_GUARDED_BY(capacity_mu_);
 
   mutable absl::Mutex sequencer_mu_;
   Sequence last_sequence_ ABSL_GUARDED_BY(sequencer_mu_) = 0;

@@ -19,6 +19,9 @@ inline constexpr int kTextLengthMax = 256;
 // An order with more lines is refused; real carts are far smaller, and the bound keeps one
 // Reserve's lock set and journal batch small.
 inline constexpr int kLinesPerOrderMax = 100;
+// Fulfillment.RouteAndReserve re-plans when a concurrent order took the planned stock or
+// capacity first; after this many plans it gives up with ABORTED.
+inline constexpr int kRouteAttemptsMax = 5;
 // Orders in one ReserveBatch call: enough to amortise a call, small enough to bound its latency.
 inline constexpr int kReserveBatchOrdersMax = 1000;
 // Per line, and per Receive / Adjust: a quantity above this is a typo, not an order.

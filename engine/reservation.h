@@ -39,6 +39,16 @@ struct Line {
   friend bool operator==(const Line&, const Line&) = default;
 };
 
+// One online order counted against a location's daily capacity, on the location's local day
+// ("2027-01-15"). Routed reservations carry theirs, so releasing or expiring the order gives
+// the capacity back, and a restart recounts the day from the reservations.
+struct CapacityUse {
+  LocationId location;
+  std::string day;
+
+  friend bool operator==(const CapacityUse&, const CapacityUse&) = default;
+};
+
 struct Reservation {
   ReservationId id;
   ReservationState state = ReservationState::kHeld;
@@ -49,6 +59,7 @@ struct Reservation {
   absl::Time updated_at;
   absl::Time expires_at;  // meaningful while HELD
   Sequence sequence = 0;  // of the last movement that changed it
+  std::vector<CapacityUse> capacity;  // routed orders only (Fulfillment.RouteAndReserve)
 
   friend bool operator==(const Reservation&, const Reservation&) = default;
 };

@@ -71,6 +71,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->store_sales_ = std::make_unique<StoreSalesService>(ctx);
   server->availability_ = std::make_unique<AvailabilityService>(ctx, &server->feed_);
   server->warehouse_ = std::make_unique<WarehouseService>(ctx);
+  server->fulfillment_ = std::make_unique<FulfillmentService>(ctx);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -83,6 +84,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.RegisterService(server->store_sales_.get());
   builder.RegisterService(server->availability_.get());
   builder.RegisterService(server->warehouse_.get());
+  builder.RegisterService(server->fulfillment_.get());
   server->grpc_ = builder.BuildAndStart();
   if (!server->grpc_ || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on '", options.listen,

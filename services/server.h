@@ -16,6 +16,7 @@
 #include "grpcpp/grpcpp.h"
 #include "services/availability_service.h"
 #include "services/change_feed.h"
+#include "services/fulfillment_service.h"
 #include "services/clock.h"
 #include "services/inventory_service.h"
 #include "services/network_service.h"
@@ -69,6 +70,7 @@ class Server {
   std::unique_ptr<StoreSalesService> store_sales_;
   std::unique_ptr<AvailabilityService> availability_;
   std::unique_ptr<WarehouseService> warehouse_;
+  std::unique_ptr<FulfillmentService> fulfillment_;
   std::unique_ptr<grpc::Server> grpc_;
   std::string address_;
   bool shut_down_ = false;

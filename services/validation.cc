@@ -51,6 +51,19 @@ absl::Status CheckQuantity(absl::string_view field, int64_t quantity) {
   return absl::OkStatus();
 }
 
+// WGS84 degrees; `prefix` names the message, e.g. "location.".
+absl::Status CheckCoordinates(absl::string_view prefix, double latitude, double longitude) {
+  if (!std::isfinite(latitude) || latitude < -90 || latitude > 90) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(prefix, "latitude must be a number in [-90, 90], got ", latitude));
+  }
+  if (!std::isfinite(longitude) || longitude < -180 || longitude > 180) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(prefix, "longitude must be a number in [-180, 180], got ", longitude));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckKnownLocation(absl::string_view field, const std::string& id,
                                 const Ledger& ledger) {
   if (absl::Status s = CheckId(field, id, kLocationIdLengthMax); !s.ok()) return s;
@@ -288,13 +301,8 @@ absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest&
   }
   if (absl::Status s = CheckText("location.name", l.name()); !s.ok()) return s;
   if (absl::Status s = CheckText("location.timezone", l.timezone()); !s.ok()) return s;
-  if (!std::isfinite(l.latitude()) || l.latitude() < -90 || l.latitude() > 90) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("location.latitude must be a number in [-90, 90], got ", l.latitude()));
-  }
-  if (!std::isfinite(l.longitude()) || l.longitude() < -180 || l.longitude() > 180) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("location.longitude must be a number in [-180, 180], got ", l.longitude()));
+  if (absl::Status s = CheckCoordinates("location.", l.latitude(), l.longitude()); !s.ok()) {
+    return s;
   }
   if (l.daily_capacity() < 0) {
     return absl::InvalidArgumentError(
@@ -464,6 +472,102 @@ absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& r
     return s;
   }
   return ReservationId(request.reservation_id());
+}
+
+absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request,
+                                                  const Ledger& ledger) {
+  if (request.lines().empty()) return absl::InvalidArgumentError("lines must not be empty");
+  if (request.lines_size() > kLinesPerOrderMax) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "lines has ", request.lines_size(), " entries, over the limit of ", kLinesPerOrderMax));
+  }
+  routing::PlanRequest plan;
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < request.lines_size(); ++i) {
+    const v1::OrderLine& line = request.lines(i);
+    const std::string prefix = absl::StrCat("lines[", i, "].");
+    if (absl::Status s = CheckId(prefix + "sku", line.sku(), kSkuLengthMax); !s.ok()) return s;
+    if (absl::Status s = CheckQuantity(prefix + "quantity", line.quantity()); !s.ok()) return s;
+    if (!seen.insert(line.sku()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          prefix, "sku '", line.sku(), "' repeats an earlier line; merge the quantities"));
+    }
+    plan.lines.push_back(routing::OrderLine{Sku(line.sku()), line.quantity()});
+  }
+  if (request.has_destination()) {
+    const v1::GeoPoint& d = request.destination();
+    if (absl::Status s = CheckCoordinates("destination.", d.latitude(), d.longitude());
+        !s.ok()) {
+      return s;
+    }
+    plan.destination = routing::GeoPoint{d.latitude(), d.longitude()};
+  }
+  if (!request.preferred_pickup_location_id().empty()) {
+    if (absl::Status s = CheckKnownLocation("preferred_pickup_location_id",
+                                            request.preferred_pickup_location_id(), ledger);
+        !s.ok()) {
+      return s;
+    }
+    plan.preferred_pickup = LocationId(request.preferred_pickup_location_id());
+  }
+  if (!plan.destination && !plan.preferred_pickup) {
+    return absl::InvalidArgumentError(
+        "destination or preferred_pickup_location_id is required: where does the order go?");
+  }
+  switch (request.preference()) {
+    case v1::FULFILLMENT_PREFERENCE_UNSPECIFIED:
+    case v1::DELIVERY:
+      plan.preference = routing::Preference::kDelivery;
+      break;
+    case v1::BOPIS:
+      plan.preference = routing::Preference::kBopis;
+      break;
+    case v1::CURBSIDE:
+      plan.preference = routing::Preference::kCurbside;
+      break;
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "preference must be DELIVERY, BOPIS or CURBSIDE, got ", request.preference()));
+  }
+  if (plan.preference == routing::Preference::kDelivery && !plan.destination) {
+    return absl::InvalidArgumentError("destination is required for a DELIVERY preference");
+  }
+  if (request.max_shipments() < 0 || request.max_shipments() > routing::kShipmentsPerPlanMax) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_shipments must be in [0, ", routing::kShipmentsPerPlanMax,
+                     "] (0: the default, ", routing::kShipmentsPerPlanDefault, "), got ",
+                     request.max_shipments()));
+  }
+  plan.max_shipments =
+      request.max_shipments() == 0 ? routing::kShipmentsPerPlanDefault : request.max_shipments();
+  plan.allow_method_fallback = request.allow_method_fallback();
+  plan.allow_partial = request.allow_partial();
+  return plan;
+}
+
+absl::StatusOr<RouteCommand> ValidateRouteAndReserve(const v1::RouteAndReserveRequest& request,
+                                                     const Ledger& ledger) {
+  if (absl::Status s = CheckId("reservation_id", request.reservation_id(), kReservationIdLengthMax);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = CheckText("channel", request.channel()); !s.ok()) return s;
+  if (absl::Status s = CheckText("order_ref", request.order_ref()); !s.ok()) return s;
+  RouteCommand command;
+  command.id = ReservationId(request.reservation_id());
+  command.channel = request.channel();
+  command.order_ref = request.order_ref();
+  if (request.has_ttl()) {
+    absl::StatusOr<absl::Duration> ttl = ValidateTtl(request.ttl());
+    if (!ttl.ok()) return ttl.status();
+    command.ttl = *ttl;
+  }
+  absl::StatusOr<routing::PlanRequest> plan = ValidatePlan(request.plan(), ledger);
+  if (!plan.ok()) {
+    return absl::Status(plan.status().code(), absl::StrCat("plan.", plan.status().message()));
+  }
+  command.plan = *std::move(plan);
+  return command;
 }
 
 }  // namespace omnistock::services

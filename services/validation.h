@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "engine/ledger.h"
 #include "omnistock/v1/availability.pb.h"
+#include "omnistock/v1/fulfillment.pb.h"
 #include "omnistock/v1/inventory.pb.h"
 #include "omnistock/v1/network.pb.h"
 #include "omnistock/v1/reservations.pb.h"
@@ -42,6 +43,11 @@ absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request
 absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& request);
 absl::StatusOr<std::pair<ReservationId, absl::Duration>> ValidateExtendReservation(
     const v1::ExtendReservationRequest& request);
+
+absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request,
+                                                  const Ledger& ledger);
+absl::StatusOr<RouteCommand> ValidateRouteAndReserve(const v1::RouteAndReserveRequest& request,
+                                                     const Ledger& ledger);
 
 absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request);
 

@@ -272,6 +272,11 @@ std::string Encode(const Reservation& v) {
   w.Time(v.updated_at);
   w.Time(v.expires_at);
   w.Varint(v.sequence);
+  w.Varint(v.capacity.size());
+  for (const CapacityUse& use : v.capacity) {
+    w.String(use.location.value());
+    w.String(use.day);
+  }
   return w.Take();
 }
 
@@ -294,7 +299,14 @@ std::optional<Reservation> DecodeReservation(std::string_view in) {
   v.updated_at = r.Time();
   v.expires_at = r.Time();
   v.sequence = r.Varint();
-  if (!r.Done() || v.lines.size() != lines) return std::nullopt;
+  const uint64_t uses = r.Varint();
+  for (uint64_t i = 0; i < uses && r.ok(); ++i) {
+    CapacityUse use;
+    use.location = LocationId(r.String());
+    use.day = r.String();
+    v.capacity.push_back(std::move(use));
+  }
+  if (!r.Done() || v.lines.size() != lines || v.capacity.size() != uses) return std::nullopt;
   return v;
 }
 

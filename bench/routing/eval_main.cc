@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <time.h>
 #include <unistd.h>
 #include <string>
 #include <vector>
@@ -40,6 +41,13 @@ using routing::PlanStatus;
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// CPU time of this thread: on a machine shared with other work, the planner's own cost.
+double ThreadCpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
 
 double Percentile(std::vector<double> values, double q) {
   if (values.empty()) return 0;
@@ -179,7 +187,7 @@ nlohmann::json RunExact(const Options& options, Audit& audit) {
   for (int n = 0; n < options.exact_networks; ++n) {
     const Instance instance =
         GenerateInstance(SmallNetworkOptions(options.seed * 1000 + n, per_network));
-    for (const PlanRequest& request : instance.orders) {
+    for (PlanRequest request : instance.orders) {
       const auto t0 = Clock::now();
       absl::StatusOr<Plan> plan = planner.PlanOrder(instance.network, instance.config,
                                                     instance.stock, instance.orders_today, request);
@@ -189,7 +197,11 @@ nlohmann::json RunExact(const Options& options, Audit& audit) {
       const auto t2 = Clock::now();
       planner_seconds += Seconds(t1 - t0);
       brute_seconds += Seconds(t2 - t1);
-      if (!plan.ok() || !brute.ok()) {
+      // The same order without explanations takes the hubs-first path: it must plan the same.
+      request.explain = false;
+      absl::StatusOr<Plan> quick = planner.PlanOrder(instance.network, instance.config,
+                                                     instance.stock, instance.orders_today, request);
+      if (!plan.ok() || !brute.ok() || !quick.ok()) {
         mismatches.push_back(absl::StrFormat("network %d: error %s / %s", n,
                                              plan.status().ToString(), brute.status().ToString()));
         continue;
@@ -199,7 +211,10 @@ nlohmann::json RunExact(const Options& options, Audit& audit) {
       const bool cost_equal = plan->status == brute->status && gap <= 1e-9;
       if (plan->status == brute->status) max_cost_gap = std::max(max_cost_gap, gap);
       if (cost_equal) ++same_cost;
-      if (cost_equal && SameShipments(*plan, *brute)) {
+      const bool quick_equal = quick->status == brute->status &&
+                               std::abs(quick->totals.cost - brute->totals.cost) <= 1e-9 &&
+                               SameShipments(*quick, *brute);
+      if (cost_equal && SameShipments(*plan, *brute) && quick_equal) {
         ++identical;
       } else if (mismatches.size() < 10) {
         mismatches.push_back(absl::StrFormat(
@@ -218,7 +233,7 @@ nlohmann::json RunExact(const Options& options, Audit& audit) {
   const double orders = static_cast<double>(std::max(1, done));
   nlohmann::json json = audit.Json();
   json["networks"] = options.exact_networks;
-  json["identical_to_brute_force"] = identical;
+  json["identical_to_brute_force"] = identical;  // with and without explain
   json["identical_share"] = identical / orders;
   json["same_cost_share"] = same_cost / orders;
   json["max_cost_gap"] = max_cost_gap;
@@ -322,34 +337,67 @@ nlohmann::json RunScale(const Options& options, Audit& audit) {
                             instance.orders_today, instance.orders[i]);
   }
   // Each plan is timed alone, then audited and dropped, as a service would answer and free
-  // it; plans per second is the number of plans over the time spent planning them.
-  std::vector<double> latencies;
-  latencies.reserve(instance.orders.size());
+  // it; plans per second is the number of plans over the time spent planning them. Twice:
+  // without explanations (the checkout path) and with every rejected candidate listed.
+  struct Timing {
+    std::vector<double> wall_us;
+    std::vector<double> cpu_us;
+    double wall = 0;
+    double cpu = 0;
+  };
+  Timing quick;
+  Timing explained;
   int64_t candidates = 0;
   int64_t sets = 0;
-  double planning = 0;
+  int64_t mode_mismatches = 0;
   int done = 0;
-  for (const PlanRequest& request : instance.orders) {
+  auto timed = [&](Timing& timing, const PlanRequest& request) {
+    const double c0 = ThreadCpuSeconds();
     const auto t0 = Clock::now();
     absl::StatusOr<Plan> plan = planner.PlanOrder(instance.network, instance.config,
                                                   instance.stock, instance.orders_today, request);
     const auto t1 = Clock::now();
-    planning += Seconds(t1 - t0);
-    latencies.push_back(Seconds(t1 - t0) * 1e6);
-    candidates += static_cast<int64_t>(plan->rejected.size() + plan->shipments.size());
-    sets += plan->sets_evaluated;
-    if (options.scale_audit) audit.Add(instance, request, *plan);
+    const double c1 = ThreadCpuSeconds();
+    timing.wall += Seconds(t1 - t0);
+    timing.cpu += c1 - c0;
+    timing.wall_us.push_back(Seconds(t1 - t0) * 1e6);
+    timing.cpu_us.push_back((c1 - c0) * 1e6);
+    return *std::move(plan);
+  };
+  for (PlanRequest request : instance.orders) {
+    request.explain = false;
+    const Plan fast = timed(quick, request);
+    request.explain = true;
+    const Plan plan = timed(explained, request);
+    if (fast.status != plan.status || std::abs(fast.totals.cost - plan.totals.cost) > 1e-9 ||
+        !SameShipments(fast, plan)) {
+      ++mode_mismatches;
+    }
+    candidates += static_cast<int64_t>(plan.rejected.size() + plan.shipments.size());
+    sets += plan.sets_evaluated;
+    if (options.scale_audit) audit.Add(instance, request, plan);
     Progress("scale", ++done, static_cast<int>(instance.orders.size()));
   }
-  const double wall = planning;
+  const std::vector<double>& latencies = explained.wall_us;
   const double orders = static_cast<double>(std::max<size_t>(1, latencies.size()));
   nlohmann::json json = audit.Json();
   json["locations"] = instance.network->size();
   json["lines_per_order"] = 5;
-  json["latency_p50_us"] = Percentile(latencies, 0.50);
-  json["latency_p99_us"] = Percentile(latencies, 0.99);
-  json["latency_max_us"] = Percentile(latencies, 1.0);
-  json["plans_per_second_one_core"] = orders / wall;
+  json["explain_latency_p50_us"] = Percentile(explained.wall_us, 0.50);
+  json["explain_latency_p99_us"] = Percentile(explained.wall_us, 0.99);
+  json["explain_latency_max_us"] = Percentile(explained.wall_us, 1.0);
+  json["explain_cpu_p50_us"] = Percentile(explained.cpu_us, 0.50);
+  json["explain_cpu_p99_us"] = Percentile(explained.cpu_us, 0.99);
+  json["explain_plans_per_second"] = orders / explained.wall;
+  json["explain_plans_per_cpu_second"] = orders / explained.cpu;
+  json["quick_latency_p50_us"] = Percentile(quick.wall_us, 0.50);
+  json["quick_latency_p99_us"] = Percentile(quick.wall_us, 0.99);
+  json["quick_latency_max_us"] = Percentile(quick.wall_us, 1.0);
+  json["quick_cpu_p50_us"] = Percentile(quick.cpu_us, 0.50);
+  json["quick_cpu_p99_us"] = Percentile(quick.cpu_us, 0.99);
+  json["quick_plans_per_second"] = orders / quick.wall;
+  json["quick_plans_per_cpu_second"] = orders / quick.cpu;
+  json["explain_and_quick_plans_differ"] = mode_mismatches;
   json["mean_candidates_per_order"] = candidates / orders;
   json["mean_sets_evaluated"] = sets / orders;
   return json;
@@ -427,11 +475,22 @@ int Main(int argc, char** argv) {
     row("scale: locations / orders",
         absl::StrFormat("%d / %d (5 lines)", s["locations"].get<int64_t>(),
                         s["orders"].get<int64_t>()));
-    row("scale: latency p50 / p99 / max (us)",
-        absl::StrFormat("%.1f / %.1f / %.1f", s["latency_p50_us"].get<double>(),
-                        s["latency_p99_us"].get<double>(), s["latency_max_us"].get<double>()));
-    row("scale: plans per second, one core",
-        absl::StrFormat("%.0f", s["plans_per_second_one_core"].get<double>()));
+    for (const char* mode : {"quick", "explain"}) {
+      const std::string m = mode;
+      const std::string label = m == "quick" ? "scale, no explain: " : "scale, explain:    ";
+      row((label + "latency p50 / p99 / max (us)").c_str(),
+          absl::StrFormat("%.1f / %.1f / %.1f", s[m + "_latency_p50_us"].get<double>(),
+                          s[m + "_latency_p99_us"].get<double>(),
+                          s[m + "_latency_max_us"].get<double>()));
+      row((label + "thread CPU p50 / p99 (us)").c_str(),
+          absl::StrFormat("%.1f / %.1f", s[m + "_cpu_p50_us"].get<double>(),
+                          s[m + "_cpu_p99_us"].get<double>()));
+      row((label + "plans/s (wall, CPU)").c_str(),
+          absl::StrFormat("%.0f, %.0f", s[m + "_plans_per_second"].get<double>(),
+                          s[m + "_plans_per_cpu_second"].get<double>()));
+    }
+    row("scale: plans differing between the two modes",
+        absl::StrFormat("%d", s["explain_and_quick_plans_differ"].get<int64_t>()));
     row("scale: mean candidates / sets evaluated",
         absl::StrFormat("%.0f / %.1f", s["mean_candidates_per_order"].get<double>(),
                         s["mean_sets_evaluated"].get<double>()));

@@ -20,13 +20,6 @@ MethodList MethodsOffered(const Location& location) {
   return list;
 }
 
-Quantity SafetyStockFor(LocationKind kind, Method method,
-                        const std::optional<Quantity>& override, const RoutingConfig& config) {
-  if (override.has_value()) return *override;
-  if (kind != LocationKind::kStore) return config.safety_warehouse;
-  return IsPickup(method) ? config.safety_store_pickup : config.safety_store_ship;
-}
-
 Capacity CapacityOf(const Location& location, int64_t orders_today) {
   Capacity capacity;
   capacity.orders_today = orders_today;

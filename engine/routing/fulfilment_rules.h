@@ -43,8 +43,13 @@ struct MethodList {
 
 MethodList MethodsOffered(const Location& location);
 
-Quantity SafetyStockFor(LocationKind kind, Method method,
-                        const std::optional<Quantity>& override, const RoutingConfig& config);
+inline Quantity SafetyStockFor(LocationKind kind, Method method,
+                               const std::optional<Quantity>& override,
+                               const RoutingConfig& config) {
+  if (override.has_value()) return *override;
+  if (kind != LocationKind::kStore) return config.safety_warehouse;
+  return IsPickup(method) ? config.safety_store_pickup : config.safety_store_ship;
+}
 
 struct Capacity {
   bool limited = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "engine/routing/fulfilment_rules.h"
 
 namespace omnistock::routing {
 
@@ -26,6 +27,15 @@ absl::StatusOr<std::shared_ptr<const Network>> Network::Build(std::vector<Locati
     }
     const auto index = static_cast<LocationIndex>(i);
     network->units_.push_back(ToUnitVector(point));
+    LocationTraits traits;
+    traits.kind = location.kind;
+    traits.disabled = location.disabled;
+    traits.capacity_limited = CapacityOf(location, 0).limited;
+    traits.daily_capacity = location.daily_capacity;
+    for (Method method : MethodsOffered(location)) {
+      traits.methods |= static_cast<uint8_t>(1u << static_cast<int>(method));
+    }
+    network->traits_.push_back(traits);
     network->index_.emplace(location.id, index);
     const bool hands_over = location.capabilities.pickup || location.capabilities.curbside;
     if (location.kind == LocationKind::kStore && hands_over) {

@@ -27,6 +27,16 @@ namespace omnistock::routing {
 // Dense index of a location in one Network; meaningless across versions.
 using LocationIndex = int32_t;
 
+// What the planner reads of a location for every order, packed small so that a pass over
+// thousands of locations stays in cache.
+struct LocationTraits {
+  LocationKind kind = LocationKind::kStore;
+  bool disabled = false;
+  bool capacity_limited = false;  // see fulfilment_rules.h, Capacity
+  uint8_t methods = 0;            // bit 1 << Method for every method offered (MethodsOffered)
+  int64_t daily_capacity = 0;
+};
+
 class Network {
  public:
   // Fails with INVALID_ARGUMENT on an empty or duplicate id or invalid coordinates.
@@ -37,6 +47,7 @@ class Network {
   int size() const { return static_cast<int>(locations_.size()); }
   const Location& location(LocationIndex index) const { return locations_[index]; }
   const UnitVector& unit(LocationIndex index) const { return units_[index]; }
+  const LocationTraits& traits(LocationIndex index) const { return traits_[index]; }
   GeoPoint point(LocationIndex index) const {
     return GeoPoint{locations_[index].latitude, locations_[index].longitude};
   }
@@ -54,6 +65,7 @@ class Network {
   std::string version_;
   std::vector<Location> locations_;  // ordered by id
   std::vector<UnitVector> units_;
+  std::vector<LocationTraits> traits_;
   absl::flat_hash_map<LocationId, LocationIndex> index_;
   SpatialGrid pickup_stores_;
 };

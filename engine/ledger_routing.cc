@@ -1,0 +1,216 @@
+// The ledger's side of routing: a consistent snapshot of an order's positions for the pure
+// planner (engine/routing/planner.h), today's capacity use, and RouteAndReserve, which holds
+// the plan with the same all-or-nothing Reserve as any order.
+#include <algorithm>
+#include <map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "engine/check.h"
+#include "engine/ledger.h"
+#include "engine/routing/fulfilment_rules.h"
+#include "engine/routing/local_day.h"
+#include "engine/routing/planner.h"
+#include "engine/routing/stock_snapshot.h"
+
+namespace omnistock {
+
+std::shared_ptr<const routing::Network> Ledger::CurrentNetwork() const {
+  {
+    absl::ReaderMutexLock lock(&locations_mu_);
+    if (network_) return network_;
+  }
+  absl::MutexLock lock(&locations_mu_);
+  if (network_) return network_;
+  std::vector<Location> locations;
+  locations.reserve(locations_.size());
+  for (const auto& [id, location] : locations_) locations.push_back(location);
+  // The locations were validated when they were upserted, so Build cannot refuse them.
+  absl::StatusOr<std::shared_ptr<const routing::Network>> built =
+      routing::Network::Build(std::move(locations), absl::StrCat("network-", ++network_version_));
+  OMNISTOCK_CHECK(built.ok());
+  network_ = *std::move(built);
+  return network_;
+}
+
+std::vector<int64_t> Ledger::OrdersToday(const routing::Network& network, absl::Time now) const {
+  std::vector<int64_t> orders(static_cast<size_t>(network.size()), 0);
+  absl::MutexLock lock(&capacity_mu_);
+  if (online_orders_.empty()) return orders;
+  // One local day per time zone, not per location.
+  absl::flat_hash_map<std::string, std::string> day_of_zone;
+  for (const auto& [key, count] : online_orders_) {
+    const std::optional<routing::LocationIndex> index = network.Find(key.first);
+    if (!index) continue;
+    const Location& location = network.location(*index);
+    auto [it, inserted] = day_of_zone.try_emplace(location.timezone);
+    if (inserted) {
+      absl::StatusOr<std::string> day = routing::LocalDayKey(now, location, routing_config_);
+      it->second = day.ok() ? *day : std::string();
+    }
+    if (it->second == key.second) orders[static_cast<size_t>(*index)] = count;
+  }
+  return orders;
+}
+
+bool Ledger::TakeCapacity(const std::vector<CapacityUse>& uses,
+                          const routing::Network& network) {
+  absl::MutexLock lock(&capacity_mu_);
+  for (const CapacityUse& use : uses) {
+    const std::optional<routing::LocationIndex> index = network.Find(use.location);
+    if (!index) return false;
+    const routing::Capacity capacity = routing::CapacityOf(
+        network.location(*index), online_orders_[{use.location, use.day}]);
+    if (capacity.exhausted()) return false;
+  }
+  for (const CapacityUse& use : uses) ++online_orders_[{use.location, use.day}];
+  return true;
+}
+
+void Ledger::GiveBackCapacity(const std::vector<CapacityUse>& uses) {
+  if (uses.empty()) return;
+  absl::MutexLock lock(&capacity_mu_);
+  for (const CapacityUse& use : uses) {
+    auto it = online_orders_.find({use.location, use.day});
+    if (it == online_orders_.end()) continue;
+    if (--it->second <= 0) online_orders_.erase(it);
+  }
+}
+
+absl::StatusOr<routing::Plan> Ledger::Plan(routing::PlanRequest request, absl::Time now) const {
+  const std::shared_ptr<const routing::Network> network = CurrentNetwork();
+  request.now = now;
+  routing::StockSnapshot stock;
+  {
+    // Every shard of the order at once, so the plan sees no half of a concurrent order.
+    std::vector<int> shard_indices;
+    for (const routing::OrderLine& line : request.lines) {
+      shard_indices.push_back(ShardIndexFor(line.sku));
+    }
+    ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
+    for (const routing::OrderLine& line : request.lines) {
+      const LedgerShard& shard = shards_[ShardIndexFor(line.sku)];
+      auto by_sku = shard.positions.find(line.sku);
+      if (by_sku == shard.positions.end()) continue;
+      for (const auto& [location, position] : by_sku->second) {
+        const std::optional<routing::LocationIndex> index = network->Find(location);
+        if (!index) continue;
+        routing::StockRow row;
+        row.location = *index;
+        row.on_hand = position.on_hand;
+        row.reserved = position.reserved;
+        // A safety stock the merchant set replaces the method defaults (fulfilment_rules.h).
+        if (position.safety_stock > 0) row.safety_stock_override = position.safety_stock;
+        stock.Add(line.sku, row);
+      }
+    }
+  }
+  const std::vector<int64_t> orders_today = OrdersToday(*network, now);
+  thread_local routing::Planner planner;
+  return planner.PlanOrder(network, routing_config_, stock, orders_today, request);
+}
+
+namespace {
+
+// Units per SKU: what a routed order asked for, whatever the locations.
+std::map<Sku, Quantity> UnitsBySku(const std::vector<routing::OrderLine>& lines) {
+  std::map<Sku, Quantity> units;
+  for (const routing::OrderLine& line : lines) units[line.sku] += line.quantity;
+  return units;
+}
+
+std::map<Sku, Quantity> UnitsBySku(const std::vector<Line>& lines) {
+  std::map<Sku, Quantity> units;
+  for (const Line& line : lines) units[line.sku] += line.quantity;
+  return units;
+}
+
+}  // namespace
+
+absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl::Time now) {
+  Routed routed;
+  if (std::optional<Reservation> existing = GetReservation(command.id)) {
+    Applied<Reservation> applied;
+    if (UnitsBySku(existing->lines) == UnitsBySku(command.plan.lines) &&
+        existing->channel == command.channel && existing->order_ref == command.order_ref) {
+      applied.outcome = Outcome::kReplayed;
+      applied.value = *std::move(existing);
+      applied.ticket = last_ticket();
+    } else {
+      applied.outcome = Outcome::kReservationExistsWithDifferentContent;
+      applied.detail = absl::StrCat("reservation_id '", command.id.value(),
+                                    "' already exists with other SKUs, quantities, channel or "
+                                    "order_ref");
+    }
+    routed.held = std::move(applied);
+    return routed;
+  }
+
+  for (routed.attempts = 1; routed.attempts <= kRouteAttemptsMax; ++routed.attempts) {
+    absl::StatusOr<routing::Plan> plan = Plan(command.plan, now);
+    if (!plan.ok()) return plan.status();
+    routed.plan = *std::move(plan);
+    if (routed.plan.status == routing::PlanStatus::kRejected) return routed;
+
+    const routing::Network& network = *routed.plan.network;
+    ReserveCommand reserve;
+    reserve.id = command.id;
+    reserve.channel = command.channel;
+    reserve.order_ref = command.order_ref;
+    reserve.ttl = command.ttl;
+    bool capacity_known = true;
+    for (const routing::Shipment& shipment : routed.plan.shipments) {
+      const std::optional<routing::LocationIndex> index = network.Find(shipment.location_id);
+      OMNISTOCK_CHECK(index.has_value());
+      const Location& location = network.location(*index);
+      for (const routing::ShipmentLine& line : shipment.lines) {
+        reserve.lines.push_back(Line{line.sku, shipment.location_id, line.quantity});
+        // The method's safety stock, unless the position has its own (as the planner saw it).
+        std::optional<Quantity> override;
+        {
+          LedgerShard& shard = ShardFor(line.sku);
+          absl::MutexLock lock(&shard.mu);
+          const Position* position = shard.Find(line.sku, shipment.location_id);
+          if (position != nullptr && position->safety_stock > 0) {
+            override = position->safety_stock;
+          }
+        }
+        reserve.keep.push_back(
+            routing::SafetyStockFor(location.kind, shipment.method, override, routing_config_));
+      }
+      if (routing::CapacityOf(location, 0).limited) {
+        absl::StatusOr<std::string> day = routing::LocalDayKey(now, location, routing_config_);
+        if (!day.ok()) {
+          capacity_known = false;
+          break;
+        }
+        reserve.capacity.push_back(CapacityUse{shipment.location_id, *day});
+      }
+    }
+    if (!capacity_known || !TakeCapacity(reserve.capacity, network)) continue;
+
+    Applied<Reservation> applied = Reserve(reserve, now);
+    if (Succeeded(applied.outcome)) {
+      // kReplayed here means a concurrent call with the same id won the race; it took its own
+      // capacity, so this call's is given back.
+      if (applied.outcome == Outcome::kReplayed) GiveBackCapacity(reserve.capacity);
+      routed.held = std::move(applied);
+      return routed;
+    }
+    GiveBackCapacity(reserve.capacity);
+    switch (applied.outcome) {
+      case Outcome::kInsufficientAvailable:  // another order took the stock: plan again
+      case Outcome::kLocationDisabled:
+      case Outcome::kLocationNotFound:
+        continue;
+      default:
+        routed.held = std::move(applied);
+        return routed;
+    }
+  }
+  return absl::AbortedError(absl::StrCat(
+      "the stock or capacity of the plan was taken by concurrent orders ", kRouteAttemptsMax,
+      " times in a row; retry the call"));
+}
+
+}  // namespace omnistock

@@ -1,0 +1,40 @@
+// The local day of a location: daily capacity counts the online orders a location took since
+// its own local midnight, so the counter of a Sapporo store and that of a Naha store roll over
+// at their own midnights even when the server runs in UTC. The planner only reads
+// orders_today; whoever keeps the counters (the ledger, when it is wired) keys them by
+// (location, LocalDay) and reads the current day's count.
+//
+// A location with an empty timezone uses RoutingConfig::default_timezone ("Asia/Tokyo").
+// Zones come from the system tz database (Debian's tzdata) through abseil.
+//
+// Pure functions; thread-safe.
+#ifndef OMNISTOCK_ENGINE_ROUTING_LOCAL_DAY_H_
+#define OMNISTOCK_ENGINE_ROUTING_LOCAL_DAY_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "engine/location.h"
+#include "engine/routing/routing_config.h"
+
+namespace omnistock::routing {
+
+// NOT_FOUND when the zone is not in the tz database.
+absl::StatusOr<absl::TimeZone> ZoneOf(const Location& location, const RoutingConfig& config);
+
+// The civil day at `location` at instant `now`.
+absl::StatusOr<absl::CivilDay> LocalDay(absl::Time now, const Location& location,
+                                        const RoutingConfig& config);
+// The same day as a key for counters: "2027-01-15".
+absl::StatusOr<std::string> LocalDayKey(absl::Time now, const Location& location,
+                                        const RoutingConfig& config);
+// The instant the location's next local day starts: when its counter resets.
+absl::StatusOr<absl::Time> NextLocalMidnight(absl::Time now, const Location& location,
+                                             const RoutingConfig& config);
+
+}  // namespace omnistock::routing
+
+#endif  // OMNISTOCK_ENGINE_ROUTING_LOCAL_DAY_H_
