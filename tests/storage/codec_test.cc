@@ -37,6 +37,7 @@ TEST_CASE("movements, positions, reservations and locations round-trip through t
   r.updated_at = absl::FromUnixSeconds(2);
   r.expires_at = absl::FromUnixSeconds(3);
   r.sequence = 7;
+  r.capacity = {{LocationId("S1"), "2026-11-23"}};
   CHECK(DecodeReservation(Encode(r)) == r);
 
   Location l;
