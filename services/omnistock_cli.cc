@@ -26,6 +26,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
+#include "omnistock/v1/fulfillment.grpc.pb.h"
 #include "omnistock/v1/inventory.grpc.pb.h"
 #include "omnistock/v1/network.grpc.pb.h"
 #include "omnistock/v1/reservations.grpc.pb.h"
@@ -60,6 +61,14 @@ struct Options {
   std::string reference;
   uint64_t after_sequence = 0;
   int32_t limit = 0;
+  // plan and route
+  std::vector<std::string> order_lines;  // SKU:QTY
+  std::string to;                        // LAT,LON
+  std::string pickup;
+  std::string preference = "delivery";
+  bool fallback = false;
+  bool partial = false;
+  int32_t max_shipments = 0;
 };
 
 int UsageError(const std::string& message) {
@@ -271,6 +280,58 @@ std::optional<v1::Line> ParseLine(const std::string& text) {
   return line;
 }
 
+void PrintPlan(const v1::PlanResponse& plan) {
+  std::cout << "plan " << v1::PlanStatus_Name(plan.status()) << ": "
+            << absl::StrFormat("cost %.2f, %d shipment(s)%s%s", plan.totals().cost(),
+                               plan.totals().shipments(), plan.totals().is_split() ? ", split" : "",
+                               plan.totals().preference_honoured() ? ""
+                                                                   : ", preference not honoured")
+            << "  (" << plan.config_version() << ")\n\n";
+  std::vector<Row> shipments = {
+      {"LOCATION", "METHOD", "LINES", "KM", "READY_AT", "DELIVERY", "COST"}};
+  for (const v1::Shipment& s : plan.shipments()) {
+    std::vector<std::string> lines;
+    for (const v1::OrderLine& line : s.lines()) {
+      lines.push_back(absl::StrCat(line.sku(), ":", line.quantity()));
+    }
+    shipments.push_back({s.location_id(), v1::FulfillmentMethod_Name(s.method()),
+                         absl::StrJoin(lines, ","), absl::StrFormat("%.1f", s.distance_km()),
+                         TimeUtil::ToString(s.ready_at()),
+                         TimeUtil::ToString(s.estimated_delivery()),
+                         absl::StrFormat("%.2f", s.cost().total())});
+  }
+  if (shipments.size() > 1) PrintTable(shipments);
+  if (plan.rejected().empty()) return;
+  std::cout << "\nnot used:\n";
+  std::vector<Row> rejected = {{"LOCATION", "METHOD", "REASON", "DETAIL"}};
+  for (const v1::RejectedCandidate& r : plan.rejected()) {
+    std::string detail;
+    switch (r.reason()) {
+      case v1::DOMINATED:
+        detail = absl::StrFormat("cost >= %.2f vs %.2f", r.cost(), r.winner_cost());
+        break;
+      case v1::CAPACITY_EXHAUSTED:
+        detail = absl::StrCat(r.orders_today(), " of ", r.daily_capacity(), " orders today");
+        break;
+      case v1::PICKUP_INCOMPLETE:
+        detail = absl::StrCat("missing ", absl::StrJoin(r.missing_skus(), ","));
+        break;
+      default:
+        for (const v1::LineStock& line : r.lines()) {
+          absl::StrAppend(&detail, detail.empty() ? "" : "; ", line.sku(), " needs ",
+                          line.needed(), ": on_hand ", line.on_hand(), ", reserved ",
+                          line.reserved(), ", safety ", line.safety_stock());
+        }
+    }
+    rejected.push_back({r.location_id(),
+                        r.method() == v1::FULFILLMENT_METHOD_UNSPECIFIED
+                            ? "-"
+                            : v1::FulfillmentMethod_Name(r.method()),
+                        v1::RejectReason_Name(r.reason()), OrDash(detail)});
+  }
+  PrintTable(rejected);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Subcommands
 
@@ -315,6 +376,70 @@ int OnReservation(const Client& client, const Options& o, ReservationRpc rpc) {
   v1::ReservationRef request;
   request.set_reservation_id(o.reservation_id);
   return client.Call(rpc, request, PrintReservation);
+}
+
+// The plan request of `plan` and `route`, or a usage message.
+std::optional<v1::PlanRequest> PlanRequestOf(const Options& o, std::string& error) {
+  v1::PlanRequest request;
+  for (const std::string& text : o.order_lines) {
+    const size_t colon = text.rfind(':');
+    int64_t quantity = 0;
+    if (colon == std::string::npos || colon == 0 ||
+        !absl::SimpleAtoi(text.substr(colon + 1), &quantity) || quantity <= 0) {
+      error = absl::StrCat("--line '", text, "' is not SKU:QTY, e.g. SKU-00042:2");
+      return std::nullopt;
+    }
+    v1::OrderLine* line = request.add_lines();
+    line->set_sku(text.substr(0, colon));
+    line->set_quantity(quantity);
+  }
+  if (!o.to.empty()) {
+    const size_t comma = o.to.find(',');
+    double latitude = 0;
+    double longitude = 0;
+    if (comma == std::string::npos || !absl::SimpleAtod(o.to.substr(0, comma), &latitude) ||
+        !absl::SimpleAtod(o.to.substr(comma + 1), &longitude)) {
+      error = absl::StrCat("--to '", o.to, "' is not LAT,LON, e.g. 35.6581,139.7017");
+      return std::nullopt;
+    }
+    request.mutable_destination()->set_latitude(latitude);
+    request.mutable_destination()->set_longitude(longitude);
+  }
+  request.set_preferred_pickup_location_id(o.pickup);
+  v1::FulfillmentPreference preference = v1::DELIVERY;
+  v1::FulfillmentPreference_Parse(absl::AsciiStrToUpper(o.preference), &preference);
+  request.set_preference(preference);
+  request.set_allow_method_fallback(o.fallback);
+  request.set_allow_partial(o.partial);
+  request.set_max_shipments(o.max_shipments);
+  return request;
+}
+
+int Plan(const Client& client, const Options& o) {
+  std::string error;
+  std::optional<v1::PlanRequest> request = PlanRequestOf(o, error);
+  if (!request) return UsageError(error);
+  return client.Call(&v1::Fulfillment::Stub::Plan, *request, PrintPlan);
+}
+
+int Route(const Client& client, const Options& o) {
+  std::string error;
+  std::optional<v1::PlanRequest> plan = PlanRequestOf(o, error);
+  if (!plan) return UsageError(error);
+  v1::RouteAndReserveRequest request;
+  *request.mutable_plan() = *std::move(plan);
+  request.set_reservation_id(o.reservation_id);
+  request.set_channel(o.channel);
+  return client.Call(&v1::Fulfillment::Stub::RouteAndReserve, request,
+                     [](const v1::RouteAndReserveResponse& response) {
+                       if (response.has_plan()) PrintPlan(response.plan());
+                       if (response.has_reservation()) {
+                         std::cout << "\n";
+                         PrintReservation(response.reservation());
+                       } else {
+                         std::cout << "\nnothing reserved\n";
+                       }
+                     });
 }
 
 int Receive(const Client& client, const Options& o) {
@@ -440,6 +565,30 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
 
   c = app.add_subcommand("locations", "List every location of the network");
   commands.push_back({c, Locations});
+
+  // plan and route share their options.
+  const auto add_plan_options = [&o](CLI::App* command) {
+    command->add_option("--line", o.order_lines, "SKU:QTY (repeatable)")
+        ->required()
+        ->allow_extra_args(false);
+    command->add_option("--to", o.to, "delivery address as LAT,LON, e.g. 35.6581,139.7017");
+    command->add_option("--pickup", o.pickup, "the store the customer chose for pickup");
+    command->add_option("--preference", o.preference, "delivery, bopis or curbside")
+        ->check(CLI::IsMember({"delivery", "bopis", "curbside"}, CLI::ignore_case))
+        ->capture_default_str();
+    command->add_flag("--fallback", o.fallback, "allow another method than the preferred one");
+    command->add_flag("--partial", o.partial, "plan what can be covered when not everything can");
+    command->add_option("--max-shipments", o.max_shipments, "at most this many (default 3)");
+  };
+  c = app.add_subcommand("plan", "Where should an order come from, and how? (changes nothing)");
+  add_plan_options(c);
+  commands.push_back({c, Plan});
+
+  c = app.add_subcommand("route", "Plan an order and reserve the plan at once");
+  c->add_option("--id", o.reservation_id, "reservation id, the idempotency key")->required();
+  c->add_option("--channel", o.channel, "sales channel, e.g. web");
+  add_plan_options(c);
+  commands.push_back({c, Route});
 
   c = app.add_subcommand("movements", "The journal of movements, oldest first");
   c->add_option("--sku", o.sku, "only this SKU");

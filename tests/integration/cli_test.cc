@@ -93,6 +93,28 @@ TEST_CASE("cli: a malformed command line exits 2 and calls nothing") {
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 0);
 }
 
+TEST_CASE("cli: plan shows where an order comes from, and route holds it") {
+  LiveServer live;
+  AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
+  ReceiveStock(*live.inventory, "WH-1", "SKU-A", 10);
+  const std::string& address = live.server.address();
+
+  CliResult planned = RunCli(address, "plan --line SKU-A:2 --to 35.66,139.70");
+  INFO(planned.output);
+  CHECK(planned.exit_code == 0);
+  CHECK_THAT(planned.output, Catch::Contains("PLAN_FULFILLED") && Catch::Contains("WH-1") &&
+                                 Catch::Contains("DELIVERY_PARCEL"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").reserved() == 0);
+
+  CliResult routed = RunCli(address, "route --id routed-1 --line SKU-A:2 --to 35.66,139.70");
+  INFO(routed.output);
+  CHECK(routed.exit_code == 0);
+  CHECK_THAT(routed.output, Catch::Contains("HELD"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").reserved() == 2);
+
+  CHECK(RunCli(address, "plan --line SKU-A:2 --to north").exit_code == 2);
+}
+
 TEST_CASE("cli: an unreachable server exits 1 and says where it looked") {
   // Port 1 on loopback: nothing listens there.
   CliResult unreachable = RunCli("127.0.0.1:1", "availability SKU-A");
