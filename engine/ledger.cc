@@ -87,6 +87,13 @@ std::optional<Location> Ledger::FindLocation(const LocationId& id) const {
   return it->second;
 }
 
+Ledger::LocationState Ledger::StateOf(const LocationId& id) const {
+  absl::ReaderMutexLock lock(&locations_mu_);
+  auto it = locations_.find(id);
+  if (it == locations_.end()) return LocationState::kUnknown;
+  return it->second.disabled ? LocationState::kDisabled : LocationState::kActive;
+}
+
 std::vector<Location> Ledger::ListLocations() const {
   std::vector<Location> result;
   {
@@ -104,7 +111,7 @@ std::vector<Location> Ledger::ListLocations() const {
 Applied<Position> Ledger::ChangePosition(
     const LocationId& location, const Sku& sku, absl::Time now,
     absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change) {
-  if (!FindLocation(location)) {
+  if (StateOf(location) == LocationState::kUnknown) {
     return Rejected<Position>(Outcome::kLocationNotFound,
                               absl::StrCat("location_id '", location.value(), "' is not known"));
   }
@@ -245,13 +252,13 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   }
 
   for (const Line& line : command.lines) {
-    std::optional<Location> location = FindLocation(line.location);
-    if (!location) {
+    const LocationState state = StateOf(line.location);
+    if (state == LocationState::kUnknown) {
       return Rejected<Reservation>(
           Outcome::kLocationNotFound,
           absl::StrCat("location_id '", line.location.value(), "' is not known"));
     }
-    if (location->disabled) {
+    if (state == LocationState::kDisabled) {
       return Rejected<Reservation>(
           Outcome::kLocationDisabled,
           absl::StrCat("location_id '", line.location.value(), "' is disabled"));

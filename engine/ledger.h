@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -149,6 +150,9 @@ class Ledger {
   // --- Network ---
   Applied<Location> UpsertLocation(const Location& location);
   std::optional<Location> FindLocation(const LocationId& id) const;
+  enum class LocationState { kUnknown, kDisabled, kActive };
+  // What FindLocation would tell of the location's existence, without copying it: the hot path.
+  LocationState StateOf(const LocationId& id) const;
   std::vector<Location> ListLocations() const;  // ordered by id
 
   // --- Stock ---
@@ -222,7 +226,7 @@ class Ledger {
     mutable absl::Mutex mu;
     absl::flat_hash_map<ReservationId, Reservation> reservations ABSL_GUARDED_BY(mu);
     // HELD reservations by deadline; a sweep reads only the due front.
-    std::set<std::pair<absl::Time, ReservationId>> expiry ABSL_GUARDED_BY(mu);
+    absl::btree_set<std::pair<absl::Time, ReservationId>> expiry ABSL_GUARDED_BY(mu);
   };
 
   struct PosStripe {

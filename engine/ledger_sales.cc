@@ -69,7 +69,7 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     applied.ticket = last_ticket();
     return applied;
   }
-  if (!FindLocation(transaction.store)) {
+  if (StateOf(transaction.store) == LocationState::kUnknown) {
     applied.outcome = Outcome::kLocationNotFound;
     applied.detail = absl::StrCat("location_id '", transaction.store.value(), "' is not known");
     return applied;

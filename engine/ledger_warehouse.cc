@@ -108,7 +108,7 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
     return applied;
   }
   for (const LocationId& location : {request.from, request.to}) {
-    if (!FindLocation(location)) {
+    if (StateOf(location) == LocationState::kUnknown) {
       applied.outcome = Outcome::kLocationNotFound;
       applied.detail = absl::StrCat("location_id '", location.value(), "' is not known");
       return applied;

@@ -27,7 +27,7 @@ struct Option {
 
 struct Best {
   PlanRank rank;
-  std::vector<const Option*> members;      // sorted by (unit, index)
+  std::vector<const Option*> members;       // sorted by (unit, index)
   std::vector<std::vector<Quantity>> fill;  // per member, per line
 };
 
@@ -94,8 +94,7 @@ absl::StatusOr<Plan> BruteForcePlan(const std::shared_ptr<const Network>& networ
         const Quantity safety =
             SafetyStockFor(location.kind, method, row.safety_stock_override, config);
         const Quantity needed = request.lines[line].quantity;
-        const Quantity units =
-            std::clamp<Quantity>(row.on_hand - row.reserved - safety, 0, needed);
+        const Quantity units = std::clamp<Quantity>(row.on_hand - row.reserved - safety, 0, needed);
         option.units.push_back(units);
         if (units < needed) complete = false;
         if (units > 0) any = true;

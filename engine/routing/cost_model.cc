@@ -21,8 +21,7 @@ double FixedCost(const RoutingConfig& config, LocationKind kind, Method method, 
   return terms.Total();
 }
 
-double UnitCost(const RoutingConfig& config, LocationKind kind, Method method,
-                double distance_km) {
+double UnitCost(const RoutingConfig& config, LocationKind kind, Method method, double distance_km) {
   double unit = Picking(config, kind);
   if (IsDelivery(method)) {
     unit += config.carrier_per_unit + config.carrier_per_unit_km * distance_km;

@@ -44,8 +44,7 @@ struct CostTerms {
 double FixedCost(const RoutingConfig& config, LocationKind kind, Method method, double load,
                  bool fallback);
 // The cost of each unit of a shipment.
-double UnitCost(const RoutingConfig& config, LocationKind kind, Method method,
-                double distance_km);
+double UnitCost(const RoutingConfig& config, LocationKind kind, Method method, double distance_km);
 CostTerms ShipmentCost(const RoutingConfig& config, LocationKind kind, Method method,
                        double distance_km, Quantity units, double load, bool fallback);
 

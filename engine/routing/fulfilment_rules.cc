@@ -6,7 +6,8 @@ MethodList MethodsOffered(const Location& location) {
   MethodList list;
   switch (location.kind) {
     case LocationKind::kStore:
-      if (location.capabilities.ship_from_store) list.methods[list.count++] = Method::kShipFromStore;
+      if (location.capabilities.ship_from_store)
+        list.methods[list.count++] = Method::kShipFromStore;
       if (location.capabilities.pickup) list.methods[list.count++] = Method::kBopis;
       if (location.capabilities.curbside) list.methods[list.count++] = Method::kCurbside;
       break;

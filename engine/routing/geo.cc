@@ -32,9 +32,8 @@ double DistanceKm(const UnitVector& a, const UnitVector& b) {
 double HaversineKm(GeoPoint a, GeoPoint b) { return DistanceKm(ToUnitVector(a), ToUnitVector(b)); }
 
 bool IsValid(GeoPoint point) {
-  return std::isfinite(point.latitude) && std::isfinite(point.longitude) &&
-         point.latitude >= -90 && point.latitude <= 90 && point.longitude >= -180 &&
-         point.longitude <= 180;
+  return std::isfinite(point.latitude) && std::isfinite(point.longitude) && point.latitude >= -90 &&
+         point.latitude <= 90 && point.longitude >= -180 && point.longitude <= 180;
 }
 
 }  // namespace omnistock::routing

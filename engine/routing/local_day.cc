@@ -6,8 +6,7 @@
 namespace omnistock::routing {
 
 absl::StatusOr<absl::TimeZone> ZoneOf(const Location& location, const RoutingConfig& config) {
-  const std::string& name =
-      location.timezone.empty() ? config.default_timezone : location.timezone;
+  const std::string& name = location.timezone.empty() ? config.default_timezone : location.timezone;
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(name, &zone)) {
     return absl::NotFoundError(

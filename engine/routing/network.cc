@@ -18,7 +18,8 @@ absl::StatusOr<std::shared_ptr<const Network>> Network::Build(std::vector<Locati
     const Location& location = locations[i];
     if (location.id.empty()) return absl::InvalidArgumentError("location with an empty id");
     if (i > 0 && locations[i - 1].id == location.id) {
-      return absl::InvalidArgumentError(absl::StrCat("duplicate location id ", location.id.value()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("duplicate location id ", location.id.value()));
     }
     const GeoPoint point{location.latitude, location.longitude};
     if (!IsValid(point)) {

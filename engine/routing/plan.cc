@@ -34,7 +34,8 @@ absl::Status ValidatePlanRequest(const PlanRequest& request, const Network& netw
     return absl::InvalidArgumentError("destination: invalid coordinates");
   }
   if (!request.destination.has_value() && !request.preferred_pickup.has_value()) {
-    return absl::InvalidArgumentError("destination: a destination or a preferred pickup store is needed");
+    return absl::InvalidArgumentError(
+        "destination: a destination or a preferred pickup store is needed");
   }
   if (request.preferred_pickup.has_value() && !network.Find(*request.preferred_pickup)) {
     return absl::NotFoundError(

@@ -131,7 +131,7 @@ struct LineStock {
 };
 
 struct RejectedCandidate {
-  LocationIndex index = 0;  // Plan::LocationOf gives the Location
+  LocationIndex index = 0;               // Plan::LocationOf gives the Location
   Method method = Method::kUnspecified;  // kUnspecified for a location-level reason
   RejectReason reason = RejectReason::kNotCapable;
   uint32_t lines_begin = 0;  // stock lines in Plan::rejected_lines, for the stock reasons
@@ -155,9 +155,9 @@ struct PlanTotals {
   // Every shipment uses a method the customer asked for and, with a preferred pickup store and
   // a pickup preference, that store.
   bool preference_honoured = false;
-  Quantity units = 0;          // planned
-  Quantity units_ordered = 0;  // asked for
-  double distance_km = 0;      // summed over shipments
+  Quantity units = 0;                                    // planned
+  Quantity units_ordered = 0;                            // asked for
+  double distance_km = 0;                                // summed over shipments
   absl::Time estimated_delivery = absl::InfinitePast();  // the last shipment's
 };
 
@@ -170,15 +170,18 @@ struct Plan {
   std::string config_version;
   std::string network_version;
   std::shared_ptr<const Network> network;
-  // How much searching the plan took: candidate sets evaluated. For benchmarks and tests.
+  // How much searching the plan took, for benchmarks and tests: candidate sets evaluated, and
+  // whether every store position of the order's SKUs was read (always when explaining; without
+  // `explain` only when the hubs and nearby pickup stores could not settle the plan).
   int64_t sets_evaluated = 0;
+  bool read_every_store = false;
 
   const Location& LocationOf(const RejectedCandidate& candidate) const {
     return network->location(candidate.index);
   }
   std::span<const LineStock> LinesOf(const RejectedCandidate& candidate) const {
-    return std::span<const LineStock>(rejected_lines).subspan(candidate.lines_begin,
-                                                              candidate.lines_count);
+    return std::span<const LineStock>(rejected_lines)
+        .subspan(candidate.lines_begin, candidate.lines_count);
   }
 };
 

@@ -59,8 +59,8 @@ inline bool Better(const PlanRank& a, const PlanRank& b) {
   if (a.delivery != b.delivery) return a.delivery < b.delivery;
   if (a.distance_km < b.distance_km - kDistanceTolerance) return true;
   if (b.distance_km < a.distance_km - kDistanceTolerance) return false;
-  return std::lexicographical_compare(a.keys.begin(), a.keys.begin() + a.shipments,
-                                      b.keys.begin(), b.keys.begin() + b.shipments);
+  return std::lexicographical_compare(a.keys.begin(), a.keys.begin() + a.shipments, b.keys.begin(),
+                                      b.keys.begin() + b.shipments);
 }
 
 }  // namespace omnistock::routing

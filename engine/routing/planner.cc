@@ -30,10 +30,10 @@ constexpr double kChordMargin = 1e-9;
 struct Slot {
   LocationIndex index = 0;
   LocationKind kind = LocationKind::kStore;
-  uint8_t methods = 0;  // offered and allowed
+  uint8_t methods = 0;                     // offered and allowed
   Method delivery = Method::kUnspecified;  // its delivery method, if offered and allowed
-  bool pickup = false;  // some pickup method offered and allowed
-  bool rejected = false;  // for a location-level reason, already known
+  bool pickup = false;                     // some pickup method offered and allowed
+  bool rejected = false;                   // for a location-level reason, already known
   RejectReason reason = RejectReason::kNotCapable;
   int16_t delivery_lines = 0;  // lines its delivery method can send at least one unit of
   int16_t delivery_full = 0;   // lines it can send in full
@@ -100,7 +100,6 @@ struct Planner::Scratch {
   std::vector<LocationIndex> near;
   std::vector<PickupOption> pickups;
   std::vector<Usable> usable;
-  std::vector<int> order;  // scratch ordering of usable candidates
   std::vector<DeliveryCandidate> delivery;
   std::vector<Entry> entries;
   std::vector<int> line_begin;  // holders of line i: [line_begin[i], line_begin[i + 1])
@@ -156,7 +155,29 @@ class Solver {
     return kind == LocationKind::kStore ? unit_low_store_ : unit_low_other_;
   }
   void CollectSlots();
-  void Count(int slot, int line, const StockRow& row, int sign);
+  // Adds (sign +1) or removes (-1) what `row`, line `line` of `slot`, contributes.
+  void Count(int slot, int line, const StockRow& row, int sign) {
+    Slot& where = s_.slots[slot];
+    if (where.rejected) return;
+    const Quantity needed = request_.lines[line].quantity;
+    const Quantity there = row.on_hand - row.reserved;
+    if (where.delivery != Method::kUnspecified) {
+      const Quantity ship =
+          there - SafetyStockFor(where.kind, where.delivery, row.safety_stock_override, config_);
+      if (ship > 0) {
+        where.delivery_lines += sign;
+        s_.held[line] += sign * std::min(ship, needed);
+        s_.unit_low_min[line] = std::min(s_.unit_low_min[line], UnitLow(where.kind));
+      }
+      if (ship >= needed) where.delivery_full += sign;
+    }
+    if (where.pickup &&
+        there - SafetyStockFor(where.kind, Method::kBopis, row.safety_stock_override, config_) >=
+            needed) {
+      where.pickup_full += sign;
+    }
+  }
+
   void Classify();
   void ClassifySlot(int slot);
   bool WithinRadius(Slot& where);
@@ -180,6 +201,7 @@ class Solver {
   void PriceRelevant();
   void IndexDelivery();
   void SearchFull(int depth, int start_k, double fixed, double var);
+  void SearchLast(int depth, double fixed, double var, int count);
   void SearchPartial(int depth, int start_k, double fixed, double var, Quantity units);
   void Offer(int depth, Quantity units, double cost);
   PlanRank RankOfMembers(int count, Quantity units, double cost) const;
@@ -228,7 +250,7 @@ class Solver {
   double unit_low_other_ = 0;
   int preferred_slot_ = kNoSlot;
   int max_shipments_ = 1;
-  bool explain_ = true;     // list the rejected candidates
+  bool explain_ = true;      // list the rejected candidates
   bool hubs_first_ = false;  // look only at hubs and pickup stores near the centre
   bool preferred_served_ = false;
 
@@ -264,8 +286,8 @@ void Solver::Setup() {
     has_centre = true;
     centre_is_destination_ = true;
   }
-  for (Method method : {Method::kDeliveryParcel, Method::kShipFromStore, Method::kBopis,
-                        Method::kCurbside}) {
+  for (Method method :
+       {Method::kDeliveryParcel, Method::kShipFromStore, Method::kBopis, Method::kCurbside}) {
     const bool wanted = Honours(request_.preference, method) || request_.allow_method_fallback;
     const bool placed = IsPickup(method) ? has_centre : has_destination_;
     if (wanted && placed) {
@@ -314,29 +336,6 @@ int Solver::MakeSlot(LocationIndex index) {
                  ((where.methods >> static_cast<int>(Method::kCurbside)) & 1u);
   if (where.pickup) where.chord2_centre = ChordSquared(network_.unit(index), centre_);
   return slot;
-}
-
-// Adds (sign +1) or removes (-1) what `row`, line `line` of `slot`, contributes.
-void Solver::Count(int slot, int line, const StockRow& row, int sign) {
-  Slot& where = s_.slots[slot];
-  if (where.rejected) return;
-  const Quantity needed = request_.lines[line].quantity;
-  const Quantity there = row.on_hand - row.reserved;
-  if (where.delivery != Method::kUnspecified) {
-    const Quantity ship =
-        there - SafetyStockFor(where.kind, where.delivery, row.safety_stock_override, config_);
-    if (ship > 0) {
-      where.delivery_lines += sign;
-      s_.held[line] += sign * std::min(ship, needed);
-      s_.unit_low_min[line] = std::min(s_.unit_low_min[line], UnitLow(where.kind));
-    }
-    if (ship >= needed) where.delivery_full += sign;
-  }
-  if (where.pickup &&
-      there - SafetyStockFor(where.kind, Method::kBopis, row.safety_stock_override, config_) >=
-          needed) {
-    where.pickup_full += sign;
-  }
 }
 
 // One pass over the rows makes the slots, records which row is each (slot, line), and counts
@@ -455,8 +454,8 @@ void Solver::ClassifySlot(int slot) {
     return;
   }
   const double load = CapacityAt(where.index).load();
-  for (Method method : {Method::kDeliveryParcel, Method::kShipFromStore, Method::kBopis,
-                        Method::kCurbside}) {
+  for (Method method :
+       {Method::kDeliveryParcel, Method::kShipFromStore, Method::kBopis, Method::kCurbside}) {
     if (!((where.methods >> static_cast<int>(method)) & 1u)) continue;
     const bool fallback = !Honours(request_.preference, method);
     if (IsPickup(method)) {
@@ -485,9 +484,9 @@ void Solver::ClassifySlot(int slot) {
       option.fallback = fallback;
       option.rank.units = units_ordered_;
       const double km = KmToCentre(where);
-      option.rank.cost = FixedCost(config_, where.kind, method, load, fallback) +
-                         static_cast<double>(units_ordered_) *
-                             UnitCost(config_, where.kind, method, km);
+      option.rank.cost =
+          FixedCost(config_, where.kind, method, load, fallback) +
+          static_cast<double>(units_ordered_) * UnitCost(config_, where.kind, method, km);
       option.rank.Add(ShipmentKey{where.index, method},
                       request_.now + LeadTime(where.kind, method, config_), km);
       continue;
@@ -571,7 +570,8 @@ void Solver::BoundUsable() {
   }
   cheapest_units_low_ = 0;
   for (int line = 0; line < lines_ && delivery_holds_all_; ++line) {
-    cheapest_units_low_ += static_cast<double>(request_.lines[line].quantity) * s_.unit_low_min[line];
+    cheapest_units_low_ +=
+        static_cast<double>(request_.lines[line].quantity) * s_.unit_low_min[line];
   }
 }
 
@@ -634,7 +634,8 @@ void Solver::ConsiderSingles() {
     const int k = Price(u);
     s_.members[0] = k;
     const DeliveryCandidate& candidate = s_.delivery[k];
-    Offer(0, units_ordered_, candidate.fixed + candidate.unit * static_cast<double>(units_ordered_));
+    Offer(0, units_ordered_,
+          candidate.fixed + candidate.unit * static_cast<double>(units_ordered_));
   };
   int lowest = -1;
   for (int u = 0; u < static_cast<int>(s_.usable.size()); ++u) {
@@ -801,6 +802,10 @@ void Solver::SearchFull(int depth, int start_k, double fixed, double var) {
     ++count;
   }
   const double split = config_.split_penalty * depth;
+  if (depth + 1 == max_shipments_) {
+    SearchLast(depth, fixed, var, count);
+    return;
+  }
   while (true) {
     // Everything from the heads on: can it still cover, and can it still win?
     double fixed_min = 0;
@@ -848,6 +853,49 @@ void Solver::SearchFull(int depth, int start_k, double fixed, double var) {
   }
 }
 
+// The last member a set may take must cover every short line alone: walk the holders of the
+// short line with the fewest of them left (sorted, so the unit cost only grows) and keep the
+// ones that cover everything.
+void Solver::SearchLast(int depth, double fixed, double var, int count) {
+  const Quantity* residual = &s_.residual[depth * lines_];
+  const int* short_lines = &s_.short_lines[depth * lines_];
+  const int* heads = &s_.heads[depth * lines_];
+  const double split = config_.split_penalty * depth;
+  int rarest = 0;
+  Quantity short_units = 0;
+  for (int t = 0; t < count; ++t) {
+    const int line = short_lines[t];
+    short_units += residual[line];
+    const int left = s_.line_begin[line + 1] - heads[t];
+    if (left < s_.line_begin[short_lines[rarest] + 1] - heads[rarest]) rarest = t;
+  }
+  const int end = s_.line_begin[short_lines[rarest] + 1];
+  for (int p = heads[rarest]; p < end; ++p) {
+    const int k = s_.holders[p].k;
+    const DeliveryCandidate& candidate = s_.delivery[k];
+    // Later holders cost at least this much a unit, and at least their suffix's cheapest
+    // fixed cost: stop when even that cannot win.
+    if (fixed + var + split + s_.suffix_fixed_min[p] +
+            candidate.unit * static_cast<double>(short_units) >
+        best_.cost + kCostTolerance) {
+      return;
+    }
+    // Covers every short line? Entries are in line order, as are the short lines.
+    int t = 0;
+    for (uint32_t e = 0; e < candidate.entries_count && t < count; ++e) {
+      const Entry& entry = s_.entries[candidate.entries_begin + e];
+      if (entry.line < short_lines[t]) continue;
+      if (entry.line > short_lines[t] || entry.units < residual[short_lines[t]]) break;
+      ++t;
+    }
+    if (t < count) continue;
+    s_.members[depth] = k;
+    Offer(
+        depth, units_ordered_,
+        fixed + candidate.fixed + var + candidate.unit * static_cast<double>(short_units) + split);
+  }
+}
+
 // As SearchFull, for the most units and then the lowest cost: every set is a plan.
 void Solver::SearchPartial(int depth, int start_k, double fixed, double var, Quantity units) {
   const Quantity* residual = &s_.residual[depth * lines_];
@@ -884,8 +932,8 @@ void Solver::SearchPartial(int depth, int start_k, double fixed, double var, Qua
     if (next == std::numeric_limits<int>::max() || reachable < best_.units) return;
     if (reachable == best_.units) {
       // Matching the best needs at least one more member and best_.units - units more units.
-      const double bound = fixed + var + split + fixed_min +
-                           static_cast<double>(best_.units - units) * unit_min;
+      const double bound =
+          fixed + var + split + fixed_min + static_cast<double>(best_.units - units) * unit_min;
       if (bound > best_.cost + kCostTolerance) return;
     }
     const DeliveryCandidate& candidate = s_.delivery[next];
@@ -947,8 +995,7 @@ Shipment Solver::MakeShipment(int slot, Method method, double km, double load, b
   shipment.estimated_delivery =
       IsPickup(method) ? shipment.ready_at
                        : shipment.ready_at + absl::Hours(24) * TransitDays(km, config_);
-  shipment.cost =
-      ShipmentCost(config_, location.kind, method, km, shipment.units, load, fallback);
+  shipment.cost = ShipmentCost(config_, location.kind, method, km, shipment.units, load, fallback);
   shipment.cost_total = shipment.cost.Total();
   return shipment;
 }
@@ -1018,8 +1065,7 @@ void Solver::ExplainUnused() {
   for (int p = 0; p < static_cast<int>(s_.pickups.size()); ++p) {
     if (p == best_pickup_) continue;
     const PickupOption& option = s_.pickups[p];
-    Reject(option.slot, option.method, RejectReason::kDominated,
-           s_.slots[option.slot].km_to_centre)
+    Reject(option.slot, option.method, RejectReason::kDominated, s_.slots[option.slot].km_to_centre)
         ->cost = option.rank.cost;
   }
   for (int u = 0; u < static_cast<int>(s_.usable.size()); ++u) {
@@ -1064,18 +1110,26 @@ void Solver::Solve() {
 }
 
 // After a search over the hubs and the pickup stores near the centre only: whether a plan with
-// any other store could still cost as little as the best found. Such a plan ships from a store
-// by ship-from-store, so it pays at least that method's carrier base and handling (and the
-// fallback penalty, if the customer did not ask for delivery), and every unit at least the
-// cheapest unit cost at distance zero.
+// any other store could still cost as little as the best found. Such a store ships by
+// ship-from-store, paying at least that method's carrier base and handling (and the fallback
+// penalty if the customer did not ask for delivery; capacity balancing is >= 0). Either it
+// ships the whole order alone, every unit at its unit cost at distance zero or more; or the
+// plan has a second shipment, which pays a fixed cost and the split penalty, and every unit
+// costs at least the cheapest unit cost of any kind at distance zero.
 bool Solver::OtherStoresMayMatter() const {
   if (preferred_served_) return false;
   if (!((allowed_methods_ >> static_cast<int>(Method::kShipFromStore)) & 1u)) return false;
   if (best_count_ == 0 || best_.units < units_ordered_) return true;
   const bool fallback = !Honours(request_.preference, Method::kShipFromStore);
-  const double bound = FixedCost(config_, LocationKind::kStore, Method::kShipFromStore, 0, fallback) +
-                       static_cast<double>(units_ordered_) * std::min(unit_low_store_, unit_low_other_);
-  return bound <= best_.cost + kCostTolerance;
+  const double store_fixed =
+      FixedCost(config_, LocationKind::kStore, Method::kShipFromStore, 0, fallback);
+  const double other_fixed = std::min(store_fixed, FixedCost(config_, LocationKind::kWarehouse,
+                                                             Method::kDeliveryParcel, 0, fallback));
+  const double units = static_cast<double>(units_ordered_);
+  const double alone = store_fixed + units * unit_low_store_;
+  const double split = store_fixed + other_fixed + config_.split_penalty +
+                       units * std::min(unit_low_store_, unit_low_other_);
+  return std::min(alone, split) <= best_.cost + kCostTolerance;
 }
 
 void Solver::Reset() {
@@ -1113,6 +1167,7 @@ Plan Solver::Run() {
     }
   }
   if (!hubs_first_) {
+    plan_.read_every_store = true;
     CollectSlots();
     Solve();
   }

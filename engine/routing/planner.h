@@ -36,7 +36,27 @@
 //                  fixed cost among their holders + sum of shortfall x cheapest per-unit cost;
 // both only worsen as the step advances, so the loop stops at the first step that fails
 // either against the best plan found so far (a pickup, or the best single location, to
-// start). Nothing cut off can beat or tie the incumbent, so the result is the optimum.
+// start). At the last member a set may take, only candidates that cover every short line
+// alone qualify, so only the holders of the rarest short line are walked. Nothing cut off can
+// beat or tie the incumbent, so the result is the optimum.
+//
+// Pricing only what can matter. Computing a candidate's exact unit cost needs its haversine
+// distance; before that, every usable candidate has an exact fixed cost and a unit cost bound
+// (its unit cost at distance zero). Any full plan through candidate l costs at least
+//   F_l + sum over lines of q_i x the cheapest unit bound among line i's holders
+//       (+ split penalty + the cheapest other fixed cost, when l cannot cover alone),
+// so once an incumbent exists (a pickup, the best covering location, or failing both a greedy
+// cover) only the candidates whose bound does not exceed it are priced and searched; the
+// others can neither beat nor tie it. Their bound is what a DOMINATED reason reports.
+//
+// Hubs first (PlanRequest::explain = false). Without an explanation to give, the planner
+// first reads only the hubs (warehouses, the DC) and the pickup stores near the centre. Any
+// plan with another store ships from it by ship-from-store, so it costs at least
+//   min(store fixed + Q x store unit bound                       (that store alone),
+//       store fixed + cheapest fixed + split + Q x cheapest unit bound  (with others));
+// when that exceeds the best plan found, it is the optimum and the thousands of store
+// positions of popular SKUs are never read. Otherwise (and for an order that cannot be
+// fulfilled, which is always explained) the planner reads everything.
 //
 // Partial. With allow_partial and no full plan, the same enumeration maximises units planned,
 // then cost (delivery only: a pickup is never partial), bounded by the units still held.
@@ -70,8 +90,7 @@ class Planner {
   // ValidatePlanRequest); an order that cannot be served is a REJECTED plan, not an error.
   absl::StatusOr<Plan> PlanOrder(const std::shared_ptr<const Network>& network,
                                  const RoutingConfig& config, const StockSnapshot& stock,
-                                 std::span<const int64_t> orders_today,
-                                 const PlanRequest& request);
+                                 std::span<const int64_t> orders_today, const PlanRequest& request);
 
   struct Scratch;  // defined in planner.cc
 

@@ -20,14 +20,14 @@ struct RoutingConfig {
   std::string version = "routing-cost-v1";
 
   // --- Per shipment ---
-  double carrier_base = 8.76;      // parcel and ship-from-store; a pickup pays no carrier
-  double handling_store = 2.00;    // a ship-from-store order
+  double carrier_base = 8.76;        // parcel and ship-from-store; a pickup pays no carrier
+  double handling_store = 2.00;      // a ship-from-store order
   double handling_warehouse = 1.00;  // a parcel order from a warehouse or the DC
-  double handling_pickup = 1.50;   // a BOPIS or curbside order at a store
+  double handling_pickup = 1.50;     // a BOPIS or curbside order at a store
   // --- Per unit ---
-  double picking_store = 0.90;      // store labour, every method
-  double picking_warehouse = 0.30;  // warehouse and DC labour
-  double carrier_per_unit = 0.42;   // parcel and ship-from-store
+  double picking_store = 0.90;            // store labour, every method
+  double picking_warehouse = 0.30;        // warehouse and DC labour
+  double carrier_per_unit = 0.42;         // parcel and ship-from-store
   double carrier_per_unit_km = 0.000336;  // x haversine km, parcel and ship-from-store
   // --- Per plan ---
   double split_penalty = 2.00;  // per shipment beyond the first

@@ -45,8 +45,7 @@ void SpatialGrid::Near(GeoPoint center, double radius_km, std::vector<int32_t>& 
   const double lat_high = center.latitude + lat_span;
   const double widest = std::max(std::abs(lat_low), std::abs(lat_high));
   const double cos_widest = std::cos(widest * std::numbers::pi / 180.0);
-  if (lat_low <= -90 || lat_high >= 90 || cos_widest <= 0 ||
-      lat_span / cos_widest >= 90) {
+  if (lat_low <= -90 || lat_high >= 90 || cos_widest <= 0 || lat_span / cos_widest >= 90) {
     take(all_);
     return;
   }

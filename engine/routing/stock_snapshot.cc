@@ -2,9 +2,7 @@
 
 namespace omnistock::routing {
 
-void StockSnapshot::Add(const Sku& sku, const StockRow& row) {
-  rows_[sku].push_back(row);
-}
+void StockSnapshot::Add(const Sku& sku, const StockRow& row) { rows_[sku].push_back(row); }
 
 std::span<const StockRow> StockSnapshot::RowsFor(const Sku& sku) const {
   auto it = rows_.find(sku);
