@@ -52,7 +52,9 @@ std::vector<Method> Offered(const Location& location) {
   return {};
 }
 
-bool IsPickupMethod(Method method) { return method == Method::kBopis || method == Method::kCurbside; }
+bool IsPickupMethod(Method method) {
+  return method == Method::kBopis || method == Method::kCurbside;
+}
 
 }  // namespace
 
@@ -101,7 +103,8 @@ AuditCandidates DeriveCandidates(const Instance& instance, const PlanRequest& re
       AuditOption option;
       option.index = index;
       option.method = method;
-      option.km = routing::HaversineKm(network.point(index), pickup ? *centre : *request.destination);
+      option.km =
+          routing::HaversineKm(network.point(index), pickup ? *centre : *request.destination);
       if (pickup && option.km > config.pickup_radius_km) continue;
       option.covers_all = true;
       bool any = false;
@@ -124,17 +127,20 @@ AuditCandidates DeriveCandidates(const Instance& instance, const PlanRequest& re
                                    (store ? config.handling_store : config.handling_warehouse)) +
                      config.capacity_balancing * load +
                      (Preferred(request, method) ? 0.0 : config.method_fallback_penalty);
-      option.per_unit = (store ? config.picking_store : config.picking_warehouse) +
-                        (pickup ? 0.0 : config.carrier_per_unit + config.carrier_per_unit_km * option.km);
+      option.per_unit =
+          (store ? config.picking_store : config.picking_warehouse) +
+          (pickup ? 0.0 : config.carrier_per_unit + config.carrier_per_unit_km * option.km);
       absl::Duration lead = config.pickup_lead_store;
       if (!pickup) {
-        lead = store ? config.ship_lead_store
+        lead = store                                       ? config.ship_lead_store
                : location.kind == LocationKind::kWarehouse ? config.ship_lead_warehouse
                                                            : config.ship_lead_dc;
       }
       option.delivered = request.now + lead;
       if (!pickup) {
-        const int days = option.km <= config.next_day_km ? 1 : option.km <= config.two_day_km ? 2 : 3;
+        const int days = option.km <= config.next_day_km  ? 1
+                         : option.km <= config.two_day_km ? 2
+                                                          : 3;
         option.delivered += absl::Hours(24 * days);
       }
       if (pickup) {

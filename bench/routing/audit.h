@@ -22,11 +22,11 @@ namespace omnistock::routing_bench {
 struct AuditOption {
   routing::LocationIndex index = 0;
   routing::Method method = routing::Method::kUnspecified;
-  double km = 0;                 // to the destination (delivery) or the pickup centre (pickup)
-  std::vector<Quantity> units;   // per line: what it may give, at most the line's quantity
+  double km = 0;                // to the destination (delivery) or the pickup centre (pickup)
+  std::vector<Quantity> units;  // per line: what it may give, at most the line's quantity
   bool covers_all = false;
-  double fixed = 0;              // per-shipment cost
-  double per_unit = 0;           // per-unit cost
+  double fixed = 0;     // per-shipment cost
+  double per_unit = 0;  // per-unit cost
   absl::Time delivered;
 };
 

@@ -18,8 +18,7 @@ struct BaselinePlan {
 };
 
 BaselinePlan GreedyNearest(const routing::RoutingConfig& config,
-                           const routing::PlanRequest& request,
-                           const AuditCandidates& candidates);
+                           const routing::PlanRequest& request, const AuditCandidates& candidates);
 
 }  // namespace omnistock::routing_bench
 

@@ -10,13 +10,15 @@
 //          on one core, with the baseline comparison.
 // Every plan of every phase is audited against the hard rules (bench/routing/validator.h),
 // false rejects included. Progress goes to stderr, the table to stdout, --json FILE for tools.
+#include <malloc.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <time.h>
-#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -160,6 +162,7 @@ struct Options {
   int ilp_orders = 200;
   int scale_orders = 20'000;
   int scale_locations = 2'000;
+  int scale_lines = 5;
   std::string json_path;
   bool scale_audit = true;
 };
@@ -199,8 +202,8 @@ nlohmann::json RunExact(const Options& options, Audit& audit) {
       brute_seconds += Seconds(t2 - t1);
       // The same order without explanations takes the hubs-first path: it must plan the same.
       request.explain = false;
-      absl::StatusOr<Plan> quick = planner.PlanOrder(instance.network, instance.config,
-                                                     instance.stock, instance.orders_today, request);
+      absl::StatusOr<Plan> quick = planner.PlanOrder(
+          instance.network, instance.config, instance.stock, instance.orders_today, request);
       if (!plan.ok() || !brute.ok() || !quick.ok()) {
         mismatches.push_back(absl::StrFormat("network %d: error %s / %s", n,
                                              plan.status().ToString(), brute.status().ToString()));
@@ -272,8 +275,8 @@ nlohmann::json RunIlp(const Options& options, Audit& audit) {
       if (!plan.ok()) continue;
       audit.Add(instance, request, *plan);
       const AuditCandidates candidates = DeriveCandidates(instance, request);
-      max_candidates = std::max<int64_t>(
-          max_candidates, candidates.deliveries.size() + candidates.pickups.size());
+      max_candidates = std::max<int64_t>(max_candidates,
+                                         candidates.deliveries.size() + candidates.pickups.size());
       const IlpOutcome ilp = SolveIlp(instance.config, request, candidates, prefix);
       Progress("ilp", ++done, networks * per_network);
       if (!ilp.solved) {
@@ -292,11 +295,9 @@ nlohmann::json RunIlp(const Options& options, Audit& audit) {
       if (same) {
         ++agree;
       } else if (disagreements.size() < 10) {
-        disagreements.push_back(absl::StrFormat("network %d: planner %s %.9f, ILP %s %.9f", n,
-                                                routing::PlanStatusName(plan->status),
-                                                plan->totals.cost,
-                                                ilp.feasible ? "optimal" : "infeasible",
-                                                ilp.objective));
+        disagreements.push_back(absl::StrFormat(
+            "network %d: planner %s %.9f, ILP %s %.9f", n, routing::PlanStatusName(plan->status),
+            plan->totals.cost, ilp.feasible ? "optimal" : "infeasible", ilp.objective));
       }
     }
   }
@@ -322,8 +323,8 @@ nlohmann::json RunScale(const Options& options, Audit& audit) {
                     generate.pickup_points - 1;
   generate.skus = 5000;
   generate.orders = options.scale_orders;
-  generate.min_lines = 5;
-  generate.max_lines = 5;
+  generate.min_lines = options.scale_lines;
+  generate.max_lines = options.scale_lines;
   std::fprintf(stderr, "scale: generating %d locations, %d SKUs, %d orders\n",
                options.scale_locations, generate.skus, generate.orders);
   const auto g0 = Clock::now();
@@ -350,12 +351,21 @@ nlohmann::json RunScale(const Options& options, Audit& audit) {
   int64_t candidates = 0;
   int64_t sets = 0;
   int64_t mode_mismatches = 0;
+  int64_t quick_full_reads = 0;
+  struct Slow {
+    double cpu_us;
+    std::string what;
+  };
+  std::vector<Slow> slowest;        // explained plans, the slowest few
+  std::vector<Slow> slowest_quick;  // and without explanations  // fulfilled, but the hubs-first
+                                    // path had to read every store
+  std::vector<double> quick_fulfilled_us;
   int done = 0;
   auto timed = [&](Timing& timing, const PlanRequest& request) {
     const double c0 = ThreadCpuSeconds();
     const auto t0 = Clock::now();
-    absl::StatusOr<Plan> plan = planner.PlanOrder(instance.network, instance.config,
-                                                  instance.stock, instance.orders_today, request);
+    absl::StatusOr<Plan> plan = planner.PlanOrder(instance.network, instance.config, instance.stock,
+                                                  instance.orders_today, request);
     const auto t1 = Clock::now();
     const double c1 = ThreadCpuSeconds();
     timing.wall += Seconds(t1 - t0);
@@ -367,8 +377,35 @@ nlohmann::json RunScale(const Options& options, Audit& audit) {
   for (PlanRequest request : instance.orders) {
     request.explain = false;
     const Plan fast = timed(quick, request);
+    slowest_quick.push_back(
+        {quick.cpu_us.back(),
+         absl::StrFormat("%s, %d shipments, %d sets, read every store %d, %s, "
+                         "partial %d, fallback %d, max %d, %d units",
+                         routing::PlanStatusName(fast.status), fast.totals.shipments,
+                         fast.sets_evaluated, fast.read_every_store,
+                         routing::PreferenceName(request.preference), request.allow_partial,
+                         request.allow_method_fallback, request.max_shipments,
+                         fast.totals.units_ordered)});
+    std::sort(slowest_quick.begin(), slowest_quick.end(),
+              [](const Slow& a, const Slow& b) { return a.cpu_us > b.cpu_us; });
+    if (slowest_quick.size() > 5) slowest_quick.pop_back();
+    if (fast.status == PlanStatus::kFulfilled) {
+      quick_fulfilled_us.push_back(quick.wall_us.back());
+      if (fast.read_every_store) ++quick_full_reads;
+    }
     request.explain = true;
     const Plan plan = timed(explained, request);
+    slowest.push_back(
+        {explained.cpu_us.back(),
+         absl::StrFormat("%s, %d shipments, %d sets, %d rejected, %s, partial %d, "
+                         "fallback %d, max %d",
+                         routing::PlanStatusName(plan.status), plan.totals.shipments,
+                         plan.sets_evaluated, plan.rejected.size(),
+                         routing::PreferenceName(request.preference), request.allow_partial,
+                         request.allow_method_fallback, request.max_shipments)});
+    std::sort(slowest.begin(), slowest.end(),
+              [](const Slow& a, const Slow& b) { return a.cpu_us > b.cpu_us; });
+    if (slowest.size() > 5) slowest.pop_back();
     if (fast.status != plan.status || std::abs(fast.totals.cost - plan.totals.cost) > 1e-9 ||
         !SameShipments(fast, plan)) {
       ++mode_mismatches;
@@ -381,13 +418,15 @@ nlohmann::json RunScale(const Options& options, Audit& audit) {
   const std::vector<double>& latencies = explained.wall_us;
   const double orders = static_cast<double>(std::max<size_t>(1, latencies.size()));
   nlohmann::json json = audit.Json();
+  json["orders"] = static_cast<int64_t>(latencies.size());
   json["locations"] = instance.network->size();
-  json["lines_per_order"] = 5;
+  json["lines_per_order"] = options.scale_lines;
   json["explain_latency_p50_us"] = Percentile(explained.wall_us, 0.50);
   json["explain_latency_p99_us"] = Percentile(explained.wall_us, 0.99);
   json["explain_latency_max_us"] = Percentile(explained.wall_us, 1.0);
   json["explain_cpu_p50_us"] = Percentile(explained.cpu_us, 0.50);
   json["explain_cpu_p99_us"] = Percentile(explained.cpu_us, 0.99);
+  json["explain_cpu_max_us"] = Percentile(explained.cpu_us, 1.0);
   json["explain_plans_per_second"] = orders / explained.wall;
   json["explain_plans_per_cpu_second"] = orders / explained.cpu;
   json["quick_latency_p50_us"] = Percentile(quick.wall_us, 0.50);
@@ -395,15 +434,34 @@ nlohmann::json RunScale(const Options& options, Audit& audit) {
   json["quick_latency_max_us"] = Percentile(quick.wall_us, 1.0);
   json["quick_cpu_p50_us"] = Percentile(quick.cpu_us, 0.50);
   json["quick_cpu_p99_us"] = Percentile(quick.cpu_us, 0.99);
+  json["quick_cpu_max_us"] = Percentile(quick.cpu_us, 1.0);
   json["quick_plans_per_second"] = orders / quick.wall;
   json["quick_plans_per_cpu_second"] = orders / quick.cpu;
   json["explain_and_quick_plans_differ"] = mode_mismatches;
+  for (const Slow& slow : slowest) {
+    json["slowest_explained"].push_back(absl::StrFormat("%.0f us: %s", slow.cpu_us, slow.what));
+  }
+  for (const Slow& slow : slowest_quick) {
+    json["slowest_quick"].push_back(absl::StrFormat("%.0f us: %s", slow.cpu_us, slow.what));
+  }
+  json["quick_fulfilled_latency_p50_us"] = Percentile(quick_fulfilled_us, 0.50);
+  json["quick_fulfilled_latency_p99_us"] = Percentile(quick_fulfilled_us, 0.99);
+  json["quick_fulfilled_read_every_store_share"] =
+      quick_fulfilled_us.empty()
+          ? 0.0
+          : static_cast<double>(quick_full_reads) / quick_fulfilled_us.size();
   json["mean_candidates_per_order"] = candidates / orders;
   json["mean_sets_evaluated"] = sets / orders;
   return json;
 }
 
 int Main(int argc, char** argv) {
+  // Keep freed memory in the process: a plan with thousands of explained candidates allocates
+  // a few hundred KB, and glibc's defaults would hand it back to the kernel and fault it in
+  // again on the next plan. A long-running server reaches the same steady state (or uses a
+  // caching allocator); without this, the page faults show as latency spikes.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   Options options;
   CLI::App app{"routing-eval: exactness, hard rules and speed of the fulfilment planner"};
   app.add_option("--seed", options.seed, "seed of every generated instance");
@@ -417,6 +475,8 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(0, 10'000'000));
   app.add_option("--scale-locations", options.scale_locations, "size of the large network")
       ->check(CLI::Range(100, 1'000'000));
+  app.add_option("--scale-lines", options.scale_lines, "lines per order on the large network")
+      ->check(CLI::Range(1, 100));
   app.add_flag("!--no-scale-audit", options.scale_audit,
                "skip the hard-rule audit of the scale phase (for profiling the planner alone)");
   app.add_option("--json", options.json_path, "write the figures as JSON to this file");
@@ -436,7 +496,8 @@ int Main(int argc, char** argv) {
   report["hard_rule_violation_orders"] = violations;
 
   std::printf("\nrouting-eval (seed %llu, config %s)\n",
-              static_cast<unsigned long long>(options.seed), routing::RoutingConfig().version.c_str());
+              static_cast<unsigned long long>(options.seed),
+              routing::RoutingConfig().version.c_str());
   std::printf("%-48s %s\n", "figure", "value");
   auto row = [](const char* name, const std::string& value) {
     std::printf("%-48s %s\n", name, value.c_str());
@@ -449,8 +510,8 @@ int Main(int argc, char** argv) {
     row("exact: same cost as brute force", pct(e["same_cost_share"].get<double>()));
     row("exact: largest cost gap", absl::StrFormat("%.3g", e["max_cost_gap"].get<double>()));
     row("exact: fulfilled / partial / rejected",
-        absl::StrFormat("%d / %d / %d", e["fulfilled"].get<int64_t>(),
-                        e["partial"].get<int64_t>(), e["rejected"].get<int64_t>()));
+        absl::StrFormat("%d / %d / %d", e["fulfilled"].get<int64_t>(), e["partial"].get<int64_t>(),
+                        e["rejected"].get<int64_t>()));
     row("exact: split rate optimum / planner / baseline",
         absl::StrFormat("%s / %s / %s", pct(e["split_rate_optimum"].get<double>()),
                         pct(e["split_rate_planner"].get<double>()),
@@ -473,8 +534,8 @@ int Main(int argc, char** argv) {
   if (report.contains("scale")) {
     const nlohmann::json& s = report["scale"];
     row("scale: locations / orders",
-        absl::StrFormat("%d / %d (5 lines)", s["locations"].get<int64_t>(),
-                        s["orders"].get<int64_t>()));
+        absl::StrFormat("%d / %d (%d lines)", s["locations"].get<int64_t>(),
+                        s["orders"].get<int64_t>(), s["lines_per_order"].get<int64_t>()));
     for (const char* mode : {"quick", "explain"}) {
       const std::string m = mode;
       const std::string label = m == "quick" ? "scale, no explain: " : "scale, explain:    ";
@@ -482,21 +543,26 @@ int Main(int argc, char** argv) {
           absl::StrFormat("%.1f / %.1f / %.1f", s[m + "_latency_p50_us"].get<double>(),
                           s[m + "_latency_p99_us"].get<double>(),
                           s[m + "_latency_max_us"].get<double>()));
-      row((label + "thread CPU p50 / p99 (us)").c_str(),
-          absl::StrFormat("%.1f / %.1f", s[m + "_cpu_p50_us"].get<double>(),
-                          s[m + "_cpu_p99_us"].get<double>()));
+      row((label + "thread CPU p50 / p99 / max (us)").c_str(),
+          absl::StrFormat("%.1f / %.1f / %.1f", s[m + "_cpu_p50_us"].get<double>(),
+                          s[m + "_cpu_p99_us"].get<double>(), s[m + "_cpu_max_us"].get<double>()));
       row((label + "plans/s (wall, CPU)").c_str(),
           absl::StrFormat("%.0f, %.0f", s[m + "_plans_per_second"].get<double>(),
                           s[m + "_plans_per_cpu_second"].get<double>()));
     }
+    row("scale, no explain, fulfilled: p50 / p99 (us)",
+        absl::StrFormat("%.1f / %.1f", s["quick_fulfilled_latency_p50_us"].get<double>(),
+                        s["quick_fulfilled_latency_p99_us"].get<double>()));
+    row("scale, no explain, fulfilled: read every store",
+        pct(s["quick_fulfilled_read_every_store_share"].get<double>()));
     row("scale: plans differing between the two modes",
         absl::StrFormat("%d", s["explain_and_quick_plans_differ"].get<int64_t>()));
     row("scale: mean candidates / sets evaluated",
         absl::StrFormat("%.0f / %.1f", s["mean_candidates_per_order"].get<double>(),
                         s["mean_sets_evaluated"].get<double>()));
     row("scale: fulfilled / partial / rejected",
-        absl::StrFormat("%d / %d / %d", s["fulfilled"].get<int64_t>(),
-                        s["partial"].get<int64_t>(), s["rejected"].get<int64_t>()));
+        absl::StrFormat("%d / %d / %d", s["fulfilled"].get<int64_t>(), s["partial"].get<int64_t>(),
+                        s["rejected"].get<int64_t>()));
     row("scale: split rate planner / baseline",
         absl::StrFormat("%s / %s", pct(s["split_rate_planner"].get<double>()),
                         pct(s["split_rate_baseline"].get<double>())));

@@ -61,8 +61,8 @@ IlpOutcome SolveIlp(const routing::RoutingConfig& config, const routing::PlanReq
   for (size_t k = 0; k < d.size(); ++k) {
     for (int i = 0; i < lines; ++i) {
       if (d[k].units[i] > 0) {
-        lp << " link" << k << "_" << i << ": x" << k << "_" << i << " - " << d[k].units[i]
-           << " y" << k << " <= 0\n";
+        lp << " link" << k << "_" << i << ": x" << k << "_" << i << " - " << d[k].units[i] << " y"
+           << k << " <= 0\n";
       }
     }
   }

@@ -21,7 +21,7 @@
 namespace omnistock::routing_bench {
 
 struct IlpOutcome {
-  bool solved = false;    // glpsol ran and reported a status we understand
+  bool solved = false;  // glpsol ran and reported a status we understand
   bool feasible = false;
   double objective = 0;
   std::string error;

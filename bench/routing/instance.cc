@@ -35,8 +35,9 @@ constexpr double kKmPerDegree = routing::kEarthRadiusKm * std::numbers::pi / 180
 GeoPoint Jitter(std::mt19937_64& rng, GeoPoint centre, double sigma_km) {
   std::normal_distribution<double> normal(0.0, sigma_km);
   const double lat = centre.latitude + normal(rng) / kKmPerDegree;
-  const double lon = centre.longitude +
-                     normal(rng) / (kKmPerDegree * std::cos(centre.latitude * std::numbers::pi / 180));
+  const double lon =
+      centre.longitude +
+      normal(rng) / (kKmPerDegree * std::cos(centre.latitude * std::numbers::pi / 180));
   return GeoPoint{std::clamp(lat, -89.0, 89.0), std::clamp(lon, -179.0, 179.0)};
 }
 

@@ -38,7 +38,14 @@ struct Slot {
   int16_t delivery_lines = 0;  // lines its delivery method can send at least one unit of
   int16_t delivery_full = 0;   // lines it can send in full
   int16_t pickup_full = 0;     // lines a pickup there can hand over in full
-  double chord2_centre = 0;    // pickup: for the radius test
+  // For counting rows without branches: 1 when the method is usable here (0 when rejected),
+  // and the method defaults of safety stock (a row's override replaces them).
+  int16_t delivery_ok = 0;
+  int16_t pickup_ok = 0;
+  Quantity delivery_safety = 0;
+  Quantity pickup_safety = 0;
+  double unit_low = kInfinity;  // delivery: its unit cost at distance 0 (UnitLow)
+  double chord2_centre = 0;     // pickup: for the radius test
   double km_to_destination = kUnknownKm;
   double km_to_centre = kUnknownKm;
 };
@@ -157,25 +164,22 @@ class Solver {
   void CollectSlots();
   // Adds (sign +1) or removes (-1) what `row`, line `line` of `slot`, contributes.
   void Count(int slot, int line, const StockRow& row, int sign) {
+    // Branch-free: rows come in no useful order, so every test would be a coin toss for the
+    // branch predictor.
     Slot& where = s_.slots[slot];
-    if (where.rejected) return;
     const Quantity needed = request_.lines[line].quantity;
     const Quantity there = row.on_hand - row.reserved;
-    if (where.delivery != Method::kUnspecified) {
-      const Quantity ship =
-          there - SafetyStockFor(where.kind, where.delivery, row.safety_stock_override, config_);
-      if (ship > 0) {
-        where.delivery_lines += sign;
-        s_.held[line] += sign * std::min(ship, needed);
-        s_.unit_low_min[line] = std::min(s_.unit_low_min[line], UnitLow(where.kind));
-      }
-      if (ship >= needed) where.delivery_full += sign;
-    }
-    if (where.pickup &&
-        there - SafetyStockFor(where.kind, Method::kBopis, row.safety_stock_override, config_) >=
-            needed) {
-      where.pickup_full += sign;
-    }
+    const bool has_override = row.safety_stock_override.has_value();
+    const Quantity override = has_override ? *row.safety_stock_override : 0;
+    const Quantity ship = there - (has_override ? override : where.delivery_safety);
+    const Quantity hand = there - (has_override ? override : where.pickup_safety);
+    const int some = where.delivery_ok & static_cast<int>(ship > 0);
+    where.delivery_lines += static_cast<int16_t>(sign * some);
+    where.delivery_full += static_cast<int16_t>(sign * (where.delivery_ok & (ship >= needed)));
+    where.pickup_full += static_cast<int16_t>(sign * (where.pickup_ok & (hand >= needed)));
+    s_.held[line] += sign * some * std::clamp<Quantity>(ship, 0, needed);
+    const double low = s_.unit_low_min[line];
+    s_.unit_low_min[line] = some != 0 && where.unit_low < low ? where.unit_low : low;
   }
 
   void Classify();
@@ -335,6 +339,17 @@ int Solver::MakeSlot(LocationIndex index) {
   where.pickup = ((where.methods >> static_cast<int>(Method::kBopis)) & 1u) ||
                  ((where.methods >> static_cast<int>(Method::kCurbside)) & 1u);
   if (where.pickup) where.chord2_centre = ChordSquared(network_.unit(index), centre_);
+  // SafetyStockFor's defaults, for Count (which applies a row's override itself).
+  static const std::optional<Quantity> kNoOverride;
+  if (where.delivery != Method::kUnspecified) {
+    where.delivery_ok = 1;
+    where.delivery_safety = SafetyStockFor(where.kind, where.delivery, kNoOverride, config_);
+    where.unit_low = UnitLow(where.kind);
+  }
+  if (where.pickup) {
+    where.pickup_ok = 1;
+    where.pickup_safety = SafetyStockFor(where.kind, Method::kBopis, kNoOverride, config_);
+  }
   return slot;
 }
 
@@ -365,6 +380,8 @@ void Solver::CollectSlots() {
   }
   for (int line = 0; line < lines_; ++line) {
     for (const StockRow& row : stock_.RowsFor(request_.lines[line].sku)) {
+      // A snapshot made against another network version is a bug of the caller.
+      OMNISTOCK_CHECK(row.location >= 0 && row.location < network_.size());
       int slot = s_.slot_of[row.location];
       if (slot == kNoSlot) {
         // Hubs first: a store not already slotted (near the centre) is left for later.

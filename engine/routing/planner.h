@@ -85,9 +85,11 @@ class Planner {
   Planner(const Planner&) = delete;
   Planner& operator=(const Planner&) = delete;
 
-  // Plans `request` against `stock` and the day's order counts (`orders_today[i]` for the
-  // location of index i, 0 past its end). Fails only on an invalid config or request (see
-  // ValidatePlanRequest); an order that cannot be served is a REJECTED plan, not an error.
+  // Plans `request` against `stock` and the day's order counts (`orders_today[i]` >= 0 for the
+  // location of index i, 0 past its end). `stock` must be indexed by `network` (rows name its
+  // LocationIndex values; checked) and hold no negative safety-stock override. Fails only on an
+  // invalid config or request (see ValidatePlanRequest); an order that cannot be served is a
+  // REJECTED plan, not an error.
   absl::StatusOr<Plan> PlanOrder(const std::shared_ptr<const Network>& network,
                                  const RoutingConfig& config, const StockSnapshot& stock,
                                  std::span<const int64_t> orders_today, const PlanRequest& request);

@@ -1,8 +1,7 @@
 // Capacity days start at each location's own midnight.
-#include "engine/routing/local_day.h"
-
 #include "absl/time/civil_time.h"
 #include "catch2/catch.hpp"
+#include "engine/routing/local_day.h"
 
 namespace omnistock::routing {
 
@@ -12,8 +11,8 @@ TEST_CASE("a Tokyo store's capacity day turns over at midnight Tokyo time, not U
   store.id = LocationId("S-TOKYO");
   store.timezone = "Asia/Tokyo";
   // 2027-01-01 14:59:59 UTC is 23:59:59 in Tokyo (UTC+9); a second later it is the 2nd there.
-  const absl::Time before = absl::FromCivil(absl::CivilSecond(2027, 1, 1, 14, 59, 59),
-                                            absl::UTCTimeZone());
+  const absl::Time before =
+      absl::FromCivil(absl::CivilSecond(2027, 1, 1, 14, 59, 59), absl::UTCTimeZone());
   CHECK(*LocalDayKey(before, store, config) == "2027-01-01");
   CHECK(*LocalDayKey(before + absl::Seconds(1), store, config) == "2027-01-02");
   CHECK(*NextLocalMidnight(before, store, config) == before + absl::Seconds(1));
@@ -23,7 +22,8 @@ TEST_CASE("an empty timezone means the configured default, Asia/Tokyo") {
   RoutingConfig config;
   Location store;
   store.id = LocationId("S-DEFAULT");
-  const absl::Time t = absl::FromCivil(absl::CivilSecond(2027, 6, 30, 15, 0, 0), absl::UTCTimeZone());
+  const absl::Time t =
+      absl::FromCivil(absl::CivilSecond(2027, 6, 30, 15, 0, 0), absl::UTCTimeZone());
   CHECK(*LocalDay(t, store, config) == absl::CivilDay(2027, 7, 1));
   store.timezone = "America/New_York";
   CHECK(*LocalDay(t, store, config) == absl::CivilDay(2027, 6, 30));

@@ -1,7 +1,5 @@
 // The fulfilment planner: worked examples as a merchant would put them, the hard rules, the
 // tie-breaks, and a seeded suite that must agree with the brute-force reference on every order.
-#include "engine/routing/planner.h"
-
 #include <cmath>
 #include <map>
 #include <numbers>
@@ -15,6 +13,7 @@
 #include "catch2/catch.hpp"
 #include "engine/routing/brute_force.h"
 #include "engine/routing/plan_rank.h"
+#include "engine/routing/planner.h"
 
 namespace omnistock::routing {
 namespace {
@@ -41,8 +40,7 @@ struct StoreCaps {
 // A hand-built network, its stock and the day's order counts.
 class RoutingFixture {
  public:
-  Location& Store(const std::string& id, GeoPoint at, StoreCaps caps = {},
-                  int64_t capacity = 100) {
+  Location& Store(const std::string& id, GeoPoint at, StoreCaps caps = {}, int64_t capacity = 100) {
     Location& store = Add(id, LocationKind::kStore, at);
     store.capabilities.pickup = caps.pickup;
     store.capabilities.curbside = caps.curbside;
@@ -92,7 +90,8 @@ class RoutingFixture {
     request.now = kNow;
     return request;
   }
-  static PlanRequest Pickup(std::vector<OrderLine> lines, Preference preference = Preference::kBopis) {
+  static PlanRequest Pickup(std::vector<OrderLine> lines,
+                            Preference preference = Preference::kBopis) {
     PlanRequest request = Delivery(std::move(lines));
     request.preference = preference;
     return request;
@@ -129,7 +128,8 @@ class RoutingFixture {
 
   void Build() {
     if (!built_) {
-      absl::StatusOr<std::shared_ptr<const Network>> network = Network::Build(locations_, "test-net");
+      absl::StatusOr<std::shared_ptr<const Network>> network =
+          Network::Build(locations_, "test-net");
       REQUIRE(network.ok());
       network_ = *network;
       built_ = true;
@@ -171,7 +171,8 @@ const RejectedCandidate* Find(const Plan& plan, const std::string& location,
 
 // --- Worked examples ---
 
-TEST_CASE("the nearest store has the item but only at its safety stock, so it ships from the next one") {
+TEST_CASE(
+    "the nearest store has the item but only at its safety stock, so it ships from the next one") {
   RoutingFixture f;
   f.Store("S-NEAR", At(2, 0));
   f.Store("S-NEXT", At(8, 0));
@@ -216,7 +217,9 @@ TEST_CASE("the nearest store has the item but only at its safety stock, so it sh
   CHECK(stock.needed == 1);
 }
 
-TEST_CASE("a two-line order that one distant warehouse covers beats two near stores because of the split cost") {
+TEST_CASE(
+    "a two-line order that one distant warehouse covers beats two near stores because of the split "
+    "cost") {
   RoutingFixture f;
   f.Store("S-A", At(3, 0));
   f.Store("S-B", At(0, 4));
@@ -285,7 +288,8 @@ TEST_CASE("a store at capacity is skipped with CAPACITY_EXHAUSTED") {
   CHECK(delivery.shipments.at(0).cost.capacity_balancing == 0);
 }
 
-TEST_CASE("the preferred pickup store misses a line and the next store within the radius is offered") {
+TEST_CASE(
+    "the preferred pickup store misses a line and the next store within the radius is offered") {
   RoutingFixture f;
   f.Store("S-PREFERRED", At(10, 10));
   f.Store("S-NEXT", At(14, 10));     // 4 km from the preferred store
@@ -546,6 +550,31 @@ TEST_CASE("partial: when nothing covers the order, the most units, then the chea
   CHECK(one.totals.units == 2);
 }
 
+TEST_CASE("without explain a fulfilled plan lists no candidates, a rejected one lists them all") {
+  RoutingFixture f;
+  f.Store("S-1", At(2, 0));
+  f.Store("S-2", At(4, 0));
+  f.Warehouse("W-1", At(0, -30));
+  f.Stock("BAG", "S-1", 9);
+  f.Stock("BAG", "S-2", 1);
+  f.Stock("BAG", "W-1", 9);
+  PlanRequest request = RoutingFixture::Delivery({RoutingFixture::L("BAG", 1)});
+  const Plan explained = f.PlanOf(request);
+  request.explain = false;
+  const Plan quick = f.PlanOf(request);
+  REQUIRE(quick.status == PlanStatus::kFulfilled);
+  CHECK(quick.shipments.at(0).location_id == explained.shipments.at(0).location_id);
+  CHECK(quick.totals.cost == explained.totals.cost);
+  CHECK(quick.rejected.empty());
+  CHECK(explained.rejected.size() == 2);
+  CHECK_FALSE(quick.read_every_store);  // the warehouse settles it: no store can be cheaper
+
+  request.lines = {RoutingFixture::L("BAG", 50)};  // more than anyone holds
+  const Plan rejected = f.PlanOf(request);
+  CHECK(rejected.status == PlanStatus::kRejected);
+  CHECK(rejected.rejected.size() == 3);
+}
+
 TEST_CASE("a request the planner cannot read is refused, not rejected") {
   RoutingFixture f;
   f.Store("S-1", At(1, 0));
@@ -570,7 +599,8 @@ TEST_CASE("a request the planner cannot read is refused, not rejected") {
 
 // --- Against the reference ---
 
-TEST_CASE("a generated suite of 300 seeded orders agrees with the brute-force reference on every order") {
+TEST_CASE(
+    "a generated suite of 300 seeded orders agrees with the brute-force reference on every order") {
   Planner planner;
   int orders = 0;
   int split = 0;
@@ -580,44 +610,44 @@ TEST_CASE("a generated suite of 300 seeded orders agrees with the brute-force re
     const routing_bench::Instance instance =
         routing_bench::GenerateInstance(routing_bench::SmallNetworkOptions(seed, 50));
     for (PlanRequest request : instance.orders) {
-     absl::StatusOr<Plan> brute = BruteForcePlan(instance.network, instance.config,
-                                                 instance.stock, instance.orders_today, request);
-     REQUIRE(brute.ok());
-     // With and without explanations: the plan must not depend on it.
-     for (bool explain : {true, false}) {
-      request.explain = explain;
-      absl::StatusOr<Plan> plan = planner.PlanOrder(instance.network, instance.config,
-                                                    instance.stock, instance.orders_today, request);
-      REQUIRE(plan.ok());
-      INFO("seed " << seed << " order " << orders << " explain " << explain);
-      REQUIRE(PlanStatusName(plan->status) == PlanStatusName(brute->status));
-      REQUIRE(std::abs(plan->totals.cost - brute->totals.cost) <= 1e-9);
-      REQUIRE(plan->shipments.size() == brute->shipments.size());
-      for (size_t s = 0; s < plan->shipments.size(); ++s) {
-        const Shipment& a = plan->shipments[s];
-        const Shipment& b = brute->shipments[s];
-        REQUIRE(a.location_id == b.location_id);
-        REQUIRE(a.method == b.method);
-        REQUIRE(a.lines.size() == b.lines.size());
-        for (size_t l = 0; l < a.lines.size(); ++l) {
-          REQUIRE(a.lines[l].sku == b.lines[l].sku);
-          REQUIRE(a.lines[l].quantity == b.lines[l].quantity);
+      absl::StatusOr<Plan> brute = BruteForcePlan(instance.network, instance.config, instance.stock,
+                                                  instance.orders_today, request);
+      REQUIRE(brute.ok());
+      // With and without explanations: the plan must not depend on it.
+      for (bool explain : {true, false}) {
+        request.explain = explain;
+        absl::StatusOr<Plan> plan = planner.PlanOrder(
+            instance.network, instance.config, instance.stock, instance.orders_today, request);
+        REQUIRE(plan.ok());
+        INFO("seed " << seed << " order " << orders << " explain " << explain);
+        REQUIRE(PlanStatusName(plan->status) == PlanStatusName(brute->status));
+        REQUIRE(std::abs(plan->totals.cost - brute->totals.cost) <= 1e-9);
+        REQUIRE(plan->shipments.size() == brute->shipments.size());
+        for (size_t s = 0; s < plan->shipments.size(); ++s) {
+          const Shipment& a = plan->shipments[s];
+          const Shipment& b = brute->shipments[s];
+          REQUIRE(a.location_id == b.location_id);
+          REQUIRE(a.method == b.method);
+          REQUIRE(a.lines.size() == b.lines.size());
+          for (size_t l = 0; l < a.lines.size(); ++l) {
+            REQUIRE(a.lines[l].sku == b.lines[l].sku);
+            REQUIRE(a.lines[l].quantity == b.lines[l].quantity);
+          }
+          REQUIRE(a.estimated_delivery == b.estimated_delivery);
         }
-        REQUIRE(a.estimated_delivery == b.estimated_delivery);
+        const routing_bench::AuditCandidates candidates =
+            routing_bench::DeriveCandidates(instance, request);
+        const routing_bench::Violations violations =
+            routing_bench::ValidatePlan(instance, request, *plan, candidates);
+        for (const std::string& message : violations.messages) FAIL(message);
+        if (!explain && plan->status == PlanStatus::kFulfilled) CHECK(plan->rejected.empty());
+        if (plan->status != PlanStatus::kFulfilled) CHECK_FALSE(plan->rejected.empty());
+        if (!explain) continue;
+        split += plan->totals.is_split ? 1 : 0;
+        partial += plan->status == PlanStatus::kPartial ? 1 : 0;
+        rejected += plan->status == PlanStatus::kRejected ? 1 : 0;
       }
-      const routing_bench::AuditCandidates candidates =
-          routing_bench::DeriveCandidates(instance, request);
-      const routing_bench::Violations violations =
-          routing_bench::ValidatePlan(instance, request, *plan, candidates);
-      for (const std::string& message : violations.messages) FAIL(message);
-      if (!explain && plan->status == PlanStatus::kFulfilled) CHECK(plan->rejected.empty());
-      if (plan->status != PlanStatus::kFulfilled) CHECK_FALSE(plan->rejected.empty());
-      if (!explain) continue;
-      split += plan->totals.is_split ? 1 : 0;
-      partial += plan->status == PlanStatus::kPartial ? 1 : 0;
-      rejected += plan->status == PlanStatus::kRejected ? 1 : 0;
-     }
-     ++orders;
+      ++orders;
     }
   }
   CHECK(orders == 300);
@@ -625,6 +655,68 @@ TEST_CASE("a generated suite of 300 seeded orders agrees with the brute-force re
   CHECK(split > 0);
   CHECK(partial > 0);
   CHECK(rejected > 0);
+}
+
+}  // namespace omnistock::routing
+
+namespace omnistock::routing {
+
+TEST_CASE("the planner agrees with brute force under unusual cost configurations, ties included") {
+  std::vector<std::pair<const char*, RoutingConfig>> configs;
+  RoutingConfig free_shipping;  // no base, no split penalty: fixed costs tie everywhere
+  free_shipping.version = "free-shipping";
+  free_shipping.carrier_base = 0;
+  free_shipping.split_penalty = 0;
+  free_shipping.handling_store = 1.00;
+  configs.emplace_back("free shipping", free_shipping);
+  RoutingConfig distance;  // distance dominates: near stores win
+  distance.version = "distance";
+  distance.carrier_per_unit_km = 0.05;
+  configs.emplace_back("distance", distance);
+  RoutingConfig flat;  // everything per unit, identical across kinds
+  flat.version = "flat";
+  flat.picking_store = flat.picking_warehouse = 0.5;
+  flat.handling_store = flat.handling_warehouse = flat.handling_pickup = 1.0;
+  flat.carrier_per_unit_km = 0;
+  flat.method_fallback_penalty = 0;
+  flat.capacity_balancing = 0;
+  configs.emplace_back("flat", flat);
+  RoutingConfig busy;  // capacity balancing matters, safety stock defaults off
+  busy.version = "busy";
+  busy.capacity_balancing = 8;
+  busy.safety_store_ship = busy.safety_store_pickup = 0;
+  busy.pickup_radius_km = 60;
+  configs.emplace_back("busy", busy);
+
+  Planner planner;
+  for (auto& [name, config] : configs) {
+    for (uint64_t seed = 11; seed <= 12; ++seed) {
+      routing_bench::Instance instance =
+          routing_bench::GenerateInstance(routing_bench::SmallNetworkOptions(seed, 50));
+      instance.config = config;
+      for (PlanRequest request : instance.orders) {
+        absl::StatusOr<Plan> brute = BruteForcePlan(instance.network, instance.config,
+                                                    instance.stock, instance.orders_today, request);
+        REQUIRE(brute.ok());
+        for (bool explain : {true, false}) {
+          request.explain = explain;
+          absl::StatusOr<Plan> plan = planner.PlanOrder(
+              instance.network, instance.config, instance.stock, instance.orders_today, request);
+          REQUIRE(plan.ok());
+          INFO(name << " seed " << seed << " explain " << explain);
+          REQUIRE(PlanStatusName(plan->status) == PlanStatusName(brute->status));
+          REQUIRE(std::abs(plan->totals.cost - brute->totals.cost) <= 1e-9);
+          REQUIRE(plan->shipments.size() == brute->shipments.size());
+          for (size_t s = 0; s < plan->shipments.size(); ++s) {
+            REQUIRE(plan->shipments[s].location_id == brute->shipments[s].location_id);
+            REQUIRE(plan->shipments[s].method == brute->shipments[s].method);
+            REQUIRE(plan->shipments[s].units == brute->shipments[s].units);
+          }
+          CHECK(plan->config_version == config.version);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace omnistock::routing

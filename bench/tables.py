@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Markdown tables of bench/results/*.jsonl for bench/README.md.
+
+  python3 bench/tables.py [RESULTS_DIR]
+
+Reads omnistock-bench's lines (system "omnistock", variant "engine", "grpc" or "grpc, batch N")
+and bench/peers' lines (system "postgres" / "redis"); for each record key (system, variant,
+workload, clients) the last line wins. Prints, per workload of the comparison, one table with
+every system at each client count, its ops/s, p50 and p99 latency, and the ratio to PostgreSQL's
+plain transaction at the same client count; then omnistock's own lifecycle, omnichannel and
+counts runs.
+"""
+import json
+import os
+import sys
+
+
+def load(directory):
+    records = {}
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith(".jsonl"):
+            continue
+        with open(os.path.join(directory, name)) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                r = json.loads(line)
+                key = (r.get("system", "omnistock"), r.get("variant") or r.get("mode"),
+                       r["workload"], int(r["clients"]))
+                records[key] = r
+    return records
+
+
+def latency(r, name):
+    lat = r.get("latency_ms") or {}
+    for key in ([name] if name != "p99.9" else ["p99.9", "p99_9"]):
+        if key in lat:
+            return lat[key]
+    return None
+
+
+def ms(value):
+    return "-" if value is None else ("%.2f" % value if value < 10 else "%.1f" % value)
+
+
+def comparison(records, workload):
+    rows = [r for (s, v, w, c), r in records.items() if w == workload]
+    if not rows:
+        return
+    print("\n### %s\n" % workload)
+    print("| system | variant | clients | ops/s | p50 ms | p99 ms | x PostgreSQL plain |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    order = {"omnistock": 0, "postgres": 1, "redis": 2}
+    for r in sorted(rows, key=lambda r: (order.get(r.get("system"), 9), int(r["clients"]),
+                                         str(r.get("variant")))):
+        base = records.get(("postgres", "plain_tx", workload, int(r["clients"])))
+        ratio = "-"
+        if base and base["ops_per_s"] > 0:
+            ratio = "%.1f" % (r["ops_per_s"] / base["ops_per_s"])
+        check = ""
+        fc = r.get("flash_check")
+        if isinstance(fc, dict):
+            check = " (check %s)" % ("PASS" if fc.get("passed") else "FAIL")
+        print("| %s | %s | %d | %s%s | %s | %s | %s |" % (
+            r.get("system"), r.get("variant") or r.get("mode"), int(r["clients"]),
+            "{:,.0f}".format(r["ops_per_s"]), check, ms(latency(r, "p50")),
+            ms(latency(r, "p99")), ratio))
+
+
+def kinds(records, workload):
+    rows = [r for (s, v, w, c), r in records.items() if w == workload and s == "omnistock"]
+    for r in rows:
+        print("\n### %s (omnistock %s, %d clients)\n" % (workload, r.get("variant"),
+                                                         int(r["clients"])))
+        print("| kind | calls | units/s | errors | p50 ms | p99 ms | p99.9 ms |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for kind, k in r.get("kinds", {}).items():
+            lat = k.get("latency_ms", {})
+            errors = sum(v for key, v in k.get("errors", {}).items())
+            print("| %s | %s | %s | %s | %s | %s | %s |" % (
+                kind, "{:,}".format(k["calls"]), "{:,.0f}".format(k["units_per_s"]),
+                "{:,}".format(errors), ms(lat.get("p50")), ms(lat.get("p99")),
+                ms(lat.get("p99.9"))))
+        feed = r.get("sale_to_feed_ms")
+        if feed:
+            print("\nTill sale acknowledged -> the change on a watcher: p50 %s ms, p90 %s ms, "
+                  "p99 %s ms, p99.9 %s ms, max %s ms over %s sales." % (
+                      ms(feed.get("p50")), ms(feed.get("p90")), ms(feed.get("p99")),
+                      ms(feed.get("p99.9")), ms(feed.get("max")), r.get("sale_to_feed_matched")))
+
+
+def main():
+    directory = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "results")
+    records = load(directory)
+    for workload in ("uniform", "skewed", "flash"):
+        comparison(records, workload)
+    for workload in ("lifecycle", "omnichannel", "counts"):
+        kinds(records, workload)
+
+
+if __name__ == "__main__":
+    main()
