@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "boost/asio.hpp"
 #include "services/clock.h"
+#include "services/memory.h"
 #include "services/server.h"
 #include "spdlog/spdlog.h"
 
@@ -54,6 +55,7 @@ void ScheduleSweeps(boost::asio::steady_timer& timer, omnistock::services::Serve
 }  // namespace
 
 int main(int argc, char** argv) {
+  omnistock::services::TuneAllocatorForServing();
   absl::FlagsUsageConfig usage;
   usage.contains_helpshort_flags = [](absl::string_view file) {
     return absl::StrContains(file, "omnistockd");

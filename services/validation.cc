@@ -542,6 +542,7 @@ absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request
       request.max_shipments() == 0 ? routing::kShipmentsPerPlanDefault : request.max_shipments();
   plan.allow_method_fallback = request.allow_method_fallback();
   plan.allow_partial = request.allow_partial();
+  plan.explain = !request.brief();
   return plan;
 }
 
