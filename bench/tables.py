@@ -8,7 +8,7 @@ and bench/peers' lines (system "postgres" / "redis"); for each record key (syste
 workload, clients) the last line wins. Prints, per workload of the comparison, one table with
 every system at each client count, its ops/s, p50 and p99 latency, and the ratio to PostgreSQL's
 plain transaction at the same client count; then omnistock's own lifecycle, omnichannel and
-counts runs.
+counts runs (applied/s: units that succeeded; for counts, rows applied, stale ones excluded).
 """
 import json
 import os
@@ -73,14 +73,16 @@ def kinds(records, workload):
     for r in rows:
         print("\n### %s (omnistock %s, %d clients)\n" % (workload, r.get("variant"),
                                                          int(r["clients"])))
-        print("| kind | calls | units/s | errors | p50 ms | p99 ms | p99.9 ms |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| kind | calls | units/s | applied/s | errors | p50 ms | p99 ms | p99.9 ms |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for kind, k in r.get("kinds", {}).items():
             lat = k.get("latency_ms", {})
             errors = sum(v for key, v in k.get("errors", {}).items())
-            print("| %s | %s | %s | %s | %s | %s | %s |" % (
+            seconds = r.get("measured_s") or 1
+            applied = (k.get("ok", 0)) / seconds
+            print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
                 kind, "{:,}".format(k["calls"]), "{:,.0f}".format(k["units_per_s"]),
-                "{:,}".format(errors), ms(lat.get("p50")), ms(lat.get("p99")),
+                "{:,.0f}".format(applied), "{:,}".format(errors), ms(lat.get("p50")), ms(lat.get("p99")),
                 ms(lat.get("p99.9"))))
         feed = r.get("sale_to_feed_ms")
         if feed:
