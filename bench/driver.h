@@ -28,6 +28,11 @@ inline constexpr int kStatusCodeCount = 17;
 inline constexpr int kFailedPrecondition = 9;  // a Reserve that stock does not cover: stock out
 const char* StatusCodeName(int code);
 
+struct PositionFigures {
+  int64_t on_hand = 0;
+  int64_t reserved = 0;
+};
+
 // What the reservation transitions are, for ClientSession::Transition.
 enum class Transition { kConfirm, kRelease, kFulfill };
 
@@ -90,9 +95,10 @@ class Driver {
   // A session for client `index` (0-based); each gets its own connection. After Seed.
   virtual absl::StatusOr<std::unique_ptr<ClientSession>> NewClient(int index) = 0;
 
-  // The reserved quantity of one catalog position now (for the flash check).
-  virtual absl::StatusOr<int64_t> ReservedAt(const std::string& sku,
-                                             const std::string& location) = 0;
+  // One catalog position now: for the flash check, and to tell whether a named catalog was
+  // seeded before (a position the ledger never saw reads as all zero).
+  virtual absl::StatusOr<PositionFigures> PositionAt(const std::string& sku,
+                                                     const std::string& location) = 0;
 
   // Starts a watcher of every change on the live feed that reports to `latency` until
   // StopWatcher. UNIMPLEMENTED where there is no feed (engine mode).

@@ -173,14 +173,14 @@ class EngineDriver final : public Driver {
     return std::unique_ptr<ClientSession>(new EngineClient(ledger_, skus_, locations_));
   }
 
-  absl::StatusOr<int64_t> ReservedAt(const std::string& sku,
+  absl::StatusOr<PositionFigures> PositionAt(const std::string& sku,
                                      const std::string& location) override {
     const std::vector<Position> positions = ledger_.GetPositions({Sku(sku)}, {LocationId(location)});
     if (positions.size() != 1) {
       return absl::InternalError(absl::StrCat("expected one position of ", sku, " at ", location,
                                               ", got ", positions.size()));
     }
-    return positions[0].reserved;
+    return PositionFigures{positions[0].on_hand, positions[0].reserved};
   }
 
   // The feed lives in the server (services/change_feed), not in the engine.

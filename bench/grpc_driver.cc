@@ -447,7 +447,7 @@ class GrpcDriver final : public Driver {
     return std::unique_ptr<ClientSession>(new GrpcClient(std::move(channel), *catalog_));
   }
 
-  absl::StatusOr<int64_t> ReservedAt(const std::string& sku,
+  absl::StatusOr<PositionFigures> PositionAt(const std::string& sku,
                                      const std::string& location) override {
     std::shared_ptr<grpc::Channel> channel = NewChannel(target_, "omnistock.bench.checker", 0);
     std::unique_ptr<v1::Inventory::Stub> stub = v1::Inventory::NewStub(channel);
@@ -464,7 +464,7 @@ class GrpcDriver final : public Driver {
                                               " returned ", response.positions_size(),
                                               " positions, expected 1"));
     }
-    return response.positions(0).reserved();
+    return PositionFigures{response.positions(0).on_hand(), response.positions(0).reserved()};
   }
 
   absl::Status StartWatcher(FeedLatency* latency) override {

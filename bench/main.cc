@@ -71,8 +71,12 @@ int Run(const Options& options, bool seed_given) {
                static_cast<long long>(catalog.positions()));
   driver->Attach(catalog);
   const auto seed_start = std::chrono::steady_clock::now();
-  const bool reuse = catalog_name != nonce &&
-                     driver->ReservedAt(catalog.skus.back(), catalog.locations.back().id).ok();
+  bool reuse = false;
+  if (catalog_name != nonce) {
+    const absl::StatusOr<PositionFigures> last =
+        driver->PositionAt(catalog.skus.back(), catalog.locations.back().id);
+    reuse = last.ok() && last->on_hand > 0;
+  }
   if (reuse) {
     std::fprintf(stderr, "catalog %s is already seeded: reusing it\n", catalog_name.c_str());
   } else if (absl::Status s = driver->Seed(parallelism); !s.ok()) {
@@ -81,9 +85,11 @@ int Run(const Options& options, bool seed_given) {
   }
   const double seed_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - seed_start).count();
-  std::fprintf(stderr, "seeded %lld positions in %.2f s (%.0f positions/s)\n",
-               static_cast<long long>(catalog.positions()), seed_seconds,
-               seed_seconds > 0 ? catalog.positions() / seed_seconds : 0.0);
+  if (!reuse) {
+    std::fprintf(stderr, "seeded %lld positions in %.2f s (%.0f positions/s)\n",
+                 static_cast<long long>(catalog.positions()), seed_seconds,
+                 seed_seconds > 0 ? catalog.positions() / seed_seconds : 0.0);
+  }
 
   RunConfig config;
   config.clients = options.clients;
@@ -123,14 +129,14 @@ int Run(const Options& options, bool seed_given) {
     check.successes = report.run.reserve_successes_total;
     check.expected = std::min<int64_t>(static_cast<int64_t>(check.attempts),
                                        catalog.on_hand_per_position);
-    absl::StatusOr<int64_t> reserved =
-        driver->ReservedAt(catalog.skus[0], catalog.locations[0].id);
-    if (reserved.ok()) {
-      check.reserved = *reserved;
+    absl::StatusOr<PositionFigures> position =
+        driver->PositionAt(catalog.skus[0], catalog.locations[0].id);
+    if (position.ok()) {
+      check.reserved = position->reserved;
       check.passed = static_cast<int64_t>(check.successes) == check.reserved &&
                      check.reserved == check.expected;
     } else {
-      check.error = reserved.status().ToString();
+      check.error = position.status().ToString();
     }
   }
 
