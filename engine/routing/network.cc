@@ -38,6 +38,9 @@ absl::StatusOr<std::shared_ptr<const Network>> Network::Build(std::vector<Locati
     }
     network->traits_.push_back(traits);
     network->index_.emplace(location.id, index);
+    if (location.kind == LocationKind::kWarehouse || location.kind == LocationKind::kEcDc) {
+      network->hubs_.push_back(index);
+    }
     const bool hands_over = location.capabilities.pickup || location.capabilities.curbside;
     if (location.kind == LocationKind::kStore && hands_over) {
       network->pickup_stores_.Insert(index, point);

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ class Network {
     return GeoPoint{locations_[index].latitude, locations_[index].longitude};
   }
   std::optional<LocationIndex> Find(const LocationId& id) const;
+  // The warehouses and the EC DC (disabled ones too), in index order: the few locations a plan
+  // without an explanation reads before any store.
+  std::span<const LocationIndex> hubs() const { return hubs_; }
 
   // Appends the stores with the pickup or curbside capability (disabled ones too: a plan says
   // why it skipped them) within about `radius_km` of `center`; see SpatialGrid::Near.
@@ -66,6 +70,7 @@ class Network {
   std::vector<Location> locations_;  // ordered by id
   std::vector<UnitVector> units_;
   std::vector<LocationTraits> traits_;
+  std::vector<LocationIndex> hubs_;
   absl::flat_hash_map<LocationId, LocationIndex> index_;
   SpatialGrid pickup_stores_;
 };

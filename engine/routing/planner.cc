@@ -101,9 +101,11 @@ struct Holder {
 }  // namespace
 
 struct Planner::Scratch {
-  std::vector<int32_t> slot_of;  // by LocationIndex
+  std::vector<int32_t> slot_of;   // by LocationIndex
+  std::vector<uint64_t> slotted;  // hubs first: bit LocationIndex set when it has a slot
   std::vector<Slot> slots;
-  std::vector<const StockRow*> cells;  // slot * lines + line
+  std::vector<const StockRow*> cells;                // slot * lines + line
+  std::vector<std::span<const StockRow>> line_rows;  // per line: its SKU's rows
   std::vector<LocationIndex> near;
   std::vector<PickupOption> pickups;
   std::vector<Usable> usable;
@@ -162,6 +164,13 @@ class Solver {
     return kind == LocationKind::kStore ? unit_low_store_ : unit_low_other_;
   }
   void CollectSlots();
+  // Records `row` as line `line` of `slot`; of two rows of a pair, the last wins.
+  void Place(int slot, int line, const StockRow& row) {
+    const StockRow*& cell = s_.cells[slot * lines_ + line];
+    if (cell != nullptr) Count(slot, line, *cell, -1);
+    cell = &row;
+    Count(slot, line, row, +1);
+  }
   // Adds (sign +1) or removes (-1) what `row`, line `line` of `slot`, contributes.
   void Count(int slot, int line, const StockRow& row, int sign) {
     // Branch-free: rows come in no useful order, so every test would be a coin toss for the
@@ -355,16 +364,21 @@ int Solver::MakeSlot(LocationIndex index) {
 
 // One pass over the rows makes the slots, records which row is each (slot, line), and counts
 // per slot how many lines each method can serve; then the pickup stores near the centre and
-// the preferred store, which may hold nothing.
+// the preferred store, which may hold nothing. Hubs first, only the rows of the hubs and of
+// those stores are read.
 void Solver::CollectSlots() {
   if (s_.slot_of.size() < static_cast<size_t>(network_.size())) {
     s_.slot_of.assign(network_.size(), kNoSlot);
   }
   s_.slots.clear();
-  // Room for every slot the call can make (each row, each store near the centre, the preferred
-  // store), so that making a slot never reallocates; cells are cleared slot by slot.
-  size_t most = 2;
-  for (const OrderLine& line : request_.lines) most += stock_.RowsFor(line.sku).size();
+  // Room for every slot the call can make (each row, or each hub, each store near the centre,
+  // the preferred store), so that making a slot never reallocates; cells are cleared slot by
+  // slot.
+  size_t most = 2 + network_.hubs().size();
+  s_.line_rows.clear();
+  for (const OrderLine& line : request_.lines) {
+    most += s_.line_rows.emplace_back(stock_.RowsFor(line.sku)).size();
+  }
   s_.near.clear();
   if (pickup_allowed_) {
     network_.PickupStoresNear(centre_point_, config_.pickup_radius_km, s_.near);
@@ -378,20 +392,36 @@ void Solver::CollectSlots() {
   if (request_.preferred_pickup.has_value()) {
     preferred_slot_ = SlotFor(*network_.Find(*request_.preferred_pickup));
   }
-  for (int line = 0; line < lines_; ++line) {
-    for (const StockRow& row : stock_.RowsFor(request_.lines[line].sku)) {
-      // A snapshot made against another network version is a bug of the caller.
-      OMNISTOCK_CHECK(row.location >= 0 && row.location < network_.size());
-      int slot = s_.slot_of[row.location];
-      if (slot == kNoSlot) {
-        // Hubs first: a store not already slotted (near the centre) is left for later.
-        if (hubs_first_ && network_.traits(row.location).kind == LocationKind::kStore) continue;
-        slot = MakeSlot(row.location);
+  const LocationIndex size = network_.size();
+  if (hubs_first_) {
+    // Every hub gets a slot, rows or not (one without rows is not usable), so that a row is
+    // placed only when its location already has a slot: the thousands of store rows of a
+    // popular SKU are skipped by one bit test each. Hubs offer parcel delivery alone: without it
+    // they cannot serve.
+    if ((allowed_methods_ >> static_cast<int>(Method::kDeliveryParcel)) & 1u) {
+      for (LocationIndex index : network_.hubs()) SlotFor(index);
+    }
+    // The slotted locations as a bitset to test the rows against: a few cache lines, where
+    // slot_of spans a hundred.
+    s_.slotted.assign((static_cast<size_t>(size) + 63) / 64, 0);
+    for (const Slot& slot : s_.slots) {
+      s_.slotted[slot.index / 64] |= uint64_t{1} << (slot.index % 64);
+    }
+    for (int line = 0; line < lines_; ++line) {
+      for (const StockRow& row : s_.line_rows[line]) {
+        // A snapshot made against another network version is a bug of the caller.
+        OMNISTOCK_CHECK(row.location >= 0 && row.location < size);
+        if ((s_.slotted[row.location / 64] >> (row.location % 64)) & 1u) {
+          Place(s_.slot_of[row.location], line, row);
+        }
       }
-      const StockRow*& cell = s_.cells[slot * lines_ + line];
-      if (cell != nullptr) Count(slot, line, *cell, -1);  // the last row of a pair wins
-      cell = &row;
-      Count(slot, line, row, +1);
+    }
+    return;
+  }
+  for (int line = 0; line < lines_; ++line) {
+    for (const StockRow& row : s_.line_rows[line]) {
+      OMNISTOCK_CHECK(row.location >= 0 && row.location < size);
+      Place(SlotFor(row.location), line, row);
     }
   }
 }
@@ -470,7 +500,8 @@ void Solver::ClassifySlot(int slot) {
     }
     return;
   }
-  const double load = CapacityAt(where.index).load();
+  // The load (a division) only for the methods that turn out usable: most are rejected.
+  auto load = [&] { return CapacityAt(where.index).load(); };
   for (Method method :
        {Method::kDeliveryParcel, Method::kShipFromStore, Method::kBopis, Method::kCurbside}) {
     if (!((where.methods >> static_cast<int>(method)) & 1u)) continue;
@@ -497,12 +528,12 @@ void Solver::ClassifySlot(int slot) {
       PickupOption& option = s_.pickups.emplace_back();
       option.slot = slot;
       option.method = method;
-      option.load = load;
+      option.load = load();
       option.fallback = fallback;
       option.rank.units = units_ordered_;
       const double km = KmToCentre(where);
       option.rank.cost =
-          FixedCost(config_, where.kind, method, load, fallback) +
+          FixedCost(config_, where.kind, method, option.load, fallback) +
           static_cast<double>(units_ordered_) * UnitCost(config_, where.kind, method, km);
       option.rank.Add(ShipmentKey{where.index, method},
                       request_.now + LeadTime(where.kind, method, config_), km);
@@ -525,9 +556,9 @@ void Solver::ClassifySlot(int slot) {
     Usable& usable = s_.usable.emplace_back();
     usable.slot = slot;
     usable.method = method;
-    usable.load = load;
+    usable.load = load();
     usable.fallback = fallback;
-    usable.fixed = FixedCost(config_, where.kind, method, load, fallback);
+    usable.fixed = FixedCost(config_, where.kind, method, usable.load, fallback);
     usable.unit_low = UnitLow(where.kind);
     usable.covers_all = where.delivery_full == lines_;
   }
