@@ -24,9 +24,7 @@ class DiscardingSink final : public JournalSink {
   void Append(Commit /*commit*/) override {}
 };
 
-int CodeOf(Outcome outcome) {
-  return static_cast<int>(services::StatusCodeFor(outcome));
-}
+int CodeOf(Outcome outcome) { return static_cast<int>(services::StatusCodeFor(outcome)); }
 
 class EngineClient final : public ClientSession {
  public:
@@ -78,10 +76,10 @@ class EngineClient final : public ClientSession {
   }
 
   int Receive(int location, int sku, int64_t quantity) override {
-    return CodeOf(
-        ledger_.Receive(ReceiveCommand{locations_[location], skus_[sku], quantity, "bench"},
-                        absl::Now())
-            .outcome);
+    return CodeOf(ledger_
+                      .Receive(ReceiveCommand{locations_[location], skus_[sku], quantity, "bench"},
+                               absl::Now())
+                      .outcome);
   }
 
   int Counts(const std::vector<CountLine>& rows, int64_t& stale) override {
@@ -129,9 +127,8 @@ class EngineDriver final : public Driver {
       location.longitude = l.longitude;
       const Applied<Location> applied = ledger_.UpsertLocation(location);
       if (!Succeeded(applied.outcome)) {
-        return absl::InternalError(
-            absl::StrCat("UpsertLocation ", l.id, ": ", OutcomeName(applied.outcome), " ",
-                         applied.detail));
+        return absl::InternalError(absl::StrCat("UpsertLocation ", l.id, ": ",
+                                                OutcomeName(applied.outcome), " ", applied.detail));
       }
       locations_.push_back(location.id);
     }
@@ -153,9 +150,9 @@ class EngineDriver final : public Driver {
           if (!Succeeded(applied.outcome)) {
             absl::MutexLock lock(&mu);
             if (first_error.ok()) {
-              first_error = absl::InternalError(absl::StrCat(
-                  "Receive ", command.sku.value(), " at ", command.location.value(), ": ",
-                  OutcomeName(applied.outcome), " ", applied.detail));
+              first_error = absl::InternalError(
+                  absl::StrCat("Receive ", command.sku.value(), " at ", command.location.value(),
+                               ": ", OutcomeName(applied.outcome), " ", applied.detail));
             }
             next.store(catalog.positions());
             return;
@@ -174,8 +171,9 @@ class EngineDriver final : public Driver {
   }
 
   absl::StatusOr<PositionFigures> PositionAt(const std::string& sku,
-                                     const std::string& location) override {
-    const std::vector<Position> positions = ledger_.GetPositions({Sku(sku)}, {LocationId(location)});
+                                             const std::string& location) override {
+    const std::vector<Position> positions =
+        ledger_.GetPositions({Sku(sku)}, {LocationId(location)});
     if (positions.size() != 1) {
       return absl::InternalError(absl::StrCat("expected one position of ", sku, " at ", location,
                                               ", got ", positions.size()));

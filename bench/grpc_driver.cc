@@ -16,9 +16,9 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/driver.h"
-#include "grpcpp/grpcpp.h"
 #include "engine/limits.h"
 #include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
 #include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/inventory.grpc.pb.h"
 #include "omnistock/v1/network.grpc.pb.h"
@@ -49,9 +49,9 @@ absl::Status WaitConnected(grpc::Channel& channel, const std::string& target) {
 }
 
 absl::Status FromGrpc(const grpc::Status& status, const std::string& what) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", StatusCodeName(status.error_code()), ": ",
-                                   status.error_message()));
+  return absl::Status(
+      static_cast<absl::StatusCode>(status.error_code()),
+      absl::StrCat(what, ": ", StatusCodeName(status.error_code()), ": ", status.error_message()));
 }
 
 template <typename Response>
@@ -67,9 +67,8 @@ struct AsyncCall {
 // `start(channel_index, index, context, cq)` prepares call `index` (not started); `describe(index)`
 // names it in an error. Stops issuing at the first failed call and returns it.
 template <typename Response, typename Start, typename Describe>
-absl::Status RunWindowed(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
-                         int64_t count, int window, Start start, Describe describe,
-                         std::atomic<int64_t>& done) {
+absl::Status RunWindowed(const std::vector<std::shared_ptr<grpc::Channel>>& channels, int64_t count,
+                         int window, Start start, Describe describe, std::atomic<int64_t>& done) {
   std::atomic<int64_t> next{0};
   absl::Mutex mu;
   absl::Status first_error;
@@ -132,7 +131,8 @@ class GrpcClient final : public ClientSession {
 
   int ReserveBatch(const std::vector<Order>& orders, std::vector<int>& codes) override {
     batch_.Clear();
-    for (const Order& order : orders) FillReserve(order, absl::ZeroDuration(), *batch_.add_orders());
+    for (const Order& order : orders)
+      FillReserve(order, absl::ZeroDuration(), *batch_.add_orders());
     grpc::ClientContext context;
     SetDeadline(context);
     v1::ReserveBatchResponse response;
@@ -192,8 +192,7 @@ class GrpcClient final : public ClientSession {
     v1::SyncCountsSummary summary;
     std::unique_ptr<grpc::ClientWriter<v1::CountBatch>> writer =
         warehouse_->SyncCounts(&context, &summary);
-    const google::protobuf::Timestamp now =
-        google::protobuf::util::TimeUtil::GetCurrentTime();
+    const google::protobuf::Timestamp now = google::protobuf::util::TimeUtil::GetCurrentTime();
     v1::CountBatch batch;
     for (size_t i = 0; i < rows.size(); ++i) {
       v1::CountRow* row = batch.add_rows();
@@ -380,9 +379,8 @@ class GrpcDriver final : public Driver {
       while (!finished.WaitForNotificationWithTimeout(absl::Seconds(1))) {
         const int64_t n = done.load(std::memory_order_relaxed);
         const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-        std::fprintf(stderr, "seeding: %lld / %lld positions (%.0f/s)\n",
-                     static_cast<long long>(n), static_cast<long long>(catalog.positions()),
-                     elapsed > 0 ? n / elapsed : 0.0);
+        std::fprintf(stderr, "seeding: %lld / %lld positions (%.0f/s)\n", static_cast<long long>(n),
+                     static_cast<long long>(catalog.positions()), elapsed > 0 ? n / elapsed : 0.0);
       }
     });
     // The bulk path: a stock take. Each position is counted at its starting stock, in
@@ -448,7 +446,7 @@ class GrpcDriver final : public Driver {
   }
 
   absl::StatusOr<PositionFigures> PositionAt(const std::string& sku,
-                                     const std::string& location) override {
+                                             const std::string& location) override {
     std::shared_ptr<grpc::Channel> channel = NewChannel(target_, "omnistock.bench.checker", 0);
     std::unique_ptr<v1::Inventory::Stub> stub = v1::Inventory::NewStub(channel);
     v1::GetAvailabilityRequest request;
@@ -468,8 +466,8 @@ class GrpcDriver final : public Driver {
   }
 
   absl::Status StartWatcher(FeedLatency* latency) override {
-    watcher_ = std::make_unique<Watcher>(NewChannel(target_, "omnistock.bench.watcher", 0),
-                                         latency);
+    watcher_ =
+        std::make_unique<Watcher>(NewChannel(target_, "omnistock.bench.watcher", 0), latency);
     return watcher_->Start();
   }
 

@@ -49,7 +49,8 @@ int Run(const Options& options, bool seed_given) {
   using namespace omnistock::bench;
   const Workload workload = *ParseWorkload(options.workload);
   uint64_t seed = options.seed;
-  if (!seed_given) seed = (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
+  if (!seed_given)
+    seed = (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
   const std::string nonce = MakeNonce();
   // flash always gets a fresh catalog: its one position sells out.
   const std::string catalog_name =
@@ -59,8 +60,7 @@ int Run(const Options& options, bool seed_given) {
 
   std::unique_ptr<Driver> driver =
       options.mode == "engine" ? MakeEngineDriver() : MakeGrpcDriver(options.target);
-  std::fprintf(stderr,
-               "omnistock-bench: %s, workload %s, %d clients, seed %llu, run nonce %s\n",
+  std::fprintf(stderr, "omnistock-bench: %s, workload %s, %d clients, seed %llu, run nonce %s\n",
                driver->Describe().c_str(), WorkloadName(workload), options.clients,
                static_cast<unsigned long long>(seed), nonce.c_str());
 
@@ -127,8 +127,8 @@ int Run(const Options& options, bool seed_given) {
     check.performed = true;
     check.attempts = report.run.reserve_attempts_total;
     check.successes = report.run.reserve_successes_total;
-    check.expected = std::min<int64_t>(static_cast<int64_t>(check.attempts),
-                                       catalog.on_hand_per_position);
+    check.expected =
+        std::min<int64_t>(static_cast<int64_t>(check.attempts), catalog.on_hand_per_position);
     absl::StatusOr<PositionFigures> position =
         driver->PositionAt(catalog.skus[0], catalog.locations[0].id);
     if (position.ok()) {
@@ -155,8 +155,7 @@ int Run(const Options& options, bool seed_given) {
     std::ofstream out(options.jsonl, std::ios::app);
     out << ToJson(report).dump() << "\n";
     if (!out) {
-      std::fprintf(stderr, "omnistock-bench: cannot append to --jsonl %s\n",
-                   options.jsonl.c_str());
+      std::fprintf(stderr, "omnistock-bench: cannot append to --jsonl %s\n", options.jsonl.c_str());
       return kExitSetupFailed;
     }
   }
@@ -222,8 +221,9 @@ int main(int argc, char** argv) {
   app.add_option("--locations", options.locations, "uniform: locations in the catalog")
       ->check(CLI::Range(1, 9999))
       ->capture_default_str();
-  CLI::Option* seed = app.add_option("--seed", options.seed, "seed of the order generators "
-                                                            "(default: random, printed)");
+  CLI::Option* seed = app.add_option("--seed", options.seed,
+                                     "seed of the order generators "
+                                     "(default: random, printed)");
   app.add_option("--catalog", options.catalog,
                  "grpc: name the catalog and reuse it if a previous run seeded it (not flash)")
       ->check(CLI::Validator(

@@ -11,12 +11,23 @@
 namespace omnistock::bench {
 
 const char* StatusCodeName(int code) {
-  static constexpr const char* kNames[kStatusCodeCount] = {
-      "OK",                "CANCELLED",        "UNKNOWN",          "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",        "ALREADY_EXISTS",   "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",        "OUT_OF_RANGE",
-      "UNIMPLEMENTED",     "INTERNAL",         "UNAVAILABLE",      "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static constexpr const char* kNames[kStatusCodeCount] = {"OK",
+                                                           "CANCELLED",
+                                                           "UNKNOWN",
+                                                           "INVALID_ARGUMENT",
+                                                           "DEADLINE_EXCEEDED",
+                                                           "NOT_FOUND",
+                                                           "ALREADY_EXISTS",
+                                                           "PERMISSION_DENIED",
+                                                           "RESOURCE_EXHAUSTED",
+                                                           "FAILED_PRECONDITION",
+                                                           "ABORTED",
+                                                           "OUT_OF_RANGE",
+                                                           "UNIMPLEMENTED",
+                                                           "INTERNAL",
+                                                           "UNAVAILABLE",
+                                                           "DATA_LOSS",
+                                                           "UNAUTHENTICATED"};
   if (code < 0 || code >= kStatusCodeCount) return "UNKNOWN";
   return kNames[code];
 }
@@ -26,9 +37,8 @@ namespace {
 double Millis(int64_t nanos) { return static_cast<double>(nanos) / 1e6; }
 
 double PerSecond(const Report& report, uint64_t count) {
-  return report.run.measured_seconds > 0
-             ? static_cast<double>(count) / report.run.measured_seconds
-             : 0.0;
+  return report.run.measured_seconds > 0 ? static_cast<double>(count) / report.run.measured_seconds
+                                         : 0.0;
 }
 
 struct Quantile {
@@ -94,17 +104,17 @@ void PrintTable(const Report& report, std::FILE* out) {
                     absl::StrFormat("%s (%d SKUs x %d locations = %d positions, on_hand %d)",
                                     WorkloadName(report.workload), report.skus, report.locations,
                                     report.positions, report.on_hand_per_position));
-  rows.emplace_back("clients", absl::StrFormat("%d%s", report.clients,
-                                               report.batch > 1
-                                                   ? absl::StrFormat(", %d orders per call",
-                                                                     report.batch)
-                                                   : std::string()));
+  rows.emplace_back(
+      "clients",
+      absl::StrFormat("%d%s", report.clients,
+                      report.batch > 1 ? absl::StrFormat(", %d orders per call", report.batch)
+                                       : std::string()));
   rows.emplace_back("duration", absl::StrFormat("%.2f s measured (after %.1f s warmup)",
                                                 run.measured_seconds, report.warmup_seconds));
   rows.emplace_back("seeding", absl::StrFormat("%.2f s", report.seed_seconds));
-  const char* headline = ReserveWorkload(report.workload)        ? "orders answered/s"
+  const char* headline = ReserveWorkload(report.workload)       ? "orders answered/s"
                          : report.workload == Workload::kCounts ? "count rows applied/s"
-                                                                 : "calls/s (all kinds)";
+                                                                : "calls/s (all kinds)";
   rows.emplace_back(headline, absl::StrFormat("%.0f", HeadlineRate(report)));
   if (report.check.performed) {
     const FlashCheck& c = report.check;
@@ -117,10 +127,10 @@ void PrintTable(const Report& report, std::FILE* out) {
             : absl::StrFormat("FAIL: %s", c.error));
   }
   if (run.feed_latency) {
-    rows.emplace_back("sale -> feed (ms)",
-                      absl::StrFormat("%s  (%d sales matched, %d unmatched)",
-                                      LatencyText(*run.feed_latency), run.feed_latency->count(),
-                                      run.feed_unmatched));
+    rows.emplace_back(
+        "sale -> feed (ms)",
+        absl::StrFormat("%s  (%d sales matched, %d unmatched)", LatencyText(*run.feed_latency),
+                        run.feed_latency->count(), run.feed_unmatched));
   }
 
   size_t width = 0;
@@ -129,8 +139,8 @@ void PrintTable(const Report& report, std::FILE* out) {
   for (const auto& [key, value] : rows) {
     std::fprintf(out, "  %-*s  %s\n", static_cast<int>(width), key.c_str(), value.c_str());
   }
-  std::fprintf(out, "\n  %-10s %10s %12s %10s %9s %9s  %s\n", "kind", "calls", "units/s",
-               "errors", "stockout", "stale", "latency per call (ms)");
+  std::fprintf(out, "\n  %-10s %10s %12s %10s %9s %9s  %s\n", "kind", "calls", "units/s", "errors",
+               "stockout", "stale", "latency per call (ms)");
   for (int k = 0; k < kOpKindCount; ++k) {
     const KindStats& s = run.kinds[static_cast<size_t>(k)];
     if (s.calls == 0) continue;
@@ -151,17 +161,20 @@ nlohmann::json ToJson(const Report& report) {
     const KindStats& s = run.kinds[static_cast<size_t>(k)];
     if (s.calls == 0) continue;
     kinds[OpKindName(static_cast<OpKind>(k))] = {
-        {"calls", s.calls},          {"units", s.units},
-        {"ok", s.ok()},              {"units_per_s", PerSecond(report, s.units)},
+        {"calls", s.calls},
+        {"units", s.units},
+        {"ok", s.ok()},
+        {"units_per_s", PerSecond(report, s.units)},
         {"stale", s.stale},
-        {"errors", ErrorsJson(s)},   {"latency_ms", LatencyJson(s.latency)},
+        {"errors", ErrorsJson(s)},
+        {"latency_ms", LatencyJson(s.latency)},
     };
   }
   const OpKind primary = report.workload == Workload::kCounts ? OpKind::kCount : OpKind::kReserve;
   nlohmann::json json = {
       {"system", "omnistock"},
-      {"variant", report.batch > 1 ? absl::StrFormat("%s, batch %d", report.mode, report.batch)
-                                   : report.mode},
+      {"variant",
+       report.batch > 1 ? absl::StrFormat("%s, batch %d", report.mode, report.batch) : report.mode},
       {"mode", report.mode},
       {"workload", WorkloadName(report.workload)},
       {"clients", report.clients},
@@ -192,9 +205,9 @@ nlohmann::json ToJson(const Report& report) {
   }
   if (report.check.performed) {
     const FlashCheck& c = report.check;
-    json["flash_check"] = {{"passed", c.passed},     {"attempts", c.attempts},
+    json["flash_check"] = {{"passed", c.passed},       {"attempts", c.attempts},
                            {"successes", c.successes}, {"reserved", c.reserved},
-                           {"expected", c.expected}, {"error", c.error}};
+                           {"expected", c.expected},   {"error", c.error}};
   }
   return json;
 }

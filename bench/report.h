@@ -43,8 +43,8 @@ struct Report {
   FlashCheck check;
 };
 
-// The headline: orders answered per second, held or out of stock (uniform, skewed, flash), rows per second (counts),
-// or every call per second (lifecycle, omnichannel).
+// The headline: orders answered per second, held or out of stock (uniform, skewed, flash), rows per
+// second (counts), or every call per second (lifecycle, omnichannel).
 double HeadlineRate(const Report& report);
 
 void PrintTable(const Report& report, std::FILE* out);

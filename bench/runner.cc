@@ -105,8 +105,7 @@ class Recorder {
   Recorder(const std::atomic<int>& phase, LiveCounters& live) : phase_(phase), live_(live) {}
 
   // Records one call of `kind` that carried `units` units, all answered with `code`.
-  void Record(OpKind kind, int code, Clock::duration took, uint64_t units = 1,
-              uint64_t stale = 0) {
+  void Record(OpKind kind, int code, Clock::duration took, uint64_t units = 1, uint64_t stale = 0) {
     if (code < 0 || code >= kStatusCodeCount) code = 2;  // UNKNOWN
     if (kind == OpKind::kReserve) {
       reserve_attempts_ += units;
@@ -238,9 +237,8 @@ class ClientLoop {
   void Sale() {
     const std::string transaction = random_.NextId("s");
     uint64_t sequence = 0;
-    const auto [code, took] = Timed([&] {
-      return session_.Sale(random_.Store(), random_.Sku(), transaction, sequence);
-    });
+    const auto [code, took] =
+        Timed([&] { return session_.Sale(random_.Store(), random_.Sku(), transaction, sequence); });
     if (code == 0 && feed_ != nullptr) feed_->Acknowledged(sequence, Nanos(Clock::now()));
     recorder_.Record(OpKind::kSale, code, took);
   }
@@ -249,9 +247,9 @@ class ClientLoop {
   // counted at its starting stock.
   void Counts(int rows) {
     const int64_t positions = catalog_.positions();
-    const int64_t first = static_cast<int64_t>(random_.Sku()) *
-                              static_cast<int64_t>(catalog_.locations.size()) +
-                          random_.Location();
+    const int64_t first =
+        static_cast<int64_t>(random_.Sku()) * static_cast<int64_t>(catalog_.locations.size()) +
+        random_.Location();
     const int64_t n = std::min<int64_t>(rows, positions);
     count_rows_.clear();
     const int64_t locations = static_cast<int64_t>(catalog_.locations.size());
@@ -338,8 +336,7 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
   for (int i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
       Recorder& recorder = *recorders[static_cast<size_t>(i)];
-      ClientLoop loop(catalog, config, i, *sessions[static_cast<size_t>(i)], recorder,
-                      feed.get());
+      ClientLoop loop(catalog, config, i, *sessions[static_cast<size_t>(i)], recorder, feed.get());
       ready.arrive_and_wait();
       while (!recorder.stopped()) loop.Step();
     });
@@ -380,8 +377,8 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
         errors += live[static_cast<size_t>(i)].errors.load(std::memory_order_relaxed);
       }
       const double interval = Seconds(now - last_tick);
-      std::fprintf(stderr, "%s[%6.1fs %-6s] ops %llu  ops/s %.0f  errors %llu%s",
-                   tty ? "\r" : "", Seconds(now - started), PhaseName(current),
+      std::fprintf(stderr, "%s[%6.1fs %-6s] ops %llu  ops/s %.0f  errors %llu%s", tty ? "\r" : "",
+                   Seconds(now - started), PhaseName(current),
                    static_cast<unsigned long long>(units),
                    interval > 0 ? static_cast<double>(units - last_units) / interval : 0.0,
                    static_cast<unsigned long long>(errors), tty ? "\033[K" : "\n");

@@ -45,8 +45,8 @@ struct RunConfig {
   double warmup_seconds = 2;
   double duration_seconds = 10;
   uint64_t seed = 0;
-  int batch = 1;             // orders per Reserve call (uniform, skewed, flash)
-  int count_rows = 50'000;   // rows per SyncCounts call (counts)
+  int batch = 1;            // orders per Reserve call (uniform, skewed, flash)
+  int count_rows = 50'000;  // rows per SyncCounts call (counts)
 };
 
 struct RunResult {

@@ -37,8 +37,8 @@ std::optional<Workload> ParseWorkload(const std::string& name) {
 std::string MakeNonce() {
   std::random_device device;
   uint64_t bits = (static_cast<uint64_t>(device()) << 32) ^ device();
-  bits ^= static_cast<uint64_t>(
-      std::chrono::system_clock::now().time_since_epoch() / std::chrono::nanoseconds(1));
+  bits ^= static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch() /
+                                std::chrono::nanoseconds(1));
   static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
   std::string nonce;
   for (int i = 0; i < 8; ++i) {
@@ -116,8 +116,8 @@ int ClientRandom::Sku() {
 }
 
 int ClientRandom::Location() {
-  return std::uniform_int_distribution<int>(0, static_cast<int>(catalog_.locations.size()) - 1)(
-      rng_);
+  return std::uniform_int_distribution<int>(0,
+                                            static_cast<int>(catalog_.locations.size()) - 1)(rng_);
 }
 
 int ClientRandom::Store() {
@@ -134,10 +134,9 @@ const Order& ClientRandom::NextOrder() {
   const int lines = std::uniform_int_distribution<int>(1, max_lines_)(rng_);
   while (static_cast<int>(order_.lines.size()) < lines) {
     OrderLine line{Sku(), Location(), 1};
-    const bool repeats =
-        std::any_of(order_.lines.begin(), order_.lines.end(), [&](const OrderLine& l) {
-          return l.sku == line.sku && l.location == line.location;
-        });
+    const bool repeats = std::any_of(
+        order_.lines.begin(), order_.lines.end(),
+        [&](const OrderLine& l) { return l.sku == line.sku && l.location == line.location; });
     if (!repeats) order_.lines.push_back(line);
   }
   return order_;

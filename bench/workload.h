@@ -19,8 +19,8 @@ namespace omnistock::bench {
 
 enum class Workload { kUniform, kSkewed, kFlash, kLifecycle, kOmnichannel, kCounts };
 
-inline constexpr Workload kWorkloads[] = {Workload::kUniform,   Workload::kSkewed,
-                                          Workload::kFlash,     Workload::kLifecycle,
+inline constexpr Workload kWorkloads[] = {Workload::kUniform,     Workload::kSkewed,
+                                          Workload::kFlash,       Workload::kLifecycle,
                                           Workload::kOmnichannel, Workload::kCounts};
 const char* WorkloadName(Workload workload);
 std::optional<Workload> ParseWorkload(const std::string& name);
@@ -88,11 +88,11 @@ class ClientRandom {
  public:
   ClientRandom(const Catalog& catalog, int client, uint64_t seed);
 
-  const Order& NextOrder();           // valid until the next call
+  const Order& NextOrder();  // valid until the next call
   std::vector<Order> NextOrders(int count);
   int Sku();
   int Location();
-  int Store();                        // a location that is a store
+  int Store();                              // a location that is a store
   int Percent() { return percent_(rng_); }  // uniform 0..99
   std::string NextId(const char* kind);     // BENCH-<nonce>-c<client>-<kind><counter>
 

@@ -6,12 +6,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define OMNISTOCK_CHECK(condition)                                                          \
-  do {                                                                                      \
-    if (!(condition)) {                                                                     \
+#define OMNISTOCK_CHECK(condition)                                                             \
+  do {                                                                                         \
+    if (!(condition)) {                                                                        \
       std::fprintf(stderr, "%s:%d: invariant violated: %s\n", __FILE__, __LINE__, #condition); \
-      std::abort();                                                                         \
-    }                                                                                       \
+      std::abort();                                                                            \
+    }                                                                                          \
   } while (false)
 
 #endif  // OMNISTOCK_ENGINE_CHECK_H_

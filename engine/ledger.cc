@@ -162,25 +162,24 @@ Applied<Position> Ledger::Receive(const ReceiveCommand& command, absl::Time now)
 }
 
 Applied<Position> Ledger::Adjust(const AdjustCommand& command, absl::Time now) {
-  return ChangePosition(
-      command.location, command.sku, now,
-      [&](Position& position, Movement& movement, std::string& detail) {
-        if (position.on_hand + command.delta < 0) {
-          detail = absl::StrCat("adjusting on_hand ", position.on_hand, " by ", command.delta,
-                                " would leave it below zero");
-          return Outcome::kOnHandBelowZero;
-        }
-        if (position.on_hand + command.delta > kOnHandMax) {
-          detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
-          return Outcome::kOnHandLimitExceeded;
-        }
-        position.on_hand += command.delta;
-        movement.kind = MovementKind::kAdjust;
-        movement.on_hand_delta = command.delta;
-        movement.reference = command.reference;
-        movement.actor = command.reason;
-        return Outcome::kOk;
-      });
+  return ChangePosition(command.location, command.sku, now,
+                        [&](Position& position, Movement& movement, std::string& detail) {
+                          if (position.on_hand + command.delta < 0) {
+                            detail = absl::StrCat("adjusting on_hand ", position.on_hand, " by ",
+                                                  command.delta, " would leave it below zero");
+                            return Outcome::kOnHandBelowZero;
+                          }
+                          if (position.on_hand + command.delta > kOnHandMax) {
+                            detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
+                            return Outcome::kOnHandLimitExceeded;
+                          }
+                          position.on_hand += command.delta;
+                          movement.kind = MovementKind::kAdjust;
+                          movement.on_hand_delta = command.delta;
+                          movement.reference = command.reference;
+                          movement.actor = command.reason;
+                          return Outcome::kOk;
+                        });
 }
 
 Applied<Position> Ledger::SetSafetyStock(const SafetyStockCommand& command, absl::Time now) {
@@ -374,8 +373,8 @@ Applied<Reservation> Ledger::Transition(const ReservationId& id, Action action, 
   };
   auto illegal = [&](Outcome outcome, absl::string_view why) {
     Applied<Reservation> applied = Rejected<Reservation>(
-        outcome, absl::StrCat("reservation '", id.value(), "' is ", ReservationStateName(state),
-                              ": ", why));
+        outcome,
+        absl::StrCat("reservation '", id.value(), "' is ", ReservationStateName(state), ": ", why));
     applied.value = reservation;
     applied.ticket = expiry_ticket;
     return applied;
@@ -520,8 +519,8 @@ Applied<Reservation> Ledger::Extend(const ReservationId& id, absl::Duration ttl,
         reservation.state == ReservationState::kConfirmed ? Outcome::kReplayed
         : reservation.state == ReservationState::kExpired ? Outcome::kReservationExpired
                                                           : Outcome::kIllegalTransition,
-        absl::StrCat("reservation '", id.value(), "' is ",
-                     ReservationStateName(reservation.state), ": only a HELD one expires"));
+        absl::StrCat("reservation '", id.value(), "' is ", ReservationStateName(reservation.state),
+                     ": only a HELD one expires"));
     applied.value = reservation;
     applied.ticket = last_ticket();
     return applied;

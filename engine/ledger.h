@@ -118,7 +118,7 @@ struct SaleCommand {
   LocationId store;
   std::string terminal_id;
   std::string transaction_id;
-  std::vector<PosLine> lines;  // unique SKUs, validated at the edge
+  std::vector<PosLine> lines;                 // unique SKUs, validated at the edge
   absl::Time sold_at = absl::InfinitePast();  // unknown: the time it is recorded
 };
 
@@ -250,8 +250,9 @@ class Ledger {
   // Counts `uses` if every limited location still has room; all or nothing.
   bool TakeCapacity(const std::vector<CapacityUse>& uses, const routing::Network& network);
   void GiveBackCapacity(const std::vector<CapacityUse>& uses);
-  Applied<Position> ChangePosition(const LocationId& location, const Sku& sku, absl::Time now,
-                                   absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change);
+  Applied<Position> ChangePosition(
+      const LocationId& location, const Sku& sku, absl::Time now,
+      absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change);
 
   // The next journal sequence, for commits whose movements are made inside Publish's `fill`.
   Sequence NextSequenceLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sequencer_mu_) {

@@ -53,14 +53,13 @@ std::vector<int64_t> Ledger::OrdersToday(const routing::Network& network, absl::
   return orders;
 }
 
-bool Ledger::TakeCapacity(const std::vector<CapacityUse>& uses,
-                          const routing::Network& network) {
+bool Ledger::TakeCapacity(const std::vector<CapacityUse>& uses, const routing::Network& network) {
   absl::MutexLock lock(&capacity_mu_);
   for (const CapacityUse& use : uses) {
     const std::optional<routing::LocationIndex> index = network.Find(use.location);
     if (!index) return false;
-    const routing::Capacity capacity = routing::CapacityOf(
-        network.location(*index), online_orders_[{use.location, use.day}]);
+    const routing::Capacity capacity =
+        routing::CapacityOf(network.location(*index), online_orders_[{use.location, use.day}]);
     if (capacity.exhausted()) return false;
   }
   for (const CapacityUse& use : uses) ++online_orders_[{use.location, use.day}];
@@ -208,9 +207,9 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
         return routed;
     }
   }
-  return absl::AbortedError(absl::StrCat(
-      "the stock or capacity of the plan was taken by concurrent orders ", kRouteAttemptsMax,
-      " times in a row; retry the call"));
+  return absl::AbortedError(
+      absl::StrCat("the stock or capacity of the plan was taken by concurrent orders ",
+                   kRouteAttemptsMax, " times in a row; retry the call"));
 }
 
 }  // namespace omnistock

@@ -57,9 +57,9 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
   if (auto it = stripe.transactions.find(key); it != stripe.transactions.end()) {
     if (!SameContent(it->second, transaction)) {
       applied.outcome = Outcome::kPosTransactionExistsWithDifferentContent;
-      applied.detail = absl::StrCat("pos_transaction_id '", transaction.transaction_id,
-                                    "' of terminal_id '", transaction.terminal_id,
-                                    "' was already recorded with other content");
+      applied.detail =
+          absl::StrCat("pos_transaction_id '", transaction.transaction_id, "' of terminal_id '",
+                       transaction.terminal_id, "' was already recorded with other content");
       return applied;
     }
     applied.outcome = Outcome::kReplayed;

@@ -36,8 +36,7 @@ struct LedgerShard {
   using PositionKey = std::pair<Sku, LocationId>;
 
   mutable absl::Mutex mu;
-  absl::flat_hash_map<Sku, absl::flat_hash_map<LocationId, Position>> positions
-      ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<Sku, absl::flat_hash_map<LocationId, Position>> positions ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<PositionKey, std::vector<Hold>> holds ABSL_GUARDED_BY(mu);
 
   void AddHold(const Sku& sku, const LocationId& location, Hold hold)

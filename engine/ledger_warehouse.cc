@@ -124,8 +124,8 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
     Position* source = ShardFor(line.sku).Find(line.sku, request.from);
     const Quantity available = source ? source->available() : 0;
     if (available < line.quantity) {
-      applied.short_lines.push_back(ShortLine{line.sku, request.from, line.quantity,
-                                              std::max<Quantity>(0, available)});
+      applied.short_lines.push_back(
+          ShortLine{line.sku, request.from, line.quantity, std::max<Quantity>(0, available)});
     }
   }
   if (!applied.short_lines.empty()) {

@@ -3,16 +3,20 @@
 // gRPC status code; nothing else decides codes.
 //
 // Checks run in this order, so a request with several faults always reports the same one:
-//   1. the referenced location / reservation exists        (kLocationNotFound, kReservationNotFound)
+//   1. the referenced location / reservation exists        (kLocationNotFound,
+//   kReservationNotFound)
 //   2. the location accepts the command                    (kLocationDisabled)
 //   3. idempotency: same id, same content -> kReplayed     (kReservationExistsWithDifferentContent)
-//   4. the state transition is legal                       (kIllegalTransition, kReservationExpired)
-//   5. quantities: stock is there and limits hold          (kInsufficientAvailable, kOnHandBelowZero,
+//   4. the state transition is legal                       (kIllegalTransition,
+//   kReservationExpired)
+//   5. quantities: stock is there and limits hold          (kInsufficientAvailable,
+//   kOnHandBelowZero,
 //                                                           kOnHandLimitExceeded)
 #ifndef OMNISTOCK_ENGINE_OUTCOME_H_
 #define OMNISTOCK_ENGINE_OUTCOME_H_
 
 #include <cstdint>
+
 #include "absl/strings/string_view.h"
 
 namespace omnistock {

@@ -8,9 +8,9 @@
 
 #include <cstdint>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/types.h"
 
@@ -57,8 +57,8 @@ struct Reservation {
   std::string order_ref;
   absl::Time created_at;
   absl::Time updated_at;
-  absl::Time expires_at;  // meaningful while HELD
-  Sequence sequence = 0;  // of the last movement that changed it
+  absl::Time expires_at;              // meaningful while HELD
+  Sequence sequence = 0;              // of the last movement that changed it
   std::vector<CapacityUse> capacity;  // routed orders only (Fulfillment.RouteAndReserve)
 
   friend bool operator==(const Reservation&, const Reservation&) = default;

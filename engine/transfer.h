@@ -39,8 +39,8 @@ struct CountRow {
 
 struct CountSummary {
   int64_t applied = 0;
-  int64_t stale = 0;    // older than the last applied count of the position, or too old
-  int64_t unknown = 0;  // unknown location
+  int64_t stale = 0;         // older than the last applied count of the position, or too old
+  int64_t unknown = 0;       // unknown location
   Quantity discrepancy = 0;  // sum of |correction| over the applied rows
   std::vector<AtRisk> at_risk;
 };

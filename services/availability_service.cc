@@ -19,8 +19,8 @@ v1::AvailabilityUpdate UpdateOf(const Movement& m) {
   update.set_on_hand(m.on_hand_after);
   update.set_reserved(m.reserved_after);
   update.set_safety_stock(m.safety_stock_after);
-  update.set_available(std::max<Quantity>(0, m.on_hand_after - m.reserved_after -
-                                                 m.safety_stock_after));
+  update.set_available(
+      std::max<Quantity>(0, m.on_hand_after - m.reserved_after - m.safety_stock_after));
   update.set_in_transit(m.in_transit_after);
   update.set_oversold(m.reserved_after > m.on_hand_after);
   for (const ReservationId& id : m.at_risk) update.add_at_risk_reservation_ids(id.value());
@@ -56,11 +56,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       reactor->replay_after_ = resume_after.value_or(subscribed_at);
       reactor->last_sent_ = reactor->replay_after_;
       if (reactor->replay_after_ > subscribed_at) {
-        reactor->refusal_ = grpc::Status(
-            grpc::StatusCode::OUT_OF_RANGE,
-            absl::StrCat("resume_after_sequence ", reactor->replay_after_,
-                         " is ahead of the journal, whose last durable sequence is ",
-                         subscribed_at));
+        reactor->refusal_ =
+            grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
+                         absl::StrCat("resume_after_sequence ", reactor->replay_after_,
+                                      " is ahead of the journal, whose last durable sequence is ",
+                                      subscribed_at));
       }
       refused = reactor->refusal_.has_value();
     }
@@ -156,9 +156,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
         if (overflowed_) {
           FinishLocked(grpc::Status(
               grpc::StatusCode::RESOURCE_EXHAUSTED,
-              absl::StrCat("the watcher fell more than ", kWatchBufferMax,
-                           " updates behind; watch again with resume_after_sequence=",
-                           last_sent_)));
+              absl::StrCat(
+                  "the watcher fell more than ", kWatchBufferMax,
+                  " updates behind; watch again with resume_after_sequence=", last_sent_)));
           return;
         }
         std::deque<v1::AvailabilityUpdate>& source = replayed_ ? live_ : page_;

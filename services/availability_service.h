@@ -13,8 +13,8 @@ class AvailabilityService final : public v1::Availability::CallbackService {
   // `feed` must outlive the service.
   AvailabilityService(ServiceContext ctx, ChangeFeed* feed) : ctx_(ctx), feed_(feed) {}
 
-  grpc::ServerWriteReactor<v1::AvailabilityUpdate>* Watch(
-      grpc::CallbackServerContext* context, const v1::WatchRequest* request) override;
+  grpc::ServerWriteReactor<v1::AvailabilityUpdate>* Watch(grpc::CallbackServerContext* context,
+                                                          const v1::WatchRequest* request) override;
 
  private:
   ServiceContext ctx_;

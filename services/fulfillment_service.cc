@@ -97,7 +97,8 @@ void ToProto(const routing::Plan& plan, const std::vector<routing::OrderLine>& l
       line->set_on_hand(stock.on_hand);
       line->set_reserved(stock.reserved);
       line->set_safety_stock(stock.safety_stock);
-      if (r.reason == routing::RejectReason::kPickupIncomplete && stock.available() < stock.needed) {
+      if (r.reason == routing::RejectReason::kPickupIncomplete &&
+          stock.available() < stock.needed) {
         rejected->add_missing_skus(sku);
       }
     }
@@ -153,14 +154,13 @@ grpc::ServerUnaryReactor* FulfillmentService::RouteAndReserve(
   response->set_attempts(routed->attempts);
   if (routed->attempts > 0) ToProto(routed->plan, command->plan.lines, response->mutable_plan());
   if (!routed->held) return AnswerNow(context, grpc::Status::OK);  // REJECTED: nothing held
-  return Answer(context, ctx_, *std::move(routed->held), [&](const Reservation& value) {
-    ToProto(value, response->mutable_reservation());
-  });
+  return Answer(context, ctx_, *std::move(routed->held),
+                [&](const Reservation& value) { ToProto(value, response->mutable_reservation()); });
 }
 
-grpc::ServerUnaryReactor* FulfillmentService::GetRoutingConfig(
-    grpc::CallbackServerContext* context, const v1::GetRoutingConfigRequest*,
-    v1::RoutingConfig* response) {
+grpc::ServerUnaryReactor* FulfillmentService::GetRoutingConfig(grpc::CallbackServerContext* context,
+                                                               const v1::GetRoutingConfigRequest*,
+                                                               v1::RoutingConfig* response) {
   ToProto(ctx_.ledger->routing_config(), response);
   return AnswerNow(context, grpc::Status::OK);
 }

@@ -9,21 +9,21 @@ grpc::ServerUnaryReactor* InventoryService::Receive(grpc::CallbackServerContext*
                                                     const v1::ReceiveRequest* request,
                                                     v1::PositionView* response) {
   return AnswerCommand(context, ctx_, ValidateReceive(*request, *ctx_.ledger), &Ledger::Receive,
-                        response);
+                       response);
 }
 
 grpc::ServerUnaryReactor* InventoryService::Adjust(grpc::CallbackServerContext* context,
                                                    const v1::AdjustRequest* request,
                                                    v1::PositionView* response) {
   return AnswerCommand(context, ctx_, ValidateAdjust(*request, *ctx_.ledger), &Ledger::Adjust,
-                        response);
+                       response);
 }
 
-grpc::ServerUnaryReactor* InventoryService::SetSafetyStock(
-    grpc::CallbackServerContext* context, const v1::SetSafetyStockRequest* request,
-    v1::PositionView* response) {
+grpc::ServerUnaryReactor* InventoryService::SetSafetyStock(grpc::CallbackServerContext* context,
+                                                           const v1::SetSafetyStockRequest* request,
+                                                           v1::PositionView* response) {
   return AnswerCommand(context, ctx_, ValidateSetSafetyStock(*request, *ctx_.ledger),
-                        &Ledger::SetSafetyStock, response);
+                       &Ledger::SetSafetyStock, response);
 }
 
 grpc::ServerUnaryReactor* InventoryService::GetAvailability(
@@ -37,9 +37,9 @@ grpc::ServerUnaryReactor* InventoryService::GetAvailability(
   return AnswerNow(context, grpc::Status::OK);
 }
 
-grpc::ServerUnaryReactor* InventoryService::ListMovements(
-    grpc::CallbackServerContext* context, const v1::ListMovementsRequest* request,
-    v1::ListMovementsResponse* response) {
+grpc::ServerUnaryReactor* InventoryService::ListMovements(grpc::CallbackServerContext* context,
+                                                          const v1::ListMovementsRequest* request,
+                                                          v1::ListMovementsResponse* response) {
   absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request);
   if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
   absl::StatusOr<std::vector<Movement>> movements = ctx_.store->ScanJournal(*query);

@@ -133,7 +133,8 @@ void PrintPosition(const v1::PositionView& position) {
 
 void PrintAvailability(const v1::GetAvailabilityResponse& response) {
   std::vector<Row> rows = {PositionHeader()};
-  for (const v1::PositionView& position : response.positions()) rows.push_back(PositionRow(position));
+  for (const v1::PositionView& position : response.positions())
+    rows.push_back(PositionRow(position));
   PrintTable(rows);
 }
 
@@ -167,8 +168,7 @@ std::string CapabilityList(const v1::Capabilities& capabilities) {
 
 // daily_capacity 0 means none at a store but unlimited at a warehouse or EC DC (network.proto).
 std::string Capacity(const v1::Location& location) {
-  const bool zero_is_unlimited =
-      location.kind() == v1::WAREHOUSE || location.kind() == v1::EC_DC;
+  const bool zero_is_unlimited = location.kind() == v1::WAREHOUSE || location.kind() == v1::EC_DC;
   if (location.daily_capacity() == 0 && zero_is_unlimited) return "unlimited";
   return absl::StrCat(location.daily_capacity());
 }
@@ -177,8 +177,8 @@ void PrintLocations(const v1::ListLocationsResponse& response) {
   std::vector<Row> rows = {
       {"ID", "KIND", "NAME", "LAT", "LON", "CAPABILITIES", "CAPACITY", "DISABLED"}};
   for (const v1::Location& location : response.locations()) {
-    rows.push_back({location.location_id(), v1::LocationKind_Name(location.kind()),
-                    location.name(), absl::StrFormat("%.4f", location.latitude()),
+    rows.push_back({location.location_id(), v1::LocationKind_Name(location.kind()), location.name(),
+                    absl::StrFormat("%.4f", location.latitude()),
                     absl::StrFormat("%.4f", location.longitude()),
                     CapabilityList(location.capabilities()), Capacity(location),
                     location.disabled() ? "yes" : "no"});
@@ -187,8 +187,8 @@ void PrintLocations(const v1::ListLocationsResponse& response) {
 }
 
 void PrintMovements(const v1::ListMovementsResponse& response) {
-  std::vector<Row> rows = {{"SEQ", "TIME", "KIND", "SKU", "LOCATION", "ON_HAND_DELTA",
-                            "RESERVED_DELTA", "REFERENCE"}};
+  std::vector<Row> rows = {
+      {"SEQ", "TIME", "KIND", "SKU", "LOCATION", "ON_HAND_DELTA", "RESERVED_DELTA", "REFERENCE"}};
   for (const v1::Movement& m : response.movements()) {
     rows.push_back({absl::StrCat(m.sequence()), TimeUtil::ToString(m.time()),
                     v1::MovementKind_Name(m.kind()), m.sku(), m.location_id(),
@@ -208,8 +208,8 @@ int ReportError(const grpc::Status& status, const std::string& target) {
     message = absl::StrCat("cannot reach omnistockd at ", target, ": ", message);
   }
   std::cerr << "error: "
-            << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))
-            << ": " << message << '\n';
+            << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) << ": "
+            << message << '\n';
 
   v1::ReserveShortfall shortfall;
   if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
@@ -266,9 +266,9 @@ std::optional<v1::Line> ParseLine(const std::string& text) {
   const std::string quantity_text = text.substr(colon + 1);
   int64_t quantity = 0;
   const bool digits_only =
-      !quantity_text.empty() &&
-      std::all_of(quantity_text.begin(), quantity_text.end(),
-                  [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); });
+      !quantity_text.empty() && std::all_of(quantity_text.begin(), quantity_text.end(), [](char c) {
+        return absl::ascii_isdigit(static_cast<unsigned char>(c));
+      });
   if (!digits_only || !absl::SimpleAtoi(quantity_text, &quantity) || quantity <= 0) {
     return std::nullopt;
   }
@@ -282,10 +282,10 @@ std::optional<v1::Line> ParseLine(const std::string& text) {
 
 void PrintPlan(const v1::PlanResponse& plan) {
   std::cout << "plan " << v1::PlanStatus_Name(plan.status()) << ": "
-            << absl::StrFormat("cost %.2f, %d shipment(s)%s%s", plan.totals().cost(),
-                               plan.totals().shipments(), plan.totals().is_split() ? ", split" : "",
-                               plan.totals().preference_honoured() ? ""
-                                                                   : ", preference not honoured")
+            << absl::StrFormat(
+                   "cost %.2f, %d shipment(s)%s%s", plan.totals().cost(), plan.totals().shipments(),
+                   plan.totals().is_split() ? ", split" : "",
+                   plan.totals().preference_honoured() ? "" : ", preference not honoured")
             << "  (" << plan.config_version() << ")\n\n";
   std::vector<Row> shipments = {
       {"LOCATION", "METHOD", "LINES", "KM", "READY_AT", "DELIVERY", "COST"}};
@@ -294,11 +294,10 @@ void PrintPlan(const v1::PlanResponse& plan) {
     for (const v1::OrderLine& line : s.lines()) {
       lines.push_back(absl::StrCat(line.sku(), ":", line.quantity()));
     }
-    shipments.push_back({s.location_id(), v1::FulfillmentMethod_Name(s.method()),
-                         absl::StrJoin(lines, ","), absl::StrFormat("%.1f", s.distance_km()),
-                         TimeUtil::ToString(s.ready_at()),
-                         TimeUtil::ToString(s.estimated_delivery()),
-                         absl::StrFormat("%.2f", s.cost().total())});
+    shipments.push_back(
+        {s.location_id(), v1::FulfillmentMethod_Name(s.method()), absl::StrJoin(lines, ","),
+         absl::StrFormat("%.1f", s.distance_km()), TimeUtil::ToString(s.ready_at()),
+         TimeUtil::ToString(s.estimated_delivery()), absl::StrFormat("%.2f", s.cost().total())});
   }
   if (shipments.size() > 1) PrintTable(shipments);
   if (plan.rejected().empty()) return;
@@ -318,9 +317,9 @@ void PrintPlan(const v1::PlanResponse& plan) {
         break;
       default:
         for (const v1::LineStock& line : r.lines()) {
-          absl::StrAppend(&detail, detail.empty() ? "" : "; ", line.sku(), " needs ",
-                          line.needed(), ": on_hand ", line.on_hand(), ", reserved ",
-                          line.reserved(), ", safety ", line.safety_stock());
+          absl::StrAppend(&detail, detail.empty() ? "" : "; ", line.sku(), " needs ", line.needed(),
+                          ": on_hand ", line.on_hand(), ", reserved ", line.reserved(), ", safety ",
+                          line.safety_stock());
         }
     }
     rejected.push_back({r.location_id(),
@@ -369,8 +368,9 @@ int Reserve(const Client& client, const Options& o) {
 }
 
 // confirm, release, fulfill and get: one call naming a reservation, answered by the reservation.
-using ReservationRpc = grpc::Status (v1::Reservations::Stub::*)(
-    grpc::ClientContext*, const v1::ReservationRef&, v1::Reservation*);
+using ReservationRpc = grpc::Status (v1::Reservations::Stub::*)(grpc::ClientContext*,
+                                                                const v1::ReservationRef&,
+                                                                v1::Reservation*);
 
 int OnReservation(const Client& client, const Options& o, ReservationRpc rpc) {
   v1::ReservationRef request;
@@ -472,8 +472,7 @@ int SafetyStock(const Client& client, const Options& o) {
 }
 
 int Locations(const Client& client, const Options&) {
-  return client.Call(&v1::Network::Stub::ListLocations, v1::ListLocationsRequest(),
-                     PrintLocations);
+  return client.Call(&v1::Network::Stub::ListLocations, v1::ListLocationsRequest(), PrintLocations);
 }
 
 int Movements(const Client& client, const Options& o) {
@@ -505,7 +504,8 @@ struct Command {
 
 std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   std::vector<Command> commands;
-  CLI::App* c = app.add_subcommand("availability", "Show the stock of SKUs, at every location or the given ones");
+  CLI::App* c = app.add_subcommand("availability",
+                                   "Show the stock of SKUs, at every location or the given ones");
   c->add_option("SKU", o.skus, "SKUs to show")->required();
   c->add_option("--location", o.locations, "only this location (repeatable; default all)")
       ->allow_extra_args(false);
@@ -526,7 +526,8 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
     const char* help;
     ReservationRpc rpc;
   } transitions[] = {
-      {"confirm", "Payment succeeded: the hold no longer expires", &v1::Reservations::Stub::Confirm},
+      {"confirm", "Payment succeeded: the hold no longer expires",
+       &v1::Reservations::Stub::Confirm},
       {"release", "Cancel a reservation: its stock is available again",
        &v1::Reservations::Stub::Release},
       {"fulfill", "The goods left: on_hand and reserved drop", &v1::Reservations::Stub::Fulfill},

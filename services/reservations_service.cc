@@ -18,14 +18,14 @@ grpc::ServerUnaryReactor* ReservationsService::Reserve(grpc::CallbackServerConte
                 [&](const Reservation& value) { ToProto(value, response); });
 }
 
-grpc::ServerUnaryReactor* ReservationsService::ReserveBatch(
-    grpc::CallbackServerContext* context, const v1::ReserveBatchRequest* request,
-    v1::ReserveBatchResponse* response) {
+grpc::ServerUnaryReactor* ReservationsService::ReserveBatch(grpc::CallbackServerContext* context,
+                                                            const v1::ReserveBatchRequest* request,
+                                                            v1::ReserveBatchResponse* response) {
   if (request->orders_size() == 0 || request->orders_size() > kReserveBatchOrdersMax) {
-    return AnswerNow(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                           absl::StrCat("orders must hold 1 to ",
-                                                        kReserveBatchOrdersMax, " orders, not ",
-                                                        request->orders_size())));
+    return AnswerNow(context,
+                     grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                  absl::StrCat("orders must hold 1 to ", kReserveBatchOrdersMax,
+                                               " orders, not ", request->orders_size())));
   }
   // Each order is applied on its own; the call waits for the last applied one, and since
   // commits are durable in ticket order, that covers every earlier one.
@@ -42,16 +42,16 @@ grpc::ServerUnaryReactor* ReservationsService::ReserveBatch(
     if (!Succeeded(applied.outcome)) {
       result->set_code(static_cast<int32_t>(StatusCodeFor(applied.outcome)));
       result->set_message(applied.detail);
-      if (!applied.short_lines.empty()) *result->mutable_shortfall() = ToShortfall(applied.short_lines);
+      if (!applied.short_lines.empty())
+        *result->mutable_shortfall() = ToShortfall(applied.short_lines);
       continue;
     }
     ToProto(applied.value, result->mutable_reservation());
     last_ticket = std::max(last_ticket, applied.ticket);
   }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  ctx_.committer->WhenDurable(last_ticket, [reactor](absl::Status status) {
-    reactor->Finish(ToGrpc(status));
-  });
+  ctx_.committer->WhenDurable(last_ticket,
+                              [reactor](absl::Status status) { reactor->Finish(ToGrpc(status)); });
   return reactor;
 }
 
@@ -93,9 +93,9 @@ grpc::ServerUnaryReactor* ReservationsService::ExtendReservation(
                 [&](const Reservation& value) { ToProto(value, response); });
 }
 
-grpc::ServerUnaryReactor* ReservationsService::GetReservation(
-    grpc::CallbackServerContext* context, const v1::ReservationRef* request,
-    v1::Reservation* response) {
+grpc::ServerUnaryReactor* ReservationsService::GetReservation(grpc::CallbackServerContext* context,
+                                                              const v1::ReservationRef* request,
+                                                              v1::Reservation* response) {
   absl::StatusOr<ReservationId> id = ValidateReservationRef(*request);
   if (!id.ok()) return AnswerNow(context, ToGrpc(id.status()));
   std::optional<Reservation> reservation = ctx_.ledger->GetReservation(*id);

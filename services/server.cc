@@ -63,8 +63,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // Reservations that expired while the server was down are expired before serving.
   server->SweepExpired();
 
-  ServiceContext ctx{server->ledger_.get(), server->committer_.get(), server->store_.get(),
-                     clock};
+  ServiceContext ctx{server->ledger_.get(), server->committer_.get(), server->store_.get(), clock};
   server->network_ = std::make_unique<NetworkService>(ctx);
   server->inventory_ = std::make_unique<InventoryService>(ctx);
   server->reservations_ = std::make_unique<ReservationsService>(ctx);
@@ -119,7 +118,8 @@ void Server::Shutdown(absl::Duration grace) {
     grpc_->Wait();
   }
   if (committer_) committer_->Stop();
-  const storage::CommitterStats stats = committer_ ? committer_->stats() : storage::CommitterStats{};
+  const storage::CommitterStats stats =
+      committer_ ? committer_->stats() : storage::CommitterStats{};
   spdlog::info("stopped: {} commits in {} synced batches, last sequence {}", stats.commits,
                stats.batches, ledger_ ? ledger_->last_sequence() : 0);
 }

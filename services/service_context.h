@@ -35,9 +35,8 @@ grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const Ser
     return reactor;
   }
   fill(applied.value);
-  ctx.committer->WhenDurable(applied.ticket, [reactor](absl::Status status) {
-    reactor->Finish(ToGrpc(status));
-  });
+  ctx.committer->WhenDurable(applied.ticket,
+                             [reactor](absl::Status status) { reactor->Finish(ToGrpc(status)); });
   return reactor;
 }
 

@@ -18,14 +18,14 @@ bool IsIdChar(char c) {
 absl::Status CheckId(absl::string_view field, const std::string& value, int length_max) {
   if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " must not be empty"));
   if (static_cast<int>(value.size()) > length_max) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " is ", value.size(),
-                                                   " bytes, over the limit of ", length_max));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is ", value.size(), " bytes, over the limit of ", length_max));
   }
   for (char c : value) {
     if (!IsIdChar(c)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, " may contain only letters, digits and . _ : / - (found a byte 0x",
-          absl::Hex(static_cast<unsigned char>(c)), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " may contain only letters, digits and . _ : / - (found a byte 0x",
+                       absl::Hex(static_cast<unsigned char>(c)), ")"));
     }
   }
   return absl::OkStatus();
@@ -33,20 +33,19 @@ absl::Status CheckId(absl::string_view field, const std::string& value, int leng
 
 absl::Status CheckText(absl::string_view field, const std::string& value) {
   if (static_cast<int>(value.size()) > kTextLengthMax) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " is ", value.size(),
-                                                   " bytes, over the limit of ", kTextLengthMax));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is ", value.size(), " bytes, over the limit of ", kTextLengthMax));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckQuantity(absl::string_view field, int64_t quantity) {
   if (quantity <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " must be at least 1, got ", quantity));
+    return absl::InvalidArgumentError(absl::StrCat(field, " must be at least 1, got ", quantity));
   }
   if (quantity > kQuantityPerLineMax) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " is ", quantity,
-                                                   ", over the limit of ", kQuantityPerLineMax));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is ", quantity, ", over the limit of ", kQuantityPerLineMax));
   }
   return absl::OkStatus();
 }
@@ -94,9 +93,8 @@ absl::StatusOr<PosParts> ValidatePosParts(
   }
   if (lines.empty()) return absl::InvalidArgumentError("lines must not be empty");
   if (lines.size() > kLinesPerOrderMax) {
-    return absl::InvalidArgumentError(absl::StrCat("lines has ", lines.size(),
-                                                   " entries, over the limit of ",
-                                                   kLinesPerOrderMax));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "lines has ", lines.size(), " entries, over the limit of ", kLinesPerOrderMax));
   }
   PosParts parts;
   absl::flat_hash_set<std::string> seen;
@@ -105,17 +103,17 @@ absl::StatusOr<PosParts> ValidatePosParts(
     if (absl::Status s = CheckId(prefix + "sku", lines[i].sku(), kSkuLengthMax); !s.ok()) return s;
     if (absl::Status s = CheckQuantity(prefix + "quantity", lines[i].quantity()); !s.ok()) return s;
     if (!seen.insert(lines[i].sku()).second) {
-      return absl::InvalidArgumentError(absl::StrCat(prefix, "sku '", lines[i].sku(),
-                                                     "' repeats an earlier line; merge them"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(prefix, "sku '", lines[i].sku(), "' repeats an earlier line; merge them"));
     }
     parts.lines.push_back(PosLine{Sku(lines[i].sku()), lines[i].quantity()});
   }
   if (has_time) {
     parts.occurred_at = absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
     if (parts.occurred_at > now + kPosClockSkewMax) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          time_field, " is more than ", absl::FormatDuration(kPosClockSkewMax),
-          " in the future; check the terminal's clock"));
+      return absl::InvalidArgumentError(absl::StrCat(time_field, " is more than ",
+                                                     absl::FormatDuration(kPosClockSkewMax),
+                                                     " in the future; check the terminal's clock"));
     }
   }
   if (absl::Status s = CheckKnownLocation("location_id", location_id, ledger); !s.ok()) return s;
@@ -151,8 +149,8 @@ absl::StatusOr<std::pair<ReservationId, absl::Duration>> ValidateExtendReservati
 
 absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request) {
   if (request.skus_size() > kWatchFilterMax || request.location_ids_size() > kWatchFilterMax) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "skus and location_ids may each name at most ", kWatchFilterMax, " entries"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("skus and location_ids may each name at most ", kWatchFilterMax, " entries"));
   }
   WatchFilter filter;
   for (int i = 0; i < request.skus_size(); ++i) {
@@ -205,8 +203,8 @@ absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& b
                                                      absl::FormatDuration(kPosClockSkewMax),
                                                      " in the future"));
     }
-    rows.push_back(CountRow{LocationId(row.location_id()), Sku(row.sku()),
-                            row.counted_quantity(), counted_at});
+    rows.push_back(CountRow{LocationId(row.location_id()), Sku(row.sku()), row.counted_quantity(),
+                            counted_at});
   }
   return rows;
 }
@@ -231,8 +229,8 @@ absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request,
     if (absl::Status s = CheckId(prefix + "sku", line.sku(), kSkuLengthMax); !s.ok()) return s;
     if (absl::Status s = CheckQuantity(prefix + "quantity", line.quantity()); !s.ok()) return s;
     if (!seen.insert(line.sku()).second) {
-      return absl::InvalidArgumentError(absl::StrCat(prefix, "sku '", line.sku(),
-                                                     "' repeats an earlier line; merge them"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(prefix, "sku '", line.sku(), "' repeats an earlier line; merge them"));
     }
     transfer.lines.push_back(PosLine{Sku(line.sku()), line.quantity()});
   }
@@ -283,9 +281,9 @@ absl::StatusOr<ReturnCommand> ValidateRecordReturn(const v1::RecordReturnRequest
       request.location_id(), request.lines(), request.pos_transaction_id(), request.terminal_id(),
       request.has_returned_at(), request.returned_at(), "returned_at", ledger, now);
   if (!parts.ok()) return parts.status();
-  return ReturnCommand{parts->store,        parts->terminal_id,       parts->transaction_id,
-                       std::move(parts->lines), parts->occurred_at, request.non_sellable(),
-                       request.reason()};
+  return ReturnCommand{
+      parts->store,       parts->terminal_id,     parts->transaction_id, std::move(parts->lines),
+      parts->occurred_at, request.non_sellable(), request.reason()};
 }
 
 absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest& request) {
@@ -334,8 +332,7 @@ absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request,
   }
   if (request.reason() == v1::ADJUST_REASON_UNSPECIFIED ||
       !v1::AdjustReason_IsValid(request.reason())) {
-    return absl::InvalidArgumentError(
-        "reason must be one of DAMAGE, SHRINK, FOUND, CORRECTION");
+    return absl::InvalidArgumentError("reason must be one of DAMAGE, SHRINK, FOUND, CORRECTION");
   }
   if (absl::Status s = CheckText("reference", request.reference()); !s.ok()) return s;
   if (absl::Status s = CheckKnownLocation("location_id", request.location_id(), ledger); !s.ok()) {
@@ -345,13 +342,12 @@ absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request,
                        v1::AdjustReason_Name(request.reason()), request.reference()};
 }
 
-absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(
-    const v1::SetSafetyStockRequest& request, const Ledger& ledger) {
+absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(const v1::SetSafetyStockRequest& request,
+                                                          const Ledger& ledger) {
   if (absl::Status s = CheckId("sku", request.sku(), kSkuLengthMax); !s.ok()) return s;
   if (request.safety_stock() < 0 || request.safety_stock() > kQuantityPerLineMax) {
-    return absl::InvalidArgumentError(absl::StrCat("safety_stock must be in [0, ",
-                                                   kQuantityPerLineMax, "], got ",
-                                                   request.safety_stock()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "safety_stock must be in [0, ", kQuantityPerLineMax, "], got ", request.safety_stock()));
   }
   if (absl::Status s = CheckKnownLocation("location_id", request.location_id(), ledger); !s.ok()) {
     return s;
@@ -360,13 +356,12 @@ absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(
                             request.safety_stock()};
 }
 
-absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(
-    const v1::GetAvailabilityRequest& request, const Ledger& ledger) {
+absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabilityRequest& request,
+                                                          const Ledger& ledger) {
   if (request.skus().empty()) return absl::InvalidArgumentError("skus must name at least one SKU");
   if (request.skus_size() > kAvailabilitySkusMax) {
-    return absl::InvalidArgumentError(absl::StrCat("skus has ", request.skus_size(),
-                                                   " entries, over the limit of ",
-                                                   kAvailabilitySkusMax));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "skus has ", request.skus_size(), " entries, over the limit of ", kAvailabilitySkusMax));
   }
   if (request.location_ids_size() > kAvailabilityLocationsMax) {
     return absl::InvalidArgumentError(absl::StrCat("location_ids has ", request.location_ids_size(),
@@ -407,8 +402,8 @@ absl::StatusOr<storage::JournalQuery> ValidateListMovements(
     query.location = LocationId(request.location_id());
   }
   if (request.limit() < 0 || request.limit() > kMovementsPageMax) {
-    return absl::InvalidArgumentError(absl::StrCat("limit must be in [0, ", kMovementsPageMax,
-                                                   "], got ", request.limit()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit must be in [0, ", kMovementsPageMax, "], got ", request.limit()));
   }
   query.limit = request.limit() == 0 ? kMovementsPageDefault : request.limit();
   query.after_sequence = request.after_sequence();
@@ -450,9 +445,9 @@ absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request
     }
     if (absl::Status s = CheckQuantity(prefix + "quantity", line.quantity()); !s.ok()) return s;
     if (!seen.emplace(line.sku(), line.location_id()).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          prefix, "sku '", line.sku(), "' at location_id '", line.location_id(),
-          "' repeats an earlier line; merge the quantities into one line"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(prefix, "sku '", line.sku(), "' at location_id '", line.location_id(),
+                       "' repeats an earlier line; merge the quantities into one line"));
     }
     command.lines.push_back(Line{Sku(line.sku()), LocationId(line.location_id()), line.quantity()});
   }
@@ -496,8 +491,7 @@ absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request
   }
   if (request.has_destination()) {
     const v1::GeoPoint& d = request.destination();
-    if (absl::Status s = CheckCoordinates("destination.", d.latitude(), d.longitude());
-        !s.ok()) {
+    if (absl::Status s = CheckCoordinates("destination.", d.latitude(), d.longitude()); !s.ok()) {
       return s;
     }
     plan.destination = routing::GeoPoint{d.latitude(), d.longitude()};
@@ -533,10 +527,9 @@ absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request
     return absl::InvalidArgumentError("destination is required for a DELIVERY preference");
   }
   if (request.max_shipments() < 0 || request.max_shipments() > routing::kShipmentsPerPlanMax) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_shipments must be in [0, ", routing::kShipmentsPerPlanMax,
-                     "] (0: the default, ", routing::kShipmentsPerPlanDefault, "), got ",
-                     request.max_shipments()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "max_shipments must be in [0, ", routing::kShipmentsPerPlanMax, "] (0: the default, ",
+        routing::kShipmentsPerPlanDefault, "), got ", request.max_shipments()));
   }
   plan.max_shipments =
       request.max_shipments() == 0 ? routing::kShipmentsPerPlanDefault : request.max_shipments();

@@ -26,15 +26,15 @@ absl::StatusOr<ReceiveCommand> ValidateReceive(const v1::ReceiveRequest& request
                                                const Ledger& ledger);
 absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request,
                                              const Ledger& ledger);
-absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(
-    const v1::SetSafetyStockRequest& request, const Ledger& ledger);
+absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(const v1::SetSafetyStockRequest& request,
+                                                          const Ledger& ledger);
 
 struct AvailabilityQuery {
   std::vector<Sku> skus;
   std::vector<LocationId> locations;
 };
-absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(
-    const v1::GetAvailabilityRequest& request, const Ledger& ledger);
+absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabilityRequest& request,
+                                                          const Ledger& ledger);
 absl::StatusOr<storage::JournalQuery> ValidateListMovements(
     const v1::ListMovementsRequest& request);
 
@@ -55,8 +55,7 @@ absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request);
 // error: the ledger counts them.
 absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& batch,
                                                          int64_t batch_index, absl::Time now);
-absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request,
-                                          const Ledger& ledger);
+absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request, const Ledger& ledger);
 absl::StatusOr<std::string> ValidateTransferRef(const v1::TransferRef& request);
 
 // Till transactions; `now` bounds how far in the future a till's clock may be.

@@ -13,7 +13,7 @@ class WarehouseService final : public v1::Warehouse::CallbackService {
   explicit WarehouseService(ServiceContext ctx) : ctx_(ctx) {}
 
   grpc::ServerReadReactor<v1::CountBatch>* SyncCounts(grpc::CallbackServerContext* context,
-                                                     v1::SyncCountsSummary* response) override;
+                                                      v1::SyncCountsSummary* response) override;
   grpc::ServerUnaryReactor* Receive(grpc::CallbackServerContext* context,
                                     const v1::ReceiveRequest* request,
                                     v1::PositionView* response) override;

@@ -19,7 +19,9 @@ class Writer {
     }
     out_.push_back(static_cast<char>(v));
   }
-  void Signed(int64_t v) { Varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
+  void Signed(int64_t v) {
+    Varint((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63));
+  }
   void String(std::string_view s) {
     Varint(s.size());
     out_.append(s);
@@ -30,9 +32,7 @@ class Writer {
     out_.append(bytes, sizeof d);
   }
   // The infinite past (e.g. "never counted") is kept as the smallest int64.
-  void Time(absl::Time t) {
-    Signed(t == absl::InfinitePast() ? INT64_MIN : absl::ToUnixMicros(t));
-  }
+  void Time(absl::Time t) { Signed(t == absl::InfinitePast() ? INT64_MIN : absl::ToUnixMicros(t)); }
   std::string Take() { return std::move(out_); }
 
  private:
@@ -140,7 +140,9 @@ std::string ReservationKey(const ReservationId& id) {
   return std::string(1, kReservationPrefix) + id.value();
 }
 
-std::string LocationKey(const LocationId& id) { return std::string(1, kLocationPrefix) + id.value(); }
+std::string LocationKey(const LocationId& id) {
+  return std::string(1, kLocationPrefix) + id.value();
+}
 
 std::string PosTransactionKey(const PosTransaction& transaction) {
   return std::string(1, kPosTransactionPrefix) + transaction.Key();

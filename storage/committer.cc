@@ -104,8 +104,8 @@ void Committer::Run() {
         exited_ = true;
         // Stopping with nothing left: whoever still waits will never be served.
         abandoned.swap(waiters_);
-        abandon_status = failure_.ok() ? absl::UnavailableError("the server is shutting down")
-                                       : failure_;
+        abandon_status =
+            failure_.ok() ? absl::UnavailableError("the server is shutting down") : failure_;
       } else {
         batch.assign(std::make_move_iterator(queue_.begin()),
                      std::make_move_iterator(queue_.end()));

@@ -124,7 +124,8 @@ absl::StatusOr<std::vector<Movement>> Store::ScanJournal(const JournalQuery& que
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), JournalKey(sequence), &value);
     if (!s.ok()) return FromRocks(s, "reading the journal");
     auto movement = DecodeMovement(value);
-    if (!movement) return absl::DataLossError(absl::StrCat("movement ", sequence, " does not decode"));
+    if (!movement)
+      return absl::DataLossError(absl::StrCat("movement ", sequence, " does not decode"));
     result.push_back(std::move(*movement));
     return absl::OkStatus();
   };

@@ -55,8 +55,8 @@
 //   min(store fixed + Q x store unit bound                       (that store alone),
 //       store fixed + cheapest fixed + split + Q x cheapest unit bound  (with others));
 // when that exceeds the best plan found, it is the optimum and the thousands of store
-// positions of popular SKUs are never looked at beyond their location. Otherwise (and for an order that cannot be
-// fulfilled, which is always explained) the planner reads everything.
+// positions of popular SKUs are never looked at beyond their location. Otherwise (and for an order
+// that cannot be fulfilled, which is always explained) the planner reads everything.
 //
 // Partial. With allow_partial and no full plan, the same enumeration maximises units planned,
 // then cost (delivery only: a pickup is never partial), bounded by the units still held.

@@ -42,7 +42,8 @@ class Model {
       const ModelPosition& p = positions[{l.sku.value(), l.location.value()}];
       if (p.on_hand - p.reserved < l.quantity) return Outcome::kInsufficientAvailable;
     }
-    for (const Line& l : lines) positions[{l.sku.value(), l.location.value()}].reserved += l.quantity;
+    for (const Line& l : lines)
+      positions[{l.sku.value(), l.location.value()}].reserved += l.quantity;
     reservations[id] = ModelReservation{lines, ReservationState::kHeld, expires_at};
     return Outcome::kOk;
   }

@@ -9,8 +9,8 @@ namespace {
 
 SaleCommand Sale(const std::string& txn, const std::string& sku, Quantity quantity,
                  const std::string& store = "S1") {
-  return SaleCommand{LocationId(store), "till-1", txn, {PosLine{Sku(sku), quantity}},
-                     kT0 + absl::Minutes(1)};
+  return SaleCommand{
+      LocationId(store), "till-1", txn, {PosLine{Sku(sku), quantity}}, kT0 + absl::Minutes(1)};
 }
 
 }  // namespace

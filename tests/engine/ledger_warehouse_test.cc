@@ -19,15 +19,17 @@ SaleCommand Sale(const std::string& txn, Quantity quantity, absl::Time at) {
 
 }  // namespace
 
-TEST_CASE("count of 10 at 09:00, then a sale of 3 at 09:30 and a receipt of 5 at 10:00: on_hand 12") {
+TEST_CASE(
+    "count of 10 at 09:00, then a sale of 3 at 09:30 and a receipt of 5 at 10:00: on_hand 12") {
   LedgerFixture f;
-  REQUIRE(f.ledger.ApplyCounts({Count("S1", "A", 20, k0900 - absl::Hours(2))}, k0900).value
-              .applied == 1);
+  REQUIRE(
+      f.ledger.ApplyCounts({Count("S1", "A", 20, k0900 - absl::Hours(2))}, k0900).value.applied ==
+      1);
   REQUIRE(f.ledger.RecordSale(Sale("t1", 3, k0900 + absl::Minutes(30)), k0900).outcome ==
           Outcome::kOk);
-  REQUIRE(f.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 5, "po"},
-                           k0900 + absl::Hours(1))
-              .outcome == Outcome::kOk);
+  REQUIRE(
+      f.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 5, "po"}, k0900 + absl::Hours(1))
+          .outcome == Outcome::kOk);
   CHECK(f.At("A", "S1").on_hand == 22);
   // The count arrives late, at 10:15: the shelf held 10 at 09:00.
   auto applied = f.ledger.ApplyCounts({Count("S1", "A", 10, k0900)}, k0900 + absl::Minutes(75));
@@ -60,8 +62,8 @@ TEST_CASE("a count never drops reservations: it reports the ones it leaves uncov
   REQUIRE(f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 2)}), kT0).outcome == Outcome::kOk);
   REQUIRE(f.ledger.Reserve(f.Order("r2", {f.L("A", "S1", 2)}), kT0 + absl::Seconds(1)).outcome ==
           Outcome::kOk);
-  auto applied = f.ledger.ApplyCounts({Count("S1", "A", 3, kT0 + absl::Seconds(2))},
-                                      kT0 + absl::Seconds(3));
+  auto applied =
+      f.ledger.ApplyCounts({Count("S1", "A", 3, kT0 + absl::Seconds(2))}, kT0 + absl::Seconds(3));
   CHECK(f.At("A", "S1").on_hand == 3);
   CHECK(f.At("A", "S1").reserved == 4);
   REQUIRE(applied.value.at_risk.size() == 1);

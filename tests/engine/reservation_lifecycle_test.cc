@@ -50,14 +50,15 @@ TEST_CASE("release returns the units to available, from HELD and from CONFIRMED"
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
-TEST_CASE("a repeated reserve with the same id and lines returns the original and changes nothing") {
+TEST_CASE(
+    "a repeated reserve with the same id and lines returns the original and changes nothing") {
   LifecycleFixture f;
   auto first = f.Hold("r1");
   REQUIRE(first.outcome == Outcome::kOk);
   const size_t commits = f.sink.size();
   // Same lines in another order are the same order.
-  auto again = f.ledger.Reserve(
-      f.Order("r1", {f.L("B", "W1", 3), f.L("A", "S1", 2)}), kT0 + absl::Seconds(5));
+  auto again = f.ledger.Reserve(f.Order("r1", {f.L("B", "W1", 3), f.L("A", "S1", 2)}),
+                                kT0 + absl::Seconds(5));
   CHECK(again.outcome == Outcome::kReplayed);
   CHECK(again.value == first.value);
   CHECK(again.ticket >= first.ticket);
@@ -101,8 +102,7 @@ TEST_CASE("illegal transitions are refused and change nothing") {
   auto fulfil = f.ledger.Fulfill(ReservationId("released"), kT0);
   CHECK(fulfil.outcome == Outcome::kIllegalTransition);
   CHECK(fulfil.detail.find("RELEASED") != std::string::npos);
-  CHECK(f.ledger.Confirm(ReservationId("released"), kT0).outcome ==
-        Outcome::kIllegalTransition);
+  CHECK(f.ledger.Confirm(ReservationId("released"), kT0).outcome == Outcome::kIllegalTransition);
 
   REQUIRE(f.Hold("done").outcome == Outcome::kOk);
   REQUIRE(f.ledger.Confirm(ReservationId("done"), kT0).outcome == Outcome::kOk);
@@ -149,8 +149,9 @@ TEST_CASE("fulfil refuses when a physical loss left less on hand than reserved")
   LifecycleFixture f;
   REQUIRE(f.Hold("r1").outcome == Outcome::kOk);
   REQUIRE(f.ledger.Confirm(ReservationId("r1"), kT0).outcome == Outcome::kOk);
-  REQUIRE(f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("A"), -9, "DAMAGE", ""}, kT0)
-              .outcome == Outcome::kOk);
+  REQUIRE(
+      f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("A"), -9, "DAMAGE", ""}, kT0).outcome ==
+      Outcome::kOk);
   CHECK(f.At("A", "S1").available() < 0);
   auto fulfil = f.ledger.Fulfill(ReservationId("r1"), kT0);
   CHECK(fulfil.outcome == Outcome::kOnHandBelowZero);

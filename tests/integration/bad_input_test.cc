@@ -44,8 +44,8 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
   ReceiveStock(*inventory, "ST-1", "SKU-A", 10);
   {
     v1::Reservation held;
-    REQUIRE(reservations->Reserve(Deadline().get(), ReserveOf("existing", {{"SKU-A", "ST-1", 1}}),
-                                  &held)
+    REQUIRE(reservations
+                ->Reserve(Deadline().get(), ReserveOf("existing", {{"SKU-A", "ST-1", 1}}), &held)
                 .ok());
   }
   const std::string before = Snapshot(server);
@@ -96,8 +96,9 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
   const std::vector<Case> cases = {
       {"empty reservation id", reserve(ReserveOf("", {{"SKU-A", "ST-1", 1}})), kInvalid,
        "reservation_id must not be empty"},
-      {"oversized reservation id", reserve(ReserveOf(std::string(129, 'r'), {{"SKU-A", "ST-1", 1}})),
-       kInvalid, "reservation_id is 129 bytes, over the limit of 128"},
+      {"oversized reservation id",
+       reserve(ReserveOf(std::string(129, 'r'), {{"SKU-A", "ST-1", 1}})), kInvalid,
+       "reservation_id is 129 bytes, over the limit of 128"},
       {"id with a space", reserve(ReserveOf("a b", {{"SKU-A", "ST-1", 1}})), kInvalid,
        "reservation_id may contain only"},
       {"no lines", reserve(ReserveOf("r", {})), kInvalid, "lines must not be empty"},
@@ -106,8 +107,8 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
        "lines[0].quantity must be at least 1"},
       {"negative quantity", reserve(ReserveOf("r", {{"SKU-A", "ST-1", -5}})), kInvalid,
        "lines[0].quantity"},
-      {"quantity over the limit", reserve(ReserveOf("r", {{"SKU-A", "ST-1", 1'000'001}})),
-       kInvalid, "lines[0].quantity is 1000001, over the limit of 1000000"},
+      {"quantity over the limit", reserve(ReserveOf("r", {{"SKU-A", "ST-1", 1'000'001}})), kInvalid,
+       "lines[0].quantity is 1000001, over the limit of 1000000"},
       {"duplicate lines", reserve(ReserveOf("r", {{"SKU-A", "ST-1", 1}, {"SKU-A", "ST-1", 2}})),
        kInvalid, "lines[1].sku 'SKU-A' at location_id 'ST-1' repeats"},
       {"empty sku", reserve(ReserveOf("r", {{"", "ST-1", 1}})), kInvalid,

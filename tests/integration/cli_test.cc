@@ -26,7 +26,8 @@ CliResult RunCli(const std::string& address, const std::string& args) {
   REQUIRE(pipe != nullptr);
   std::array<char, 4096> buffer;
   size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), n);
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
@@ -43,8 +44,8 @@ TEST_CASE("cli: availability, reserve, confirm and fulfil print what the server 
 
   CliResult shown = RunCli(address, "availability SKU-A");
   CHECK(shown.exit_code == 0);
-  CHECK_THAT(shown.output, Catch::Contains("AVAILABLE") && Catch::Contains("ST-1") &&
-                               Catch::Contains("10"));
+  CHECK_THAT(shown.output,
+             Catch::Contains("AVAILABLE") && Catch::Contains("ST-1") && Catch::Contains("10"));
 
   CliResult reserved =
       RunCli(address, "reserve --id order-1 --line SKU-A@ST-1:3 --line SKU-B@ST-1:1 --ttl 10m");

@@ -55,7 +55,8 @@ v1::RouteAndReserveRequest RouteOf(const std::string& id, const v1::PlanRequest&
 
 }  // namespace
 
-TEST_CASE("fulfillment: 16 concurrent RouteAndReserve orders for the last units never double-allocate") {
+TEST_CASE(
+    "fulfillment: 16 concurrent RouteAndReserve orders for the last units never double-allocate") {
   LiveServer live;
   // Two stores near the customer, 5 units each; a store keeps 2 for walk-in shoppers when it
   // ships, so 3 + 3 = 6 units can go online.
@@ -98,7 +99,8 @@ TEST_CASE("fulfillment: 16 concurrent RouteAndReserve orders for the last units 
   CHECK(b.reserved() == 3);
 }
 
-TEST_CASE("fulfillment: a routed order takes the store's daily capacity, and a release gives it back") {
+TEST_CASE(
+    "fulfillment: a routed order takes the store's daily capacity, and a release gives it back") {
   TempDir dir;
   {
     ServerProcess server(dir.Sub("data"));
@@ -109,8 +111,10 @@ TEST_CASE("fulfillment: a routed order takes the store's daily capacity, and a r
     auto fulfillment = v1::Fulfillment::NewStub(server.channel());
 
     v1::RouteAndReserveResponse first;
-    REQUIRE(fulfillment->RouteAndReserve(Deadline().get(), RouteOf("cap-1", DeliveryOf("SKU-C", 1)),
-                                         &first).ok());
+    REQUIRE(
+        fulfillment
+            ->RouteAndReserve(Deadline().get(), RouteOf("cap-1", DeliveryOf("SKU-C", 1)), &first)
+            .ok());
     REQUIRE(first.has_reservation());
     REQUIRE(first.plan().shipments_size() == 1);
     CHECK(first.plan().shipments(0).location_id() == "ST-ONE");
@@ -118,8 +122,10 @@ TEST_CASE("fulfillment: a routed order takes the store's daily capacity, and a r
 
     // The same id again is a replay: nothing more is held or counted.
     v1::RouteAndReserveResponse replay;
-    REQUIRE(fulfillment->RouteAndReserve(Deadline().get(), RouteOf("cap-1", DeliveryOf("SKU-C", 1)),
-                                         &replay).ok());
+    REQUIRE(
+        fulfillment
+            ->RouteAndReserve(Deadline().get(), RouteOf("cap-1", DeliveryOf("SKU-C", 1)), &replay)
+            .ok());
     CHECK(replay.reservation().sequence() == first.reservation().sequence());
     CHECK(PositionOf(*inventory, "SKU-C", "ST-ONE").reserved() == 1);
 

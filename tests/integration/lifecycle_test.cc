@@ -64,9 +64,9 @@ TEST_CASE("lifecycle over gRPC: receive, reserve, confirm, fulfil, release, jour
 
   // A second order is released: its stock is available again; a released one cannot ship.
   v1::Reservation second;
-  REQUIRE(reservations->Reserve(Deadline().get(), ReserveOf("order-2", {{"SKU-A", "ST-1", 7}}),
-                                &second)
-              .ok());
+  REQUIRE(
+      reservations->Reserve(Deadline().get(), ReserveOf("order-2", {{"SKU-A", "ST-1", 7}}), &second)
+          .ok());
   CHECK(PositionOf(*inventory, "SKU-A", "ST-1").available() == 0);
   v1::Reservation released;
   REQUIRE(reservations->Release(Deadline().get(), Ref("order-2"), &released).ok());

@@ -13,7 +13,7 @@ TEST_CASE("reserve batch: each order gets its own result, and a short or bad ord
   *request.add_orders() = ReserveOf("b-1", {{"SKU-A", "ST-1", 3}, {"SKU-B", "ST-1", 1}});
   *request.add_orders() = ReserveOf("b-2", {{"SKU-A", "ST-1", 1}, {"SKU-B", "ST-1", 9}});  // short
   *request.add_orders() = ReserveOf("b-3", {{"SKU-A", "ST-1", 0}});                        // bad
-  *request.add_orders() = ReserveOf("b-4", {{"SKU-A", "NOWHERE", 1}});                     // unknown
+  *request.add_orders() = ReserveOf("b-4", {{"SKU-A", "NOWHERE", 1}});  // unknown
   *request.add_orders() = ReserveOf("b-5", {{"SKU-A", "ST-1", 2}});
   {
     ServerProcess server(dir.Sub("data"));
@@ -38,7 +38,8 @@ TEST_CASE("reserve batch: each order gets its own result, and a short or bad ord
     // Resending the batch replays the same results and holds nothing more.
     v1::ReserveBatchResponse replay;
     REQUIRE(server.reservations()->ReserveBatch(Deadline().get(), request, &replay).ok());
-    CHECK(replay.results(0).reservation().sequence() == response.results(0).reservation().sequence());
+    CHECK(replay.results(0).reservation().sequence() ==
+          response.results(0).reservation().sequence());
     CHECK(PositionOf(*server.inventory(), "SKU-A", "ST-1").reserved() == 5);
     server.Kill();  // acknowledged means durable: a crash right after keeps the batch
   }

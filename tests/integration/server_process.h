@@ -72,8 +72,8 @@ void ReceiveStock(v1::Inventory::Stub& inventory, const std::string& location,
 v1::PositionView PositionOf(v1::Inventory::Stub& inventory, const std::string& sku,
                             const std::string& location);
 
-v1::ReserveRequest ReserveOf(const std::string& id,
-                             const std::vector<std::tuple<std::string, std::string, int64_t>>& lines);
+v1::ReserveRequest ReserveOf(
+    const std::string& id, const std::vector<std::tuple<std::string, std::string, int64_t>>& lines);
 
 }  // namespace omnistock::testing
 

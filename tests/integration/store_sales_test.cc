@@ -20,7 +20,8 @@ v1::RecordSaleRequest SaleOf(const std::string& txn, const std::string& sku, int
 
 }  // namespace
 
-TEST_CASE("a sale that oversells is accepted, flags the position and reports the reservation at risk") {
+TEST_CASE(
+    "a sale that oversells is accepted, flags the position and reports the reservation at risk") {
   LiveServer live;
   AddLocation(*live.network, "ST-1");
   ReceiveStock(*live.inventory, "ST-1", "SKU-A", 3);
@@ -85,9 +86,9 @@ TEST_CASE("an offline upload of 1,000 sales with 200 duplicates applies 800") {
   // The terminal had already sent 100 of them before it went offline ...
   for (int i = 0; i < 100; ++i) {
     v1::PosResult ignored;
-    REQUIRE(sales->RecordSale(Deadline().get(), SaleOf("T-" + std::to_string(i), "SKU-A", 1),
-                              &ignored)
-                .ok());
+    REQUIRE(
+        sales->RecordSale(Deadline().get(), SaleOf("T-" + std::to_string(i), "SKU-A", 1), &ignored)
+            .ok());
   }
   // ... and its buffer holds 900 distinct sales, 100 of them the ones already sent, plus 100
   // re-sent twice within the upload: 1,000 messages, 200 duplicates.

@@ -47,7 +47,8 @@ v1::SyncCountsSummary Sync(v1::Warehouse::Stub& warehouse,
 
 }  // namespace
 
-TEST_CASE("count of 10 an hour ago, a till sale of 3 half an hour ago, a receipt of 5 now: on_hand 12") {
+TEST_CASE(
+    "count of 10 an hour ago, a till sale of 3 half an hour ago, a receipt of 5 now: on_hand 12") {
   LiveServer live;
   AddLocation(*live.network, "ST-1");
   auto warehouse = v1::Warehouse::NewStub(live.server.channel());
@@ -87,8 +88,7 @@ TEST_CASE("count of 10 an hour ago, a till sale of 3 half an hour ago, a receipt
 
   // A malformed batch is refused by name and applies nothing of itself.
   grpc::Status status;
-  Sync(*warehouse,
-       {BatchOf("ST-1", "SKU-B", 3, now), BatchOf("ST-1", "SKU-A", -1, now)}, &status);
+  Sync(*warehouse, {BatchOf("ST-1", "SKU-B", 3, now), BatchOf("ST-1", "SKU-A", -1, now)}, &status);
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(status.error_message().find("batches[1].rows[0].counted_quantity") != std::string::npos);
   CHECK(PositionOf(*live.inventory, "SKU-B", "ST-1").on_hand() == 3);

@@ -40,7 +40,8 @@ TEST_CASE("a watcher sees a POS sale as it happens") {
   // Watching from the position's current sequence: nothing before it, everything after it,
   // whether it happens before or after the stream is set up on the server.
   v1::WatchRequest request = WatchOf("SKU-A");
-  request.set_resume_after_sequence(PositionOf(*live.inventory, "SKU-OTHER", "ST-1").last_sequence());
+  request.set_resume_after_sequence(
+      PositionOf(*live.inventory, "SKU-OTHER", "ST-1").last_sequence());
   auto context = Deadline(20);
   auto stream = availability->Watch(context.get(), request);
   ReceiveStock(*live.inventory, "ST-1", "SKU-OTHER", 1);  // not watched: never delivered

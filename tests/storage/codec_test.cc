@@ -6,8 +6,21 @@
 namespace omnistock::storage {
 
 TEST_CASE("movements, positions, reservations and locations round-trip through the codec") {
-  Movement m{123456789, absl::FromUnixMicros(1'800'000'000'123'456), MovementKind::kSale,
-             Sku("SKU-1"), LocationId("ST-1"), -3, 0, 0, 2, "txn-9", "till-2", 1, 4, 0, 6,
+  Movement m{123456789,
+             absl::FromUnixMicros(1'800'000'000'123'456),
+             MovementKind::kSale,
+             Sku("SKU-1"),
+             LocationId("ST-1"),
+             -3,
+             0,
+             0,
+             2,
+             "txn-9",
+             "till-2",
+             1,
+             4,
+             0,
+             6,
              {ReservationId("order-1"), ReservationId("order-2")}};
   CHECK(DecodeMovement(Encode(m)) == m);
 
@@ -64,7 +77,10 @@ TEST_CASE("a truncated or foreign row does not decode") {
   std::string wrong_version = encoded;
   wrong_version[0] = 9;
   CHECK_FALSE(DecodePosition(wrong_version).has_value());
-  CHECK_FALSE(DecodeReservation(std::string("\x01\x01" "a\x01\xff\xff\xff\xff\x0f", 10)).has_value());
+  CHECK_FALSE(DecodeReservation(std::string("\x01\x01"
+                                            "a\x01\xff\xff\xff\xff\x0f",
+                                            10))
+                  .has_value());
 }
 
 TEST_CASE("journal keys sort by sequence") {

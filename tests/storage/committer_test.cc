@@ -171,7 +171,8 @@ TEST_CASE("many concurrent calls share synced batches (group commit)") {
   CHECK(stats.batches < stats.commits);
 }
 
-TEST_CASE("a storage write failure latches: every later write is refused, the disk keeps a prefix") {
+TEST_CASE(
+    "a storage write failure latches: every later write is refused, the disk keeps a prefix") {
   TempDir dir;
   std::atomic<bool> failing{false};
   auto fs = std::make_shared<FailingFileSystem>(&failing);
@@ -181,8 +182,7 @@ TEST_CASE("a storage write failure latches: every later write is refused, the di
   {
     auto store = Store::Open(dir.path(), env.get());
     REQUIRE(store.ok());
-    Committer committer((*store)->db(),
-                        [&](const absl::Status&) { failures_reported++; });
+    Committer committer((*store)->db(), [&](const absl::Status&) { failures_reported++; });
     Ledger ledger(&committer);
     AddNetwork(ledger);
     ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, ""}, kNow);
