@@ -213,6 +213,9 @@ class Solver {
   void BoundUsable();
   void PriceRelevant();
   void IndexDelivery();
+  int CollectShortLines(int depth, int start_k);
+  Quantity FillChild(int depth, const DeliveryCandidate& candidate);
+  void AdvanceHeads(int depth, int count, int next);
   void SearchFull(int depth, int start_k, double fixed, double var);
   void SearchLast(int depth, double fixed, double var, int count);
   void SearchPartial(int depth, int start_k, double fixed, double var, Quantity units);
@@ -830,10 +833,9 @@ void Solver::IndexDelivery() {
   s_.heads.assign(max_shipments_ * lines_, 0);
 }
 
-// Depth-first over sets in (unit cost, id) order; see planner.h. The members s_.members[0..
-// depth) are chosen, leave residual[depth] short, and cost `fixed` + `var` so far (without
-// the split penalty). Children are the holders of short lines from position `start_k` on.
-void Solver::SearchFull(int depth, int start_k, double fixed, double var) {
+// The lines that residual[depth] leaves short, into short_lines[depth], and for each the first
+// of its holders at or after position `start_k`, into heads[depth]. Returns how many.
+int Solver::CollectShortLines(int depth, int start_k) {
   const Quantity* residual = &s_.residual[depth * lines_];
   int* short_lines = &s_.short_lines[depth * lines_];
   int* heads = &s_.heads[depth * lines_];
@@ -849,6 +851,43 @@ void Solver::SearchFull(int depth, int start_k, double fixed, double var) {
         s_.holders.data());
     ++count;
   }
+  return count;
+}
+
+// residual[depth + 1] = residual[depth] less what `candidate` ships of it. Returns the units.
+Quantity Solver::FillChild(int depth, const DeliveryCandidate& candidate) {
+  const Quantity* residual = &s_.residual[depth * lines_];
+  Quantity* child = &s_.residual[(depth + 1) * lines_];
+  std::copy(residual, residual + lines_, child);
+  Quantity shipped = 0;
+  for (uint32_t e = 0; e < candidate.entries_count; ++e) {
+    const Entry& entry = s_.entries[candidate.entries_begin + e];
+    const Quantity take = std::min(child[entry.line], entry.units);
+    child[entry.line] -= take;
+    shipped += take;
+  }
+  return shipped;
+}
+
+// Moves each short line's head past candidate `next`, once it has been tried as a child.
+void Solver::AdvanceHeads(int depth, int count, int next) {
+  const int* short_lines = &s_.short_lines[depth * lines_];
+  int* heads = &s_.heads[depth * lines_];
+  for (int t = 0; t < count; ++t) {
+    if (heads[t] < s_.line_begin[short_lines[t] + 1] && s_.holders[heads[t]].k == next) {
+      ++heads[t];
+    }
+  }
+}
+
+// Depth-first over sets in (unit cost, id) order; see planner.h. The members s_.members[0..
+// depth) are chosen, leave residual[depth] short, and cost `fixed` + `var` so far (without
+// the split penalty). Children are the holders of short lines from position `start_k` on.
+void Solver::SearchFull(int depth, int start_k, double fixed, double var) {
+  const Quantity* residual = &s_.residual[depth * lines_];
+  const int* short_lines = &s_.short_lines[depth * lines_];
+  const int* heads = &s_.heads[depth * lines_];
+  const int count = CollectShortLines(depth, start_k);
   const double split = config_.split_penalty * depth;
   if (depth + 1 == max_shipments_) {
     SearchLast(depth, fixed, var, count);
@@ -872,15 +911,8 @@ void Solver::SearchFull(int depth, int start_k, double fixed, double var) {
     if (fixed + var + split + fixed_min + var_min > best_.cost + kCostTolerance) return;
     // The child: add candidate `next`; its fill is final (every later member costs more).
     const DeliveryCandidate& candidate = s_.delivery[next];
-    Quantity* child = &s_.residual[(depth + 1) * lines_];
-    std::copy(residual, residual + lines_, child);
-    Quantity shipped = 0;
-    for (uint32_t e = 0; e < candidate.entries_count; ++e) {
-      const Entry& entry = s_.entries[candidate.entries_begin + e];
-      const Quantity units = std::min(child[entry.line], entry.units);
-      child[entry.line] -= units;
-      shipped += units;
-    }
+    const Quantity shipped = FillChild(depth, candidate);
+    const Quantity* child = &s_.residual[(depth + 1) * lines_];
     OMNISTOCK_CHECK(shipped > 0);  // `next` holds a short line
     bool covered = true;
     for (int t = 0; t < count && covered; ++t) covered = child[short_lines[t]] == 0;
@@ -893,11 +925,7 @@ void Solver::SearchFull(int depth, int start_k, double fixed, double var) {
       ++plan_.sets_evaluated;
       SearchFull(depth + 1, next + 1, child_fixed, child_var);
     }
-    for (int t = 0; t < count; ++t) {
-      if (heads[t] < s_.line_begin[short_lines[t] + 1] && s_.holders[heads[t]].k == next) {
-        ++heads[t];
-      }
-    }
+    AdvanceHeads(depth, count, next);
   }
 }
 
@@ -947,20 +975,9 @@ void Solver::SearchLast(int depth, double fixed, double var, int count) {
 // As SearchFull, for the most units and then the lowest cost: every set is a plan.
 void Solver::SearchPartial(int depth, int start_k, double fixed, double var, Quantity units) {
   const Quantity* residual = &s_.residual[depth * lines_];
-  int* short_lines = &s_.short_lines[depth * lines_];
-  int* heads = &s_.heads[depth * lines_];
-  int count = 0;
-  for (int line = 0; line < lines_; ++line) {
-    if (residual[line] == 0) continue;
-    short_lines[count] = line;
-    const Holder* first = s_.holders.data() + s_.line_begin[line];
-    const Holder* last = s_.holders.data() + s_.line_begin[line + 1];
-    heads[count] = static_cast<int>(
-        std::lower_bound(first, last, start_k,
-                         [](const Holder& holder, int k) { return holder.k < k; }) -
-        s_.holders.data());
-    ++count;
-  }
+  const int* short_lines = &s_.short_lines[depth * lines_];
+  const int* heads = &s_.heads[depth * lines_];
+  const int count = CollectShortLines(depth, start_k);
   const double split = config_.split_penalty * depth;
   while (true) {
     Quantity reachable = units;
@@ -985,15 +1002,7 @@ void Solver::SearchPartial(int depth, int start_k, double fixed, double var, Qua
       if (bound > best_.cost + kCostTolerance) return;
     }
     const DeliveryCandidate& candidate = s_.delivery[next];
-    Quantity* child = &s_.residual[(depth + 1) * lines_];
-    std::copy(residual, residual + lines_, child);
-    Quantity shipped = 0;
-    for (uint32_t e = 0; e < candidate.entries_count; ++e) {
-      const Entry& entry = s_.entries[candidate.entries_begin + e];
-      const Quantity take = std::min(child[entry.line], entry.units);
-      child[entry.line] -= take;
-      shipped += take;
-    }
+    const Quantity shipped = FillChild(depth, candidate);
     OMNISTOCK_CHECK(shipped > 0);
     s_.members[depth] = next;
     const double child_fixed = fixed + candidate.fixed;
@@ -1002,11 +1011,7 @@ void Solver::SearchPartial(int depth, int start_k, double fixed, double var, Qua
     if (depth + 1 < max_shipments_ && units + shipped < units_ordered_) {
       SearchPartial(depth + 1, next + 1, child_fixed, child_var, units + shipped);
     }
-    for (int t = 0; t < count; ++t) {
-      if (heads[t] < s_.line_begin[short_lines[t] + 1] && s_.holders[heads[t]].k == next) {
-        ++heads[t];
-      }
-    }
+    AdvanceHeads(depth, count, next);
   }
 }
 
