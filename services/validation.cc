@@ -133,6 +133,34 @@ absl::StatusOr<absl::Duration> ValidateTtl(const google::protobuf::Duration& pro
   return ttl;
 }
 
+// 1 .. kLinesPerOrderMax lines: the bound of every order, reserved or planned.
+absl::Status CheckLineCount(int lines) {
+  if (lines == 0) return absl::InvalidArgumentError("lines must not be empty");
+  if (lines > kLinesPerOrderMax) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("lines has ", lines, " entries, over the limit of ", kLinesPerOrderMax));
+  }
+  return absl::OkStatus();
+}
+
+// What a Reserve and a RouteAndReserve share beside their lines: channel, order_ref and the
+// hold's ttl, checked, and with the reservation id (the caller checks it first) copied into
+// `command` (a ReserveCommand or a RouteCommand).
+template <typename Request, typename Command>
+absl::Status ValidateOrderFields(const Request& request, Command& command) {
+  if (absl::Status s = CheckText("channel", request.channel()); !s.ok()) return s;
+  if (absl::Status s = CheckText("order_ref", request.order_ref()); !s.ok()) return s;
+  command.id = ReservationId(request.reservation_id());
+  command.channel = request.channel();
+  command.order_ref = request.order_ref();
+  if (request.has_ttl()) {
+    absl::StatusOr<absl::Duration> ttl = ValidateTtl(request.ttl());
+    if (!ttl.ok()) return ttl.status();
+    command.ttl = *ttl;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::pair<ReservationId, absl::Duration>> ValidateExtendReservation(
@@ -416,23 +444,9 @@ absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request
       !s.ok()) {
     return s;
   }
-  if (request.lines().empty()) return absl::InvalidArgumentError("lines must not be empty");
-  if (request.lines_size() > kLinesPerOrderMax) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "lines has ", request.lines_size(), " entries, over the limit of ", kLinesPerOrderMax));
-  }
-  if (absl::Status s = CheckText("channel", request.channel()); !s.ok()) return s;
-  if (absl::Status s = CheckText("order_ref", request.order_ref()); !s.ok()) return s;
-
+  if (absl::Status s = CheckLineCount(request.lines_size()); !s.ok()) return s;
   ReserveCommand command;
-  command.id = ReservationId(request.reservation_id());
-  command.channel = request.channel();
-  command.order_ref = request.order_ref();
-  if (request.has_ttl()) {
-    absl::StatusOr<absl::Duration> ttl = ValidateTtl(request.ttl());
-    if (!ttl.ok()) return ttl.status();
-    command.ttl = *ttl;
-  }
+  if (absl::Status s = ValidateOrderFields(request, command); !s.ok()) return s;
 
   absl::flat_hash_set<std::pair<std::string, std::string>> seen;
   for (int i = 0; i < request.lines_size(); ++i) {
@@ -471,11 +485,7 @@ absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& r
 
 absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request,
                                                   const Ledger& ledger) {
-  if (request.lines().empty()) return absl::InvalidArgumentError("lines must not be empty");
-  if (request.lines_size() > kLinesPerOrderMax) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "lines has ", request.lines_size(), " entries, over the limit of ", kLinesPerOrderMax));
-  }
+  if (absl::Status s = CheckLineCount(request.lines_size()); !s.ok()) return s;
   routing::PlanRequest plan;
   absl::flat_hash_set<std::string> seen;
   for (int i = 0; i < request.lines_size(); ++i) {
@@ -545,17 +555,8 @@ absl::StatusOr<RouteCommand> ValidateRouteAndReserve(const v1::RouteAndReserveRe
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = CheckText("channel", request.channel()); !s.ok()) return s;
-  if (absl::Status s = CheckText("order_ref", request.order_ref()); !s.ok()) return s;
   RouteCommand command;
-  command.id = ReservationId(request.reservation_id());
-  command.channel = request.channel();
-  command.order_ref = request.order_ref();
-  if (request.has_ttl()) {
-    absl::StatusOr<absl::Duration> ttl = ValidateTtl(request.ttl());
-    if (!ttl.ok()) return ttl.status();
-    command.ttl = *ttl;
-  }
+  if (absl::Status s = ValidateOrderFields(request, command); !s.ok()) return s;
   absl::StatusOr<routing::PlanRequest> plan = ValidatePlan(request.plan(), ledger);
   if (!plan.ok()) {
     return absl::Status(plan.status().code(), absl::StrCat("plan.", plan.status().message()));
