@@ -272,7 +272,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     const Line& line = command.lines[i];
     Position* position = ShardFor(line.sku).Find(line.sku, line.location);
     Quantity available = position ? position->available() : 0;
-    if (position && !command.keep.empty()) {
+    if (position && !command.keep.empty() && position->safety_stock == 0) {
       available = position->on_hand - position->reserved - command.keep[i];
     }
     if (available < line.quantity) {

@@ -91,8 +91,9 @@ struct ReserveCommand {
   std::string channel;
   std::string order_ref;
   absl::Duration ttl = kReservationTtlDefault;
-  // Routed orders only. Per line, the units the line must leave at its position (its method's
-  // safety stock) instead of the position's own safety stock; empty: the position's own.
+  // Routed orders only. Per line, the units the line must leave at a position that has no
+  // safety stock of its own: its method's default (fulfilment_rules.h); a position's own safety
+  // stock, when above 0, applies instead. Empty: the position's own, as for any order.
   std::vector<Quantity> keep;
   // The daily capacity this order takes (already counted by the caller).
   std::vector<CapacityUse> capacity;

@@ -164,18 +164,10 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
       const Location& location = network.location(*index);
       for (const routing::ShipmentLine& line : shipment.lines) {
         reserve.lines.push_back(Line{line.sku, shipment.location_id, line.quantity});
-        // The method's safety stock, unless the position has its own (as the planner saw it).
-        std::optional<Quantity> override;
-        {
-          LedgerShard& shard = ShardFor(line.sku);
-          absl::MutexLock lock(&shard.mu);
-          const Position* position = shard.Find(line.sku, shipment.location_id);
-          if (position != nullptr && position->safety_stock > 0) {
-            override = position->safety_stock;
-          }
-        }
+        // The method's default; Reserve applies a position's own safety stock instead, under
+        // the same shard lock as its check, as the planner did.
         reserve.keep.push_back(
-            routing::SafetyStockFor(location.kind, shipment.method, override, routing_config_));
+            routing::SafetyStockFor(location.kind, shipment.method, std::nullopt, routing_config_));
       }
       if (routing::CapacityOf(location, 0).limited) {
         absl::StatusOr<std::string> day = routing::LocalDayKey(now, location, routing_config_);
