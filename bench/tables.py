@@ -10,25 +10,21 @@ every system at each client count, its ops/s, p50 and p99 latency, and the ratio
 plain transaction at the same client count; then omnistock's own lifecycle, omnichannel and
 counts runs (applied/s: units that succeeded; for counts, rows applied, stale ones excluded).
 """
-import json
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+from peers import load_jsonl  # noqa: E402  the one reader of results/*.jsonl
+
 
 def load(directory):
+    paths = sorted(os.path.join(directory, name) for name in os.listdir(directory)
+                   if name.endswith(".jsonl"))
     records = {}
-    for name in sorted(os.listdir(directory)):
-        if not name.endswith(".jsonl"):
-            continue
-        with open(os.path.join(directory, name)) as f:
-            for line in f:
-                line = line.strip()
-                if not line:
-                    continue
-                r = json.loads(line)
-                key = (r.get("system", "omnistock"), r.get("variant") or r.get("mode"),
-                       r["workload"], int(r["clients"]))
-                records[key] = r
+    for r in load_jsonl(paths):
+        key = (r.get("system", "omnistock"), r.get("variant") or r.get("mode"), r["workload"],
+               int(r["clients"]))
+        records[key] = r
     return records
 
 

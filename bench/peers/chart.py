@@ -27,6 +27,8 @@ import os
 import sys
 from xml.sax.saxutils import escape
 
+from peers import load_jsonl  # the one reader of results/*.jsonl (same directory)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 
@@ -68,29 +70,19 @@ def latency_ms(r):
 
 def load(paths):
     records = {}
-    for path in paths:
-        with open(path) as f:
-            for n, line in enumerate(f, 1):
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    r = json.loads(line)
-                except json.JSONDecodeError:
-                    print("chart.py: %s:%d is not JSON, skipped" % (path, n), file=sys.stderr)
-                    continue
-                system = r.get("system") or ("omnistock" if "mode" in r else None)
-                variant = r.get("variant") or r.get("mode") or ""
-                workload, clients, ops = r.get("workload"), r.get("clients"), r.get("ops_per_s")
-                if not system or workload is None or not isinstance(clients, int) \
-                        or not isinstance(ops, (int, float)):
-                    print("chart.py: %s:%d lacks system/workload/clients/ops_per_s, skipped"
-                          % (path, n), file=sys.stderr)
-                    continue
-                records[(system, variant, workload, clients)] = {
-                    "system": system, "variant": variant, "workload": workload,
-                    "clients": clients, "ops_per_s": float(ops), "latency": latency_ms(r),
-                }
+    for r in load_jsonl(paths):
+        system = r.get("system") or ("omnistock" if "mode" in r else None)
+        variant = r.get("variant") or r.get("mode") or ""
+        workload, clients, ops = r.get("workload"), r.get("clients"), r.get("ops_per_s")
+        if not system or workload is None or not isinstance(clients, int) \
+                or not isinstance(ops, (int, float)):
+            print("chart.py: a record lacks system/workload/clients/ops_per_s, skipped: %s"
+                  % json.dumps(r)[:200], file=sys.stderr)
+            continue
+        records[(system, variant, workload, clients)] = {
+            "system": system, "variant": variant, "workload": workload,
+            "clients": clients, "ops_per_s": float(ops), "latency": latency_ms(r),
+        }
     return list(records.values())
 
 
