@@ -593,7 +593,7 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
   if (reservation.state == ReservationState::kHeld) {
     stripe.expiry.emplace(reservation.expires_at, reservation.id);
   }
-  if (reservation.state != ReservationState::kReleased &&
+  if (!reservation.capacity.empty() && reservation.state != ReservationState::kReleased &&
       reservation.state != ReservationState::kExpired) {
     absl::MutexLock capacity_lock(&capacity_mu_);
     for (const CapacityUse& use : reservation.capacity) ++online_orders_[{use.location, use.day}];
