@@ -101,11 +101,11 @@ struct Holder {
 }  // namespace
 
 struct Planner::Scratch {
-  std::vector<int32_t> slot_of;   // by LocationIndex
-  std::vector<uint64_t> slotted;  // hubs first: bit LocationIndex set when it has a slot
+  std::vector<int32_t> slot_of;  // by LocationIndex
   std::vector<Slot> slots;
-  std::vector<const StockRow*> cells;                // slot * lines + line
-  std::vector<std::span<const StockRow>> line_rows;  // per line: its SKU's rows
+  std::vector<const StockRow*> cells;  // slot * lines + line
+  std::vector<SkuRows> line_rows;      // per line: its SKU's rows
+  std::vector<uint64_t> listed;        // bit LocationIndex set when listed without a slot
   std::vector<LocationIndex> near;
   std::vector<PickupOption> pickups;
   std::vector<Usable> usable;
@@ -149,7 +149,15 @@ class Solver {
   // --- Preparing the candidates ---
   void Setup();
   int SlotFor(LocationIndex index);
-  int MakeSlot(LocationIndex index);
+  // What does not depend on stock: methods, the location-level reason, the pickup geometry.
+  Slot Describe(LocationIndex index);
+  int AddSlot(const Slot& where);
+  int MakeSlot(LocationIndex index) { return AddSlot(Describe(index)); }
+  // Whether the location's stock can change its fate: it has a usable delivery method, or a
+  // pickup method within the radius. Any other location is rejected whatever it holds.
+  bool NeedsStock(Slot& where) {
+    return where.delivery_ok != 0 || (where.pickup && WithinRadius(where));
+  }
   Capacity CapacityAt(LocationIndex index) const {
     const LocationTraits& traits = network_.traits(index);
     Capacity capacity;
@@ -198,7 +206,9 @@ class Solver {
   double KmToCentre(Slot& where);
   LineStock StockOf(int slot, int line, LocationKind kind, Method method) const;
   // Lists a rejected candidate; nullptr (nothing listed) when the plan is not explaining.
-  RejectedCandidate* Reject(int slot, Method method, RejectReason reason, double km);
+  RejectedCandidate* Reject(const Slot& where, Method method, RejectReason reason, double km);
+  // Lists a location that NeedsStock says is rejected whatever it holds.
+  void RejectUnstocked(const Slot& where);
   // Appends the stock of the lines (the short ones only, or all; those it holds a position
   // for, or all) to the last rejection.
   void AppendLines(RejectedCandidate* rejected, int slot, Method method, bool short_only,
@@ -322,11 +332,16 @@ int Solver::SlotFor(LocationIndex index) {
   return slot != kNoSlot ? slot : MakeSlot(index);
 }
 
-int Solver::MakeSlot(LocationIndex index) {
+int Solver::AddSlot(const Slot& where) {
   const auto slot = static_cast<int32_t>(s_.slots.size());
-  s_.slot_of[index] = slot;
-  Slot& where = s_.slots.emplace_back();
+  s_.slot_of[where.index] = slot;
+  s_.slots.push_back(where);
   std::fill_n(s_.cells.begin() + static_cast<size_t>(slot) * lines_, lines_, nullptr);
+  return slot;
+}
+
+Slot Solver::Describe(LocationIndex index) {
+  Slot where;
   where.index = index;
   // The location-level checks, in RejectReason order.
   const LocationTraits& traits = network_.traits(index);
@@ -342,7 +357,7 @@ int Solver::MakeSlot(LocationIndex index) {
     where.rejected = true;
     where.reason = RejectReason::kCapacityExhausted;
   }
-  if (where.rejected) return slot;
+  if (where.rejected) return where;
   if ((where.methods >> static_cast<int>(Method::kDeliveryParcel)) & 1u) {
     where.delivery = Method::kDeliveryParcel;
   } else if ((where.methods >> static_cast<int>(Method::kShipFromStore)) & 1u) {
@@ -362,7 +377,7 @@ int Solver::MakeSlot(LocationIndex index) {
     where.pickup_ok = 1;
     where.pickup_safety = SafetyStockFor(where.kind, Method::kBopis, kNoOverride, config_);
   }
-  return slot;
+  return where;
 }
 
 // One pass over the rows makes the slots, records which row is each (slot, line), and counts
@@ -380,7 +395,7 @@ void Solver::CollectSlots() {
   size_t most = 2 + network_.hubs().size();
   s_.line_rows.clear();
   for (const OrderLine& line : request_.lines) {
-    most += s_.line_rows.emplace_back(stock_.RowsFor(line.sku)).size();
+    most += s_.line_rows.emplace_back(stock_.Of(line.sku)).rows.size();
   }
   s_.near.clear();
   if (pickup_allowed_) {
@@ -397,34 +412,47 @@ void Solver::CollectSlots() {
   }
   const LocationIndex size = network_.size();
   if (hubs_first_) {
-    // Every hub gets a slot, rows or not (one without rows is not usable), so that a row is
-    // placed only when its location already has a slot: the thousands of store rows of a
-    // popular SKU are skipped by one bit test each. Hubs offer parcel delivery alone: without it
-    // they cannot serve.
+    // Every hub gets a slot, rows or not (one without rows is not usable). Hubs offer parcel
+    // delivery alone: without it they cannot serve.
     if ((allowed_methods_ >> static_cast<int>(Method::kDeliveryParcel)) & 1u) {
       for (LocationIndex index : network_.hubs()) SlotFor(index);
     }
-    // The slotted locations as a bitset to test the rows against: a few cache lines, where
-    // slot_of spans a hundred.
-    s_.slotted.assign((static_cast<size_t>(size) + 63) / 64, 0);
-    for (const Slot& slot : s_.slots) {
-      s_.slotted[slot.index / 64] |= uint64_t{1} << (slot.index % 64);
-    }
-    for (int line = 0; line < lines_; ++line) {
-      for (const StockRow& row : s_.line_rows[line]) {
-        // A snapshot made against another network version is a bug of the caller.
-        OMNISTOCK_CHECK(row.location >= 0 && row.location < size);
-        if ((s_.slotted[row.location / 64] >> (row.location % 64)) & 1u) {
-          Place(s_.slot_of[row.location], line, row);
+    // Their rows only, looked up by location: the thousands of store rows of a popular SKU
+    // are never read.
+    for (int slot = 0; slot < static_cast<int>(s_.slots.size()); ++slot) {
+      for (int line = 0; line < lines_; ++line) {
+        if (const StockRow* row = s_.line_rows[line].At(s_.slots[slot].index)) {
+          Place(slot, line, *row);
         }
       }
     }
     return;
   }
+  // Every location holding a row is looked at. One whose stock cannot matter (for a pickup
+  // order, every store beyond the radius) is listed at once, when explaining, and gets no
+  // slot: its rows are never read, and the search never sees it.
+  if (explain_) plan_.rejected.reserve(std::min<size_t>(most, size) + most / 8);
+  s_.listed.assign((static_cast<size_t>(size) + 63) / 64, 0);
   for (int line = 0; line < lines_; ++line) {
-    for (const StockRow& row : s_.line_rows[line]) {
-      OMNISTOCK_CHECK(row.location >= 0 && row.location < size);
-      Place(SlotFor(row.location), line, row);
+    const std::span<const LocationIndex> locations = s_.line_rows[line].locations;
+    const StockRow* rows = s_.line_rows[line].rows.data();
+    for (size_t i = 0; i < locations.size(); ++i) {
+      const LocationIndex location = locations[i];
+      OMNISTOCK_CHECK(location >= 0 && location < size);
+      int slot = s_.slot_of[location];
+      if (slot == kNoSlot) {
+        uint64_t& listed = s_.listed[location / 64];
+        const uint64_t bit = uint64_t{1} << (location % 64);
+        if (listed & bit) continue;
+        Slot where = Describe(location);
+        if (!NeedsStock(where)) {
+          if (explain_) RejectUnstocked(where);
+          listed |= bit;
+          continue;
+        }
+        slot = AddSlot(where);
+      }
+      Place(slot, line, rows[i]);
     }
   }
 }
@@ -467,10 +495,11 @@ LineStock Solver::StockOf(int slot, int line, LocationKind kind, Method method) 
   return stock;
 }
 
-RejectedCandidate* Solver::Reject(int slot, Method method, RejectReason reason, double km) {
+RejectedCandidate* Solver::Reject(const Slot& where, Method method, RejectReason reason,
+                                  double km) {
   if (!explain_) return nullptr;
   RejectedCandidate& rejected = plan_.rejected.emplace_back();
-  rejected.index = s_.slots[slot].index;
+  rejected.index = where.index;
   rejected.method = method;
   rejected.reason = reason;
   rejected.distance_km = km;
@@ -492,15 +521,27 @@ void Solver::AppendLines(RejectedCandidate* rejected, int slot, Method method, b
       static_cast<uint32_t>(plan_.rejected_lines.size()) - rejected->lines_begin;
 }
 
-void Solver::ClassifySlot(int slot) {
-  Slot& where = s_.slots[slot];
+void Solver::RejectUnstocked(const Slot& where) {
   if (where.rejected) {
-    RejectedCandidate* rejected = Reject(slot, Method::kUnspecified, where.reason, kUnknownKm);
+    RejectedCandidate* rejected = Reject(where, Method::kUnspecified, where.reason, kUnknownKm);
     if (rejected != nullptr && where.reason == RejectReason::kCapacityExhausted) {
       const Capacity capacity = CapacityAt(where.index);
       rejected->orders_today = capacity.orders_today;
       rejected->daily_capacity = capacity.daily;
     }
+    return;
+  }
+  for (Method method : {Method::kBopis, Method::kCurbside}) {
+    if ((where.methods >> static_cast<int>(method)) & 1u) {
+      Reject(where, method, RejectReason::kOutOfRadius, where.km_to_centre);
+    }
+  }
+}
+
+void Solver::ClassifySlot(int slot) {
+  Slot& where = s_.slots[slot];
+  if (!NeedsStock(where)) {
+    RejectUnstocked(where);
     return;
   }
   // The load (a division) only for the methods that turn out usable: most are rejected.
@@ -511,7 +552,7 @@ void Solver::ClassifySlot(int slot) {
     const bool fallback = !Honours(request_.preference, method);
     if (IsPickup(method)) {
       if (!WithinRadius(where)) {
-        Reject(slot, method, RejectReason::kOutOfRadius, where.km_to_centre);
+        Reject(where, method, RejectReason::kOutOfRadius, where.km_to_centre);
         continue;
       }
       if (where.pickup_full < lines_) {
@@ -521,7 +562,7 @@ void Solver::ClassifySlot(int slot) {
           const LineStock stock = StockOf(slot, line, where.kind, method);
           if (stock.available() < stock.needed && !stock.safety_protected()) only_safety = false;
         }
-        AppendLines(Reject(slot, method,
+        AppendLines(Reject(where, method,
                            only_safety ? RejectReason::kSafetyStockProtected
                                        : RejectReason::kPickupIncomplete,
                            KmToCentre(where)),
@@ -549,7 +590,7 @@ void Solver::ClassifySlot(int slot) {
       for (int line = 0; line < lines_ && !any_protected; ++line) {
         any_protected = StockOf(slot, line, where.kind, method).safety_protected();
       }
-      AppendLines(Reject(slot, method,
+      AppendLines(Reject(where, method,
                          any_protected ? RejectReason::kSafetyStockProtected
                                        : RejectReason::kInsufficientAvailable,
                          kUnknownKm),
@@ -573,7 +614,9 @@ void Solver::Classify() {
   s_.delivery.clear();
   s_.entries.clear();
   // Most looked-at locations end up listed with a reason: size the lists once.
-  if (explain_) plan_.rejected.reserve(s_.slots.size() + s_.slots.size() / 4);
+  if (explain_) {
+    plan_.rejected.reserve(plan_.rejected.size() + s_.slots.size() + s_.slots.size() / 4);
+  }
   for (int slot = 0; slot < static_cast<int>(s_.slots.size()); ++slot) ClassifySlot(slot);
 }
 
@@ -1118,8 +1161,9 @@ void Solver::ExplainUnused() {
   for (int p = 0; p < static_cast<int>(s_.pickups.size()); ++p) {
     if (p == best_pickup_) continue;
     const PickupOption& option = s_.pickups[p];
-    Reject(option.slot, option.method, RejectReason::kDominated, s_.slots[option.slot].km_to_centre)
-        ->cost = option.rank.cost;
+    const Slot& where = s_.slots[option.slot];
+    Reject(where, option.method, RejectReason::kDominated, where.km_to_centre)->cost =
+        option.rank.cost;
   }
   for (int u = 0; u < static_cast<int>(s_.usable.size()); ++u) {
     const Usable& usable = s_.usable[u];
@@ -1128,15 +1172,16 @@ void Solver::ExplainUnused() {
             best_members_.begin() + best_count_) {
       continue;
     }
-    const double km = s_.slots[usable.slot].km_to_destination;
+    const Slot& where = s_.slots[usable.slot];
+    const double km = where.km_to_destination;
     if (!delivery_holds_all_) {
-      AppendLines(Reject(usable.slot, usable.method, RejectReason::kInsufficientAvailable, km),
+      AppendLines(Reject(where, usable.method, RejectReason::kInsufficientAvailable, km),
                   usable.slot, usable.method, /*short_only=*/true);
     } else if (fulfilled) {
-      Reject(usable.slot, usable.method, RejectReason::kDominated, km)->cost =
+      Reject(where, usable.method, RejectReason::kDominated, km)->cost =
           std::max(LowerBound(u), winner_cost);
     } else {
-      Reject(usable.slot, usable.method, RejectReason::kMaxShipments, km);
+      Reject(where, usable.method, RejectReason::kMaxShipments, km);
     }
   }
 }
@@ -1216,7 +1261,9 @@ Plan Solver::Run() {
     if (!fulfilled || OtherStoresMayMatter()) {
       Reset();
       hubs_first_ = false;
-      explain_ = true;  // whatever comes of it is explained: a full search is needed anyway
+      // A plan that is not FULFILLED is explained. With every location, a FULFILLED plan
+      // found among some of them stays FULFILLED, so only an unfulfilled one needs listing.
+      explain_ = !fulfilled;
     }
   }
   if (!hubs_first_) {

@@ -1,21 +1,38 @@
 #include "engine/routing/stock_snapshot.h"
 
+#include <algorithm>
+
+#include "engine/check.h"
+
 namespace omnistock::routing {
 
-void StockSnapshot::Add(const Sku& sku, const StockRow& row) { rows_[sku].push_back(row); }
+void StockSnapshot::Add(const Sku& sku, const StockRow& row) {
+  OMNISTOCK_CHECK(row.location >= 0);
+  Rows& rows = rows_[sku];
+  if (static_cast<size_t>(row.location) >= rows.row_of.size()) {
+    rows.row_of.resize(std::max<size_t>(row.location + 1, rows.row_of.size() * 2), -1);
+  }
+  rows.row_of[row.location] = static_cast<int32_t>(rows.rows.size());
+  rows.locations.push_back(row.location);
+  rows.rows.push_back(row);
+}
 
 std::span<const StockRow> StockSnapshot::RowsFor(const Sku& sku) const {
   auto it = rows_.find(sku);
   if (it == rows_.end()) return {};
-  return it->second;
+  return it->second.rows;
+}
+
+SkuRows StockSnapshot::Of(const Sku& sku) const {
+  auto it = rows_.find(sku);
+  if (it == rows_.end()) return {};
+  return SkuRows{it->second.rows, it->second.locations, it->second.row_of};
 }
 
 std::optional<StockRow> StockSnapshot::Find(const Sku& sku, LocationIndex location) const {
-  std::optional<StockRow> found;
-  for (const StockRow& row : RowsFor(sku)) {
-    if (row.location == location) found = row;  // the last row of a pair wins
-  }
-  return found;
+  const StockRow* row = Of(sku).At(location);
+  if (row == nullptr) return std::nullopt;
+  return *row;
 }
 
 }  // namespace omnistock::routing

@@ -31,18 +31,40 @@ struct StockRow {
   friend bool operator==(const StockRow&, const StockRow&) = default;
 };
 
+// One SKU's rows, for the planner: in the order added, their locations alone (a tenth of the
+// bytes, for a caller that looks for a few locations), and the row of a location directly.
+struct SkuRows {
+  std::span<const StockRow> rows;
+  std::span<const LocationIndex> locations;  // rows[i].location
+  std::span<const int32_t> row_of;           // by LocationIndex: index into rows, -1: none
+
+  // The row of (this SKU, location), the last added of a pair; nullptr when there is none.
+  const StockRow* At(LocationIndex location) const {
+    if (static_cast<size_t>(location) >= row_of.size()) return nullptr;
+    const int32_t i = row_of[location];
+    return i >= 0 ? &rows[i] : nullptr;
+  }
+};
+
 class StockSnapshot {
  public:
   void Add(const Sku& sku, const StockRow& row);
   // Rows of `sku`, in the order they were added; empty when there are none.
   std::span<const StockRow> RowsFor(const Sku& sku) const;
-  // The row of (sku, location), if any. Linear in the SKU's rows: for tests and tools.
+  // The same rows, indexed; all empty when there are none.
+  SkuRows Of(const Sku& sku) const;
+  // The row of (sku, location), if any (the last added of a pair).
   std::optional<StockRow> Find(const Sku& sku, LocationIndex location) const;
   size_t sku_count() const { return rows_.size(); }
   void Clear() { rows_.clear(); }
 
  private:
-  absl::flat_hash_map<Sku, std::vector<StockRow>> rows_;
+  struct Rows {
+    std::vector<LocationIndex> locations;
+    std::vector<StockRow> rows;
+    std::vector<int32_t> row_of;
+  };
+  absl::flat_hash_map<Sku, Rows> rows_;
 };
 
 }  // namespace omnistock::routing
