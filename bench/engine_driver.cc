@@ -19,11 +19,6 @@
 namespace omnistock::bench {
 namespace {
 
-class DiscardingSink final : public JournalSink {
- public:
-  void Append(Commit /*commit*/) override {}
-};
-
 int CodeOf(Outcome outcome) { return static_cast<int>(services::StatusCodeFor(outcome)); }
 
 class EngineClient final : public ClientSession {

@@ -36,6 +36,12 @@ class JournalSink {
   virtual void Append(Commit commit) = 0;
 };
 
+// Drops every commit: for measuring the ledger alone (benchmarks), with nothing made durable.
+class DiscardingSink final : public JournalSink {
+ public:
+  void Append(Commit /*commit*/) override {}
+};
+
 }  // namespace omnistock
 
 #endif  // OMNISTOCK_ENGINE_JOURNAL_SINK_H_

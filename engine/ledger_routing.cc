@@ -87,21 +87,21 @@ absl::StatusOr<routing::Plan> Ledger::Plan(routing::PlanRequest request, absl::T
       shard_indices.push_back(ShardIndexFor(line.sku));
     }
     ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
+    std::vector<routing::StockRow> rows;
     for (const routing::OrderLine& line : request.lines) {
       const LedgerShard& shard = shards_[ShardIndexFor(line.sku)];
-      auto by_sku = shard.positions.find(line.sku);
-      if (by_sku == shard.positions.end()) continue;
-      for (const auto& [location, position] : by_sku->second) {
-        const std::optional<routing::LocationIndex> index = network->Find(location);
-        if (!index) continue;
-        routing::StockRow row;
-        row.location = *index;
-        row.on_hand = position.on_hand;
-        row.reserved = position.reserved;
+      const RoutingRows& positions = shard.RoutingRowsFor(line.sku, network);
+      rows.clear();
+      rows.reserve(positions.rows.size());
+      for (const auto& [index, position] : positions.rows) {
+        routing::StockRow& row = rows.emplace_back();
+        row.location = index;
+        row.on_hand = position->on_hand;
+        row.reserved = position->reserved;
         // A safety stock the merchant set replaces the method defaults (fulfilment_rules.h).
-        if (position.safety_stock > 0) row.safety_stock_override = position.safety_stock;
-        stock.Add(line.sku, row);
+        if (position->safety_stock > 0) row.safety_stock_override = position->safety_stock;
       }
+      stock.Add(line.sku, rows);
     }
   }
   const std::vector<int64_t> orders_today = OrdersToday(*network, now);

@@ -5,6 +5,22 @@
 
 namespace omnistock {
 
+const RoutingRows& LedgerShard::RoutingRowsFor(
+    const Sku& sku, const std::shared_ptr<const routing::Network>& network) const {
+  RoutingRows& cached = routing_rows[sku];
+  if (cached.network == network) return cached;
+  cached.network = network;
+  cached.rows.clear();
+  if (auto by_sku = positions.find(sku); by_sku != positions.end()) {
+    for (const auto& [location, position] : by_sku->second) {
+      if (std::optional<routing::LocationIndex> index = network->Find(location)) {
+        cached.rows.emplace_back(*index, &position);
+      }
+    }
+  }
+  return cached;
+}
+
 void LedgerShard::AddHold(const Sku& sku, const LocationId& location, Hold hold) {
   holds[{sku, location}].push_back(std::move(hold));
 }

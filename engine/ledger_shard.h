@@ -6,6 +6,7 @@
 #ifndef OMNISTOCK_ENGINE_LEDGER_SHARD_H_
 #define OMNISTOCK_ENGINE_LEDGER_SHARD_H_
 
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "engine/limits.h"
 #include "engine/movement.h"
 #include "engine/position.h"
+#include "engine/routing/network.h"
 #include "engine/types.h"
 
 namespace omnistock {
@@ -32,12 +34,24 @@ struct Hold {
   absl::Time created_at;
 };
 
+// Where a SKU's positions are in one routing network: its location index beside each
+// position, so that planning an order reads the stock without looking every location up by
+// its id. Valid while no position of the SKU is added (which may move the others) and for
+// `network` only.
+struct RoutingRows {
+  std::shared_ptr<const routing::Network> network;  // held: its address cannot be reused
+  std::vector<std::pair<routing::LocationIndex, const Position*>> rows;
+};
+
 struct LedgerShard {
   using PositionKey = std::pair<Sku, LocationId>;
 
   mutable absl::Mutex mu;
   absl::flat_hash_map<Sku, absl::flat_hash_map<LocationId, Position>> positions ABSL_GUARDED_BY(mu);
   absl::flat_hash_map<PositionKey, std::vector<Hold>> holds ABSL_GUARDED_BY(mu);
+  // A cache for planning, filled by RoutingRowsFor; FindOrCreate drops a SKU's entry when it
+  // adds a position.
+  mutable absl::flat_hash_map<Sku, RoutingRows> routing_rows ABSL_GUARDED_BY(mu);
 
   void AddHold(const Sku& sku, const LocationId& location, Hold hold)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
@@ -64,9 +78,15 @@ struct LedgerShard {
     if (position.sku.empty()) {
       position.sku = sku;
       position.location = location;
+      routing_rows.erase(sku);
     }
     return position;
   }
+
+  // The positions of `sku` at the locations `network` has, each with its index there.
+  const RoutingRows& RoutingRowsFor(const Sku& sku,
+                                    const std::shared_ptr<const routing::Network>& network) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 };
 
 // Locks a set of shards in ascending index order for the lifetime of the object.

@@ -6,15 +6,17 @@
 
 namespace omnistock::routing {
 
-void StockSnapshot::Add(const Sku& sku, const StockRow& row) {
-  OMNISTOCK_CHECK(row.location >= 0);
-  Rows& rows = rows_[sku];
-  if (static_cast<size_t>(row.location) >= rows.row_of.size()) {
-    rows.row_of.resize(std::max<size_t>(row.location + 1, rows.row_of.size() * 2), -1);
+void StockSnapshot::Add(const Sku& sku, std::span<const StockRow> rows) {
+  Rows& to = rows_[sku];
+  for (const StockRow& row : rows) {
+    OMNISTOCK_CHECK(row.location >= 0);
+    if (static_cast<size_t>(row.location) >= to.row_of.size()) {
+      to.row_of.resize(std::max<size_t>(row.location + 1, to.row_of.size() * 2), -1);
+    }
+    to.row_of[row.location] = static_cast<int32_t>(to.rows.size());
+    to.locations.push_back(row.location);
+    to.rows.push_back(row);
   }
-  rows.row_of[row.location] = static_cast<int32_t>(rows.rows.size());
-  rows.locations.push_back(row.location);
-  rows.rows.push_back(row);
 }
 
 std::span<const StockRow> StockSnapshot::RowsFor(const Sku& sku) const {

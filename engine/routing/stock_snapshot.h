@@ -48,7 +48,8 @@ struct SkuRows {
 
 class StockSnapshot {
  public:
-  void Add(const Sku& sku, const StockRow& row);
+  void Add(const Sku& sku, const StockRow& row) { Add(sku, std::span<const StockRow>(&row, 1)); }
+  void Add(const Sku& sku, std::span<const StockRow> rows);
   // Rows of `sku`, in the order they were added; empty when there are none.
   std::span<const StockRow> RowsFor(const Sku& sku) const;
   // The same rows, indexed; all empty when there are none.

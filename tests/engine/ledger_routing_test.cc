@@ -1,0 +1,87 @@
+// Ledger::Plan reads the stock it plans against from the positions, through a per-SKU index of
+// where they are in the routing network. These tests change what that index depends on (a new
+// position of the SKU, a new location that renumbers the network, the stock itself) and check
+// the next plan sees it.
+#include <string>
+
+#include "catch2/catch.hpp"
+#include "engine/ledger.h"
+#include "tests/engine/ledger_fixture.h"
+
+namespace omnistock {
+namespace {
+
+using testing::kT0;
+using testing::RecordingSink;
+
+struct RoutingLedger {
+  RecordingSink sink;
+  Ledger ledger{&sink};
+
+  void Warehouse(const std::string& id, double latitude) {
+    Location location;
+    location.id = LocationId(id);
+    location.kind = LocationKind::kWarehouse;
+    location.latitude = latitude;
+    location.longitude = 139.7;
+    REQUIRE(ledger.UpsertLocation(location).outcome == Outcome::kOk);
+  }
+
+  void Receive(const std::string& location, Quantity quantity) {
+    REQUIRE(ledger.Receive(ReceiveCommand{LocationId(location), Sku("A"), quantity, "test"}, kT0)
+                .outcome == Outcome::kOk);
+  }
+
+  // Three units of A, delivered near the warehouses: where from, or "" when not fulfilled.
+  std::string ShipsFrom() const {
+    routing::PlanRequest request;
+    request.lines.push_back(routing::OrderLine{Sku("A"), 3});
+    request.destination = routing::GeoPoint{35.6, 139.7};
+    request.explain = false;
+    absl::StatusOr<routing::Plan> plan = ledger.Plan(request, kT0);
+    REQUIRE(plan.ok());
+    if (plan->status != routing::PlanStatus::kFulfilled) return "";
+    REQUIRE(plan->shipments.size() == 1);
+    return plan->shipments[0].location_id.value();
+  }
+};
+
+TEST_CASE("a plan sees a position added after the SKU was last planned") {
+  RoutingLedger f;
+  f.Warehouse("W1", 35.6);
+  f.Warehouse("W2", 35.7);
+  f.Receive("W1", 2);
+  CHECK(f.ShipsFrom().empty());  // two units, three ordered
+  f.Receive("W2", 5);            // a new position of A, same network
+  CHECK(f.ShipsFrom() == "W2");
+}
+
+TEST_CASE("a plan reads the positions' current stock, not what an earlier plan saw") {
+  RoutingLedger f;
+  f.Warehouse("W1", 35.6);
+  f.Warehouse("W2", 35.7);
+  f.Receive("W1", 5);
+  f.Receive("W2", 5);
+  CHECK(f.ShipsFrom() == "W1");  // nearer
+  const ReserveCommand order =
+      testing::LedgerFixture::Order("r1", {Line{Sku("A"), LocationId("W1"), 4}});
+  REQUIRE(f.ledger.Reserve(order, kT0).outcome == Outcome::kOk);
+  CHECK(f.ShipsFrom() == "W2");  // W1 has one unit left
+}
+
+TEST_CASE("a plan after a location is added uses the renumbered network") {
+  RoutingLedger f;
+  f.Warehouse("W1", 35.6);
+  f.Warehouse("W2", 35.7);
+  f.Receive("W2", 5);
+  CHECK(f.ShipsFrom() == "W2");
+  // W0 sorts first: every index moves up by one. A stale index would put W2's stock at W1.
+  f.Warehouse("W0", 35.8);
+  CHECK(f.ShipsFrom() == "W2");
+  f.Receive("W0", 5);
+  f.Receive("W1", 1);
+  CHECK(f.ShipsFrom() == "W2");  // W1 has too little, W0 is farther
+}
+
+}  // namespace
+}  // namespace omnistock
