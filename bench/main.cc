@@ -35,6 +35,7 @@ struct Options {
   double duration = 10;
   double warmup = 2;
   int batch = 1;
+  double rate = 0;
   int count_rows = 50'000;
   int skus = 10000;
   int locations = 50;
@@ -99,6 +100,7 @@ int Run(const Options& options, bool seed_given) {
   config.workload = workload;
   config.batch = options.batch;
   config.count_rows = options.count_rows;
+  config.rate = options.rate;
   absl::StatusOr<RunResult> run = RunClosedLoop(*driver, catalog, config);
   if (!run.ok()) {
     std::fprintf(stderr, "omnistock-bench: %s\n", run.status().ToString().c_str());
@@ -111,6 +113,7 @@ int Run(const Options& options, bool seed_given) {
   report.workload = workload;
   report.clients = options.clients;
   report.batch = options.batch;
+  report.rate = options.rate;
   report.duration_seconds = options.duration;
   report.warmup_seconds = options.warmup;
   report.skus = static_cast<int64_t>(catalog.skus.size());
@@ -205,6 +208,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--count-rows", options.count_rows, "counts: rows per SyncCounts call")
       ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  app.add_option("--rate", options.rate,
+                 "paced load: steps (calls, or checkouts) per second across all clients, latency "
+                 "counted from each step's scheduled start; 0: closed loop")
+      ->check(CLI::Range(0.0, 1e9))
       ->capture_default_str();
   app.add_option("--clients", options.clients, "closed-loop client threads")
       ->check(CLI::Range(1, 4096))

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "bench/driver.h"
 
@@ -106,9 +107,11 @@ void PrintTable(const Report& report, std::FILE* out) {
                                     report.positions, report.on_hand_per_position));
   rows.emplace_back(
       "clients",
-      absl::StrFormat("%d%s", report.clients,
-                      report.batch > 1 ? absl::StrFormat(", %d orders per call", report.batch)
-                                       : std::string()));
+      absl::StrFormat(
+          "%d%s%s", report.clients,
+          report.batch > 1 ? absl::StrFormat(", %d orders per call", report.batch) : std::string(),
+          report.rate > 0 ? absl::StrFormat(", paced at %.0f steps/s", report.rate)
+                          : std::string(", closed loop")));
   rows.emplace_back("duration", absl::StrFormat("%.2f s measured (after %.1f s warmup)",
                                                 run.measured_seconds, report.warmup_seconds));
   rows.emplace_back("seeding", absl::StrFormat("%.2f s", report.seed_seconds));
@@ -174,11 +177,14 @@ nlohmann::json ToJson(const Report& report) {
   nlohmann::json json = {
       {"system", "omnistock"},
       {"variant",
-       report.batch > 1 ? absl::StrFormat("%s, batch %d", report.mode, report.batch) : report.mode},
+       absl::StrCat(report.mode,
+                    report.batch > 1 ? absl::StrFormat(", batch %d", report.batch) : "",
+                    report.rate > 0 ? absl::StrFormat(", paced %.0f/s", report.rate) : "")},
       {"mode", report.mode},
       {"workload", WorkloadName(report.workload)},
       {"clients", report.clients},
       {"batch", report.batch},
+      {"rate", report.rate},
       {"duration_s", report.duration_seconds},
       {"measured_s", run.measured_seconds},
       {"warmup_s", report.warmup_seconds},

@@ -30,6 +30,7 @@ struct Report {
   Workload workload = Workload::kUniform;
   int clients = 0;
   int batch = 1;
+  double rate = 0;  // paced steps/s; 0: closed loop
   double duration_seconds = 0;
   double warmup_seconds = 0;
   int64_t skus = 0;

@@ -58,6 +58,14 @@ for clients in $CLIENTS; do
   done
 done
 first_clients=${CLIENTS%% *}
+# Latency at half the peak: the unary uniform run with the first client count, paced at half
+# the rate it reached (open loop: latency counts from each order's scheduled start).
+peak=$(grep '"variant":"grpc"' "$RESULTS" | grep '"workload":"uniform"' |
+  grep "\"clients\":$first_clients," | tail -n 1 | sed -n 's/.*"ops_per_s":\([0-9.]*\).*/\1/p')
+if [[ -n "$peak" ]]; then
+  run grpc --target 127.0.0.1:$PORT --workload uniform --clients "$first_clients" --catalog main \
+    --rate "$(awk -v p="$peak" 'BEGIN { printf "%d", p / 2 }')"
+fi
 for workload in lifecycle omnichannel; do
   run grpc --target 127.0.0.1:$PORT --workload $workload --clients "$first_clients" --catalog main
 done

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <latch>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -161,14 +162,6 @@ class Recorder {
   uint64_t errors_ = 0;
 };
 
-// Runs `call` and returns its code and how long it took.
-template <typename Call>
-std::pair<int, Clock::duration> Timed(Call&& call) {
-  const Clock::time_point start = Clock::now();
-  const int code = call();
-  return {code, Clock::now() - start};
-}
-
 // One client's work: a step at a time, by workload.
 class ClientLoop {
  public:
@@ -180,6 +173,9 @@ class ClientLoop {
         session_(session),
         recorder_(recorder),
         feed_(feed) {}
+
+  // Paced: the step about to run was due at `at`; its first call's latency counts from there.
+  void DueAt(Clock::time_point at) { due_ = at; }
 
   void Step() {
     switch (config_.workload) {
@@ -199,6 +195,16 @@ class ClientLoop {
   }
 
  private:
+  // Runs `call` and returns its code and how long it took: from when the step was due, for the
+  // first call of a paced step.
+  template <typename Call>
+  std::pair<int, Clock::duration> Timed(Call&& call) {
+    const Clock::time_point start = due_.value_or(Clock::now());
+    due_.reset();
+    const int code = call();
+    return {code, Clock::now() - start};
+  }
+
   // Reserves the next order; returns its id when it was held.
   std::optional<std::string> Reserve(absl::Duration ttl) {
     const Order& order = random_.NextOrder();
@@ -288,6 +294,7 @@ class ClientLoop {
   const RunConfig& config_;
   ClientRandom random_;
   ClientSession& session_;
+  std::optional<Clock::time_point> due_;
   Recorder& recorder_;
   FeedLatency* feed_;
   std::vector<CountLine> count_rows_;
@@ -338,7 +345,20 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       Recorder& recorder = *recorders[static_cast<size_t>(i)];
       ClientLoop loop(catalog, config, i, *sessions[static_cast<size_t>(i)], recorder, feed.get());
       ready.arrive_and_wait();
-      while (!recorder.stopped()) loop.Step();
+      if (config.rate <= 0) {
+        while (!recorder.stopped()) loop.Step();
+        return;
+      }
+      // Client i of n steps at (i / n + k) x n / rate seconds from the start.
+      const auto interval = std::chrono::duration_cast<Clock::duration>(
+          std::chrono::duration<double>(n / config.rate));
+      Clock::time_point due = Clock::now() + interval * i / n;
+      while (!recorder.stopped()) {
+        std::this_thread::sleep_until(due);
+        loop.DueAt(due);
+        loop.Step();
+        due += interval;
+      }
     });
   }
 

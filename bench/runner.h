@@ -47,6 +47,10 @@ struct RunConfig {
   uint64_t seed = 0;
   int batch = 1;            // orders per Reserve call (uniform, skewed, flash)
   int count_rows = 50'000;  // rows per SyncCounts call (counts)
+  // Steps per second across all clients, each client on its own even schedule; 0: closed loop
+  // (each client starts its next step when the last is answered). Paced latency is counted from
+  // the scheduled start, so a client that falls behind counts its waiting too.
+  double rate = 0;
 };
 
 struct RunResult {

@@ -46,9 +46,20 @@ echo "== grpc uniform, ReserveBatch of 20"
 "$bin/omnistock-bench" grpc --target "$target" --workload uniform --batch 20 "${small[@]}" \
   --jsonl "$work/results.jsonl"
 
+echo "== grpc uniform, paced at 100 orders/s"
+"$bin/omnistock-bench" grpc --target "$target" --workload uniform --rate 100 "${small[@]}" \
+  --jsonl "$work/results.jsonl"
+# A paced run keeps to its schedule: about 100 orders in the measured second, never many more
+# (a closed loop on this catalog does thousands).
+ops=$(tail -n 1 "$work/results.jsonl" | sed -n 's/.*"ops":\([0-9]*\).*/\1/p')
+if [[ -z "$ops" || "$ops" -lt 50 || "$ops" -gt 150 ]]; then
+  echo "paced at 100/s for 1 s, the run answered '${ops}' orders" >&2
+  exit 1
+fi
+
 lines=$(wc -l <"$work/results.jsonl")
-if [[ "$lines" -ne $((2 * ${#workloads[@]} + 1)) ]]; then
-  echo "expected $((2 * ${#workloads[@]} + 1)) result lines, got $lines" >&2
+if [[ "$lines" -ne $((2 * ${#workloads[@]} + 2)) ]]; then
+  echo "expected $((2 * ${#workloads[@]} + 2)) result lines, got $lines" >&2
   exit 1
 fi
 grep -q '"sale_to_feed_ms"' "$work/results.jsonl" || {
