@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "engine/check.h"
 #include "engine/ledger.h"
 
@@ -91,15 +92,19 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     movement.location = transaction.store;
     movement.reference = transaction.transaction_id;
     movement.actor = transaction.terminal_id;
-    if (sale) {
-      position.on_hand -= line.quantity;
-      movement.on_hand_delta = -line.quantity;
-    } else if (transaction.non_sellable) {
+    // A till transaction dated at or before the position's last cycle count reached the
+    // ledger late: the shelf was counted after it, so the count already holds its units. It is
+    // recorded, and on_hand stays as the count set it.
+    const bool in_count = transaction.occurred_at <= position.last_counted_at;
+    if (transaction.non_sellable && !sale) {
       position.non_sellable += line.quantity;
       movement.actor = absl::StrCat(transaction.terminal_id, " non-sellable: ", transaction.reason);
+    } else if (in_count) {
+      movement.actor = absl::StrCat(transaction.terminal_id, " already in the count of ",
+                                    absl::FormatTime(position.last_counted_at));
     } else {
-      position.on_hand += line.quantity;
-      movement.on_hand_delta = line.quantity;
+      movement.on_hand_delta = sale ? -line.quantity : line.quantity;
+      position.on_hand += movement.on_hand_delta;
     }
     OMNISTOCK_CHECK(position.on_hand >= -kOnHandMax);
     OMNISTOCK_CHECK(position.on_hand <= kOnHandMax);

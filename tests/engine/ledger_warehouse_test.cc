@@ -43,6 +43,34 @@ TEST_CASE(
   CHECK(commit.movements[0].time == k0900);
 }
 
+TEST_CASE("a till sale or return dated before the last count is already in it: on_hand stays") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 10);
+  // The shelf is counted at 09:00: 7, because 3 were sold at 08:50 and the till is slow.
+  REQUIRE(f.ledger.ApplyCounts({Count("S1", "A", 7, k0900)}, k0900).value.applied == 1);
+  REQUIRE(f.At("A", "S1").on_hand == 7);
+  REQUIRE(f.ledger.RecordSale(Sale("t1", 3, k0900 - absl::Minutes(10)), k0900).outcome ==
+          Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 7);
+  const Commit late = f.sink.commits().back();
+  REQUIRE(late.movements.size() == 1);
+  CHECK(late.movements[0].kind == MovementKind::kSale);
+  CHECK(late.movements[0].on_hand_delta == 0);
+  CHECK(late.movements[0].on_hand_after == 7);
+  // A return from before the count is in it too; a sale after it is not.
+  ReturnCommand back{LocationId("S1"), "till-1", "r1", {PosLine{Sku("A"), 1}}, k0900, false, ""};
+  REQUIRE(f.ledger.RecordReturn(back, k0900).outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 7);
+  REQUIRE(f.ledger.RecordSale(Sale("t2", 2, k0900 + absl::Minutes(1)), k0900).outcome ==
+          Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 5);
+  // A later count still sees the 09:01 sale as after 09:00, and the late ones not at all.
+  REQUIRE(
+      f.ledger.ApplyCounts({Count("S1", "A", 7, k0900 + absl::Seconds(30))}, k0900).value.applied ==
+      1);
+  CHECK(f.At("A", "S1").on_hand == 5);
+}
+
 TEST_CASE("a count older than the last applied one is stale and changes nothing") {
   LedgerFixture f;
   REQUIRE(f.ledger.ApplyCounts({Count("S1", "A", 7, k0900)}, k0900).value.applied == 1);
