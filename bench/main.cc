@@ -17,7 +17,7 @@
 #include "bench/runner.h"
 #include "bench/workload.h"
 #include "engine/limits.h"
-#include "services/memory.h"
+#include "services/tuning.h"
 
 namespace {
 
@@ -183,7 +183,7 @@ int Run(const Options& options, bool seed_given) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  omnistock::services::TuneAllocatorForServing();  // as omnistockd: engine mode is comparable
+  omnistock::services::TuneProcessForServing();  // as omnistockd: engine mode is comparable
   Options options;
   CLI::App app{
       "omnistock-bench: closed-loop Reserve load, in process (engine) or against omnistockd "

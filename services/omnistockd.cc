@@ -13,8 +13,8 @@
 #include "absl/time/time.h"
 #include "boost/asio.hpp"
 #include "services/clock.h"
-#include "services/memory.h"
 #include "services/server.h"
+#include "services/tuning.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -56,12 +56,7 @@ void ScheduleSweeps(boost::asio::steady_timer& timer, omnistock::services::Serve
 }  // namespace
 
 int main(int argc, char** argv) {
-  omnistock::services::TuneAllocatorForServing();
-  // Debian's abseil is built with mutex deadlock detection on: a lock-order graph updated on
-  // every acquisition while other locks are held (a multi-line order holds several shard locks),
-  // measurable on the write path. The ledger's lock order is fixed by design (ascending shard
-  // index; tests exercise it), so the serving binary does not pay for the check.
-  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  omnistock::services::TuneProcessForServing();
   absl::FlagsUsageConfig usage;
   usage.contains_helpshort_flags = [](absl::string_view file) {
     return absl::StrContains(file, "omnistockd");
