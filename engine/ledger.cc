@@ -138,8 +138,8 @@ Applied<Position> Ledger::ChangePosition(
   Commit commit;
   commit.movements.push_back(std::move(movement));
   applied.ticket = Publish(commit, [&](Commit& c) {
-    shard.Stamp(c.movements.back(), candidate);
     position = candidate;
+    shard.Stamp(c.movements.back(), position);  // the stored position: holds are keyed by it
     c.positions.push_back(position);
   });
   applied.value = position;
@@ -268,9 +268,11 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
 
   // Check every line before touching any, so a short order changes nothing.
   Applied<Reservation> applied;
+  std::vector<Position*> touched;
+  touched.reserve(command.lines.size());
   for (size_t i = 0; i < command.lines.size(); ++i) {
     const Line& line = command.lines[i];
-    Position* position = ShardFor(line.sku).Find(line.sku, line.location);
+    Position* position = touched.emplace_back(ShardFor(line.sku).Find(line.sku, line.location));
     Quantity available = position ? position->available() : 0;
     if (position && !command.keep.empty() && position->safety_stock == 0) {
       available = position->on_hand - position->reserved - command.keep[i];
@@ -302,14 +304,13 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   reservation.capacity = command.capacity;
 
   Commit commit;
-  std::vector<Position*> touched;
-  for (const Line& line : command.lines) {
-    Position* position = ShardFor(line.sku).Find(line.sku, line.location);
+  for (size_t i = 0; i < command.lines.size(); ++i) {
+    const Line& line = command.lines[i];
+    Position* position = touched[i];  // every line passed the check: found, and still there
     OMNISTOCK_CHECK(position != nullptr);
     position->reserved += line.quantity;
     OMNISTOCK_CHECK(position->available() >= 0);
-    ShardFor(line.sku).AddHold(line.sku, line.location, Hold{command.id, line.quantity, now});
-    touched.push_back(position);
+    ShardFor(line.sku).AddHold(*position, Hold{command.id, line.quantity, now});
     Movement movement;
     movement.time = now;
     movement.kind = MovementKind::kReserve;
@@ -469,7 +470,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
     if (releases_hold) {
       touched[i]->reserved -= line.quantity;
       movement.reserved_delta = -line.quantity;
-      ShardFor(line.sku).RemoveHold(line.sku, line.location, reservation.id);
+      ShardFor(line.sku).RemoveHold(*touched[i], reservation.id);
     }
     if (removes_on_hand) {
       touched[i]->on_hand -= line.quantity;
@@ -602,7 +603,7 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
   for (const Line& line : reservation.lines) {
     LedgerShard& shard = ShardFor(line.sku);
     absl::MutexLock shard_lock(&shard.mu);
-    shard.AddHold(line.sku, line.location,
+    shard.AddHold(shard.FindOrCreate(line.sku, line.location),
                   Hold{reservation.id, line.quantity, reservation.created_at});
   }
 }

@@ -25,6 +25,7 @@
 
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -225,14 +226,15 @@ class Ledger {
 
   struct ReservationStripe {
     mutable absl::Mutex mu;
-    absl::flat_hash_map<ReservationId, Reservation> reservations ABSL_GUARDED_BY(mu);
+    // Node-based: the map only grows, and a rehash moves pointers, not whole reservations.
+    absl::node_hash_map<ReservationId, Reservation> reservations ABSL_GUARDED_BY(mu);
     // HELD reservations by deadline; a sweep reads only the due front.
     absl::btree_set<std::pair<absl::Time, ReservationId>> expiry ABSL_GUARDED_BY(mu);
   };
 
   struct PosStripe {
     mutable absl::Mutex mu;
-    absl::flat_hash_map<std::string, PosTransaction> transactions ABSL_GUARDED_BY(mu);
+    absl::node_hash_map<std::string, PosTransaction> transactions ABSL_GUARDED_BY(mu);
   };
 
   ReservationStripe& StripeFor(const ReservationId& id) const;

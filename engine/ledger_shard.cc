@@ -21,13 +21,12 @@ const RoutingRows& LedgerShard::RoutingRowsFor(
   return cached;
 }
 
-void LedgerShard::AddHold(const Sku& sku, const LocationId& location, Hold hold) {
-  holds[{sku, location}].push_back(std::move(hold));
+void LedgerShard::AddHold(const Position& position, Hold hold) {
+  holds[&position].push_back(std::move(hold));
 }
 
-void LedgerShard::RemoveHold(const Sku& sku, const LocationId& location,
-                             const ReservationId& reservation) {
-  auto it = holds.find(PositionKey{sku, location});
+void LedgerShard::RemoveHold(const Position& position, const ReservationId& reservation) {
+  auto it = holds.find(&position);
   if (it == holds.end()) return;
   std::vector<Hold>& list = it->second;
   list.erase(std::remove_if(list.begin(), list.end(),
@@ -39,7 +38,7 @@ void LedgerShard::RemoveHold(const Sku& sku, const LocationId& location,
 std::vector<ReservationId> LedgerShard::AtRisk(const Position& position) const {
   std::vector<ReservationId> at_risk;
   if (position.shortfall() == 0) return at_risk;
-  auto it = holds.find(PositionKey{position.sku, position.location});
+  auto it = holds.find(&position);
   if (it == holds.end()) return at_risk;
   std::vector<Hold> ordered = it->second;
   std::sort(ordered.begin(), ordered.end(), [](const Hold& a, const Hold& b) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -44,18 +45,18 @@ struct RoutingRows {
 };
 
 struct LedgerShard {
-  using PositionKey = std::pair<Sku, LocationId>;
-
   mutable absl::Mutex mu;
-  absl::flat_hash_map<Sku, absl::flat_hash_map<LocationId, Position>> positions ABSL_GUARDED_BY(mu);
-  absl::flat_hash_map<PositionKey, std::vector<Hold>> holds ABSL_GUARDED_BY(mu);
+  // Node-based inner maps: a position stays where it is while others are added, so holds and
+  // the routing cache can point at it.
+  absl::flat_hash_map<Sku, absl::node_hash_map<LocationId, Position>> positions ABSL_GUARDED_BY(mu);
+  // The live reservations on each position, by the position's address.
+  absl::flat_hash_map<const Position*, std::vector<Hold>> holds ABSL_GUARDED_BY(mu);
   // A cache for planning, filled by RoutingRowsFor; FindOrCreate drops a SKU's entry when it
   // adds a position.
   mutable absl::flat_hash_map<Sku, RoutingRows> routing_rows ABSL_GUARDED_BY(mu);
 
-  void AddHold(const Sku& sku, const LocationId& location, Hold hold)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  void RemoveHold(const Sku& sku, const LocationId& location, const ReservationId& reservation)
+  void AddHold(const Position& position, Hold hold) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void RemoveHold(const Position& position, const ReservationId& reservation)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // The live reservations on `position` that its on_hand no longer covers. The oldest holds
   // are covered first, so the newest orders are the ones to re-source.

@@ -46,6 +46,22 @@ TEST_CASE("adjust never takes on_hand below zero") {
   CHECK(f.At("A", "S1").on_hand == 0);
 }
 
+TEST_CASE("a loss below what is reserved journals the reservations it leaves uncovered") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 5);
+  REQUIRE(f.ledger.Reserve(f.Order("old", {f.L("A", "S1", 2)}), kT0).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Reserve(f.Order("new", {f.L("A", "S1", 2)}), kT0 + absl::Seconds(1)).outcome ==
+          Outcome::kOk);
+  REQUIRE(
+      f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("A"), -2, "DAMAGE", ""}, kT0).outcome ==
+      Outcome::kOk);
+  const Commit commit = f.sink.commits().back();
+  REQUIRE(commit.movements.size() == 1);
+  CHECK(commit.movements[0].on_hand_after == 3);
+  REQUIRE(commit.movements[0].at_risk.size() == 1);
+  CHECK(commit.movements[0].at_risk[0] == ReservationId("new"));
+}
+
 TEST_CASE("receive refuses to take on_hand over its limit") {
   LedgerFixture f;
   Position full = EmptyPosition(Sku("A"), LocationId("S1"));
