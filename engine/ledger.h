@@ -41,6 +41,7 @@
 #include "engine/routing/network.h"
 #include "engine/routing/plan.h"
 #include "engine/routing/routing_config.h"
+#include "engine/routing/stock_snapshot.h"
 #include "engine/transfer.h"
 #include "engine/types.h"
 
@@ -248,6 +249,11 @@ class Ledger {
                                        Action action, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(stripe.mu);
   std::shared_ptr<const routing::Network> CurrentNetwork() const;
+  // The stock of the order's SKUs, read under their shard locks: at the `only` locations, or
+  // (nullptr) wherever they have a position.
+  routing::StockSnapshot StockFor(const routing::PlanRequest& request,
+                                  const std::shared_ptr<const routing::Network>& network,
+                                  const std::vector<routing::LocationIndex>* only) const;
   // Today's online orders per location of `network` (by index).
   std::vector<int64_t> OrdersToday(const routing::Network& network, absl::Time now) const;
   // Counts `uses` if every limited location still has room; all or nothing.

@@ -76,36 +76,67 @@ void Ledger::GiveBackCapacity(const std::vector<CapacityUse>& uses) {
   }
 }
 
+namespace {
+
+routing::StockRow RowOf(routing::LocationIndex index, const Position& position) {
+  routing::StockRow row;
+  row.location = index;
+  row.on_hand = position.on_hand;
+  row.reserved = position.reserved;
+  // A safety stock the merchant set replaces the method defaults (fulfilment_rules.h).
+  if (position.safety_stock > 0) row.safety_stock_override = position.safety_stock;
+  return row;
+}
+
+}  // namespace
+
+routing::StockSnapshot Ledger::StockFor(const routing::PlanRequest& request,
+                                        const std::shared_ptr<const routing::Network>& network,
+                                        const std::vector<routing::LocationIndex>* only) const {
+  routing::StockSnapshot stock;
+  // Every shard of the order at once, so the plan sees no half of a concurrent order.
+  std::vector<int> shard_indices;
+  for (const routing::OrderLine& line : request.lines) {
+    shard_indices.push_back(ShardIndexFor(line.sku));
+  }
+  ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
+  std::vector<routing::StockRow> rows;
+  for (const routing::OrderLine& line : request.lines) {
+    const RoutingRows& positions =
+        shards_[ShardIndexFor(line.sku)].RoutingRowsFor(line.sku, network);
+    rows.clear();
+    if (only != nullptr) {
+      for (routing::LocationIndex index : *only) {
+        if (const Position* position = positions.At(index)) rows.push_back(RowOf(index, *position));
+      }
+    } else {
+      rows.reserve(positions.rows.size());
+      for (const auto& [index, position] : positions.rows) rows.push_back(RowOf(index, *position));
+    }
+    stock.Add(line.sku, rows);
+  }
+  return stock;
+}
+
 absl::StatusOr<routing::Plan> Ledger::Plan(routing::PlanRequest request, absl::Time now) const {
   const std::shared_ptr<const routing::Network> network = CurrentNetwork();
   request.now = now;
-  routing::StockSnapshot stock;
-  {
-    // Every shard of the order at once, so the plan sees no half of a concurrent order.
-    std::vector<int> shard_indices;
-    for (const routing::OrderLine& line : request.lines) {
-      shard_indices.push_back(ShardIndexFor(line.sku));
-    }
-    ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
-    std::vector<routing::StockRow> rows;
-    for (const routing::OrderLine& line : request.lines) {
-      const LedgerShard& shard = shards_[ShardIndexFor(line.sku)];
-      const RoutingRows& positions = shard.RoutingRowsFor(line.sku, network);
-      rows.clear();
-      rows.reserve(positions.rows.size());
-      for (const auto& [index, position] : positions.rows) {
-        routing::StockRow& row = rows.emplace_back();
-        row.location = index;
-        row.on_hand = position->on_hand;
-        row.reserved = position->reserved;
-        // A safety stock the merchant set replaces the method defaults (fulfilment_rules.h).
-        if (position->safety_stock > 0) row.safety_stock_override = position->safety_stock;
-      }
-      stock.Add(line.sku, rows);
-    }
-  }
   const std::vector<int64_t> orders_today = OrdersToday(*network, now);
   thread_local routing::Planner planner;
+  if (!request.explain) {
+    // Most orders are settled by the hubs and the pickup stores near the customer: copy only
+    // their positions, and everything only when the planner asks for it (a second, complete
+    // snapshot: each plan is made from one consistent read).
+    absl::StatusOr<std::vector<routing::LocationIndex>> first =
+        planner.FirstReads(network, routing_config_, request);
+    if (!first.ok()) return first.status();
+    const routing::StockSnapshot stock = StockFor(request, network, &*first);
+    absl::StatusOr<std::optional<routing::Plan>> plan =
+        planner.PlanFromFirstReads(network, routing_config_, stock, orders_today, request);
+    if (!plan.ok()) return plan.status();
+    if (plan->has_value()) return **std::move(plan);
+  }
+  const routing::StockSnapshot stock = StockFor(request, network, nullptr);
   return planner.PlanOrder(network, routing_config_, stock, orders_today, request);
 }
 

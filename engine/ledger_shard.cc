@@ -11,9 +11,11 @@ const RoutingRows& LedgerShard::RoutingRowsFor(
   if (cached.network == network) return cached;
   cached.network = network;
   cached.rows.clear();
+  cached.by_location.assign(static_cast<size_t>(network->size()), -1);
   if (auto by_sku = positions.find(sku); by_sku != positions.end()) {
     for (const auto& [location, position] : by_sku->second) {
       if (std::optional<routing::LocationIndex> index = network->Find(location)) {
+        cached.by_location[static_cast<size_t>(*index)] = static_cast<int32_t>(cached.rows.size());
         cached.rows.emplace_back(*index, &position);
       }
     }

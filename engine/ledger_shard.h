@@ -42,6 +42,13 @@ struct Hold {
 struct RoutingRows {
   std::shared_ptr<const routing::Network> network;  // held: its address cannot be reused
   std::vector<std::pair<routing::LocationIndex, const Position*>> rows;
+  std::vector<int32_t> by_location;  // by LocationIndex: index into rows, -1: no position
+
+  const Position* At(routing::LocationIndex location) const {
+    if (static_cast<size_t>(location) >= by_location.size()) return nullptr;
+    const int32_t i = by_location[location];
+    return i >= 0 ? rows[i].second : nullptr;
+  }
 };
 
 struct LedgerShard {

@@ -143,7 +143,10 @@ class Solver {
     plan_.network_version = network->version();
   }
 
-  Plan Run();
+  // The plan. With `first_reads_only`, std::nullopt when the hubs-first pass cannot settle it.
+  std::optional<Plan> Run(bool first_reads_only = false);
+  // The locations the hubs-first pass reads rows of.
+  std::vector<LocationIndex> FirstReads();
 
  private:
   // --- Preparing the candidates ---
@@ -1246,7 +1249,19 @@ void Solver::Reset() {
   preferred_slot_ = kNoSlot;
 }
 
-Plan Solver::Run() {
+std::vector<LocationIndex> Solver::FirstReads() {
+  Setup();
+  explain_ = false;
+  hubs_first_ = true;
+  CollectSlots();  // with no rows to place when the snapshot is empty: the slots alone
+  std::vector<LocationIndex> reads;
+  reads.reserve(s_.slots.size());
+  for (const Slot& slot : s_.slots) reads.push_back(slot.index);
+  for (const Slot& slot : s_.slots) s_.slot_of[slot.index] = kNoSlot;
+  return reads;
+}
+
+std::optional<Plan> Solver::Run(bool first_reads_only) {
   Setup();
   // Without an explanation to give, try the hubs (warehouses, DC) and the pickup stores near
   // the centre first: when no other store can match the best plan among them, it is the
@@ -1254,12 +1269,14 @@ Plan Solver::Run() {
   // for an order that cannot be fulfilled (always explained), plan with everything.
   explain_ = request_.explain;
   hubs_first_ = !request_.explain;
+  if (first_reads_only && !hubs_first_) return std::nullopt;
   if (hubs_first_) {
     CollectSlots();
     Solve();
     const bool fulfilled = best_count_ > 0 && best_.units == units_ordered_;
     if (!fulfilled || OtherStoresMayMatter()) {
       Reset();
+      if (first_reads_only) return std::nullopt;
       hubs_first_ = false;
       // A plan that is not FULFILLED is explained. With every location, a FULFILLED plan
       // found among some of them stays FULFILLED, so only an unfulfilled one needs listing.
@@ -1292,7 +1309,29 @@ absl::StatusOr<Plan> Planner::PlanOrder(const std::shared_ptr<const Network>& ne
   if (absl::Status status = ValidatePlanRequest(request, *network); !status.ok()) return status;
   if (scratch_ == nullptr) scratch_ = std::make_shared<Scratch>();
   Solver solver(*scratch_, network, config, stock, orders_today, request);
-  return solver.Run();
+  return *solver.Run();
+}
+
+absl::StatusOr<std::vector<LocationIndex>> Planner::FirstReads(
+    const std::shared_ptr<const Network>& network, const RoutingConfig& config,
+    const PlanRequest& request) {
+  if (absl::Status status = Validate(config); !status.ok()) return status;
+  if (absl::Status status = ValidatePlanRequest(request, *network); !status.ok()) return status;
+  if (request.explain) return std::vector<LocationIndex>();
+  if (scratch_ == nullptr) scratch_ = std::make_shared<Scratch>();
+  static const StockSnapshot kNoStock;
+  Solver solver(*scratch_, network, config, kNoStock, {}, request);
+  return solver.FirstReads();
+}
+
+absl::StatusOr<std::optional<Plan>> Planner::PlanFromFirstReads(
+    const std::shared_ptr<const Network>& network, const RoutingConfig& config,
+    const StockSnapshot& stock, std::span<const int64_t> orders_today, const PlanRequest& request) {
+  if (absl::Status status = Validate(config); !status.ok()) return status;
+  if (absl::Status status = ValidatePlanRequest(request, *network); !status.ok()) return status;
+  if (scratch_ == nullptr) scratch_ = std::make_shared<Scratch>();
+  Solver solver(*scratch_, network, config, stock, orders_today, request);
+  return solver.Run(/*first_reads_only=*/true);
 }
 
 absl::StatusOr<Plan> PlanOrder(const std::shared_ptr<const Network>& network,

@@ -68,6 +68,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -93,6 +94,20 @@ class Planner {
   absl::StatusOr<Plan> PlanOrder(const std::shared_ptr<const Network>& network,
                                  const RoutingConfig& config, const StockSnapshot& stock,
                                  std::span<const int64_t> orders_today, const PlanRequest& request);
+
+  // Planning without explanations in two steps, for a caller whose stock is costly to read
+  // (the ledger copies it under locks). FirstReads names the locations the hubs-first pass
+  // reads: the hubs, the pickup stores near the centre, the preferred store (empty when the
+  // request explains). PlanFromFirstReads, given a snapshot holding at least their rows, returns
+  // the plan when they settle it (the plan PlanOrder returns with every row) and std::nullopt
+  // when the order needs every row: then PlanOrder with all of them.
+  absl::StatusOr<std::vector<LocationIndex>> FirstReads(
+      const std::shared_ptr<const Network>& network, const RoutingConfig& config,
+      const PlanRequest& request);
+  absl::StatusOr<std::optional<Plan>> PlanFromFirstReads(
+      const std::shared_ptr<const Network>& network, const RoutingConfig& config,
+      const StockSnapshot& stock, std::span<const int64_t> orders_today,
+      const PlanRequest& request);
 
   struct Scratch;  // defined in planner.cc
 
