@@ -36,9 +36,9 @@ struct Hold {
 };
 
 // Where a SKU's positions are in one routing network: its location index beside each
-// position, so that planning an order reads the stock without looking every location up by
-// its id. Valid while no position of the SKU is added (which may move the others) and for
-// `network` only.
+// position, and the position at each index, so that planning an order reads the stock without
+// looking every location up by its id. Valid for `network` only, and until the SKU gains a
+// position (which it would miss).
 struct RoutingRows {
   std::shared_ptr<const routing::Network> network;  // held: its address cannot be reused
   std::vector<std::pair<routing::LocationIndex, const Position*>> rows;
