@@ -691,4 +691,13 @@ size_t Ledger::reservation_count() const {
   return count;
 }
 
+size_t Ledger::routing_index_entries() const {
+  size_t count = 0;
+  for (const LedgerShard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    count += shard.routing_rows.size();
+  }
+  return count;
+}
+
 }  // namespace omnistock

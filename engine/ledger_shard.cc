@@ -7,17 +7,24 @@ namespace omnistock {
 
 const RoutingRows& LedgerShard::RoutingRowsFor(
     const Sku& sku, const std::shared_ptr<const routing::Network>& network) const {
+  // A SKU nobody stocks gets no entry, so made-up SKU names cannot grow the cache.
+  static const RoutingRows kNoRows;
+  auto by_sku = positions.find(sku);
+  if (by_sku == positions.end()) return kNoRows;
+  // One network at a time: entries for an older one are dropped, not kept alive.
+  if (routing_network != network) {
+    routing_rows.clear();
+    routing_network = network;
+  }
   RoutingRows& cached = routing_rows[sku];
   if (cached.network == network) return cached;
   cached.network = network;
   cached.rows.clear();
   cached.by_location.assign(static_cast<size_t>(network->size()), -1);
-  if (auto by_sku = positions.find(sku); by_sku != positions.end()) {
-    for (const auto& [location, position] : by_sku->second) {
-      if (std::optional<routing::LocationIndex> index = network->Find(location)) {
-        cached.by_location[static_cast<size_t>(*index)] = static_cast<int32_t>(cached.rows.size());
-        cached.rows.emplace_back(*index, &position);
-      }
+  for (const auto& [location, position] : by_sku->second) {
+    if (std::optional<routing::LocationIndex> index = network->Find(location)) {
+      cached.by_location[static_cast<size_t>(*index)] = static_cast<int32_t>(cached.rows.size());
+      cached.rows.emplace_back(*index, &position);
     }
   }
   return cached;

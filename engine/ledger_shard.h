@@ -60,7 +60,9 @@ struct LedgerShard {
   absl::flat_hash_map<const Position*, std::vector<Hold>> holds ABSL_GUARDED_BY(mu);
   // A cache for planning, filled by RoutingRowsFor; FindOrCreate drops a SKU's entry when it
   // adds a position.
+  // Only SKUs with a position have an entry, and only for routing_network.
   mutable absl::flat_hash_map<Sku, RoutingRows> routing_rows ABSL_GUARDED_BY(mu);
+  mutable std::shared_ptr<const routing::Network> routing_network ABSL_GUARDED_BY(mu);
 
   void AddHold(const Position& position, Hold hold) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   void RemoveHold(const Position& position, const ReservationId& reservation)

@@ -83,5 +83,23 @@ TEST_CASE("a plan after a location is added uses the renumbered network") {
   CHECK(f.ShipsFrom() == "W2");  // W1 has too little, W0 is farther
 }
 
+TEST_CASE("planning SKUs nobody stocks leaves the routing index as it was") {
+  RoutingLedger f;
+  f.Warehouse("W1", 35.6);
+  f.Receive("W1", 5);
+  CHECK(f.ShipsFrom() == "W1");
+  REQUIRE(f.ledger.routing_index_entries() == 1);
+  for (int i = 0; i < 100; ++i) {
+    routing::PlanRequest request;
+    request.lines.push_back(routing::OrderLine{Sku("made-up-" + std::to_string(i)), 1});
+    request.destination = routing::GeoPoint{35.6, 139.7};
+    request.explain = false;
+    absl::StatusOr<routing::Plan> plan = f.ledger.Plan(request, kT0);
+    REQUIRE(plan.ok());
+    CHECK(plan->status != routing::PlanStatus::kFulfilled);
+  }
+  CHECK(f.ledger.routing_index_entries() == 1);
+}
+
 }  // namespace
 }  // namespace omnistock
