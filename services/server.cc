@@ -35,9 +35,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(options.data_dir);
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
+  if (server->store_->migrated_rows() > 0) {
+    spdlog::info("moved {} rows of an older storage layout to their column families",
+                 server->store_->migrated_rows());
+  }
   ChangeFeed* feed = &server->feed_;
   server->committer_ = std::make_unique<storage::Committer>(
-      server->store_->db(), std::move(on_storage_failure),
+      *server->store_, std::move(on_storage_failure),
       [feed](const std::vector<Commit>& commits) { feed->Publish(commits); });
   server->ledger_ = std::make_unique<Ledger>(server->committer_.get());
 

@@ -10,6 +10,8 @@
 //   's' terminal_id '\0' transaction_id  -> PosTransaction      till sales and returns
 //   't' transfer_id                      -> Transfer
 //   "m/last_sequence"                    -> seq(8 BE)
+// 'j' rows live in RocksDB's default column family, 'x' rows in "position_index", the rest in
+// "state" (see store.h).
 // Identifiers never contain NUL: the edge allows only [A-Za-z0-9._:/-].
 // Values start with a format version byte; a row that does not decode is data loss.
 #ifndef OMNISTOCK_STORAGE_CODEC_H_

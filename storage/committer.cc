@@ -8,9 +8,9 @@
 
 namespace omnistock::storage {
 
-Committer::Committer(rocksdb::DB* db, std::function<void(const absl::Status&)> on_failure,
+Committer::Committer(Store& store, std::function<void(const absl::Status&)> on_failure,
                      DurableListener on_durable)
-    : db_(db),
+    : store_(store),
       on_failure_(std::move(on_failure)),
       on_durable_(std::move(on_durable)),
       thread_([this] { Run(); }) {}
@@ -61,32 +61,40 @@ CommitterStats Committer::stats() const {
 }
 
 absl::Status Committer::WriteBatchOf(const std::vector<Commit>& commits) {
+  rocksdb::ColumnFamilyHandle* const journal = store_.journal_family();
+  rocksdb::ColumnFamilyHandle* const state = store_.state_family();
+  rocksdb::ColumnFamilyHandle* const index = store_.position_index_family();
   rocksdb::WriteBatch batch;
+  rocksdb::Status built;
+  auto put = [&](rocksdb::ColumnFamilyHandle* family, const std::string& key,
+                 const std::string& value) {
+    if (built.ok()) built = batch.Put(family, key, value);
+  };
   for (const Commit& commit : commits) {
     for (const Movement& movement : commit.movements) {
-      batch.Put(JournalKey(movement.sequence), Encode(movement));
-      batch.Put(PositionIndexKey(movement.sku, movement.location, movement.sequence), "");
+      put(journal, JournalKey(movement.sequence), Encode(movement));
+      put(index, PositionIndexKey(movement.sku, movement.location, movement.sequence), "");
     }
     for (const Position& position : commit.positions) {
-      batch.Put(PositionKey(position.sku, position.location), Encode(position));
+      put(state, PositionKey(position.sku, position.location), Encode(position));
     }
     for (const Reservation& reservation : commit.reservations) {
-      batch.Put(ReservationKey(reservation.id), Encode(reservation));
+      put(state, ReservationKey(reservation.id), Encode(reservation));
     }
     for (const Location& location : commit.locations) {
-      batch.Put(LocationKey(location.id), Encode(location));
+      put(state, LocationKey(location.id), Encode(location));
     }
     for (const PosTransaction& transaction : commit.pos_transactions) {
-      batch.Put(PosTransactionKey(transaction), Encode(transaction));
+      put(state, PosTransactionKey(transaction), Encode(transaction));
     }
     for (const Transfer& transfer : commit.transfers) {
-      batch.Put(TransferKey(transfer), Encode(transfer));
+      put(state, TransferKey(transfer), Encode(transfer));
     }
   }
-  batch.Put(kLastSequenceKey, EncodeSequence(commits.back().last_sequence));
+  put(state, std::string(kLastSequenceKey), EncodeSequence(commits.back().last_sequence));
   rocksdb::WriteOptions options;
   options.sync = true;
-  const rocksdb::Status status = db_->Write(options, &batch);
+  const rocksdb::Status status = built.ok() ? store_.db()->Write(options, &batch) : built;
   if (status.ok()) return absl::OkStatus();
   return absl::UnavailableError(
       absl::StrCat("storage write failed, the server stops serving: ", status.ToString()));

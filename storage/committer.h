@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "engine/journal_sink.h"
 #include "rocksdb/db.h"
+#include "storage/store.h"
 
 namespace omnistock::storage {
 
@@ -40,8 +41,8 @@ class Committer final : public JournalSink {
   // Must be quick and must not block: it delays every write.
   using DurableListener = std::function<void(const std::vector<Commit>&)>;
 
-  // `db` must outlive the committer. `on_failure` runs once, on the committer thread.
-  Committer(rocksdb::DB* db, std::function<void(const absl::Status&)> on_failure,
+  // `store` must outlive the committer. `on_failure` runs once, on the committer thread.
+  Committer(Store& store, std::function<void(const absl::Status&)> on_failure,
             DurableListener on_durable = nullptr);
   ~Committer() override;
 
@@ -64,7 +65,7 @@ class Committer final : public JournalSink {
   }
   absl::Status WriteBatchOf(const std::vector<Commit>& commits);
 
-  rocksdb::DB* const db_;
+  Store& store_;
   std::function<void(const absl::Status&)> on_failure_;
   DurableListener on_durable_;
 

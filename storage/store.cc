@@ -4,8 +4,10 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "rocksdb/memtablerep.h"
 #include "rocksdb/options.h"
 #include "rocksdb/slice_transform.h"
+#include "rocksdb/write_batch.h"
 #include "storage/codec.h"
 
 namespace omnistock::storage {
@@ -20,6 +22,31 @@ bool HasPrefix(const rocksdb::Slice& key, std::string_view prefix) {
   return key.size() >= prefix.size() && std::string_view(key.data(), prefix.size()) == prefix;
 }
 
+constexpr char kStateFamily[] = "state";
+constexpr char kPositionIndexFamily[] = "position_index";
+
+// The position a position-index key is for: 'x' sku '\0' location '\0', the hash key of the
+// position_index family's memtable. The name is stored with the tables: do not change it.
+class PositionOfIndexKey final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "omnistock.PositionOfIndexKey"; }
+
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), PrefixLength(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return PrefixLength(key) > 0; }
+
+ private:
+  // Up to and including the second NUL; 0 when there is none.
+  static size_t PrefixLength(const rocksdb::Slice& key) {
+    int nuls = 0;
+    for (size_t i = 0; i < key.size(); ++i) {
+      if (key[i] == '\0' && ++nuls == 2) return i + 1;
+    }
+    return 0;
+  }
+};
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, rocksdb::Env* env) {
@@ -29,35 +56,89 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, rocks
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create data directory '", dir, "': ", ec.message()));
   }
-  rocksdb::Options options;
+  rocksdb::DBOptions options;
   options.create_if_missing = true;
+  options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
   options.max_background_jobs = 2;
   options.keep_log_file_num = 5;
-  // The committer is one thread, and inserting into the memtable is most of its work. Journal
-  // keys ('j' + sequence) only ever grow: a per-prefix insert hint makes each such insert start
-  // where the last one ended instead of searching the skip list from the top.
-  options.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
-  // Fewer, larger flushes: less compaction competing with the committer for two cores.
-  options.write_buffer_size = 128 << 20;
+  // The vector and hashed memtables take one writer at a time; the committer is the only one.
+  options.allow_concurrent_memtable_write = false;
   if (env != nullptr) options.env = env;
+
+  // Fewer, larger flushes: less compaction competing with the committer for two cores.
+  constexpr size_t kWriteBuffer = 128 << 20;
+  rocksdb::ColumnFamilyOptions journal;
+  journal.write_buffer_size = kWriteBuffer;
+  // Journal keys ('j' + sequence) only ever grow: a per-prefix insert hint makes each insert
+  // start where the last one ended instead of searching the skip list from the top.
+  journal.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
+  rocksdb::ColumnFamilyOptions state;
+  state.write_buffer_size = kWriteBuffer;
+  state.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+  rocksdb::ColumnFamilyOptions position_index;
+  position_index.write_buffer_size = kWriteBuffer / 2;
+  position_index.prefix_extractor = std::make_shared<PositionOfIndexKey>();
+  position_index.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory());
+
+  const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, journal},
+      {kStateFamily, state},
+      {kPositionIndexFamily, position_index},
+  };
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status status = rocksdb::DB::Open(options, dir, &raw);
+  const rocksdb::Status status = rocksdb::DB::Open(options, dir, families, &handles, &raw);
   if (!status.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot open RocksDB in '", dir, "': ", status.ToString()));
   }
-  return std::unique_ptr<Store>(new Store(std::unique_ptr<rocksdb::DB>(raw)));
+  std::unique_ptr<Store> store(new Store());
+  store->db_.reset(raw);
+  store->journal_ = handles[0];
+  store->state_ = handles[1];
+  store->position_index_ = handles[2];
+  if (absl::Status moved = store->MoveRowsOfOlderLayout(); !moved.ok()) return moved;
+  return store;
+}
+
+absl::Status Store::MoveRowsOfOlderLayout() {
+  // Every key of the older layout that is not the journal sorts after it.
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), journal_));
+  rocksdb::WriteBatch batch;
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  for (it->Seek(std::string(1, kJournalPrefix + 1)); it->Valid(); it->Next()) {
+    rocksdb::ColumnFamilyHandle* to =
+        it->key()[0] == kPositionIndexPrefix ? position_index_ : state_;
+    // Each batch moves its rows whole: interrupted, the next Open moves the rest.
+    if (!batch.Put(to, it->key(), it->value()).ok() || !batch.Delete(journal_, it->key()).ok()) {
+      return absl::InternalError("cannot build the batch that moves rows to their families");
+    }
+    ++migrated_rows_;
+    if (batch.Count() >= 20'000) {
+      if (absl::Status s = FromRocks(db_->Write(synced, &batch), "moving rows"); !s.ok()) return s;
+      batch.Clear();
+    }
+  }
+  if (absl::Status s = FromRocks(it->status(), "scanning rows to move"); !s.ok()) return s;
+  if (batch.Count() > 0) return FromRocks(db_->Write(synced, &batch), "moving rows");
+  return absl::OkStatus();
 }
 
 Store::~Store() {
-  if (db_) db_->Close().PermitUncheckedError();
+  if (!db_) return;
+  for (rocksdb::ColumnFamilyHandle* handle : {journal_, state_, position_index_}) {
+    if (handle != nullptr) db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();
 }
 
 absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
   LoadSummary summary;
   std::string last;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), std::string(kLastSequenceKey), &last);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), state_, std::string(kLastSequenceKey), &last);
   if (s.ok()) {
     auto sequence = DecodeSequence(last);
     if (!sequence) return absl::DataLossError("the last_sequence row does not decode");
@@ -67,7 +148,7 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
   }
   ledger.RestoreSequence(summary.last_sequence);
 
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), state_));
   auto load = [&](char prefix, auto&& each) -> absl::Status {
     const std::string p(1, prefix);
     for (it->Seek(p); it->Valid() && HasPrefix(it->key(), p); it->Next()) {
@@ -118,10 +199,9 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
 
 absl::StatusOr<std::vector<Movement>> Store::ScanJournal(const JournalQuery& query) const {
   std::vector<Movement> result;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   auto read_movement = [&](Sequence sequence) -> absl::Status {
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), JournalKey(sequence), &value);
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), journal_, JournalKey(sequence), &value);
     if (!s.ok()) return FromRocks(s, "reading the journal");
     auto movement = DecodeMovement(value);
     if (!movement)
@@ -132,6 +212,9 @@ absl::StatusOr<std::vector<Movement>> Store::ScanJournal(const JournalQuery& que
 
   if (query.sku && query.location) {
     const std::string prefix = PositionIndexPrefix(*query.sku, *query.location);
+    rocksdb::ReadOptions same_position;
+    same_position.prefix_same_as_start = true;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(same_position, position_index_));
     for (it->Seek(PositionIndexKey(*query.sku, *query.location, query.after_sequence + 1));
          it->Valid() && HasPrefix(it->key(), prefix) &&
          static_cast<int>(result.size()) < query.limit;
@@ -145,6 +228,7 @@ absl::StatusOr<std::vector<Movement>> Store::ScanJournal(const JournalQuery& que
   }
 
   const std::string prefix(1, kJournalPrefix);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), journal_));
   for (it->Seek(JournalKey(query.after_sequence + 1));
        it->Valid() && HasPrefix(it->key(), prefix) && static_cast<int>(result.size()) < query.limit;
        it->Next()) {

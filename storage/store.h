@@ -2,6 +2,16 @@
 // into a Ledger at start-up (then checks the ledger's invariants), and reads the journal.
 // Writes go through the Committer only.
 //
+// Three column families, one WAL (a group commit is one atomic WriteBatch across them):
+//   default         the journal ('j' keys). Keys only grow: a skip list with an insert hint.
+//   state           the rows the ledger restores from ('p' 'r' 'l' 's' 't', last_sequence).
+//                   Written on every commit, read only at start-up: an append-only vector
+//                   memtable, sorted once when flushed, instead of a skip list search per row.
+//   position_index  the journal by position ('x' keys), read by position: hashed by position,
+//                   so an insert searches only that position's short list.
+// A database written by an older omnistockd, with every row in the default family, has its
+// non-journal rows moved to their families when opened.
+//
 // Thread-safety: ScanJournal may be called from any thread once Open returned.
 #ifndef OMNISTOCK_STORAGE_STORE_H_
 #define OMNISTOCK_STORAGE_STORE_H_
@@ -52,10 +62,22 @@ class Store {
   absl::StatusOr<std::vector<Movement>> ScanJournal(const JournalQuery& query) const;
 
   rocksdb::DB* db() { return db_.get(); }
+  rocksdb::ColumnFamilyHandle* journal_family() { return journal_; }
+  rocksdb::ColumnFamilyHandle* state_family() { return state_; }
+  rocksdb::ColumnFamilyHandle* position_index_family() { return position_index_; }
+
+  // Rows moved out of the default family at Open (an older layout); 0 for a current database.
+  uint64_t migrated_rows() const { return migrated_rows_; }
 
  private:
-  explicit Store(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+  Store() = default;
+  absl::Status MoveRowsOfOlderLayout();
+
   std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* journal_ = nullptr;
+  rocksdb::ColumnFamilyHandle* state_ = nullptr;
+  rocksdb::ColumnFamilyHandle* position_index_ = nullptr;
+  uint64_t migrated_rows_ = 0;
 };
 
 }  // namespace omnistock::storage

@@ -93,7 +93,7 @@ TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
   {
     auto store = Store::Open(dir.path());
     REQUIRE(store.ok());
-    Committer committer((*store)->db(), nullptr);
+    Committer committer(**store, nullptr);
     Ledger ledger(&committer);
     AddNetwork(ledger);
     ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, "po-1"}, kNow);
@@ -109,7 +109,7 @@ TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
   }
   auto store = Store::Open(dir.path());
   REQUIRE(store.ok());
-  Committer committer((*store)->db(), nullptr);
+  Committer committer(**store, nullptr);
   Ledger ledger(&committer);
   auto loaded = (*store)->LoadInto(ledger);
   REQUIRE(loaded.ok());
@@ -144,7 +144,7 @@ TEST_CASE("many concurrent calls share synced batches (group commit)") {
   TempDir dir;
   auto store = Store::Open(dir.path());
   REQUIRE(store.ok());
-  Committer committer((*store)->db(), nullptr);
+  Committer committer(**store, nullptr);
   Ledger ledger(&committer);
   AddNetwork(ledger);
   ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 100000, ""}, kNow);
@@ -182,7 +182,7 @@ TEST_CASE(
   {
     auto store = Store::Open(dir.path(), env.get());
     REQUIRE(store.ok());
-    Committer committer((*store)->db(), [&](const absl::Status&) { failures_reported++; });
+    Committer committer(**store, [&](const absl::Status&) { failures_reported++; });
     Ledger ledger(&committer);
     AddNetwork(ledger);
     ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, ""}, kNow);
@@ -207,7 +207,7 @@ TEST_CASE(
   // A restart recovers exactly the acknowledged prefix.
   auto store = Store::Open(dir.path());
   REQUIRE(store.ok());
-  Committer committer((*store)->db(), nullptr);
+  Committer committer(**store, nullptr);
   Ledger ledger(&committer);
   REQUIRE((*store)->LoadInto(ledger).ok());
   CHECK(ledger.GetReservation(ReservationId("kept")).has_value());
