@@ -8,6 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libboost-dev
+  libjemalloc-dev  # omnistockd's allocator (services/tuning.h says why)
   catch2 libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   tzdata       # local days of daily capacity (abseil reads the system zone database)
   glpk-utils   # bench/routing cross-checks the planner against an ILP solved by glpsol
