@@ -68,16 +68,21 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, rocks
 
   // Fewer, larger flushes: less compaction competing with the committer for two cores.
   constexpr size_t kWriteBuffer = 128 << 20;
+  // Room for two more memtables while one is flushed, so a slow flush does not stall writes.
+  constexpr int kWriteBuffers = 4;
   rocksdb::ColumnFamilyOptions journal;
   journal.write_buffer_size = kWriteBuffer;
+  journal.max_write_buffer_number = kWriteBuffers;
   // Journal keys ('j' + sequence) only ever grow: a per-prefix insert hint makes each insert
   // start where the last one ended instead of searching the skip list from the top.
   journal.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
   rocksdb::ColumnFamilyOptions state;
   state.write_buffer_size = kWriteBuffer;
+  state.max_write_buffer_number = kWriteBuffers;
   state.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
   rocksdb::ColumnFamilyOptions position_index;
   position_index.write_buffer_size = kWriteBuffer / 2;
+  position_index.max_write_buffer_number = kWriteBuffers;
   position_index.prefix_extractor = std::make_shared<PositionOfIndexKey>();
   position_index.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory());
 
