@@ -39,6 +39,7 @@ struct Options {
   int count_rows = 50'000;
   int skus = 10000;
   int locations = 50;
+  int max_lines = 3;
   uint64_t seed = 0;
   std::string json;
   std::string jsonl;
@@ -56,8 +57,8 @@ int Run(const Options& options, bool seed_given) {
   // flash always gets a fresh catalog: its one position sells out.
   const std::string catalog_name =
       options.catalog.empty() || workload == Workload::kFlash ? nonce : options.catalog;
-  const Catalog catalog =
-      MakeCatalog(workload, options.skus, options.locations, catalog_name, nonce);
+  Catalog catalog = MakeCatalog(workload, options.skus, options.locations, catalog_name, nonce);
+  catalog.max_lines = options.max_lines;
 
   std::unique_ptr<Driver> driver =
       options.mode == "engine" ? MakeEngineDriver() : MakeGrpcDriver(options.target);
@@ -120,6 +121,7 @@ int Run(const Options& options, bool seed_given) {
   report.locations = static_cast<int64_t>(catalog.locations.size());
   report.positions = catalog.positions();
   report.on_hand_per_position = catalog.on_hand_per_position;
+  report.max_lines = workload == Workload::kFlash ? 1 : options.max_lines;
   report.seed = seed;
   report.nonce = nonce;
   report.seed_seconds = seed_seconds;
@@ -228,6 +230,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--locations", options.locations, "uniform: locations in the catalog")
       ->check(CLI::Range(1, 9999))
+      ->capture_default_str();
+  app.add_option("--max-lines", options.max_lines,
+                 "uniform, skewed, lifecycle, omnichannel: orders have 1 to N lines "
+                 "(1: single-line orders)")
+      ->check(CLI::Range(1, 3))
       ->capture_default_str();
   CLI::Option* seed = app.add_option("--seed", options.seed,
                                      "seed of the order generators "

@@ -102,9 +102,13 @@ void PrintTable(const Report& report, std::FILE* out) {
                                 ? report.mode
                                 : absl::StrFormat("%s (%s)", report.mode, report.target));
   rows.emplace_back("workload",
-                    absl::StrFormat("%s (%d SKUs x %d locations = %d positions, on_hand %d)",
+                    absl::StrFormat("%s (%d SKUs x %d locations = %d positions, on_hand %d)%s",
                                     WorkloadName(report.workload), report.skus, report.locations,
-                                    report.positions, report.on_hand_per_position));
+                                    report.positions, report.on_hand_per_position,
+                                    report.max_lines == 1
+                                        ? ", single-line orders"
+                                        : absl::StrFormat(", orders of 1-%d lines",
+                                                          report.max_lines)));
   rows.emplace_back(
       "clients",
       absl::StrFormat(
@@ -179,11 +183,15 @@ nlohmann::json ToJson(const Report& report) {
       {"variant",
        absl::StrCat(report.mode,
                     report.batch > 1 ? absl::StrFormat(", batch %d", report.batch) : "",
+                    report.max_lines == 1 && report.workload != Workload::kFlash
+                        ? ", single-line"
+                        : "",
                     report.rate > 0 ? absl::StrFormat(", paced %.0f/s", report.rate) : "")},
       {"mode", report.mode},
       {"workload", WorkloadName(report.workload)},
       {"clients", report.clients},
       {"batch", report.batch},
+      {"max_lines", report.max_lines},
       {"rate", report.rate},
       {"duration_s", report.duration_seconds},
       {"measured_s", run.measured_seconds},

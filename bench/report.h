@@ -30,6 +30,7 @@ struct Report {
   Workload workload = Workload::kUniform;
   int clients = 0;
   int batch = 1;
+  int max_lines = 3;  // orders have 1 to max_lines lines
   double rate = 0;  // paced steps/s; 0: closed loop
   double duration_seconds = 0;
   double warmup_seconds = 0;

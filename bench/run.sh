@@ -48,6 +48,8 @@ run() {
 for workload in uniform skewed flash; do
   run engine --workload $workload --clients 2
 done
+# The engine target counts single-line reservations.
+run engine --workload uniform --clients 2 --max-lines 1
 
 # Over gRPC, durable. uniform and skewed share one seeded catalog.
 for clients in $CLIENTS; do
@@ -65,6 +67,13 @@ peak=$(grep '"variant":"grpc"' "$RESULTS" | grep '"workload":"uniform"' |
 if [[ -n "$peak" ]]; then
   run grpc --target 127.0.0.1:$PORT --workload uniform --clients "$first_clients" --catalog main \
     --rate "$(awk -v p="$peak" 'BEGIN { printf "%d", p / 2 }')"
+fi
+# The same for ReserveBatch: calls of $BATCH orders paced at half the orders/s it reached.
+peak=$(grep "\"variant\":\"grpc, batch $BATCH\"" "$RESULTS" | grep '"workload":"uniform"' |
+  grep "\"clients\":$first_clients," | tail -n 1 | sed -n 's/.*"ops_per_s":\([0-9.]*\).*/\1/p')
+if [[ -n "$peak" ]]; then
+  run grpc --target 127.0.0.1:$PORT --workload uniform --clients "$first_clients" --catalog main \
+    --batch "$BATCH" --rate "$(awk -v p="$peak" -v b="$BATCH" 'BEGIN { printf "%d", p / 2 / b }')"
 fi
 for workload in lifecycle omnichannel; do
   run grpc --target 127.0.0.1:$PORT --workload $workload --clients "$first_clients" --catalog main

@@ -47,6 +47,8 @@ struct Catalog {
   std::vector<std::string> skus;
   std::vector<CatalogLocation> locations;
   int64_t on_hand_per_position = 0;
+  // Orders of the reserve workloads other than flash have 1 to max_lines lines.
+  int max_lines = 3;
 
   int64_t positions() const {
     return static_cast<int64_t>(skus.size()) * static_cast<int64_t>(locations.size());
@@ -82,7 +84,8 @@ struct Order {
 
 // One client's random source: SKU draws (uniform, or Zipf for the skewed workload), locations,
 // orders and unique ids. flash orders are one line of quantity 1 on the one position; every
-// other workload's orders have 1-3 lines (uniform count, capped by the number of positions),
+// other workload's orders have 1 to catalog.max_lines lines (default 3; uniform count, capped by
+// the number of positions),
 // location uniform, quantity 1.
 class ClientRandom {
  public:

@@ -25,8 +25,8 @@ bool HasPrefix(const rocksdb::Slice& key, std::string_view prefix) {
 constexpr char kStateFamily[] = "state";
 constexpr char kPositionIndexFamily[] = "position_index";
 
-// The position a position-index key is for: 'x' sku '\0' location '\0', the hash key of the
-// position_index family's memtable. The name is stored with the tables: do not change it.
+// The position a position-index key is for: 'x' sku '\0' location '\0'. Reads of the family
+// stay within one position. The name is stored with the tables: do not change it.
 class PositionOfIndexKey final : public rocksdb::SliceTransform {
  public:
   const char* Name() const override { return "omnistock.PositionOfIndexKey"; }
@@ -62,7 +62,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, rocks
   options.IncreaseParallelism(2);
   options.max_background_jobs = 2;
   options.keep_log_file_num = 5;
-  // The vector and hashed memtables take one writer at a time; the committer is the only one.
+  // The vector memtable takes one writer at a time; the committer is the only one.
   options.allow_concurrent_memtable_write = false;
   if (env != nullptr) options.env = env;
 
@@ -84,7 +84,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, rocks
   position_index.write_buffer_size = kWriteBuffer / 2;
   position_index.max_write_buffer_number = kWriteBuffers;
   position_index.prefix_extractor = std::make_shared<PositionOfIndexKey>();
-  position_index.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory());
 
   const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {rocksdb::kDefaultColumnFamilyName, journal},

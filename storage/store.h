@@ -7,8 +7,10 @@
 //   state           the rows the ledger restores from ('p' 'r' 'l' 's' 't', last_sequence).
 //                   Written on every commit, read only at start-up: an append-only vector
 //                   memtable, sorted once when flushed, instead of a skip list search per row.
-//   position_index  the journal by position ('x' keys), read by position: hashed by position,
-//                   so an insert searches only that position's short list.
+//   position_index  the journal by position ('x' keys), read one position at a time. A plain
+//                   skip list: a memtable hashed by position inserts faster but must be
+//                   sorted whole when flushed, which on two cores fell behind and stalled
+//                   writes.
 // A database written by an older omnistockd, with every row in the default family, has its
 // non-journal rows moved to their families when opened.
 //
