@@ -4,7 +4,7 @@
 # comparison at 16 and 64 clients, unary and with ReserveBatch, plus engine mode, and appends
 # one JSON line per run to bench/results/omnistock.jsonl. Stops what it started.
 #
-#   bench/run.sh                         # the full matrix, 20 s per run (about 15 minutes)
+#   bench/run.sh                         # the full matrix, 20 s per run (about 17 minutes)
 #   DURATION=5 CLIENTS="16" bench/run.sh # shorter
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -41,7 +41,8 @@ def ms(value):
 
 
 def comparison(records, workload):
-    rows = [r for (s, v, w, c), r in records.items() if w == workload]
+    # Paced runs are latency probes at a chosen rate, not throughput: README's own section.
+    rows = [r for (s, v, w, c), r in records.items() if w == workload and not r.get("rate")]
     if not rows:
         return
     print("\n### %s\n" % workload)
