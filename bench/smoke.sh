@@ -42,6 +42,13 @@ for workload in "${workloads[@]}"; do
   "$bin/omnistock-bench" grpc --target "$target" --workload "$workload" "${small[@]}" \
     --jsonl "$work/results.jsonl"
 done
+echo "== grpc uniform, single-line orders"
+"$bin/omnistock-bench" grpc --target "$target" --workload uniform --max-lines 1 "${small[@]}" \
+  --jsonl "$work/results.jsonl"
+tail -n 1 "$work/results.jsonl" | grep -q '"max_lines":1' || {
+  echo "the single-line run does not record max_lines 1" >&2
+  exit 1
+}
 echo "== grpc uniform, ReserveBatch of 20"
 "$bin/omnistock-bench" grpc --target "$target" --workload uniform --batch 20 "${small[@]}" \
   --jsonl "$work/results.jsonl"
@@ -58,8 +65,8 @@ if [[ -z "$ops" || "$ops" -lt 50 || "$ops" -gt 150 ]]; then
 fi
 
 lines=$(wc -l <"$work/results.jsonl")
-if [[ "$lines" -ne $((2 * ${#workloads[@]} + 2)) ]]; then
-  echo "expected $((2 * ${#workloads[@]} + 2)) result lines, got $lines" >&2
+if [[ "$lines" -ne $((2 * ${#workloads[@]} + 3)) ]]; then
+  echo "expected $((2 * ${#workloads[@]} + 3)) result lines, got $lines" >&2
   exit 1
 fi
 grep -q '"sale_to_feed_ms"' "$work/results.jsonl" || {
