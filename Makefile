@@ -1,10 +1,12 @@
 # The two commands of the quick start:
-#   make run    install what is missing, build, start omnistockd on 127.0.0.1:50051 (demo data)
+#   make run    install what is missing, build, start omnistockd on 127.0.0.1:50051 (demo data,
+#               metrics on 127.0.0.1:9464)
 #   make test   install what is missing, build, run the whole test suite through ctest
 BUILD_DIR ?= build
 BUILD_TYPE ?= RelWithDebInfo
 LISTEN ?= 127.0.0.1:50051
 DATA_DIR ?= ./var/data
+METRICS_LISTEN ?= 127.0.0.1:9464
 JOBS ?= $(shell nproc)
 
 .PHONY: all bootstrap configure build run test bench-smoke clean format
@@ -24,7 +26,8 @@ build: configure
 
 run: build
 	@mkdir -p $(dir $(DATA_DIR))
-	exec $(BUILD_DIR)/bin/omnistockd --listen=$(LISTEN) --data_dir=$(DATA_DIR) --demo
+	exec $(BUILD_DIR)/bin/omnistockd --listen=$(LISTEN) --data_dir=$(DATA_DIR) --demo \
+	  --metrics_listen=$(METRICS_LISTEN)
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure --timeout 600

@@ -10,6 +10,7 @@ PACKAGES=(
   librocksdb-dev libabsl-dev libboost-dev
   libjemalloc-dev  # omnistockd's allocator (services/tuning.h says why)
   catch2 libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  prometheus-cpp-dev  # omnistockd's /metrics endpoint
   tzdata       # local days of daily capacity (abseil reads the system zone database)
   glpk-utils   # bench/routing cross-checks the planner against an ILP solved by glpsol
 )

@@ -21,6 +21,8 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve gRPC on; port 0 picks a free port");
 ABSL_FLAG(std::string, data_dir, "./var/data", "directory of the embedded RocksDB database");
 ABSL_FLAG(bool, demo, false, "seed the demo network when the data directory holds none");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port to serve Prometheus metrics on (http://HOST:PORT/metrics); empty: none");
 ABSL_FLAG(std::string, ready_file, "",
           "once serving, write the bound host:port to this file (for supervisors and tests)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
@@ -79,6 +81,7 @@ int main(int argc, char** argv) {
   options.listen = absl::GetFlag(FLAGS_listen);
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.demo = absl::GetFlag(FLAGS_demo);
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
 
   omnistock::services::Server* serving = nullptr;
   auto on_storage_failure = [&io, &exit_code, &serving](const absl::Status& status) {

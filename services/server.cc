@@ -79,6 +79,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  if (!options.metrics_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<Metrics>> metrics =
+        Metrics::Serve(options.metrics_listen, server->ledger_.get(), server->committer_.get());
+    if (!metrics.ok()) return metrics.status();
+    server->metrics_ = std::move(*metrics);
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+    creators.push_back(server->metrics_->InterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(creators));
+    spdlog::info("metrics on http://{}:{}/metrics", HostOf(options.metrics_listen),
+                 server->metrics_->port());
+  }
   int port = 0;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(server->network_.get());

@@ -19,6 +19,7 @@
 #include "services/clock.h"
 #include "services/fulfillment_service.h"
 #include "services/inventory_service.h"
+#include "services/metrics.h"
 #include "services/network_service.h"
 #include "services/reservations_service.h"
 #include "services/store_sales_service.h"
@@ -31,7 +32,8 @@ namespace omnistock::services {
 struct ServerOptions {
   std::string listen = "127.0.0.1:50051";  // port 0 picks a free port
   std::string data_dir = "./var/data";
-  bool demo = false;  // seed the demo network when the data dir holds none
+  bool demo = false;           // seed the demo network when the data dir holds none
+  std::string metrics_listen;  // host:port of the Prometheus endpoint; empty: none
 };
 
 class Server {
@@ -71,6 +73,8 @@ class Server {
   std::unique_ptr<AvailabilityService> availability_;
   std::unique_ptr<WarehouseService> warehouse_;
   std::unique_ptr<FulfillmentService> fulfillment_;
+  // After the ledger and committer it reads, before the gRPC server whose interceptors use it.
+  std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<grpc::Server> grpc_;
   std::string address_;
   bool shut_down_ = false;

@@ -1,0 +1,140 @@
+#include "services/metrics.h"
+
+#include <chrono>
+#include <exception>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
+
+namespace omnistock::services {
+namespace {
+
+// Seconds, from half a millisecond (an in-memory read) to ten (a stream of count batches).
+const prometheus::Histogram::BucketBoundaries kCallBuckets = {
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
+
+prometheus::MetricFamily One(const std::string& name, const std::string& help,
+                             prometheus::MetricType type, double value) {
+  prometheus::ClientMetric metric;
+  if (type == prometheus::MetricType::Counter) {
+    metric.counter.value = value;
+  } else {
+    metric.gauge.value = value;
+  }
+  return prometheus::MetricFamily{name, help, type, {metric}};
+}
+
+// The ledger's and the committer's own figures, read at each scrape.
+class LedgerFigures final : public prometheus::Collectable {
+ public:
+  LedgerFigures(const Ledger* ledger, const storage::Committer* committer)
+      : ledger_(ledger), committer_(committer) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    using prometheus::MetricType;
+    const storage::CommitterStats stats = committer_->stats();
+    return {
+        One("omnistock_journal_sequence", "The last journal sequence applied in memory.",
+            MetricType::Gauge, static_cast<double>(ledger_->last_sequence())),
+        One("omnistock_commits_total", "Ledger commits made durable.", MetricType::Counter,
+            static_cast<double>(stats.commits)),
+        One("omnistock_commit_batches_total",
+            "Synced RocksDB write batches (one fsync each) that carried them.", MetricType::Counter,
+            static_cast<double>(stats.batches)),
+        One("omnistock_reservations", "Reservations held in memory, in every state.",
+            MetricType::Gauge, static_cast<double>(ledger_->reservation_count())),
+        One("omnistock_storage_ok", "1 while storage writes succeed; 0 after a failure.",
+            MetricType::Gauge, committer_->status().ok() ? 1 : 0),
+    };
+  }
+
+ private:
+  const Ledger* ledger_;
+  const storage::Committer* committer_;
+};
+
+class CallInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  CallInterceptor(Metrics* metrics, std::string method)
+      : metrics_(metrics), method_(std::move(method)), started_(std::chrono::steady_clock::now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
+      metrics_->RecordCall(method_, methods->GetSendStatus().error_code(), took.count());
+    }
+    methods->Proceed();
+  }
+
+ private:
+  Metrics* metrics_;
+  std::string method_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+class CallInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit CallInterceptorFactory(Metrics* metrics) : metrics_(metrics) {}
+
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new CallInterceptor(metrics_, info->method());
+  }
+
+ private:
+  Metrics* metrics_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Serve(const std::string& listen,
+                                                        const Ledger* ledger,
+                                                        const storage::Committer* committer) {
+  std::unique_ptr<Metrics> metrics(new Metrics());
+  try {
+    metrics->exposer_ = std::make_unique<prometheus::Exposer>(listen);
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve metrics on '", listen,
+                     "' (is the address valid and the port free?): ", e.what()));
+  }
+  metrics->registry_ = std::make_shared<prometheus::Registry>();
+  metrics->calls_ = &prometheus::BuildCounter()
+                         .Name("omnistock_rpc_total")
+                         .Help("gRPC calls answered, by method and status code.")
+                         .Register(*metrics->registry_);
+  metrics->durations_ = &prometheus::BuildHistogram()
+                             .Name("omnistock_rpc_duration_seconds")
+                             .Help("gRPC call latency in seconds, accepted to status sent.")
+                             .Register(*metrics->registry_);
+  metrics->ledger_figures_ = std::make_shared<LedgerFigures>(ledger, committer);
+  metrics->exposer_->RegisterCollectable(metrics->registry_);
+  metrics->exposer_->RegisterCollectable(metrics->ledger_figures_);
+  return metrics;
+}
+
+Metrics::~Metrics() {
+  // Stop serving scrapes before the figures they read go away.
+  exposer_.reset();
+}
+
+int Metrics::port() const {
+  const std::vector<int> ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+Metrics::InterceptorFactory() {
+  return std::make_unique<CallInterceptorFactory>(this);
+}
+
+void Metrics::RecordCall(const std::string& method, grpc::StatusCode code, double seconds) {
+  const std::string code_name(absl::StatusCodeToString(static_cast<absl::StatusCode>(code)));
+  calls_->Add({{"method", method}, {"code", code_name}}).Increment();
+  durations_->Add({{"method", method}}, kCallBuckets).Observe(seconds);
+}
+
+}  // namespace omnistock::services

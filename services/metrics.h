@@ -1,0 +1,66 @@
+// Prometheus metrics of one omnistockd, in the text format at http://HOST:PORT/metrics when
+// omnistockd runs with --metrics_listen=HOST:PORT:
+//   omnistock_rpc_total{method,code}         every gRPC call answered, by method and status
+//   omnistock_rpc_duration_seconds{method}    their latency (a histogram), from a server
+//                                             interceptor: accepted to status sent
+//   omnistock_journal_sequence                the last sequence applied in memory
+//   omnistock_commits_total                   ledger commits made durable
+//   omnistock_commit_batches_total            synced WriteBatches (fsyncs): commits / batches
+//                                             is the group commit's fan-in
+//   omnistock_reservations                    reservations held in memory (every state)
+//   omnistock_storage_ok                      1, or 0 once a storage write failed (fail-stop)
+// The ledger and committer figures are read when scraped; nothing is added to the write path
+// but the per-call counter and histogram.
+//
+// Thread-safety: every method may be called from any thread.
+#ifndef OMNISTOCK_SERVICES_METRICS_H_
+#define OMNISTOCK_SERVICES_METRICS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/ledger.h"
+#include "grpcpp/support/server_interceptor.h"
+#include "prometheus/counter.h"
+#include "prometheus/exposer.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "storage/committer.h"
+
+namespace omnistock::services {
+
+class Metrics {
+ public:
+  // Serves /metrics on `listen` (host:port). `ledger` and `committer` must outlive it.
+  // UNAVAILABLE, naming the address, when it cannot listen there.
+  static absl::StatusOr<std::unique_ptr<Metrics>> Serve(const std::string& listen,
+                                                        const Ledger* ledger,
+                                                        const storage::Committer* committer);
+  ~Metrics();
+
+  // The port actually bound.
+  int port() const;
+
+  // For grpc::ServerBuilder::experimental().SetInterceptorCreators: counts and times every call.
+  // The factory refers to this object, which must outlive the gRPC server.
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> InterceptorFactory();
+
+  // One answered call: what the interceptor records.
+  void RecordCall(const std::string& method, grpc::StatusCode code, double seconds);
+
+ private:
+  Metrics() = default;
+
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<prometheus::Collectable> ledger_figures_;
+  prometheus::Family<prometheus::Counter>* calls_ = nullptr;
+  prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
+};
+
+}  // namespace omnistock::services
+
+#endif  // OMNISTOCK_SERVICES_METRICS_H_

@@ -1,0 +1,113 @@
+// omnistockd --metrics_listen: a Prometheus scrape over loopback HTTP shows the calls made,
+// by method and status code, and the committer's figures; an address it cannot listen on
+// stops it at start-up with a clear message.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "catch2/catch.hpp"
+#include "tests/integration/server_process.h"
+
+namespace omnistock::testing {
+namespace {
+
+// A loopback TCP socket bound to a free port (listening when `listen`); closed by the caller.
+int BoundSocket(int& port, bool listen) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  if (listen) REQUIRE(::listen(fd, 1) == 0);
+  socklen_t length = sizeof(address);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
+// The body of GET /metrics from 127.0.0.1:port.
+std::string Scrape(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+  std::string response;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof(buffer))) > 0;) response.append(buffer, n);
+  ::close(fd);
+  REQUIRE(absl::StartsWith(response, "HTTP/1."));
+  REQUIRE(absl::StrContains(response, " 200 "));
+  return response.substr(response.find("\r\n\r\n") + 4);
+}
+
+}  // namespace
+
+TEST_CASE("a metrics scrape shows each call by method and status, and the commits") {
+  int port = 0;
+  ::close(BoundSocket(port, false));  // free now; omnistockd takes it next
+  TempDir dir;
+  ServerProcess server(dir.Sub("data"), {absl::StrCat("--metrics_listen=127.0.0.1:", port)});
+  auto network = server.network();
+  auto inventory = server.inventory();
+  auto reservations = server.reservations();
+  AddLocation(*network, "S1");
+  ReceiveStock(*inventory, "S1", "A", 5);
+  v1::Reservation reservation;
+  REQUIRE(reservations->Reserve(Deadline().get(), ReserveOf("r1", {{"A", "S1", 2}}), &reservation)
+              .ok());
+  REQUIRE(reservations->Reserve(Deadline().get(), ReserveOf("r2", {{"A", "S1", 9}}), &reservation)
+              .error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+
+  const std::string body = Scrape(port);
+  INFO(body);
+  CHECK(absl::StrContains(
+      body, "omnistock_rpc_total{code=\"OK\",method=\"/omnistock.v1.Reservations/Reserve\"} 1\n"));
+  CHECK(absl::StrContains(body,
+                          "omnistock_rpc_total{code=\"FAILED_PRECONDITION\",method=\"/"
+                          "omnistock.v1.Reservations/Reserve\"} 1\n"));
+  CHECK(absl::StrContains(
+      body,
+      "omnistock_rpc_duration_seconds_count{method=\"/omnistock.v1.Reservations/Reserve\"} 2\n"));
+  // The location, the receipt and r1: three commits, each durable before its answer.
+  CHECK(absl::StrContains(body, "omnistock_commits_total 3\n"));
+  CHECK(absl::StrContains(body, "omnistock_reservations 1\n"));
+  CHECK(absl::StrContains(body, "omnistock_storage_ok 1\n"));
+}
+
+TEST_CASE("omnistockd refuses to start when it cannot serve metrics where told") {
+  int port = 0;
+  const int taken = BoundSocket(port, true);  // held by this test
+  TempDir dir;
+  const std::string command = absl::StrCat(
+      "timeout 30 ", OMNISTOCKD_PATH, " --listen=127.0.0.1:0 --data_dir=", dir.Sub("data"),
+      " --metrics_listen=127.0.0.1:", port, " >", dir.Sub("log"), " 2>&1");
+  const int status = std::system(command.c_str());
+  ::close(taken);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  std::string log;
+  if (FILE* f = std::fopen(dir.Sub("log").c_str(), "r")) {
+    char buffer[4096];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof(buffer), f)) > 0;) log.append(buffer, n);
+    std::fclose(f);
+  }
+  INFO(log);
+  CHECK(absl::StrContains(log, absl::StrCat("cannot serve metrics on '127.0.0.1:", port, "'")));
+}
+
+}  // namespace omnistock::testing
