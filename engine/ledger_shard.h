@@ -58,9 +58,8 @@ struct LedgerShard {
   absl::flat_hash_map<Sku, absl::node_hash_map<LocationId, Position>> positions ABSL_GUARDED_BY(mu);
   // The live reservations on each position, by the position's address.
   absl::flat_hash_map<const Position*, std::vector<Hold>> holds ABSL_GUARDED_BY(mu);
-  // A cache for planning, filled by RoutingRowsFor; FindOrCreate drops a SKU's entry when it
-  // adds a position.
-  // Only SKUs with a position have an entry, and only for routing_network.
+  // A cache for planning, filled by RoutingRowsFor: only SKUs with a position have an entry, only
+  // for routing_network. FindOrCreate drops a SKU's entry when it adds a position.
   mutable absl::flat_hash_map<Sku, RoutingRows> routing_rows ABSL_GUARDED_BY(mu);
   mutable std::shared_ptr<const routing::Network> routing_network ABSL_GUARDED_BY(mu);
 

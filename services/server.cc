@@ -1,7 +1,5 @@
 #include "services/server.h"
 
-#include <future>
-
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -10,13 +8,6 @@
 
 namespace omnistock::services {
 namespace {
-
-absl::Status WaitDurable(storage::Committer& committer, CommitTicket ticket) {
-  std::promise<absl::Status> done;
-  std::future<absl::Status> result = done.get_future();
-  committer.WhenDurable(ticket, [&done](absl::Status status) { done.set_value(status); });
-  return result.get();
-}
 
 std::string HostOf(const std::string& listen) {
   const size_t colon = listen.rfind(':');
@@ -56,8 +47,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   if (options.demo && loaded->locations == 0) {
     const DemoSummary demo = SeedDemoNetwork(*server->ledger_, clock->Now());
-    if (absl::Status s = WaitDurable(*server->committer_, server->ledger_->last_ticket());
-        !s.ok()) {
+    if (absl::Status s = server->committer_->WaitDurable(server->ledger_->last_ticket()); !s.ok()) {
       return s;
     }
     spdlog::info("seeded the demo network: {} locations, {} SKUs, {} positions", demo.locations,

@@ -1,5 +1,6 @@
 #include "storage/committer.h"
 
+#include <future>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -38,6 +39,13 @@ void Committer::WhenDurable(CommitTicket ticket, DoneCallback done) {
     }
   }
   std::move(done)(std::move(result));
+}
+
+absl::Status Committer::WaitDurable(CommitTicket ticket) {
+  std::promise<absl::Status> done;
+  std::future<absl::Status> result = done.get_future();
+  WhenDurable(ticket, [&done](absl::Status status) { done.set_value(std::move(status)); });
+  return result.get();
 }
 
 void Committer::Stop() {

@@ -7,7 +7,7 @@
 // process can stop serving and exit. Because batches are written in order, what is on disk is
 // always a prefix of what was applied.
 //
-// Thread-safety: Append and WhenDurable may be called from any thread.
+// Thread-safety: Append, WhenDurable and WaitDurable may be called from any thread.
 #ifndef OMNISTOCK_STORAGE_COMMITTER_H_
 #define OMNISTOCK_STORAGE_COMMITTER_H_
 
@@ -51,6 +51,8 @@ class Committer final : public JournalSink {
   // Runs `done` with OK once every commit up to `ticket` is durable, or with UNAVAILABLE once
   // the committer has failed or stopped. May run it inline on the calling thread.
   void WhenDurable(CommitTicket ticket, DoneCallback done);
+  // The same, blocking the calling thread (never the committer's) until then.
+  absl::Status WaitDurable(CommitTicket ticket);
 
   // Writes what is queued, completes every waiter and joins the thread. Idempotent.
   void Stop();

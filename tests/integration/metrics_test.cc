@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -17,14 +19,19 @@
 namespace omnistock::testing {
 namespace {
 
+sockaddr_in Loopback(int port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  return address;
+}
+
 // A loopback TCP socket bound to a free port (listening when `listen`); closed by the caller.
 int BoundSocket(int& port, bool listen) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
+  sockaddr_in address = Loopback(0);
   REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
   if (listen) REQUIRE(::listen(fd, 1) == 0);
   socklen_t length = sizeof(address);
@@ -39,10 +46,7 @@ std::string Scrape(int port) {
   REQUIRE(fd >= 0);
   timeval timeout{10, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<uint16_t>(port));
+  sockaddr_in address = Loopback(port);
   REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
   const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
   REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
@@ -100,12 +104,9 @@ TEST_CASE("omnistockd refuses to start when it cannot serve metrics where told")
   ::close(taken);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 1);
-  std::string log;
-  if (FILE* f = std::fopen(dir.Sub("log").c_str(), "r")) {
-    char buffer[4096];
-    for (size_t n; (n = std::fread(buffer, 1, sizeof(buffer), f)) > 0;) log.append(buffer, n);
-    std::fclose(f);
-  }
+  std::stringstream log_text;
+  log_text << std::ifstream(dir.Sub("log")).rdbuf();
+  const std::string log = log_text.str();
   INFO(log);
   CHECK(absl::StrContains(log, absl::StrCat("cannot serve metrics on '127.0.0.1:", port, "'")));
 }

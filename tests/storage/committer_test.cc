@@ -4,7 +4,6 @@
 #include "storage/committer.h"
 
 #include <atomic>
-#include <future>
 #include <thread>
 
 #include "catch2/catch.hpp"
@@ -19,13 +18,6 @@ namespace {
 using testing::TempDir;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
-
-absl::Status WaitDurable(Committer& committer, CommitTicket ticket) {
-  std::promise<absl::Status> done;
-  auto result = done.get_future();
-  committer.WhenDurable(ticket, [&done](absl::Status s) { done.set_value(std::move(s)); });
-  return result.get();
-}
 
 void AddNetwork(Ledger& ledger) {
   for (const char* id : {"S1", "W1"}) {
@@ -102,7 +94,7 @@ TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
     REQUIRE(ledger.Reserve(Order("r2", "A", 2), kNow).outcome == Outcome::kOk);
     REQUIRE(ledger.Confirm(ReservationId("r1"), kNow).outcome == Outcome::kOk);
     REQUIRE(ledger.Fulfill(ReservationId("r1"), kNow).outcome == Outcome::kOk);
-    REQUIRE(WaitDurable(committer, ledger.last_ticket()).ok());
+    REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
     before = ledger.GetPositions({Sku("A")}, {});
     last = ledger.last_sequence();
     committer.Stop();
@@ -124,7 +116,7 @@ TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
 
   // New sequences continue after the recovered journal, and the journal reads back in order.
   ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 1, "po-3"}, kNow);
-  REQUIRE(WaitDurable(committer, ledger.last_ticket()).ok());
+  REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
   CHECK(ledger.last_sequence() == last + 1);
   auto journal = (*store)->ScanJournal(JournalQuery{Sku("A"), LocationId("S1"), 0, 100});
   REQUIRE(journal.ok());
@@ -157,7 +149,7 @@ TEST_CASE("many concurrent calls share synced batches (group commit)") {
       for (int i = 0; i < kPerThread; ++i) {
         auto applied =
             ledger.Reserve(Order("r" + std::to_string(t) + "-" + std::to_string(i), "A", 1), kNow);
-        if (applied.outcome == Outcome::kOk && WaitDurable(committer, applied.ticket).ok()) {
+        if (applied.outcome == Outcome::kOk && committer.WaitDurable(applied.ticket).ok()) {
           acknowledged++;
         }
       }
@@ -187,19 +179,19 @@ TEST_CASE(
     AddNetwork(ledger);
     ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, ""}, kNow);
     REQUIRE(ledger.Reserve(Order("kept", "A", 2), kNow).outcome == Outcome::kOk);
-    REQUIRE(WaitDurable(committer, ledger.last_ticket()).ok());
+    REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
     durable_positions = ledger.GetPositions({Sku("A")}, {});
 
     failing = true;
     auto lost = ledger.Reserve(Order("lost", "A", 3), kNow);
     REQUIRE(lost.outcome == Outcome::kOk);  // applied in memory ...
-    absl::Status status = WaitDurable(committer, lost.ticket);
+    absl::Status status = committer.WaitDurable(lost.ticket);
     CHECK(status.code() == absl::StatusCode::kUnavailable);  // ... but never acknowledged
     CHECK(failures_reported == 1);
 
     failing = false;  // even once the disk "recovers", the committer stays failed
     auto later = ledger.Reserve(Order("later", "A", 1), kNow);
-    CHECK(WaitDurable(committer, later.ticket).code() == absl::StatusCode::kUnavailable);
+    CHECK(committer.WaitDurable(later.ticket).code() == absl::StatusCode::kUnavailable);
     CHECK(committer.status().code() == absl::StatusCode::kUnavailable);
     CHECK(failures_reported == 1);
     committer.Stop();

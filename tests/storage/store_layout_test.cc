@@ -1,7 +1,6 @@
 // The store's column families: a database written before the rows were split into them (every
 // row in the default family) opens, moves its rows once, and rebuilds the same ledger and
 // journal by position; a read of one position's journal stays within that position.
-#include <future>
 #include <memory>
 #include <string>
 
@@ -17,12 +16,6 @@ namespace {
 using testing::TempDir;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
-
-void WaitDurable(Committer& committer, CommitTicket ticket) {
-  std::promise<absl::Status> done;
-  committer.WhenDurable(ticket, [&done](absl::Status s) { done.set_value(std::move(s)); });
-  REQUIRE(done.get_future().get().ok());
-}
 
 // Every row of every family of `store`, written to a new single-family database in `dir`.
 size_t WriteAsOlderLayout(Store& store, const std::string& dir) {
@@ -66,7 +59,7 @@ TEST_CASE("a database of the older single-family layout is moved to column famil
     order.id = ReservationId("r1");
     order.lines = {Line{Sku("A"), LocationId("S1"), 3}};
     REQUIRE(ledger.Reserve(order, kNow).outcome == Outcome::kOk);
-    WaitDurable(committer, ledger.last_ticket());
+    REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
     before = ledger.GetPositions({Sku("A")}, {});
     committer.Stop();
     rows_to_move = WriteAsOlderLayout(**store, dir.Sub("older"));
@@ -112,7 +105,7 @@ TEST_CASE("the journal of one position does not include positions whose ids exte
       }
     }
   }
-  WaitDurable(committer, ledger.last_ticket());
+  REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
   auto journal = (*store)->ScanJournal(JournalQuery{Sku("A"), LocationId("S1"), 0, 100});
   REQUIRE(journal.ok());
   REQUIRE(journal->size() == 3);
