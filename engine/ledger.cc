@@ -42,11 +42,11 @@ std::vector<int> ShardIndicesOf(const std::vector<Line>& lines) {
 Ledger::Ledger(JournalSink* sink) : sink_(sink) {}
 
 Ledger::ReservationStripe& Ledger::StripeFor(const ReservationId& id) const {
-  return stripes_[absl::Hash<ReservationId>{}(id) & (kReservationStripeCount - 1)];
+  return stripes_[StripeOfHash<kReservationStripeCount>(absl::Hash<ReservationId>{}(id))];
 }
 
 Ledger::PosStripe& Ledger::PosStripeFor(const std::string& key) const {
-  return pos_stripes_[absl::Hash<std::string>{}(key) & (kReservationStripeCount - 1)];
+  return pos_stripes_[StripeOfHash<kReservationStripeCount>(absl::Hash<std::string>{}(key))];
 }
 
 CommitTicket Ledger::Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fill) {

@@ -6,6 +6,8 @@
 #ifndef OMNISTOCK_ENGINE_LEDGER_SHARD_H_
 #define OMNISTOCK_ENGINE_LEDGER_SHARD_H_
 
+#include <bit>
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -23,8 +25,19 @@
 
 namespace omnistock {
 
+// Which of `kCount` (a power of two) stripes a key belongs to, from its absl::Hash. Taken from
+// the hash's top bits: the hash maps inside a stripe hash the same key with the same absl::Hash
+// and take their 7-bit probe tag from its bottom bits, so a stripe chosen by the bottom bits
+// leaves its keys only two tags between them and every probe compares (and fetches) keys.
+template <int kCount>
+inline int StripeOfHash(size_t hash) {
+  static_assert(kCount > 1 && std::has_single_bit(static_cast<unsigned>(kCount)));
+  return static_cast<int>(hash >> (std::numeric_limits<size_t>::digits -
+                                   std::countr_zero(static_cast<unsigned>(kCount))));
+}
+
 inline int ShardIndexFor(const Sku& sku) {
-  return static_cast<int>(absl::Hash<Sku>{}(sku) & (kLedgerShardCount - 1));
+  return StripeOfHash<kLedgerShardCount>(absl::Hash<Sku>{}(sku));
 }
 
 // A live reservation's claim on one position. Kept beside the positions so that a sale or a

@@ -60,7 +60,7 @@ inline constexpr int kMovementsPageMax = 1000;
 // How many recent on_hand changes a position keeps for reconciling late cycle counts.
 inline constexpr int kOnHandHistoryMax = 64;
 
-// Lock striping of the in-memory ledger. Power of two so the shard index is a mask.
+// Lock striping of the in-memory ledger. Powers of two: the stripe is the hash's top bits.
 inline constexpr int kLedgerShardCount = 64;
 inline constexpr int kReservationStripeCount = 64;
 // At most this many reservations are expired per sweep, so one sweep never holds locks long.
