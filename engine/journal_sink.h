@@ -1,8 +1,11 @@
 // The hand-off from the engine to durability. Every applied command yields one Commit: its
-// journal movements and the new values of every row it changed. The ledger calls
-// JournalSink::Append inside its sequencer critical section, so commits reach the sink in
-// exactly the order they were applied, and the durable state is always a prefix of the applied
-// history. storage/committer.h implements it with RocksDB; tests use an in-memory sink.
+// journal movements and the new values of every row it changed. The ledger numbers a commit
+// (its ticket, its movements' sequences) in one short critical section and then fills and
+// appends it outside it, while still holding the locks of the rows it changed. So Append is
+// called from many threads at once and may receive a commit before one with a lower ticket;
+// tickets are dense from 1 and follow the sequences. A sink that writes commits must write
+// them in ticket order, which keeps the durable state a prefix of the applied history.
+// storage/committer.h implements it with RocksDB; tests use an in-memory sink.
 #ifndef OMNISTOCK_ENGINE_JOURNAL_SINK_H_
 #define OMNISTOCK_ENGINE_JOURNAL_SINK_H_
 
@@ -32,7 +35,7 @@ struct Commit {
 class JournalSink {
  public:
   virtual ~JournalSink() = default;
-  // Called with the ledger's sequencer lock held: must not block on I/O, only enqueue.
+  // Called with the changed rows' locks held: must not block on I/O, only enqueue.
   virtual void Append(Commit commit) = 0;
 };
 

@@ -50,11 +50,16 @@ Ledger::PosStripe& Ledger::PosStripeFor(const std::string& key) const {
 }
 
 CommitTicket Ledger::Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fill) {
-  absl::MutexLock lock(&sequencer_mu_);
-  for (Movement& movement : commit.movements) movement.sequence = ++last_sequence_;
+  {
+    absl::MutexLock lock(&sequencer_mu_);
+    for (Movement& movement : commit.movements) movement.sequence = ++last_sequence_;
+    commit.last_sequence = last_sequence_;
+    commit.ticket = ++last_ticket_;
+  }
+  // Copying the rows is most of a commit's cost: done outside the sequencer, under the row
+  // locks the caller holds, so no later commit can change these rows before this one is
+  // appended.
   fill(commit);
-  commit.last_sequence = last_sequence_;
-  commit.ticket = ++last_ticket_;
   const CommitTicket ticket = commit.ticket;
   sink_->Append(std::move(commit));
   return ticket;

@@ -265,13 +265,9 @@ class Ledger {
       const LocationId& location, const Sku& sku, absl::Time now,
       absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change);
 
-  // The next journal sequence, for commits whose movements are made inside Publish's `fill`.
-  Sequence NextSequenceLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(sequencer_mu_) {
-    return ++last_sequence_;
-  }
-
-  // Numbers the commit's movements, lets `fill` copy the changed rows (which may read the new
-  // sequences), and appends the commit to the sink, all under the sequencer lock.
+  // Numbers the commit and its movements under the sequencer lock, then lets `fill` copy the
+  // changed rows (which may read the new sequences) and appends the commit to the sink, outside
+  // it: the caller must hold the locks of every row the commit changes (journal_sink.h).
   CommitTicket Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fill);
 
   JournalSink* const sink_;

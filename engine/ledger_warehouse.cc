@@ -46,47 +46,53 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
   for (const CountRow& row : rows) shard_indices.push_back(ShardIndexFor(row.sku));
   ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
 
-  // Each row is applied in full (sequence included) before the next, because two rows of one
-  // batch may count the same position; that is why this runs inside Publish.
+  // Rows are applied in order (two rows of one batch may count the same position); each
+  // position's new last_sequence is set once the movements are numbered.
   Commit commit;
-  applied.ticket = Publish(commit, [&](Commit& c) {
-    for (const CountRow& row : rows) {
-      if (!known.contains(row.location)) {
-        ++summary.unknown;
-        continue;
-      }
-      LedgerShard& shard = ShardFor(row.sku);
-      Position& position = shard.FindOrCreate(row.sku, row.location);
-      if (row.counted_at <= position.last_counted_at ||
-          row.counted_at < position.history_complete_after) {
-        ++summary.stale;
-        continue;
-      }
-      const Quantity target = row.counted + NetChangeAfter(position, row.counted_at);
-      const Quantity correction = target - position.on_hand;
-      position.on_hand = target;
-      position.last_counted_at = row.counted_at;
-      OMNISTOCK_CHECK(position.on_hand >= -kOnHandMax);
-      OMNISTOCK_CHECK(position.on_hand <= kOnHandMax);
+  std::vector<Position*> counted;  // the position each movement changed
+  for (const CountRow& row : rows) {
+    if (!known.contains(row.location)) {
+      ++summary.unknown;
+      continue;
+    }
+    LedgerShard& shard = ShardFor(row.sku);
+    Position& position = shard.FindOrCreate(row.sku, row.location);
+    if (row.counted_at <= position.last_counted_at ||
+        row.counted_at < position.history_complete_after) {
+      ++summary.stale;
+      continue;
+    }
+    const Quantity target = row.counted + NetChangeAfter(position, row.counted_at);
+    const Quantity correction = target - position.on_hand;
+    position.on_hand = target;
+    position.last_counted_at = row.counted_at;
+    OMNISTOCK_CHECK(position.on_hand >= -kOnHandMax);
+    OMNISTOCK_CHECK(position.on_hand <= kOnHandMax);
 
-      Movement movement;
-      movement.sequence = NextSequenceLocked();
-      // Dated at counted_at: the correction is to the shelf as it was then, so a later count
-      // must not see it as a change after itself.
-      movement.time = row.counted_at;
-      movement.kind = MovementKind::kCount;
-      movement.sku = row.sku;
-      movement.location = row.location;
-      movement.on_hand_delta = correction;
-      movement.reference = absl::StrCat("counted ", row.counted);
-      shard.Stamp(movement, position);
-      ++summary.applied;
-      summary.discrepancy += std::llabs(correction);
-      for (const ReservationId& id : movement.at_risk) {
-        summary.at_risk.push_back(AtRisk{id, movement.sku, movement.location});
-      }
-      c.positions.push_back(position);
-      c.movements.push_back(std::move(movement));
+    Movement movement;
+    // Dated at counted_at: the correction is to the shelf as it was then, so a later count
+    // must not see it as a change after itself.
+    movement.time = row.counted_at;
+    movement.kind = MovementKind::kCount;
+    movement.sku = row.sku;
+    movement.location = row.location;
+    movement.on_hand_delta = correction;
+    movement.reference = absl::StrCat("counted ", row.counted);
+    shard.Stamp(movement, position);
+    ++summary.applied;
+    summary.discrepancy += std::llabs(correction);
+    for (const ReservationId& id : movement.at_risk) {
+      summary.at_risk.push_back(AtRisk{id, movement.sku, movement.location});
+    }
+    counted.push_back(&position);
+    commit.movements.push_back(std::move(movement));
+  }
+  applied.ticket = Publish(commit, [&](Commit& c) {
+    for (size_t i = 0; i < counted.size(); ++i) counted[i]->last_sequence = c.movements[i].sequence;
+    // A position counted twice in the batch is written once, as it ends.
+    absl::flat_hash_set<const Position*> written;
+    for (Position* position : counted) {
+      if (written.insert(position).second) c.positions.push_back(*position);
     }
   });
   return applied;

@@ -20,7 +20,18 @@ Committer::~Committer() { Stop(); }
 
 void Committer::Append(Commit commit) {
   absl::MutexLock lock(&mu_);
+  if (commit.ticket != next_ticket_) {
+    // A lower ticket is still being filled on another thread: write this one after it.
+    early_.emplace(commit.ticket, std::move(commit));
+    return;
+  }
   queue_.push_back(std::move(commit));
+  ++next_ticket_;
+  for (auto it = early_.begin(); it != early_.end() && it->first == next_ticket_;
+       it = early_.erase(it)) {
+    queue_.push_back(std::move(it->second));
+    ++next_ticket_;
+  }
 }
 
 void Committer::WhenDurable(CommitTicket ticket, DoneCallback done) {

@@ -1,6 +1,7 @@
 // The Committer makes the ledger's commits durable: one thread drains the queue of commits in
-// the order the ledger appended them, writes them as one RocksDB WriteBatch with a synced WAL
-// (group commit: many calls share one fsync), and then completes the calls waiting on them.
+// ticket order (a commit appended before a lower ticket waits for it), writes them as one RocksDB
+// WriteBatch with a synced WAL (group commit: many calls share one fsync), and then completes the
+// calls waiting on them.
 //
 // Failure is latched (fail-stop): after the first write error every waiting and future call
 // completes with UNAVAILABLE, nothing more is written, and `on_failure` is called once so the
@@ -72,7 +73,9 @@ class Committer final : public JournalSink {
   DurableListener on_durable_;
 
   mutable absl::Mutex mu_;
-  std::deque<Commit> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<Commit> queue_ ABSL_GUARDED_BY(mu_);      // in ticket order, from 1 with no gap
+  CommitTicket next_ticket_ ABSL_GUARDED_BY(mu_) = 1;  // the ticket queue_ takes next
+  std::map<CommitTicket, Commit> early_ ABSL_GUARDED_BY(mu_);  // appended before a lower one
   std::multimap<CommitTicket, DoneCallback> waiters_ ABSL_GUARDED_BY(mu_);
   CommitTicket durable_ticket_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);

@@ -2,6 +2,7 @@
 #ifndef OMNISTOCK_TESTS_ENGINE_LEDGER_FIXTURE_H_
 #define OMNISTOCK_TESTS_ENGINE_LEDGER_FIXTURE_H_
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -12,11 +13,15 @@
 
 namespace omnistock::testing {
 
+// Keeps the commits in ticket order, as a durable sink writes them (journal_sink.h).
 class RecordingSink final : public JournalSink {
  public:
   void Append(Commit commit) override {
     absl::MutexLock lock(&mu_);
-    commits_.push_back(std::move(commit));
+    auto at = std::upper_bound(
+        commits_.begin(), commits_.end(), commit.ticket,
+        [](CommitTicket ticket, const Commit& other) { return ticket < other.ticket; });
+    commits_.insert(at, std::move(commit));
   }
   std::vector<Commit> commits() const {
     absl::MutexLock lock(&mu_);

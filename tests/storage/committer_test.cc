@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "catch2/catch.hpp"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
@@ -161,6 +162,45 @@ TEST_CASE("many concurrent calls share synced batches (group commit)") {
   CHECK(stats.commits == static_cast<uint64_t>(kThreads * kPerThread + 3));
   // With 8 callers waiting at once, fewer fsyncs than commits were needed.
   CHECK(stats.batches < stats.commits);
+}
+
+TEST_CASE("a commit appended before a lower ticket is written after it, never alone") {
+  // The ledger fills and appends commits outside its sequencer, so a later ticket can reach
+  // the committer first; writing it before the lower one would leave a gap on disk.
+  TempDir dir;
+  auto store = Store::Open(dir.path());
+  REQUIRE(store.ok());
+  Committer committer(**store, nullptr);
+  auto commit_of = [](CommitTicket ticket) {
+    Commit commit;
+    commit.ticket = ticket;
+    commit.last_sequence = ticket;
+    Movement movement;
+    movement.sequence = ticket;
+    movement.time = kNow;
+    movement.sku = Sku("A");
+    movement.location = LocationId("S1");
+    movement.on_hand_delta = 1;
+    movement.on_hand_after = static_cast<Quantity>(ticket);
+    commit.movements.push_back(movement);
+    return commit;
+  };
+  std::atomic<bool> second_durable{false};
+  committer.Append(commit_of(2));
+  committer.WhenDurable(2, [&](absl::Status status) { second_durable = status.ok(); });
+  absl::SleepFor(absl::Milliseconds(50));  // time enough to write ticket 2 alone
+  CHECK_FALSE(second_durable);
+  CHECK(committer.stats().durable_ticket == 0);
+
+  committer.Append(commit_of(1));
+  REQUIRE(committer.WaitDurable(2).ok());
+  CHECK(second_durable);
+  auto journal = (*store)->ScanJournal(JournalQuery{std::nullopt, std::nullopt, 0, 10});
+  REQUIRE(journal.ok());
+  REQUIRE(journal->size() == 2);
+  CHECK((*journal)[0].on_hand_after == 1);
+  CHECK((*journal)[1].on_hand_after == 2);
+  committer.Stop();
 }
 
 TEST_CASE(
