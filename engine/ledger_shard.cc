@@ -62,7 +62,11 @@ std::vector<ReservationId> LedgerShard::AtRisk(const Position& position) const {
 }
 
 void LedgerShard::Stamp(Movement& movement, Position& position) const {
-  position.last_sequence = movement.sequence;
+  LinkToPosition(movement, position);
+  StampValues(movement, position);
+}
+
+void LedgerShard::StampValues(Movement& movement, Position& position) const {
   position.RecordChange(movement.time, movement.on_hand_delta);
   movement.on_hand_after = position.on_hand;
   movement.reserved_after = position.reserved;

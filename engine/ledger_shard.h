@@ -40,6 +40,15 @@ inline int ShardIndexFor(const Sku& sku) {
   return StripeOfHash<kLedgerShardCount>(absl::Hash<Sku>{}(sku));
 }
 
+// Puts the numbered `movement` at the head of its position's chain of movements (see
+// Movement::previous) and decides whether the position index holds it.
+inline void LinkToPosition(Movement& movement, Position& position) {
+  movement.previous = position.last_sequence;
+  position.last_sequence = movement.sequence;
+  ++position.movements;
+  movement.indexed = position.movements % kPositionIndexEvery == 0;
+}
+
 // A live reservation's claim on one position. Kept beside the positions so that a sale or a
 // count can tell, under the shard lock alone, which reservations it leaves uncovered.
 struct Hold {
@@ -83,9 +92,11 @@ struct LedgerShard {
   // are covered first, so the newest orders are the ones to re-source.
   std::vector<ReservationId> AtRisk(const Position& position) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  // Records that `movement` changed `position`: its sequence, the on_hand history, and the
-  // position's values after it (and who is at risk) in the movement itself.
+  // Records that the numbered `movement` changed `position`: LinkToPosition, then StampValues.
   void Stamp(Movement& movement, Position& position) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // The on_hand history, and the position's values after the movement (and who is at risk) in
+  // the movement itself. Needs no sequence.
+  void StampValues(Movement& movement, Position& position) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
   Position* Find(const Sku& sku, const LocationId& location) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     auto by_sku = positions.find(sku);

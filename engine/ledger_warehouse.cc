@@ -46,8 +46,8 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
   for (const CountRow& row : rows) shard_indices.push_back(ShardIndexFor(row.sku));
   ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
 
-  // Rows are applied in order (two rows of one batch may count the same position); each
-  // position's new last_sequence is set once the movements are numbered.
+  // Rows are applied in order (two rows of one batch may count the same position); the
+  // movements are linked to their positions once they are numbered.
   Commit commit;
   std::vector<Position*> counted;  // the position each movement changed
   for (const CountRow& row : rows) {
@@ -78,7 +78,7 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     movement.location = row.location;
     movement.on_hand_delta = correction;
     movement.reference = absl::StrCat("counted ", row.counted);
-    shard.Stamp(movement, position);
+    shard.StampValues(movement, position);
     ++summary.applied;
     summary.discrepancy += std::llabs(correction);
     for (const ReservationId& id : movement.at_risk) {
@@ -88,7 +88,7 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     commit.movements.push_back(std::move(movement));
   }
   applied.ticket = Publish(commit, [&](Commit& c) {
-    for (size_t i = 0; i < counted.size(); ++i) counted[i]->last_sequence = c.movements[i].sequence;
+    for (size_t i = 0; i < counted.size(); ++i) LinkToPosition(c.movements[i], *counted[i]);
     // A position counted twice in the batch is written once, as it ends.
     absl::flat_hash_set<const Position*> written;
     for (Position* position : counted) {

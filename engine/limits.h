@@ -60,6 +60,10 @@ inline constexpr int kMovementsPageMax = 1000;
 // How many recent on_hand changes a position keeps for reconciling late cycle counts.
 inline constexpr int kOnHandHistoryMax = 64;
 
+// One in this many of a position's movements is in the journal's position index; reading a
+// position's movements follows the chain of movements (Movement::previous) between them.
+inline constexpr int kPositionIndexEvery = 16;
+
 // Lock striping of the in-memory ledger. Powers of two: the stripe is the hash's top bits.
 inline constexpr int kLedgerShardCount = 64;
 inline constexpr int kReservationStripeCount = 64;

@@ -48,6 +48,12 @@ struct Movement {
   Quantity in_transit_after = 0;
   // Live reservations at this position that on_hand no longer covers after this movement.
   std::vector<ReservationId> at_risk;
+  // The journal of one position is a chain: each movement names the one before it at the same
+  // position (0: none, or a movement written before omnistock linked them, which the position
+  // index holds). The index holds one movement in kPositionIndexEvery of each position
+  // (`indexed`), so reading a position walks at most that many links between index entries.
+  Sequence previous = 0;
+  bool indexed = false;
 
   friend bool operator==(const Movement&, const Movement&) = default;
 };

@@ -41,6 +41,9 @@ struct Position {
   // Returned units kept apart (damaged, opened): on the premises, never available.
   Quantity non_sellable = 0;
   Sequence last_sequence = 0;
+  // How many movements this position has had (since omnistock counted them): every
+  // kPositionIndexEvery-th is in the position index (Movement::indexed).
+  uint64_t movements = 0;
   // The counted_at of the last applied cycle count; older counts are stale.
   absl::Time last_counted_at = absl::InfinitePast();
   // The newest on_hand changes, oldest first, at most kOnHandHistoryMax. Changes before

@@ -7,7 +7,9 @@
 namespace omnistock::storage {
 namespace {
 
-constexpr char kFormatVersion = 1;
+// 2: movements carry `previous` and `indexed`, positions `movements`. Version 1 rows, written
+// before, still decode (those fields 0).
+constexpr char kFormatVersion = 2;
 
 class Writer {
  public:
@@ -42,8 +44,11 @@ class Writer {
 class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {
-    ok_ = !in_.empty() && in_[0] == kFormatVersion;
-    if (ok_) in_.remove_prefix(1);
+    ok_ = !in_.empty() && in_[0] >= 1 && in_[0] <= kFormatVersion;
+    if (ok_) {
+      version_ = in_[0];
+      in_.remove_prefix(1);
+    }
   }
   uint64_t Varint() {
     uint64_t v = 0;
@@ -87,11 +92,14 @@ class Reader {
   }
   // True when every field decoded and nothing is left over.
   bool Done() const { return ok_ && in_.empty(); }
+  // The format the row was written in: fields added since are absent from older rows.
+  int version() const { return version_; }
   bool ok() const { return ok_; }
 
  private:
   std::string_view in_;
   bool ok_ = true;
+  int version_ = 0;
 };
 
 void AppendBigEndian(std::string& out, uint64_t v) {
@@ -187,6 +195,8 @@ std::string Encode(const Movement& m) {
   w.Signed(m.in_transit_after);
   w.Varint(m.at_risk.size());
   for (const ReservationId& id : m.at_risk) w.String(id.value());
+  w.Varint(m.previous);
+  w.Varint(m.indexed ? 1 : 0);
   return w.Take();
 }
 
@@ -210,6 +220,10 @@ std::optional<Movement> DecodeMovement(std::string_view in) {
   m.in_transit_after = r.Signed();
   const uint64_t at_risk = r.Varint();
   for (uint64_t i = 0; i < at_risk && r.ok(); ++i) m.at_risk.emplace_back(r.String());
+  if (r.version() >= 2) {
+    m.previous = r.Varint();
+    m.indexed = r.Varint() != 0;
+  }
   if (!r.Done()) return std::nullopt;
   return m;
 }
@@ -231,6 +245,7 @@ std::string Encode(const Position& p) {
     w.Time(change.at);
     w.Signed(change.delta);
   }
+  w.Varint(p.movements);
   return w.Take();
 }
 
@@ -254,6 +269,7 @@ std::optional<Position> DecodePosition(std::string_view in) {
     change.delta = r.Signed();
     p.history.push_back(change);
   }
+  if (r.version() >= 2) p.movements = r.Varint();
   if (!r.Done()) return std::nullopt;
   return p;
 }

@@ -3,7 +3,11 @@
 // Keys (one byte of kind, then big-endian or NUL-separated parts so that byte order is the
 // natural order):
 //   'j' seq(8 BE)                        -> Movement            the journal
-//   'x' sku '\0' location '\0' seq(8 BE) -> ""                  the journal by position
+//   'x' sku '\0' location '\0' seq(8 BE) -> ""                  the journal by position: one
+//                                                            movement in kPositionIndexEvery
+//                                                            of each position (each one in a
+//                                                            database written before the
+//                                                            movements were chained)
 //   'p' sku '\0' location                -> Position            current state rows
 //   'r' reservation_id                   -> Reservation
 //   'l' location_id                      -> Location
@@ -13,7 +17,8 @@
 // 'j' rows live in RocksDB's default column family, 'x' rows in "position_index", the rest in
 // "state" (see store.h).
 // Identifiers never contain NUL: the edge allows only [A-Za-z0-9._:/-].
-// Values start with a format version byte; a row that does not decode is data loss.
+// Values start with a format version byte (older versions still decode, see codec.cc); a row
+// that does not decode is data loss.
 #ifndef OMNISTOCK_STORAGE_CODEC_H_
 #define OMNISTOCK_STORAGE_CODEC_H_
 

@@ -92,7 +92,9 @@ absl::Status Committer::WriteBatchOf(const std::vector<Commit>& commits) {
   for (const Commit& commit : commits) {
     for (const Movement& movement : commit.movements) {
       put(journal, JournalKey(movement.sequence), Encode(movement));
-      put(index, PositionIndexKey(movement.sku, movement.location, movement.sequence), "");
+      if (movement.indexed) {
+        put(index, PositionIndexKey(movement.sku, movement.location, movement.sequence), "");
+      }
     }
     for (const Position& position : commit.positions) {
       put(state, PositionKey(position.sku, position.location), Encode(position));

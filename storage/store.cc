@@ -1,5 +1,6 @@
 #include "storage/store.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -201,36 +202,74 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
   return summary;
 }
 
-absl::StatusOr<std::vector<Movement>> Store::ScanJournal(const JournalQuery& query) const {
+absl::StatusOr<std::vector<Movement>> Store::ScanPosition(const Sku& sku,
+                                                          const LocationId& location,
+                                                          const JournalQuery& query) const {
+  // One view of the position row, its index entries and its chain of movements.
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  rocksdb::ReadOptions read;
+  read.snapshot = snapshot.snapshot();
   std::vector<Movement> result;
-  auto read_movement = [&](Sequence sequence) -> absl::Status {
-    std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), journal_, JournalKey(sequence), &value);
-    if (!s.ok()) return FromRocks(s, "reading the journal");
-    auto movement = DecodeMovement(value);
-    if (!movement)
-      return absl::DataLossError(absl::StrCat("movement ", sequence, " does not decode"));
-    result.push_back(std::move(*movement));
-    return absl::OkStatus();
-  };
+  std::string row;
+  rocksdb::Status s = db_->Get(read, state_, PositionKey(sku, location), &row);
+  if (s.IsNotFound()) return result;
+  if (!s.ok()) return FromRocks(s, "reading a position");
+  const std::optional<Position> position = DecodePosition(row);
+  if (!position) return absl::DataLossError("a position row does not decode");
+  const size_t limit = static_cast<size_t>(std::max(query.limit, 0));
 
-  if (query.sku && query.location) {
-    const std::string prefix = PositionIndexPrefix(*query.sku, *query.location);
-    rocksdb::ReadOptions same_position;
-    same_position.prefix_same_as_start = true;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(same_position, position_index_));
-    for (it->Seek(PositionIndexKey(*query.sku, *query.location, query.after_sequence + 1));
-         it->Valid() && HasPrefix(it->key(), prefix) &&
-         static_cast<int>(result.size()) < query.limit;
-         it->Next()) {
-      auto sequence = SequenceOfKey(std::string_view(it->key().data(), it->key().size()));
-      if (!sequence) return absl::DataLossError("a position index key does not decode");
-      if (absl::Status s = read_movement(*sequence); !s.ok()) return s;
-    }
-    if (!it->status().ok()) return FromRocks(it->status(), "scanning the position index");
-    return result;
+  // The chain is read backwards from an indexed movement (or the newest) to the one before:
+  // each such stretch holds at least one movement, so `limit` of them are enough.
+  std::vector<Sequence> stretch_ends;
+  const std::string prefix = PositionIndexPrefix(sku, location);
+  rocksdb::ReadOptions same_position = read;
+  same_position.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(same_position, position_index_));
+  for (it->Seek(PositionIndexKey(sku, location, query.after_sequence + 1));
+       it->Valid() && HasPrefix(it->key(), prefix) && stretch_ends.size() < limit; it->Next()) {
+    auto sequence = SequenceOfKey(std::string_view(it->key().data(), it->key().size()));
+    if (!sequence) return absl::DataLossError("a position index key does not decode");
+    stretch_ends.push_back(*sequence);
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "scanning the position index");
+  const Sequence newest = position->last_sequence;
+  if (stretch_ends.size() < limit && newest > query.after_sequence &&
+      (stretch_ends.empty() || newest > stretch_ends.back())) {
+    stretch_ends.push_back(newest);
   }
 
+  Sequence floor = query.after_sequence;
+  std::vector<Movement> stretch;
+  for (const Sequence end : stretch_ends) {
+    stretch.clear();
+    // A movement written before the chain existed has previous 0; the index holds every such
+    // one, so the stretch ends there as it should.
+    for (Sequence at = end; at > floor;) {
+      std::string value;
+      s = db_->Get(read, journal_, JournalKey(at), &value);
+      if (!s.ok()) return FromRocks(s, "reading the journal");
+      std::optional<Movement> movement = DecodeMovement(value);
+      if (!movement) return absl::DataLossError(absl::StrCat("movement ", at, " does not decode"));
+      if (movement->sku != sku || movement->location != location || movement->previous >= at) {
+        return absl::DataLossError(absl::StrCat("the journal of sku '", sku.value(), "' at '",
+                                                location.value(), "' is broken at movement ", at));
+      }
+      at = movement->previous;
+      stretch.push_back(std::move(*movement));
+    }
+    for (auto m = stretch.rbegin(); m != stretch.rend() && result.size() < limit; ++m) {
+      result.push_back(std::move(*m));
+    }
+    if (result.size() >= limit) break;
+    floor = end;
+  }
+  return result;
+}
+
+absl::StatusOr<std::vector<Movement>> Store::ScanJournal(const JournalQuery& query) const {
+  if (query.sku && query.location) return ScanPosition(*query.sku, *query.location, query);
+
+  std::vector<Movement> result;
   const std::string prefix(1, kJournalPrefix);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), journal_));
   for (it->Seek(JournalKey(query.after_sequence + 1));

@@ -7,7 +7,9 @@
 //   state           the rows the ledger restores from ('p' 'r' 'l' 's' 't', last_sequence).
 //                   Written on every commit, read only at start-up: an append-only vector
 //                   memtable, sorted once when flushed, instead of a skip list search per row.
-//   position_index  the journal by position ('x' keys), read one position at a time. A plain
+//   position_index  the journal by position ('x' keys): one movement in kPositionIndexEvery of
+//                   each position; the rest are reached through the chain of movements
+//                   (Movement::previous). Read one position at a time. A plain
 //                   skip list: a memtable hashed by position inserts faster but must be
 //                   sorted whole when flushed, which on two cores fell behind and stalled
 //                   writes.
@@ -60,7 +62,7 @@ class Store {
   absl::StatusOr<LoadSummary> LoadInto(Ledger& ledger);
 
   // Movements after `query.after_sequence`, oldest first. With only `sku`, every location of
-  // that SKU is scanned; with both, the position index is used.
+  // that SKU is scanned; with both, the position's own (ScanPosition).
   absl::StatusOr<std::vector<Movement>> ScanJournal(const JournalQuery& query) const;
 
   rocksdb::DB* db() { return db_.get(); }
@@ -73,6 +75,10 @@ class Store {
 
  private:
   Store() = default;
+  // The position's movements: its index entries after `query.after_sequence` and the chain of
+  // movements (Movement::previous) back from each, and from the position's newest.
+  absl::StatusOr<std::vector<Movement>> ScanPosition(const Sku& sku, const LocationId& location,
+                                                     const JournalQuery& query) const;
   absl::Status MoveRowsOfOlderLayout();
 
   std::unique_ptr<rocksdb::DB> db_;

@@ -23,6 +23,9 @@ TEST_CASE("movements, positions, reservations and locations round-trip through t
              6,
              {ReservationId("order-1"), ReservationId("order-2")}};
   CHECK(DecodeMovement(Encode(m)) == m);
+  m.previous = 123456700;
+  m.indexed = true;
+  CHECK(DecodeMovement(Encode(m)) == m);
 
   Position p;
   p.sku = Sku("SKU-1");
@@ -38,6 +41,7 @@ TEST_CASE("movements, positions, reservations and locations round-trip through t
   CHECK(DecodePosition(Encode(p)) == p);
   CHECK(DecodePosition(Encode(p))->last_counted_at == absl::InfinitePast());
   p.last_counted_at = absl::FromUnixSeconds(15);
+  p.movements = 48;
   CHECK(DecodePosition(Encode(p)) == p);
 
   Reservation r;
@@ -63,6 +67,33 @@ TEST_CASE("movements, positions, reservations and locations round-trip through t
   l.daily_capacity = 120;
   l.timezone = "Asia/Tokyo";
   CHECK(DecodeLocation(Encode(l)) == l);
+}
+
+TEST_CASE("rows of format 1, written before movements were chained, still decode") {
+  // Format 1 is format 2 without its last fields: a movement's previous and indexed (a zero
+  // byte each when 0), a position's movement count (one zero byte).
+  auto as_format_1 = [](std::string row, size_t added_bytes) {
+    row.resize(row.size() - added_bytes);
+    row[0] = 1;
+    return row;
+  };
+  Movement m;
+  m.sequence = 42;
+  m.time = absl::FromUnixSeconds(1'800'000'000);
+  m.kind = MovementKind::kReserve;
+  m.sku = Sku("A");
+  m.location = LocationId("S1");
+  m.reserved_delta = 2;
+  m.reference = "r1";
+  CHECK(DecodeMovement(as_format_1(Encode(m), 2)) == m);
+  Position p;
+  p.sku = Sku("A");
+  p.location = LocationId("S1");
+  p.on_hand = 9;
+  p.last_sequence = 42;
+  CHECK(DecodePosition(as_format_1(Encode(p), 1)) == p);
+  // A format 2 row cut short by exactly its new fields is damage, not an older row.
+  CHECK_FALSE(DecodePosition(Encode(p).substr(0, Encode(p).size() - 1)).has_value());
 }
 
 TEST_CASE("a truncated or foreign row does not decode") {

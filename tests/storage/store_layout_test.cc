@@ -1,11 +1,16 @@
-// The store's column families: a database written before the rows were split into them (every
-// row in the default family) opens, moves its rows once, and rebuilds the same ledger and
-// journal by position; a read of one position's journal stays within that position.
+// The store's layout: a database written before the rows were split into column families
+// (every row in the default family) opens, moves its rows once, and rebuilds the same ledger
+// and journal by position; a read of one position's journal stays within that position and,
+// following the chain of its movements between index entries, is exactly the journal filtered
+// to it, also in a database written before the movements were chained.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "catch2/catch.hpp"
 #include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "storage/codec.h"
 #include "storage/committer.h"
 #include "storage/store.h"
 #include "tests/support/temp_dir.h"
@@ -40,6 +45,98 @@ size_t WriteAsOlderLayout(Store& store, const std::string& dir) {
   return non_journal;
 }
 
+void AddLocations(Ledger& ledger, std::vector<const char*> ids) {
+  for (const char* id : ids) {
+    Location location;
+    location.id = LocationId(id);
+    ledger.UpsertLocation(location);
+  }
+}
+
+void Receive(Ledger& ledger, const char* sku, const char* location) {
+  REQUIRE(Succeeded(
+      ledger.Receive(ReceiveCommand{LocationId(location), Sku(sku), 1, "po"}, kNow).outcome));
+}
+
+size_t CountRows(Store& store, rocksdb::ColumnFamilyHandle* family) {
+  rocksdb::ReadOptions all;
+  all.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(store.db()->NewIterator(all, family));
+  size_t rows = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++rows;
+  REQUIRE(it->status().ok());
+  return rows;
+}
+
+// Every read of one position's journal, from every point and at limits around a stretch of
+// the chain, against the whole journal filtered to that position.
+void CheckPositionReads(const Store& store, const char* sku, const char* location,
+                        size_t expected) {
+  auto all = store.ScanJournal(JournalQuery{std::nullopt, std::nullopt, 0, 1'000'000});
+  REQUIRE(all.ok());
+  REQUIRE(!all->empty());
+  std::vector<Sequence> mine;
+  for (const Movement& m : *all) {
+    if (m.sku == Sku(sku) && m.location == LocationId(location)) mine.push_back(m.sequence);
+  }
+  REQUIRE(mine.size() == expected);
+  for (Sequence after = 0; after <= all->back().sequence; ++after) {
+    for (int limit : {1, 3, 15, 16, 17, 100}) {
+      auto read = store.ScanJournal(JournalQuery{Sku(sku), LocationId(location), after, limit});
+      REQUIRE(read.ok());
+      std::vector<Sequence> want;
+      for (Sequence s : mine) {
+        if (s > after && static_cast<int>(want.size()) < limit) want.push_back(s);
+      }
+      std::vector<Sequence> got;
+      for (const Movement& m : *read) got.push_back(m.sequence);
+      INFO(sku << " at " << location << ", after " << after << ", limit " << limit);
+      REQUIRE(got == want);
+    }
+  }
+}
+
+// Rewrites `store` as the omnistockd before the chain wrote it: rows of format 1 (no
+// previous, indexed or movement count) and a position-index entry for every movement.
+void RewriteAsFormat1(Store& store) {
+  auto format_1 = [](std::string row, size_t added_bytes) {
+    row.resize(row.size() - added_bytes);
+    row[0] = 1;
+    return row;
+  };
+  rocksdb::WriteBatch batch;
+  rocksdb::ReadOptions all;
+  all.total_order_seek = true;
+  std::unique_ptr<rocksdb::Iterator> it(
+      store.db()->NewIterator(all, store.position_index_family()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    REQUIRE(batch.Delete(store.position_index_family(), it->key()).ok());
+  }
+  it.reset(store.db()->NewIterator(all, store.journal_family()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::optional<Movement> m = DecodeMovement(it->value().ToStringView());
+    REQUIRE(m.has_value());
+    m->previous = 0;
+    m->indexed = false;
+    REQUIRE(batch.Put(store.journal_family(), it->key(), format_1(Encode(*m), 2)).ok());
+    REQUIRE(batch
+                .Put(store.position_index_family(),
+                     PositionIndexKey(m->sku, m->location, m->sequence), "")
+                .ok());
+  }
+  it.reset(store.db()->NewIterator(all, store.state_family()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().ToStringView()[0] != kPositionPrefix) continue;
+    std::optional<Position> p = DecodePosition(it->value().ToStringView());
+    REQUIRE(p.has_value());
+    p->movements = 0;
+    REQUIRE(batch.Put(store.state_family(), it->key(), format_1(Encode(*p), 1)).ok());
+  }
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  REQUIRE(store.db()->Write(synced, &batch).ok());
+}
+
 }  // namespace
 
 TEST_CASE("a database of the older single-family layout is moved to column families on open") {
@@ -64,8 +161,8 @@ TEST_CASE("a database of the older single-family layout is moved to column famil
     committer.Stop();
     rows_to_move = WriteAsOlderLayout(**store, dir.Sub("older"));
   }
-  // location, position, reservation, last_sequence, and a position-index row per movement
-  REQUIRE(rows_to_move == 6);
+  // location, position, reservation, last_sequence (two movements: no position-index entry yet)
+  REQUIRE(rows_to_move == 4);
 
   for (int open = 0; open < 2; ++open) {
     auto store = Store::Open(dir.Sub("older"));
@@ -120,6 +217,61 @@ TEST_CASE("the journal of one position does not include positions whose ids exte
   auto limited = (*store)->ScanJournal(JournalQuery{Sku("A"), LocationId("S10"), 0, 2});
   REQUIRE(limited.ok());
   CHECK(limited->size() == 2);
+}
+
+TEST_CASE("a position's journal, read along its chain, is the journal filtered to it") {
+  TempDir dir;
+  auto store = Store::Open(dir.path());
+  REQUIRE(store.ok());
+  Committer committer(**store, nullptr);
+  Ledger ledger(&committer);
+  AddLocations(ledger, {"S1"});
+  // 40 movements of (A, S1) among 14 of (B, S1): two indexed, and a tail of eight after them.
+  for (int i = 0; i < 40; ++i) {
+    Receive(ledger, "A", "S1");
+    if (i % 3 == 0) Receive(ledger, "B", "S1");
+  }
+  REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
+  CHECK(CountRows(**store, (*store)->position_index_family()) == 40 / kPositionIndexEvery);
+  CheckPositionReads(**store, "A", "S1", 40);
+  CheckPositionReads(**store, "B", "S1", 14);
+  auto none = (*store)->ScanJournal(JournalQuery{Sku("C"), LocationId("S1"), 0, 100});
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+}
+
+TEST_CASE("a database written before movements were chained reads the same, then goes on") {
+  TempDir dir;
+  {
+    auto store = Store::Open(dir.path());
+    REQUIRE(store.ok());
+    Committer committer(**store, nullptr);
+    Ledger ledger(&committer);
+    AddLocations(ledger, {"S1"});
+    for (int i = 0; i < 20; ++i) {
+      Receive(ledger, "A", "S1");
+      if (i % 3 == 0) Receive(ledger, "B", "S1");
+    }
+    REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
+    committer.Stop();
+    RewriteAsFormat1(**store);
+    CHECK(CountRows(**store, (*store)->position_index_family()) == 27);
+  }
+  auto store = Store::Open(dir.path());
+  REQUIRE(store.ok());
+  Committer committer(**store, nullptr);
+  Ledger ledger(&committer);
+  REQUIRE((*store)->LoadInto(ledger).ok());
+  CheckPositionReads(**store, "A", "S1", 20);
+  CheckPositionReads(**store, "B", "S1", 7);
+  // New movements chain onto the old ones: the reads span both formats.
+  for (int i = 0; i < 30; ++i) {
+    Receive(ledger, "A", "S1");
+    if (i % 4 == 0) Receive(ledger, "B", "S1");
+  }
+  REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
+  CheckPositionReads(**store, "A", "S1", 50);
+  CheckPositionReads(**store, "B", "S1", 15);
 }
 
 }  // namespace omnistock::storage
