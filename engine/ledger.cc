@@ -49,7 +49,7 @@ Ledger::PosStripe& Ledger::PosStripeFor(const std::string& key) const {
   return pos_stripes_[StripeOfHash<kReservationStripeCount>(absl::Hash<std::string>{}(key))];
 }
 
-CommitTicket Ledger::Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fill) {
+CommitTicket Ledger::Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fill) noexcept {
   {
     absl::MutexLock lock(&sequencer_mu_);
     for (Movement& movement : commit.movements) movement.sequence = ++last_sequence_;

@@ -268,7 +268,9 @@ class Ledger {
   // Numbers the commit and its movements under the sequencer lock, then lets `fill` copy the
   // changed rows (which may read the new sequences) and appends the commit to the sink, outside
   // it: the caller must hold the locks of every row the commit changes (journal_sink.h).
-  CommitTicket Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fill);
+  // noexcept: a ticket handed out and never appended would hold back every later commit, so a
+  // failure in between (out of memory) stops the process instead.
+  CommitTicket Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fill) noexcept;
 
   JournalSink* const sink_;
   mutable std::array<LedgerShard, kLedgerShardCount> shards_;

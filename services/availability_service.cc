@@ -199,14 +199,17 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
         query.sku = *filter_.skus.begin();
         query.location = *filter_.locations.begin();
       }
-      absl::StatusOr<std::vector<Movement>> movements = ctx_.store->ScanJournal(query);
+      absl::StatusOr<std::vector<Movement>> movements = ReadJournal(ctx_, query);
       if (!movements.ok()) {
         absl::MutexLock lock(&mu_);
         FinishLocked(ToGrpc(movements.status()));
         return false;
       }
       for (const Movement& movement : *movements) {
-        if (movement.sequence > until) break;
+        if (movement.sequence > until) {
+          scanned_to = until;  // oldest first: nothing more up to the subscription point
+          break;
+        }
         scanned_to = movement.sequence;
         if (filter_.Matches(movement)) page.push_back(UpdateOf(movement));
       }

@@ -42,7 +42,7 @@ grpc::ServerUnaryReactor* InventoryService::ListMovements(grpc::CallbackServerCo
                                                           v1::ListMovementsResponse* response) {
   absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request);
   if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
-  absl::StatusOr<std::vector<Movement>> movements = ctx_.store->ScanJournal(*query);
+  absl::StatusOr<std::vector<Movement>> movements = ReadJournal(ctx_, *query);
   if (!movements.ok()) return AnswerNow(context, ToGrpc(movements.status()));
   for (const Movement& movement : *movements) ToProto(movement, response->add_movements());
   if (static_cast<int>(movements->size()) == query->limit) {

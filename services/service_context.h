@@ -56,6 +56,25 @@ grpc::ServerUnaryReactor* AnswerCommand(grpc::CallbackServerContext* context,
                 [&](const Value& value) { ToProto(value, response); });
 }
 
+// Reads the journal. A query of one position follows its chain of movements back from the
+// newest (storage/store.h), which must be durable: the read first waits for every commit
+// applied so far (at most one group commit), blocking the calling thread.
+inline absl::StatusOr<std::vector<Movement>> ReadJournal(const ServiceContext& ctx,
+                                                         storage::JournalQuery query) {
+  if (query.sku && query.location) {
+    const std::vector<Position> positions =
+        ctx.ledger->GetPositions({*query.sku}, {*query.location});
+    query.newest = positions.empty() ? 0 : positions[0].last_sequence;
+    if (query.newest > query.after_sequence) {
+      if (absl::Status durable = ctx.committer->WaitDurable(ctx.ledger->last_ticket());
+          !durable.ok()) {
+        return durable;
+      }
+    }
+  }
+  return ctx.store->ScanJournal(query);
+}
+
 // Finishes a call at once with `status` (used for validation errors and reads).
 inline grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context,
                                            const grpc::Status& status) {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/check.h"
 #include "rocksdb/write_batch.h"
 #include "storage/codec.h"
 
@@ -22,7 +23,9 @@ void Committer::Append(Commit commit) {
   absl::MutexLock lock(&mu_);
   if (commit.ticket != next_ticket_) {
     // A lower ticket is still being filled on another thread: write this one after it.
-    early_.emplace(commit.ticket, std::move(commit));
+    OMNISTOCK_CHECK(commit.ticket > next_ticket_);
+    const CommitTicket ticket = commit.ticket;
+    OMNISTOCK_CHECK(early_.emplace(ticket, std::move(commit)).second);
     return;
   }
   queue_.push_back(std::move(commit));

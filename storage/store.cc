@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
@@ -205,17 +206,13 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
 absl::StatusOr<std::vector<Movement>> Store::ScanPosition(const Sku& sku,
                                                           const LocationId& location,
                                                           const JournalQuery& query) const {
-  // One view of the position row, its index entries and its chain of movements.
+  std::vector<Movement> result;
+  if (query.newest <= query.after_sequence) return result;
+  // One view of the position's index entries and its chain of movements.
   rocksdb::ManagedSnapshot snapshot(db_.get());
   rocksdb::ReadOptions read;
   read.snapshot = snapshot.snapshot();
-  std::vector<Movement> result;
-  std::string row;
-  rocksdb::Status s = db_->Get(read, state_, PositionKey(sku, location), &row);
-  if (s.IsNotFound()) return result;
-  if (!s.ok()) return FromRocks(s, "reading a position");
-  const std::optional<Position> position = DecodePosition(row);
-  if (!position) return absl::DataLossError("a position row does not decode");
+  rocksdb::Status s;
   const size_t limit = static_cast<size_t>(std::max(query.limit, 0));
 
   // The chain is read backwards from an indexed movement (or the newest) to the one before:
@@ -232,9 +229,8 @@ absl::StatusOr<std::vector<Movement>> Store::ScanPosition(const Sku& sku,
     stretch_ends.push_back(*sequence);
   }
   if (!it->status().ok()) return FromRocks(it->status(), "scanning the position index");
-  const Sequence newest = position->last_sequence;
-  if (stretch_ends.size() < limit && newest > query.after_sequence &&
-      (stretch_ends.empty() || newest > stretch_ends.back())) {
+  const Sequence newest = query.newest;
+  if (stretch_ends.size() < limit && (stretch_ends.empty() || newest > stretch_ends.back())) {
     stretch_ends.push_back(newest);
   }
 
@@ -247,6 +243,13 @@ absl::StatusOr<std::vector<Movement>> Store::ScanPosition(const Sku& sku,
     for (Sequence at = end; at > floor;) {
       std::string value;
       s = db_->Get(read, journal_, JournalKey(at), &value);
+      if (s.IsNotFound() && at == newest) {
+        return absl::UnavailableError(absl::StrCat("movement ", at, " is not durable yet"));
+      }
+      if (s.IsNotFound()) {
+        return absl::DataLossError(absl::StrCat("movement ", at, " of sku '", sku.value(), "' at '",
+                                                location.value(), "' is not in the journal"));
+      }
       if (!s.ok()) return FromRocks(s, "reading the journal");
       std::optional<Movement> movement = DecodeMovement(value);
       if (!movement) return absl::DataLossError(absl::StrCat("movement ", at, " does not decode"));
@@ -270,6 +273,7 @@ absl::StatusOr<std::vector<Movement>> Store::ScanJournal(const JournalQuery& que
   if (query.sku && query.location) return ScanPosition(*query.sku, *query.location, query);
 
   std::vector<Movement> result;
+  if (query.after_sequence == std::numeric_limits<Sequence>::max()) return result;
   const std::string prefix(1, kJournalPrefix);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), journal_));
   for (it->Seek(JournalKey(query.after_sequence + 1));

@@ -38,6 +38,10 @@ struct JournalQuery {
   std::optional<LocationId> location;
   Sequence after_sequence = 0;
   int limit = 100;
+  // With both sku and location: the position's newest movement (Position::last_sequence in the
+  // ledger), where the read of its chain starts. It must be durable (see services'
+  // ReadJournal); 0: the position has no movement.
+  Sequence newest = 0;
 };
 
 struct LoadSummary {
@@ -76,7 +80,8 @@ class Store {
  private:
   Store() = default;
   // The position's movements: its index entries after `query.after_sequence` and the chain of
-  // movements (Movement::previous) back from each, and from the position's newest.
+  // movements (Movement::previous) back from each, and from `query.newest`. (The newest is not
+  // read from the position's row: the state family's vector memtable sorts itself for a read.)
   absl::StatusOr<std::vector<Movement>> ScanPosition(const Sku& sku, const LocationId& location,
                                                      const JournalQuery& query) const;
   absl::Status MoveRowsOfOlderLayout();

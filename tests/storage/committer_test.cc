@@ -119,7 +119,9 @@ TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
   ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 1, "po-3"}, kNow);
   REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
   CHECK(ledger.last_sequence() == last + 1);
-  auto journal = (*store)->ScanJournal(JournalQuery{Sku("A"), LocationId("S1"), 0, 100});
+  JournalQuery of_position{Sku("A"), LocationId("S1"), 0, 100};
+  of_position.newest = ledger.GetPositions({Sku("A")}, {LocationId("S1")}).at(0).last_sequence;
+  auto journal = (*store)->ScanJournal(of_position);
   REQUIRE(journal.ok());
   REQUIRE(journal->size() == 6);  // receive, reserve, reserve, confirm, fulfil, receive
   CHECK(journal->front().kind == MovementKind::kReceive);

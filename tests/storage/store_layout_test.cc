@@ -68,10 +68,18 @@ size_t CountRows(Store& store, rocksdb::ColumnFamilyHandle* family) {
   return rows;
 }
 
+// A read of one position's journal, from its newest movement as `ledger` holds it.
+JournalQuery PositionQuery(const Ledger& ledger, const char* sku, const char* location,
+                           Sequence after, int limit) {
+  JournalQuery query{Sku(sku), LocationId(location), after, limit};
+  query.newest = ledger.GetPositions({Sku(sku)}, {LocationId(location)}).at(0).last_sequence;
+  return query;
+}
+
 // Every read of one position's journal, from every point and at limits around a stretch of
 // the chain, against the whole journal filtered to that position.
-void CheckPositionReads(const Store& store, const char* sku, const char* location,
-                        size_t expected) {
+void CheckPositionReads(const Store& store, const Ledger& ledger, const char* sku,
+                        const char* location, size_t expected) {
   auto all = store.ScanJournal(JournalQuery{std::nullopt, std::nullopt, 0, 1'000'000});
   REQUIRE(all.ok());
   REQUIRE(!all->empty());
@@ -82,7 +90,7 @@ void CheckPositionReads(const Store& store, const char* sku, const char* locatio
   REQUIRE(mine.size() == expected);
   for (Sequence after = 0; after <= all->back().sequence; ++after) {
     for (int limit : {1, 3, 15, 16, 17, 100}) {
-      auto read = store.ScanJournal(JournalQuery{Sku(sku), LocationId(location), after, limit});
+      auto read = store.ScanJournal(PositionQuery(ledger, sku, location, after, limit));
       REQUIRE(read.ok());
       std::vector<Sequence> want;
       for (Sequence s : mine) {
@@ -175,7 +183,7 @@ TEST_CASE("a database of the older single-family layout is moved to column famil
     CHECK(loaded->locations == 1);
     CHECK(loaded->reservations == 1);
     CHECK(ledger.GetPositions({Sku("A")}, {}) == before);
-    auto journal = (*store)->ScanJournal(JournalQuery{Sku("A"), LocationId("S1"), 0, 100});
+    auto journal = (*store)->ScanJournal(PositionQuery(ledger, "A", "S1", 0, 100));
     REQUIRE(journal.ok());
     REQUIRE(journal->size() == 2);
     CHECK(journal->front().kind == MovementKind::kReceive);
@@ -203,18 +211,18 @@ TEST_CASE("the journal of one position does not include positions whose ids exte
     }
   }
   REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
-  auto journal = (*store)->ScanJournal(JournalQuery{Sku("A"), LocationId("S1"), 0, 100});
+  auto journal = (*store)->ScanJournal(PositionQuery(ledger, "A", "S1", 0, 100));
   REQUIRE(journal.ok());
   REQUIRE(journal->size() == 3);
   for (const Movement& movement : *journal) {
     CHECK(movement.sku == Sku("A"));
     CHECK(movement.location == LocationId("S1"));
   }
-  auto after = (*store)->ScanJournal(
-      JournalQuery{Sku("AB"), LocationId("S10"), (*journal)[0].sequence, 100});
+  auto after =
+      (*store)->ScanJournal(PositionQuery(ledger, "AB", "S10", (*journal)[0].sequence, 100));
   REQUIRE(after.ok());
   CHECK(after->size() == 3);
-  auto limited = (*store)->ScanJournal(JournalQuery{Sku("A"), LocationId("S10"), 0, 2});
+  auto limited = (*store)->ScanJournal(PositionQuery(ledger, "A", "S10", 0, 2));
   REQUIRE(limited.ok());
   CHECK(limited->size() == 2);
 }
@@ -233,9 +241,9 @@ TEST_CASE("a position's journal, read along its chain, is the journal filtered t
   }
   REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
   CHECK(CountRows(**store, (*store)->position_index_family()) == 40 / kPositionIndexEvery);
-  CheckPositionReads(**store, "A", "S1", 40);
-  CheckPositionReads(**store, "B", "S1", 14);
-  auto none = (*store)->ScanJournal(JournalQuery{Sku("C"), LocationId("S1"), 0, 100});
+  CheckPositionReads(**store, ledger, "A", "S1", 40);
+  CheckPositionReads(**store, ledger, "B", "S1", 14);
+  auto none = (*store)->ScanJournal(PositionQuery(ledger, "C", "S1", 0, 100));
   REQUIRE(none.ok());
   CHECK(none->empty());
 }
@@ -262,16 +270,16 @@ TEST_CASE("a database written before movements were chained reads the same, then
   Committer committer(**store, nullptr);
   Ledger ledger(&committer);
   REQUIRE((*store)->LoadInto(ledger).ok());
-  CheckPositionReads(**store, "A", "S1", 20);
-  CheckPositionReads(**store, "B", "S1", 7);
+  CheckPositionReads(**store, ledger, "A", "S1", 20);
+  CheckPositionReads(**store, ledger, "B", "S1", 7);
   // New movements chain onto the old ones: the reads span both formats.
   for (int i = 0; i < 30; ++i) {
     Receive(ledger, "A", "S1");
     if (i % 4 == 0) Receive(ledger, "B", "S1");
   }
   REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
-  CheckPositionReads(**store, "A", "S1", 50);
-  CheckPositionReads(**store, "B", "S1", 15);
+  CheckPositionReads(**store, ledger, "A", "S1", 50);
+  CheckPositionReads(**store, ledger, "B", "S1", 15);
 }
 
 }  // namespace omnistock::storage
