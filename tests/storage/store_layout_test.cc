@@ -58,6 +58,15 @@ void Receive(Ledger& ledger, const char* sku, const char* location) {
       ledger.Receive(ReceiveCommand{LocationId(location), Sku(sku), 1, "po"}, kNow).outcome));
 }
 
+// `count` receipts of A at S1, with one of B at S1 beside every `b_every`-th, made durable.
+void ReceiveInterleaved(Ledger& ledger, Committer& committer, int count, int b_every) {
+  for (int i = 0; i < count; ++i) {
+    Receive(ledger, "A", "S1");
+    if (i % b_every == 0) Receive(ledger, "B", "S1");
+  }
+  REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
+}
+
 size_t CountRows(Store& store, rocksdb::ColumnFamilyHandle* family) {
   rocksdb::ReadOptions all;
   all.total_order_seek = true;
@@ -235,11 +244,7 @@ TEST_CASE("a position's journal, read along its chain, is the journal filtered t
   Ledger ledger(&committer);
   AddLocations(ledger, {"S1"});
   // 40 movements of (A, S1) among 14 of (B, S1): two indexed, and a tail of eight after them.
-  for (int i = 0; i < 40; ++i) {
-    Receive(ledger, "A", "S1");
-    if (i % 3 == 0) Receive(ledger, "B", "S1");
-  }
-  REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
+  ReceiveInterleaved(ledger, committer, 40, 3);
   CHECK(CountRows(**store, (*store)->position_index_family()) == 40 / kPositionIndexEvery);
   CheckPositionReads(**store, ledger, "A", "S1", 40);
   CheckPositionReads(**store, ledger, "B", "S1", 14);
@@ -256,11 +261,7 @@ TEST_CASE("a database written before movements were chained reads the same, then
     Committer committer(**store, nullptr);
     Ledger ledger(&committer);
     AddLocations(ledger, {"S1"});
-    for (int i = 0; i < 20; ++i) {
-      Receive(ledger, "A", "S1");
-      if (i % 3 == 0) Receive(ledger, "B", "S1");
-    }
-    REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
+    ReceiveInterleaved(ledger, committer, 20, 3);
     committer.Stop();
     RewriteAsFormat1(**store);
     CHECK(CountRows(**store, (*store)->position_index_family()) == 27);
@@ -273,11 +274,7 @@ TEST_CASE("a database written before movements were chained reads the same, then
   CheckPositionReads(**store, ledger, "A", "S1", 20);
   CheckPositionReads(**store, ledger, "B", "S1", 7);
   // New movements chain onto the old ones: the reads span both formats.
-  for (int i = 0; i < 30; ++i) {
-    Receive(ledger, "A", "S1");
-    if (i % 4 == 0) Receive(ledger, "B", "S1");
-  }
-  REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
+  ReceiveInterleaved(ledger, committer, 30, 4);
   CheckPositionReads(**store, ledger, "A", "S1", 50);
   CheckPositionReads(**store, ledger, "B", "S1", 15);
 }
