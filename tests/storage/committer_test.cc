@@ -11,11 +11,13 @@
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "storage/store.h"
+#include "tests/support/open_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace omnistock::storage {
 namespace {
 
+using testing::OpenStore;
 using testing::TempDir;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
@@ -84,44 +86,38 @@ TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
   std::vector<Position> before;
   Sequence last = 0;
   {
-    auto store = Store::Open(dir.path());
-    REQUIRE(store.ok());
-    Committer committer(**store, nullptr);
-    Ledger ledger(&committer);
-    AddNetwork(ledger);
-    ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, "po-1"}, kNow);
-    ledger.Receive(ReceiveCommand{LocationId("W1"), Sku("A"), 4, "po-2"}, kNow);
-    REQUIRE(ledger.Reserve(Order("r1", "A", 3), kNow).outcome == Outcome::kOk);
-    REQUIRE(ledger.Reserve(Order("r2", "A", 2), kNow).outcome == Outcome::kOk);
-    REQUIRE(ledger.Confirm(ReservationId("r1"), kNow).outcome == Outcome::kOk);
-    REQUIRE(ledger.Fulfill(ReservationId("r1"), kNow).outcome == Outcome::kOk);
-    REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
-    before = ledger.GetPositions({Sku("A")}, {});
-    last = ledger.last_sequence();
-    committer.Stop();
+    OpenStore db(dir.path());
+    AddNetwork(db.ledger);
+    db.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, "po-1"}, kNow);
+    db.ledger.Receive(ReceiveCommand{LocationId("W1"), Sku("A"), 4, "po-2"}, kNow);
+    REQUIRE(db.ledger.Reserve(Order("r1", "A", 3), kNow).outcome == Outcome::kOk);
+    REQUIRE(db.ledger.Reserve(Order("r2", "A", 2), kNow).outcome == Outcome::kOk);
+    REQUIRE(db.ledger.Confirm(ReservationId("r1"), kNow).outcome == Outcome::kOk);
+    REQUIRE(db.ledger.Fulfill(ReservationId("r1"), kNow).outcome == Outcome::kOk);
+    REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
+    before = db.ledger.GetPositions({Sku("A")}, {});
+    last = db.ledger.last_sequence();
+    db.committer.Stop();
   }
-  auto store = Store::Open(dir.path());
-  REQUIRE(store.ok());
-  Committer committer(**store, nullptr);
-  Ledger ledger(&committer);
-  auto loaded = (*store)->LoadInto(ledger);
+  OpenStore db(dir.path());
+  auto loaded = db.store->LoadInto(db.ledger);
   REQUIRE(loaded.ok());
   CHECK(loaded->locations == 2);
   CHECK(loaded->positions == 2);
   CHECK(loaded->reservations == 2);
   CHECK(loaded->last_sequence == last);
-  CHECK(ledger.GetPositions({Sku("A")}, {}) == before);
-  CHECK(ledger.GetReservation(ReservationId("r1"))->state == ReservationState::kFulfilled);
-  CHECK(ledger.GetReservation(ReservationId("r2"))->state == ReservationState::kHeld);
-  CHECK(ledger.GetPositions({Sku("A")}, {LocationId("S1")})[0].on_hand == 7);
+  CHECK(db.ledger.GetPositions({Sku("A")}, {}) == before);
+  CHECK(db.ledger.GetReservation(ReservationId("r1"))->state == ReservationState::kFulfilled);
+  CHECK(db.ledger.GetReservation(ReservationId("r2"))->state == ReservationState::kHeld);
+  CHECK(db.ledger.GetPositions({Sku("A")}, {LocationId("S1")})[0].on_hand == 7);
 
   // New sequences continue after the recovered journal, and the journal reads back in order.
-  ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 1, "po-3"}, kNow);
-  REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
-  CHECK(ledger.last_sequence() == last + 1);
+  db.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 1, "po-3"}, kNow);
+  REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
+  CHECK(db.ledger.last_sequence() == last + 1);
   JournalQuery of_position{Sku("A"), LocationId("S1"), 0, 100};
-  of_position.newest = ledger.GetPositions({Sku("A")}, {LocationId("S1")}).at(0).last_sequence;
-  auto journal = (*store)->ScanJournal(of_position);
+  of_position.newest = db.ledger.GetPositions({Sku("A")}, {LocationId("S1")}).at(0).last_sequence;
+  auto journal = db.store->ScanJournal(of_position);
   REQUIRE(journal.ok());
   REQUIRE(journal->size() == 6);  // receive, reserve, reserve, confirm, fulfil, receive
   CHECK(journal->front().kind == MovementKind::kReceive);
@@ -129,7 +125,7 @@ TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
   for (size_t i = 1; i < journal->size(); ++i) {
     CHECK((*journal)[i].sequence > (*journal)[i - 1].sequence);
   }
-  auto page = (*store)->ScanJournal(JournalQuery{std::nullopt, std::nullopt, 2, 3});
+  auto page = db.store->ScanJournal(JournalQuery{std::nullopt, std::nullopt, 2, 3});
   REQUIRE(page.ok());
   REQUIRE(page->size() == 3);
   CHECK(page->front().sequence == 3);
@@ -137,12 +133,9 @@ TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
 
 TEST_CASE("many concurrent calls share synced batches (group commit)") {
   TempDir dir;
-  auto store = Store::Open(dir.path());
-  REQUIRE(store.ok());
-  Committer committer(**store, nullptr);
-  Ledger ledger(&committer);
-  AddNetwork(ledger);
-  ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 100000, ""}, kNow);
+  OpenStore db(dir.path());
+  AddNetwork(db.ledger);
+  db.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 100000, ""}, kNow);
   constexpr int kThreads = 8;
   constexpr int kPerThread = 100;
   std::atomic<int> acknowledged{0};
@@ -150,9 +143,9 @@ TEST_CASE("many concurrent calls share synced batches (group commit)") {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        auto applied =
-            ledger.Reserve(Order("r" + std::to_string(t) + "-" + std::to_string(i), "A", 1), kNow);
-        if (applied.outcome == Outcome::kOk && committer.WaitDurable(applied.ticket).ok()) {
+        auto applied = db.ledger.Reserve(
+            Order("r" + std::to_string(t) + "-" + std::to_string(i), "A", 1), kNow);
+        if (applied.outcome == Outcome::kOk && db.committer.WaitDurable(applied.ticket).ok()) {
           acknowledged++;
         }
       }
@@ -160,7 +153,7 @@ TEST_CASE("many concurrent calls share synced batches (group commit)") {
   }
   for (auto& thread : threads) thread.join();
   CHECK(acknowledged == kThreads * kPerThread);
-  const CommitterStats stats = committer.stats();
+  const CommitterStats stats = db.committer.stats();
   CHECK(stats.commits == static_cast<uint64_t>(kThreads * kPerThread + 3));
   // With 8 callers waiting at once, fewer fsyncs than commits were needed.
   CHECK(stats.batches < stats.commits);
@@ -170,9 +163,7 @@ TEST_CASE("a commit appended before a lower ticket is written after it, never al
   // The ledger fills and appends commits outside its sequencer, so a later ticket can reach
   // the committer first; writing it before the lower one would leave a gap on disk.
   TempDir dir;
-  auto store = Store::Open(dir.path());
-  REQUIRE(store.ok());
-  Committer committer(**store, nullptr);
+  OpenStore db(dir.path());
   auto commit_of = [](CommitTicket ticket) {
     Commit commit;
     commit.ticket = ticket;
@@ -188,21 +179,21 @@ TEST_CASE("a commit appended before a lower ticket is written after it, never al
     return commit;
   };
   std::atomic<bool> second_durable{false};
-  committer.Append(commit_of(2));
-  committer.WhenDurable(2, [&](absl::Status status) { second_durable = status.ok(); });
+  db.committer.Append(commit_of(2));
+  db.committer.WhenDurable(2, [&](absl::Status status) { second_durable = status.ok(); });
   absl::SleepFor(absl::Milliseconds(50));  // time enough to write ticket 2 alone
   CHECK_FALSE(second_durable);
-  CHECK(committer.stats().durable_ticket == 0);
+  CHECK(db.committer.stats().durable_ticket == 0);
 
-  committer.Append(commit_of(1));
-  REQUIRE(committer.WaitDurable(2).ok());
+  db.committer.Append(commit_of(1));
+  REQUIRE(db.committer.WaitDurable(2).ok());
   CHECK(second_durable);
-  auto journal = (*store)->ScanJournal(JournalQuery{std::nullopt, std::nullopt, 0, 10});
+  auto journal = db.store->ScanJournal(JournalQuery{std::nullopt, std::nullopt, 0, 10});
   REQUIRE(journal.ok());
   REQUIRE(journal->size() == 2);
   CHECK((*journal)[0].on_hand_after == 1);
   CHECK((*journal)[1].on_hand_after == 2);
-  committer.Stop();
+  db.committer.Stop();
 }
 
 TEST_CASE(
@@ -214,40 +205,34 @@ TEST_CASE(
   std::vector<Position> durable_positions;
   std::atomic<int> failures_reported{0};
   {
-    auto store = Store::Open(dir.path(), env.get());
-    REQUIRE(store.ok());
-    Committer committer(**store, [&](const absl::Status&) { failures_reported++; });
-    Ledger ledger(&committer);
-    AddNetwork(ledger);
-    ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, ""}, kNow);
-    REQUIRE(ledger.Reserve(Order("kept", "A", 2), kNow).outcome == Outcome::kOk);
-    REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
-    durable_positions = ledger.GetPositions({Sku("A")}, {});
+    OpenStore db(dir.path(), env.get(), [&](const absl::Status&) { failures_reported++; });
+    AddNetwork(db.ledger);
+    db.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, ""}, kNow);
+    REQUIRE(db.ledger.Reserve(Order("kept", "A", 2), kNow).outcome == Outcome::kOk);
+    REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
+    durable_positions = db.ledger.GetPositions({Sku("A")}, {});
 
     failing = true;
-    auto lost = ledger.Reserve(Order("lost", "A", 3), kNow);
+    auto lost = db.ledger.Reserve(Order("lost", "A", 3), kNow);
     REQUIRE(lost.outcome == Outcome::kOk);  // applied in memory ...
-    absl::Status status = committer.WaitDurable(lost.ticket);
+    absl::Status status = db.committer.WaitDurable(lost.ticket);
     CHECK(status.code() == absl::StatusCode::kUnavailable);  // ... but never acknowledged
     CHECK(failures_reported == 1);
 
     failing = false;  // even once the disk "recovers", the committer stays failed
-    auto later = ledger.Reserve(Order("later", "A", 1), kNow);
-    CHECK(committer.WaitDurable(later.ticket).code() == absl::StatusCode::kUnavailable);
-    CHECK(committer.status().code() == absl::StatusCode::kUnavailable);
+    auto later = db.ledger.Reserve(Order("later", "A", 1), kNow);
+    CHECK(db.committer.WaitDurable(later.ticket).code() == absl::StatusCode::kUnavailable);
+    CHECK(db.committer.status().code() == absl::StatusCode::kUnavailable);
     CHECK(failures_reported == 1);
-    committer.Stop();
+    db.committer.Stop();
   }
   // A restart recovers exactly the acknowledged prefix.
-  auto store = Store::Open(dir.path());
-  REQUIRE(store.ok());
-  Committer committer(**store, nullptr);
-  Ledger ledger(&committer);
-  REQUIRE((*store)->LoadInto(ledger).ok());
-  CHECK(ledger.GetReservation(ReservationId("kept")).has_value());
-  CHECK_FALSE(ledger.GetReservation(ReservationId("lost")).has_value());
-  CHECK_FALSE(ledger.GetReservation(ReservationId("later")).has_value());
-  CHECK(ledger.GetPositions({Sku("A")}, {}) == durable_positions);
+  OpenStore db(dir.path());
+  REQUIRE(db.store->LoadInto(db.ledger).ok());
+  CHECK(db.ledger.GetReservation(ReservationId("kept")).has_value());
+  CHECK_FALSE(db.ledger.GetReservation(ReservationId("lost")).has_value());
+  CHECK_FALSE(db.ledger.GetReservation(ReservationId("later")).has_value());
+  CHECK(db.ledger.GetPositions({Sku("A")}, {}) == durable_positions);
 }
 
 }  // namespace omnistock::storage

@@ -13,11 +13,13 @@
 #include "storage/codec.h"
 #include "storage/committer.h"
 #include "storage/store.h"
+#include "tests/support/open_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace omnistock::storage {
 namespace {
 
+using testing::OpenStore;
 using testing::TempDir;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
@@ -161,38 +163,32 @@ TEST_CASE("a database of the older single-family layout is moved to column famil
   std::vector<Position> before;
   size_t rows_to_move = 0;
   {
-    auto store = Store::Open(dir.Sub("current"));
-    REQUIRE(store.ok());
-    Committer committer(**store, nullptr);
-    Ledger ledger(&committer);
+    OpenStore db(dir.Sub("current"));
     Location location;
     location.id = LocationId("S1");
-    ledger.UpsertLocation(location);
-    ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, "po-1"}, kNow);
+    db.ledger.UpsertLocation(location);
+    db.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, "po-1"}, kNow);
     ReserveCommand order;
     order.id = ReservationId("r1");
     order.lines = {Line{Sku("A"), LocationId("S1"), 3}};
-    REQUIRE(ledger.Reserve(order, kNow).outcome == Outcome::kOk);
-    REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
-    before = ledger.GetPositions({Sku("A")}, {});
-    committer.Stop();
-    rows_to_move = WriteAsOlderLayout(**store, dir.Sub("older"));
+    REQUIRE(db.ledger.Reserve(order, kNow).outcome == Outcome::kOk);
+    REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
+    before = db.ledger.GetPositions({Sku("A")}, {});
+    db.committer.Stop();
+    rows_to_move = WriteAsOlderLayout(*db.store, dir.Sub("older"));
   }
   // location, position, reservation, last_sequence (two movements: no position-index entry yet)
   REQUIRE(rows_to_move == 4);
 
   for (int open = 0; open < 2; ++open) {
-    auto store = Store::Open(dir.Sub("older"));
-    REQUIRE(store.ok());
-    CHECK((*store)->migrated_rows() == (open == 0 ? rows_to_move : 0));
-    Committer committer(**store, nullptr);
-    Ledger ledger(&committer);
-    auto loaded = (*store)->LoadInto(ledger);
+    OpenStore db(dir.Sub("older"));
+    CHECK(db.store->migrated_rows() == (open == 0 ? rows_to_move : 0));
+    auto loaded = db.store->LoadInto(db.ledger);
     REQUIRE(loaded.ok());
     CHECK(loaded->locations == 1);
     CHECK(loaded->reservations == 1);
-    CHECK(ledger.GetPositions({Sku("A")}, {}) == before);
-    auto journal = (*store)->ScanJournal(PositionQuery(ledger, "A", "S1", 0, 100));
+    CHECK(db.ledger.GetPositions({Sku("A")}, {}) == before);
+    auto journal = db.store->ScanJournal(PositionQuery(db.ledger, "A", "S1", 0, 100));
     REQUIRE(journal.ok());
     REQUIRE(journal->size() == 2);
     CHECK(journal->front().kind == MovementKind::kReceive);
@@ -202,25 +198,22 @@ TEST_CASE("a database of the older single-family layout is moved to column famil
 
 TEST_CASE("the journal of one position does not include positions whose ids extend its own") {
   TempDir dir;
-  auto store = Store::Open(dir.path());
-  REQUIRE(store.ok());
-  Committer committer(**store, nullptr);
-  Ledger ledger(&committer);
+  OpenStore db(dir.path());
   for (const char* id : {"S1", "S10"}) {
     Location location;
     location.id = LocationId(id);
-    ledger.UpsertLocation(location);
+    db.ledger.UpsertLocation(location);
   }
   // In the position index, (A, S10) and then (AB, ...) sort right after (A, S1).
   for (int round = 0; round < 3; ++round) {
     for (const char* sku : {"A", "AB"}) {
       for (const char* location : {"S1", "S10"}) {
-        ledger.Receive(ReceiveCommand{LocationId(location), Sku(sku), 1, "po"}, kNow);
+        db.ledger.Receive(ReceiveCommand{LocationId(location), Sku(sku), 1, "po"}, kNow);
       }
     }
   }
-  REQUIRE(committer.WaitDurable(ledger.last_ticket()).ok());
-  auto journal = (*store)->ScanJournal(PositionQuery(ledger, "A", "S1", 0, 100));
+  REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
+  auto journal = db.store->ScanJournal(PositionQuery(db.ledger, "A", "S1", 0, 100));
   REQUIRE(journal.ok());
   REQUIRE(journal->size() == 3);
   for (const Movement& movement : *journal) {
@@ -228,27 +221,24 @@ TEST_CASE("the journal of one position does not include positions whose ids exte
     CHECK(movement.location == LocationId("S1"));
   }
   auto after =
-      (*store)->ScanJournal(PositionQuery(ledger, "AB", "S10", (*journal)[0].sequence, 100));
+      db.store->ScanJournal(PositionQuery(db.ledger, "AB", "S10", (*journal)[0].sequence, 100));
   REQUIRE(after.ok());
   CHECK(after->size() == 3);
-  auto limited = (*store)->ScanJournal(PositionQuery(ledger, "A", "S10", 0, 2));
+  auto limited = db.store->ScanJournal(PositionQuery(db.ledger, "A", "S10", 0, 2));
   REQUIRE(limited.ok());
   CHECK(limited->size() == 2);
 }
 
 TEST_CASE("a position's journal, read along its chain, is the journal filtered to it") {
   TempDir dir;
-  auto store = Store::Open(dir.path());
-  REQUIRE(store.ok());
-  Committer committer(**store, nullptr);
-  Ledger ledger(&committer);
-  AddLocations(ledger, {"S1"});
+  OpenStore db(dir.path());
+  AddLocations(db.ledger, {"S1"});
   // 40 movements of (A, S1) among 14 of (B, S1): two indexed, and a tail of eight after them.
-  ReceiveInterleaved(ledger, committer, 40, 3);
-  CHECK(CountRows(**store, (*store)->position_index_family()) == 40 / kPositionIndexEvery);
-  CheckPositionReads(**store, ledger, "A", "S1", 40);
-  CheckPositionReads(**store, ledger, "B", "S1", 14);
-  auto none = (*store)->ScanJournal(PositionQuery(ledger, "C", "S1", 0, 100));
+  ReceiveInterleaved(db.ledger, db.committer, 40, 3);
+  CHECK(CountRows(*db.store, db.store->position_index_family()) == 40 / kPositionIndexEvery);
+  CheckPositionReads(*db.store, db.ledger, "A", "S1", 40);
+  CheckPositionReads(*db.store, db.ledger, "B", "S1", 14);
+  auto none = db.store->ScanJournal(PositionQuery(db.ledger, "C", "S1", 0, 100));
   REQUIRE(none.ok());
   CHECK(none->empty());
 }
@@ -256,27 +246,21 @@ TEST_CASE("a position's journal, read along its chain, is the journal filtered t
 TEST_CASE("a database written before movements were chained reads the same, then goes on") {
   TempDir dir;
   {
-    auto store = Store::Open(dir.path());
-    REQUIRE(store.ok());
-    Committer committer(**store, nullptr);
-    Ledger ledger(&committer);
-    AddLocations(ledger, {"S1"});
-    ReceiveInterleaved(ledger, committer, 20, 3);
-    committer.Stop();
-    RewriteAsFormat1(**store);
-    CHECK(CountRows(**store, (*store)->position_index_family()) == 27);
+    OpenStore db(dir.path());
+    AddLocations(db.ledger, {"S1"});
+    ReceiveInterleaved(db.ledger, db.committer, 20, 3);
+    db.committer.Stop();
+    RewriteAsFormat1(*db.store);
+    CHECK(CountRows(*db.store, db.store->position_index_family()) == 27);
   }
-  auto store = Store::Open(dir.path());
-  REQUIRE(store.ok());
-  Committer committer(**store, nullptr);
-  Ledger ledger(&committer);
-  REQUIRE((*store)->LoadInto(ledger).ok());
-  CheckPositionReads(**store, ledger, "A", "S1", 20);
-  CheckPositionReads(**store, ledger, "B", "S1", 7);
+  OpenStore db(dir.path());
+  REQUIRE(db.store->LoadInto(db.ledger).ok());
+  CheckPositionReads(*db.store, db.ledger, "A", "S1", 20);
+  CheckPositionReads(*db.store, db.ledger, "B", "S1", 7);
   // New movements chain onto the old ones: the reads span both formats.
-  ReceiveInterleaved(ledger, committer, 30, 4);
-  CheckPositionReads(**store, ledger, "A", "S1", 50);
-  CheckPositionReads(**store, ledger, "B", "S1", 15);
+  ReceiveInterleaved(db.ledger, db.committer, 30, 4);
+  CheckPositionReads(*db.store, db.ledger, "A", "S1", 50);
+  CheckPositionReads(*db.store, db.ledger, "B", "S1", 15);
 }
 
 }  // namespace omnistock::storage

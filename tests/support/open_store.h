@@ -1,0 +1,38 @@
+// A store opened in a directory with a committer and a ledger on it, nothing loaded yet: where
+// most storage tests start. Members are destroyed in reverse: the ledger, then the committer
+// (which writes what is queued and stops), then the store.
+#ifndef OMNISTOCK_TESTS_SUPPORT_OPEN_STORE_H_
+#define OMNISTOCK_TESTS_SUPPORT_OPEN_STORE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "catch2/catch.hpp"
+#include "engine/ledger.h"
+#include "storage/committer.h"
+#include "storage/store.h"
+
+namespace omnistock::testing {
+
+struct OpenStore {
+  explicit OpenStore(const std::string& dir, rocksdb::Env* env = nullptr,
+                     std::function<void(const absl::Status&)> on_failure = nullptr)
+      : store(Open(dir, env)), committer(*store, std::move(on_failure)), ledger(&committer) {}
+
+  std::unique_ptr<storage::Store> store;
+  storage::Committer committer;
+  Ledger ledger;
+
+ private:
+  static std::unique_ptr<storage::Store> Open(const std::string& dir, rocksdb::Env* env) {
+    absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(dir, env);
+    REQUIRE(store.ok());
+    return std::move(*store);
+  }
+};
+
+}  // namespace omnistock::testing
+
+#endif  // OMNISTOCK_TESTS_SUPPORT_OPEN_STORE_H_
