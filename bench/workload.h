@@ -85,8 +85,7 @@ struct Order {
 // One client's random source: SKU draws (uniform, or Zipf for the skewed workload), locations,
 // orders and unique ids. flash orders are one line of quantity 1 on the one position; every
 // other workload's orders have 1 to catalog.max_lines lines (default 3; uniform count, capped by
-// the number of positions),
-// location uniform, quantity 1.
+// the number of positions), location uniform, quantity 1.
 class ClientRandom {
  public:
   ClientRandom(const Catalog& catalog, int client, uint64_t seed);

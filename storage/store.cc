@@ -203,16 +203,15 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
   return summary;
 }
 
-absl::StatusOr<std::vector<Movement>> Store::ScanPosition(const Sku& sku,
-                                                          const LocationId& location,
-                                                          const JournalQuery& query) const {
+absl::StatusOr<std::vector<Movement>> Store::ScanPosition(const JournalQuery& query) const {
+  const Sku& sku = *query.sku;
+  const LocationId& location = *query.location;
   std::vector<Movement> result;
   if (query.newest <= query.after_sequence) return result;
   // One view of the position's index entries and its chain of movements.
   rocksdb::ManagedSnapshot snapshot(db_.get());
   rocksdb::ReadOptions read;
   read.snapshot = snapshot.snapshot();
-  rocksdb::Status s;
   const size_t limit = static_cast<size_t>(std::max(query.limit, 0));
 
   // The chain is read backwards from an indexed movement (or the newest) to the one before:
@@ -242,7 +241,7 @@ absl::StatusOr<std::vector<Movement>> Store::ScanPosition(const Sku& sku,
     // one, so the stretch ends there as it should.
     for (Sequence at = end; at > floor;) {
       std::string value;
-      s = db_->Get(read, journal_, JournalKey(at), &value);
+      const rocksdb::Status s = db_->Get(read, journal_, JournalKey(at), &value);
       if (s.IsNotFound() && at == newest) {
         return absl::UnavailableError(absl::StrCat("movement ", at, " is not durable yet"));
       }
@@ -270,7 +269,7 @@ absl::StatusOr<std::vector<Movement>> Store::ScanPosition(const Sku& sku,
 }
 
 absl::StatusOr<std::vector<Movement>> Store::ScanJournal(const JournalQuery& query) const {
-  if (query.sku && query.location) return ScanPosition(*query.sku, *query.location, query);
+  if (query.sku && query.location) return ScanPosition(query);
 
   std::vector<Movement> result;
   if (query.after_sequence == std::numeric_limits<Sequence>::max()) return result;

@@ -79,11 +79,11 @@ class Store {
 
  private:
   Store() = default;
-  // The position's movements: its index entries after `query.after_sequence` and the chain of
-  // movements (Movement::previous) back from each, and from `query.newest`. (The newest is not
-  // read from the position's row: the state family's vector memtable sorts itself for a read.)
-  absl::StatusOr<std::vector<Movement>> ScanPosition(const Sku& sku, const LocationId& location,
-                                                     const JournalQuery& query) const;
+  // The movements of the position `query` names (sku and location): its index entries after
+  // `query.after_sequence` and the chain of movements (Movement::previous) back from each, and
+  // from `query.newest`. (The newest is not read from the position's row: the state family's
+  // vector memtable sorts itself for a read.)
+  absl::StatusOr<std::vector<Movement>> ScanPosition(const JournalQuery& query) const;
   absl::Status MoveRowsOfOlderLayout();
 
   std::unique_ptr<rocksdb::DB> db_;

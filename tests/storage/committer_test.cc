@@ -115,9 +115,7 @@ TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
   db.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 1, "po-3"}, kNow);
   REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
   CHECK(db.ledger.last_sequence() == last + 1);
-  JournalQuery of_position{Sku("A"), LocationId("S1"), 0, 100};
-  of_position.newest = db.ledger.GetPositions({Sku("A")}, {LocationId("S1")}).at(0).last_sequence;
-  auto journal = db.store->ScanJournal(of_position);
+  auto journal = db.store->ScanJournal(testing::PositionQuery(db.ledger, "A", "S1", 0, 100));
   REQUIRE(journal.ok());
   REQUIRE(journal->size() == 6);  // receive, reserve, reserve, confirm, fulfil, receive
   CHECK(journal->front().kind == MovementKind::kReceive);

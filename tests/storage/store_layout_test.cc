@@ -20,6 +20,7 @@ namespace omnistock::storage {
 namespace {
 
 using testing::OpenStore;
+using testing::PositionQuery;
 using testing::TempDir;
 
 const absl::Time kNow = absl::FromUnixSeconds(1'800'000'000);
@@ -77,14 +78,6 @@ size_t CountRows(Store& store, rocksdb::ColumnFamilyHandle* family) {
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++rows;
   REQUIRE(it->status().ok());
   return rows;
-}
-
-// A read of one position's journal, from its newest movement as `ledger` holds it.
-JournalQuery PositionQuery(const Ledger& ledger, const char* sku, const char* location,
-                           Sequence after, int limit) {
-  JournalQuery query{Sku(sku), LocationId(location), after, limit};
-  query.newest = ledger.GetPositions({Sku(sku)}, {LocationId(location)}).at(0).last_sequence;
-  return query;
 }
 
 // Every read of one position's journal, from every point and at limits around a stretch of

@@ -33,6 +33,15 @@ struct OpenStore {
   }
 };
 
+// A read of one position's journal from its newest movement as `ledger` holds it, as services'
+// ReadJournal makes it (without the wait for durability: tests wait themselves).
+inline storage::JournalQuery PositionQuery(const Ledger& ledger, const std::string& sku,
+                                           const std::string& location, Sequence after, int limit) {
+  storage::JournalQuery query{Sku(sku), LocationId(location), after, limit};
+  query.newest = ledger.GetPositions({Sku(sku)}, {LocationId(location)}).at(0).last_sequence;
+  return query;
+}
+
 }  // namespace omnistock::testing
 
 #endif  // OMNISTOCK_TESTS_SUPPORT_OPEN_STORE_H_
