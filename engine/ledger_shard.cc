@@ -30,26 +30,22 @@ const RoutingRows& LedgerShard::RoutingRowsFor(
   return cached;
 }
 
-void LedgerShard::AddHold(const Position& position, Hold hold) {
-  holds[&position].push_back(std::move(hold));
+void LedgerShard::AddHold(Position& position, Hold hold) {
+  PositionSlot::Of(position).holds.push_back(std::move(hold));
 }
 
-void LedgerShard::RemoveHold(const Position& position, const ReservationId& reservation) {
-  auto it = holds.find(&position);
-  if (it == holds.end()) return;
-  std::vector<Hold>& list = it->second;
+void LedgerShard::RemoveHold(Position& position, const ReservationId& reservation) {
+  std::vector<Hold>& list = PositionSlot::Of(position).holds;
   list.erase(std::remove_if(list.begin(), list.end(),
                             [&](const Hold& h) { return h.reservation == reservation; }),
              list.end());
-  if (list.empty()) holds.erase(it);
+  if (list.empty()) list.shrink_to_fit();  // most positions are held by nobody most of the time
 }
 
 std::vector<ReservationId> LedgerShard::AtRisk(const Position& position) const {
   std::vector<ReservationId> at_risk;
   if (position.shortfall() == 0) return at_risk;
-  auto it = holds.find(&position);
-  if (it == holds.end()) return at_risk;
-  std::vector<Hold> ordered = it->second;
+  std::vector<Hold> ordered = PositionSlot::Of(position).holds;
   std::sort(ordered.begin(), ordered.end(), [](const Hold& a, const Hold& b) {
     return std::tie(a.created_at, a.reservation) < std::tie(b.created_at, b.reservation);
   });

@@ -57,6 +57,20 @@ struct Hold {
   absl::Time created_at;
 };
 
+// A position as a shard stores it: with the live reservations that hold stock on it. Every
+// Position a shard hands out (Find, FindOrCreate, RoutingRows) is the base of one of these, so
+// the shard reaches its holds from the Position alone (PositionSlot::Of); copies of a Position
+// (into commits, into answers) leave the holds behind.
+struct PositionSlot : Position {
+  std::vector<Hold> holds;
+
+  // `position` must be one a shard handed out, never a copy.
+  static PositionSlot& Of(Position& position) { return static_cast<PositionSlot&>(position); }
+  static const PositionSlot& Of(const Position& position) {
+    return static_cast<const PositionSlot&>(position);
+  }
+};
+
 // Where a SKU's positions are in one routing network: its location index beside each
 // position, and the position at each index, so that planning an order reads the stock without
 // looking every location up by its id. Valid for `network` only, and until the SKU gains a
@@ -75,18 +89,17 @@ struct RoutingRows {
 
 struct LedgerShard {
   mutable absl::Mutex mu;
-  // Node-based inner maps: a position stays where it is while others are added, so holds and
-  // the routing cache can point at it.
-  absl::flat_hash_map<Sku, absl::node_hash_map<LocationId, Position>> positions ABSL_GUARDED_BY(mu);
-  // The live reservations on each position, by the position's address.
-  absl::flat_hash_map<const Position*, std::vector<Hold>> holds ABSL_GUARDED_BY(mu);
+  // Node-based inner maps: a position stays where it is while others are added, so the routing
+  // cache and the calls in flight can point at it.
+  absl::flat_hash_map<Sku, absl::node_hash_map<LocationId, PositionSlot>> positions
+      ABSL_GUARDED_BY(mu);
   // A cache for planning, filled by RoutingRowsFor: only SKUs with a position have an entry, only
   // for routing_network. FindOrCreate drops a SKU's entry when it adds a position.
   mutable absl::flat_hash_map<Sku, RoutingRows> routing_rows ABSL_GUARDED_BY(mu);
   mutable std::shared_ptr<const routing::Network> routing_network ABSL_GUARDED_BY(mu);
 
-  void AddHold(const Position& position, Hold hold) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  void RemoveHold(const Position& position, const ReservationId& reservation)
+  void AddHold(Position& position, Hold hold) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  void RemoveHold(Position& position, const ReservationId& reservation)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
   // The live reservations on `position` that its on_hand no longer covers. The oldest holds
   // are covered first, so the newest orders are the ones to re-source.
@@ -107,7 +120,7 @@ struct LedgerShard {
 
   Position& FindOrCreate(const Sku& sku, const LocationId& location)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    Position& position = positions[sku][location];
+    PositionSlot& position = positions[sku][location];
     if (position.sku.empty()) {
       position.sku = sku;
       position.location = location;
