@@ -144,7 +144,7 @@ Applied<Position> Ledger::ChangePosition(
   commit.movements.push_back(std::move(movement));
   applied.ticket = Publish(commit, [&](Commit& c) {
     position = candidate;
-    shard.Stamp(c.movements.back(), position);  // the stored position: holds are keyed by it
+    Stamp(c.movements.back(), position);  // the stored position: its holds are beside it
     c.positions.push_back(position);
   });
   applied.value = position;
@@ -315,7 +315,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     OMNISTOCK_CHECK(position != nullptr);
     position->reserved += line.quantity;
     OMNISTOCK_CHECK(position->available() >= 0);
-    ShardFor(line.sku).AddHold(*position, Hold{command.id, line.quantity, now});
+    AddHold(*position, Hold{command.id, line.quantity, now});
     Movement movement;
     movement.time = now;
     movement.kind = MovementKind::kReserve;
@@ -331,7 +331,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   stripe.expiry.emplace(stored.expires_at, stored.id);
   applied.ticket = Publish(commit, [&](Commit& c) {
     for (size_t i = 0; i < touched.size(); ++i) {
-      ShardFor(touched[i]->sku).Stamp(c.movements[i], *touched[i]);
+      Stamp(c.movements[i], *touched[i]);
       c.positions.push_back(*touched[i]);
     }
     stored.sequence = c.movements.back().sequence;
@@ -475,7 +475,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
     if (releases_hold) {
       touched[i]->reserved -= line.quantity;
       movement.reserved_delta = -line.quantity;
-      ShardFor(line.sku).RemoveHold(*touched[i], reservation.id);
+      RemoveHold(*touched[i], reservation.id);
     }
     if (removes_on_hand) {
       touched[i]->on_hand -= line.quantity;
@@ -498,7 +498,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
   Applied<Reservation> applied;
   applied.ticket = Publish(commit, [&](Commit& c) {
     for (size_t i = 0; i < touched.size(); ++i) {
-      ShardFor(touched[i]->sku).Stamp(c.movements[i], *touched[i]);
+      Stamp(c.movements[i], *touched[i]);
       c.positions.push_back(*touched[i]);
     }
     reservation.sequence = c.movements.back().sequence;
@@ -608,8 +608,8 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
   for (const Line& line : reservation.lines) {
     LedgerShard& shard = ShardFor(line.sku);
     absl::MutexLock shard_lock(&shard.mu);
-    shard.AddHold(shard.FindOrCreate(line.sku, line.location),
-                  Hold{reservation.id, line.quantity, reservation.created_at});
+    AddHold(shard.FindOrCreate(line.sku, line.location),
+            Hold{reservation.id, line.quantity, reservation.created_at});
   }
 }
 

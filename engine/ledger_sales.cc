@@ -117,7 +117,7 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
   applied.ticket = Publish(commit, [&](Commit& c) {
     for (size_t i = 0; i < touched.size(); ++i) {
       Movement& movement = c.movements[i];
-      ShardFor(touched[i]->sku).Stamp(movement, *touched[i]);
+      Stamp(movement, *touched[i]);
       c.positions.push_back(*touched[i]);
       for (const ReservationId& id : movement.at_risk) {
         stored.at_risk.push_back(AtRisk{id, movement.sku, movement.location});

@@ -30,11 +30,11 @@ const RoutingRows& LedgerShard::RoutingRowsFor(
   return cached;
 }
 
-void LedgerShard::AddHold(Position& position, Hold hold) {
+void AddHold(Position& position, Hold hold) {
   PositionSlot::Of(position).holds.push_back(std::move(hold));
 }
 
-void LedgerShard::RemoveHold(Position& position, const ReservationId& reservation) {
+void RemoveHold(Position& position, const ReservationId& reservation) {
   std::vector<Hold>& list = PositionSlot::Of(position).holds;
   list.erase(std::remove_if(list.begin(), list.end(),
                             [&](const Hold& h) { return h.reservation == reservation; }),
@@ -42,7 +42,7 @@ void LedgerShard::RemoveHold(Position& position, const ReservationId& reservatio
   if (list.empty()) list.shrink_to_fit();  // most positions are held by nobody most of the time
 }
 
-std::vector<ReservationId> LedgerShard::AtRisk(const Position& position) const {
+std::vector<ReservationId> UncoveredHolds(const Position& position) {
   std::vector<ReservationId> at_risk;
   if (position.shortfall() == 0) return at_risk;
   std::vector<Hold> ordered = PositionSlot::Of(position).holds;
@@ -57,18 +57,18 @@ std::vector<ReservationId> LedgerShard::AtRisk(const Position& position) const {
   return at_risk;
 }
 
-void LedgerShard::Stamp(Movement& movement, Position& position) const {
+void Stamp(Movement& movement, Position& position) {
   LinkToPosition(movement, position);
   StampValues(movement, position);
 }
 
-void LedgerShard::StampValues(Movement& movement, Position& position) const {
+void StampValues(Movement& movement, Position& position) {
   position.RecordChange(movement.time, movement.on_hand_delta);
   movement.on_hand_after = position.on_hand;
   movement.reserved_after = position.reserved;
   movement.safety_stock_after = position.safety_stock;
   movement.in_transit_after = position.in_transit;
-  movement.at_risk = AtRisk(position);
+  movement.at_risk = UncoveredHolds(position);
 }
 
 ShardLockSet::ShardLockSet(LedgerShard* shards, std::vector<int> indices)

@@ -71,6 +71,19 @@ struct PositionSlot : Position {
   }
 };
 
+// What follows changes or reads a position a shard handed out (see PositionSlot) and needs
+// that shard's lock held, which the position alone cannot be annotated with.
+void AddHold(Position& position, Hold hold);
+void RemoveHold(Position& position, const ReservationId& reservation);
+// The live reservations on `position` that its on_hand no longer covers. The oldest holds are
+// covered first, so the newest orders are the ones to re-source.
+std::vector<ReservationId> UncoveredHolds(const Position& position);
+// Records that the numbered `movement` changed `position`: LinkToPosition, then StampValues.
+void Stamp(Movement& movement, Position& position);
+// The on_hand history, and the position's values after the movement (and who is at risk) in
+// the movement itself. Needs no sequence.
+void StampValues(Movement& movement, Position& position);
+
 // Where a SKU's positions are in one routing network: its location index beside each
 // position, and the position at each index, so that planning an order reads the stock without
 // looking every location up by its id. Valid for `network` only, and until the SKU gains a
@@ -97,19 +110,6 @@ struct LedgerShard {
   // for routing_network. FindOrCreate drops a SKU's entry when it adds a position.
   mutable absl::flat_hash_map<Sku, RoutingRows> routing_rows ABSL_GUARDED_BY(mu);
   mutable std::shared_ptr<const routing::Network> routing_network ABSL_GUARDED_BY(mu);
-
-  void AddHold(Position& position, Hold hold) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  void RemoveHold(Position& position, const ReservationId& reservation)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  // The live reservations on `position` that its on_hand no longer covers. The oldest holds
-  // are covered first, so the newest orders are the ones to re-source.
-  std::vector<ReservationId> AtRisk(const Position& position) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  // Records that the numbered `movement` changed `position`: LinkToPosition, then StampValues.
-  void Stamp(Movement& movement, Position& position) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
-  // The on_hand history, and the position's values after the movement (and who is at risk) in
-  // the movement itself. Needs no sequence.
-  void StampValues(Movement& movement, Position& position) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 
   Position* Find(const Sku& sku, const LocationId& location) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     auto by_sku = positions.find(sku);

@@ -78,7 +78,7 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     movement.location = row.location;
     movement.on_hand_delta = correction;
     movement.reference = absl::StrCat("counted ", row.counted);
-    shard.StampValues(movement, position);
+    StampValues(movement, position);
     ++summary.applied;
     summary.discrepancy += std::llabs(correction);
     for (const ReservationId& id : movement.at_risk) {
@@ -177,7 +177,7 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
   stored.shipped_at = now;
   applied.ticket = Publish(commit, [&](Commit& c) {
     for (size_t i = 0; i < touched.size(); ++i) {
-      ShardFor(touched[i]->sku).Stamp(c.movements[i], *touched[i]);
+      Stamp(c.movements[i], *touched[i]);
       c.positions.push_back(*touched[i]);
     }
     stored.sequence = c.movements.back().sequence;
@@ -230,7 +230,7 @@ Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::
   transfer.received_at = now;
   applied.ticket = Publish(commit, [&](Commit& c) {
     for (size_t i = 0; i < touched.size(); ++i) {
-      ShardFor(touched[i]->sku).Stamp(c.movements[i], *touched[i]);
+      Stamp(c.movements[i], *touched[i]);
       c.positions.push_back(*touched[i]);
     }
     transfer.sequence = c.movements.back().sequence;
