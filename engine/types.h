@@ -1,34 +1,54 @@
 // Small strong types for the identifiers of the domain, so that a SKU can never be passed
 // where a location is expected. Values are plain strings validated at the edge (services/).
+//
+// An id carries its string's hash, computed once when it is made. The ledger hashes the same ids
+// many times (a stripe or shard, then the maps inside it, and every rehash of a growing
+// reservation map, which would otherwise fetch each key's characters from memory again):
+// engine single-line reservations went from 258,600-290,500 to 286,300-323,500 orders/s in
+// alternating runs. Equal ids have equal hashes, so a different hash settles inequality at once.
 #ifndef OMNISTOCK_ENGINE_TYPES_H_
 #define OMNISTOCK_ENGINE_TYPES_H_
 
 #include <compare>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
+
+#include "absl/hash/hash.h"
 
 namespace omnistock {
 
 template <typename Tag>
 class StringId {
  public:
-  StringId() = default;
-  explicit StringId(std::string value) : value_(std::move(value)) {}
+  StringId() : hash_(EmptyHash()) {}
+  explicit StringId(std::string value) : value_(std::move(value)), hash_(HashOf(value_)) {}
 
   const std::string& value() const { return value_; }
   bool empty() const { return value_.empty(); }
 
-  friend bool operator==(const StringId&, const StringId&) = default;
-  friend auto operator<=>(const StringId&, const StringId&) = default;
+  friend bool operator==(const StringId& a, const StringId& b) {
+    return a.hash_ == b.hash_ && a.value_ == b.value_;
+  }
+  friend std::strong_ordering operator<=>(const StringId& a, const StringId& b) {
+    return a.value_ <=> b.value_;
+  }
 
   template <typename H>
   friend H AbslHashValue(H h, const StringId& id) {
-    return H::combine(std::move(h), id.value_);
+    return H::combine(std::move(h), id.hash_);
   }
 
  private:
+  static size_t HashOf(std::string_view value) { return absl::Hash<std::string_view>{}(value); }
+  static size_t EmptyHash() {
+    static const size_t empty = HashOf("");
+    return empty;
+  }
+
   std::string value_;
+  size_t hash_;
 };
 
 using Sku = StringId<struct SkuTag>;
