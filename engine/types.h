@@ -24,6 +24,18 @@ class StringId {
  public:
   StringId() : hash_(EmptyHash()) {}
   explicit StringId(std::string value) : value_(std::move(value)), hash_(HashOf(value_)) {}
+  StringId(const StringId&) = default;
+  StringId& operator=(const StringId&) = default;
+  // A moved-from id is the empty id, its hash included (a defaulted move would leave the old
+  // hash beside an emptied string).
+  StringId(StringId&& other) noexcept
+      : value_(std::exchange(other.value_, std::string())),
+        hash_(std::exchange(other.hash_, EmptyHash())) {}
+  StringId& operator=(StringId&& other) noexcept {
+    value_ = std::exchange(other.value_, std::string());
+    hash_ = std::exchange(other.hash_, EmptyHash());
+    return *this;
+  }
 
   const std::string& value() const { return value_; }
   bool empty() const { return value_.empty(); }

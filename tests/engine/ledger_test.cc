@@ -209,6 +209,26 @@ TEST_CASE("concurrent reservations of one hot SKU never over-reserve") {
   }
 }
 
+TEST_CASE("an id hashes and compares by its value however it was made, moved-from included") {
+  const absl::Hash<Sku> hash;
+  const Sku made("SKU-COFFEE-1KG");
+  Sku copied = made;
+  CHECK(copied == made);
+  CHECK(hash(copied) == hash(made));
+  Sku moved = std::move(copied);
+  CHECK(moved == made);
+  CHECK(hash(moved) == hash(made));
+  // The moved-from id is the empty id, hash included: a map probed with it finds the empty key.
+  CHECK(copied == Sku());  // NOLINT(bugprone-use-after-move): what is checked
+  CHECK(hash(copied) == hash(Sku()));
+  Sku assigned("OTHER");
+  assigned = std::move(moved);
+  CHECK(assigned == made);
+  CHECK(hash(moved) == hash(Sku("")));  // NOLINT(bugprone-use-after-move)
+  CHECK(Sku("SKU-COFFEE-1KG") != Sku("SKU-COFFEE-1KH"));
+  CHECK(Sku("A-1") < Sku("A-2"));  // ordered by value, as before ids carried a hash
+}
+
 TEST_CASE("the SKUs of one shard keep the hash bits its hash maps probe with") {
   // A shard's maps hash a SKU with the same absl::Hash and take a 7-bit probe tag from its
   // bottom bits. Shards chosen from those bits left each shard's SKUs two tags between them,
