@@ -1,11 +1,18 @@
 // Small strong types for the identifiers of the domain, so that a SKU can never be passed
 // where a location is expected. Values are plain strings validated at the edge (services/).
 //
-// An id carries its string's hash, computed once when it is made. The ledger hashes the same ids
-// many times (a stripe or shard, then the maps inside it, and every rehash of a growing
+// Every id carries its string's hash, computed once when it is made. The ledger hashes the same
+// ids many times (a stripe or shard, then the maps inside it, and every rehash of a growing
 // reservation map, which would otherwise fetch each key's characters from memory again); the
 // measurements are in bench/README.md ("What changed"). Equal ids have equal hashes, so a
 // different hash settles inequality at once.
+//
+// SKUs and locations are interned: made from a string, an id points at the one copy of that
+// string the process keeps, so copying one (into a movement, a commit, an answer) copies a
+// pointer, and comparing two compares pointers. The catalog of SKUs and locations is small
+// beside the stream of orders; the interned strings are never freed (each distinct id the
+// process ever saw costs its length plus about 60 bytes). Reservation ids are one per order and
+// stay plain strings.
 #ifndef OMNISTOCK_ENGINE_TYPES_H_
 #define OMNISTOCK_ENGINE_TYPES_H_
 
@@ -63,8 +70,71 @@ class StringId {
   size_t hash_;
 };
 
-using Sku = StringId<struct SkuTag>;
-using LocationId = StringId<struct LocationIdTag>;
+namespace internal {
+
+// The one copy of an interned string, with its hash. Never freed.
+struct InternedString {
+  std::string value;
+  size_t hash;
+};
+
+// The entry for `value`, made on first use. Thread-safe.
+const InternedString* Intern(std::string_view value);
+
+inline const InternedString* EmptyInterned() {
+  static const InternedString* const empty = Intern("");
+  return empty;
+}
+
+}  // namespace internal
+
+template <typename Tag>
+class InternedId {
+ public:
+  InternedId() : InternedId(internal::EmptyInterned()) {}
+  explicit InternedId(std::string_view value) : InternedId(internal::Intern(value)) {}
+  InternedId(const InternedId&) = default;
+  InternedId& operator=(const InternedId&) = default;
+  // A moved-from id is the empty id, as a moved-from string would be.
+  InternedId(InternedId&& other) noexcept : entry_(other.entry_), hash_(other.hash_) {
+    other.Clear();
+  }
+  InternedId& operator=(InternedId&& other) noexcept {
+    if (&other != this) {
+      entry_ = other.entry_;
+      hash_ = other.hash_;
+      other.Clear();
+    }
+    return *this;
+  }
+
+  const std::string& value() const { return entry_->value; }
+  bool empty() const { return entry_->value.empty(); }
+
+  friend bool operator==(const InternedId& a, const InternedId& b) { return a.entry_ == b.entry_; }
+  friend std::strong_ordering operator<=>(const InternedId& a, const InternedId& b) {
+    if (a.entry_ == b.entry_) return std::strong_ordering::equal;
+    return a.value() <=> b.value();
+  }
+
+  template <typename H>
+  friend H AbslHashValue(H h, const InternedId& id) {
+    return H::combine(std::move(h), id.hash_);
+  }
+
+ private:
+  explicit InternedId(const internal::InternedString* entry) : entry_(entry), hash_(entry->hash) {}
+  void Clear() {
+    entry_ = internal::EmptyInterned();
+    hash_ = entry_->hash;
+  }
+
+  const internal::InternedString* entry_;
+  size_t hash_;  // entry_->hash, kept here so that hashing an id reads no other memory
+};
+
+using Sku = InternedId<struct SkuTag>;
+using LocationId = InternedId<struct LocationIdTag>;
 using ReservationId = StringId<struct ReservationIdTag>;
 
 // Quantities are signed 64-bit counts of units. The edge bounds every input by the limits in

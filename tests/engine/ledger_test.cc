@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -227,6 +228,32 @@ TEST_CASE("an id hashes and compares by its value however it was made, moved-fro
   CHECK(hash(moved) == hash(Sku("")));  // NOLINT(bugprone-use-after-move)
   CHECK(Sku("SKU-COFFEE-1KG") != Sku("SKU-COFFEE-1KH"));
   CHECK(Sku("A-1") < Sku("A-2"));  // ordered by value, as before ids carried a hash
+}
+
+TEST_CASE("ids made from the same string on different threads are one id") {
+  // SKUs and locations are interned: equality is the identity of the interned string, so two
+  // threads interning the same new string at once must end up with the same entry.
+  constexpr int kThreads = 4;
+  constexpr int kIds = 2000;
+  std::vector<std::vector<Sku>> made(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&made, t] {
+      for (int i = 0; i < kIds; ++i) made[t].push_back(Sku(absl::StrCat("SKU-RACE-", i)));
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (int i = 0; i < kIds; ++i) {
+    const Sku later(absl::StrCat("SKU-RACE-", i));
+    for (int t = 0; t < kThreads; ++t) {
+      REQUIRE(made[t][i] == later);
+      REQUIRE(&made[t][i].value() == &later.value());  // the one copy of the string
+    }
+    REQUIRE(later.value() == absl::StrCat("SKU-RACE-", i));
+  }
+  // A SKU and a location made from one string are still different types with equal values.
+  CHECK(LocationId("SKU-RACE-1").value() == Sku("SKU-RACE-1").value());
+  CHECK(Sku("SKU-RACE-1") != Sku("SKU-RACE-2"));
 }
 
 TEST_CASE("the SKUs of one shard keep the hash bits its hash maps probe with") {
