@@ -37,6 +37,16 @@ std::vector<int> ShardIndicesOf(const std::vector<Line>& lines) {
   return indices;
 }
 
+// Stamps the i-th movement of `commit` on the i-th touched position and copies the positions
+// into it.
+void StampTouched(Commit& commit, const std::vector<Position*>& touched) {
+  commit.positions.reserve(touched.size());
+  for (size_t i = 0; i < touched.size(); ++i) {
+    Stamp(commit.movements[i], *touched[i]);
+    commit.positions.push_back(*touched[i]);
+  }
+}
+
 }  // namespace
 
 Ledger::Ledger(JournalSink* sink) : sink_(sink) {}
@@ -297,25 +307,26 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     return applied;
   }
 
-  Reservation reservation;
-  reservation.id = command.id;
-  reservation.state = ReservationState::kHeld;
-  reservation.lines = command.lines;
-  reservation.channel = command.channel;
-  reservation.order_ref = command.order_ref;
-  reservation.created_at = now;
-  reservation.updated_at = now;
-  reservation.expires_at = now + command.ttl;
-  reservation.capacity = command.capacity;
+  Reservation& stored = stripe.reservations[command.id];
+  stored.id = command.id;
+  stored.state = ReservationState::kHeld;
+  stored.lines = command.lines;
+  stored.channel = command.channel;
+  stored.order_ref = command.order_ref;
+  stored.created_at = now;
+  stored.updated_at = now;
+  stored.expires_at = now + command.ttl;
+  stored.capacity = command.capacity;
 
   Commit commit;
+  commit.movements.reserve(command.lines.size());
   for (size_t i = 0; i < command.lines.size(); ++i) {
     const Line& line = command.lines[i];
     Position* position = touched[i];  // every line passed the check: found, and still there
     OMNISTOCK_CHECK(position != nullptr);
     position->reserved += line.quantity;
     OMNISTOCK_CHECK(position->available() >= 0);
-    AddHold(*position, Hold{command.id, line.quantity, now});
+    AddHold(*position, Hold{&stored, line.quantity});
     Movement movement;
     movement.time = now;
     movement.kind = MovementKind::kReserve;
@@ -326,14 +337,9 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     movement.actor = command.channel;
     commit.movements.push_back(std::move(movement));
   }
-  Reservation& stored = stripe.reservations[command.id];
-  stored = std::move(reservation);
-  stripe.expiry.emplace(stored.expires_at, stored.id);
+  stripe.expiry.emplace(stored.expires_at, &stored);
   applied.ticket = Publish(commit, [&](Commit& c) {
-    for (size_t i = 0; i < touched.size(); ++i) {
-      Stamp(c.movements[i], *touched[i]);
-      c.positions.push_back(*touched[i]);
-    }
+    StampTouched(c, touched);
     stored.sequence = c.movements.back().sequence;
     c.reservations.push_back(stored);
   });
@@ -465,6 +471,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
   }
 
   Commit commit;
+  commit.movements.reserve(reservation.lines.size());
   for (size_t i = 0; i < reservation.lines.size(); ++i) {
     const Line& line = reservation.lines[i];
     Movement movement;
@@ -475,7 +482,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
     if (releases_hold) {
       touched[i]->reserved -= line.quantity;
       movement.reserved_delta = -line.quantity;
-      RemoveHold(*touched[i], reservation.id);
+      RemoveHold(*touched[i], reservation);
     }
     if (removes_on_hand) {
       touched[i]->on_hand -= line.quantity;
@@ -486,7 +493,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
     commit.movements.push_back(std::move(movement));
   }
   if (reservation.state == ReservationState::kHeld) {
-    stripe.expiry.erase({reservation.expires_at, reservation.id});
+    stripe.expiry.erase({reservation.expires_at, &reservation});
   }
   // A cancelled routed order frees its place in the locations' daily capacity.
   if (next == ReservationState::kReleased || next == ReservationState::kExpired) {
@@ -497,10 +504,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
 
   Applied<Reservation> applied;
   applied.ticket = Publish(commit, [&](Commit& c) {
-    for (size_t i = 0; i < touched.size(); ++i) {
-      Stamp(c.movements[i], *touched[i]);
-      c.positions.push_back(*touched[i]);
-    }
+    StampTouched(c, touched);
     reservation.sequence = c.movements.back().sequence;
     c.reservations.push_back(reservation);
   });
@@ -539,10 +543,10 @@ Applied<Reservation> Ledger::Extend(const ReservationId& id, absl::Duration ttl,
     applied.ticket = last_ticket();
     return applied;
   }
-  stripe.expiry.erase({reservation.expires_at, reservation.id});
+  stripe.expiry.erase({reservation.expires_at, &reservation});
   reservation.expires_at = extended;
   reservation.updated_at = now;
-  stripe.expiry.emplace(reservation.expires_at, reservation.id);
+  stripe.expiry.emplace(reservation.expires_at, &reservation);
   Commit commit;
   applied.ticket = Publish(commit, [&](Commit& c) { c.reservations.push_back(reservation); });
   applied.value = reservation;
@@ -561,9 +565,9 @@ std::pair<int, CommitTicket> Ledger::ExpireDue(absl::Time now, int max) {
   std::vector<ReservationId> due;
   for (ReservationStripe& stripe : stripes_) {
     absl::MutexLock lock(&stripe.mu);
-    for (const auto& [deadline, id] : stripe.expiry) {
+    for (const auto& [deadline, reservation] : stripe.expiry) {
       if (deadline > now || static_cast<int>(due.size()) >= max) break;
-      due.push_back(id);
+      due.push_back(reservation->id);
     }
   }
   int expired = 0;
@@ -595,10 +599,10 @@ void Ledger::RestorePosition(const Position& position) {
 void Ledger::RestoreReservation(const Reservation& reservation) {
   ReservationStripe& stripe = StripeFor(reservation.id);
   absl::MutexLock lock(&stripe.mu);
-  stripe.reservations[reservation.id] = reservation;
-  if (reservation.state == ReservationState::kHeld) {
-    stripe.expiry.emplace(reservation.expires_at, reservation.id);
-  }
+  Reservation& stored = stripe.reservations[reservation.id];
+  stripe.expiry.erase({stored.expires_at, &stored});  // a no-op unless restored before
+  stored = reservation;
+  if (stored.state == ReservationState::kHeld) stripe.expiry.emplace(stored.expires_at, &stored);
   if (!reservation.capacity.empty() && reservation.state != ReservationState::kReleased &&
       reservation.state != ReservationState::kExpired) {
     absl::MutexLock capacity_lock(&capacity_mu_);
@@ -608,8 +612,7 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
   for (const Line& line : reservation.lines) {
     LedgerShard& shard = ShardFor(line.sku);
     absl::MutexLock shard_lock(&shard.mu);
-    AddHold(shard.FindOrCreate(line.sku, line.location),
-            Hold{reservation.id, line.quantity, reservation.created_at});
+    AddHold(shard.FindOrCreate(line.sku, line.location), Hold{&stored, line.quantity});
   }
 }
 

@@ -231,8 +231,9 @@ class Ledger {
     mutable absl::Mutex mu;
     // Node-based: the map only grows, and a rehash moves pointers, not whole reservations.
     absl::node_hash_map<ReservationId, Reservation> reservations ABSL_GUARDED_BY(mu);
-    // HELD reservations by deadline; a sweep reads only the due front.
-    absl::btree_set<std::pair<absl::Time, ReservationId>> expiry ABSL_GUARDED_BY(mu);
+    // HELD reservations by deadline; a sweep reads only the due front. Entries point into
+    // `reservations`, whose nodes stay where they are (no reservation is ever erased).
+    absl::btree_set<std::pair<absl::Time, const Reservation*>> expiry ABSL_GUARDED_BY(mu);
   };
 
   struct PosStripe {

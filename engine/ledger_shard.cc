@@ -30,14 +30,12 @@ const RoutingRows& LedgerShard::RoutingRowsFor(
   return cached;
 }
 
-void AddHold(Position& position, Hold hold) {
-  PositionSlot::Of(position).holds.push_back(std::move(hold));
-}
+void AddHold(Position& position, Hold hold) { PositionSlot::Of(position).holds.push_back(hold); }
 
-void RemoveHold(Position& position, const ReservationId& reservation) {
+void RemoveHold(Position& position, const Reservation& reservation) {
   std::vector<Hold>& list = PositionSlot::Of(position).holds;
   list.erase(std::remove_if(list.begin(), list.end(),
-                            [&](const Hold& h) { return h.reservation == reservation; }),
+                            [&](const Hold& h) { return h.reservation == &reservation; }),
              list.end());
   if (list.empty()) list.shrink_to_fit();  // most positions are held by nobody most of the time
 }
@@ -47,12 +45,13 @@ std::vector<ReservationId> UncoveredHolds(const Position& position) {
   if (position.shortfall() == 0) return at_risk;
   std::vector<Hold> ordered = PositionSlot::Of(position).holds;
   std::sort(ordered.begin(), ordered.end(), [](const Hold& a, const Hold& b) {
-    return std::tie(a.created_at, a.reservation) < std::tie(b.created_at, b.reservation);
+    return std::tie(a.reservation->created_at, a.reservation->id) <
+           std::tie(b.reservation->created_at, b.reservation->id);
   });
   Quantity covered = 0;
   for (const Hold& hold : ordered) {
     covered += hold.quantity;
-    if (covered > position.on_hand) at_risk.push_back(hold.reservation);
+    if (covered > position.on_hand) at_risk.push_back(hold.reservation->id);
   }
   return at_risk;
 }

@@ -20,6 +20,7 @@
 #include "engine/limits.h"
 #include "engine/movement.h"
 #include "engine/position.h"
+#include "engine/reservation.h"
 #include "engine/routing/network.h"
 #include "engine/types.h"
 
@@ -50,11 +51,12 @@ inline void LinkToPosition(Movement& movement, Position& position) {
 }
 
 // A live reservation's claim on one position. Kept beside the positions so that a sale or a
-// count can tell, under the shard lock alone, which reservations it leaves uncovered.
+// count can tell, under the shard lock alone, which reservations it leaves uncovered. Points at
+// the reservation as its stripe stores it: nodes that never move, never erased while live, and
+// whose id and created_at do not change once made (read here under the shard lock only).
 struct Hold {
-  ReservationId reservation;
+  const Reservation* reservation = nullptr;
   Quantity quantity = 0;
-  absl::Time created_at;
 };
 
 // A position as a shard stores it: with the live reservations that hold stock on it. Every
@@ -74,7 +76,7 @@ struct PositionSlot : Position {
 // What follows changes or reads a position a shard handed out (see PositionSlot) and needs
 // that shard's lock held, which the position alone cannot be annotated with.
 void AddHold(Position& position, Hold hold);
-void RemoveHold(Position& position, const ReservationId& reservation);
+void RemoveHold(Position& position, const Reservation& reservation);
 // The live reservations on `position` that its on_hand no longer covers. The oldest holds are
 // covered first, so the newest orders are the ones to re-source.
 std::vector<ReservationId> UncoveredHolds(const Position& position);
