@@ -12,6 +12,9 @@
 #define OMNISTOCK_ENGINE_POSITION_H_
 
 #include <algorithm>
+#include <initializer_list>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -28,6 +31,33 @@ struct OnHandChange {
   Quantity delta = 0;
 
   friend bool operator==(const OnHandChange&, const OnHandChange&) = default;
+};
+
+// The newest on_hand changes of a position, oldest first. Shared between the copies of a
+// position: a position is copied into every commit and answer that touches it, and most of
+// those (reservations) leave its history as it was. A change makes a new history, so a copy
+// never sees a later change.
+class OnHandHistory {
+ public:
+  OnHandHistory() = default;
+  OnHandHistory(std::initializer_list<OnHandChange> changes)
+      : OnHandHistory(std::vector<OnHandChange>(changes)) {}
+  explicit OnHandHistory(std::vector<OnHandChange> changes)
+      : changes_(changes.empty()
+                     ? nullptr
+                     : std::make_shared<const std::vector<OnHandChange>>(std::move(changes))) {}
+
+  const OnHandChange* begin() const { return changes_ ? changes_->data() : nullptr; }
+  const OnHandChange* end() const { return begin() + size(); }
+  size_t size() const { return changes_ ? changes_->size() : 0; }
+  bool empty() const { return size() == 0; }
+
+  friend bool operator==(const OnHandHistory& a, const OnHandHistory& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+
+ private:
+  std::shared_ptr<const std::vector<OnHandChange>> changes_;  // null: no change yet
 };
 
 struct Position {
@@ -48,7 +78,7 @@ struct Position {
   absl::Time last_counted_at = absl::InfinitePast();
   // The newest on_hand changes, oldest first, at most kOnHandHistoryMax. Changes before
   // history_complete_after were dropped, so a count older than that cannot be reconciled.
-  std::vector<OnHandChange> history;
+  OnHandHistory history;
   absl::Time history_complete_after = absl::InfinitePast();
 
   // What an online order may still take. Negative when a physical loss left the position
@@ -61,11 +91,13 @@ struct Position {
 
   void RecordChange(absl::Time at, Quantity delta) {
     if (delta == 0) return;
-    history.push_back(OnHandChange{at, delta});
-    if (static_cast<int>(history.size()) > kOnHandHistoryMax) {
-      history_complete_after = std::max(history_complete_after, history.front().at);
-      history.erase(history.begin());
+    std::vector<OnHandChange> changes(history.begin(), history.end());
+    changes.push_back(OnHandChange{at, delta});
+    if (static_cast<int>(changes.size()) > kOnHandHistoryMax) {
+      history_complete_after = std::max(history_complete_after, changes.front().at);
+      changes.erase(changes.begin());
     }
+    history = OnHandHistory(std::move(changes));
   }
 
   friend bool operator==(const Position&, const Position&) = default;

@@ -262,13 +262,15 @@ std::optional<Position> DecodePosition(std::string_view in) {
   p.last_sequence = r.Varint();
   p.last_counted_at = r.Time();
   p.history_complete_after = r.Time();
-  const uint64_t changes = r.Varint();
-  for (uint64_t i = 0; i < changes && r.ok(); ++i) {
+  const uint64_t count = r.Varint();
+  std::vector<OnHandChange> changes;
+  for (uint64_t i = 0; i < count && r.ok(); ++i) {
     OnHandChange change;
     change.at = r.Time();
     change.delta = r.Signed();
-    p.history.push_back(change);
+    changes.push_back(change);
   }
+  p.history = OnHandHistory(std::move(changes));
   if (r.version() >= 2) p.movements = r.Varint();
   if (!r.Done()) return std::nullopt;
   return p;
