@@ -261,7 +261,7 @@ TEST_CASE("the SKUs of one shard keep the hash bits its hash maps probe with") {
   // bottom bits. Shards chosen from those bits left each shard's SKUs two tags between them,
   // so every lookup compared (and fetched) several keys.
   std::map<int, std::set<size_t>> tags_by_shard;
-  for (int i = 0; i < 20000; ++i) {
+  for (int i = 0; i < 312 * kLedgerShardCount; ++i) {
     const Sku sku(absl::StrCat("SKU-", i));
     const size_t hash = absl::Hash<Sku>{}(sku);
     tags_by_shard[ShardIndexFor(sku)].insert(hash % 128);
