@@ -31,6 +31,27 @@ TEST_CASE("receive adds on_hand and journals one movement with the next sequence
   CHECK(commits.back().positions.at(0).last_sequence == 2);
 }
 
+TEST_CASE("a copy of a position keeps the history it was taken with") {
+  // Positions share their on_hand history with their copies (commits, answers) until it changes.
+  LedgerFixture f;
+  const Position first = f.Stock("SKU-1", "S1", 5);
+  REQUIRE(first.history.size() == 1);
+  f.ledger.Reserve(LedgerFixture::Order("R-1", {LedgerFixture::L("SKU-1", "S1", 2)}), kT0);
+  const Position reserved = f.At("SKU-1", "S1");
+  CHECK(reserved.history == first.history);  // a reservation leaves on_hand alone
+  f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("SKU-1"), -1, "damaged", "test"},
+                  kT0 + absl::Seconds(1));
+  const Position adjusted = f.At("SKU-1", "S1");
+  REQUIRE(adjusted.history.size() == 2);
+  CHECK(adjusted.history.begin()[1].delta == -1);
+  CHECK(first.history.size() == 1);  // the earlier copies did not see the change
+  CHECK(reserved.history.size() == 1);
+  CHECK(first.history.begin()[0].delta == 5);
+  CHECK_FALSE(adjusted.history == first.history);
+  // Only the last commit carries the two-change history.
+  CHECK(f.sink.commits().back().positions.at(0).history == adjusted.history);
+}
+
 TEST_CASE("receive at an unknown location changes nothing") {
   LedgerFixture f;
   const size_t before = f.sink.size();
