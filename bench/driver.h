@@ -107,7 +107,9 @@ class Driver {
 };
 
 std::unique_ptr<Driver> MakeEngineDriver();
-std::unique_ptr<Driver> MakeGrpcDriver(const std::string& target);
+// The closed-loop clients share `connections` channels (HTTP/2 connections), client i the
+// (i mod connections)-th, as an application server's threads share its channels.
+std::unique_ptr<Driver> MakeGrpcDriver(const std::string& target, int connections);
 
 }  // namespace omnistock::bench
 

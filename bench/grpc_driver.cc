@@ -1,6 +1,9 @@
-// grpc mode: the closed loop calls a running omnistockd. Each client thread has its own
-// channel, made distinct by the channel argument "omnistock.bench.client" = its index, so gRPC
-// does not share one subchannel (one TCP connection) between them, and a synchronous stub.
+// grpc mode: the closed loop calls a running omnistockd. Each client thread has a synchronous
+// stub on one of --connections channels, made distinct by the channel argument
+// "omnistock.bench.client" = the channel's index so that gRPC does not fold them into one
+// subchannel (one TCP connection). Fewer connections than clients is how an application server
+// calls a service (its threads share a channel), and it is cheaper for both sides: HTTP/2
+// carries several calls per read and write (bench/README.md has the figures).
 // Seeding creates the locations with the asynchronous API (a few channels, each with a window
 // of calls in flight) and counts the stock in with SyncCounts streams: the bulk path.
 #include <algorithm>
@@ -328,7 +331,8 @@ class Watcher {
 
 class GrpcDriver final : public Driver {
  public:
-  explicit GrpcDriver(std::string target) : target_(std::move(target)) {}
+  GrpcDriver(std::string target, int connections)
+      : target_(std::move(target)), connections_(std::max(1, connections)) {}
 
   std::string Describe() const override { return absl::StrCat("grpc ", target_); }
 
@@ -440,7 +444,14 @@ class GrpcDriver final : public Driver {
   }
 
   absl::StatusOr<std::unique_ptr<ClientSession>> NewClient(int index) override {
-    std::shared_ptr<grpc::Channel> channel = NewChannel(target_, "omnistock.bench.client", index);
+    std::shared_ptr<grpc::Channel> channel;
+    {
+      absl::MutexLock lock(&client_channels_mu_);
+      if (client_channels_.empty()) client_channels_.resize(static_cast<size_t>(connections_));
+      std::shared_ptr<grpc::Channel>& shared = client_channels_[index % connections_];
+      if (!shared) shared = NewChannel(target_, "omnistock.bench.client", index % connections_);
+      channel = shared;
+    }
     if (absl::Status s = WaitConnected(*channel, target_); !s.ok()) return s;
     return std::unique_ptr<ClientSession>(new GrpcClient(std::move(channel), *catalog_));
   }
@@ -478,14 +489,18 @@ class GrpcDriver final : public Driver {
 
  private:
   std::string target_;
+  int connections_;
+  absl::Mutex client_channels_mu_;
+  std::vector<std::shared_ptr<grpc::Channel>> client_channels_
+      ABSL_GUARDED_BY(client_channels_mu_);  // by index mod connections_, made on first use
   const Catalog* catalog_ = nullptr;
   std::unique_ptr<Watcher> watcher_;
 };
 
 }  // namespace
 
-std::unique_ptr<Driver> MakeGrpcDriver(const std::string& target) {
-  return std::make_unique<GrpcDriver>(target);
+std::unique_ptr<Driver> MakeGrpcDriver(const std::string& target, int connections) {
+  return std::make_unique<GrpcDriver>(target, connections);
 }
 
 }  // namespace omnistock::bench

@@ -32,6 +32,7 @@ struct Options {
   std::string target = "127.0.0.1:50051";
   std::string workload = "uniform";
   int clients = 16;
+  int connections = 2;
   double duration = 10;
   double warmup = 2;
   int batch = 1;
@@ -60,8 +61,9 @@ int Run(const Options& options, bool seed_given) {
   Catalog catalog = MakeCatalog(workload, options.skus, options.locations, catalog_name, nonce);
   catalog.max_lines = options.max_lines;
 
-  std::unique_ptr<Driver> driver =
-      options.mode == "engine" ? MakeEngineDriver() : MakeGrpcDriver(options.target);
+  std::unique_ptr<Driver> driver = options.mode == "engine"
+                                       ? MakeEngineDriver()
+                                       : MakeGrpcDriver(options.target, options.connections);
   std::fprintf(stderr, "omnistock-bench: %s, workload %s, %d clients, seed %llu, run nonce %s\n",
                driver->Describe().c_str(), WorkloadName(workload), options.clients,
                static_cast<unsigned long long>(seed), nonce.c_str());
@@ -110,7 +112,10 @@ int Run(const Options& options, bool seed_given) {
 
   Report report;
   report.mode = options.mode;
-  if (options.mode == "grpc") report.target = options.target;
+  if (options.mode == "grpc") {
+    report.target = options.target;
+    report.connections = std::min(options.connections, options.clients);
+  }
   report.workload = workload;
   report.clients = options.clients;
   report.batch = options.batch;
@@ -194,6 +199,11 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"engine", "grpc"}));
   app.add_option("--target", options.target, "grpc mode: omnistockd host:port")
+      ->capture_default_str();
+  app.add_option("--connections", options.connections,
+                 "grpc mode: channels (HTTP/2 connections) the clients share, client i on the "
+                 "(i mod N)-th; --connections equal to --clients gives each client its own")
+      ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   std::vector<std::string> workloads;
   for (Workload w : omnistock::bench::kWorkloads) workloads.push_back(WorkloadName(w));

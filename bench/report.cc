@@ -101,18 +101,19 @@ void PrintTable(const Report& report, std::FILE* out) {
   rows.emplace_back("mode", report.target.empty()
                                 ? report.mode
                                 : absl::StrFormat("%s (%s)", report.mode, report.target));
-  rows.emplace_back("workload",
-                    absl::StrFormat("%s (%d SKUs x %d locations = %d positions, on_hand %d)%s",
-                                    WorkloadName(report.workload), report.skus, report.locations,
-                                    report.positions, report.on_hand_per_position,
-                                    report.max_lines == 1
-                                        ? ", single-line orders"
-                                        : absl::StrFormat(", orders of 1-%d lines",
-                                                          report.max_lines)));
+  rows.emplace_back(
+      "workload",
+      absl::StrFormat(
+          "%s (%d SKUs x %d locations = %d positions, on_hand %d)%s", WorkloadName(report.workload),
+          report.skus, report.locations, report.positions, report.on_hand_per_position,
+          report.max_lines == 1 ? ", single-line orders"
+                                : absl::StrFormat(", orders of 1-%d lines", report.max_lines)));
   rows.emplace_back(
       "clients",
       absl::StrFormat(
-          "%d%s%s", report.clients,
+          "%d%s%s%s", report.clients,
+          report.connections > 0 ? absl::StrFormat(" over %d connections", report.connections)
+                                 : std::string(),
           report.batch > 1 ? absl::StrFormat(", %d orders per call", report.batch) : std::string(),
           report.rate > 0 ? absl::StrFormat(", paced at %.0f steps/s", report.rate)
                           : std::string(", closed loop")));
@@ -181,12 +182,10 @@ nlohmann::json ToJson(const Report& report) {
   nlohmann::json json = {
       {"system", "omnistock"},
       {"variant",
-       absl::StrCat(report.mode,
-                    report.batch > 1 ? absl::StrFormat(", batch %d", report.batch) : "",
-                    report.max_lines == 1 && report.workload != Workload::kFlash
-                        ? ", single-line"
-                        : "",
-                    report.rate > 0 ? absl::StrFormat(", paced %.0f/s", report.rate) : "")},
+       absl::StrCat(
+           report.mode, report.batch > 1 ? absl::StrFormat(", batch %d", report.batch) : "",
+           report.max_lines == 1 && report.workload != Workload::kFlash ? ", single-line" : "",
+           report.rate > 0 ? absl::StrFormat(", paced %.0f/s", report.rate) : "")},
       {"mode", report.mode},
       {"workload", WorkloadName(report.workload)},
       {"clients", report.clients},
@@ -212,6 +211,7 @@ nlohmann::json ToJson(const Report& report) {
       {"kinds", kinds},
   };
   if (!report.target.empty()) json["target"] = report.target;
+  if (report.connections > 0) json["connections"] = report.connections;
   if (run.feed_latency) {
     json["sale_to_feed_ms"] = LatencyJson(*run.feed_latency);
     json["sale_to_feed_matched"] = run.feed_latency->count();

@@ -25,13 +25,14 @@ struct FlashCheck {
 };
 
 struct Report {
-  std::string mode;    // engine | grpc
-  std::string target;  // grpc only
+  std::string mode;     // engine | grpc
+  std::string target;   // grpc only
+  int connections = 0;  // grpc only: channels the clients share
   Workload workload = Workload::kUniform;
   int clients = 0;
   int batch = 1;
   int max_lines = 3;  // orders have 1 to max_lines lines
-  double rate = 0;  // paced steps/s; 0: closed loop
+  double rate = 0;    // paced steps/s; 0: closed loop
   double duration_seconds = 0;
   double warmup_seconds = 0;
   int64_t skus = 0;
