@@ -47,6 +47,23 @@ void StampTouched(Commit& commit, const std::vector<Position*>& touched) {
   }
 }
 
+using ExpiryEntry = std::pair<absl::Time, const Reservation*>;
+
+// The order of a stripe's expiry heap (see ReservationStripe::expiry): the soonest deadline on
+// top, equal deadlines by reservation id, so that which reservations a sweep expires first does
+// not depend on where they are in memory.
+struct ExpiresLater {
+  bool operator()(const ExpiryEntry& a, const ExpiryEntry& b) const {
+    if (a.first != b.first) return a.first > b.first;
+    return a.second->id > b.second->id;
+  }
+};
+
+void PushExpiry(std::vector<ExpiryEntry>& expiry, const Reservation& reservation) {
+  expiry.emplace_back(reservation.expires_at, &reservation);
+  std::push_heap(expiry.begin(), expiry.end(), ExpiresLater());
+}
+
 }  // namespace
 
 Ledger::Ledger(JournalSink* sink) : sink_(sink) {}
@@ -337,7 +354,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     movement.actor = command.channel;
     commit.movements.push_back(std::move(movement));
   }
-  stripe.expiry.emplace(stored.expires_at, &stored);
+  PushExpiry(stripe.expiry, stored);
   applied.ticket = Publish(commit, [&](Commit& c) {
     StampTouched(c, touched);
     stored.sequence = c.movements.back().sequence;
@@ -492,9 +509,6 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
     movement.actor = reservation.channel;
     commit.movements.push_back(std::move(movement));
   }
-  if (reservation.state == ReservationState::kHeld) {
-    stripe.expiry.erase({reservation.expires_at, &reservation});
-  }
   // A cancelled routed order frees its place in the locations' daily capacity.
   if (next == ReservationState::kReleased || next == ReservationState::kExpired) {
     GiveBackCapacity(reservation.capacity);
@@ -543,10 +557,9 @@ Applied<Reservation> Ledger::Extend(const ReservationId& id, absl::Duration ttl,
     applied.ticket = last_ticket();
     return applied;
   }
-  stripe.expiry.erase({reservation.expires_at, &reservation});
   reservation.expires_at = extended;
   reservation.updated_at = now;
-  stripe.expiry.emplace(reservation.expires_at, &reservation);
+  PushExpiry(stripe.expiry, reservation);
   Commit commit;
   applied.ticket = Publish(commit, [&](Commit& c) { c.reservations.push_back(reservation); });
   applied.value = reservation;
@@ -565,9 +578,15 @@ std::pair<int, CommitTicket> Ledger::ExpireDue(absl::Time now, int max) {
   std::vector<ReservationId> due;
   for (ReservationStripe& stripe : stripes_) {
     absl::MutexLock lock(&stripe.mu);
-    for (const auto& [deadline, reservation] : stripe.expiry) {
-      if (deadline > now || static_cast<int>(due.size()) >= max) break;
-      due.push_back(reservation->id);
+    std::vector<ExpiryEntry>& expiry = stripe.expiry;
+    while (!expiry.empty() && expiry.front().first <= now && static_cast<int>(due.size()) < max) {
+      const auto [deadline, reservation] = expiry.front();
+      std::pop_heap(expiry.begin(), expiry.end(), ExpiresLater());
+      expiry.pop_back();
+      // Entries left behind by a confirmation, a release or an extension are dropped here.
+      if (reservation->state == ReservationState::kHeld && reservation->expires_at == deadline) {
+        due.push_back(reservation->id);
+      }
     }
   }
   int expired = 0;
@@ -600,9 +619,8 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
   ReservationStripe& stripe = StripeFor(reservation.id);
   absl::MutexLock lock(&stripe.mu);
   Reservation& stored = stripe.reservations[reservation.id];
-  stripe.expiry.erase({stored.expires_at, &stored});  // a no-op unless restored before
   stored = reservation;
-  if (stored.state == ReservationState::kHeld) stripe.expiry.emplace(stored.expires_at, &stored);
+  if (stored.state == ReservationState::kHeld) PushExpiry(stripe.expiry, stored);
   if (!reservation.capacity.empty() && reservation.state != ReservationState::kReleased &&
       reservation.state != ReservationState::kExpired) {
     absl::MutexLock capacity_lock(&capacity_mu_);

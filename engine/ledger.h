@@ -23,7 +23,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/functional/function_ref.h"
@@ -231,9 +230,13 @@ class Ledger {
     mutable absl::Mutex mu;
     // Node-based: the map only grows, and a rehash moves pointers, not whole reservations.
     absl::node_hash_map<ReservationId, Reservation> reservations ABSL_GUARDED_BY(mu);
-    // HELD reservations by deadline; a sweep reads only the due front. Entries point into
-    // `reservations`, whose nodes stay where they are (no reservation is ever erased).
-    absl::btree_set<std::pair<absl::Time, const Reservation*>> expiry ABSL_GUARDED_BY(mu);
+    // Deadlines of HELD reservations, soonest first (a min-heap: a reservation made with the
+    // usual TTL lands at the end in one comparison). Entries point into `reservations`, whose
+    // nodes stay where they are (no reservation is ever erased). An entry is not removed when
+    // its reservation leaves HELD or is extended (Extend adds one for the new deadline): a
+    // sweep pops the due entries and expires those still HELD with that deadline. So the heap
+    // holds one entry per reservation and extension, each gone by its deadline.
+    std::vector<std::pair<absl::Time, const Reservation*>> expiry ABSL_GUARDED_BY(mu);
   };
 
   struct PosStripe {
