@@ -332,7 +332,8 @@ class Watcher {
 class GrpcDriver final : public Driver {
  public:
   GrpcDriver(std::string target, int connections)
-      : target_(std::move(target)), connections_(std::max(1, connections)) {}
+      : target_(std::move(target)),
+        client_channels_(static_cast<size_t>(std::max(1, connections))) {}
 
   std::string Describe() const override { return absl::StrCat("grpc ", target_); }
 
@@ -447,9 +448,9 @@ class GrpcDriver final : public Driver {
     std::shared_ptr<grpc::Channel> channel;
     {
       absl::MutexLock lock(&client_channels_mu_);
-      if (client_channels_.empty()) client_channels_.resize(static_cast<size_t>(connections_));
-      std::shared_ptr<grpc::Channel>& shared = client_channels_[index % connections_];
-      if (!shared) shared = NewChannel(target_, "omnistock.bench.client", index % connections_);
+      const int slot = index % static_cast<int>(client_channels_.size());
+      std::shared_ptr<grpc::Channel>& shared = client_channels_[static_cast<size_t>(slot)];
+      if (!shared) shared = NewChannel(target_, "omnistock.bench.client", slot);
       channel = shared;
     }
     if (absl::Status s = WaitConnected(*channel, target_); !s.ok()) return s;
@@ -489,10 +490,9 @@ class GrpcDriver final : public Driver {
 
  private:
   std::string target_;
-  int connections_;
   absl::Mutex client_channels_mu_;
-  std::vector<std::shared_ptr<grpc::Channel>> client_channels_
-      ABSL_GUARDED_BY(client_channels_mu_);  // by index mod connections_, made on first use
+  // One per connection; client i uses the (i mod size)-th, made on first use.
+  std::vector<std::shared_ptr<grpc::Channel>> client_channels_ ABSL_GUARDED_BY(client_channels_mu_);
   const Catalog* catalog_ = nullptr;
   std::unique_ptr<Watcher> watcher_;
 };

@@ -37,16 +37,6 @@ std::vector<int> ShardIndicesOf(const std::vector<Line>& lines) {
   return indices;
 }
 
-// Stamps the i-th movement of `commit` on the i-th touched position and copies the positions
-// into it.
-void StampTouched(Commit& commit, const std::vector<Position*>& touched) {
-  commit.positions.reserve(touched.size());
-  for (size_t i = 0; i < touched.size(); ++i) {
-    Stamp(commit.movements[i], *touched[i]);
-    commit.positions.push_back(*touched[i]);
-  }
-}
-
 using ExpiryEntry = std::pair<absl::Time, const Reservation*>;
 
 // The order of a stripe's expiry heap (see ReservationStripe::expiry): the soonest deadline on
@@ -442,8 +432,10 @@ Applied<Reservation> Ledger::Transition(const ReservationId& id, Action action, 
   return ApplyTransition(stripe, reservation, action, now);
 }
 
-Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservation& reservation,
-                                             Action action, absl::Time now) {
+// The stripe is named for its lock (see the declaration), not used.
+Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& /*stripe*/,
+                                             Reservation& reservation, Action action,
+                                             absl::Time now) {
   MovementKind kind = MovementKind::kConfirm;
   ReservationState next = ReservationState::kConfirmed;
   bool releases_hold = false;    // reserved drops by the line quantity

@@ -115,10 +115,8 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
   PosTransaction& stored = stripe.transactions[key];
   stored = std::move(transaction);
   applied.ticket = Publish(commit, [&](Commit& c) {
-    for (size_t i = 0; i < touched.size(); ++i) {
-      Movement& movement = c.movements[i];
-      Stamp(movement, *touched[i]);
-      c.positions.push_back(*touched[i]);
+    StampTouched(c, touched);
+    for (const Movement& movement : c.movements) {
       for (const ReservationId& id : movement.at_risk) {
         stored.at_risk.push_back(AtRisk{id, movement.sku, movement.location});
       }

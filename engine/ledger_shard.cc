@@ -61,6 +61,14 @@ void Stamp(Movement& movement, Position& position) {
   StampValues(movement, position);
 }
 
+void StampTouched(Commit& commit, const std::vector<Position*>& touched) {
+  commit.positions.reserve(touched.size());
+  for (size_t i = 0; i < touched.size(); ++i) {
+    Stamp(commit.movements[i], *touched[i]);
+    commit.positions.push_back(*touched[i]);
+  }
+}
+
 void StampValues(Movement& movement, Position& position) {
   position.RecordChange(movement.time, movement.on_hand_delta);
   movement.on_hand_after = position.on_hand;

@@ -17,6 +17,7 @@
 #include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "engine/journal_sink.h"
 #include "engine/limits.h"
 #include "engine/movement.h"
 #include "engine/position.h"
@@ -82,6 +83,9 @@ void RemoveHold(Position& position, const Reservation& reservation);
 std::vector<ReservationId> UncoveredHolds(const Position& position);
 // Records that the numbered `movement` changed `position`: LinkToPosition, then StampValues.
 void Stamp(Movement& movement, Position& position);
+// Stamps the i-th movement of `commit` on the i-th of `touched` and copies those positions into
+// the commit.
+void StampTouched(Commit& commit, const std::vector<Position*>& touched);
 // The on_hand history, and the position's values after the movement (and who is at risk) in
 // the movement itself. Needs no sequence.
 void StampValues(Movement& movement, Position& position);

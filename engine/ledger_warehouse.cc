@@ -176,10 +176,7 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
   stored.state = TransferState::kInTransit;
   stored.shipped_at = now;
   applied.ticket = Publish(commit, [&](Commit& c) {
-    for (size_t i = 0; i < touched.size(); ++i) {
-      Stamp(c.movements[i], *touched[i]);
-      c.positions.push_back(*touched[i]);
-    }
+    StampTouched(c, touched);
     stored.sequence = c.movements.back().sequence;
     c.transfers.push_back(stored);
   });
@@ -229,10 +226,7 @@ Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::
   transfer.state = TransferState::kReceived;
   transfer.received_at = now;
   applied.ticket = Publish(commit, [&](Commit& c) {
-    for (size_t i = 0; i < touched.size(); ++i) {
-      Stamp(c.movements[i], *touched[i]);
-      c.positions.push_back(*touched[i]);
-    }
+    StampTouched(c, touched);
     transfer.sequence = c.movements.back().sequence;
     c.transfers.push_back(transfer);
   });
