@@ -15,13 +15,9 @@ namespace {
 class InternTable {
  public:
   const InternedString* Intern(std::string_view value) {
-    const size_t hash = absl::Hash<std::string_view>{}(value);
-    Stripe& stripe = stripes_[hash >> (64 - kStripeBits)];
-    {
-      absl::ReaderMutexLock lock(&stripe.mu);
-      auto it = stripe.entries.find(value);
-      if (it != stripe.entries.end()) return it->second.get();
-    }
+    const size_t hash = HashOf(value);
+    Stripe& stripe = StripeOf(hash);
+    if (const InternedString* found = Find(stripe, value)) return found;
     absl::MutexLock lock(&stripe.mu);
     auto it = stripe.entries.find(value);
     if (it != stripe.entries.end()) return it->second.get();
@@ -32,6 +28,19 @@ class InternTable {
     return interned;
   }
 
+  const InternedString* Find(std::string_view value) {
+    return Find(StripeOf(HashOf(value)), value);
+  }
+
+  size_t Count() {
+    size_t count = 0;
+    for (Stripe& stripe : stripes_) {
+      absl::ReaderMutexLock lock(&stripe.mu);
+      count += stripe.entries.size();
+    }
+    return count;
+  }
+
  private:
   static constexpr int kStripeBits = 6;
   static_assert(sizeof(size_t) == 8);
@@ -40,14 +49,29 @@ class InternTable {
     absl::flat_hash_map<std::string_view, std::unique_ptr<const InternedString>> entries
         ABSL_GUARDED_BY(mu);
   };
+
+  Stripe& StripeOf(size_t hash) { return stripes_[hash >> (64 - kStripeBits)]; }
+
+  static const InternedString* Find(Stripe& stripe, std::string_view value) {
+    absl::ReaderMutexLock lock(&stripe.mu);
+    auto it = stripe.entries.find(value);
+    return it == stripe.entries.end() ? nullptr : it->second.get();
+  }
+
   std::array<Stripe, 1 << kStripeBits> stripes_;
 };
 
+InternTable& Table() {
+  static InternTable* const table = new InternTable;  // never destroyed: ids outlive main
+  return *table;
+}
+
 }  // namespace
 
-const InternedString* Intern(std::string_view value) {
-  static InternTable* const table = new InternTable;  // never destroyed: ids outlive main
-  return table->Intern(value);
-}
+const InternedString* Intern(std::string_view value) { return Table().Intern(value); }
+
+const InternedString* FindInterned(std::string_view value) { return Table().Find(value); }
+
+size_t InternedCount() { return Table().Count(); }
 
 }  // namespace omnistock::internal

@@ -11,13 +11,16 @@
 // string the process keeps, so copying one (into a movement, a commit, an answer) copies a
 // pointer, and comparing two compares pointers. The catalog of SKUs and locations is small
 // beside the stream of orders; the interned strings are never freed (each distinct id the
-// process ever saw costs its length plus about 60 bytes). Reservation ids are one per order and
-// stay plain strings.
+// process ever interned costs its length plus about 60 bytes). So only what may be stored
+// interns: a read or an existence check asks `IfInterned` or resolves through a `TransientIds`
+// (transient_ids.h), and a string nobody stored stays out of the table. Reservation ids are one
+// per order and stay plain strings.
 #ifndef OMNISTOCK_ENGINE_TYPES_H_
 #define OMNISTOCK_ENGINE_TYPES_H_
 
 #include <compare>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,6 +28,12 @@
 #include "absl/hash/hash.h"
 
 namespace omnistock {
+namespace internal {
+
+// The hash every id made from `value` carries.
+inline size_t HashOf(std::string_view value) { return absl::Hash<std::string_view>{}(value); }
+
+}  // namespace internal
 
 template <typename Tag>
 class StringId {
@@ -60,7 +69,7 @@ class StringId {
   }
 
  private:
-  static size_t HashOf(std::string_view value) { return absl::Hash<std::string_view>{}(value); }
+  static size_t HashOf(std::string_view value) { return internal::HashOf(value); }
   static size_t EmptyHash() {
     static const size_t empty = HashOf("");
     return empty;
@@ -81,12 +90,20 @@ struct InternedString {
 // The entry for `value`, made on first use. Thread-safe.
 const InternedString* Intern(std::string_view value);
 
+// The entry for `value` if it was ever interned, else nullptr; adds nothing. Thread-safe.
+const InternedString* FindInterned(std::string_view value);
+
+// How many distinct strings are interned (SKUs and locations together). Thread-safe.
+size_t InternedCount();
+
 inline const InternedString* EmptyInterned() {
   static const InternedString* const empty = Intern("");
   return empty;
 }
 
 }  // namespace internal
+
+class TransientIds;
 
 template <typename Tag>
 class InternedId {
@@ -108,6 +125,14 @@ class InternedId {
     return *this;
   }
 
+  // The id of `value` if one was ever made, without making one. An id never made names no
+  // location and no position, so an existence check needs nothing more.
+  static std::optional<InternedId> IfInterned(std::string_view value) {
+    const internal::InternedString* entry = internal::FindInterned(value);
+    if (entry == nullptr) return std::nullopt;
+    return InternedId(entry);
+  }
+
   const std::string& value() const { return entry_->value; }
   bool empty() const { return entry_->value.empty(); }
 
@@ -123,6 +148,7 @@ class InternedId {
   }
 
  private:
+  friend class TransientIds;
   explicit InternedId(const internal::InternedString* entry) : entry_(entry), hash_(entry->hash) {}
   void Clear() {
     entry_ = internal::EmptyInterned();

@@ -29,7 +29,8 @@ grpc::ServerUnaryReactor* InventoryService::SetSafetyStock(grpc::CallbackServerC
 grpc::ServerUnaryReactor* InventoryService::GetAvailability(
     grpc::CallbackServerContext* context, const v1::GetAvailabilityRequest* request,
     v1::GetAvailabilityResponse* response) {
-  absl::StatusOr<AvailabilityQuery> query = ValidateGetAvailability(*request, *ctx_.ledger);
+  TransientIds ids;
+  absl::StatusOr<AvailabilityQuery> query = ValidateGetAvailability(*request, *ctx_.ledger, ids);
   if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
   for (const Position& position : ctx_.ledger->GetPositions(query->skus, query->locations)) {
     ToProto(position, response->add_positions());
@@ -40,7 +41,8 @@ grpc::ServerUnaryReactor* InventoryService::GetAvailability(
 grpc::ServerUnaryReactor* InventoryService::ListMovements(grpc::CallbackServerContext* context,
                                                           const v1::ListMovementsRequest* request,
                                                           v1::ListMovementsResponse* response) {
-  absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request);
+  TransientIds ids;
+  absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request, ids);
   if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
   absl::StatusOr<std::vector<Movement>> movements = ReadJournal(ctx_, *query);
   if (!movements.ok()) return AnswerNow(context, ToGrpc(movements.status()));

@@ -45,6 +45,9 @@ class LedgerFigures final : public prometheus::Collectable {
             static_cast<double>(stats.batches)),
         One("omnistock_reservations", "Reservations held in memory, in every state.",
             MetricType::Gauge, static_cast<double>(ledger_->reservation_count())),
+        One("omnistock_interned_ids",
+            "Distinct SKU and location strings interned (kept for the life of the process).",
+            MetricType::Gauge, static_cast<double>(internal::InternedCount())),
         One("omnistock_storage_ok", "1 while storage writes succeed; 0 after a failure.",
             MetricType::Gauge, committer_->status().ok() ? 1 : 0),
     };

@@ -1,6 +1,7 @@
 #include "services/validation.h"
 
 #include <cmath>
+#include <optional>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -66,7 +67,8 @@ absl::Status CheckCoordinates(absl::string_view prefix, double latitude, double 
 absl::Status CheckKnownLocation(absl::string_view field, const std::string& id,
                                 const Ledger& ledger) {
   if (absl::Status s = CheckId(field, id, kLocationIdLengthMax); !s.ok()) return s;
-  if (!ledger.FindLocation(LocationId(id))) {
+  const std::optional<LocationId> location = LocationId::IfInterned(id);
+  if (!location || !ledger.FindLocation(*location)) {
     return absl::NotFoundError(absl::StrCat(field, " '", id, "' is not a known location"));
   }
   return absl::OkStatus();
@@ -385,7 +387,7 @@ absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(const v1::SetSafetySto
 }
 
 absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabilityRequest& request,
-                                                          const Ledger& ledger) {
+                                                          const Ledger& ledger, TransientIds& ids) {
   if (request.skus().empty()) return absl::InvalidArgumentError("skus must name at least one SKU");
   if (request.skus_size() > kAvailabilitySkusMax) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -402,7 +404,7 @@ absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabil
         !s.ok()) {
       return s;
     }
-    query.skus.emplace_back(request.skus(i));
+    query.skus.push_back(ids.Resolve<Sku>(request.skus(i)));
   }
   for (int i = 0; i < request.location_ids_size(); ++i) {
     if (absl::Status s = CheckKnownLocation(absl::StrCat("location_ids[", i, "]"),
@@ -410,24 +412,24 @@ absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabil
         !s.ok()) {
       return s;
     }
-    query.locations.emplace_back(request.location_ids(i));
+    query.locations.push_back(ids.Resolve<LocationId>(request.location_ids(i)));
   }
   return query;
 }
 
-absl::StatusOr<storage::JournalQuery> ValidateListMovements(
-    const v1::ListMovementsRequest& request) {
+absl::StatusOr<storage::JournalQuery> ValidateListMovements(const v1::ListMovementsRequest& request,
+                                                            TransientIds& ids) {
   storage::JournalQuery query;
   if (!request.sku().empty()) {
     if (absl::Status s = CheckId("sku", request.sku(), kSkuLengthMax); !s.ok()) return s;
-    query.sku = Sku(request.sku());
+    query.sku = ids.Resolve<Sku>(request.sku());
   }
   if (!request.location_id().empty()) {
     if (absl::Status s = CheckId("location_id", request.location_id(), kLocationIdLengthMax);
         !s.ok()) {
       return s;
     }
-    query.location = LocationId(request.location_id());
+    query.location = ids.Resolve<LocationId>(request.location_id());
   }
   if (request.limit() < 0 || request.limit() > kMovementsPageMax) {
     return absl::InvalidArgumentError(
@@ -463,14 +465,17 @@ absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request
           absl::StrCat(prefix, "sku '", line.sku(), "' at location_id '", line.location_id(),
                        "' repeats an earlier line; merge the quantities into one line"));
     }
-    command.lines.push_back(Line{Sku(line.sku()), LocationId(line.location_id()), line.quantity()});
   }
+  // Every location first: an order naming an unknown one interns none of its strings.
   for (int i = 0; i < request.lines_size(); ++i) {
     if (absl::Status s = CheckKnownLocation(absl::StrCat("lines[", i, "].location_id"),
                                             request.lines(i).location_id(), ledger);
         !s.ok()) {
       return s;
     }
+  }
+  for (const v1::Line& line : request.lines()) {
+    command.lines.push_back(Line{Sku(line.sku()), LocationId(line.location_id()), line.quantity()});
   }
   return command;
 }

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/ledger.h"
+#include "engine/transient_ids.h"
 #include "omnistock/v1/availability.pb.h"
 #include "omnistock/v1/fulfillment.pb.h"
 #include "omnistock/v1/inventory.pb.h"
@@ -33,10 +34,12 @@ struct AvailabilityQuery {
   std::vector<Sku> skus;
   std::vector<LocationId> locations;
 };
+// Reads resolve the SKUs and locations they name through `ids` (never interning an unknown
+// one): the query is valid while `ids` lives.
 absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabilityRequest& request,
-                                                          const Ledger& ledger);
-absl::StatusOr<storage::JournalQuery> ValidateListMovements(
-    const v1::ListMovementsRequest& request);
+                                                          const Ledger& ledger, TransientIds& ids);
+absl::StatusOr<storage::JournalQuery> ValidateListMovements(const v1::ListMovementsRequest& request,
+                                                            TransientIds& ids);
 
 absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request,
                                                const Ledger& ledger);

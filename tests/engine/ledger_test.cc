@@ -9,6 +9,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
+#include "engine/transient_ids.h"
 #include "tests/engine/ledger_fixture.h"
 
 namespace omnistock::testing {
@@ -275,6 +276,24 @@ TEST_CASE("ids made from the same string on different threads are one id") {
   // A SKU and a location made from one string are still different types with equal values.
   CHECK(LocationId("SKU-RACE-1").value() == Sku("SKU-RACE-1").value());
   CHECK(Sku("SKU-RACE-1") != Sku("SKU-RACE-2"));
+}
+
+TEST_CASE("a read's transient ids intern nothing and stand for stored ids where they exist") {
+  const Sku stored("TRANSIENT-STORED");
+  TransientIds ids;
+  const Sku unknown = ids.Resolve<Sku>("TRANSIENT-UNKNOWN");
+  CHECK(unknown.value() == "TRANSIENT-UNKNOWN");
+  CHECK(ids.Resolve<Sku>("TRANSIENT-UNKNOWN") == unknown);  // one id per string, as interned
+  CHECK(internal::FindInterned("TRANSIENT-UNKNOWN") == nullptr);
+  CHECK_FALSE(Sku::IfInterned("TRANSIENT-UNKNOWN").has_value());
+  CHECK(ids.Resolve<Sku>("TRANSIENT-STORED") == stored);
+  REQUIRE(Sku::IfInterned("TRANSIENT-STORED").has_value());
+  CHECK(*Sku::IfInterned("TRANSIENT-STORED") == stored);
+  // Interned later, the string's stored id has the transient one's hash and value, and is
+  // still another id: nothing stored ever points at a transient entry.
+  const Sku later("TRANSIENT-UNKNOWN");
+  CHECK(absl::Hash<Sku>{}(later) == absl::Hash<Sku>{}(unknown));
+  CHECK(later != unknown);
 }
 
 TEST_CASE("the SKUs of one shard keep the hash bits its hash maps probe with") {

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 
@@ -61,16 +62,29 @@ std::string Scrape(int port) {
 
 }  // namespace
 
-TEST_CASE("a metrics scrape shows each call by method and status, and the commits") {
-  int port = 0;
-  ::close(BoundSocket(port, false));  // free now; omnistockd takes it next
+// A server serving metrics on a free loopback port, with location S1 holding 5 of SKU A.
+struct MetricsServer {
+  int port = FreePort();
   TempDir dir;
-  ServerProcess server(dir.Sub("data"), {absl::StrCat("--metrics_listen=127.0.0.1:", port)});
-  auto network = server.network();
-  auto inventory = server.inventory();
-  auto reservations = server.reservations();
-  AddLocation(*network, "S1");
-  ReceiveStock(*inventory, "S1", "A", 5);
+  ServerProcess server{dir.Sub("data"), {absl::StrCat("--metrics_listen=127.0.0.1:", port)}};
+  std::unique_ptr<v1::Network::Stub> network = server.network();
+  std::unique_ptr<v1::Inventory::Stub> inventory = server.inventory();
+  std::unique_ptr<v1::Reservations::Stub> reservations = server.reservations();
+
+  MetricsServer() {
+    AddLocation(*network, "S1");
+    ReceiveStock(*inventory, "S1", "A", 5);
+  }
+
+  static int FreePort() {
+    int port = 0;
+    ::close(BoundSocket(port, false));  // free now; omnistockd takes it next
+    return port;
+  }
+};
+
+TEST_CASE_METHOD(MetricsServer,
+                 "a metrics scrape shows each call by method and status, and the commits") {
   v1::Reservation reservation;
   REQUIRE(reservations->Reserve(Deadline().get(), ReserveOf("r1", {{"A", "S1", 2}}), &reservation)
               .ok());
@@ -91,6 +105,66 @@ TEST_CASE("a metrics scrape shows each call by method and status, and the commit
   CHECK(absl::StrContains(body, "omnistock_commits_total 3\n"));
   CHECK(absl::StrContains(body, "omnistock_reservations 1\n"));
   CHECK(absl::StrContains(body, "omnistock_storage_ok 1\n"));
+}
+
+// The value of omnistock_interned_ids in a scrape.
+int64_t InternedIds(int port) {
+  const std::string body = Scrape(port);
+  const std::string name = "\nomnistock_interned_ids ";
+  const size_t at = body.find(name);
+  REQUIRE(at != std::string::npos);
+  return std::stoll(body.substr(at + name.size()));
+}
+
+TEST_CASE_METHOD(MetricsServer,
+                 "reads and rejected calls naming unknown SKUs or locations intern nothing") {
+  // Interned strings are kept for good, so only what is stored may intern: a site cache asking
+  // for products never stocked anywhere, or a client with typos, must not grow the server.
+  const int64_t before = InternedIds(port);
+
+  v1::GetAvailabilityRequest at_store;
+  for (int i = 0; i < 50; ++i) at_store.add_skus(absl::StrCat("NEVER-", i));
+  at_store.add_skus("NEVER-0");  // twice: one row still
+  at_store.add_skus("A");
+  at_store.add_location_ids("S1");
+  v1::GetAvailabilityResponse rows;
+  REQUIRE(inventory->GetAvailability(Deadline().get(), at_store, &rows).ok());
+  REQUIRE(rows.positions_size() == 51);  // every SKU asked about at S1, zeros where none
+  int64_t on_hand = 0;
+  for (const v1::PositionView& row : rows.positions()) {
+    CHECK(row.location_id() == "S1");
+    on_hand += row.on_hand();
+  }
+  CHECK(on_hand == 5);  // A's five units, and nothing else
+
+  v1::GetAvailabilityRequest anywhere;
+  anywhere.add_skus("NEVER-A");
+  anywhere.add_skus("NEVER-B");
+  REQUIRE(inventory->GetAvailability(Deadline().get(), anywhere, &rows).ok());
+  CHECK(rows.positions_size() == 0);
+
+  v1::GetAvailabilityRequest nowhere;
+  nowhere.add_skus("A");
+  nowhere.add_location_ids("NOWHERE");
+  CHECK(inventory->GetAvailability(Deadline().get(), nowhere, &rows).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
+
+  v1::ListMovementsRequest movements_of;
+  movements_of.set_sku("NEVER-C");
+  movements_of.set_location_id("NOWHERE-C");
+  v1::ListMovementsResponse movements;
+  REQUIRE(inventory->ListMovements(Deadline().get(), movements_of, &movements).ok());
+  CHECK(movements.movements_size() == 0);
+
+  v1::Reservation reservation;
+  CHECK(
+      reservations
+          ->Reserve(Deadline().get(), ReserveOf("r1", {{"NEVER-D", "NOWHERE-D", 1}}), &reservation)
+          .error_code() == grpc::StatusCode::NOT_FOUND);
+
+  CHECK(InternedIds(port) == before);
+  ReceiveStock(*inventory, "S1", "B", 1);  // a new SKU stored: one more
+  CHECK(InternedIds(port) == before + 1);
 }
 
 TEST_CASE("omnistockd refuses to start when it cannot serve metrics where told") {

@@ -1,0 +1,41 @@
+// Ids for the strings one read names, without interning those nobody stored.
+//
+// A read may name SKUs and locations that exist nowhere: a site cache asking for a large
+// catalog's never-stocked products, a client with a typo. Interned strings are never freed
+// (types.h), so a read that interned what it was asked about would grow the process for good.
+// Resolve gives the interned id of a string some id was made from, and otherwise an id backed by
+// this object's own copy: equal to no stored id (so it finds nothing, as it should), carrying the
+// same hash and value, and equal to the other ids this object resolved from the same string.
+//
+// Such an id is valid while this object lives, so it must stay inside the call that made it:
+// never store one in the ledger, a commit or anything that outlives the answer. Moving this
+// object keeps its ids valid (node storage). Not thread-safe.
+#ifndef OMNISTOCK_ENGINE_TRANSIENT_IDS_H_
+#define OMNISTOCK_ENGINE_TRANSIENT_IDS_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/container/node_hash_map.h"
+#include "engine/types.h"
+
+namespace omnistock {
+
+class TransientIds {
+ public:
+  template <typename Id>
+  Id Resolve(std::string_view value) {
+    if (const internal::InternedString* entry = internal::FindInterned(value)) return Id(entry);
+    auto [it, inserted] = own_.try_emplace(std::string(value));
+    if (inserted)
+      it->second = internal::InternedString{std::string(value), internal::HashOf(value)};
+    return Id(&it->second);
+  }
+
+ private:
+  absl::node_hash_map<std::string, internal::InternedString> own_;
+};
+
+}  // namespace omnistock
+
+#endif  // OMNISTOCK_ENGINE_TRANSIENT_IDS_H_
