@@ -54,6 +54,27 @@ void PushExpiry(std::vector<ExpiryEntry>& expiry, const Reservation& reservation
   std::push_heap(expiry.begin(), expiry.end(), ExpiresLater());
 }
 
+// The order of a stripe's terminal heap (see ReservationStripe::terminal): the earliest settled
+// on top, equal times by id.
+struct SettledLater {
+  bool operator()(const Reservation* a, const Reservation* b) const {
+    if (a->updated_at != b->updated_at) return a->updated_at > b->updated_at;
+    return a->id > b->id;
+  }
+};
+
+void PushTerminal(std::vector<const Reservation*>& terminal, const Reservation& reservation) {
+  terminal.push_back(&reservation);
+  std::push_heap(terminal.begin(), terminal.end(), SettledLater());
+}
+
+// Whether `expiry` may still hold an entry for `reservation`: its entries are never later than
+// its expires_at, so none is left once the heap's top is later than that.
+bool MayBeInExpiry(const std::vector<ExpiryEntry>& expiry, const Reservation& reservation) {
+  return !expiry.empty() &&
+         !ExpiresLater()(expiry.front(), ExpiryEntry(reservation.expires_at, &reservation));
+}
+
 }  // namespace
 
 Ledger::Ledger(JournalSink* sink) : sink_(sink) {}
@@ -432,10 +453,8 @@ Applied<Reservation> Ledger::Transition(const ReservationId& id, Action action, 
   return ApplyTransition(stripe, reservation, action, now);
 }
 
-// The stripe is named for its lock (see the declaration), not used.
-Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& /*stripe*/,
-                                             Reservation& reservation, Action action,
-                                             absl::Time now) {
+Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservation& reservation,
+                                             Action action, absl::Time now) {
   MovementKind kind = MovementKind::kConfirm;
   ReservationState next = ReservationState::kConfirmed;
   bool releases_hold = false;    // reserved drops by the line quantity
@@ -507,6 +526,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& /*stripe*/,
   }
   reservation.state = next;
   reservation.updated_at = now;
+  if (!IsLive(next)) PushTerminal(stripe.terminal, reservation);
 
   Applied<Reservation> applied;
   applied.ticket = Publish(commit, [&](Commit& c) {
@@ -593,6 +613,32 @@ std::pair<int, CommitTicket> Ledger::ExpireDue(absl::Time now, int max) {
   return {expired, ticket};
 }
 
+std::pair<int, CommitTicket> Ledger::ForgetTerminal(absl::Time settled_before, int max) {
+  int forgotten = 0;
+  CommitTicket ticket = 0;
+  for (ReservationStripe& stripe : stripes_) {
+    if (forgotten >= max) break;
+    absl::MutexLock lock(&stripe.mu);
+    std::vector<const Reservation*>& terminal = stripe.terminal;
+    Commit commit;
+    while (!terminal.empty() && forgotten < max) {
+      const Reservation& oldest = *terminal.front();
+      // Later ones settled later; one the expiry heap may still point at waits for its sweep.
+      if (oldest.updated_at >= settled_before || MayBeInExpiry(stripe.expiry, oldest)) break;
+      std::pop_heap(terminal.begin(), terminal.end(), SettledLater());
+      terminal.pop_back();
+      ReservationId id = oldest.id;
+      stripe.reservations.erase(id);
+      commit.forgotten_reservations.push_back(std::move(id));
+      ++forgotten;
+    }
+    if (!commit.forgotten_reservations.empty()) {
+      ticket = Publish(commit, [](Commit&) {});
+    }
+  }
+  return {forgotten, ticket};
+}
+
 // --- Recovery ---
 
 void Ledger::RestoreLocation(const Location& location) {
@@ -610,9 +656,12 @@ void Ledger::RestorePosition(const Position& position) {
 void Ledger::RestoreReservation(const Reservation& reservation) {
   ReservationStripe& stripe = StripeFor(reservation.id);
   absl::MutexLock lock(&stripe.mu);
-  Reservation& stored = stripe.reservations[reservation.id];
+  auto [it, inserted] = stripe.reservations.try_emplace(reservation.id);
+  Reservation& stored = it->second;
+  const bool was_terminal = !inserted && !IsLive(stored.state);
   stored = reservation;
   if (stored.state == ReservationState::kHeld) PushExpiry(stripe.expiry, stored);
+  if (!IsLive(stored.state) && !was_terminal) PushTerminal(stripe.terminal, stored);
   if (!reservation.capacity.empty() && reservation.state != ReservationState::kReleased &&
       reservation.state != ReservationState::kExpired) {
     absl::MutexLock capacity_lock(&capacity_mu_);

@@ -177,6 +177,10 @@ class Ledger {
   // Expires up to `max` HELD reservations whose expires_at <= now. Returns how many, and the
   // ticket of the last commit (0 when none).
   std::pair<int, CommitTicket> ExpireDue(absl::Time now, int max = kExpiryBatchMax);
+  // Forgets up to `max` terminal reservations that reached their terminal state before
+  // `settled_before`, the earliest first: their ids are free again and a commit deletes their
+  // rows. Returns how many, and the ticket of the last commit (0 when none).
+  std::pair<int, CommitTicket> ForgetTerminal(absl::Time settled_before, int max = kForgetBatchMax);
 
   // --- Routing (engine/routing): where an order should come from ---
   // The optimal plan for `request` on a consistent read of its SKUs' positions and today's
@@ -228,15 +232,21 @@ class Ledger {
 
   struct ReservationStripe {
     mutable absl::Mutex mu;
-    // Node-based: the map only grows, and a rehash moves pointers, not whole reservations.
+    // Node-based: a rehash moves pointers, not whole reservations, and a reservation stays
+    // where it is until it is forgotten (ForgetTerminal), the only erase.
     absl::node_hash_map<ReservationId, Reservation> reservations ABSL_GUARDED_BY(mu);
     // Deadlines of HELD reservations, soonest first (a min-heap: a reservation made with the
-    // usual TTL lands at the end in one comparison). Entries point into `reservations`, whose
-    // nodes stay where they are (no reservation is ever erased). An entry is not removed when
-    // its reservation leaves HELD or is extended (Extend adds one for the new deadline): a
-    // sweep pops the due entries and expires those still HELD with that deadline. So the heap
-    // holds one entry per reservation and extension, each gone by its deadline.
+    // usual TTL lands at the end in one comparison). Entries point into `reservations`. An
+    // entry is not removed when its reservation leaves HELD or is extended (Extend adds one for
+    // the new deadline): a sweep pops the due entries and expires those still HELD with that
+    // deadline. So the heap holds one entry per reservation and extension, each gone by its
+    // deadline, which is never later than the reservation's expires_at.
     std::vector<std::pair<absl::Time, const Reservation*>> expiry ABSL_GUARDED_BY(mu);
+    // The terminal reservations, the earliest settled (updated_at, then id) on top of a
+    // min-heap, to be forgotten in that order. One is forgotten only once the expiry heap can
+    // hold no entry for it (its top is later than the reservation's expires_at), so that no
+    // entry ever points at an erased reservation; nor can a hold (only live ones have holds).
+    std::vector<const Reservation*> terminal ABSL_GUARDED_BY(mu);
   };
 
   struct PosStripe {

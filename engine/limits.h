@@ -72,6 +72,15 @@ inline constexpr int kReservationStripeCount = 256;
 // At most this many reservations are expired per sweep, so one sweep never holds locks long.
 inline constexpr int kExpiryBatchMax = 1000;
 
+// How long a reservation is kept once it reached a terminal state (FULFILLED, RELEASED,
+// EXPIRED), so that retries of its calls stay idempotent; then it is forgotten, in memory and
+// on disk (its movements stay in the journal). At least two days: a routed order counts against
+// its location's capacity on its local day, which a restart recounts from the reservations.
+inline constexpr absl::Duration kTerminalRetentionDefault = absl::Hours(7 * 24);
+inline constexpr absl::Duration kTerminalRetentionMin = absl::Hours(48);
+// At most this many terminal reservations are forgotten per sweep.
+inline constexpr int kForgetBatchMax = 1000;
+
 static_assert((kLedgerShardCount & (kLedgerShardCount - 1)) == 0, "shard count must be 2^n");
 static_assert((kReservationStripeCount & (kReservationStripeCount - 1)) == 0,
               "stripe count must be 2^n");
@@ -80,6 +89,7 @@ static_assert(kQuantityPerLineMax * kLinesPerOrderMax < kOnHandMax,
 static_assert(kOnHandMax < INT64_MAX / 4, "on_hand + reserved arithmetic cannot overflow");
 static_assert(kReservationTtlMin <= kReservationTtlDefault);
 static_assert(kReservationTtlDefault <= kReservationTtlMax);
+static_assert(kTerminalRetentionMin <= kTerminalRetentionDefault);
 static_assert(kMovementsPageDefault <= kMovementsPageMax);
 
 }  // namespace omnistock

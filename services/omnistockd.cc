@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "boost/asio.hpp"
+#include "engine/limits.h"
 #include "services/clock.h"
 #include "services/server.h"
 #include "services/tuning.h"
@@ -29,6 +30,9 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "on SIGTERM/SIGINT, how long in-flight calls may take to finish");
 ABSL_FLAG(absl::Duration, expiry_interval, absl::Milliseconds(200),
           "how often HELD reservations past their deadline are expired");
+ABSL_FLAG(absl::Duration, terminal_retention, omnistock::kTerminalRetentionDefault,
+          "how long FULFILLED, RELEASED and EXPIRED reservations are kept, so that retried calls "
+          "stay idempotent, before they are forgotten (at least 48h)");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error or critical");
 
 namespace {
@@ -50,7 +54,7 @@ void ScheduleSweeps(boost::asio::steady_timer& timer, omnistock::services::Serve
   timer.expires_after(absl::ToChronoMilliseconds(interval));
   timer.async_wait([&timer, &server, interval](const boost::system::error_code& error) {
     if (error) return;
-    server.SweepExpired();
+    server.Sweep();
     ScheduleSweeps(timer, server, interval);
   });
 }
@@ -82,6 +86,7 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.demo = absl::GetFlag(FLAGS_demo);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.terminal_retention = absl::GetFlag(FLAGS_terminal_retention);
 
   omnistock::services::Server* serving = nullptr;
   auto on_storage_failure = [&io, &exit_code, &serving](const absl::Status& status) {

@@ -19,8 +19,15 @@ std::string HostOf(const std::string& listen) {
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const ServerOptions& options, const Clock* clock,
     std::function<void(const absl::Status&)> on_storage_failure) {
+  if (options.terminal_retention < kTerminalRetentionMin) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "terminal_retention must be at least ", absl::FormatDuration(kTerminalRetentionMin),
+        " (a routed order's capacity is recounted from its reservation after a restart), got ",
+        absl::FormatDuration(options.terminal_retention)));
+  }
   std::unique_ptr<Server> server(new Server());
   server->clock_ = clock;
+  server->terminal_retention_ = options.terminal_retention;
   const absl::Time started = absl::Now();
 
   absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(options.data_dir);
@@ -55,7 +62,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
 
   // Reservations that expired while the server was down are expired before serving.
-  server->SweepExpired();
+  server->Sweep();
 
   ServiceContext ctx{server->ledger_.get(), server->committer_.get(), server->store_.get(), clock};
   server->network_ = std::make_unique<NetworkService>(ctx);
@@ -101,11 +108,20 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
 Server::~Server() { Shutdown(absl::Seconds(5)); }
 
-void Server::SweepExpired() {
+void Server::Sweep() {
+  const absl::Time now = clock_->Now();
   for (;;) {
-    auto [expired, ticket] = ledger_->ExpireDue(clock_->Now());
+    auto [expired, ticket] = ledger_->ExpireDue(now);
     if (expired > 0) spdlog::debug("expired {} reservations", expired);
-    if (expired < kExpiryBatchMax) return;
+    if (expired < kExpiryBatchMax) break;
+  }
+  for (;;) {
+    auto [forgotten, ticket] = ledger_->ForgetTerminal(now - terminal_retention_);
+    if (forgotten > 0) {
+      spdlog::debug("forgot {} reservations settled more than {} ago", forgotten,
+                    absl::FormatDuration(terminal_retention_));
+    }
+    if (forgotten < kForgetBatchMax) break;
   }
 }
 

@@ -1,7 +1,7 @@
 // One omnistockd: opens the store, recovers the ledger from it (seeding the demo network into
 // an empty one when asked), and serves the gRPC API with health checking and reflection.
 //
-// Thread-safety: Start, Shutdown and the destructor are for the owning thread; SweepExpired and
+// Thread-safety: Start, Shutdown and the destructor are for the owning thread; Sweep and
 // SetNotServing may run on any thread.
 #ifndef OMNISTOCK_SERVICES_SERVER_H_
 #define OMNISTOCK_SERVICES_SERVER_H_
@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/ledger.h"
+#include "engine/limits.h"
 #include "grpcpp/grpcpp.h"
 #include "services/availability_service.h"
 #include "services/change_feed.h"
@@ -34,6 +35,9 @@ struct ServerOptions {
   std::string data_dir = "./var/data";
   bool demo = false;           // seed the demo network when the data dir holds none
   std::string metrics_listen;  // host:port of the Prometheus endpoint; empty: none
+  // How long terminal reservations are kept (for idempotent retries) before they are
+  // forgotten; at least kTerminalRetentionMin.
+  absl::Duration terminal_retention = kTerminalRetentionDefault;
 };
 
 class Server {
@@ -48,8 +52,9 @@ class Server {
   // host:port actually bound.
   const std::string& address() const { return address_; }
 
-  // Expires due HELD reservations; called by a timer.
-  void SweepExpired();
+  // Expires due HELD reservations and forgets terminal ones past the retention; called by a
+  // timer.
+  void Sweep();
   // Health turns NOT_SERVING for every service.
   void SetNotServing();
   // Stops accepting calls, lets in-flight ones finish (at most `grace`), then makes every
@@ -62,6 +67,7 @@ class Server {
   Server() = default;
 
   const Clock* clock_ = nullptr;
+  absl::Duration terminal_retention_ = kTerminalRetentionDefault;
   std::unique_ptr<storage::Store> store_;
   ChangeFeed feed_;
   std::unique_ptr<storage::Committer> committer_;

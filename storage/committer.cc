@@ -114,6 +114,9 @@ absl::Status Committer::WriteBatchOf(const std::vector<Commit>& commits) {
     for (const Transfer& transfer : commit.transfers) {
       put(state, TransferKey(transfer), Encode(transfer));
     }
+    for (const ReservationId& id : commit.forgotten_reservations) {
+      if (built.ok()) built = batch.Delete(state, ReservationKey(id));
+    }
   }
   put(state, std::string(kLastSequenceKey), EncodeSequence(commits.back().last_sequence));
   rocksdb::WriteOptions options;

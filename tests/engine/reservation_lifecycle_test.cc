@@ -206,4 +206,80 @@ TEST_CASE("extending a HELD reservation pushes its deadline out, never in") {
         Outcome::kReservationExpired);
 }
 
+TEST_CASE("terminal reservations are forgotten once the retention passed, the earliest first") {
+  // ForgetTerminal takes the cut-off (now - retention): reservations settled before it go.
+  LifecycleFixture f;
+  REQUIRE(f.Hold("done").outcome == Outcome::kOk);
+  REQUIRE(f.Hold("released").outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Confirm(ReservationId("done"), kT0).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Fulfill(ReservationId("done"), kT0 + absl::Minutes(1)).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Release(ReservationId("released"), kT0 + absl::Minutes(2)).outcome ==
+          Outcome::kOk);
+  REQUIRE(f.Hold("confirmed").outcome == Outcome::kOk);
+  REQUIRE(f.Hold("held", absl::Hours(24)).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Confirm(ReservationId("confirmed"), kT0).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.ExpireDue(kT0 + absl::Hours(1)).first == 0);  // the confirmations' entries go
+
+  // Nothing settled before the cut-off: nothing goes, and no commit is made.
+  const size_t commits = f.sink.size();
+  CHECK(f.ledger.ForgetTerminal(kT0 + absl::Minutes(1)).first == 0);
+  REQUIRE(f.sink.size() == commits);
+  auto [forgotten, ticket] = f.ledger.ForgetTerminal(kT0 + absl::Minutes(1) + absl::Seconds(1));
+  CHECK(forgotten == 1);
+  REQUIRE(f.sink.size() == commits + 1);
+  const Commit& forgetting = f.sink.commits().back();
+  CHECK(ticket == forgetting.ticket);
+  CHECK(forgetting.movements.empty());
+  CHECK(forgetting.forgotten_reservations == std::vector<ReservationId>{ReservationId("done")});
+  CHECK_FALSE(f.ledger.GetReservation(ReservationId("done")).has_value());
+  CHECK(f.ledger.GetReservation(ReservationId("released")).has_value());
+
+  CHECK(f.ledger.ForgetTerminal(kT0 + absl::Hours(1)).first == 1);  // "released"
+  CHECK_FALSE(f.ledger.GetReservation(ReservationId("released")).has_value());
+  // Live ones are never forgotten, however old.
+  CHECK(f.ledger.ForgetTerminal(kT0 + absl::Hours(24 * 365)).first == 0);
+  CHECK(f.ledger.GetReservation(ReservationId("confirmed"))->state == ReservationState::kConfirmed);
+  CHECK(f.ledger.GetReservation(ReservationId("held"))->state == ReservationState::kHeld);
+  CHECK(f.At("A", "S1").reserved == 4);
+  CHECK(f.ledger.CheckInvariants().ok());
+
+  // A forgotten id is free again: an order with it and other lines is a new reservation, not
+  // a conflict with the old one.
+  auto again = f.ledger.Reserve(f.Order("done", {f.L("A", "S1", 1)}), kT0 + absl::Hours(2));
+  CHECK(again.outcome == Outcome::kOk);
+  CHECK(again.value.state == ReservationState::kHeld);
+  CHECK(f.At("A", "S1").reserved == 5);
+  CHECK(f.ledger.Reserve(f.Order("released", {f.L("A", "S1", 1)}), kT0 + absl::Hours(2)).outcome ==
+        Outcome::kOk);
+}
+
+TEST_CASE("one sweep forgets at most its budget of terminal reservations") {
+  LifecycleFixture f;
+  for (const char* id : {"r1", "r2", "r3"}) {
+    REQUIRE(f.Hold(id).outcome == Outcome::kOk);
+    REQUIRE(f.ledger.Release(ReservationId(id), kT0).outcome == Outcome::kOk);
+  }
+  REQUIRE(f.ledger.ExpireDue(kT0 + absl::Hours(1)).first == 0);
+  CHECK(f.ledger.ForgetTerminal(kT0 + absl::Hours(1), /*max=*/2).first == 2);
+  CHECK(f.ledger.reservation_count() == 1);
+  CHECK(f.ledger.ForgetTerminal(kT0 + absl::Hours(1), /*max=*/2).first == 1);
+  CHECK(f.ledger.reservation_count() == 0);
+}
+
+TEST_CASE("a terminal reservation the expiry index may still point at is kept until its sweep") {
+  // The expiry heap drops a confirmed reservation's entry only when a sweep reaches its
+  // deadline; forgetting the reservation before would leave the entry pointing at nothing.
+  LifecycleFixture f;
+  REQUIRE(f.Hold("day-long", absl::Hours(24)).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Confirm(ReservationId("day-long"), kT0).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Fulfill(ReservationId("day-long"), kT0).outcome == Outcome::kOk);
+  CHECK(f.ledger.ForgetTerminal(kT0 + absl::Hours(1)).first == 0);
+  CHECK(f.ledger.GetReservation(ReservationId("day-long")).has_value());
+  REQUIRE(f.ledger.ExpireDue(kT0 + absl::Hours(25)).first == 0);  // pops the stale entry
+  CHECK(f.ledger.ForgetTerminal(kT0 + absl::Hours(1)).first == 1);
+  CHECK_FALSE(f.ledger.GetReservation(ReservationId("day-long")).has_value());
+  CHECK(f.ledger.ExpireDue(kT0 + absl::Hours(48)).first == 0);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
 }  // namespace omnistock::testing

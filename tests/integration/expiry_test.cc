@@ -2,6 +2,7 @@
 // its stock comes back within about a second, also when it expired while the server was down.
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "catch2/catch.hpp"
 #include "tests/integration/server_process.h"
 
@@ -80,6 +81,15 @@ TEST_CASE("a reservation that expired while the server was down is expired at st
   REQUIRE(reservations->GetReservation(Deadline().get(), Ref("cart-2"), &r).ok());
   CHECK(r.state() == v1::EXPIRED);
   CHECK(PositionOf(*restarted.inventory(), "SKU-A", "ST-1").available() == 5);
+}
+
+TEST_CASE("omnistockd refuses to forget settled reservations sooner than two days") {
+  TempDir dir;
+  const FailedStart start = RunToExit(dir.Sub("data"), {"--terminal_retention=1h"});
+  INFO(start.log);
+  CHECK(start.exit_code == 1);
+  CHECK(absl::StrContains(start.log, "terminal_retention must be at least 48h"));
+  CHECK(absl::StrContains(start.log, "got 1h"));
 }
 
 }  // namespace omnistock::testing

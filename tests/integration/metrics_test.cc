@@ -6,10 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -171,18 +168,13 @@ TEST_CASE("omnistockd refuses to start when it cannot serve metrics where told")
   int port = 0;
   const int taken = BoundSocket(port, true);  // held by this test
   TempDir dir;
-  const std::string command = absl::StrCat(
-      "timeout 30 ", OMNISTOCKD_PATH, " --listen=127.0.0.1:0 --data_dir=", dir.Sub("data"),
-      " --metrics_listen=127.0.0.1:", port, " >", dir.Sub("log"), " 2>&1");
-  const int status = std::system(command.c_str());
+  const FailedStart start =
+      RunToExit(dir.Sub("data"), {absl::StrCat("--metrics_listen=127.0.0.1:", port)});
   ::close(taken);
-  REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 1);
-  std::stringstream log_text;
-  log_text << std::ifstream(dir.Sub("log")).rdbuf();
-  const std::string log = log_text.str();
-  INFO(log);
-  CHECK(absl::StrContains(log, absl::StrCat("cannot serve metrics on '127.0.0.1:", port, "'")));
+  INFO(start.log);
+  CHECK(start.exit_code == 1);
+  CHECK(
+      absl::StrContains(start.log, absl::StrCat("cannot serve metrics on '127.0.0.1:", port, "'")));
 }
 
 }  // namespace omnistock::testing

@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
 
 namespace omnistock::testing {
@@ -64,6 +67,21 @@ int ServerProcess::Terminate() {
 void ServerProcess::Kill() {
   ::kill(pid_, SIGKILL);
   Wait();
+}
+
+FailedStart RunToExit(const std::string& data_dir, const std::vector<std::string>& flags) {
+  const std::string log_path = data_dir + ".log";
+  std::string command =
+      absl::StrCat("timeout 30 ", OMNISTOCKD_PATH, " --listen=127.0.0.1:0 --data_dir=", data_dir);
+  for (const std::string& flag : flags) absl::StrAppend(&command, " ", flag);
+  absl::StrAppend(&command, " >", log_path, " 2>&1");
+  const int status = std::system(command.c_str());
+  FailedStart result;
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 124) result.exit_code = WEXITSTATUS(status);
+  std::stringstream log;
+  log << std::ifstream(log_path).rdbuf();
+  result.log = log.str();
+  return result;
 }
 
 v1::ReservationRef Ref(const std::string& reservation_id) {

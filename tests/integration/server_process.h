@@ -57,6 +57,14 @@ struct LiveServer {
   std::unique_ptr<v1::Reservations::Stub> reservations = server.reservations();
 };
 
+// Runs omnistockd on loopback with `flags` until it exits (at most 30 s): for start-ups that
+// must fail. The exit code (-1 when it did not exit by itself) and everything it logged.
+struct FailedStart {
+  int exit_code = -1;
+  std::string log;
+};
+FailedStart RunToExit(const std::string& data_dir, const std::vector<std::string>& flags);
+
 v1::ReservationRef Ref(const std::string& reservation_id);
 
 // A client context with a deadline, so that no test call can hang.

@@ -129,6 +129,38 @@ TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
   CHECK(page->front().sequence == 3);
 }
 
+TEST_CASE("a forgotten reservation's row is deleted: a reopen does not bring it back") {
+  TempDir dir;
+  {
+    OpenStore db(dir.path());
+    AddNetwork(db.ledger);
+    db.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, "po-1"}, kNow);
+    REQUIRE(db.ledger.Reserve(Order("gone", "A", 3), kNow).outcome == Outcome::kOk);
+    REQUIRE(db.ledger.Reserve(Order("kept", "A", 2), kNow).outcome == Outcome::kOk);
+    REQUIRE(db.ledger.Release(ReservationId("gone"), kNow).outcome == Outcome::kOk);
+    REQUIRE(db.ledger.ExpireDue(kNow + absl::Hours(1)).first == 1);  // "kept" expires
+    REQUIRE(db.ledger.ForgetTerminal(kNow + absl::Hours(2), /*max=*/1).first == 1);
+    REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
+    db.committer.Stop();
+  }
+  OpenStore db(dir.path());
+  auto loaded = db.store->LoadInto(db.ledger);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->reservations == 1);  // one of the two forgotten, the other kept for its time
+  const bool gone_kept = db.ledger.GetReservation(ReservationId("gone")).has_value();
+  const bool kept_kept = db.ledger.GetReservation(ReservationId("kept")).has_value();
+  CHECK(gone_kept != kept_kept);
+  // The one left is forgotten after the restart too: its place in the order is restored.
+  REQUIRE(db.ledger.ForgetTerminal(kNow + absl::Hours(2)).first == 1);
+  REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
+  CHECK(db.ledger.reservation_count() == 0);
+  // The movements stay in the journal: receive, two reserves, the release and the expiry.
+  auto journal = db.store->ScanJournal(testing::PositionQuery(db.ledger, "A", "S1", 0, 100));
+  REQUIRE(journal.ok());
+  CHECK(journal->size() == 5);
+  CHECK(db.ledger.GetPositions({Sku("A")}, {LocationId("S1")})[0].reserved == 0);
+}
+
 TEST_CASE("many concurrent calls share synced batches (group commit)") {
   TempDir dir;
   OpenStore db(dir.path());
