@@ -9,6 +9,7 @@
 #ifndef OMNISTOCK_ENGINE_JOURNAL_SINK_H_
 #define OMNISTOCK_ENGINE_JOURNAL_SINK_H_
 
+#include <string>
 #include <vector>
 
 #include "engine/location.h"
@@ -25,12 +26,13 @@ struct Commit {
   CommitTicket ticket = 0;
   Sequence last_sequence = 0;  // the journal's last sequence once this commit is applied
   std::vector<Movement> movements;
-  std::vector<Position> positions;                    // new values of the positions touched
-  std::vector<Reservation> reservations;              // new values of the reservations touched
-  std::vector<Location> locations;                    // new values of the locations touched
-  std::vector<PosTransaction> pos_transactions;       // till transactions recorded
-  std::vector<Transfer> transfers;                    // new states of transfers
-  std::vector<ReservationId> forgotten_reservations;  // terminal ones past their retention
+  std::vector<Position> positions;                      // new values of the positions touched
+  std::vector<Reservation> reservations;                // new values of the reservations touched
+  std::vector<Location> locations;                      // new values of the locations touched
+  std::vector<PosTransaction> pos_transactions;         // till transactions recorded
+  std::vector<Transfer> transfers;                      // new states of transfers
+  std::vector<ReservationId> forgotten_reservations;    // terminal ones past their retention
+  std::vector<std::string> forgotten_pos_transactions;  // PosTransaction::Key() past retention
 };
 
 class JournalSink {

@@ -614,29 +614,19 @@ std::pair<int, CommitTicket> Ledger::ExpireDue(absl::Time now, int max) {
 }
 
 std::pair<int, CommitTicket> Ledger::ForgetTerminal(absl::Time settled_before, int max) {
-  int forgotten = 0;
-  CommitTicket ticket = 0;
-  for (ReservationStripe& stripe : stripes_) {
-    if (forgotten >= max) break;
-    absl::MutexLock lock(&stripe.mu);
+  return ForgetOldest(stripes_, max, [settled_before](ReservationStripe& stripe, Commit& commit) {
     std::vector<const Reservation*>& terminal = stripe.terminal;
-    Commit commit;
-    while (!terminal.empty() && forgotten < max) {
-      const Reservation& oldest = *terminal.front();
-      // Later ones settled later; one the expiry heap may still point at waits for its sweep.
-      if (oldest.updated_at >= settled_before || MayBeInExpiry(stripe.expiry, oldest)) break;
-      std::pop_heap(terminal.begin(), terminal.end(), SettledLater());
-      terminal.pop_back();
-      ReservationId id = oldest.id;
-      stripe.reservations.erase(id);
-      commit.forgotten_reservations.push_back(std::move(id));
-      ++forgotten;
-    }
-    if (!commit.forgotten_reservations.empty()) {
-      ticket = Publish(commit, [](Commit&) {});
-    }
-  }
-  return {forgotten, ticket};
+    if (terminal.empty()) return false;
+    const Reservation& oldest = *terminal.front();
+    // Later ones settled later; one the expiry heap may still point at waits for its sweep.
+    if (oldest.updated_at >= settled_before || MayBeInExpiry(stripe.expiry, oldest)) return false;
+    std::pop_heap(terminal.begin(), terminal.end(), SettledLater());
+    terminal.pop_back();
+    ReservationId id = oldest.id;
+    stripe.reservations.erase(id);
+    commit.forgotten_reservations.push_back(std::move(id));
+    return true;
+  });
 }
 
 // --- Recovery ---

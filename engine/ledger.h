@@ -181,6 +181,10 @@ class Ledger {
   // `settled_before`, the earliest first: their ids are free again and a commit deletes their
   // rows. Returns how many, and the ticket of the last commit (0 when none).
   std::pair<int, CommitTicket> ForgetTerminal(absl::Time settled_before, int max = kForgetBatchMax);
+  // Forgets up to `max` till transactions recorded before `recorded_before`, the earliest first:
+  // the same (terminal_id, transaction_id) is then a new transaction. As ForgetTerminal.
+  std::pair<int, CommitTicket> ForgetPosTransactions(absl::Time recorded_before,
+                                                     int max = kForgetBatchMax);
 
   // --- Routing (engine/routing): where an order should come from ---
   // The optimal plan for `request` on a consistent read of its SKUs' positions and today's
@@ -251,7 +255,11 @@ class Ledger {
 
   struct PosStripe {
     mutable absl::Mutex mu;
+    // Node-based: `recorded` points into it.
     absl::node_hash_map<std::string, PosTransaction> transactions ABSL_GUARDED_BY(mu);
+    // The transactions, the earliest recorded (recorded_at, then key) on top of a min-heap, to
+    // be forgotten in that order.
+    std::vector<const PosTransaction*> recorded ABSL_GUARDED_BY(mu);
   };
 
   ReservationStripe& StripeFor(const ReservationId& id) const;
@@ -285,6 +293,27 @@ class Ledger {
   // noexcept: a ticket handed out and never appended would hold back every later commit, so a
   // failure in between (out of memory) stops the process instead.
   CommitTicket Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fill) noexcept;
+
+  // The sweep of ForgetTerminal and ForgetPosTransactions: stripe by stripe, under its lock,
+  // `forget_oldest(stripe, commit)` forgets the stripe's oldest row and names it in the commit,
+  // or returns false when that one may not go yet; at most `max` in all, one commit per stripe
+  // that forgot any. Returns how many, and the last commit's ticket (0 when none).
+  template <typename Stripe, size_t kCount, typename ForgetOne>
+  std::pair<int, CommitTicket> ForgetOldest(std::array<Stripe, kCount>& stripes, int max,
+                                            ForgetOne forget_oldest) {
+    int forgotten = 0;
+    CommitTicket ticket = 0;
+    for (Stripe& stripe : stripes) {
+      if (forgotten >= max) break;
+      absl::MutexLock lock(&stripe.mu);
+      Commit commit;
+      int here = 0;
+      while (forgotten + here < max && forget_oldest(stripe, commit)) ++here;
+      if (here > 0) ticket = Publish(commit, [](Commit&) {});
+      forgotten += here;
+    }
+    return {forgotten, ticket};
+  }
 
   JournalSink* const sink_;
   mutable std::array<LedgerShard, kLedgerShardCount> shards_;

@@ -1,5 +1,6 @@
 // Ledger: sales and returns rung up at a store's till (see pos_transaction.h).
 #include <algorithm>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -17,6 +18,20 @@ bool SameContent(const PosTransaction& a, const PosTransaction& b) {
   };
   return a.kind == b.kind && a.store == b.store && a.non_sellable == b.non_sellable &&
          sorted(a.lines) == sorted(b.lines);
+}
+
+// The order of a stripe's `recorded` heap: the earliest recorded on top, equal times by key.
+struct RecordedLater {
+  bool operator()(const PosTransaction* a, const PosTransaction* b) const {
+    if (a->recorded_at != b->recorded_at) return a->recorded_at > b->recorded_at;
+    return std::tie(a->terminal_id, a->transaction_id) >
+           std::tie(b->terminal_id, b->transaction_id);
+  }
+};
+
+void PushRecorded(std::vector<const PosTransaction*>& recorded, const PosTransaction& stored) {
+  recorded.push_back(&stored);
+  std::push_heap(recorded.begin(), recorded.end(), RecordedLater());
 }
 
 }  // namespace
@@ -47,6 +62,7 @@ Applied<PosResult> Ledger::RecordReturn(const ReturnCommand& command, absl::Time
 
 Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl::Time now) {
   if (transaction.occurred_at == absl::InfinitePast()) transaction.occurred_at = now;
+  transaction.recorded_at = now;
   const std::string key = transaction.Key();
   PosStripe& stripe = PosStripeFor(key);
   absl::MutexLock stripe_lock(&stripe.mu);
@@ -114,6 +130,7 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
 
   PosTransaction& stored = stripe.transactions[key];
   stored = std::move(transaction);
+  PushRecorded(stripe.recorded, stored);
   applied.ticket = Publish(commit, [&](Commit& c) {
     StampTouched(c, touched);
     for (const Movement& movement : c.movements) {
@@ -133,7 +150,22 @@ void Ledger::RestorePosTransaction(const PosTransaction& transaction) {
   const std::string key = transaction.Key();
   PosStripe& stripe = PosStripeFor(key);
   absl::MutexLock lock(&stripe.mu);
-  stripe.transactions[key] = transaction;
+  auto [it, inserted] = stripe.transactions.try_emplace(key);
+  it->second = transaction;
+  if (inserted) PushRecorded(stripe.recorded, it->second);
+}
+
+std::pair<int, CommitTicket> Ledger::ForgetPosTransactions(absl::Time recorded_before, int max) {
+  return ForgetOldest(pos_stripes_, max, [recorded_before](PosStripe& stripe, Commit& commit) {
+    std::vector<const PosTransaction*>& recorded = stripe.recorded;
+    if (recorded.empty() || recorded.front()->recorded_at >= recorded_before) return false;
+    std::string key = recorded.front()->Key();
+    std::pop_heap(recorded.begin(), recorded.end(), RecordedLater());
+    recorded.pop_back();
+    stripe.transactions.erase(key);
+    commit.forgotten_pos_transactions.push_back(std::move(key));
+    return true;
+  });
 }
 
 }  // namespace omnistock

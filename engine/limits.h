@@ -73,12 +73,13 @@ inline constexpr int kReservationStripeCount = 256;
 inline constexpr int kExpiryBatchMax = 1000;
 
 // How long a reservation is kept once it reached a terminal state (FULFILLED, RELEASED,
-// EXPIRED), so that retries of its calls stay idempotent; then it is forgotten, in memory and
-// on disk (its movements stay in the journal). At least two days: a routed order counts against
-// its location's capacity on its local day, which a restart recounts from the reservations.
-inline constexpr absl::Duration kTerminalRetentionDefault = absl::Hours(7 * 24);
-inline constexpr absl::Duration kTerminalRetentionMin = absl::Hours(48);
-// At most this many terminal reservations are forgotten per sweep.
+// EXPIRED), and a till transaction once it was recorded, so that retries and re-uploads stay
+// idempotent; then it is forgotten, in memory and on disk (its movements stay in the journal).
+// At least two days: a routed order counts against its location's capacity on its local day,
+// which a restart recounts from the reservations.
+inline constexpr absl::Duration kIdempotencyRetentionDefault = absl::Hours(7 * 24);
+inline constexpr absl::Duration kIdempotencyRetentionMin = absl::Hours(48);
+// At most this many reservations, and this many till transactions, are forgotten per sweep.
 inline constexpr int kForgetBatchMax = 1000;
 
 static_assert((kLedgerShardCount & (kLedgerShardCount - 1)) == 0, "shard count must be 2^n");
@@ -89,7 +90,7 @@ static_assert(kQuantityPerLineMax * kLinesPerOrderMax < kOnHandMax,
 static_assert(kOnHandMax < INT64_MAX / 4, "on_hand + reserved arithmetic cannot overflow");
 static_assert(kReservationTtlMin <= kReservationTtlDefault);
 static_assert(kReservationTtlDefault <= kReservationTtlMax);
-static_assert(kTerminalRetentionMin <= kTerminalRetentionDefault);
+static_assert(kIdempotencyRetentionMin <= kIdempotencyRetentionDefault);
 static_assert(kMovementsPageDefault <= kMovementsPageMax);
 
 }  // namespace omnistock

@@ -1,7 +1,8 @@
 // A PosTransaction is a sale or a return rung up at a store's till. It is a physical fact: the
 // ledger records it even when it takes on_hand below what is reserved (or below zero), and
 // reports the reservations it left uncovered. (terminal_id, transaction_id) identifies it, so a
-// retried or re-uploaded transaction has no second effect.
+// retried or re-uploaded transaction has no second effect within the idempotency retention
+// (limits.h) after it was recorded; then the ledger forgets it.
 #ifndef OMNISTOCK_ENGINE_POS_TRANSACTION_H_
 #define OMNISTOCK_ENGINE_POS_TRANSACTION_H_
 
@@ -41,6 +42,9 @@ struct PosTransaction {
   std::string reason;         // returns only
   Sequence sequence = 0;      // of its last movement
   std::vector<AtRisk> at_risk;
+  // When the ledger recorded it (server time; occurred_at is the till's), from which its
+  // retention counts. Infinite future in rows written before it was kept: never forgotten.
+  absl::Time recorded_at = absl::InfiniteFuture();
 
   // The idempotency key: terminal and transaction, which never contain NUL.
   std::string Key() const { return terminal_id + '\0' + transaction_id; }

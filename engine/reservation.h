@@ -2,8 +2,8 @@
 //
 // Life cycle: HELD -> CONFIRMED -> FULFILLED, or HELD/CONFIRMED -> RELEASED, or HELD -> EXPIRED.
 // HELD and CONFIRMED are live: their lines count in the positions' reserved. The three others
-// are terminal and kept for a retention period (kTerminalRetentionDefault, omnistockd's
-// --terminal_retention) so that retries of any call stay idempotent, then forgotten.
+// are terminal and kept for a retention period (kIdempotencyRetentionDefault, omnistockd's
+// --idempotency_retention) so that retries of any call stay idempotent, then forgotten.
 #ifndef OMNISTOCK_ENGINE_RESERVATION_H_
 #define OMNISTOCK_ENGINE_RESERVATION_H_
 

@@ -30,9 +30,10 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "on SIGTERM/SIGINT, how long in-flight calls may take to finish");
 ABSL_FLAG(absl::Duration, expiry_interval, absl::Milliseconds(200),
           "how often HELD reservations past their deadline are expired");
-ABSL_FLAG(absl::Duration, terminal_retention, omnistock::kTerminalRetentionDefault,
-          "how long FULFILLED, RELEASED and EXPIRED reservations are kept, so that retried calls "
-          "stay idempotent, before they are forgotten (at least 48h)");
+ABSL_FLAG(absl::Duration, idempotency_retention, omnistock::kIdempotencyRetentionDefault,
+          "how long FULFILLED, RELEASED and EXPIRED reservations, and recorded till "
+          "transactions, are kept so that retried calls and re-uploads stay idempotent, before "
+          "they are forgotten (at least 48h)");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error or critical");
 
 namespace {
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.demo = absl::GetFlag(FLAGS_demo);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
-  options.terminal_retention = absl::GetFlag(FLAGS_terminal_retention);
+  options.idempotency_retention = absl::GetFlag(FLAGS_idempotency_retention);
 
   omnistock::services::Server* serving = nullptr;
   auto on_storage_failure = [&io, &exit_code, &serving](const absl::Status& status) {

@@ -19,15 +19,15 @@ std::string HostOf(const std::string& listen) {
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const ServerOptions& options, const Clock* clock,
     std::function<void(const absl::Status&)> on_storage_failure) {
-  if (options.terminal_retention < kTerminalRetentionMin) {
+  if (options.idempotency_retention < kIdempotencyRetentionMin) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "terminal_retention must be at least ", absl::FormatDuration(kTerminalRetentionMin),
+        "idempotency_retention must be at least ", absl::FormatDuration(kIdempotencyRetentionMin),
         " (a routed order's capacity is recounted from its reservation after a restart), got ",
-        absl::FormatDuration(options.terminal_retention)));
+        absl::FormatDuration(options.idempotency_retention)));
   }
   std::unique_ptr<Server> server(new Server());
   server->clock_ = clock;
-  server->terminal_retention_ = options.terminal_retention;
+  server->idempotency_retention_ = options.idempotency_retention;
   const absl::Time started = absl::Now();
 
   absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(options.data_dir);
@@ -110,19 +110,21 @@ Server::~Server() { Shutdown(absl::Seconds(5)); }
 
 void Server::Sweep() {
   const absl::Time now = clock_->Now();
-  for (;;) {
-    auto [expired, ticket] = ledger_->ExpireDue(now);
-    if (expired > 0) spdlog::debug("expired {} reservations", expired);
-    if (expired < kExpiryBatchMax) break;
-  }
-  for (;;) {
-    auto [forgotten, ticket] = ledger_->ForgetTerminal(now - terminal_retention_);
-    if (forgotten > 0) {
-      spdlog::debug("forgot {} reservations settled more than {} ago", forgotten,
-                    absl::FormatDuration(terminal_retention_));
+  const absl::Time forget_before = now - idempotency_retention_;
+  // Each step handles at most `batch` and says how many: a full one may have left more.
+  auto drain = [](const char* what, int batch, auto step) {
+    int total = 0;
+    for (int done = batch; done >= batch;) {
+      done = step().first;
+      total += done;
     }
-    if (forgotten < kForgetBatchMax) break;
-  }
+    if (total > 0) spdlog::debug("{}: {}", what, total);
+  };
+  drain("reservations expired", kExpiryBatchMax, [&] { return ledger_->ExpireDue(now); });
+  drain("settled reservations forgotten", kForgetBatchMax,
+        [&] { return ledger_->ForgetTerminal(forget_before); });
+  drain("till transactions forgotten", kForgetBatchMax,
+        [&] { return ledger_->ForgetPosTransactions(forget_before); });
 }
 
 void Server::SetNotServing() {

@@ -36,8 +36,8 @@ struct ServerOptions {
   bool demo = false;           // seed the demo network when the data dir holds none
   std::string metrics_listen;  // host:port of the Prometheus endpoint; empty: none
   // How long terminal reservations are kept (for idempotent retries) before they are
-  // forgotten; at least kTerminalRetentionMin.
-  absl::Duration terminal_retention = kTerminalRetentionDefault;
+  // forgotten; at least kIdempotencyRetentionMin.
+  absl::Duration idempotency_retention = kIdempotencyRetentionDefault;
 };
 
 class Server {
@@ -67,7 +67,7 @@ class Server {
   Server() = default;
 
   const Clock* clock_ = nullptr;
-  absl::Duration terminal_retention_ = kTerminalRetentionDefault;
+  absl::Duration idempotency_retention_ = kIdempotencyRetentionDefault;
   std::unique_ptr<storage::Store> store_;
   ChangeFeed feed_;
   std::unique_ptr<storage::Committer> committer_;

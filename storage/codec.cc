@@ -9,7 +9,8 @@ namespace {
 
 // 2: movements carry `previous` and `indexed`, positions `movements`. Version 1 rows, written
 // before, still decode (those fields 0).
-constexpr char kFormatVersion = 2;
+// 3: till transactions carry `recorded_at`; older ones decode with the infinite future (kept).
+constexpr char kFormatVersion = 3;
 
 class Writer {
  public:
@@ -153,7 +154,11 @@ std::string LocationKey(const LocationId& id) {
 }
 
 std::string PosTransactionKey(const PosTransaction& transaction) {
-  return std::string(1, kPosTransactionPrefix) + transaction.Key();
+  return PosTransactionKey(transaction.Key());
+}
+
+std::string PosTransactionKey(std::string_view transaction_key) {
+  return std::string(1, kPosTransactionPrefix) + std::string(transaction_key);
 }
 
 std::string TransferKey(const Transfer& transfer) {
@@ -406,6 +411,7 @@ std::string Encode(const PosTransaction& t) {
     w.String(risk.sku.value());
     w.String(risk.location.value());
   }
+  w.Time(t.recorded_at);
   return w.Take();
 }
 
@@ -429,6 +435,7 @@ std::optional<PosTransaction> DecodePosTransaction(std::string_view in) {
     risk.location = LocationId(r.String());
     t.at_risk.push_back(std::move(risk));
   }
+  if (r.version() >= 3) t.recorded_at = r.Time();
   if (!r.Done()) return std::nullopt;
   return t;
 }

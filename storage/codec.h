@@ -52,6 +52,8 @@ std::string PositionKey(const Sku& sku, const LocationId& location);
 std::string ReservationKey(const ReservationId& id);
 std::string LocationKey(const LocationId& id);
 std::string PosTransactionKey(const PosTransaction& transaction);
+// The same from the transaction's PosTransaction::Key().
+std::string PosTransactionKey(std::string_view transaction_key);
 std::string TransferKey(const Transfer& transfer);
 
 std::string EncodeSequence(Sequence sequence);

@@ -117,6 +117,9 @@ absl::Status Committer::WriteBatchOf(const std::vector<Commit>& commits) {
     for (const ReservationId& id : commit.forgotten_reservations) {
       if (built.ok()) built = batch.Delete(state, ReservationKey(id));
     }
+    for (const std::string& key : commit.forgotten_pos_transactions) {
+      if (built.ok()) built = batch.Delete(state, PosTransactionKey(key));
+    }
   }
   put(state, std::string(kLastSequenceKey), EncodeSequence(commits.back().last_sequence));
   rocksdb::WriteOptions options;

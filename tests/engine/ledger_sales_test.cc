@@ -103,4 +103,35 @@ TEST_CASE("returns restock the store as sellable, or keep non-sellable units apa
   CHECK(f.At("A", "S2").non_sellable == 1);
 }
 
+TEST_CASE("a till transaction is forgotten a retention after it was recorded, not sold") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 10);
+  // Rung up a week before the till could upload it: recorded at kT0 + 7 days.
+  const absl::Time recorded = kT0 + absl::Hours(7 * 24);
+  REQUIRE(f.ledger.RecordSale(Sale("t1", "A", 2), recorded).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.RecordSale(Sale("t2", "A", 1), recorded + absl::Hours(1)).outcome ==
+          Outcome::kOk);
+  // A cut-off past the sale's own time but not past its recording forgets nothing.
+  const size_t commits = f.sink.size();
+  CHECK(f.ledger.ForgetPosTransactions(recorded).first == 0);
+  CHECK(f.sink.size() == commits);
+  CHECK(f.ledger.RecordSale(Sale("t1", "A", 2), recorded + absl::Hours(2)).outcome ==
+        Outcome::kReplayed);
+
+  auto [forgotten, ticket] = f.ledger.ForgetPosTransactions(recorded + absl::Seconds(1));
+  CHECK(forgotten == 1);
+  REQUIRE(f.sink.size() == commits + 1);
+  CHECK(f.sink.commits().back().ticket == ticket);
+  CHECK(f.sink.commits().back().forgotten_pos_transactions ==
+        std::vector<std::string>{Sale("t1", "A", 2).terminal_id + '\0' + "t1"});
+  // Forgotten, the same ids are a new transaction; t2 is still known.
+  CHECK(f.ledger.RecordSale(Sale("t2", "A", 1), recorded + absl::Hours(3)).outcome ==
+        Outcome::kReplayed);
+  CHECK(f.ledger.RecordSale(Sale("t1", "A", 2), recorded + absl::Hours(3)).outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 5);
+  CHECK(f.ledger.ForgetPosTransactions(recorded + absl::Hours(10), /*max=*/1).first == 1);
+  CHECK(f.ledger.ForgetPosTransactions(recorded + absl::Hours(10)).first == 1);
+  CHECK(f.ledger.ForgetPosTransactions(recorded + absl::Hours(10)).first == 0);
+}
+
 }  // namespace omnistock::testing

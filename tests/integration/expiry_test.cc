@@ -85,10 +85,10 @@ TEST_CASE("a reservation that expired while the server was down is expired at st
 
 TEST_CASE("omnistockd refuses to forget settled reservations sooner than two days") {
   TempDir dir;
-  const FailedStart start = RunToExit(dir.Sub("data"), {"--terminal_retention=1h"});
+  const FailedStart start = RunToExit(dir.Sub("data"), {"--idempotency_retention=1h"});
   INFO(start.log);
   CHECK(start.exit_code == 1);
-  CHECK(absl::StrContains(start.log, "terminal_retention must be at least 48h"));
+  CHECK(absl::StrContains(start.log, "idempotency_retention must be at least 48h"));
   CHECK(absl::StrContains(start.log, "got 1h"));
 }
 

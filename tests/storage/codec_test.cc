@@ -96,6 +96,29 @@ TEST_CASE("rows of format 1, written before movements were chained, still decode
   CHECK_FALSE(DecodePosition(Encode(p).substr(0, Encode(p).size() - 1)).has_value());
 }
 
+TEST_CASE("a till transaction keeps when it was recorded; one of format 2 is never forgotten") {
+  PosTransaction t;
+  t.terminal_id = "till-1";
+  t.transaction_id = "t1";
+  t.store = LocationId("S1");
+  t.lines = {PosLine{Sku("A"), 2}};
+  t.occurred_at = absl::FromUnixSeconds(1'800'000'000);
+  t.sequence = 7;
+  t.recorded_at = absl::FromUnixSeconds(1'800'000'060);
+  CHECK(DecodePosTransaction(Encode(t)) == t);
+  // Format 2 is format 3 without recorded_at (a zero time is one byte).
+  PosTransaction at_zero = t;
+  at_zero.recorded_at = absl::UnixEpoch();
+  std::string format_2 = Encode(at_zero);
+  format_2.resize(format_2.size() - 1);
+  format_2[0] = 2;
+  auto older = DecodePosTransaction(format_2);
+  REQUIRE(older.has_value());
+  CHECK(older->recorded_at == absl::InfiniteFuture());
+  older->recorded_at = t.recorded_at;
+  CHECK(*older == t);
+}
+
 TEST_CASE("a truncated or foreign row does not decode") {
   Position p;
   p.sku = Sku("SKU-1");

@@ -129,7 +129,7 @@ TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
   CHECK(page->front().sequence == 3);
 }
 
-TEST_CASE("a forgotten reservation's row is deleted: a reopen does not bring it back") {
+TEST_CASE("forgotten reservations' and till transactions' rows are deleted: a reopen agrees") {
   TempDir dir;
   {
     OpenStore db(dir.path());
@@ -140,6 +140,11 @@ TEST_CASE("a forgotten reservation's row is deleted: a reopen does not bring it 
     REQUIRE(db.ledger.Release(ReservationId("gone"), kNow).outcome == Outcome::kOk);
     REQUIRE(db.ledger.ExpireDue(kNow + absl::Hours(1)).first == 1);  // "kept" expires
     REQUIRE(db.ledger.ForgetTerminal(kNow + absl::Hours(2), /*max=*/1).first == 1);
+    for (const char* id : {"t1", "t2"}) {
+      SaleCommand sale{LocationId("S1"), "till-1", id, {PosLine{Sku("A"), 1}}};
+      REQUIRE(db.ledger.RecordSale(sale, kNow).outcome == Outcome::kOk);
+    }
+    REQUIRE(db.ledger.ForgetPosTransactions(kNow + absl::Hours(2), /*max=*/1).first == 1);
     REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
     db.committer.Stop();
   }
@@ -147,17 +152,20 @@ TEST_CASE("a forgotten reservation's row is deleted: a reopen does not bring it 
   auto loaded = db.store->LoadInto(db.ledger);
   REQUIRE(loaded.ok());
   CHECK(loaded->reservations == 1);  // one of the two forgotten, the other kept for its time
+  CHECK(loaded->pos_transactions == 1);
   const bool gone_kept = db.ledger.GetReservation(ReservationId("gone")).has_value();
   const bool kept_kept = db.ledger.GetReservation(ReservationId("kept")).has_value();
   CHECK(gone_kept != kept_kept);
   // The one left is forgotten after the restart too: its place in the order is restored.
   REQUIRE(db.ledger.ForgetTerminal(kNow + absl::Hours(2)).first == 1);
+  REQUIRE(db.ledger.ForgetPosTransactions(kNow + absl::Hours(2)).first == 1);
   REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
   CHECK(db.ledger.reservation_count() == 0);
-  // The movements stay in the journal: receive, two reserves, the release and the expiry.
+  // The movements stay in the journal: receive, two reserves, the release, the expiry and the
+  // two sales.
   auto journal = db.store->ScanJournal(testing::PositionQuery(db.ledger, "A", "S1", 0, 100));
   REQUIRE(journal.ok());
-  CHECK(journal->size() == 5);
+  CHECK(journal->size() == 7);
   CHECK(db.ledger.GetPositions({Sku("A")}, {LocationId("S1")})[0].reserved == 0);
 }
 
