@@ -196,6 +196,12 @@ class Ledger {
   // the reservation (kReplayed) when it holds the same SKUs and quantities, else
   // kReservationExistsWithDifferentContent.
   absl::StatusOr<Routed> RouteAndReserve(const RouteCommand& command, absl::Time now);
+  // Drops the daily-capacity counters of local days over everywhere (before the day before
+  // `now`'s UTC date): planning reads every counter, so old days would slow every plan down.
+  // Returns how many were dropped.
+  int ForgetPastCapacityDays(absl::Time now);
+  // Daily-capacity counters held: one per (location, local day) with online orders.
+  size_t capacity_counters() const;
   const routing::RoutingConfig& routing_config() const { return routing_config_; }
 
   // --- Store sales (POS) ---

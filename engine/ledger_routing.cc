@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "engine/check.h"
 #include "engine/ledger.h"
 #include "engine/routing/fulfilment_rules.h"
@@ -64,6 +65,21 @@ bool Ledger::TakeCapacity(const std::vector<CapacityUse>& uses, const routing::N
   }
   for (const CapacityUse& use : uses) ++online_orders_[{use.location, use.day}];
   return true;
+}
+
+int Ledger::ForgetPastCapacityDays(absl::Time now) {
+  // Local days run at most 14 hours ahead of UTC and 12 behind: no location is still on a day
+  // before yesterday's UTC date. Day keys ("2027-01-15") sort as the days do.
+  const std::string oldest_current =
+      absl::FormatCivilTime(absl::ToCivilDay(now, absl::UTCTimeZone()) - 1);
+  absl::MutexLock lock(&capacity_mu_);
+  return static_cast<int>(absl::erase_if(
+      online_orders_, [&](const auto& entry) { return entry.first.second < oldest_current; }));
+}
+
+size_t Ledger::capacity_counters() const {
+  absl::MutexLock lock(&capacity_mu_);
+  return online_orders_.size();
 }
 
 void Ledger::GiveBackCapacity(const std::vector<CapacityUse>& uses) {

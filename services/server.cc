@@ -125,6 +125,7 @@ void Server::Sweep() {
         [&] { return ledger_->ForgetTerminal(forget_before); });
   drain("till transactions forgotten", kForgetBatchMax,
         [&] { return ledger_->ForgetPosTransactions(forget_before); });
+  ledger_->ForgetPastCapacityDays(now);
 }
 
 void Server::SetNotServing() {

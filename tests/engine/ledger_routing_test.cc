@@ -101,5 +101,41 @@ TEST_CASE("planning SKUs nobody stocks leaves the routing index as it was") {
   CHECK(f.ledger.routing_index_entries() == 1);
 }
 
+TEST_CASE("daily-capacity counters of days over everywhere are dropped, today's kept") {
+  RoutingLedger f;
+  Location w1;
+  w1.id = LocationId("W1");
+  w1.kind = LocationKind::kWarehouse;
+  w1.latitude = 35.6;
+  w1.longitude = 139.7;
+  w1.daily_capacity = 1;  // one online order a day
+  REQUIRE(f.ledger.UpsertLocation(w1).outcome == Outcome::kOk);
+  f.Receive("W1", 10);
+  auto route = [&f](const std::string& id, absl::Time now) {
+    RouteCommand command;
+    command.plan.lines.push_back(routing::OrderLine{Sku("A"), 1});
+    command.plan.destination = routing::GeoPoint{35.6, 139.7};
+    command.id = ReservationId(id);
+    absl::StatusOr<Routed> routed = f.ledger.RouteAndReserve(command, now);
+    REQUIRE(routed.ok());
+    return routed->held.has_value() && routed->held->outcome == Outcome::kOk;
+  };
+  REQUIRE(route("day-1", kT0));
+  CHECK_FALSE(route("day-1-again", kT0 + absl::Minutes(1)));  // the day's one order is taken
+  REQUIRE(f.ledger.capacity_counters() == 1);
+  CHECK(f.ledger.ForgetPastCapacityDays(kT0 + absl::Hours(1)) == 0);
+  CHECK_FALSE(route("day-1-later", kT0 + absl::Hours(1)));  // still counted
+
+  const absl::Time three_days_later = kT0 + absl::Hours(72);
+  REQUIRE(route("day-4", three_days_later));
+  REQUIRE(f.ledger.capacity_counters() == 2);
+  CHECK(f.ledger.ForgetPastCapacityDays(three_days_later) == 1);
+  CHECK(f.ledger.capacity_counters() == 1);
+  CHECK_FALSE(route("day-4-again", three_days_later));  // today's count survives
+  // Releasing the old order gives back to a counter that is gone: nothing happens.
+  CHECK(f.ledger.Release(ReservationId("day-1"), three_days_later).outcome == Outcome::kOk);
+  CHECK(f.ledger.capacity_counters() == 1);
+}
+
 }  // namespace
 }  // namespace omnistock
