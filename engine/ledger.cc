@@ -644,25 +644,41 @@ void Ledger::RestorePosition(const Position& position) {
 }
 
 void Ledger::RestoreReservation(const Reservation& reservation) {
+  // Whether a reservation counts against its locations' daily capacity.
+  auto takes_capacity = [](const Reservation& r) {
+    return !r.capacity.empty() && r.state != ReservationState::kReleased &&
+           r.state != ReservationState::kExpired;
+  };
+  // The holds a live reservation keeps on its positions: added, or (-1) removed.
+  auto hold = [this](const Reservation& r, int sign) {
+    for (const Line& line : r.lines) {
+      LedgerShard& shard = ShardFor(line.sku);
+      absl::MutexLock shard_lock(&shard.mu);
+      Position& position = shard.FindOrCreate(line.sku, line.location);
+      if (sign > 0) {
+        AddHold(position, Hold{&r, line.quantity});
+      } else {
+        RemoveHold(position, r);
+      }
+    }
+  };
   ReservationStripe& stripe = StripeFor(reservation.id);
   absl::MutexLock lock(&stripe.mu);
   auto [it, inserted] = stripe.reservations.try_emplace(reservation.id);
   Reservation& stored = it->second;
+  // Restored again (a newer row of the same reservation, in commit order): what the older one
+  // added is taken back first, so that nothing is counted or held twice.
   const bool was_terminal = !inserted && !IsLive(stored.state);
+  if (!inserted && IsLive(stored.state)) hold(stored, -1);
+  if (!inserted && takes_capacity(stored)) GiveBackCapacity(stored.capacity);
   stored = reservation;
   if (stored.state == ReservationState::kHeld) PushExpiry(stripe.expiry, stored);
   if (!IsLive(stored.state) && !was_terminal) PushTerminal(stripe.terminal, stored);
-  if (!reservation.capacity.empty() && reservation.state != ReservationState::kReleased &&
-      reservation.state != ReservationState::kExpired) {
+  if (takes_capacity(stored)) {
     absl::MutexLock capacity_lock(&capacity_mu_);
-    for (const CapacityUse& use : reservation.capacity) ++online_orders_[{use.location, use.day}];
+    for (const CapacityUse& use : stored.capacity) ++online_orders_[{use.location, use.day}];
   }
-  if (!IsLive(reservation.state)) return;
-  for (const Line& line : reservation.lines) {
-    LedgerShard& shard = ShardFor(line.sku);
-    absl::MutexLock shard_lock(&shard.mu);
-    AddHold(shard.FindOrCreate(line.sku, line.location), Hold{&stored, line.quantity});
-  }
+  if (IsLive(stored.state)) hold(stored, +1);
 }
 
 void Ledger::RestoreSequence(Sequence last_sequence) {

@@ -79,7 +79,8 @@ inline constexpr int kExpiryBatchMax = 1000;
 // which a restart recounts from the reservations.
 inline constexpr absl::Duration kIdempotencyRetentionDefault = absl::Hours(7 * 24);
 inline constexpr absl::Duration kIdempotencyRetentionMin = absl::Hours(48);
-// At most this many reservations, and this many till transactions, are forgotten per sweep.
+// At most this many reservations, or till transactions, are forgotten per call, so that one
+// call never holds locks long (a sweep calls again while the calls come back full).
 inline constexpr int kForgetBatchMax = 1000;
 
 static_assert((kLedgerShardCount & (kLedgerShardCount - 1)) == 0, "shard count must be 2^n");

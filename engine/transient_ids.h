@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "absl/container/node_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "engine/types.h"
 
 namespace omnistock {
@@ -25,10 +26,13 @@ class TransientIds {
  public:
   template <typename Id>
   Id Resolve(std::string_view value) {
+    // Its own entry first: a string another call interns meanwhile keeps the id it got here.
+    if (auto it = own_.find(absl::string_view(value.data(), value.size())); it != own_.end()) {
+      return Id(&it->second);
+    }
     if (const internal::InternedString* entry = internal::FindInterned(value)) return Id(entry);
     auto [it, inserted] = own_.try_emplace(std::string(value));
-    if (inserted)
-      it->second = internal::InternedString{std::string(value), internal::HashOf(value)};
+    it->second = internal::InternedString{std::string(value), internal::HashOf(value)};
     return Id(&it->second);
   }
 

@@ -11,10 +11,13 @@
 // string the process keeps, so copying one (into a movement, a commit, an answer) copies a
 // pointer, and comparing two compares pointers. The catalog of SKUs and locations is small
 // beside the stream of orders; the interned strings are never freed (each distinct id the
-// process ever interned costs its length plus about 60 bytes). So only what may be stored
-// interns: a read or an existence check asks `IfInterned` or resolves through a `TransientIds`
-// (transient_ids.h), and a string nobody stored stays out of the table. Reservation ids are one
-// per order and stay plain strings.
+// process ever interned costs its length plus about 60 bytes). So what only reads does not
+// intern: an existence check asks `IfInterned`, and availability, movements and plans resolve
+// through a `TransientIds` (transient_ids.h); the edge checks the locations a call names before
+// interning anything of it. What interns: what may be stored (receipts, adjustments, counts,
+// transfers, till transactions), a watch's filter (it waits for what may come), and a reserve or
+// route (its SKUs, even when it is refused for want of stock). Reservation ids are one per order
+// and stay plain strings.
 #ifndef OMNISTOCK_ENGINE_TYPES_H_
 #define OMNISTOCK_ENGINE_TYPES_H_
 

@@ -136,7 +136,8 @@ void ToProto(const routing::RoutingConfig& c, v1::RoutingConfig* out) {
 grpc::ServerUnaryReactor* FulfillmentService::Plan(grpc::CallbackServerContext* context,
                                                    const v1::PlanRequest* request,
                                                    v1::PlanResponse* response) {
-  absl::StatusOr<routing::PlanRequest> plan_request = ValidatePlan(*request, *ctx_.ledger);
+  TransientIds ids;
+  absl::StatusOr<routing::PlanRequest> plan_request = ValidatePlan(*request, *ctx_.ledger, &ids);
   if (!plan_request.ok()) return AnswerNow(context, ToGrpc(plan_request.status()));
   absl::StatusOr<routing::Plan> plan = ctx_.ledger->Plan(*plan_request, ctx_.clock->Now());
   if (!plan.ok()) return AnswerNow(context, ToGrpc(plan.status()));

@@ -8,8 +8,8 @@
 //   omnistock_commit_batches_total            synced WriteBatches (fsyncs): commits / batches
 //                                             is the group commit's fan-in
 //   omnistock_reservations                    reservations held in memory (every state)
-//   omnistock_interned_ids                    distinct SKU and location strings interned: it
-//                                             grows with what is stored, never with reads
+//   omnistock_interned_ids                    distinct SKU and location strings interned (see
+//                                             engine/types.h for what interns and what not)
 //   omnistock_storage_ok                      1, or 0 once a storage write failed (fail-stop)
 // The ledger and committer figures are read when scraped; nothing is added to the write path
 // but the per-call counter and histogram.

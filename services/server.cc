@@ -118,7 +118,12 @@ void Server::Sweep() {
       done = step().first;
       total += done;
     }
-    if (total > 0) spdlog::debug("{}: {}", what, total);
+    // A backlog (the first sweep after an upgrade or a long stop) is worth an info line.
+    if (total >= batch) {
+      spdlog::info("{}: {}", what, total);
+    } else if (total > 0) {
+      spdlog::debug("{}: {}", what, total);
+    }
   };
   drain("reservations expired", kExpiryBatchMax, [&] { return ledger_->ExpireDue(now); });
   drain("settled reservations forgotten", kForgetBatchMax,

@@ -108,7 +108,6 @@ absl::StatusOr<PosParts> ValidatePosParts(
       return absl::InvalidArgumentError(
           absl::StrCat(prefix, "sku '", lines[i].sku(), "' repeats an earlier line; merge them"));
     }
-    parts.lines.push_back(PosLine{Sku(lines[i].sku()), lines[i].quantity()});
   }
   if (has_time) {
     parts.occurred_at = absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
@@ -119,6 +118,8 @@ absl::StatusOr<PosParts> ValidatePosParts(
     }
   }
   if (absl::Status s = CheckKnownLocation("location_id", location_id, ledger); !s.ok()) return s;
+  // Only now, with every check passed, are the SKUs interned (a till sale may create them).
+  for (const auto& line : lines) parts.lines.push_back(PosLine{Sku(line.sku()), line.quantity()});
   parts.store = LocationId(location_id);
   parts.terminal_id = terminal_id;
   parts.transaction_id = transaction_id;
@@ -262,7 +263,6 @@ absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request,
       return absl::InvalidArgumentError(
           absl::StrCat(prefix, "sku '", line.sku(), "' repeats an earlier line; merge them"));
     }
-    transfer.lines.push_back(PosLine{Sku(line.sku()), line.quantity()});
   }
   if (request.from_location_id() == request.to_location_id()) {
     return absl::InvalidArgumentError("to_location_id must differ from from_location_id");
@@ -274,6 +274,9 @@ absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request,
   if (absl::Status s = CheckKnownLocation("to_location_id", request.to_location_id(), ledger);
       !s.ok()) {
     return s;
+  }
+  for (const v1::PosLine& line : request.lines()) {
+    transfer.lines.push_back(PosLine{Sku(line.sku()), line.quantity()});
   }
   transfer.from = LocationId(request.from_location_id());
   transfer.to = LocationId(request.to_location_id());
@@ -489,7 +492,7 @@ absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& r
 }
 
 absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request,
-                                                  const Ledger& ledger) {
+                                                  const Ledger& ledger, TransientIds* ids) {
   if (absl::Status s = CheckLineCount(request.lines_size()); !s.ok()) return s;
   routing::PlanRequest plan;
   absl::flat_hash_set<std::string> seen;
@@ -502,7 +505,6 @@ absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request
       return absl::InvalidArgumentError(absl::StrCat(
           prefix, "sku '", line.sku(), "' repeats an earlier line; merge the quantities"));
     }
-    plan.lines.push_back(routing::OrderLine{Sku(line.sku()), line.quantity()});
   }
   if (request.has_destination()) {
     const v1::GeoPoint& d = request.destination();
@@ -551,6 +553,10 @@ absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request
   plan.allow_method_fallback = request.allow_method_fallback();
   plan.allow_partial = request.allow_partial();
   plan.explain = !request.brief();
+  for (const v1::OrderLine& line : request.lines()) {
+    plan.lines.push_back(
+        routing::OrderLine{ids ? ids->Resolve<Sku>(line.sku()) : Sku(line.sku()), line.quantity()});
+  }
   return plan;
 }
 
@@ -562,7 +568,7 @@ absl::StatusOr<RouteCommand> ValidateRouteAndReserve(const v1::RouteAndReserveRe
   }
   RouteCommand command;
   if (absl::Status s = ValidateOrderFields(request, command); !s.ok()) return s;
-  absl::StatusOr<routing::PlanRequest> plan = ValidatePlan(request.plan(), ledger);
+  absl::StatusOr<routing::PlanRequest> plan = ValidatePlan(request.plan(), ledger, nullptr);
   if (!plan.ok()) {
     return absl::Status(plan.status().code(), absl::StrCat("plan.", plan.status().message()));
   }

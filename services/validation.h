@@ -47,8 +47,10 @@ absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& r
 absl::StatusOr<std::pair<ReservationId, absl::Duration>> ValidateExtendReservation(
     const v1::ExtendReservationRequest& request);
 
+// A plan only read (Fulfillment.Plan) resolves its SKUs through `ids`, valid while it lives; a
+// plan to be held (nullptr) interns them.
 absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request,
-                                                  const Ledger& ledger);
+                                                  const Ledger& ledger, TransientIds* ids);
 absl::StatusOr<RouteCommand> ValidateRouteAndReserve(const v1::RouteAndReserveRequest& request,
                                                      const Ledger& ledger);
 

@@ -282,4 +282,26 @@ TEST_CASE("a terminal reservation the expiry index may still point at is kept un
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
+TEST_CASE("restoring a reservation again replaces what its older row held, never doubles it") {
+  // Recovery restores each reservation once; a rebuild from every commit's rows restores a
+  // reservation at each change. Either way one hold per line, or a sale would list the order at
+  // risk twice (and a hold would outlive a reservation that is later forgotten).
+  LedgerFixture f;
+  f.Stock("A", "S1", 2);
+  REQUIRE(f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 2)}), kT0).outcome == Outcome::kOk);
+  f.ledger.RestoreReservation(*f.ledger.GetReservation(ReservationId("r1")));
+  auto sale = f.ledger.RecordSale(
+      SaleCommand{LocationId("S1"), "till-1", "t1", {PosLine{Sku("A"), 1}}}, kT0);
+  REQUIRE(sale.outcome == Outcome::kOk);
+  CHECK(sale.value.transaction.at_risk.size() == 1);
+
+  REQUIRE(f.ledger.Release(ReservationId("r1"), kT0).outcome == Outcome::kOk);
+  Reservation released = *f.ledger.GetReservation(ReservationId("r1"));
+  f.ledger.RestoreReservation(released);  // a terminal row again: still forgotten once
+  REQUIRE(f.ledger.ExpireDue(kT0 + absl::Hours(1)).first == 0);
+  CHECK(f.ledger.ForgetTerminal(kT0 + absl::Hours(1)).first == 1);
+  CHECK(f.ledger.ForgetTerminal(kT0 + absl::Hours(1)).first == 0);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
 }  // namespace omnistock::testing

@@ -12,6 +12,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
+#include "omnistock/v1/fulfillment.grpc.pb.h"
+#include "omnistock/v1/store_sales.grpc.pb.h"
 #include "tests/integration/server_process.h"
 
 namespace omnistock::testing {
@@ -158,6 +160,26 @@ TEST_CASE_METHOD(MetricsServer,
       reservations
           ->Reserve(Deadline().get(), ReserveOf("r1", {{"NEVER-D", "NOWHERE-D", 1}}), &reservation)
           .error_code() == grpc::StatusCode::NOT_FOUND);
+
+  auto fulfillment = v1::Fulfillment::NewStub(server.channel());
+  v1::PlanRequest plan;
+  plan.add_lines()->set_sku("NEVER-E");
+  plan.mutable_lines(0)->set_quantity(1);
+  plan.mutable_destination()->set_latitude(35.6);
+  plan.mutable_destination()->set_longitude(139.7);
+  v1::PlanResponse planned;
+  REQUIRE(fulfillment->Plan(Deadline().get(), plan, &planned).ok());  // nothing to ship from
+
+  auto store_sales = v1::StoreSales::NewStub(server.channel());
+  v1::RecordSaleRequest sale;
+  sale.set_location_id("NOWHERE-F");
+  sale.set_terminal_id("till-1");
+  sale.set_pos_transaction_id("t1");
+  sale.add_lines()->set_sku("NEVER-F");
+  sale.mutable_lines(0)->set_quantity(1);
+  v1::PosResult recorded;
+  CHECK(store_sales->RecordSale(Deadline().get(), sale, &recorded).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
 
   CHECK(InternedIds(port) == before);
   ReceiveStock(*inventory, "S1", "B", 1);  // a new SKU stored: one more
