@@ -37,6 +37,17 @@ std::vector<int> ShardIndicesOf(const std::vector<Line>& lines) {
   return indices;
 }
 
+// The sum of `size_of` over stripes (or shards), each read under its own lock.
+template <typename Stripe, size_t kCount, typename SizeOf>
+size_t SumUnderLocks(const std::array<Stripe, kCount>& stripes, SizeOf size_of) {
+  size_t sum = 0;
+  for (const Stripe& stripe : stripes) {
+    absl::MutexLock lock(&stripe.mu);
+    sum += size_of(stripe);
+  }
+  return sum;
+}
+
 using ExpiryEntry = std::pair<absl::Time, const Reservation*>;
 
 // The order of a stripe's expiry heap (see ReservationStripe::expiry): the soonest deadline on
@@ -756,21 +767,15 @@ CommitTicket Ledger::last_ticket() const {
 }
 
 size_t Ledger::reservation_count() const {
-  size_t count = 0;
-  for (const ReservationStripe& stripe : stripes_) {
-    absl::MutexLock lock(&stripe.mu);
-    count += stripe.reservations.size();
-  }
-  return count;
+  return SumUnderLocks(stripes_, [](const auto& stripe) { return stripe.reservations.size(); });
+}
+
+size_t Ledger::pos_transaction_count() const {
+  return SumUnderLocks(pos_stripes_, [](const auto& stripe) { return stripe.transactions.size(); });
 }
 
 size_t Ledger::routing_index_entries() const {
-  size_t count = 0;
-  for (const LedgerShard& shard : shards_) {
-    absl::MutexLock lock(&shard.mu);
-    count += shard.routing_rows.size();
-  }
-  return count;
+  return SumUnderLocks(shards_, [](const LedgerShard& shard) { return shard.routing_rows.size(); });
 }
 
 }  // namespace omnistock

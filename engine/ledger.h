@@ -234,6 +234,8 @@ class Ledger {
   // The newest ticket handed to the sink: waiting for it orders a read after every write so far.
   CommitTicket last_ticket() const;
   size_t reservation_count() const;
+  // Till transactions held in memory (for their idempotency retention).
+  size_t pos_transaction_count() const;
   // SKUs with an entry in the shards' routing index (see LedgerShard::RoutingRowsFor).
   size_t routing_index_entries() const;
 

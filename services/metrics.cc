@@ -1,7 +1,12 @@
 #include "services/metrics.h"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <exception>
+#include <fstream>
+#include <optional>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -26,36 +31,65 @@ prometheus::MetricFamily One(const std::string& name, const std::string& help,
   return prometheus::MetricFamily{name, help, type, {metric}};
 }
 
-// The ledger's and the committer's own figures, read at each scrape.
-class LedgerFigures final : public prometheus::Collectable {
+// The process's resident memory in bytes, from /proc/self/statm (0 if unreadable).
+double ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size_pages = 0;
+  uint64_t resident_pages = 0;
+  if (!(statm >> size_pages >> resident_pages)) return 0;
+  return static_cast<double>(resident_pages) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+}
+
+// The figures of the ledger, committer, feed, RocksDB and process, read at each scrape.
+class ServerFigures final : public prometheus::Collectable {
  public:
-  LedgerFigures(const Ledger* ledger, const storage::Committer* committer)
-      : ledger_(ledger), committer_(committer) {}
+  explicit ServerFigures(Metrics::Sources sources) : sources_(sources) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override {
     using prometheus::MetricType;
-    const storage::CommitterStats stats = committer_->stats();
-    return {
+    const Ledger& ledger = *sources_.ledger;
+    const storage::CommitterStats stats = sources_.committer->stats();
+    std::vector<prometheus::MetricFamily> families = {
         One("omnistock_journal_sequence", "The last journal sequence applied in memory.",
-            MetricType::Gauge, static_cast<double>(ledger_->last_sequence())),
+            MetricType::Gauge, static_cast<double>(ledger.last_sequence())),
         One("omnistock_commits_total", "Ledger commits made durable.", MetricType::Counter,
             static_cast<double>(stats.commits)),
         One("omnistock_commit_batches_total",
             "Synced RocksDB write batches (one fsync each) that carried them.", MetricType::Counter,
             static_cast<double>(stats.batches)),
         One("omnistock_reservations", "Reservations held in memory, in every state.",
-            MetricType::Gauge, static_cast<double>(ledger_->reservation_count())),
+            MetricType::Gauge, static_cast<double>(ledger.reservation_count())),
+        One("omnistock_pos_transactions",
+            "Till transactions held in memory for their idempotency retention.", MetricType::Gauge,
+            static_cast<double>(ledger.pos_transaction_count())),
         One("omnistock_interned_ids",
             "Distinct SKU and location strings interned (kept for the life of the process).",
             MetricType::Gauge, static_cast<double>(internal::InternedCount())),
+        One("omnistock_watchers", "Open availability feed streams.", MetricType::Gauge,
+            static_cast<double>(sources_.feed->subscriber_count())),
         One("omnistock_storage_ok", "1 while storage writes succeed; 0 after a failure.",
-            MetricType::Gauge, committer_->status().ok() ? 1 : 0),
+            MetricType::Gauge, sources_.committer->status().ok() ? 1 : 0),
+        One("process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::Gauge,
+            ResidentBytes()),
     };
+    const std::pair<const char*, const char*> kRocksDb[] = {
+        {"live_data", "rocksdb.estimate-live-data-size"},
+        {"sst", "rocksdb.total-sst-files-size"},
+        {"memtable", "rocksdb.cur-size-all-mem-tables"},
+        {"pending_compaction", "rocksdb.estimate-pending-compaction-bytes"},
+    };
+    for (const auto& [name, property] : kRocksDb) {
+      if (std::optional<uint64_t> value = sources_.store->Property(property)) {
+        families.push_back(One(absl::StrCat("omnistock_rocksdb_", name, "_bytes"),
+                               absl::StrCat("RocksDB's ", property, ", over its column families."),
+                               MetricType::Gauge, static_cast<double>(*value)));
+      }
+    }
+    return families;
   }
 
  private:
-  const Ledger* ledger_;
-  const storage::Committer* committer_;
+  Metrics::Sources sources_;
 };
 
 class CallInterceptor final : public grpc::experimental::Interceptor {
@@ -94,8 +128,7 @@ class CallInterceptorFactory final : public grpc::experimental::ServerIntercepto
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Serve(const std::string& listen,
-                                                        const Ledger* ledger,
-                                                        const storage::Committer* committer) {
+                                                        Sources sources) {
   std::unique_ptr<Metrics> metrics(new Metrics());
   try {
     metrics->exposer_ = std::make_unique<prometheus::Exposer>(listen);
@@ -113,9 +146,9 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Serve(const std::string& liste
                              .Name("omnistock_rpc_duration_seconds")
                              .Help("gRPC call latency in seconds, accepted to status sent.")
                              .Register(*metrics->registry_);
-  metrics->ledger_figures_ = std::make_shared<LedgerFigures>(ledger, committer);
+  metrics->server_figures_ = std::make_shared<ServerFigures>(sources);
   metrics->exposer_->RegisterCollectable(metrics->registry_);
-  metrics->exposer_->RegisterCollectable(metrics->ledger_figures_);
+  metrics->exposer_->RegisterCollectable(metrics->server_figures_);
   return metrics;
 }
 

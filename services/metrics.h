@@ -10,9 +10,14 @@
 //   omnistock_reservations                    reservations held in memory (every state)
 //   omnistock_interned_ids                    distinct SKU and location strings interned (see
 //                                             engine/types.h for what interns and what not)
+//   omnistock_pos_transactions                till transactions held (for their retention)
+//   omnistock_watchers                        open availability feed streams
+//   omnistock_rocksdb_{live_data,sst,memtable,pending_compaction}_bytes
+//                                             RocksDB's estimates, over its column families
+//   process_resident_memory_bytes             the process's resident memory
 //   omnistock_storage_ok                      1, or 0 once a storage write failed (fail-stop)
-// The ledger and committer figures are read when scraped; nothing is added to the write path
-// but the per-call counter and histogram.
+// The figures of the ledger, committer, feed, RocksDB and process are read when scraped;
+// nothing is added to the write path but the per-call counter and histogram.
 //
 // Thread-safety: every method may be called from any thread.
 #ifndef OMNISTOCK_SERVICES_METRICS_H_
@@ -30,17 +35,25 @@
 #include "prometheus/family.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "services/change_feed.h"
 #include "storage/committer.h"
+#include "storage/store.h"
 
 namespace omnistock::services {
 
 class Metrics {
  public:
-  // Serves /metrics on `listen` (host:port). `ledger` and `committer` must outlive it.
-  // UNAVAILABLE, naming the address, when it cannot listen there.
-  static absl::StatusOr<std::unique_ptr<Metrics>> Serve(const std::string& listen,
-                                                        const Ledger* ledger,
-                                                        const storage::Committer* committer);
+  // What the scrape reads; each must outlive the Metrics.
+  struct Sources {
+    const Ledger* ledger = nullptr;
+    const storage::Committer* committer = nullptr;
+    const storage::Store* store = nullptr;
+    const ChangeFeed* feed = nullptr;
+  };
+
+  // Serves /metrics on `listen` (host:port). UNAVAILABLE, naming the address, when it cannot
+  // listen there.
+  static absl::StatusOr<std::unique_ptr<Metrics>> Serve(const std::string& listen, Sources sources);
   ~Metrics();
 
   // The port actually bound.
@@ -58,7 +71,7 @@ class Metrics {
 
   std::unique_ptr<prometheus::Exposer> exposer_;
   std::shared_ptr<prometheus::Registry> registry_;
-  std::shared_ptr<prometheus::Collectable> ledger_figures_;
+  std::shared_ptr<prometheus::Collectable> server_figures_;
   prometheus::Family<prometheus::Counter>* calls_ = nullptr;
   prometheus::Family<prometheus::Histogram>* durations_ = nullptr;
 };

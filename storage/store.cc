@@ -288,4 +288,10 @@ absl::StatusOr<std::vector<Movement>> Store::ScanJournal(const JournalQuery& que
   return result;
 }
 
+std::optional<uint64_t> Store::Property(const std::string& name) const {
+  uint64_t value = 0;
+  if (!db_->GetAggregatedIntProperty(name, &value)) return std::nullopt;
+  return value;
+}
+
 }  // namespace omnistock::storage

@@ -74,6 +74,10 @@ class Store {
   rocksdb::ColumnFamilyHandle* state_family() { return state_; }
   rocksdb::ColumnFamilyHandle* position_index_family() { return position_index_; }
 
+  // A RocksDB integer property ("rocksdb.estimate-live-data-size", ...) summed over the column
+  // families; nullopt when RocksDB does not know it. Thread-safe.
+  std::optional<uint64_t> Property(const std::string& name) const;
+
   // Rows moved out of the default family at Open (an older layout); 0 for a current database.
   uint64_t migrated_rows() const { return migrated_rows_; }
 

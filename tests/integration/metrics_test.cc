@@ -6,12 +6,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
+#include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/fulfillment.grpc.pb.h"
 #include "omnistock/v1/store_sales.grpc.pb.h"
 #include "tests/integration/server_process.h"
@@ -61,6 +64,15 @@ std::string Scrape(int port) {
 
 }  // namespace
 
+// The value of the unlabelled metric `name` in a scrape's body; REQUIREs that it is there.
+double ValueIn(const std::string& body, const std::string& name) {
+  const std::string line_start = "\n" + name + " ";
+  const size_t at = body.find(line_start);
+  INFO(name);
+  REQUIRE(at != std::string::npos);
+  return std::stod(body.substr(at + line_start.size()));
+}
+
 // A server serving metrics on a free loopback port, with location S1 holding 5 of SKU A.
 struct MetricsServer {
   int port = FreePort();
@@ -104,15 +116,42 @@ TEST_CASE_METHOD(MetricsServer,
   CHECK(absl::StrContains(body, "omnistock_commits_total 3\n"));
   CHECK(absl::StrContains(body, "omnistock_reservations 1\n"));
   CHECK(absl::StrContains(body, "omnistock_storage_ok 1\n"));
+  CHECK(ValueIn(body, "omnistock_pos_transactions") == 0);
+  CHECK(ValueIn(body, "omnistock_watchers") == 0);
+  CHECK(ValueIn(body, "process_resident_memory_bytes") > 1e6);
+  // What the three commits wrote is in the memtables, none of it flushed yet.
+  CHECK(ValueIn(body, "omnistock_rocksdb_memtable_bytes") > 0);
+  CHECK(ValueIn(body, "omnistock_rocksdb_sst_bytes") >= 0);
+  CHECK(ValueIn(body, "omnistock_rocksdb_live_data_bytes") >= 0);
+  CHECK(ValueIn(body, "omnistock_rocksdb_pending_compaction_bytes") >= 0);
+
+  // A till sale is held for its retention; a watcher is counted while its stream is open.
+  auto store_sales = v1::StoreSales::NewStub(server.channel());
+  v1::RecordSaleRequest sale;
+  sale.set_location_id("S1");
+  sale.set_terminal_id("till-1");
+  sale.set_pos_transaction_id("t1");
+  sale.add_lines()->set_sku("A");
+  sale.mutable_lines(0)->set_quantity(1);
+  v1::PosResult recorded;
+  REQUIRE(store_sales->RecordSale(Deadline().get(), sale, &recorded).ok());
+  auto availability = v1::Availability::NewStub(server.channel());
+  grpc::ClientContext watching;
+  v1::WatchRequest watch;
+  auto stream = availability->Watch(&watching, watch);
+  double watchers = 0;
+  for (int i = 0; i < 100 && watchers == 0; ++i) {
+    watchers = ValueIn(Scrape(port), "omnistock_watchers");
+    if (watchers == 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(watchers == 1);
+  CHECK(ValueIn(Scrape(port), "omnistock_pos_transactions") == 1);
+  watching.TryCancel();
+  CHECK(stream->Finish().error_code() == grpc::StatusCode::CANCELLED);
 }
 
-// The value of omnistock_interned_ids in a scrape.
 int64_t InternedIds(int port) {
-  const std::string body = Scrape(port);
-  const std::string name = "\nomnistock_interned_ids ";
-  const size_t at = body.find(name);
-  REQUIRE(at != std::string::npos);
-  return std::stoll(body.substr(at + name.size()));
+  return static_cast<int64_t>(ValueIn(Scrape(port), "omnistock_interned_ids"));
 }
 
 TEST_CASE_METHOD(MetricsServer,
