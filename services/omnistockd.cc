@@ -2,6 +2,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -126,5 +127,10 @@ int main(int argc, char** argv) {
 
   io.run();
   (*server)->Shutdown(exit_code == 0 ? absl::GetFlag(FLAGS_shutdown_grace) : absl::Seconds(1));
+  // Everything applied is durable now. Close RocksDB and the rest, but do not free the
+  // ledger's rows one by one: 500,000 positions took 1.5 s to free, for nothing.
+  std::unique_ptr<omnistock::Ledger> ledger = (*server)->ReleaseLedger();
+  server->reset();
+  static_cast<void>(ledger.release());
   return exit_code;
 }

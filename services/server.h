@@ -62,6 +62,10 @@ class Server {
   void Shutdown(absl::Duration grace);
 
   Ledger& ledger() { return *ledger_; }
+  // Hands the ledger over, once Shutdown has returned: omnistockd leaves it to the operating
+  // system at exit, since freeing a large ledger row by row takes seconds and gives nothing
+  // back. The server must be destroyed before the ledger.
+  std::unique_ptr<Ledger> ReleaseLedger() { return std::move(ledger_); }
 
  private:
   Server() = default;
