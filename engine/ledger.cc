@@ -679,12 +679,17 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
   Reservation& stored = it->second;
   // Restored again (a newer row of the same reservation, in commit order): what the older one
   // added is taken back first, so that nothing is counted or held twice.
-  const bool was_terminal = !inserted && !IsLive(stored.state);
+  // A terminal one leaves the terminal heap (the new row may be live again, or settled at
+  // another time: a replay of rows that reused a forgotten id). Rare: O(heap) is fine here.
+  if (!inserted && !IsLive(stored.state)) {
+    std::erase(stripe.terminal, &stored);
+    std::make_heap(stripe.terminal.begin(), stripe.terminal.end(), SettledLater());
+  }
   if (!inserted && IsLive(stored.state)) hold(stored, -1);
   if (!inserted && takes_capacity(stored)) GiveBackCapacity(stored.capacity);
   stored = reservation;
   if (stored.state == ReservationState::kHeld) PushExpiry(stripe.expiry, stored);
-  if (!IsLive(stored.state) && !was_terminal) PushTerminal(stripe.terminal, stored);
+  if (!IsLive(stored.state)) PushTerminal(stripe.terminal, stored);
   if (takes_capacity(stored)) {
     absl::MutexLock capacity_lock(&capacity_mu_);
     for (const CapacityUse& use : stored.capacity) ++online_orders_[{use.location, use.day}];

@@ -20,11 +20,15 @@ for binary in "$@"; do
   fi
   awk '$3 ~ /^\// { print $3 }' <<<"$libraries"
 done | sort -u | while read -r library; do
-  # Debian 12 merges /lib into /usr/lib: dpkg may know a library by either path.
+  # Debian 12 merges /lib into /usr/lib: dpkg may know a library by either path. Its answer is
+  # "package[:arch][, other]: path" lines, after any "diversion by ..." ones.
   owner=$(dpkg -S "$library" 2>/dev/null || dpkg -S "/usr$library" 2>/dev/null ||
           dpkg -S "$(readlink -f "$library")" 2>/dev/null) || {
     echo "runtime-packages: no package provides $library" >&2
     exit 1
   }
-  echo "${owner%%:*}"
+  owner=$(grep -v '^diversion by ' <<<"$owner" | head -n 1)
+  owner=${owner%%: /*}   # the package list
+  owner=${owner%%,*}     # its first package
+  echo "${owner%%:*}"    # without the architecture
 done | sort -u

@@ -302,6 +302,16 @@ TEST_CASE("restoring a reservation again replaces what its older row held, never
   CHECK(f.ledger.ForgetTerminal(kT0 + absl::Hours(1)).first == 1);
   CHECK(f.ledger.ForgetTerminal(kT0 + absl::Hours(1)).first == 0);
   CHECK(f.ledger.CheckInvariants().ok());
+
+  // Rows replayed across a reuse of the forgotten id: the settled row, then the new order's
+  // CONFIRMED one. The live reservation must not be forgotten as the settled one would be.
+  f.ledger.RestoreReservation(released);
+  Reservation reused = released;
+  reused.state = ReservationState::kConfirmed;
+  reused.created_at = reused.updated_at = kT0 + absl::Hours(2);
+  f.ledger.RestoreReservation(reused);
+  CHECK(f.ledger.ForgetTerminal(kT0 + absl::Hours(24 * 365)).first == 0);
+  CHECK(f.ledger.GetReservation(ReservationId("r1"))->state == ReservationState::kConfirmed);
 }
 
 }  // namespace omnistock::testing
