@@ -4,7 +4,9 @@
 
 #include "absl/strings/match.h"
 #include "catch2/catch.hpp"
+#include "omnistock/v1/store_sales.grpc.pb.h"
 #include "tests/integration/server_process.h"
+#include "tests/support/open_store.h"
 
 namespace omnistock::testing {
 namespace {
@@ -81,6 +83,67 @@ TEST_CASE("a reservation that expired while the server was down is expired at st
   REQUIRE(reservations->GetReservation(Deadline().get(), Ref("cart-2"), &r).ok());
   CHECK(r.state() == v1::EXPIRED);
   CHECK(PositionOf(*restarted.inventory(), "SKU-A", "ST-1").available() == 5);
+}
+
+TEST_CASE("a restart forgets what settled before the retention and keeps what settled after") {
+  // A data directory written as if omnistockd had run a week ago and yesterday (the storage
+  // library, with those times), then a real omnistockd with the default retention of 7 days.
+  TempDir dir;
+  const absl::Time now = absl::Now();
+  const absl::Time week_ago = now - absl::Hours(8 * 24);
+  const absl::Time yesterday = now - absl::Hours(24);
+  {
+    OpenStore db(dir.Sub("data"));
+    Location store;
+    store.id = LocationId("ST-1");
+    REQUIRE(db.ledger.UpsertLocation(store).outcome == Outcome::kOk);
+    REQUIRE(
+        db.ledger.Receive(ReceiveCommand{LocationId("ST-1"), Sku("SKU-A"), 10, "po-1"}, week_ago)
+            .outcome == Outcome::kOk);
+    auto order = [](const std::string& id) {
+      ReserveCommand command;
+      command.id = ReservationId(id);
+      command.lines = {Line{Sku("SKU-A"), LocationId("ST-1"), 1}};
+      command.channel = "web";
+      command.ttl = absl::Minutes(15);
+      return command;
+    };
+    REQUIRE(db.ledger.Reserve(order("old"), week_ago).outcome == Outcome::kOk);
+    REQUIRE(db.ledger.Confirm(ReservationId("old"), week_ago).outcome == Outcome::kOk);
+    REQUIRE(db.ledger.Fulfill(ReservationId("old"), week_ago).outcome == Outcome::kOk);
+    REQUIRE(db.ledger.Reserve(order("recent"), yesterday).outcome == Outcome::kOk);
+    REQUIRE(db.ledger.Release(ReservationId("recent"), yesterday).outcome == Outcome::kOk);
+    REQUIRE(db.ledger.Reserve(order("open"), week_ago).outcome == Outcome::kOk);
+    REQUIRE(db.ledger.Confirm(ReservationId("open"), week_ago).outcome == Outcome::kOk);
+    const SaleCommand sale{LocationId("ST-1"), "till-1", "t-old", {PosLine{Sku("SKU-A"), 1}}};
+    REQUIRE(db.ledger.RecordSale(sale, week_ago).outcome == Outcome::kOk);
+    REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
+  }
+
+  ServerProcess server(dir.Sub("data"));
+  auto reservations = server.reservations();
+  v1::Reservation r;
+  CHECK(reservations->GetReservation(Deadline().get(), Ref("old"), &r).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
+  REQUIRE(reservations->GetReservation(Deadline().get(), Ref("recent"), &r).ok());
+  CHECK(r.state() == v1::RELEASED);
+  REQUIRE(reservations->GetReservation(Deadline().get(), Ref("open"), &r).ok());
+  CHECK(r.state() == v1::CONFIRMED);  // live: never forgotten, however old
+  // The week-old till transaction is forgotten too: its key is a new sale now.
+  auto sales = v1::StoreSales::NewStub(server.channel());
+  v1::RecordSaleRequest again;
+  again.set_location_id("ST-1");
+  again.set_terminal_id("till-1");
+  again.set_pos_transaction_id("t-old");
+  again.add_lines()->set_sku("SKU-A");
+  again.mutable_lines(0)->set_quantity(1);
+  v1::PosResult result;
+  REQUIRE(sales->RecordSale(Deadline().get(), again, &result).ok());
+  CHECK_FALSE(result.duplicate());
+  // 10 received, 1 fulfilled, 1 sold a week ago, 1 sold now; "open" still holds 1.
+  const v1::PositionView position = PositionOf(*server.inventory(), "SKU-A", "ST-1");
+  CHECK(position.on_hand() == 7);
+  CHECK(position.reserved() == 1);
 }
 
 TEST_CASE("omnistockd refuses to forget settled reservations sooner than two days") {
