@@ -33,6 +33,7 @@ struct Commit {
   std::vector<Transfer> transfers;                      // new states of transfers
   std::vector<ReservationId> forgotten_reservations;    // terminal ones past their retention
   std::vector<std::string> forgotten_pos_transactions;  // PosTransaction::Key() past retention
+  std::vector<std::string> forgotten_transfers;         // ids of received ones past retention
 };
 
 class JournalSink {

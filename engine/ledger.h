@@ -185,6 +185,10 @@ class Ledger {
   // the same (terminal_id, transaction_id) is then a new transaction. As ForgetTerminal.
   std::pair<int, CommitTicket> ForgetPosTransactions(absl::Time recorded_before,
                                                      int max = kForgetBatchMax);
+  // Forgets up to `max` transfers received before `received_before`, the earliest first: the
+  // same transfer_id is then a new transfer. In-transit ones are never forgotten.
+  std::pair<int, CommitTicket> ForgetTransfers(absl::Time received_before,
+                                               int max = kForgetBatchMax);
 
   // --- Routing (engine/routing): where an order should come from ---
   // The optimal plan for `request` on a consistent read of its SKUs' positions and today's
@@ -331,6 +335,11 @@ class Ledger {
   // Transfers are rare next to orders: one table, taken before the locations in lock order.
   mutable absl::Mutex transfers_mu_;
   absl::flat_hash_map<std::string, Transfer> transfers_ ABSL_GUARDED_BY(transfers_mu_);
+  // (received_at, id) of the received transfers, the earliest on top of a min-heap, to be
+  // forgotten in that order. By id, not pointer (the map moves its values); an entry whose
+  // transfer is gone or was received at another time (a replayed restore) is dropped.
+  std::vector<std::pair<absl::Time, std::string>> received_transfers_
+      ABSL_GUARDED_BY(transfers_mu_);
 
   mutable absl::Mutex locations_mu_;
   absl::flat_hash_map<LocationId, Location> locations_ ABSL_GUARDED_BY(locations_mu_);

@@ -1,6 +1,10 @@
 // Ledger: what the warehouses' WMS reports: cycle counts and transfers between locations.
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -9,6 +13,12 @@
 
 namespace omnistock {
 namespace {
+
+void PushReceived(std::vector<std::pair<absl::Time, std::string>>& received,
+                  const Transfer& transfer) {
+  received.emplace_back(transfer.received_at, transfer.id);
+  std::push_heap(received.begin(), received.end(), std::greater<>());
+}
 
 // The net change of on_hand recorded after `at`: what a count taken at `at` could not see.
 Quantity NetChangeAfter(const Position& position, absl::Time at) {
@@ -225,6 +235,7 @@ Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::
   }
   transfer.state = TransferState::kReceived;
   transfer.received_at = now;
+  PushReceived(received_transfers_, transfer);
   applied.ticket = Publish(commit, [&](Commit& c) {
     StampTouched(c, touched);
     transfer.sequence = c.movements.back().sequence;
@@ -237,6 +248,28 @@ Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::
 void Ledger::RestoreTransfer(const Transfer& transfer) {
   absl::MutexLock lock(&transfers_mu_);
   transfers_[transfer.id] = transfer;
+  if (transfer.state == TransferState::kReceived) PushReceived(received_transfers_, transfer);
+}
+
+std::pair<int, CommitTicket> Ledger::ForgetTransfers(absl::Time received_before, int max) {
+  absl::MutexLock lock(&transfers_mu_);
+  std::vector<std::pair<absl::Time, std::string>>& received = received_transfers_;
+  Commit commit;
+  while (!received.empty() && received.front().first < received_before &&
+         static_cast<int>(commit.forgotten_transfers.size()) < max) {
+    std::pop_heap(received.begin(), received.end(), std::greater<>());
+    auto [at, id] = std::move(received.back());
+    received.pop_back();
+    auto it = transfers_.find(id);
+    if (it == transfers_.end() || it->second.state != TransferState::kReceived ||
+        it->second.received_at != at) {
+      continue;  // left behind by a restore of an older row
+    }
+    transfers_.erase(it);
+    commit.forgotten_transfers.push_back(std::move(id));
+  }
+  const int forgotten = static_cast<int>(commit.forgotten_transfers.size());
+  return {forgotten, forgotten > 0 ? Publish(commit, [](Commit&) {}) : 0};
 }
 
 }  // namespace omnistock

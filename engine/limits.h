@@ -73,14 +73,14 @@ inline constexpr int kReservationStripeCount = 256;
 inline constexpr int kExpiryBatchMax = 1000;
 
 // How long a reservation is kept once it reached a terminal state (FULFILLED, RELEASED,
-// EXPIRED), and a till transaction once it was recorded, so that retries and re-uploads stay
-// idempotent; then it is forgotten, in memory and on disk (its movements stay in the journal).
-// At least two days: a routed order counts against its location's capacity on its local day,
-// which a restart recounts from the reservations.
+// EXPIRED), a till transaction once it was recorded and a transfer once it was received, so
+// that retries and re-uploads stay idempotent; then it is forgotten, in memory and on disk (its
+// movements stay in the journal). At least two days: a routed order counts against its location's
+// capacity on its local day, which a restart recounts from the reservations.
 inline constexpr absl::Duration kIdempotencyRetentionDefault = absl::Hours(7 * 24);
 inline constexpr absl::Duration kIdempotencyRetentionMin = absl::Hours(48);
-// At most this many reservations, or till transactions, are forgotten per call, so that one
-// call never holds locks long (a sweep calls again while the calls come back full).
+// At most this many reservations, till transactions or transfers are forgotten per call, so that
+// one call never holds locks long (a sweep calls again while the calls come back full).
 inline constexpr int kForgetBatchMax = 1000;
 
 static_assert((kLedgerShardCount & (kLedgerShardCount - 1)) == 0, "shard count must be 2^n");

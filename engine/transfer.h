@@ -1,6 +1,7 @@
 // A Transfer moves stock between two locations of the network: it leaves the source at once,
 // is visible at the destination as in transit (not available), and lands in the destination's
-// on_hand when the destination receives it. transfer_id is the idempotency key.
+// on_hand when the destination receives it. transfer_id is the idempotency key; a received
+// transfer is forgotten after the idempotency retention (limits.h).
 #ifndef OMNISTOCK_ENGINE_TRANSFER_H_
 #define OMNISTOCK_ENGINE_TRANSFER_H_
 

@@ -32,9 +32,9 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 ABSL_FLAG(absl::Duration, expiry_interval, absl::Milliseconds(200),
           "how often HELD reservations past their deadline are expired");
 ABSL_FLAG(absl::Duration, idempotency_retention, omnistock::kIdempotencyRetentionDefault,
-          "how long FULFILLED, RELEASED and EXPIRED reservations, and recorded till "
-          "transactions, are kept so that retried calls and re-uploads stay idempotent, before "
-          "they are forgotten (at least 48h)");
+          "how long FULFILLED, RELEASED and EXPIRED reservations, recorded till transactions "
+          "and received transfers are kept so that retried calls and re-uploads stay "
+          "idempotent, before they are forgotten (at least 48h)");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error or critical");
 
 namespace {

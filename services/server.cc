@@ -131,6 +131,8 @@ void Server::Sweep() {
         [&] { return ledger_->ForgetTerminal(forget_before); });
   drain("till transactions forgotten", kForgetBatchMax,
         [&] { return ledger_->ForgetPosTransactions(forget_before); });
+  drain("received transfers forgotten", kForgetBatchMax,
+        [&] { return ledger_->ForgetTransfers(forget_before); });
   ledger_->ForgetPastCapacityDays(now);
 }
 

@@ -35,8 +35,9 @@ struct ServerOptions {
   std::string data_dir = "./var/data";
   bool demo = false;           // seed the demo network when the data dir holds none
   std::string metrics_listen;  // host:port of the Prometheus endpoint; empty: none
-  // How long settled reservations and recorded till transactions are kept (for idempotent
-  // retries and re-uploads) before they are forgotten; at least kIdempotencyRetentionMin.
+  // How long settled reservations, recorded till transactions and received transfers are kept
+  // (for idempotent retries and re-uploads) before they are forgotten; at least
+  // kIdempotencyRetentionMin.
   absl::Duration idempotency_retention = kIdempotencyRetentionDefault;
 };
 

@@ -161,8 +161,10 @@ std::string PosTransactionKey(std::string_view transaction_key) {
   return std::string(1, kPosTransactionPrefix) + std::string(transaction_key);
 }
 
-std::string TransferKey(const Transfer& transfer) {
-  return std::string(1, kTransferPrefix) + transfer.id;
+std::string TransferKey(const Transfer& transfer) { return TransferKey(transfer.id); }
+
+std::string TransferKey(std::string_view transfer_id) {
+  return std::string(1, kTransferPrefix) + std::string(transfer_id);
 }
 
 std::string EncodeSequence(Sequence sequence) {

@@ -55,6 +55,7 @@ std::string PosTransactionKey(const PosTransaction& transaction);
 // The same from the transaction's PosTransaction::Key().
 std::string PosTransactionKey(std::string_view transaction_key);
 std::string TransferKey(const Transfer& transfer);
+std::string TransferKey(std::string_view transfer_id);
 
 std::string EncodeSequence(Sequence sequence);
 std::optional<Sequence> DecodeSequence(std::string_view in);

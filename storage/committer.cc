@@ -120,6 +120,9 @@ absl::Status Committer::WriteBatchOf(const std::vector<Commit>& commits) {
     for (const std::string& key : commit.forgotten_pos_transactions) {
       if (built.ok()) built = batch.Delete(state, PosTransactionKey(key));
     }
+    for (const std::string& id : commit.forgotten_transfers) {
+      if (built.ok()) built = batch.Delete(state, TransferKey(id));
+    }
   }
   put(state, std::string(kLastSequenceKey), EncodeSequence(commits.back().last_sequence));
   rocksdb::WriteOptions options;

@@ -152,4 +152,38 @@ TEST_CASE("a transfer leaves the source at once, shows in transit, lands on rece
         Outcome::kTransferExistsWithDifferentContent);
 }
 
+TEST_CASE("received transfers are forgotten after the retention; in-transit ones never") {
+  LedgerFixture f;
+  f.Stock("A", "W1", 10);
+  auto ship = [&f](const std::string& id) {
+    Transfer transfer;
+    transfer.id = id;
+    transfer.from = LocationId("W1");
+    transfer.to = LocationId("S1");
+    transfer.lines = {PosLine{Sku("A"), 1}};
+    return f.ledger.ShipTransfer(transfer, kT0).outcome;
+  };
+  REQUIRE(ship("tr-received") == Outcome::kOk);
+  REQUIRE(ship("tr-on-the-road") == Outcome::kOk);
+  REQUIRE(f.ledger.ReceiveTransfer("tr-received", kT0 + absl::Hours(5)).outcome == Outcome::kOk);
+  // A restore of the same row again (a replay) leaves a second entry: still forgotten once.
+  f.ledger.RestoreTransfer(f.ledger.ReceiveTransfer("tr-received", kT0).value);
+
+  const size_t commits = f.sink.size();
+  CHECK(f.ledger.ForgetTransfers(kT0 + absl::Hours(5)).first == 0);  // not before it
+  CHECK(f.sink.size() == commits);
+  auto [forgotten, ticket] = f.ledger.ForgetTransfers(kT0 + absl::Hours(24 * 365));
+  CHECK(forgotten == 1);
+  REQUIRE(f.sink.size() == commits + 1);
+  CHECK(f.sink.commits().back().ticket == ticket);
+  CHECK(f.sink.commits().back().forgotten_transfers == std::vector<std::string>{"tr-received"});
+  CHECK(f.ledger.ForgetTransfers(kT0 + absl::Hours(24 * 365)).first == 0);
+  CHECK(f.ledger.ReceiveTransfer("tr-received", kT0).outcome == Outcome::kTransferNotFound);
+  CHECK(f.ledger.ReceiveTransfer("tr-on-the-road", kT0 + absl::Hours(6)).outcome == Outcome::kOk);
+  // The forgotten id is free: shipping it again is a new transfer.
+  CHECK(ship("tr-received") == Outcome::kOk);
+  CHECK(f.At("A", "W1").on_hand == 7);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
 }  // namespace omnistock::testing

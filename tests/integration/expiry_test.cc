@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "catch2/catch.hpp"
 #include "omnistock/v1/store_sales.grpc.pb.h"
+#include "omnistock/v1/warehouse.grpc.pb.h"
 #include "tests/integration/server_process.h"
 #include "tests/support/open_store.h"
 
@@ -86,6 +87,7 @@ TEST_CASE("a reservation that expired while the server was down is expired at st
 }
 
 TEST_CASE("a restart forgets what settled before the retention and keeps what settled after") {
+  // Settled reservations, till transactions and received transfers alike.
   // A data directory written as if omnistockd had run a week ago and yesterday (the storage
   // library, with those times), then a real omnistockd with the default retention of 7 days.
   TempDir dir;
@@ -94,9 +96,11 @@ TEST_CASE("a restart forgets what settled before the retention and keeps what se
   const absl::Time yesterday = now - absl::Hours(24);
   {
     OpenStore db(dir.Sub("data"));
-    Location store;
-    store.id = LocationId("ST-1");
-    REQUIRE(db.ledger.UpsertLocation(store).outcome == Outcome::kOk);
+    for (const char* id : {"ST-1", "WH-1"}) {
+      Location location;
+      location.id = LocationId(id);
+      REQUIRE(db.ledger.UpsertLocation(location).outcome == Outcome::kOk);
+    }
     REQUIRE(
         db.ledger.Receive(ReceiveCommand{LocationId("ST-1"), Sku("SKU-A"), 10, "po-1"}, week_ago)
             .outcome == Outcome::kOk);
@@ -117,6 +121,7 @@ TEST_CASE("a restart forgets what settled before the retention and keeps what se
     REQUIRE(db.ledger.Confirm(ReservationId("open"), week_ago).outcome == Outcome::kOk);
     const SaleCommand sale{LocationId("ST-1"), "till-1", "t-old", {PosLine{Sku("SKU-A"), 1}}};
     REQUIRE(db.ledger.RecordSale(sale, week_ago).outcome == Outcome::kOk);
+    db.ShipAndReceive("tr-old", "ST-1", "WH-1", "SKU-A", 1, week_ago);
     REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
   }
 
@@ -140,10 +145,21 @@ TEST_CASE("a restart forgets what settled before the retention and keeps what se
   v1::PosResult result;
   REQUIRE(sales->RecordSale(Deadline().get(), again, &result).ok());
   CHECK_FALSE(result.duplicate());
-  // 10 received, 1 fulfilled, 1 sold a week ago, 1 sold now; "open" still holds 1.
+  // And so is the week-old received transfer: its id ships a new one.
+  auto warehouse = v1::Warehouse::NewStub(server.channel());
+  v1::TransferRequest ship;
+  ship.set_transfer_id("tr-old");
+  ship.set_from_location_id("ST-1");
+  ship.set_to_location_id("WH-1");
+  ship.add_lines()->set_sku("SKU-A");
+  ship.mutable_lines(0)->set_quantity(1);
+  v1::TransferView shipped;
+  REQUIRE(warehouse->Transfer(Deadline().get(), ship, &shipped).ok());
+  CHECK(shipped.state() == v1::IN_TRANSIT);
+  // 10 received; 1 fulfilled, 1 sold and 1 shipped a week ago; 1 sold and 1 shipped now.
   const v1::PositionView position = PositionOf(*server.inventory(), "SKU-A", "ST-1");
-  CHECK(position.on_hand() == 7);
-  CHECK(position.reserved() == 1);
+  CHECK(position.on_hand() == 5);
+  CHECK(position.reserved() == 1);  // "open" still holds its unit
 }
 
 TEST_CASE("omnistockd refuses to forget settled reservations sooner than two days") {

@@ -129,7 +129,7 @@ TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
   CHECK(page->front().sequence == 3);
 }
 
-TEST_CASE("forgotten reservations' and till transactions' rows are deleted: a reopen agrees") {
+TEST_CASE("forgotten reservations', till transactions' and transfers' rows stay deleted") {
   TempDir dir;
   {
     OpenStore db(dir.path());
@@ -145,6 +145,8 @@ TEST_CASE("forgotten reservations' and till transactions' rows are deleted: a re
       REQUIRE(db.ledger.RecordSale(sale, kNow).outcome == Outcome::kOk);
     }
     REQUIRE(db.ledger.ForgetPosTransactions(kNow + absl::Hours(2), /*max=*/1).first == 1);
+    db.ShipAndReceive("tr-1", "S1", "W1", "A", 1, kNow);
+    REQUIRE(db.ledger.ForgetTransfers(kNow + absl::Hours(2)).first == 1);
     REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
     db.committer.Stop();
   }
@@ -153,6 +155,7 @@ TEST_CASE("forgotten reservations' and till transactions' rows are deleted: a re
   REQUIRE(loaded.ok());
   CHECK(loaded->reservations == 1);  // one of the two forgotten, the other kept for its time
   CHECK(loaded->pos_transactions == 1);
+  CHECK(loaded->transfers == 0);
   const bool gone_kept = db.ledger.GetReservation(ReservationId("gone")).has_value();
   const bool kept_kept = db.ledger.GetReservation(ReservationId("kept")).has_value();
   CHECK(gone_kept != kept_kept);
@@ -161,11 +164,11 @@ TEST_CASE("forgotten reservations' and till transactions' rows are deleted: a re
   REQUIRE(db.ledger.ForgetPosTransactions(kNow + absl::Hours(2)).first == 1);
   REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
   CHECK(db.ledger.reservation_count() == 0);
-  // The movements stay in the journal: receive, two reserves, the release, the expiry and the
-  // two sales.
+  // The movements stay in the journal: receive, two reserves, the release, the expiry, the two
+  // sales and the transfer's shipment.
   auto journal = db.store->ScanJournal(testing::PositionQuery(db.ledger, "A", "S1", 0, 100));
   REQUIRE(journal.ok());
-  CHECK(journal->size() == 7);
+  CHECK(journal->size() == 8);
   CHECK(db.ledger.GetPositions({Sku("A")}, {LocationId("S1")})[0].reserved == 0);
 }
 

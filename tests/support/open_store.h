@@ -25,6 +25,18 @@ struct OpenStore {
   storage::Committer committer;
   Ledger ledger;
 
+  // A one-line transfer, shipped and received at `at`.
+  void ShipAndReceive(const std::string& id, const std::string& from, const std::string& to,
+                      const std::string& sku, Quantity quantity, absl::Time at) {
+    Transfer transfer;
+    transfer.id = id;
+    transfer.from = LocationId(from);
+    transfer.to = LocationId(to);
+    transfer.lines = {PosLine{Sku(sku), quantity}};
+    REQUIRE(ledger.ShipTransfer(transfer, at).outcome == Outcome::kOk);
+    REQUIRE(ledger.ReceiveTransfer(id, at).outcome == Outcome::kOk);
+  }
+
  private:
   static std::unique_ptr<storage::Store> Open(const std::string& dir, rocksdb::Env* env) {
     absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(dir, env);
