@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "omnistock/v1/fulfillment.grpc.pb.h"
 #include "omnistock/v1/inventory.grpc.pb.h"
@@ -235,19 +236,26 @@ class Client {
         channel_(grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials())) {}
 
   // Makes one unary call, e.g. Call(&v1::Inventory::Stub::Receive, request, PrintPosition), and
-  // prints the response with `print` (or as JSON) or the error status. Returns the exit code.
-  template <typename Stub, typename Request, typename Response, typename Print>
-  int Call(grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Request&, Response*),
-           const Request& request, Print print) const {
+  // prints the response with `print` (or as JSON) or the error status. Returns the exit code:
+  // the call's, or else `exit_of(response)` (health: 1 unless SERVING).
+  template <typename Stub, typename Request, typename Response, typename Print,
+            typename ExitOf = int (*)(const Response&)>
+  int Call(
+      grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Request&, Response*),
+      const Request& request, Print print,
+      ExitOf exit_of = [](const Response&) { return kExitOk; }) const {
     Stub stub(channel_);
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(options_.timeout_seconds)));
     Response response;
     const grpc::Status status = (stub.*rpc)(&context, request, &response);
     if (!status.ok()) return ReportError(status, options_.target);
-    if (options_.json) return PrintJson(response);
-    print(response);
-    return kExitOk;
+    if (options_.json) {
+      if (const int printed = PrintJson(response); printed != kExitOk) return printed;
+    } else {
+      print(response);
+    }
+    return exit_of(response);
   }
 
  private:
@@ -475,6 +483,19 @@ int Locations(const Client& client, const Options&) {
   return client.Call(&v1::Network::Stub::ListLocations, v1::ListLocationsRequest(), PrintLocations);
 }
 
+// The server's grpc.health.v1 status: what probes and supervisors ask.
+int Health(const Client& client, const Options&) {
+  using grpc::health::v1::HealthCheckResponse;
+  return client.Call(
+      &grpc::health::v1::Health::Stub::Check, grpc::health::v1::HealthCheckRequest(),
+      [](const HealthCheckResponse& response) {
+        std::cout << HealthCheckResponse::ServingStatus_Name(response.status()) << '\n';
+      },
+      [](const HealthCheckResponse& response) {
+        return response.status() == HealthCheckResponse::SERVING ? kExitOk : kExitRpcError;
+      });
+}
+
 int Movements(const Client& client, const Options& o) {
   v1::ListMovementsRequest request;
   request.set_sku(o.sku);
@@ -566,6 +587,9 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
 
   c = app.add_subcommand("locations", "List every location of the network");
   commands.push_back({c, Locations});
+
+  c = app.add_subcommand("health", "SERVING (exit 0) or NOT_SERVING (exit 1): for probes");
+  commands.push_back({c, Health});
 
   // plan and route share their options.
   const auto add_plan_options = [&o](CLI::App* command) {

@@ -121,6 +121,20 @@ TEST_CASE("cli: an unreachable server exits 1 and says where it looked") {
   CliResult unreachable = RunCli("127.0.0.1:1", "availability SKU-A");
   CHECK(unreachable.exit_code == 1);
   CHECK_THAT(unreachable.output, Catch::Contains("127.0.0.1:1"));
+  CliResult health = RunCli("127.0.0.1:1", "health");
+  CHECK(health.exit_code == 1);
+  CHECK_THAT(health.output, Catch::Contains("127.0.0.1:1"));
+}
+
+TEST_CASE("cli: health says SERVING and exits 0 while the server serves") {
+  LiveServer live;
+  CliResult health = RunCli(live.server.address(), "health");
+  INFO(health.output);
+  CHECK(health.exit_code == 0);
+  CHECK(health.output == "SERVING\n");
+  CliResult json = RunCli(live.server.address(), "--json health");
+  CHECK(json.exit_code == 0);
+  CHECK_THAT(json.output, Catch::Contains("\"status\": \"SERVING\""));
 }
 
 }  // namespace omnistock::testing
