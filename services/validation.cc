@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -64,14 +66,16 @@ absl::Status CheckCoordinates(absl::string_view prefix, double latitude, double 
   return absl::OkStatus();
 }
 
-absl::Status CheckKnownLocation(absl::string_view field, const std::string& id,
-                                const Ledger& ledger) {
+// The id of a location the ledger knows, or NOT_FOUND naming `field`. Looked up without
+// interning: an id never made names no location.
+absl::StatusOr<LocationId> KnownLocation(absl::string_view field, const std::string& id,
+                                         const Ledger& ledger) {
   if (absl::Status s = CheckId(field, id, kLocationIdLengthMax); !s.ok()) return s;
   const std::optional<LocationId> location = LocationId::IfInterned(id);
   if (!location || !ledger.FindLocation(*location)) {
     return absl::NotFoundError(absl::StrCat(field, " '", id, "' is not a known location"));
   }
-  return absl::OkStatus();
+  return *location;
 }
 
 // The parts every till transaction shares: who rang it up, where, what, and when.
@@ -117,10 +121,11 @@ absl::StatusOr<PosParts> ValidatePosParts(
                                                      " in the future; check the terminal's clock"));
     }
   }
-  if (absl::Status s = CheckKnownLocation("location_id", location_id, ledger); !s.ok()) return s;
+  absl::StatusOr<LocationId> store = KnownLocation("location_id", location_id, ledger);
+  if (!store.ok()) return store.status();
   // Only now, with every check passed, are the SKUs interned (a till sale may create them).
   for (const auto& line : lines) parts.lines.push_back(PosLine{Sku(line.sku()), line.quantity()});
-  parts.store = LocationId(location_id);
+  parts.store = *std::move(store);
   parts.terminal_id = terminal_id;
   parts.transaction_id = transaction_id;
   return parts;
@@ -267,19 +272,16 @@ absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request,
   if (request.from_location_id() == request.to_location_id()) {
     return absl::InvalidArgumentError("to_location_id must differ from from_location_id");
   }
-  if (absl::Status s = CheckKnownLocation("from_location_id", request.from_location_id(), ledger);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = CheckKnownLocation("to_location_id", request.to_location_id(), ledger);
-      !s.ok()) {
-    return s;
-  }
+  absl::StatusOr<LocationId> from =
+      KnownLocation("from_location_id", request.from_location_id(), ledger);
+  if (!from.ok()) return from.status();
+  absl::StatusOr<LocationId> to = KnownLocation("to_location_id", request.to_location_id(), ledger);
+  if (!to.ok()) return to.status();
   for (const v1::PosLine& line : request.lines()) {
     transfer.lines.push_back(PosLine{Sku(line.sku()), line.quantity()});
   }
-  transfer.from = LocationId(request.from_location_id());
-  transfer.to = LocationId(request.to_location_id());
+  transfer.from = *std::move(from);
+  transfer.to = *std::move(to);
   return transfer;
 }
 
@@ -347,10 +349,9 @@ absl::StatusOr<ReceiveCommand> ValidateReceive(const v1::ReceiveRequest& request
   if (absl::Status s = CheckId("sku", request.sku(), kSkuLengthMax); !s.ok()) return s;
   if (absl::Status s = CheckQuantity("quantity", request.quantity()); !s.ok()) return s;
   if (absl::Status s = CheckText("reference", request.reference()); !s.ok()) return s;
-  if (absl::Status s = CheckKnownLocation("location_id", request.location_id(), ledger); !s.ok()) {
-    return s;
-  }
-  return ReceiveCommand{LocationId(request.location_id()), Sku(request.sku()), request.quantity(),
+  absl::StatusOr<LocationId> location = KnownLocation("location_id", request.location_id(), ledger);
+  if (!location.ok()) return location.status();
+  return ReceiveCommand{*std::move(location), Sku(request.sku()), request.quantity(),
                         request.reference()};
 }
 
@@ -368,10 +369,9 @@ absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request,
     return absl::InvalidArgumentError("reason must be one of DAMAGE, SHRINK, FOUND, CORRECTION");
   }
   if (absl::Status s = CheckText("reference", request.reference()); !s.ok()) return s;
-  if (absl::Status s = CheckKnownLocation("location_id", request.location_id(), ledger); !s.ok()) {
-    return s;
-  }
-  return AdjustCommand{LocationId(request.location_id()), Sku(request.sku()), request.delta(),
+  absl::StatusOr<LocationId> location = KnownLocation("location_id", request.location_id(), ledger);
+  if (!location.ok()) return location.status();
+  return AdjustCommand{*std::move(location), Sku(request.sku()), request.delta(),
                        v1::AdjustReason_Name(request.reason()), request.reference()};
 }
 
@@ -382,11 +382,9 @@ absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(const v1::SetSafetySto
     return absl::InvalidArgumentError(absl::StrCat(
         "safety_stock must be in [0, ", kQuantityPerLineMax, "], got ", request.safety_stock()));
   }
-  if (absl::Status s = CheckKnownLocation("location_id", request.location_id(), ledger); !s.ok()) {
-    return s;
-  }
-  return SafetyStockCommand{LocationId(request.location_id()), Sku(request.sku()),
-                            request.safety_stock()};
+  absl::StatusOr<LocationId> location = KnownLocation("location_id", request.location_id(), ledger);
+  if (!location.ok()) return location.status();
+  return SafetyStockCommand{*std::move(location), Sku(request.sku()), request.safety_stock()};
 }
 
 absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabilityRequest& request,
@@ -410,12 +408,10 @@ absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabil
     query.skus.push_back(ids.Resolve<Sku>(request.skus(i)));
   }
   for (int i = 0; i < request.location_ids_size(); ++i) {
-    if (absl::Status s = CheckKnownLocation(absl::StrCat("location_ids[", i, "]"),
-                                            request.location_ids(i), ledger);
-        !s.ok()) {
-      return s;
-    }
-    query.locations.push_back(ids.Resolve<LocationId>(request.location_ids(i)));
+    absl::StatusOr<LocationId> location =
+        KnownLocation(absl::StrCat("location_ids[", i, "]"), request.location_ids(i), ledger);
+    if (!location.ok()) return location.status();
+    query.locations.push_back(*std::move(location));
   }
   return query;
 }
@@ -470,15 +466,17 @@ absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request
     }
   }
   // Every location first: an order naming an unknown one interns none of its strings.
+  std::vector<LocationId> locations;
+  locations.reserve(request.lines_size());
   for (int i = 0; i < request.lines_size(); ++i) {
-    if (absl::Status s = CheckKnownLocation(absl::StrCat("lines[", i, "].location_id"),
-                                            request.lines(i).location_id(), ledger);
-        !s.ok()) {
-      return s;
-    }
+    absl::StatusOr<LocationId> location = KnownLocation(absl::StrCat("lines[", i, "].location_id"),
+                                                        request.lines(i).location_id(), ledger);
+    if (!location.ok()) return location.status();
+    locations.push_back(*std::move(location));
   }
-  for (const v1::Line& line : request.lines()) {
-    command.lines.push_back(Line{Sku(line.sku()), LocationId(line.location_id()), line.quantity()});
+  for (int i = 0; i < request.lines_size(); ++i) {
+    command.lines.push_back(
+        Line{Sku(request.lines(i).sku()), std::move(locations[i]), request.lines(i).quantity()});
   }
   return command;
 }
@@ -514,12 +512,10 @@ absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request
     plan.destination = routing::GeoPoint{d.latitude(), d.longitude()};
   }
   if (!request.preferred_pickup_location_id().empty()) {
-    if (absl::Status s = CheckKnownLocation("preferred_pickup_location_id",
-                                            request.preferred_pickup_location_id(), ledger);
-        !s.ok()) {
-      return s;
-    }
-    plan.preferred_pickup = LocationId(request.preferred_pickup_location_id());
+    absl::StatusOr<LocationId> pickup = KnownLocation(
+        "preferred_pickup_location_id", request.preferred_pickup_location_id(), ledger);
+    if (!pickup.ok()) return pickup.status();
+    plan.preferred_pickup = *std::move(pickup);
   }
   if (!plan.destination && !plan.preferred_pickup) {
     return absl::InvalidArgumentError(
