@@ -290,8 +290,8 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   ReservationStripe& stripe = StripeFor(command.id);
   absl::MutexLock stripe_lock(&stripe.mu);
 
-  if (auto it = stripe.reservations.find(command.id); it != stripe.reservations.end()) {
-    if (!SameContent(it->second, command)) {
+  if (const Reservation* existing = stripe.reservations.Find(command.id)) {
+    if (!SameContent(*existing, command)) {
       return Rejected<Reservation>(
           Outcome::kReservationExistsWithDifferentContent,
           absl::StrCat("reservation_id '", command.id.value(),
@@ -299,7 +299,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     }
     Applied<Reservation> applied;
     applied.outcome = Outcome::kReplayed;
-    applied.value = it->second;
+    applied.value = *existing;
     applied.ticket = last_ticket();
     return applied;
   }
@@ -346,8 +346,8 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     return applied;
   }
 
-  Reservation& stored = stripe.reservations[command.id];
-  stored.id = command.id;
+  for (const Position* position : touched) PrefetchForChange(*position);
+  Reservation& stored = *stripe.reservations.FindOrAdd(command.id).first;
   stored.state = ReservationState::kHeld;
   stored.lines = command.lines;
   stored.channel = command.channel;
@@ -399,12 +399,12 @@ Applied<Reservation> Ledger::Fulfill(const ReservationId& id, absl::Time now) {
 Applied<Reservation> Ledger::Transition(const ReservationId& id, Action action, absl::Time now) {
   ReservationStripe& stripe = StripeFor(id);
   absl::MutexLock stripe_lock(&stripe.mu);
-  auto it = stripe.reservations.find(id);
-  if (it == stripe.reservations.end()) {
+  Reservation* found = stripe.reservations.Find(id);
+  if (found == nullptr) {
     return Rejected<Reservation>(Outcome::kReservationNotFound,
                                  absl::StrCat("reservation_id '", id.value(), "' is not known"));
   }
-  Reservation& reservation = it->second;
+  Reservation& reservation = *found;
 
   // A HELD reservation past its deadline is expired first, whatever the sweeper has done yet,
   // so that no call ever sees a hold that should be gone.
@@ -508,6 +508,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
     }
     touched.push_back(position);
   }
+  for (const Position* position : touched) PrefetchForChange(*position);
 
   Commit commit;
   commit.movements.reserve(reservation.lines.size());
@@ -552,12 +553,12 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
 Applied<Reservation> Ledger::Extend(const ReservationId& id, absl::Duration ttl, absl::Time now) {
   ReservationStripe& stripe = StripeFor(id);
   absl::MutexLock stripe_lock(&stripe.mu);
-  auto it = stripe.reservations.find(id);
-  if (it == stripe.reservations.end()) {
+  Reservation* found = stripe.reservations.Find(id);
+  if (found == nullptr) {
     return Rejected<Reservation>(Outcome::kReservationNotFound,
                                  absl::StrCat("reservation_id '", id.value(), "' is not known"));
   }
-  Reservation& reservation = it->second;
+  Reservation& reservation = *found;
   if (reservation.state == ReservationState::kHeld && reservation.expires_at <= now) {
     ApplyTransition(stripe, reservation, Action::kExpire, now);
   }
@@ -592,9 +593,9 @@ Applied<Reservation> Ledger::Extend(const ReservationId& id, absl::Duration ttl,
 std::optional<Reservation> Ledger::GetReservation(const ReservationId& id) const {
   ReservationStripe& stripe = StripeFor(id);
   absl::MutexLock lock(&stripe.mu);
-  auto it = stripe.reservations.find(id);
-  if (it == stripe.reservations.end()) return std::nullopt;
-  return it->second;
+  const Reservation* found = stripe.reservations.Find(id);
+  if (found == nullptr) return std::nullopt;
+  return *found;
 }
 
 std::pair<int, CommitTicket> Ledger::ExpireDue(absl::Time now, int max) {
@@ -634,7 +635,7 @@ std::pair<int, CommitTicket> Ledger::ForgetTerminal(absl::Time settled_before, i
     std::pop_heap(terminal.begin(), terminal.end(), SettledLater());
     terminal.pop_back();
     ReservationId id = oldest.id;
-    stripe.reservations.erase(id);
+    stripe.reservations.Erase(id);
     commit.forgotten_reservations.push_back(std::move(id));
     return true;
   });
@@ -675,8 +676,8 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
   };
   ReservationStripe& stripe = StripeFor(reservation.id);
   absl::MutexLock lock(&stripe.mu);
-  auto [it, inserted] = stripe.reservations.try_emplace(reservation.id);
-  Reservation& stored = it->second;
+  auto [found, inserted] = stripe.reservations.FindOrAdd(reservation.id);
+  Reservation& stored = *found;
   // Restored again (a newer row of the same reservation, in commit order): what the older one
   // added is taken back first, so that nothing is counted or held twice.
   // A terminal one leaves the terminal heap (the new row may be live again, or settled at
@@ -707,10 +708,10 @@ absl::Status Ledger::CheckInvariants() const {
   absl::flat_hash_map<Key, Quantity> live;
   for (const ReservationStripe& stripe : stripes_) {
     absl::MutexLock lock(&stripe.mu);
-    for (const auto& [id, reservation] : stripe.reservations) {
-      if (!IsLive(reservation.state)) continue;
+    stripe.reservations.ForEach([&](const Reservation& reservation) {
+      if (!IsLive(reservation.state)) return;
       for (const Line& line : reservation.lines) live[{line.sku, line.location}] += line.quantity;
-    }
+    });
   }
   absl::flat_hash_map<Key, Quantity> inbound;
   {

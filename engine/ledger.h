@@ -37,6 +37,7 @@
 #include "engine/pos_transaction.h"
 #include "engine/position.h"
 #include "engine/reservation.h"
+#include "engine/reservation_table.h"
 #include "engine/routing/network.h"
 #include "engine/routing/plan.h"
 #include "engine/routing/routing_config.h"
@@ -248,9 +249,8 @@ class Ledger {
 
   struct ReservationStripe {
     mutable absl::Mutex mu;
-    // Node-based: a rehash moves pointers, not whole reservations, and a reservation stays
-    // where it is until it is forgotten (ForgetTerminal), the only erase.
-    absl::node_hash_map<ReservationId, Reservation> reservations ABSL_GUARDED_BY(mu);
+    // A reservation stays where it is until it is forgotten (ForgetTerminal), the only erase.
+    ReservationTable reservations ABSL_GUARDED_BY(mu);
     // Deadlines of HELD reservations, soonest first (a min-heap: a reservation made with the
     // usual TTL lands at the end in one comparison). Entries point into `reservations`. An
     // entry is not removed when its reservation leaves HELD or is extended (Extend adds one for

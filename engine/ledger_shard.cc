@@ -32,6 +32,12 @@ const RoutingRows& LedgerShard::RoutingRowsFor(
 
 void AddHold(Position& position, Hold hold) { PositionSlot::Of(position).holds.push_back(hold); }
 
+void PrefetchForChange(const Position& position) {
+  const std::vector<Hold>& holds = PositionSlot::Of(position).holds;
+  if (holds.size() < holds.capacity()) __builtin_prefetch(holds.data() + holds.size(), 1);
+  position.history.Prefetch();
+}
+
 void RemoveHold(Position& position, const Reservation& reservation) {
   std::vector<Hold>& list = PositionSlot::Of(position).holds;
   list.erase(std::remove_if(list.begin(), list.end(),

@@ -77,6 +77,10 @@ struct PositionSlot : Position {
 // What follows changes or reads a position a shard handed out (see PositionSlot) and needs
 // that shard's lock held, which the position alone cannot be annotated with.
 void AddHold(Position& position, Hold hold);
+// Starts fetching what changing `position` and copying it into a commit will write besides the
+// position itself (the end of its hold list, its history's reference count), so that those
+// cache misses overlap with the work in between instead of following one another.
+void PrefetchForChange(const Position& position);
 void RemoveHold(Position& position, const Reservation& reservation);
 // The live reservations on `position` that its on_hand no longer covers. The oldest holds are
 // covered first, so the newest orders are the ones to re-source.
