@@ -30,13 +30,6 @@ bool SameContent(const Reservation& existing, const ReserveCommand& command) {
          SortedLines(existing.lines) == SortedLines(command.lines);
 }
 
-std::vector<int> ShardIndicesOf(const std::vector<Line>& lines) {
-  std::vector<int> indices;
-  indices.reserve(lines.size());
-  for (const Line& line : lines) indices.push_back(ShardIndexFor(line.sku));
-  return indices;
-}
-
 // The sum of `size_of` over stripes (or shards), each read under its own lock.
 template <typename Stripe, size_t kCount, typename SizeOf>
 size_t SumUnderLocks(const std::array<Stripe, kCount>& stripes, SizeOf size_of) {
@@ -318,12 +311,11 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     }
   }
 
-  ShardLockSet shard_locks(shards_.data(), ShardIndicesOf(command.lines));
+  ShardLockSet shard_locks(shards_.data(), command.lines);
 
   // Check every line before touching any, so a short order changes nothing.
   Applied<Reservation> applied;
-  std::vector<Position*> touched;
-  touched.reserve(command.lines.size());
+  TouchedPositions touched;
   for (size_t i = 0; i < command.lines.size(); ++i) {
     const Line& line = command.lines[i];
     Position* position = touched.emplace_back(ShardFor(line.sku).Find(line.sku, line.location));
@@ -491,8 +483,8 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
       break;
   }
 
-  ShardLockSet shard_locks(shards_.data(), ShardIndicesOf(reservation.lines));
-  std::vector<Position*> touched;
+  ShardLockSet shard_locks(shards_.data(), reservation.lines);
+  TouchedPositions touched;
   for (const Line& line : reservation.lines) {
     Position* position = ShardFor(line.sku).Find(line.sku, line.location);
     OMNISTOCK_CHECK(position != nullptr);

@@ -111,11 +111,7 @@ routing::StockSnapshot Ledger::StockFor(const routing::PlanRequest& request,
                                         const std::vector<routing::LocationIndex>* only) const {
   routing::StockSnapshot stock;
   // Every shard of the order at once, so the plan sees no half of a concurrent order.
-  std::vector<int> shard_indices;
-  for (const routing::OrderLine& line : request.lines) {
-    shard_indices.push_back(ShardIndexFor(line.sku));
-  }
-  ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
+  ShardLockSet shard_locks(shards_.data(), request.lines);
   std::vector<routing::StockRow> rows;
   for (const routing::OrderLine& line : request.lines) {
     const RoutingRows& positions =

@@ -92,13 +92,11 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     return applied;
   }
 
-  std::vector<int> shard_indices;
-  for (const PosLine& line : transaction.lines) shard_indices.push_back(ShardIndexFor(line.sku));
-  ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
+  ShardLockSet shard_locks(shards_.data(), transaction.lines);
 
   const bool sale = transaction.kind == MovementKind::kSale;
   Commit commit;
-  std::vector<Position*> touched;
+  TouchedPositions touched;
   for (const PosLine& line : transaction.lines) {
     Position& position = ShardFor(line.sku).FindOrCreate(line.sku, transaction.store);
     Movement movement;

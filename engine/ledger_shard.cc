@@ -67,7 +67,7 @@ void Stamp(Movement& movement, Position& position) {
   StampValues(movement, position);
 }
 
-void StampTouched(Commit& commit, const std::vector<Position*>& touched) {
+void StampTouched(Commit& commit, absl::Span<Position* const> touched) {
   commit.positions.reserve(touched.size());
   for (size_t i = 0; i < touched.size(); ++i) {
     Stamp(commit.movements[i], *touched[i]);
@@ -84,8 +84,7 @@ void StampValues(Movement& movement, Position& position) {
   movement.at_risk = UncoveredHolds(position);
 }
 
-ShardLockSet::ShardLockSet(LedgerShard* shards, std::vector<int> indices)
-    : shards_(shards), indices_(std::move(indices)) {
+void ShardLockSet::LockAll() {
   std::sort(indices_.begin(), indices_.end());
   indices_.erase(std::unique(indices_.begin(), indices_.end()), indices_.end());
   for (int index : indices_) shards_[index].mu.Lock();

@@ -13,10 +13,12 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/hash/hash.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "engine/journal_sink.h"
 #include "engine/limits.h"
 #include "engine/movement.h"
@@ -89,7 +91,7 @@ std::vector<ReservationId> UncoveredHolds(const Position& position);
 void Stamp(Movement& movement, Position& position);
 // Stamps the i-th movement of `commit` on the i-th of `touched` and copies those positions into
 // the commit.
-void StampTouched(Commit& commit, const std::vector<Position*>& touched);
+void StampTouched(Commit& commit, absl::Span<Position* const> touched);
 // The on_hand history, and the position's values after the movement (and who is at risk) in
 // the movement itself. Needs no sequence.
 void StampValues(Movement& movement, Position& position);
@@ -109,6 +111,9 @@ struct RoutingRows {
     return i >= 0 ? rows[i].second : nullptr;
   }
 };
+
+// The positions a command changes, one per line.
+using TouchedPositions = absl::InlinedVector<Position*, 4>;
 
 struct LedgerShard {
   mutable absl::Mutex mu;
@@ -145,17 +150,24 @@ struct LedgerShard {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
 };
 
-// Locks a set of shards in ascending index order for the lifetime of the object.
+// Locks the shards of a command's SKUs in ascending index order for the lifetime of the object.
 class ShardLockSet {
  public:
-  ShardLockSet(LedgerShard* shards, std::vector<int> indices);
+  // The shards of the `sku` of every one of `items` (lines, rows).
+  template <typename Items>
+  ShardLockSet(LedgerShard* shards, const Items& items) : shards_(shards) {
+    for (const auto& item : items) indices_.push_back(ShardIndexFor(item.sku));
+    LockAll();
+  }
   ~ShardLockSet();
   ShardLockSet(const ShardLockSet&) = delete;
   ShardLockSet& operator=(const ShardLockSet&) = delete;
 
  private:
+  void LockAll();
+
   LedgerShard* shards_;
-  std::vector<int> indices_;  // sorted, unique
+  absl::InlinedVector<int, 4> indices_;  // sorted, unique once locked
 };
 
 }  // namespace omnistock

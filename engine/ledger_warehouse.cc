@@ -52,9 +52,7 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
       if (locations_.contains(row.location)) known.insert(row.location);
     }
   }
-  std::vector<int> shard_indices;
-  for (const CountRow& row : rows) shard_indices.push_back(ShardIndexFor(row.sku));
-  ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
+  ShardLockSet shard_locks(shards_.data(), rows);
 
   // Rows are applied in order (two rows of one batch may count the same position); the
   // movements are linked to their positions once they are numbered.
@@ -131,9 +129,7 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
     }
   }
 
-  std::vector<int> shard_indices;
-  for (const PosLine& line : request.lines) shard_indices.push_back(ShardIndexFor(line.sku));
-  ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
+  ShardLockSet shard_locks(shards_.data(), request.lines);
 
   // Stock held for orders or kept for walk-in shoppers does not leave.
   for (const PosLine& line : request.lines) {
@@ -155,7 +151,7 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
   }
 
   Commit commit;
-  std::vector<Position*> touched;
+  TouchedPositions touched;
   for (const PosLine& line : request.lines) {
     LedgerShard& shard = ShardFor(line.sku);
     Position* source = shard.Find(line.sku, request.from);
@@ -210,11 +206,9 @@ Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::
     applied.ticket = last_ticket();
     return applied;
   }
-  std::vector<int> shard_indices;
-  for (const PosLine& line : transfer.lines) shard_indices.push_back(ShardIndexFor(line.sku));
-  ShardLockSet shard_locks(shards_.data(), std::move(shard_indices));
+  ShardLockSet shard_locks(shards_.data(), transfer.lines);
   Commit commit;
-  std::vector<Position*> touched;
+  TouchedPositions touched;
   for (const PosLine& line : transfer.lines) {
     Position* destination = ShardFor(line.sku).Find(line.sku, transfer.to);
     OMNISTOCK_CHECK(destination != nullptr);
