@@ -53,6 +53,13 @@ struct ExpiresLater {
   }
 };
 
+// Starts fetching the entry a push onto `heap` compares the new one with first (its parent), a
+// cache miss in a large heap otherwise. A hint only.
+template <typename Entry>
+void PrefetchHeapPush(const std::vector<Entry>& heap) {
+  if (!heap.empty()) __builtin_prefetch(&heap[(heap.size() - 1) / 2]);
+}
+
 void PushExpiry(std::vector<ExpiryEntry>& expiry, const Reservation& reservation) {
   expiry.emplace_back(reservation.expires_at, &reservation);
   std::push_heap(expiry.begin(), expiry.end(), ExpiresLater());
@@ -282,6 +289,37 @@ std::vector<Position> Ledger::GetPositions(const std::vector<Sku>& skus,
 Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time now) {
   ReservationStripe& stripe = StripeFor(command.id);
   absl::MutexLock stripe_lock(&stripe.mu);
+  // The reservation's place in its table, and the expiry heap's entry a new one is compared
+  // with, arrive while the positions are looked up: three cache misses in a row otherwise.
+  stripe.reservations.Prefetch(command.id);
+  PrefetchHeapPush(stripe.expiry);
+
+  // Locations first (their lock comes before the shards'), but a repeated id is a replay
+  // whatever became of its locations since: their verdict waits for the replay check below.
+  std::optional<Applied<Reservation>> bad_location;
+  for (const Line& line : command.lines) {
+    const LocationState state = StateOf(line.location);
+    if (state == LocationState::kUnknown) {
+      bad_location = Rejected<Reservation>(
+          Outcome::kLocationNotFound,
+          absl::StrCat("location_id '", line.location.value(), "' is not known"));
+      break;
+    }
+    if (state == LocationState::kDisabled) {
+      bad_location = Rejected<Reservation>(
+          Outcome::kLocationDisabled,
+          absl::StrCat("location_id '", line.location.value(), "' is disabled"));
+      break;
+    }
+  }
+
+  ShardLockSet shard_locks(shards_.data(), command.lines);
+  TouchedPositions touched;
+  if (!bad_location) {
+    for (const Line& line : command.lines) {
+      touched.push_back(ShardFor(line.sku).Find(line.sku, line.location));
+    }
+  }
 
   if (const Reservation* existing = stripe.reservations.Find(command.id)) {
     if (!SameContent(*existing, command)) {
@@ -296,29 +334,13 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     applied.ticket = last_ticket();
     return applied;
   }
-
-  for (const Line& line : command.lines) {
-    const LocationState state = StateOf(line.location);
-    if (state == LocationState::kUnknown) {
-      return Rejected<Reservation>(
-          Outcome::kLocationNotFound,
-          absl::StrCat("location_id '", line.location.value(), "' is not known"));
-    }
-    if (state == LocationState::kDisabled) {
-      return Rejected<Reservation>(
-          Outcome::kLocationDisabled,
-          absl::StrCat("location_id '", line.location.value(), "' is disabled"));
-    }
-  }
-
-  ShardLockSet shard_locks(shards_.data(), command.lines);
+  if (bad_location) return *std::move(bad_location);
 
   // Check every line before touching any, so a short order changes nothing.
   Applied<Reservation> applied;
-  TouchedPositions touched;
   for (size_t i = 0; i < command.lines.size(); ++i) {
     const Line& line = command.lines[i];
-    Position* position = touched.emplace_back(ShardFor(line.sku).Find(line.sku, line.location));
+    Position* position = touched[i];
     Quantity available = position ? position->available() : 0;
     if (position && !command.keep.empty() && position->safety_stock == 0) {
       available = position->on_hand - position->reserved - command.keep[i];

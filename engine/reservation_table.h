@@ -31,6 +31,10 @@ class ReservationTable {
     return it == entries_.end() ? nullptr : it->reservation.get();
   }
 
+  // Starts fetching where Find(id) or FindOrAdd(id) will look, so that the caller can do other
+  // work (other cache misses) while it arrives. A hint only.
+  void Prefetch(const ReservationId& id) const { entries_.prefetch(id); }
+
   // The reservation with `id`, made (empty but for its id) when there was none. second: it was
   // made by this call.
   std::pair<Reservation*, bool> FindOrAdd(const ReservationId& id) {

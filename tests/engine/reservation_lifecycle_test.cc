@@ -66,6 +66,27 @@ TEST_CASE(
   CHECK(f.At("A", "S1").reserved == 2);
 }
 
+TEST_CASE("a retried reserve is a replay even after its location was disabled") {
+  LifecycleFixture f;
+  auto first = f.Hold("r1");
+  REQUIRE(first.outcome == Outcome::kOk);
+  Location disabled = *f.ledger.FindLocation(LocationId("S1"));
+  disabled.disabled = true;
+  REQUIRE(f.ledger.UpsertLocation(disabled).outcome == Outcome::kOk);
+  const size_t commits = f.sink.size();
+
+  auto again = f.Hold("r1");
+  CHECK(again.outcome == Outcome::kReplayed);
+  CHECK(again.value == first.value);
+  // A new order there is refused, and so is one naming an unknown location.
+  CHECK(f.Hold("r2").outcome == Outcome::kLocationDisabled);
+  CHECK(f.ledger.Reserve(f.Order("r3", {f.L("B", "NOWHERE", 1)}), kT0).outcome ==
+        Outcome::kLocationNotFound);
+  CHECK(f.sink.size() == commits);
+  CHECK_FALSE(f.ledger.GetReservation(ReservationId("r2")).has_value());
+  CHECK(f.At("A", "S1").reserved == 2);
+}
+
 TEST_CASE("the same reservation id with different lines is refused as already existing") {
   LifecycleFixture f;
   REQUIRE(f.Hold("r1").outcome == Outcome::kOk);
