@@ -168,6 +168,8 @@ class Ledger {
                                      const std::vector<LocationId>& locations) const;
 
   // --- Reservations ---
+  // A line's SKU may be a transient id (transient_ids.h): it finds no position, so the order is
+  // refused as short, or as different from a stored one of the same id, and nothing keeps it.
   Applied<Reservation> Reserve(const ReserveCommand& command, absl::Time now);
   Applied<Reservation> Confirm(const ReservationId& id, absl::Time now);
   Applied<Reservation> Release(const ReservationId& id, absl::Time now);

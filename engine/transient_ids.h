@@ -8,8 +8,10 @@
 // same hash and value, and equal to the other ids this object resolved from the same string.
 //
 // Such an id is valid while this object lives, so it must stay inside the call that made it:
-// never store one in the ledger, a commit or anything that outlives the answer. Moving this
-// object keeps its ids valid (node storage). Not thread-safe.
+// never store one in the ledger, a commit or anything that outlives the answer. Handing one to
+// Ledger::Reserve or RouteAndReserve is safe: it finds no position, so the order is refused and
+// the ledger keeps nothing of it. Moving this object keeps its ids valid (node storage). Not
+// thread-safe.
 #ifndef OMNISTOCK_ENGINE_TRANSIENT_IDS_H_
 #define OMNISTOCK_ENGINE_TRANSIENT_IDS_H_
 

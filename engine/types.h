@@ -12,12 +12,12 @@
 // pointer, and comparing two compares pointers. The catalog of SKUs and locations is small
 // beside the stream of orders; the interned strings are never freed (each distinct id the
 // process ever interned costs its length plus about 60 bytes). So what only reads does not
-// intern: an existence check asks `IfInterned`, and availability, movements and plans resolve
-// through a `TransientIds` (transient_ids.h); the edge checks the locations a call names before
+// intern: an existence check asks `IfInterned`, and availability, movements, plans, reserves
+// and routes resolve through a `TransientIds` (transient_ids.h: an order can only hold SKUs
+// that have positions, so interned ones); the edge checks the locations a call names before
 // interning anything of it. What interns: what may be stored (receipts, adjustments, counts,
-// transfers, till transactions), a watch's filter (it waits for what may come), and a reserve or
-// route (its SKUs, even when it is refused for want of stock). Reservation ids are one per order
-// and stay plain strings.
+// transfers, till transactions) and a watch's filter (it waits for what may come). Reservation
+// ids are one per order and stay plain strings.
 #ifndef OMNISTOCK_ENGINE_TYPES_H_
 #define OMNISTOCK_ENGINE_TYPES_H_
 

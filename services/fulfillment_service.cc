@@ -137,7 +137,7 @@ grpc::ServerUnaryReactor* FulfillmentService::Plan(grpc::CallbackServerContext* 
                                                    const v1::PlanRequest* request,
                                                    v1::PlanResponse* response) {
   TransientIds ids;
-  absl::StatusOr<routing::PlanRequest> plan_request = ValidatePlan(*request, *ctx_.ledger, &ids);
+  absl::StatusOr<routing::PlanRequest> plan_request = ValidatePlan(*request, *ctx_.ledger, ids);
   if (!plan_request.ok()) return AnswerNow(context, ToGrpc(plan_request.status()));
   absl::StatusOr<routing::Plan> plan = ctx_.ledger->Plan(*plan_request, ctx_.clock->Now());
   if (!plan.ok()) return AnswerNow(context, ToGrpc(plan.status()));
@@ -148,7 +148,8 @@ grpc::ServerUnaryReactor* FulfillmentService::Plan(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* FulfillmentService::RouteAndReserve(
     grpc::CallbackServerContext* context, const v1::RouteAndReserveRequest* request,
     v1::RouteAndReserveResponse* response) {
-  absl::StatusOr<RouteCommand> command = ValidateRouteAndReserve(*request, *ctx_.ledger);
+  TransientIds ids;
+  absl::StatusOr<RouteCommand> command = ValidateRouteAndReserve(*request, *ctx_.ledger, ids);
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
   absl::StatusOr<Routed> routed = ctx_.ledger->RouteAndReserve(*command, ctx_.clock->Now());
   if (!routed.ok()) return AnswerNow(context, ToGrpc(routed.status()));

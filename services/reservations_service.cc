@@ -12,7 +12,8 @@ namespace omnistock::services {
 grpc::ServerUnaryReactor* ReservationsService::Reserve(grpc::CallbackServerContext* context,
                                                        const v1::ReserveRequest* request,
                                                        v1::Reservation* response) {
-  absl::StatusOr<ReserveCommand> command = ValidateReserve(*request, *ctx_.ledger);
+  TransientIds ids;
+  absl::StatusOr<ReserveCommand> command = ValidateReserve(*request, *ctx_.ledger, ids);
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
   return Answer(context, ctx_, ctx_.ledger->Reserve(*command, ctx_.clock->Now()),
                 [&](const Reservation& value) { ToProto(value, response); });
@@ -30,9 +31,10 @@ grpc::ServerUnaryReactor* ReservationsService::ReserveBatch(grpc::CallbackServer
   // Each order is applied on its own; the call waits for the last applied one, and since
   // commits are durable in ticket order, that covers every earlier one.
   CommitTicket last_ticket = 0;
+  TransientIds ids;
   for (const v1::ReserveRequest& order : request->orders()) {
     v1::ReserveResult* result = response->add_results();
-    absl::StatusOr<ReserveCommand> command = ValidateReserve(order, *ctx_.ledger);
+    absl::StatusOr<ReserveCommand> command = ValidateReserve(order, *ctx_.ledger, ids);
     if (!command.ok()) {
       result->set_code(static_cast<int32_t>(command.status().code()));
       result->set_message(std::string(command.status().message()));

@@ -440,7 +440,7 @@ absl::StatusOr<storage::JournalQuery> ValidateListMovements(const v1::ListMoveme
 }
 
 absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request,
-                                               const Ledger& ledger) {
+                                               const Ledger& ledger, TransientIds& ids) {
   if (absl::Status s = CheckId("reservation_id", request.reservation_id(), kReservationIdLengthMax);
       !s.ok()) {
     return s;
@@ -465,7 +465,7 @@ absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request
                        "' repeats an earlier line; merge the quantities into one line"));
     }
   }
-  // Every location first: an order naming an unknown one interns none of its strings.
+  // Every location first: an order naming an unknown one goes no further.
   std::vector<LocationId> locations;
   locations.reserve(request.lines_size());
   for (int i = 0; i < request.lines_size(); ++i) {
@@ -475,8 +475,8 @@ absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request
     locations.push_back(*std::move(location));
   }
   for (int i = 0; i < request.lines_size(); ++i) {
-    command.lines.push_back(
-        Line{Sku(request.lines(i).sku()), std::move(locations[i]), request.lines(i).quantity()});
+    command.lines.push_back(Line{ids.Resolve<Sku>(request.lines(i).sku()), std::move(locations[i]),
+                                 request.lines(i).quantity()});
   }
   return command;
 }
@@ -490,7 +490,7 @@ absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& r
 }
 
 absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request,
-                                                  const Ledger& ledger, TransientIds* ids) {
+                                                  const Ledger& ledger, TransientIds& ids) {
   if (absl::Status s = CheckLineCount(request.lines_size()); !s.ok()) return s;
   routing::PlanRequest plan;
   absl::flat_hash_set<std::string> seen;
@@ -550,21 +550,20 @@ absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request
   plan.allow_partial = request.allow_partial();
   plan.explain = !request.brief();
   for (const v1::OrderLine& line : request.lines()) {
-    plan.lines.push_back(
-        routing::OrderLine{ids ? ids->Resolve<Sku>(line.sku()) : Sku(line.sku()), line.quantity()});
+    plan.lines.push_back(routing::OrderLine{ids.Resolve<Sku>(line.sku()), line.quantity()});
   }
   return plan;
 }
 
 absl::StatusOr<RouteCommand> ValidateRouteAndReserve(const v1::RouteAndReserveRequest& request,
-                                                     const Ledger& ledger) {
+                                                     const Ledger& ledger, TransientIds& ids) {
   if (absl::Status s = CheckId("reservation_id", request.reservation_id(), kReservationIdLengthMax);
       !s.ok()) {
     return s;
   }
   RouteCommand command;
   if (absl::Status s = ValidateOrderFields(request, command); !s.ok()) return s;
-  absl::StatusOr<routing::PlanRequest> plan = ValidatePlan(request.plan(), ledger, nullptr);
+  absl::StatusOr<routing::PlanRequest> plan = ValidatePlan(request.plan(), ledger, ids);
   if (!plan.ok()) {
     return absl::Status(plan.status().code(), absl::StrCat("plan.", plan.status().message()));
   }

@@ -41,18 +41,21 @@ absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabil
 absl::StatusOr<storage::JournalQuery> ValidateListMovements(const v1::ListMovementsRequest& request,
                                                             TransientIds& ids);
 
+// An order resolves its SKUs through `ids` (valid while it lives): a SKU never stocked anywhere
+// stays a transient id, which finds no position, so the ledger refuses the order (or calls a
+// retry of a stored one different) and keeps nothing of it. A held order's SKUs all had
+// positions, so they are interned ids.
 absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request,
-                                               const Ledger& ledger);
+                                               const Ledger& ledger, TransientIds& ids);
 absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& request);
 absl::StatusOr<std::pair<ReservationId, absl::Duration>> ValidateExtendReservation(
     const v1::ExtendReservationRequest& request);
 
-// A plan only read (Fulfillment.Plan) resolves its SKUs through `ids`, valid while it lives; a
-// plan to be held (nullptr) interns them.
+// A plan resolves its SKUs through `ids`, valid while it lives, as ValidateReserve does.
 absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request,
-                                                  const Ledger& ledger, TransientIds* ids);
+                                                  const Ledger& ledger, TransientIds& ids);
 absl::StatusOr<RouteCommand> ValidateRouteAndReserve(const v1::RouteAndReserveRequest& request,
-                                                     const Ledger& ledger);
+                                                     const Ledger& ledger, TransientIds& ids);
 
 absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request);
 

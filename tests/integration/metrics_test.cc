@@ -220,6 +220,37 @@ TEST_CASE_METHOD(MetricsServer,
   CHECK(store_sales->RecordSale(Deadline().get(), sale, &recorded).error_code() ==
         grpc::StatusCode::NOT_FOUND);
 
+  // Orders of SKUs never stocked anywhere: refused for want of stock, nothing of them kept.
+  const grpc::Status short_order = reservations->Reserve(
+      Deadline().get(), ReserveOf("r-never", {{"NEVER-G", "S1", 1}, {"A", "S1", 1}}), &reservation);
+  CHECK(short_order.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(absl::StrContains(short_order.error_message(), "sku 'NEVER-G' at 'S1'"));
+  v1::ReserveBatchRequest batch;
+  *batch.add_orders() = ReserveOf("b-never-1", {{"NEVER-H", "S1", 1}});
+  *batch.add_orders() = ReserveOf("b-never-2", {{"NEVER-H", "S1", 1}, {"NEVER-I", "S1", 2}});
+  v1::ReserveBatchResponse batched;
+  REQUIRE(reservations->ReserveBatch(Deadline().get(), batch, &batched).ok());
+  REQUIRE(batched.results_size() == 2);
+  for (const v1::ReserveResult& result : batched.results()) {
+    CHECK(result.code() == grpc::StatusCode::FAILED_PRECONDITION);
+    CHECK(result.shortfall().short_lines_size() == 1 + (&result == &batched.results(1)));
+  }
+  // A retry of a held order's id naming a SKU never stocked is another order, not a replay.
+  REQUIRE(
+      reservations->Reserve(Deadline().get(), ReserveOf("r-held", {{"A", "S1", 1}}), &reservation)
+          .ok());
+  CHECK(reservations
+            ->Reserve(Deadline().get(), ReserveOf("r-held", {{"NEVER-J", "S1", 1}}), &reservation)
+            .error_code() == grpc::StatusCode::ALREADY_EXISTS);
+  v1::RouteAndReserveRequest route;
+  route.set_reservation_id("route-never");
+  route.set_channel("web");
+  *route.mutable_plan() = plan;
+  route.mutable_plan()->mutable_lines(0)->set_sku("NEVER-K");
+  v1::RouteAndReserveResponse routed;
+  REQUIRE(fulfillment->RouteAndReserve(Deadline().get(), route, &routed).ok());
+  CHECK_FALSE(routed.has_reservation());  // nothing to ship from: nothing held
+
   CHECK(InternedIds(port) == before);
   ReceiveStock(*inventory, "S1", "B", 1);  // a new SKU stored: one more
   CHECK(InternedIds(port) == before + 1);
