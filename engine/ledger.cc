@@ -370,6 +370,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   stored.updated_at = now;
   stored.expires_at = now + command.ttl;
   stored.capacity = command.capacity;
+  stored.ordered = command.ordered;
 
   Commit commit;
   commit.movements.reserve(command.lines.size());

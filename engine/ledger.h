@@ -99,6 +99,8 @@ struct ReserveCommand {
   std::vector<Quantity> keep;
   // The daily capacity this order takes (already counted by the caller).
   std::vector<CapacityUse> capacity;
+  // Routed orders held in part: what was ordered (Reservation::ordered). Interned ids.
+  std::vector<SkuUnits> ordered;
 };
 
 // Fulfillment.RouteAndReserve: plan the order, then hold the plan's lines.

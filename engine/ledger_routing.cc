@@ -155,15 +155,11 @@ absl::StatusOr<routing::Plan> Ledger::Plan(routing::PlanRequest request, absl::T
 namespace {
 
 // Units per SKU: what a routed order asked for, whatever the locations.
-std::map<Sku, Quantity> UnitsBySku(const std::vector<routing::OrderLine>& lines) {
+// The units of each SKU in `lines` (order lines, reservation lines, SkuUnits).
+template <typename Lines>
+std::map<Sku, Quantity> UnitsBySku(const Lines& lines) {
   std::map<Sku, Quantity> units;
-  for (const routing::OrderLine& line : lines) units[line.sku] += line.quantity;
-  return units;
-}
-
-std::map<Sku, Quantity> UnitsBySku(const std::vector<Line>& lines) {
-  std::map<Sku, Quantity> units;
-  for (const Line& line : lines) units[line.sku] += line.quantity;
+  for (const auto& line : lines) units[line.sku] += line.quantity;
   return units;
 }
 
@@ -173,8 +169,10 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
   Routed routed;
   if (std::optional<Reservation> existing = GetReservation(command.id)) {
     Applied<Reservation> applied;
-    if (UnitsBySku(existing->lines) == UnitsBySku(command.plan.lines) &&
-        existing->channel == command.channel && existing->order_ref == command.order_ref) {
+    const std::map<Sku, Quantity> ordered =
+        existing->ordered.empty() ? UnitsBySku(existing->lines) : UnitsBySku(existing->ordered);
+    if (ordered == UnitsBySku(command.plan.lines) && existing->channel == command.channel &&
+        existing->order_ref == command.order_ref) {
       applied.outcome = Outcome::kReplayed;
       applied.value = *std::move(existing);
       applied.ticket = last_ticket();
@@ -223,6 +221,12 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
     }
     if (!capacity_known || !TakeCapacity(reserve.capacity, network)) continue;
 
+    // Held in part: what was ordered is kept (interned: stored), so a retry is known as one.
+    if (UnitsBySku(reserve.lines) != UnitsBySku(command.plan.lines)) {
+      for (const routing::OrderLine& line : command.plan.lines) {
+        reserve.ordered.push_back(SkuUnits{Sku(line.sku.value()), line.quantity});
+      }
+    }
     Applied<Reservation> applied = Reserve(reserve, now);
     if (Succeeded(applied.outcome)) {
       // kReplayed here means a concurrent call with the same id won the race; it took its own

@@ -50,6 +50,14 @@ struct CapacityUse {
   friend bool operator==(const CapacityUse&, const CapacityUse&) = default;
 };
 
+// Units of one SKU, wherever they come from.
+struct SkuUnits {
+  Sku sku;
+  Quantity quantity = 0;
+
+  friend bool operator==(const SkuUnits&, const SkuUnits&) = default;
+};
+
 struct Reservation {
   ReservationId id;
   ReservationState state = ReservationState::kHeld;
@@ -61,6 +69,9 @@ struct Reservation {
   absl::Time expires_at;              // meaningful while HELD
   Sequence sequence = 0;              // of the last movement that changed it
   std::vector<CapacityUse> capacity;  // routed orders only (Fulfillment.RouteAndReserve)
+  // Routed orders held in part (allow_partial) only: the units ordered of each SKU, so that a
+  // retry of the same call is known as one although the lines hold less. Empty otherwise.
+  std::vector<SkuUnits> ordered;
 
   friend bool operator==(const Reservation&, const Reservation&) = default;
 };

@@ -10,7 +10,8 @@ namespace {
 // 2: movements carry `previous` and `indexed`, positions `movements`. Version 1 rows, written
 // before, still decode (those fields 0).
 // 3: till transactions carry `recorded_at`; older ones decode with the infinite future (kept).
-constexpr char kFormatVersion = 3;
+// 4: reservations carry `ordered` (routed orders held in part); older ones decode without.
+constexpr char kFormatVersion = 4;
 
 class Writer {
  public:
@@ -304,6 +305,11 @@ std::string Encode(const Reservation& v) {
     w.String(use.location.value());
     w.String(use.day);
   }
+  w.Varint(v.ordered.size());
+  for (const SkuUnits& units : v.ordered) {
+    w.String(units.sku.value());
+    w.Signed(units.quantity);
+  }
   return w.Take();
 }
 
@@ -333,7 +339,17 @@ std::optional<Reservation> DecodeReservation(std::string_view in) {
     use.day = r.String();
     v.capacity.push_back(std::move(use));
   }
-  if (!r.Done() || v.lines.size() != lines || v.capacity.size() != uses) return std::nullopt;
+  const uint64_t ordered = r.version() >= 4 ? r.Varint() : 0;
+  for (uint64_t i = 0; i < ordered && r.ok(); ++i) {
+    SkuUnits units;
+    units.sku = Sku(r.String());
+    units.quantity = r.Signed();
+    v.ordered.push_back(std::move(units));
+  }
+  if (!r.Done() || v.lines.size() != lines || v.capacity.size() != uses ||
+      v.ordered.size() != ordered) {
+    return std::nullopt;
+  }
   return v;
 }
 

@@ -6,6 +6,7 @@
 
 #include "catch2/catch.hpp"
 #include "engine/ledger.h"
+#include "engine/transient_ids.h"
 #include "tests/engine/ledger_fixture.h"
 
 namespace omnistock {
@@ -135,6 +136,58 @@ TEST_CASE("daily-capacity counters of days over everywhere are dropped, today's 
   // Releasing the old order gives back to a counter that is gone: nothing happens.
   CHECK(f.ledger.Release(ReservationId("day-1"), three_days_later).outcome == Outcome::kOk);
   CHECK(f.ledger.capacity_counters() == 1);
+}
+
+}  // namespace
+}  // namespace omnistock
+
+namespace omnistock {
+namespace {
+
+TEST_CASE("a retried partial RouteAndReserve is a replay of what it held") {
+  RoutingLedger f;
+  f.Warehouse("W1", 35.6);
+  f.Receive("W1", 10);  // A only: the other SKU is stocked nowhere, and never interned
+  constexpr char kNowhere[] = "PARTIAL-ROUTE-NEVER-STOCKED";
+  REQUIRE_FALSE(Sku::IfInterned(kNowhere).has_value());
+  // As the service makes it: SKUs resolved without interning (transient_ids.h).
+  auto order = [&](TransientIds& ids, Quantity nowhere_units) {
+    RouteCommand command;
+    command.plan.lines.push_back(routing::OrderLine{ids.Resolve<Sku>("A"), 2});
+    command.plan.lines.push_back(routing::OrderLine{ids.Resolve<Sku>(kNowhere), nowhere_units});
+    command.plan.destination = routing::GeoPoint{35.6, 139.7};
+    command.plan.allow_partial = true;
+    command.id = ReservationId("partial");
+    command.channel = "web";
+    return command;
+  };
+
+  TransientIds first_ids;
+  absl::StatusOr<Routed> first = f.ledger.RouteAndReserve(order(first_ids, 1), kT0);
+  REQUIRE(first.ok());
+  REQUIRE(first->held.has_value());
+  REQUIRE(first->held->outcome == Outcome::kOk);
+  REQUIRE(first->held->value.lines.size() == 1);  // A's two units, the other left out
+  CHECK(first->held->value.ordered.size() == 2);
+  CHECK(Sku::IfInterned(kNowhere).has_value());  // stored with what was ordered
+
+  TransientIds retry_ids;
+  absl::StatusOr<Routed> again =
+      f.ledger.RouteAndReserve(order(retry_ids, 1), kT0 + absl::Seconds(5));
+  REQUIRE(again.ok());
+  REQUIRE(again->held.has_value());
+  CHECK(again->held->outcome == Outcome::kReplayed);
+  CHECK(again->held->value == first->held->value);
+  CHECK(f.ledger.GetPositions({Sku("A")}, {LocationId("W1")}).at(0).reserved == 2);
+
+  // The same id ordering other units is another order.
+  TransientIds other_ids;
+  absl::StatusOr<Routed> other =
+      f.ledger.RouteAndReserve(order(other_ids, 3), kT0 + absl::Seconds(6));
+  REQUIRE(other.ok());
+  REQUIRE(other->held.has_value());
+  CHECK(other->held->outcome == Outcome::kReservationExistsWithDifferentContent);
+  CHECK(f.ledger.GetPositions({Sku("A")}, {LocationId("W1")}).at(0).reserved == 2);
 }
 
 }  // namespace

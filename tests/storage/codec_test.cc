@@ -56,6 +56,13 @@ TEST_CASE("movements, positions, reservations and locations round-trip through t
   r.sequence = 7;
   r.capacity = {{LocationId("S1"), "2026-11-23"}};
   CHECK(DecodeReservation(Encode(r)) == r);
+  // Format 3 is format 4 without `ordered` (an empty list is one byte).
+  std::string format_3 = Encode(r);
+  format_3.resize(format_3.size() - 1);
+  format_3[0] = 3;
+  CHECK(DecodeReservation(format_3) == r);
+  r.ordered = {{Sku("A"), 2}, {Sku("NEVER-STOCKED"), 1}};  // held in part
+  CHECK(DecodeReservation(Encode(r)) == r);
 
   Location l;
   l.id = LocationId("ST-SHIBUYA");
