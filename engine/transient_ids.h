@@ -29,16 +29,30 @@ class TransientIds {
   template <typename Id>
   Id Resolve(std::string_view value) {
     // Its own entry first: a string another call interns meanwhile keeps the id it got here.
-    if (auto it = own_.find(absl::string_view(value.data(), value.size())); it != own_.end()) {
-      return Id(&it->second);
-    }
+    if (const internal::InternedString* own = FindOwn(value)) return Id(own);
     if (const internal::InternedString* entry = internal::FindInterned(value)) return Id(entry);
-    auto [it, inserted] = own_.try_emplace(std::string(value));
-    it->second = internal::InternedString{std::string(value), internal::HashOf(value)};
-    return Id(&it->second);
+    return Id(MakeOwn(value));
+  }
+
+  // An id of `value` equal to no stored id even when `value` is interned (and equal to the other
+  // ids this object made of it): for what must find nothing, whatever other calls add meanwhile.
+  template <typename Id>
+  Id Unmatched(std::string_view value) {
+    const internal::InternedString* own = FindOwn(value);
+    return Id(own != nullptr ? own : MakeOwn(value));
   }
 
  private:
+  const internal::InternedString* FindOwn(std::string_view value) const {
+    auto it = own_.find(absl::string_view(value.data(), value.size()));
+    return it == own_.end() ? nullptr : &it->second;
+  }
+  const internal::InternedString* MakeOwn(std::string_view value) {
+    auto [it, inserted] = own_.try_emplace(std::string(value));
+    it->second = internal::InternedString{std::string(value), internal::HashOf(value)};
+    return &it->second;
+  }
+
   absl::node_hash_map<std::string, internal::InternedString> own_;
 };
 

@@ -208,14 +208,15 @@ absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request) {
 }
 
 absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& batch,
-                                                         int64_t batch_index, absl::Time now) {
+                                                         int64_t batch_index, absl::Time now,
+                                                         const Ledger& ledger, TransientIds& ids) {
   if (batch.rows_size() > kCountRowsPerBatchMax) {
     return absl::InvalidArgumentError(absl::StrCat("batches[", batch_index, "].rows has ",
                                                    batch.rows_size(), " rows, over the limit of ",
                                                    kCountRowsPerBatchMax));
   }
-  std::vector<CountRow> rows;
-  rows.reserve(batch.rows_size());
+  std::vector<absl::Time> counted_ats;
+  counted_ats.reserve(batch.rows_size());
   for (int i = 0; i < batch.rows_size(); ++i) {
     const v1::CountRow& row = batch.rows(i);
     const std::string prefix = absl::StrCat("batches[", batch_index, "].rows[", i, "].");
@@ -239,8 +240,20 @@ absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& b
                                                      absl::FormatDuration(kPosClockSkewMax),
                                                      " in the future"));
     }
-    rows.push_back(CountRow{LocationId(row.location_id()), Sku(row.sku()), row.counted_quantity(),
-                            counted_at});
+    counted_ats.push_back(counted_at);
+  }
+  // Every row valid: only now intern what the rows at known locations may store.
+  std::vector<CountRow> rows;
+  rows.reserve(batch.rows_size());
+  for (int i = 0; i < batch.rows_size(); ++i) {
+    const v1::CountRow& row = batch.rows(i);
+    const std::optional<LocationId> location = LocationId::IfInterned(row.location_id());
+    if (location && ledger.StateOf(*location) != Ledger::LocationState::kUnknown) {
+      rows.push_back(CountRow{*location, Sku(row.sku()), row.counted_quantity(), counted_ats[i]});
+    } else {
+      rows.push_back(CountRow{ids.Unmatched<LocationId>(row.location_id()),
+                              ids.Resolve<Sku>(row.sku()), row.counted_quantity(), counted_ats[i]});
+    }
   }
   return rows;
 }

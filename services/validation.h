@@ -60,9 +60,12 @@ absl::StatusOr<RouteCommand> ValidateRouteAndReserve(const v1::RouteAndReserveRe
 absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request);
 
 // One batch of cycle counts; `batch_index` names it in errors. Unknown locations are not an
-// error: the ledger counts them.
+// error: the ledger counts them. A row at a location not known now gets ids from `ids` that
+// match no stored one (valid while it lives), so the ledger counts it as unknown even if the
+// location is added meanwhile, and nothing of it is interned; an invalid batch interns nothing.
 absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& batch,
-                                                         int64_t batch_index, absl::Time now);
+                                                         int64_t batch_index, absl::Time now,
+                                                         const Ledger& ledger, TransientIds& ids);
 absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request, const Ledger& ledger);
 absl::StatusOr<std::string> ValidateTransferRef(const v1::TransferRef& request);
 

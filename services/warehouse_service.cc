@@ -24,8 +24,9 @@ class SyncCountsReactor final : public grpc::ServerReadReactor<v1::CountBatch> {
       return;
     }
     const int64_t index = summary_->batches();
+    TransientIds ids;  // the rows at unknown locations: counted, kept nowhere
     absl::StatusOr<std::vector<CountRow>> rows =
-        ValidateCountBatch(batch_, index, ctx_.clock->Now());
+        ValidateCountBatch(batch_, index, ctx_.clock->Now(), *ctx_.ledger, ids);
     if (!rows.ok()) {
       FinishWhenDurable(absl::InvalidArgumentError(
           absl::StrCat(rows.status().message(), " (the ", index,

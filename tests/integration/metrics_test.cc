@@ -17,6 +17,7 @@
 #include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/fulfillment.grpc.pb.h"
 #include "omnistock/v1/store_sales.grpc.pb.h"
+#include "omnistock/v1/warehouse.grpc.pb.h"
 #include "tests/integration/server_process.h"
 
 namespace omnistock::testing {
@@ -250,6 +251,40 @@ TEST_CASE_METHOD(MetricsServer,
   v1::RouteAndReserveResponse routed;
   REQUIRE(fulfillment->RouteAndReserve(Deadline().get(), route, &routed).ok());
   CHECK_FALSE(routed.has_reservation());  // nothing to ship from: nothing held
+
+  // Cycle counts: a row at an unknown location is counted as such and kept nowhere; a batch
+  // refused for a bad row interns nothing of its good rows either.
+  auto warehouse = v1::Warehouse::NewStub(server.channel());
+  auto count_row = [](v1::CountBatch& batch, const std::string& location, const std::string& sku,
+                      int64_t counted) {
+    v1::CountRow* row = batch.add_rows();
+    row->set_location_id(location);
+    row->set_sku(sku);
+    row->set_counted_quantity(counted);
+    row->mutable_counted_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 60);
+  };
+  v1::CountBatch unknown_and_known;
+  count_row(unknown_and_known, "NOWHERE-L", "NEVER-L", 4);
+  count_row(unknown_and_known, "S1", "A", 5);
+  v1::CountBatch refused;
+  count_row(refused, "S1", "NEVER-M", 3);
+  count_row(refused, "S1", "A", -1);
+  for (const v1::CountBatch* batch : {&unknown_and_known, &refused}) {
+    v1::SyncCountsSummary summary;
+    auto context = Deadline();
+    auto stream = warehouse->SyncCounts(context.get(), &summary);
+    stream->Write(*batch);
+    stream->WritesDone();
+    const grpc::Status status = stream->Finish();
+    if (batch == &unknown_and_known) {
+      REQUIRE(status.ok());
+      CHECK(summary.rows_unknown() == 1);
+      CHECK(summary.rows_applied() == 1);
+    } else {
+      CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+      CHECK(absl::StrContains(status.error_message(), "rows[1].counted_quantity"));
+    }
+  }
 
   CHECK(InternedIds(port) == before);
   ReceiveStock(*inventory, "S1", "B", 1);  // a new SKU stored: one more
