@@ -15,9 +15,9 @@
 // intern: an existence check asks `IfInterned`, and availability, movements, plans, reserves
 // and routes resolve through a `TransientIds` (transient_ids.h: an order can only hold SKUs
 // that have positions, so interned ones); the edge checks the locations a call names before
-// interning anything of it. What interns: what may be stored (receipts, adjustments, counts at
-// known locations, transfers, till transactions) and a watch's filter (it waits for what may
-// come). Reservation ids are one per order and stay plain strings.
+// interning anything of it. What interns: only what may be stored (receipts, adjustments, counts
+// at known locations, transfers, till transactions, held orders); a watch's filter keeps what
+// is not interned yet as strings. Reservation ids are one per order and stay plain strings.
 #ifndef OMNISTOCK_ENGINE_TYPES_H_
 #define OMNISTOCK_ENGINE_TYPES_H_
 

@@ -195,9 +195,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       storage::JournalQuery query;
       query.after_sequence = after;
       query.limit = kMovementsPageMax;
-      if (filter_.skus.size() == 1 && filter_.locations.size() == 1) {
-        query.sku = *filter_.skus.begin();
-        query.location = *filter_.locations.begin();
+      if (filter_.skus.Single() && filter_.locations.Single()) {
+        query.sku = filter_.skus.Single();
+        query.location = filter_.locations.Single();
       }
       absl::StatusOr<std::vector<Movement>> movements = ReadJournal(ctx_, query);
       if (!movements.ok()) {

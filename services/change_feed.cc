@@ -10,8 +10,8 @@ bool WatchFilter::Matches(const Movement& movement) const {
       movement.at_risk.empty()) {
     return false;  // e.g. a Confirm: the reservation changed, the figures did not
   }
-  if (!skus.empty() && !skus.contains(movement.sku)) return false;
-  return locations.empty() || locations.contains(movement.location);
+  if (!skus.empty() && !skus.Contains(movement.sku)) return false;
+  return locations.empty() || locations.Contains(movement.location);
 }
 
 void ChangeFeed::SetPublished(Sequence sequence) {

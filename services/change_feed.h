@@ -9,6 +9,9 @@
 #define OMNISTOCK_SERVICES_CHANGE_FEED_H_
 
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -18,10 +21,38 @@
 
 namespace omnistock::services {
 
-// Which positions a watcher follows; an empty set means all.
+// The SKUs (or locations) a watcher follows; empty means all. A watch waits for what may come,
+// but interns nothing (engine/types.h): a string already interned is kept as its id, one not
+// yet interned as the string, matched by value (an id made of it later is a new interned one).
+template <typename Id>
+class IdFilter {
+ public:
+  void Add(std::string_view value) {
+    if (std::optional<Id> id = Id::IfInterned(value)) {
+      ids_.insert(*id);
+    } else {
+      names_.emplace(value);
+    }
+  }
+  bool empty() const { return ids_.empty() && names_.empty(); }
+  bool Contains(const Id& id) const {
+    return ids_.contains(id) || (!names_.empty() && names_.contains(id.value()));
+  }
+  // The one id followed, when that is all this filter holds.
+  std::optional<Id> Single() const {
+    if (ids_.size() != 1 || !names_.empty()) return std::nullopt;
+    return *ids_.begin();
+  }
+
+ private:
+  absl::flat_hash_set<Id> ids_;
+  absl::flat_hash_set<std::string> names_;
+};
+
+// Which positions a watcher follows.
 struct WatchFilter {
-  absl::flat_hash_set<Sku> skus;
-  absl::flat_hash_set<LocationId> locations;
+  IdFilter<Sku> skus;
+  IdFilter<LocationId> locations;
 
   // True when `movement` is at a watched position and changed one of its figures.
   bool Matches(const Movement& movement) const;

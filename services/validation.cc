@@ -194,7 +194,7 @@ absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request) {
         !s.ok()) {
       return s;
     }
-    filter.skus.insert(Sku(request.skus(i)));
+    filter.skus.Add(request.skus(i));
   }
   for (int i = 0; i < request.location_ids_size(); ++i) {
     if (absl::Status s = CheckId(absl::StrCat("location_ids[", i, "]"), request.location_ids(i),
@@ -202,7 +202,7 @@ absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request) {
         !s.ok()) {
       return s;
     }
-    filter.locations.insert(LocationId(request.location_ids(i)));
+    filter.locations.Add(request.location_ids(i));
   }
   return filter;
 }

@@ -286,9 +286,30 @@ TEST_CASE_METHOD(MetricsServer,
     }
   }
 
+  // A watch of a SKU stocked nowhere yet interns nothing, and still sees it arrive.
+  auto availability = v1::Availability::NewStub(server.channel());
+  auto watching = Deadline(30);
+  v1::WatchRequest watch;
+  watch.add_skus("NEVER-W");
+  watch.add_location_ids("S1");
+  auto stream = availability->Watch(watching.get(), watch);
+  for (int i = 0; i < 100 && ValueIn(Scrape(port), "omnistock_watchers") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(ValueIn(Scrape(port), "omnistock_watchers") == 1);
+
   CHECK(InternedIds(port) == before);
   ReceiveStock(*inventory, "S1", "B", 1);  // a new SKU stored: one more
   CHECK(InternedIds(port) == before + 1);
+
+  ReceiveStock(*inventory, "S1", "NEVER-W", 2);  // B's receipt is not watched; this one is
+  v1::AvailabilityUpdate update;
+  REQUIRE(stream->Read(&update));
+  CHECK(update.sku() == "NEVER-W");
+  CHECK(update.location_id() == "S1");
+  CHECK(update.on_hand() == 2);
+  watching->TryCancel();
+  CHECK(stream->Finish().error_code() == grpc::StatusCode::CANCELLED);
 }
 
 TEST_CASE("omnistockd refuses to start when it cannot serve metrics where told") {
