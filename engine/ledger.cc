@@ -1,6 +1,7 @@
 #include "engine/ledger.h"
 
 #include <algorithm>
+#include <string_view>
 #include <tuple>
 
 #include "absl/container/flat_hash_set.h"
@@ -18,16 +19,23 @@ Applied<T> Rejected(Outcome outcome, std::string detail) {
   return applied;
 }
 
-std::vector<Line> SortedLines(std::vector<Line> lines) {
-  std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
-    return std::tie(a.sku, a.location, a.quantity) < std::tie(b.sku, b.location, b.quantity);
-  });
-  return lines;
+// An order's lines as strings, sorted: equal for the same order however its ids were made (see
+// UnitsBySku). Valid while the lines live.
+std::vector<std::tuple<std::string_view, std::string_view, Quantity>> LineValues(
+    const std::vector<Line>& lines) {
+  std::vector<std::tuple<std::string_view, std::string_view, Quantity>> values;
+  values.reserve(lines.size());
+  for (const Line& line : lines) {
+    values.emplace_back(line.sku.value(), line.location.value(), line.quantity);
+  }
+  std::sort(values.begin(), values.end());
+  return values;
 }
 
 bool SameContent(const Reservation& existing, const ReserveCommand& command) {
   return existing.channel == command.channel && existing.order_ref == command.order_ref &&
-         SortedLines(existing.lines) == SortedLines(command.lines);
+         LineValues(existing.lines) == LineValues(command.lines) &&
+         UnitsBySku(existing.ordered) == UnitsBySku(command.ordered);
 }
 
 // The sum of `size_of` over stripes (or shards), each read under its own lock.
@@ -370,7 +378,10 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   stored.updated_at = now;
   stored.expires_at = now + command.ttl;
   stored.capacity = command.capacity;
-  stored.ordered = command.ordered;
+  stored.ordered.clear();  // interned here: stored (the command's may be transient ids)
+  for (const SkuUnits& units : command.ordered) {
+    stored.ordered.push_back(SkuUnits{Sku(units.sku.value()), units.quantity});
+  }
 
   Commit commit;
   commit.movements.reserve(command.lines.size());

@@ -99,7 +99,8 @@ struct ReserveCommand {
   std::vector<Quantity> keep;
   // The daily capacity this order takes (already counted by the caller).
   std::vector<CapacityUse> capacity;
-  // Routed orders held in part: what was ordered (Reservation::ordered). Interned ids.
+  // Routed orders held in part: what was ordered (Reservation::ordered). May be transient ids:
+  // the ledger interns them if it holds the order.
   std::vector<SkuUnits> ordered;
 };
 

@@ -152,24 +152,11 @@ absl::StatusOr<routing::Plan> Ledger::Plan(routing::PlanRequest request, absl::T
   return planner.PlanOrder(network, routing_config_, stock, orders_today, request);
 }
 
-namespace {
-
-// Units per SKU: what a routed order asked for, whatever the locations.
-// The units of each SKU in `lines` (order lines, reservation lines, SkuUnits).
-template <typename Lines>
-std::map<Sku, Quantity> UnitsBySku(const Lines& lines) {
-  std::map<Sku, Quantity> units;
-  for (const auto& line : lines) units[line.sku] += line.quantity;
-  return units;
-}
-
-}  // namespace
-
 absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl::Time now) {
   Routed routed;
   if (std::optional<Reservation> existing = GetReservation(command.id)) {
     Applied<Reservation> applied;
-    const std::map<Sku, Quantity> ordered =
+    const std::map<std::string_view, Quantity> ordered =
         existing->ordered.empty() ? UnitsBySku(existing->lines) : UnitsBySku(existing->ordered);
     if (ordered == UnitsBySku(command.plan.lines) && existing->channel == command.channel &&
         existing->order_ref == command.order_ref) {
@@ -221,10 +208,10 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
     }
     if (!capacity_known || !TakeCapacity(reserve.capacity, network)) continue;
 
-    // Held in part: what was ordered is kept (interned: stored), so a retry is known as one.
+    // Held in part: what was ordered is kept, so that a retry is known as one.
     if (UnitsBySku(reserve.lines) != UnitsBySku(command.plan.lines)) {
       for (const routing::OrderLine& line : command.plan.lines) {
-        reserve.ordered.push_back(SkuUnits{Sku(line.sku.value()), line.quantity});
+        reserve.ordered.push_back(SkuUnits{line.sku, line.quantity});
       }
     }
     Applied<Reservation> applied = Reserve(reserve, now);

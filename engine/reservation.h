@@ -8,7 +8,9 @@
 #define OMNISTOCK_ENGINE_RESERVATION_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -57,6 +59,16 @@ struct SkuUnits {
 
   friend bool operator==(const SkuUnits&, const SkuUnits&) = default;
 };
+
+// The units of each SKU in `lines` (order lines, reservation lines, SkuUnits), keyed by the
+// SKU's string: equal for the same order however its ids were made (a retry's SKU may still be
+// a transient id where the original's is interned, transient_ids.h). Valid while they live.
+template <typename Lines>
+std::map<std::string_view, Quantity> UnitsBySku(const Lines& lines) {
+  std::map<std::string_view, Quantity> units;
+  for (const auto& line : lines) units[line.sku.value()] += line.quantity;
+  return units;
+}
 
 struct Reservation {
   ReservationId id;

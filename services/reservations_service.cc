@@ -31,8 +31,8 @@ grpc::ServerUnaryReactor* ReservationsService::ReserveBatch(grpc::CallbackServer
   // Each order is applied on its own; the call waits for the last applied one, and since
   // commits are durable in ticket order, that covers every earlier one.
   CommitTicket last_ticket = 0;
-  TransientIds ids;
   for (const v1::ReserveRequest& order : request->orders()) {
+    TransientIds ids;  // per order: a SKU interned by a call meanwhile is seen by the next one
     v1::ReserveResult* result = response->add_results();
     absl::StatusOr<ReserveCommand> command = ValidateReserve(order, *ctx_.ledger, ids);
     if (!command.ok()) {

@@ -162,6 +162,10 @@ TEST_CASE("a retried partial RouteAndReserve is a replay of what it held") {
     return command;
   };
 
+  // The retry is validated before the first call holds anything: its id of the never-stocked
+  // SKU stays transient, while the first call's hold interns it.
+  TransientIds retry_ids;
+  const RouteCommand retry = order(retry_ids, 1);
   TransientIds first_ids;
   absl::StatusOr<Routed> first = f.ledger.RouteAndReserve(order(first_ids, 1), kT0);
   REQUIRE(first.ok());
@@ -171,9 +175,7 @@ TEST_CASE("a retried partial RouteAndReserve is a replay of what it held") {
   CHECK(first->held->value.ordered.size() == 2);
   CHECK(Sku::IfInterned(kNowhere).has_value());  // stored with what was ordered
 
-  TransientIds retry_ids;
-  absl::StatusOr<Routed> again =
-      f.ledger.RouteAndReserve(order(retry_ids, 1), kT0 + absl::Seconds(5));
+  absl::StatusOr<Routed> again = f.ledger.RouteAndReserve(retry, kT0 + absl::Seconds(5));
   REQUIRE(again.ok());
   REQUIRE(again->held.has_value());
   CHECK(again->held->outcome == Outcome::kReplayed);

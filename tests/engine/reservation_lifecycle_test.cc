@@ -2,6 +2,7 @@
 // idempotent retries and refused illegal transitions. Time is injected.
 #include "catch2/catch.hpp"
 #include "engine/ledger.h"
+#include "engine/transient_ids.h"
 #include "tests/engine/ledger_fixture.h"
 
 namespace omnistock::testing {
@@ -64,6 +65,31 @@ TEST_CASE(
   CHECK(again.ticket >= first.ticket);
   CHECK(f.sink.size() == commits);
   CHECK(f.At("A", "S1").reserved == 2);
+}
+
+TEST_CASE("a retry whose SKU was resolved before the SKU existed is still a replay") {
+  LifecycleFixture f;
+  constexpr char kLate[] = "LIFECYCLE-LATE-SKU";
+  REQUIRE_FALSE(Sku::IfInterned(kLate).has_value());
+  // The retry was validated first, when the SKU was stocked nowhere: a transient id.
+  TransientIds retry_ids;
+  ReserveCommand retry =
+      f.Order("late", {Line{retry_ids.Resolve<Sku>(kLate), LocationId("S1"), 1}});
+  f.Stock(kLate, "S1", 5);  // interns it
+  REQUIRE(f.ledger.Reserve(f.Order("late", {f.L(kLate, "S1", 1)}), kT0).outcome == Outcome::kOk);
+  CHECK(f.ledger.Reserve(retry, kT0).outcome == Outcome::kReplayed);
+  CHECK(f.At(kLate, "S1").reserved == 1);
+}
+
+TEST_CASE("a reserve's ordered units are part of its content") {
+  LifecycleFixture f;
+  ReserveCommand partial = f.Order("routed", {f.L("A", "S1", 2)});
+  partial.ordered = {SkuUnits{Sku("A"), 2}, SkuUnits{Sku("B"), 1}};
+  REQUIRE(f.ledger.Reserve(partial, kT0).outcome == Outcome::kOk);
+  CHECK(f.ledger.Reserve(partial, kT0).outcome == Outcome::kReplayed);
+  ReserveCommand other = partial;
+  other.ordered[1].quantity = 3;  // the same held lines, another order
+  CHECK(f.ledger.Reserve(other, kT0).outcome == Outcome::kReservationExistsWithDifferentContent);
 }
 
 TEST_CASE("a retried reserve is a replay even after its location was disabled") {
