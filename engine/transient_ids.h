@@ -35,7 +35,8 @@ class TransientIds {
   }
 
   // An id of `value` equal to no stored id even when `value` is interned (and equal to the other
-  // ids this object made of it): for what must find nothing, whatever other calls add meanwhile.
+  // ids this object made of it: a later Resolve of `value` here returns it too, so use one
+  // object per purpose): for what must find nothing, whatever other calls add meanwhile.
   template <typename Id>
   Id Unmatched(std::string_view value) {
     const internal::InternedString* own = FindOwn(value);
