@@ -17,9 +17,9 @@ class InternTable {
   const InternedString* Intern(std::string_view value) {
     const size_t hash = HashOf(value);
     Stripe& stripe = StripeOf(hash);
-    if (const InternedString* found = Find(stripe, value)) return found;
+    if (const InternedString* found = Find(stripe, value, hash)) return found;
     absl::MutexLock lock(&stripe.mu);
-    auto it = stripe.entries.find(value);
+    auto it = stripe.entries.find(value, hash);
     if (it != stripe.entries.end()) return it->second.get();
     auto entry = std::make_unique<const InternedString>(InternedString{std::string(value), hash});
     const InternedString* interned = entry.get();
@@ -29,7 +29,8 @@ class InternTable {
   }
 
   const InternedString* Find(std::string_view value) {
-    return Find(StripeOf(HashOf(value)), value);
+    const size_t hash = HashOf(value);
+    return Find(StripeOf(hash), value, hash);
   }
 
   size_t Count() {
@@ -46,15 +47,16 @@ class InternTable {
   static_assert(sizeof(size_t) == 8);
   struct Stripe {
     absl::Mutex mu;
+    // Hashed with absl::Hash<std::string_view>, as HashOf is: lookups pass the hash they have.
     absl::flat_hash_map<std::string_view, std::unique_ptr<const InternedString>> entries
         ABSL_GUARDED_BY(mu);
   };
 
   Stripe& StripeOf(size_t hash) { return stripes_[hash >> (64 - kStripeBits)]; }
 
-  static const InternedString* Find(Stripe& stripe, std::string_view value) {
+  static const InternedString* Find(Stripe& stripe, std::string_view value, size_t hash) {
     absl::ReaderMutexLock lock(&stripe.mu);
-    auto it = stripe.entries.find(value);
+    auto it = stripe.entries.find(value, hash);
     return it == stripe.entries.end() ? nullptr : it->second.get();
   }
 
