@@ -49,49 +49,12 @@ size_t SumUnderLocks(const std::array<Stripe, kCount>& stripes, SizeOf size_of) 
   return sum;
 }
 
-using ExpiryEntry = std::pair<absl::Time, const Reservation*>;
-
-// The order of a stripe's expiry heap (see ReservationStripe::expiry): the soonest deadline on
-// top, equal deadlines by reservation id, so that which reservations a sweep expires first does
-// not depend on where they are in memory.
-struct ExpiresLater {
-  bool operator()(const ExpiryEntry& a, const ExpiryEntry& b) const {
-    if (a.first != b.first) return a.first > b.first;
-    return a.second->id > b.second->id;
-  }
-};
-
-// Starts fetching the entry a push onto `heap` compares the new one with first (its parent), a
-// cache miss in a large heap otherwise. A hint only.
-template <typename Entry>
-void PrefetchHeapPush(const std::vector<Entry>& heap) {
-  if (!heap.empty()) __builtin_prefetch(&heap[(heap.size() - 1) / 2]);
-}
-
-void PushExpiry(std::vector<ExpiryEntry>& expiry, const Reservation& reservation) {
-  expiry.emplace_back(reservation.expires_at, &reservation);
-  std::push_heap(expiry.begin(), expiry.end(), ExpiresLater());
-}
-
-// The order of a stripe's terminal heap (see ReservationStripe::terminal): the earliest settled
-// on top, equal times by id.
-struct SettledLater {
-  bool operator()(const Reservation* a, const Reservation* b) const {
-    if (a->updated_at != b->updated_at) return a->updated_at > b->updated_at;
-    return a->id > b->id;
-  }
-};
-
-void PushTerminal(std::vector<const Reservation*>& terminal, const Reservation& reservation) {
-  terminal.push_back(&reservation);
-  std::push_heap(terminal.begin(), terminal.end(), SettledLater());
-}
-
 // Whether `expiry` may still hold an entry for `reservation`: its entries are never later than
 // its expires_at, so none is left once the heap's top is later than that.
-bool MayBeInExpiry(const std::vector<ExpiryEntry>& expiry, const Reservation& reservation) {
-  return !expiry.empty() &&
-         !ExpiresLater()(expiry.front(), ExpiryEntry(reservation.expires_at, &reservation));
+template <typename Later>
+bool MayBeInExpiry(const MinHeap<std::pair<absl::Time, const Reservation*>, Later>& expiry,
+                   const Reservation& reservation) {
+  return !expiry.empty() && !Later()(expiry.top(), {reservation.expires_at, &reservation});
 }
 
 }  // namespace
@@ -300,7 +263,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   // The reservation's place in its table, and the expiry heap's entry a new one is compared
   // with, arrive while the positions are looked up: three cache misses in a row otherwise.
   stripe.reservations.Prefetch(command.id);
-  PrefetchHeapPush(stripe.expiry);
+  stripe.expiry.PrefetchPush();
 
   // Locations first (their lock comes before the shards'), but a repeated id is a replay
   // whatever became of its locations since: their verdict waits for the replay check below.
@@ -402,7 +365,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     movement.actor = command.channel;
     commit.movements.push_back(std::move(movement));
   }
-  PushExpiry(stripe.expiry, stored);
+  stripe.expiry.Push({stored.expires_at, &stored});
   applied.ticket = Publish(commit, [&](Commit& c) {
     StampTouched(c, touched);
     stored.sequence = c.movements.back().sequence;
@@ -564,7 +527,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
   }
   reservation.state = next;
   reservation.updated_at = now;
-  if (!IsLive(next)) PushTerminal(stripe.terminal, reservation);
+  if (!IsLive(next)) stripe.terminal.Push(&reservation);
 
   Applied<Reservation> applied;
   applied.ticket = Publish(commit, [&](Commit& c) {
@@ -609,7 +572,7 @@ Applied<Reservation> Ledger::Extend(const ReservationId& id, absl::Duration ttl,
   }
   reservation.expires_at = extended;
   reservation.updated_at = now;
-  PushExpiry(stripe.expiry, reservation);
+  stripe.expiry.Push({reservation.expires_at, &reservation});
   Commit commit;
   applied.ticket = Publish(commit, [&](Commit& c) { c.reservations.push_back(reservation); });
   applied.value = reservation;
@@ -628,11 +591,9 @@ std::pair<int, CommitTicket> Ledger::ExpireDue(absl::Time now, int max) {
   std::vector<ReservationId> due;
   for (ReservationStripe& stripe : stripes_) {
     absl::MutexLock lock(&stripe.mu);
-    std::vector<ExpiryEntry>& expiry = stripe.expiry;
-    while (!expiry.empty() && expiry.front().first <= now && static_cast<int>(due.size()) < max) {
-      const auto [deadline, reservation] = expiry.front();
-      std::pop_heap(expiry.begin(), expiry.end(), ExpiresLater());
-      expiry.pop_back();
+    while (!stripe.expiry.empty() && stripe.expiry.top().first <= now &&
+           static_cast<int>(due.size()) < max) {
+      const auto [deadline, reservation] = stripe.expiry.Pop();
       // Entries left behind by a confirmation, a release or an extension are dropped here.
       if (reservation->state == ReservationState::kHeld && reservation->expires_at == deadline) {
         due.push_back(reservation->id);
@@ -653,13 +614,11 @@ std::pair<int, CommitTicket> Ledger::ExpireDue(absl::Time now, int max) {
 
 std::pair<int, CommitTicket> Ledger::ForgetTerminal(absl::Time settled_before, int max) {
   return ForgetOldest(stripes_, max, [settled_before](ReservationStripe& stripe, Commit& commit) {
-    std::vector<const Reservation*>& terminal = stripe.terminal;
-    if (terminal.empty()) return false;
-    const Reservation& oldest = *terminal.front();
+    if (stripe.terminal.empty()) return false;
+    const Reservation& oldest = *stripe.terminal.top();
     // Later ones settled later; one the expiry heap may still point at waits for its sweep.
     if (oldest.updated_at >= settled_before || MayBeInExpiry(stripe.expiry, oldest)) return false;
-    std::pop_heap(terminal.begin(), terminal.end(), SettledLater());
-    terminal.pop_back();
+    stripe.terminal.Pop();
     ReservationId id = oldest.id;
     stripe.reservations.Erase(id);
     commit.forgotten_reservations.push_back(std::move(id));
@@ -709,14 +668,13 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
   // A terminal one leaves the terminal heap (the new row may be live again, or settled at
   // another time: a replay of rows that reused a forgotten id). Rare: O(heap) is fine here.
   if (!inserted && !IsLive(stored.state)) {
-    std::erase(stripe.terminal, &stored);
-    std::make_heap(stripe.terminal.begin(), stripe.terminal.end(), SettledLater());
+    stripe.terminal.EraseIf([&](const Reservation* r) { return r == &stored; });
   }
   if (!inserted && IsLive(stored.state)) hold(stored, -1);
   if (!inserted && takes_capacity(stored)) GiveBackCapacity(stored.capacity);
   stored = reservation;
-  if (stored.state == ReservationState::kHeld) PushExpiry(stripe.expiry, stored);
-  if (!IsLive(stored.state)) PushTerminal(stripe.terminal, stored);
+  if (stored.state == ReservationState::kHeld) stripe.expiry.Push({stored.expires_at, &stored});
+  if (!IsLive(stored.state)) stripe.terminal.Push(&stored);
   if (takes_capacity(stored)) {
     absl::MutexLock capacity_lock(&capacity_mu_);
     for (const CapacityUse& use : stored.capacity) ++online_orders_[{use.location, use.day}];

@@ -17,9 +17,11 @@
 #define OMNISTOCK_ENGINE_LEDGER_H_
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -33,6 +35,7 @@
 #include "engine/ledger_shard.h"
 #include "engine/limits.h"
 #include "engine/location.h"
+#include "engine/min_heap.h"
 #include "engine/outcome.h"
 #include "engine/pos_transaction.h"
 #include "engine/position.h"
@@ -252,6 +255,29 @@ class Ledger {
  private:
   enum class Action { kConfirm, kRelease, kFulfill, kExpire };
 
+  // The orders of the ledger's heaps (min_heap.h): earliest on top, ties by id or key, so that
+  // which rows a sweep takes first does not depend on where they are in memory.
+  using ExpiryEntry = std::pair<absl::Time, const Reservation*>;
+  struct ExpiresLater {
+    bool operator()(const ExpiryEntry& a, const ExpiryEntry& b) const {
+      if (a.first != b.first) return a.first > b.first;
+      return a.second->id > b.second->id;
+    }
+  };
+  struct SettledLater {
+    bool operator()(const Reservation* a, const Reservation* b) const {
+      if (a->updated_at != b->updated_at) return a->updated_at > b->updated_at;
+      return a->id > b->id;
+    }
+  };
+  struct RecordedLater {
+    bool operator()(const PosTransaction* a, const PosTransaction* b) const {
+      if (a->recorded_at != b->recorded_at) return a->recorded_at > b->recorded_at;
+      return std::tie(a->terminal_id, a->transaction_id) >
+             std::tie(b->terminal_id, b->transaction_id);
+    }
+  };
+
   struct ReservationStripe {
     mutable absl::Mutex mu;
     // A reservation stays where it is until it is forgotten (ForgetTerminal), the only erase.
@@ -262,12 +288,12 @@ class Ledger {
     // the new deadline): a sweep pops the due entries and expires those still HELD with that
     // deadline. So the heap holds one entry per reservation and extension, each gone by its
     // deadline, which is never later than the reservation's expires_at.
-    std::vector<std::pair<absl::Time, const Reservation*>> expiry ABSL_GUARDED_BY(mu);
+    MinHeap<ExpiryEntry, ExpiresLater> expiry ABSL_GUARDED_BY(mu);
     // The terminal reservations, the earliest settled (updated_at, then id) on top of a
     // min-heap, to be forgotten in that order. One is forgotten only once the expiry heap can
     // hold no entry for it (its top is later than the reservation's expires_at), so that no
     // entry ever points at an erased reservation; nor can a hold (only live ones have holds).
-    std::vector<const Reservation*> terminal ABSL_GUARDED_BY(mu);
+    MinHeap<const Reservation*, SettledLater> terminal ABSL_GUARDED_BY(mu);
   };
 
   struct PosStripe {
@@ -276,7 +302,7 @@ class Ledger {
     absl::node_hash_map<std::string, PosTransaction> transactions ABSL_GUARDED_BY(mu);
     // The transactions, the earliest recorded (recorded_at, then key) on top of a min-heap, to
     // be forgotten in that order.
-    std::vector<const PosTransaction*> recorded ABSL_GUARDED_BY(mu);
+    MinHeap<const PosTransaction*, RecordedLater> recorded ABSL_GUARDED_BY(mu);
   };
 
   ReservationStripe& StripeFor(const ReservationId& id) const;
@@ -343,7 +369,7 @@ class Ledger {
   // (received_at, id) of the received transfers, the earliest on top of a min-heap, to be
   // forgotten in that order. By id, not pointer (the map moves its values); an entry whose
   // transfer is gone or was received at another time (a replayed restore) is dropped.
-  std::vector<std::pair<absl::Time, std::string>> received_transfers_
+  MinHeap<std::pair<absl::Time, std::string>, std::greater<>> received_transfers_
       ABSL_GUARDED_BY(transfers_mu_);
 
   mutable absl::Mutex locations_mu_;

@@ -20,20 +20,6 @@ bool SameContent(const PosTransaction& a, const PosTransaction& b) {
          sorted(a.lines) == sorted(b.lines);
 }
 
-// The order of a stripe's `recorded` heap: the earliest recorded on top, equal times by key.
-struct RecordedLater {
-  bool operator()(const PosTransaction* a, const PosTransaction* b) const {
-    if (a->recorded_at != b->recorded_at) return a->recorded_at > b->recorded_at;
-    return std::tie(a->terminal_id, a->transaction_id) >
-           std::tie(b->terminal_id, b->transaction_id);
-  }
-};
-
-void PushRecorded(std::vector<const PosTransaction*>& recorded, const PosTransaction& stored) {
-  recorded.push_back(&stored);
-  std::push_heap(recorded.begin(), recorded.end(), RecordedLater());
-}
-
 }  // namespace
 
 Applied<PosResult> Ledger::RecordSale(const SaleCommand& command, absl::Time now) {
@@ -128,7 +114,7 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
 
   PosTransaction& stored = stripe.transactions[key];
   stored = std::move(transaction);
-  PushRecorded(stripe.recorded, stored);
+  stripe.recorded.Push(&stored);
   applied.ticket = Publish(commit, [&](Commit& c) {
     StampTouched(c, touched);
     for (const Movement& movement : c.movements) {
@@ -150,16 +136,14 @@ void Ledger::RestorePosTransaction(const PosTransaction& transaction) {
   absl::MutexLock lock(&stripe.mu);
   auto [it, inserted] = stripe.transactions.try_emplace(key);
   it->second = transaction;
-  if (inserted) PushRecorded(stripe.recorded, it->second);
+  if (inserted) stripe.recorded.Push(&it->second);
 }
 
 std::pair<int, CommitTicket> Ledger::ForgetPosTransactions(absl::Time recorded_before, int max) {
   return ForgetOldest(pos_stripes_, max, [recorded_before](PosStripe& stripe, Commit& commit) {
-    std::vector<const PosTransaction*>& recorded = stripe.recorded;
-    if (recorded.empty() || recorded.front()->recorded_at >= recorded_before) return false;
-    std::string key = recorded.front()->Key();
-    std::pop_heap(recorded.begin(), recorded.end(), RecordedLater());
-    recorded.pop_back();
+    MinHeap<const PosTransaction*, RecordedLater>& recorded = stripe.recorded;
+    if (recorded.empty() || recorded.top()->recorded_at >= recorded_before) return false;
+    std::string key = recorded.Pop()->Key();
     stripe.transactions.erase(key);
     commit.forgotten_pos_transactions.push_back(std::move(key));
     return true;

@@ -14,12 +14,6 @@
 namespace omnistock {
 namespace {
 
-void PushReceived(std::vector<std::pair<absl::Time, std::string>>& received,
-                  const Transfer& transfer) {
-  received.emplace_back(transfer.received_at, transfer.id);
-  std::push_heap(received.begin(), received.end(), std::greater<>());
-}
-
 // The net change of on_hand recorded after `at`: what a count taken at `at` could not see.
 Quantity NetChangeAfter(const Position& position, absl::Time at) {
   Quantity net = 0;
@@ -229,7 +223,7 @@ Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::
   }
   transfer.state = TransferState::kReceived;
   transfer.received_at = now;
-  PushReceived(received_transfers_, transfer);
+  received_transfers_.Push({transfer.received_at, transfer.id});
   applied.ticket = Publish(commit, [&](Commit& c) {
     StampTouched(c, touched);
     transfer.sequence = c.movements.back().sequence;
@@ -242,18 +236,17 @@ Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::
 void Ledger::RestoreTransfer(const Transfer& transfer) {
   absl::MutexLock lock(&transfers_mu_);
   transfers_[transfer.id] = transfer;
-  if (transfer.state == TransferState::kReceived) PushReceived(received_transfers_, transfer);
+  if (transfer.state == TransferState::kReceived) {
+    received_transfers_.Push({transfer.received_at, transfer.id});
+  }
 }
 
 std::pair<int, CommitTicket> Ledger::ForgetTransfers(absl::Time received_before, int max) {
   absl::MutexLock lock(&transfers_mu_);
-  std::vector<std::pair<absl::Time, std::string>>& received = received_transfers_;
   Commit commit;
-  while (!received.empty() && received.front().first < received_before &&
+  while (!received_transfers_.empty() && received_transfers_.top().first < received_before &&
          static_cast<int>(commit.forgotten_transfers.size()) < max) {
-    std::pop_heap(received.begin(), received.end(), std::greater<>());
-    auto [at, id] = std::move(received.back());
-    received.pop_back();
+    auto [at, id] = received_transfers_.Pop();
     auto it = transfers_.find(id);
     if (it == transfers_.end() || it->second.state != TransferState::kReceived ||
         it->second.received_at != at) {
