@@ -126,7 +126,7 @@ int Run(const Options& options, bool seed_given) {
   report.locations = static_cast<int64_t>(catalog.locations.size());
   report.positions = catalog.positions();
   report.on_hand_per_position = catalog.on_hand_per_position;
-  report.max_lines = workload == Workload::kFlash ? 1 : options.max_lines;
+  report.max_lines = catalog.order_lines_max();
   report.seed = seed;
   report.nonce = nonce;
   report.seed_seconds = seed_seconds;

@@ -87,9 +87,7 @@ ClientRandom::ClientRandom(const Catalog& catalog, int client, uint64_t seed)
                           static_cast<uint32_t>(client)};
         return std::mt19937_64(seq);
       }()) {
-  max_lines_ = catalog.workload == Workload::kFlash
-                   ? 1
-                   : static_cast<int>(std::min<int64_t>(catalog.max_lines, catalog.positions()));
+  max_lines_ = catalog.order_lines_max();
   if (catalog.workload == Workload::kSkewed) {
     // P(rank k) proportional to 1 / k^s, k = 1 .. skus; rank 1 is SKU 0.
     zipf_cdf_.reserve(catalog.skus.size());

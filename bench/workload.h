@@ -9,6 +9,7 @@
 #ifndef OMNISTOCK_BENCH_WORKLOAD_H_
 #define OMNISTOCK_BENCH_WORKLOAD_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -52,6 +53,12 @@ struct Catalog {
 
   int64_t positions() const {
     return static_cast<int64_t>(skus.size()) * static_cast<int64_t>(locations.size());
+  }
+  // The most lines an order of this run has: one for flash (its one position), else max_lines,
+  // at most one per position.
+  int order_lines_max() const {
+    if (workload == Workload::kFlash) return 1;
+    return static_cast<int>(std::min<int64_t>(max_lines, positions()));
   }
   // The i-th position in seeding order: SKU-major, locations inner.
   const std::string& SkuOfPosition(int64_t i) const {
