@@ -66,16 +66,23 @@ absl::Status CheckCoordinates(absl::string_view prefix, double latitude, double 
   return absl::OkStatus();
 }
 
-// The id of a location the ledger knows, or NOT_FOUND naming `field`. Looked up without
-// interning: an id never made names no location.
+// The id of `id` if the ledger knows that location (enabled or not), else nullopt. Looked up
+// without interning (an id never made names no location) and without copying the location.
+std::optional<LocationId> FindKnownLocation(std::string_view id, const Ledger& ledger) {
+  std::optional<LocationId> location = LocationId::IfInterned(id);
+  if (location && ledger.StateOf(*location) == Ledger::LocationState::kUnknown) return std::nullopt;
+  return location;
+}
+
+// The id of a location the ledger knows, or NOT_FOUND naming `field`.
 absl::StatusOr<LocationId> KnownLocation(absl::string_view field, const std::string& id,
                                          const Ledger& ledger) {
   if (absl::Status s = CheckId(field, id, kLocationIdLengthMax); !s.ok()) return s;
-  const std::optional<LocationId> location = LocationId::IfInterned(id);
-  if (!location || !ledger.FindLocation(*location)) {
+  std::optional<LocationId> location = FindKnownLocation(id, ledger);
+  if (!location) {
     return absl::NotFoundError(absl::StrCat(field, " '", id, "' is not a known location"));
   }
-  return *location;
+  return *std::move(location);
 }
 
 // The parts every till transaction shares: who rang it up, where, what, and when.
@@ -247,8 +254,8 @@ absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& b
   rows.reserve(batch.rows_size());
   for (int i = 0; i < batch.rows_size(); ++i) {
     const v1::CountRow& row = batch.rows(i);
-    const std::optional<LocationId> location = LocationId::IfInterned(row.location_id());
-    if (location && ledger.StateOf(*location) != Ledger::LocationState::kUnknown) {
+    const std::optional<LocationId> location = FindKnownLocation(row.location_id(), ledger);
+    if (location) {
       rows.push_back(CountRow{*location, Sku(row.sku()), row.counted_quantity(), counted_ats[i]});
     } else {
       rows.push_back(CountRow{ids.Unmatched<LocationId>(row.location_id()),
@@ -478,17 +485,11 @@ absl::StatusOr<ReserveCommand> ValidateReserve(const v1::ReserveRequest& request
                        "' repeats an earlier line; merge the quantities into one line"));
     }
   }
-  // Every location first: an order naming an unknown one goes no further.
-  std::vector<LocationId> locations;
-  locations.reserve(request.lines_size());
   for (int i = 0; i < request.lines_size(); ++i) {
     absl::StatusOr<LocationId> location = KnownLocation(absl::StrCat("lines[", i, "].location_id"),
                                                         request.lines(i).location_id(), ledger);
     if (!location.ok()) return location.status();
-    locations.push_back(*std::move(location));
-  }
-  for (int i = 0; i < request.lines_size(); ++i) {
-    command.lines.push_back(Line{ids.Resolve<Sku>(request.lines(i).sku()), std::move(locations[i]),
+    command.lines.push_back(Line{ids.Resolve<Sku>(request.lines(i).sku()), *std::move(location),
                                  request.lines(i).quantity()});
   }
   return command;
