@@ -92,6 +92,9 @@ absl::Status Committer::WriteBatchOf(const std::vector<Commit>& commits) {
                  const std::string& value) {
     if (built.ok()) built = batch.Put(family, key, value);
   };
+  auto erase = [&](const std::string& state_key) {
+    if (built.ok()) built = batch.Delete(state, state_key);
+  };
   for (const Commit& commit : commits) {
     for (const Movement& movement : commit.movements) {
       put(journal, JournalKey(movement.sequence), Encode(movement));
@@ -115,13 +118,13 @@ absl::Status Committer::WriteBatchOf(const std::vector<Commit>& commits) {
       put(state, TransferKey(transfer), Encode(transfer));
     }
     for (const ReservationId& id : commit.forgotten_reservations) {
-      if (built.ok()) built = batch.Delete(state, ReservationKey(id));
+      erase(ReservationKey(id));
     }
     for (const std::string& key : commit.forgotten_pos_transactions) {
-      if (built.ok()) built = batch.Delete(state, PosTransactionKey(key));
+      erase(PosTransactionKey(key));
     }
     for (const std::string& id : commit.forgotten_transfers) {
-      if (built.ok()) built = batch.Delete(state, TransferKey(id));
+      erase(TransferKey(id));
     }
   }
   put(state, std::string(kLastSequenceKey), EncodeSequence(commits.back().last_sequence));
