@@ -229,18 +229,12 @@ std::vector<Position> Ledger::GetPositions(const std::vector<Sku>& skus,
     if (!seen.insert(sku).second) continue;
     LedgerShard& shard = shards_[ShardIndexFor(sku)];
     absl::MutexLock lock(&shard.mu);
-    auto by_sku = shard.positions.find(sku);
     if (locations.empty()) {
-      if (by_sku == shard.positions.end()) continue;
-      for (const auto& [location, position] : by_sku->second) result.push_back(position);
+      for (const PositionSlot* position : shard.PositionsOf(sku)) result.push_back(*position);
       continue;
     }
     for (const LocationId& location : locations) {
-      const Position* position = nullptr;
-      if (by_sku != shard.positions.end()) {
-        auto it = by_sku->second.find(location);
-        if (it != by_sku->second.end()) position = &it->second;
-      }
+      const Position* position = shard.Find(sku, location);
       result.push_back(position ? *position : EmptyPosition(sku, location));
     }
   }
@@ -285,11 +279,9 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   }
 
   ShardLockSet shard_locks(shards_.data(), command.lines);
-  TouchedPositions touched;
+  // The positions' slots arrive while the replay check reads the reservation's.
   if (!bad_location) {
-    for (const Line& line : command.lines) {
-      touched.push_back(ShardFor(line.sku).Find(line.sku, line.location));
-    }
+    for (const Line& line : command.lines) ShardFor(line.sku).Prefetch(line.sku, line.location);
   }
 
   if (const Reservation* existing = stripe.reservations.Find(command.id)) {
@@ -307,6 +299,10 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   }
   if (bad_location) return *std::move(bad_location);
 
+  TouchedPositions touched;
+  for (const Line& line : command.lines) {
+    touched.push_back(ShardFor(line.sku).Find(line.sku, line.location));
+  }
   // Check every line before touching any, so a short order changes nothing.
   Applied<Reservation> applied;
   for (size_t i = 0; i < command.lines.size(); ++i) {
@@ -688,8 +684,7 @@ void Ledger::RestoreSequence(Sequence last_sequence) {
 }
 
 absl::Status Ledger::CheckInvariants() const {
-  using Key = std::pair<Sku, LocationId>;
-  absl::flat_hash_map<Key, Quantity> live;
+  absl::flat_hash_map<PositionKey, Quantity> live;
   for (const ReservationStripe& stripe : stripes_) {
     absl::MutexLock lock(&stripe.mu);
     stripe.reservations.ForEach([&](const Reservation& reservation) {
@@ -697,7 +692,7 @@ absl::Status Ledger::CheckInvariants() const {
       for (const Line& line : reservation.lines) live[{line.sku, line.location}] += line.quantity;
     });
   }
-  absl::flat_hash_map<Key, Quantity> inbound;
+  absl::flat_hash_map<PositionKey, Quantity> inbound;
   {
     absl::MutexLock lock(&transfers_mu_);
     for (const auto& [id, transfer] : transfers_) {
@@ -708,34 +703,33 @@ absl::Status Ledger::CheckInvariants() const {
   const Sequence last = last_sequence();
   for (const LedgerShard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
-    for (const auto& [sku, by_location] : shard.positions) {
-      for (const auto& [location, position] : by_location) {
-        const std::string where =
-            absl::StrCat("position ('", sku.value(), "', '", location.value(), "')");
-        if (position.on_hand < -kOnHandMax || position.on_hand > kOnHandMax) {
-          return absl::DataLossError(absl::StrCat(where, " has on_hand ", position.on_hand));
-        }
-        if (position.reserved < 0 || position.safety_stock < 0 || position.in_transit < 0 ||
-            position.non_sellable < 0) {
-          return absl::DataLossError(
-              absl::StrCat(where, " has a negative reserved, safety, in-transit or non-sellable"));
-        }
-        if (position.last_sequence > last) {
-          return absl::DataLossError(absl::StrCat(where, " is newer than the journal"));
-        }
-        auto it = live.find(Key{sku, location});
-        const Quantity held = it == live.end() ? 0 : it->second;
-        if (held != position.reserved) {
-          return absl::DataLossError(absl::StrCat(where, " has reserved ", position.reserved,
-                                                  " but its live reservations hold ", held));
-        }
-        if (it != live.end()) live.erase(it);
-        auto in = inbound.find(Key{sku, location});
-        const Quantity shipped = in == inbound.end() ? 0 : in->second;
-        if (shipped != position.in_transit) {
-          return absl::DataLossError(absl::StrCat(where, " has in_transit ", position.in_transit,
-                                                  " but its open transfers carry ", shipped));
-        }
+    for (const auto& [key, position] : shard.positions) {
+      const auto& [sku, location] = key;
+      const std::string where =
+          absl::StrCat("position ('", sku.value(), "', '", location.value(), "')");
+      if (position.on_hand < -kOnHandMax || position.on_hand > kOnHandMax) {
+        return absl::DataLossError(absl::StrCat(where, " has on_hand ", position.on_hand));
+      }
+      if (position.reserved < 0 || position.safety_stock < 0 || position.in_transit < 0 ||
+          position.non_sellable < 0) {
+        return absl::DataLossError(
+            absl::StrCat(where, " has a negative reserved, safety, in-transit or non-sellable"));
+      }
+      if (position.last_sequence > last) {
+        return absl::DataLossError(absl::StrCat(where, " is newer than the journal"));
+      }
+      auto it = live.find(key);
+      const Quantity held = it == live.end() ? 0 : it->second;
+      if (held != position.reserved) {
+        return absl::DataLossError(absl::StrCat(where, " has reserved ", position.reserved,
+                                                " but its live reservations hold ", held));
+      }
+      if (it != live.end()) live.erase(it);
+      auto in = inbound.find(key);
+      const Quantity shipped = in == inbound.end() ? 0 : in->second;
+      if (shipped != position.in_transit) {
+        return absl::DataLossError(absl::StrCat(where, " has in_transit ", position.in_transit,
+                                                " but its open transfers carry ", shipped));
       }
     }
   }

@@ -9,8 +9,8 @@ const RoutingRows& LedgerShard::RoutingRowsFor(
     const Sku& sku, const std::shared_ptr<const routing::Network>& network) const {
   // A SKU nobody stocks gets no entry, so made-up SKU names cannot grow the cache.
   static const RoutingRows kNoRows;
-  auto by_sku = positions.find(sku);
-  if (by_sku == positions.end()) return kNoRows;
+  const absl::Span<PositionSlot* const> of_sku = PositionsOf(sku);
+  if (of_sku.empty()) return kNoRows;
   // One network at a time: entries for an older one are dropped, not kept alive.
   if (routing_network != network) {
     routing_rows.clear();
@@ -21,10 +21,10 @@ const RoutingRows& LedgerShard::RoutingRowsFor(
   cached.network = network;
   cached.rows.clear();
   cached.by_location.assign(static_cast<size_t>(network->size()), -1);
-  for (const auto& [location, position] : by_sku->second) {
-    if (std::optional<routing::LocationIndex> index = network->Find(location)) {
+  for (const PositionSlot* position : of_sku) {
+    if (std::optional<routing::LocationIndex> index = network->Find(position->location)) {
       cached.by_location[static_cast<size_t>(*index)] = static_cast<int32_t>(cached.rows.size());
-      cached.rows.emplace_back(*index, &position);
+      cached.rows.emplace_back(*index, position);
     }
   }
   return cached;

@@ -115,33 +115,65 @@ struct RoutingRows {
 // The positions a command changes, one per line.
 using TouchedPositions = absl::InlinedVector<Position*, 4>;
 
+// Where a position is kept in its shard.
+struct PositionKey {
+  Sku sku;
+  LocationId location;
+
+  friend bool operator==(const PositionKey&, const PositionKey&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const PositionKey& key) {
+    return H::combine(std::move(h), key.sku, key.location);
+  }
+};
+
 struct LedgerShard {
   mutable absl::Mutex mu;
-  // Node-based inner maps: a position stays where it is while others are added, so the routing
-  // cache and the calls in flight can point at it.
-  absl::flat_hash_map<Sku, absl::node_hash_map<LocationId, PositionSlot>> positions
-      ABSL_GUARDED_BY(mu);
+  // Every position of the shard in one map, so that finding one is a single probe: its control
+  // bytes and slot (which Prefetch fetches together, from the key's hash alone), then the node.
+  // A map per SKU inside a map of SKUs took twice that, each step waiting for the one before
+  // (bench/README.md, "Where the time goes"). Node-based: a position stays where it is while
+  // others are added, so by_sku, the routing cache and the calls in flight can point at it.
+  absl::node_hash_map<PositionKey, PositionSlot> positions ABSL_GUARDED_BY(mu);
+  // The positions of each SKU, in the order they were made, for what reads a SKU across the
+  // network (availability, routing).
+  absl::flat_hash_map<Sku, std::vector<PositionSlot*>> by_sku ABSL_GUARDED_BY(mu);
   // A cache for planning, filled by RoutingRowsFor: only SKUs with a position have an entry, only
   // for routing_network. FindOrCreate drops a SKU's entry when it adds a position.
   mutable absl::flat_hash_map<Sku, RoutingRows> routing_rows ABSL_GUARDED_BY(mu);
   mutable std::shared_ptr<const routing::Network> routing_network ABSL_GUARDED_BY(mu);
 
+  // Starts fetching what Find(sku, location) will read first, so that those cache misses overlap
+  // with the work before it. A hint only.
+  void Prefetch(const Sku& sku, const LocationId& location) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    positions.prefetch(PositionKey{sku, location});
+  }
+
   Position* Find(const Sku& sku, const LocationId& location) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    auto by_sku = positions.find(sku);
-    if (by_sku == positions.end()) return nullptr;
-    auto it = by_sku->second.find(location);
-    return it == by_sku->second.end() ? nullptr : &it->second;
+    auto it = positions.find(PositionKey{sku, location});
+    return it == positions.end() ? nullptr : &it->second;
   }
 
   Position& FindOrCreate(const Sku& sku, const LocationId& location)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    PositionSlot& position = positions[sku][location];
-    if (position.sku.empty()) {
+    auto [it, made] = positions.try_emplace(PositionKey{sku, location});
+    PositionSlot& position = it->second;
+    if (made) {
       position.sku = sku;
       position.location = location;
+      by_sku[sku].push_back(&position);
       routing_rows.erase(sku);
     }
     return position;
+  }
+
+  // The positions of `sku`, empty if it has none here.
+  absl::Span<PositionSlot* const> PositionsOf(const Sku& sku) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    auto it = by_sku.find(sku);
+    if (it == by_sku.end()) return {};
+    return it->second;
   }
 
   // The positions of `sku` at the locations `network` has, each with its index there.
