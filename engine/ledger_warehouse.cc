@@ -48,17 +48,33 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
   }
   ShardLockSet shard_locks(shards_.data(), rows);
 
+  // The rows' positions first, in a loop that does nothing else, starting to fetch each row's
+  // slot a few rows ahead: with every shard lock already held, the cache misses of several
+  // rows overlap (a batch of 10,000 rows spends most of its time on them otherwise).
+  constexpr size_t kAhead = 8;
+  std::vector<Position*> found(rows.size(), nullptr);  // null: unknown location
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i + kAhead < rows.size()) {
+      const CountRow& later = rows[i + kAhead];
+      ShardFor(later.sku).Prefetch(later.sku, later.location);
+    }
+    const CountRow& row = rows[i];
+    if (known.contains(row.location)) {
+      found[i] = &ShardFor(row.sku).FindOrCreate(row.sku, row.location);
+    }
+  }
+
   // Rows are applied in order (two rows of one batch may count the same position); the
   // movements are linked to their positions once they are numbered.
   Commit commit;
   std::vector<Position*> counted;  // the position each movement changed
-  for (const CountRow& row : rows) {
-    if (!known.contains(row.location)) {
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const CountRow& row = rows[i];
+    if (found[i] == nullptr) {
       ++summary.unknown;
       continue;
     }
-    LedgerShard& shard = ShardFor(row.sku);
-    Position& position = shard.FindOrCreate(row.sku, row.location);
+    Position& position = *found[i];
     if (row.counted_at <= position.last_counted_at ||
         row.counted_at < position.history_complete_after) {
       ++summary.stale;
