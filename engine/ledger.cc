@@ -255,7 +255,8 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   ReservationStripe& stripe = StripeFor(command.id);
   absl::MutexLock stripe_lock(&stripe.mu);
   // The reservation's place in its table, and the expiry heap's entry a new one is compared
-  // with, arrive while the positions are looked up: three cache misses in a row otherwise.
+  // with, arrive while the locations are checked and the shards locked, instead of in a row
+  // with the positions' misses.
   stripe.reservations.Prefetch(command.id);
   stripe.expiry.PrefetchPush();
 
@@ -684,7 +685,7 @@ void Ledger::RestoreSequence(Sequence last_sequence) {
 }
 
 absl::Status Ledger::CheckInvariants() const {
-  absl::flat_hash_map<PositionKey, Quantity> live;
+  absl::flat_hash_map<SkuAtLocation, Quantity> live;
   for (const ReservationStripe& stripe : stripes_) {
     absl::MutexLock lock(&stripe.mu);
     stripe.reservations.ForEach([&](const Reservation& reservation) {
@@ -692,7 +693,7 @@ absl::Status Ledger::CheckInvariants() const {
       for (const Line& line : reservation.lines) live[{line.sku, line.location}] += line.quantity;
     });
   }
-  absl::flat_hash_map<PositionKey, Quantity> inbound;
+  absl::flat_hash_map<SkuAtLocation, Quantity> inbound;
   {
     absl::MutexLock lock(&transfers_mu_);
     for (const auto& [id, transfer] : transfers_) {

@@ -115,14 +115,15 @@ struct RoutingRows {
 // The positions a command changes, one per line.
 using TouchedPositions = absl::InlinedVector<Position*, 4>;
 
-// Where a position is kept in its shard.
-struct PositionKey {
+// A position's key in its shard's map (and wherever the ledger counts by position). Not
+// storage::PositionKey, the position's row key on disk.
+struct SkuAtLocation {
   Sku sku;
   LocationId location;
 
-  friend bool operator==(const PositionKey&, const PositionKey&) = default;
+  friend bool operator==(const SkuAtLocation&, const SkuAtLocation&) = default;
   template <typename H>
-  friend H AbslHashValue(H h, const PositionKey& key) {
+  friend H AbslHashValue(H h, const SkuAtLocation& key) {
     return H::combine(std::move(h), key.sku, key.location);
   }
 };
@@ -134,7 +135,7 @@ struct LedgerShard {
   // A map per SKU inside a map of SKUs took twice that, each step waiting for the one before
   // (bench/README.md, "Where the time goes"). Node-based: a position stays where it is while
   // others are added, so by_sku, the routing cache and the calls in flight can point at it.
-  absl::node_hash_map<PositionKey, PositionSlot> positions ABSL_GUARDED_BY(mu);
+  absl::node_hash_map<SkuAtLocation, PositionSlot> positions ABSL_GUARDED_BY(mu);
   // The positions of each SKU, in the order they were made, for what reads a SKU across the
   // network (availability, routing).
   absl::flat_hash_map<Sku, std::vector<PositionSlot*>> by_sku ABSL_GUARDED_BY(mu);
@@ -147,17 +148,17 @@ struct LedgerShard {
   // with the work before it. A hint only.
   void Prefetch(const Sku& sku, const LocationId& location) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    positions.prefetch(PositionKey{sku, location});
+    positions.prefetch(SkuAtLocation{sku, location});
   }
 
   Position* Find(const Sku& sku, const LocationId& location) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    auto it = positions.find(PositionKey{sku, location});
+    auto it = positions.find(SkuAtLocation{sku, location});
     return it == positions.end() ? nullptr : &it->second;
   }
 
   Position& FindOrCreate(const Sku& sku, const LocationId& location)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    auto [it, made] = positions.try_emplace(PositionKey{sku, location});
+    auto [it, made] = positions.try_emplace(SkuAtLocation{sku, location});
     PositionSlot& position = it->second;
     if (made) {
       position.sku = sku;
