@@ -22,7 +22,7 @@ Applied<T> Rejected(Outcome outcome, std::string detail) {
 // An order's lines as strings, sorted: equal for the same order however its ids were made (see
 // UnitsBySku). Valid while the lines live.
 std::vector<std::tuple<std::string_view, std::string_view, Quantity>> LineValues(
-    const std::vector<Line>& lines) {
+    const Lines& lines) {
   std::vector<std::tuple<std::string_view, std::string_view, Quantity>> values;
   values.reserve(lines.size());
   for (const Line& line : lines) {

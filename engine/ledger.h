@@ -92,7 +92,7 @@ struct SafetyStockCommand {
 
 struct ReserveCommand {
   ReservationId id;
-  std::vector<Line> lines;  // unique (sku, location) pairs, validated at the edge
+  Lines lines;  // unique (sku, location) pairs, validated at the edge
   std::string channel;
   std::string order_ref;
   absl::Duration ttl = kReservationTtlDefault;

@@ -17,12 +17,14 @@
 // that have positions, so interned ones); the edge checks the locations a call names before
 // interning anything of it. What interns: only what may be stored (receipts, adjustments, counts
 // at known locations, transfers, till transactions, held orders); a watch's filter keeps what
-// is not interned yet as strings. Reservation ids are one per order and stay plain strings.
+// is not interned yet as strings. Reservation ids are one per order and are not interned; the
+// copies of one share its string (StringId).
 #ifndef OMNISTOCK_ENGINE_TYPES_H_
 #define OMNISTOCK_ENGINE_TYPES_H_
 
 #include <compare>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,32 +40,37 @@ inline size_t HashOf(std::string_view value) { return absl::Hash<std::string_vie
 
 }  // namespace internal
 
+// Copies of a StringId share one immutable string through a reference count: an id copied into
+// the stored reservation, its commit and its answer allocates nothing and copies no characters
+// (each was a heap string of its own, ids being longer than the 15 characters std::string keeps
+// inline; bench/README.md, "What changed").
 template <typename Tag>
 class StringId {
  public:
   StringId() : hash_(EmptyHash()) {}
-  explicit StringId(std::string value) : value_(std::move(value)), hash_(HashOf(value_)) {}
+  explicit StringId(std::string value)
+      : value_(value.empty() ? nullptr : std::make_shared<const std::string>(std::move(value))),
+        hash_(HashOf(this->value())) {}
   StringId(const StringId&) = default;
   StringId& operator=(const StringId&) = default;
   // A moved-from id is the empty id, its hash included (a defaulted move would leave the old
   // hash beside an emptied string).
   StringId(StringId&& other) noexcept
-      : value_(std::exchange(other.value_, std::string())),
-        hash_(std::exchange(other.hash_, EmptyHash())) {}
+      : value_(std::move(other.value_)), hash_(std::exchange(other.hash_, EmptyHash())) {}
   StringId& operator=(StringId&& other) noexcept {
-    value_ = std::exchange(other.value_, std::string());
+    value_ = std::move(other.value_);
     hash_ = std::exchange(other.hash_, EmptyHash());
     return *this;
   }
 
-  const std::string& value() const { return value_; }
-  bool empty() const { return value_.empty(); }
+  const std::string& value() const { return value_ ? *value_ : EmptyString(); }
+  bool empty() const { return value_ == nullptr; }
 
   friend bool operator==(const StringId& a, const StringId& b) {
-    return a.hash_ == b.hash_ && a.value_ == b.value_;
+    return a.hash_ == b.hash_ && (a.value_ == b.value_ || a.value() == b.value());
   }
   friend std::strong_ordering operator<=>(const StringId& a, const StringId& b) {
-    return a.value_ <=> b.value_;
+    return a.value() <=> b.value();
   }
 
   template <typename H>
@@ -77,8 +84,12 @@ class StringId {
     static const size_t empty = HashOf("");
     return empty;
   }
+  static const std::string& EmptyString() {
+    static const std::string* const empty = new std::string;
+    return *empty;
+  }
 
-  std::string value_;
+  std::shared_ptr<const std::string> value_;  // null: the empty id
   size_t hash_;
 };
 

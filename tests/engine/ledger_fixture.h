@@ -61,7 +61,7 @@ struct LedgerFixture {
     return ledger.GetPositions({Sku(sku)}, {LocationId(location)}).at(0);
   }
 
-  static ReserveCommand Order(const std::string& id, std::vector<Line> lines,
+  static ReserveCommand Order(const std::string& id, Lines lines,
                               absl::Duration ttl = absl::Minutes(15)) {
     ReserveCommand command;
     command.id = ReservationId(id);

@@ -17,7 +17,7 @@ struct ModelPosition {
 };
 
 struct ModelReservation {
-  std::vector<Line> lines;
+  Lines lines;
   ReservationState state = ReservationState::kHeld;
   absl::Time expires_at;
 };
@@ -32,7 +32,7 @@ class Model {
     positions[key].on_hand += q;
     return Outcome::kOk;
   }
-  Outcome Reserve(const std::string& id, const std::vector<Line>& lines, absl::Time expires_at) {
+  Outcome Reserve(const std::string& id, const Lines& lines, absl::Time expires_at) {
     if (reservations.count(id)) {
       return SameLines(reservations[id].lines, lines)
                  ? Outcome::kReplayed
@@ -103,7 +103,7 @@ class Model {
   }
 
  private:
-  static bool SameLines(std::vector<Line> a, std::vector<Line> b) {
+  static bool SameLines(Lines a, Lines b) {
     auto less = [](const Line& x, const Line& y) {
       return std::tie(x.sku, x.location) < std::tie(y.sku, y.location);
     };
@@ -154,7 +154,7 @@ TEST_CASE("seeded random operations agree with the reference model") {
     } else if (op <= 4) {
       const bool replay = pick(4) == 0 && next_id > 0;
       const std::string rid = replay ? id : "r" + std::to_string(++next_id);
-      std::vector<Line> lines;
+      Lines lines;
       const int line_count = 1 + pick(3);
       for (int i = 0; i < line_count; ++i) {
         Line line = f.L(skus[pick(skus.size())], locations[pick(locations.size())], 1 + pick(3));

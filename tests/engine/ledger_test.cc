@@ -209,7 +209,7 @@ TEST_CASE("concurrent reservations of one hot SKU never over-reserve") {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kAttemptsPerThread; ++i) {
         // Two shards per order, listed in both orders, to exercise the lock ordering.
-        std::vector<Line> lines = {f.L("HOT", "S1", 1), f.L("COLD", "W1", 1)};
+        Lines lines = {f.L("HOT", "S1", 1), f.L("COLD", "W1", 1)};
         if (i % 2) std::swap(lines[0], lines[1]);
         auto applied = f.ledger.Reserve(
             f.Order("t" + std::to_string(t) + "-" + std::to_string(i), lines), kT0);
