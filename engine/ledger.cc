@@ -260,24 +260,27 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   stripe.reservations.Prefetch(command.id);
   stripe.expiry.PrefetchPush();
 
+  // Every path returns this one object, so that it is built in the caller's place, never moved.
+  Applied<Reservation> applied;
+
   // Locations first (their lock comes before the shards'), but a repeated id is a replay
   // whatever became of its locations since: their verdict waits for the replay check below.
-  std::optional<Applied<Reservation>> bad_location;
   for (const Line& line : command.lines) {
     const LocationState state = StateOf(line.location);
     if (state == LocationState::kUnknown) {
-      bad_location = Rejected<Reservation>(
+      applied = Rejected<Reservation>(
           Outcome::kLocationNotFound,
           absl::StrCat("location_id '", line.location.value(), "' is not known"));
       break;
     }
     if (state == LocationState::kDisabled) {
-      bad_location = Rejected<Reservation>(
+      applied = Rejected<Reservation>(
           Outcome::kLocationDisabled,
           absl::StrCat("location_id '", line.location.value(), "' is disabled"));
       break;
     }
   }
+  const bool bad_location = !Succeeded(applied.outcome);
 
   ShardLockSet shard_locks(shards_.data(), command.lines);
   // The positions' slots arrive while the replay check reads the reservation's.
@@ -287,25 +290,25 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
 
   if (const Reservation* existing = stripe.reservations.Find(command.id)) {
     if (!SameContent(*existing, command)) {
-      return Rejected<Reservation>(
+      applied = Rejected<Reservation>(
           Outcome::kReservationExistsWithDifferentContent,
           absl::StrCat("reservation_id '", command.id.value(),
                        "' already exists with different lines, channel or order_ref"));
+      return applied;
     }
-    Applied<Reservation> applied;
+    applied = Applied<Reservation>();
     applied.outcome = Outcome::kReplayed;
     applied.value = *existing;
     applied.ticket = last_ticket();
     return applied;
   }
-  if (bad_location) return *std::move(bad_location);
+  if (bad_location) return applied;
 
   TouchedPositions touched;
   for (const Line& line : command.lines) {
     touched.push_back(ShardFor(line.sku).Find(line.sku, line.location));
   }
   // Check every line before touching any, so a short order changes nothing.
-  Applied<Reservation> applied;
   for (size_t i = 0; i < command.lines.size(); ++i) {
     const Line& line = command.lines[i];
     Position* position = touched[i];

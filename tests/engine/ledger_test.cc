@@ -2,6 +2,7 @@
 #include "engine/ledger.h"
 
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -250,6 +251,46 @@ TEST_CASE("an id hashes and compares by its value however it was made, moved-fro
   CHECK(hash(moved) == hash(Sku("")));  // NOLINT(bugprone-use-after-move)
   CHECK(Sku("SKU-COFFEE-1KG") != Sku("SKU-COFFEE-1KH"));
   CHECK(Sku("A-1") < Sku("A-2"));  // ordered by value, as before ids carried a hash
+}
+
+TEST_CASE("a reservation id's copies share its string and outlive the original") {
+  const absl::Hash<ReservationId> hash;
+  const std::string text = "ORDER-2027-01-15-000000042-web";  // longer than any inline string
+  std::optional<ReservationId> original(std::in_place, text);
+  ReservationId copied = *original;
+  CHECK(&copied.value() == &original->value());  // one string, not a copy of it
+  ReservationId separate(text);                  // made again: equal, but its own string
+  CHECK(&separate.value() != &original->value());
+  CHECK(separate == *original);
+  CHECK(hash(separate) == hash(*original));
+  original.reset();
+  CHECK(copied.value() == text);  // the copy keeps the string alive
+  CHECK(copied == separate);
+
+  ReservationId moved = std::move(copied);
+  CHECK(moved.value() == text);
+  CHECK(copied.empty());             // NOLINT(bugprone-use-after-move): what is checked
+  CHECK(copied == ReservationId());  // NOLINT(bugprone-use-after-move)
+  CHECK(hash(copied) == hash(ReservationId("")));  // NOLINT(bugprone-use-after-move)
+  CHECK(ReservationId("").empty());
+  CHECK(ReservationId("").value().empty());
+  CHECK(ReservationId("r-1") < ReservationId("r-2"));
+  CHECK(ReservationId("r-1") != ReservationId("r-2"));
+
+  // Copies made and dropped on several threads at once leave the string intact.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&moved] {
+      for (int i = 0; i < 10000; ++i) {
+        ReservationId copy = moved;
+        ReservationId again = copy;
+        (void)again;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(moved.value() == text);
+  CHECK(moved == separate);
 }
 
 TEST_CASE("ids made from the same string on different threads are one id") {
