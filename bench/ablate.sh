@@ -20,9 +20,9 @@ WORK=${WORK:-/tmp/omnistock-ablate}
 
 # name|macros it defines|what it leaves out
 variants=(
-  "full||nothing: the ledger as it is"
-  "lean|HOLDS COMMIT_ROWS EXPIRY ANSWER|the hold, the rows copied into the commit, the deadline, the copy into the answer"
-  "untabled|HOLDS COMMIT_ROWS EXPIRY ANSWER TABLE|as lean, and the record is in no table (still allocated)"
+  "full||leaves out nothing: the ledger as it is"
+  "lean|HOLDS COMMIT_ROWS EXPIRY ANSWER|leaves out the hold, the rows copied into the commit, the deadline, the copy into the answer"
+  "untabled|HOLDS COMMIT_ROWS EXPIRY ANSWER TABLE|as lean, and the record is in no table (still allocated, and kept)"
   "arena|HOLDS COMMIT_ROWS EXPIRY ANSWER TABLE_ARENA|as untabled, the record from a bump arena instead of malloc"
   "unrecorded|HOLDS COMMIT_ROWS EXPIRY ANSWER RECORD|as lean, and no record at all"
   "floor|HOLDS COMMIT_ROWS EXPIRY ANSWER RECORD POSITION|as unrecorded, and no position lookup"
@@ -46,7 +46,7 @@ git -C "$WORK" apply "$root/bench/ablation.patch"
 mkdir -p "$WORK/variants"
 for variant in "${variants[@]}"; do
   IFS='|' read -r name macros why <<<"$variant"
-  echo "== building '$name': leaves out $why"
+  echo "== building '$name': $why"
   {
     echo "// Written by bench/ablate.sh for the variant '$name'."
     for macro in $macros; do echo "#define ABLATE_$macro 1"; done
