@@ -28,21 +28,33 @@ variants=(
   "floor|HOLDS COMMIT_ROWS EXPIRY ANSWER RECORD POSITION|as unrecorded, and no position lookup"
 )
 
-if [[ ! -d $WORK/.git && ! -f $WORK/.git ]]; then
-  echo "== worktree $WORK at $(git rev-parse --short HEAD)"
-  git worktree add --detach "$WORK" HEAD
-else
-  echo "== reusing the worktree $WORK, moved to $(git rev-parse --short HEAD)"
-  git -C "$WORK" checkout -q -- engine/ledger.cc
-  git -C "$WORK" checkout -q --detach "$(git rev-parse HEAD)"
-fi
-if ! git -C "$WORK" apply --check "$root/bench/ablation.patch"; then
-  echo "bench/ablation.patch no longer applies to engine/ledger.cc: update it to Reserve as it is now" >&2
+log=$WORK.log  # the builds' and runs' own output, for when one fails
+: >"$log"
+fail() {
+  echo "ablate: $1 (output in $log)" >&2
   exit 1
+}
+
+git worktree prune  # forget a worktree whose directory was removed
+if [[ -e $WORK ]]; then
+  # Only ever a worktree of this repository: its engine/ledger.cc is overwritten below.
+  [[ $(git -C "$WORK" rev-parse --path-format=absolute --git-common-dir 2>/dev/null) == \
+    "$(git rev-parse --path-format=absolute --git-common-dir)" &&
+    $(git -C "$WORK" rev-parse --show-toplevel) != "$root" ]] ||
+    fail "$WORK exists and is not a worktree of this repository: set WORK or remove it"
+  echo "== reusing the worktree $WORK, moved to $(git rev-parse --short HEAD)"
+  git -C "$WORK" checkout -q -f --detach "$(git rev-parse HEAD)"
+else
+  echo "== worktree $WORK at $(git rev-parse --short HEAD)"
+  git worktree add -q --detach "$WORK" HEAD
 fi
+git -C "$WORK" apply --check "$root/bench/ablation.patch" 2>>"$log" ||
+  fail "bench/ablation.patch no longer applies to engine/ledger.cc: update it to Reserve as it is now"
 git -C "$WORK" apply "$root/bench/ablation.patch"
+# The build type `make` uses, so that the variant 'full' is the engine the other figures measure.
 [[ -f $WORK/build/build.ninja ]] ||
-  cmake -S "$WORK" -B "$WORK/build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake -S "$WORK" -B "$WORK/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >>"$log" 2>&1 ||
+  fail "cmake could not configure $WORK/build"
 mkdir -p "$WORK/variants"
 for variant in "${variants[@]}"; do
   IFS='|' read -r name macros why <<<"$variant"
@@ -51,16 +63,20 @@ for variant in "${variants[@]}"; do
     echo "// Written by bench/ablate.sh for the variant '$name'."
     for macro in $macros; do echo "#define ABLATE_$macro 1"; done
   } >"$WORK/engine/ablation.h"
-  cmake --build "$WORK/build" -j 2 --target omnistock-bench >/dev/null
+  cmake --build "$WORK/build" -j 2 --target omnistock-bench >>"$log" 2>&1 ||
+    fail "the variant '$name' did not build"
   cp "$WORK/build/bin/omnistock-bench" "$WORK/variants/$name"
 done
 
 results=$(mktemp)
+trap 'rm -f "$results"' EXIT
 for round in $(seq 1 "$ROUNDS"); do
   for variant in "${variants[@]}"; do
     IFS='|' read -r name _ _ <<<"$variant"
-    rate=$("$WORK/variants/$name" engine --workload uniform --max-lines 1 --clients 2 \
-      --duration "$DURATION" --warmup 1 2>/dev/null | awk '/orders answered\/s/ {print $NF}')
+    output=$("$WORK/variants/$name" engine --workload uniform --max-lines 1 --clients 2 \
+      --duration "$DURATION" --warmup 1 2>>"$log") || fail "the variant '$name' failed to run"
+    rate=$(awk '/orders answered\/s/ {print $NF}' <<<"$output")
+    [[ -n $rate ]] || fail "the variant '$name' printed no rate"
     echo "round $round/$ROUNDS  $name  $rate orders/s"
     echo "$name $rate" >>"$results"
   done
@@ -73,4 +89,3 @@ for variant in "${variants[@]}"; do
   awk -v n="$name" '$1 == n {s += $2; c++; runs = runs " " $2}
     END {printf "%-11s %14.0f %26.2f  %s\n", n, s / c, 2e6 / (s / c), runs}' "$results"
 done
-rm -f "$results"

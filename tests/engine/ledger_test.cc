@@ -272,6 +272,14 @@ TEST_CASE("a reservation id's copies share its string and outlive the original")
   CHECK(copied.empty());             // NOLINT(bugprone-use-after-move): what is checked
   CHECK(copied == ReservationId());  // NOLINT(bugprone-use-after-move)
   CHECK(hash(copied) == hash(ReservationId("")));  // NOLINT(bugprone-use-after-move)
+  ReservationId assigned("r-other");
+  assigned = moved;  // copy-assigned over another id: now shares this one's string
+  CHECK(&assigned.value() == &moved.value());
+  ReservationId target("r-target");
+  target = std::move(assigned);
+  CHECK(target == separate);
+  CHECK(assigned.empty());  // NOLINT(bugprone-use-after-move): what is checked
+  CHECK(hash(assigned) == hash(ReservationId()));  // NOLINT(bugprone-use-after-move)
   CHECK(ReservationId("").empty());
   CHECK(ReservationId("").value().empty());
   CHECK(ReservationId("r-1") < ReservationId("r-2"));

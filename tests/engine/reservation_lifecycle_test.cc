@@ -274,7 +274,7 @@ TEST_CASE("terminal reservations are forgotten once the retention passed, the ea
   auto [forgotten, ticket] = f.ledger.ForgetTerminal(kT0 + absl::Minutes(1) + absl::Seconds(1));
   CHECK(forgotten == 1);
   REQUIRE(f.sink.size() == commits + 1);
-  const Commit& forgetting = f.sink.commits().back();
+  const Commit forgetting = f.sink.commits().back();  // a copy: commits() returns a temporary
   CHECK(ticket == forgetting.ticket);
   CHECK(forgetting.movements.empty());
   CHECK(forgetting.forgotten_reservations == std::vector<ReservationId>{ReservationId("done")});
