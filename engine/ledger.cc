@@ -133,12 +133,28 @@ std::vector<Location> Ledger::ListLocations() const {
 
 // --- Stock ---
 
+Outcome Ledger::CheckLocation(const LocationId& location, bool refuse_disabled,
+                              std::string& detail) const {
+  switch (StateOf(location)) {
+    case LocationState::kUnknown:
+      detail = absl::StrCat("location_id '", location.value(), "' is not known");
+      return Outcome::kLocationNotFound;
+    case LocationState::kDisabled:
+      if (!refuse_disabled) return Outcome::kOk;
+      detail = absl::StrCat("location_id '", location.value(), "' is disabled");
+      return Outcome::kLocationDisabled;
+    case LocationState::kActive:
+      return Outcome::kOk;
+  }
+  return Outcome::kOk;
+}
+
 Applied<Position> Ledger::ChangePosition(
     const LocationId& location, const Sku& sku, absl::Time now,
     absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change) {
-  if (StateOf(location) == LocationState::kUnknown) {
-    return Rejected<Position>(Outcome::kLocationNotFound,
-                              absl::StrCat("location_id '", location.value(), "' is not known"));
+  std::string detail;
+  if (const Outcome refused = CheckLocation(location, false, detail); refused != Outcome::kOk) {
+    return Rejected<Position>(refused, std::move(detail));
   }
   LedgerShard& shard = ShardFor(sku);
   absl::MutexLock lock(&shard.mu);
@@ -266,19 +282,8 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   // Locations first (their lock comes before the shards'), but a repeated id is a replay
   // whatever became of its locations since: their verdict waits for the replay check below.
   for (const Line& line : command.lines) {
-    const LocationState state = StateOf(line.location);
-    if (state == LocationState::kUnknown) {
-      applied = Rejected<Reservation>(
-          Outcome::kLocationNotFound,
-          absl::StrCat("location_id '", line.location.value(), "' is not known"));
-      break;
-    }
-    if (state == LocationState::kDisabled) {
-      applied = Rejected<Reservation>(
-          Outcome::kLocationDisabled,
-          absl::StrCat("location_id '", line.location.value(), "' is disabled"));
-      break;
-    }
+    applied.outcome = CheckLocation(line.location, true, applied.detail);
+    if (applied.outcome != Outcome::kOk) break;
   }
   const bool bad_location = !Succeeded(applied.outcome);
 

@@ -326,6 +326,12 @@ class Ledger {
   // Counts `uses` if every limited location still has room; all or nothing.
   bool TakeCapacity(const std::vector<CapacityUse>& uses, const routing::Network& network);
   void GiveBackCapacity(const std::vector<CapacityUse>& uses);
+  // Whether a command may name `location`: kOk, or kLocationNotFound when the ledger does not
+  // know it, or kLocationDisabled when it is disabled and `refuse_disabled` (online orders; the
+  // physical facts of a store or warehouse are recorded there all the same). When refused,
+  // `detail` says why.
+  Outcome CheckLocation(const LocationId& location, bool refuse_disabled,
+                        std::string& detail) const;
   Applied<Position> ChangePosition(
       const LocationId& location, const Sku& sku, absl::Time now,
       absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change);

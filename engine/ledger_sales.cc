@@ -72,11 +72,8 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     applied.ticket = last_ticket();
     return applied;
   }
-  if (StateOf(transaction.store) == LocationState::kUnknown) {
-    applied.outcome = Outcome::kLocationNotFound;
-    applied.detail = absl::StrCat("location_id '", transaction.store.value(), "' is not known");
-    return applied;
-  }
+  applied.outcome = CheckLocation(transaction.store, false, applied.detail);
+  if (applied.outcome != Outcome::kOk) return applied;
 
   ShardLockSet shard_locks(shards_.data(), transaction.lines);
 

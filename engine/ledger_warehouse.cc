@@ -132,11 +132,8 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
     return applied;
   }
   for (const LocationId& location : {request.from, request.to}) {
-    if (StateOf(location) == LocationState::kUnknown) {
-      applied.outcome = Outcome::kLocationNotFound;
-      applied.detail = absl::StrCat("location_id '", location.value(), "' is not known");
-      return applied;
-    }
+    applied.outcome = CheckLocation(location, false, applied.detail);
+    if (applied.outcome != Outcome::kOk) return applied;
   }
 
   ShardLockSet shard_locks(shards_.data(), request.lines);
