@@ -134,6 +134,15 @@ void PrintTable(const Report& report, std::FILE* out) {
                               report.on_hand_per_position, c.expected)
             : absl::StrFormat("FAIL: %s", c.error));
   }
+  if (run.paced) {
+    const PacedStarts& p = *run.paced;
+    rows.emplace_back(
+        "paced starts",
+        absl::StrFormat("%d steps, %d already due when their client got to them; the others woke "
+                        "after due by (ms) %s",
+                        p.steps, p.behind, LatencyText(p.woke_late)));
+    rows.emplace_back("first call less wake-up (ms)", LatencyText(p.less_wake_up));
+  }
   if (run.feed_latency) {
     rows.emplace_back(
         "sale -> feed (ms)",
@@ -216,6 +225,12 @@ nlohmann::json ToJson(const Report& report) {
     json["sale_to_feed_ms"] = LatencyJson(*run.feed_latency);
     json["sale_to_feed_matched"] = run.feed_latency->count();
     json["sale_to_feed_unmatched"] = run.feed_unmatched;
+  }
+  if (run.paced) {
+    json["paced_starts"] = {{"steps", run.paced->steps},
+                            {"behind", run.paced->behind},
+                            {"woke_late_ms", LatencyJson(run.paced->woke_late)},
+                            {"less_wake_up_ms", LatencyJson(run.paced->less_wake_up)}};
   }
   if (report.check.performed) {
     const FlashCheck& c = report.check;

@@ -1,5 +1,6 @@
 #include "bench/runner.h"
 
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace omnistock::bench {
@@ -26,6 +28,13 @@ void KindStats::Merge(const KindStats& other) {
   stale += other.stale;
   for (size_t c = 0; c < by_code.size(); ++c) by_code[c] += other.by_code[c];
   latency.Merge(other.latency);
+}
+
+void PacedStarts::Merge(const PacedStarts& other) {
+  steps += other.steps;
+  behind += other.behind;
+  woke_late.Merge(other.woke_late);
+  less_wake_up.Merge(other.less_wake_up);
 }
 
 uint64_t RunResult::units() const {
@@ -141,12 +150,32 @@ class Recorder {
     k.latency.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
   }
 
+  // Records how a paced step began: after sleeping until it was due and waking `late` past
+  // that, or (`slept` false) already behind its schedule.
+  void RecordStart(bool slept, Clock::duration late) {
+    if (!measuring()) return;
+    ++paced_.steps;
+    if (!slept) {
+      ++paced_.behind;
+      return;
+    }
+    paced_.woke_late.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(late).count());
+  }
+
+  // Records a paced step's first call, counted from when it was due less its client's late
+  // wake-up, if it slept.
+  void RecordLessWakeUp(Clock::duration took) {
+    if (!measuring()) return;
+    paced_.less_wake_up.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+  }
+
   bool stopped() const { return phase_.load(std::memory_order_acquire) == kStop; }
   bool measuring() const { return phase_.load(std::memory_order_acquire) == kMeasure; }
 
   std::array<KindStats, kOpKindCount> kinds_;
   uint64_t reserve_attempts_ = 0;
   uint64_t reserve_successes_ = 0;
+  PacedStarts paced_;
 
  private:
   void Count(uint64_t units, uint64_t errors) {
@@ -175,7 +204,11 @@ class ClientLoop {
         feed_(feed) {}
 
   // Paced: the step about to run was due at `at`; its first call's latency counts from there.
-  void DueAt(Clock::time_point at) { due_ = at; }
+  // Its client woke from waiting for it at `awake`, or did not wait (`awake` before `at`).
+  void DueAt(Clock::time_point at, Clock::time_point awake) {
+    due_ = at;
+    awake_ = awake;
+  }
 
   void Step() {
     switch (config_.workload) {
@@ -199,10 +232,12 @@ class ClientLoop {
   // first call of a paced step.
   template <typename Call>
   std::pair<int, Clock::duration> Timed(Call&& call) {
-    const Clock::time_point start = due_.value_or(Clock::now());
-    due_.reset();
+    const std::optional<Clock::time_point> due = std::exchange(due_, std::nullopt);
+    const Clock::time_point start = due.value_or(Clock::now());
     const int code = call();
-    return {code, Clock::now() - start};
+    const Clock::time_point end = Clock::now();
+    if (due) recorder_.RecordLessWakeUp(end - std::max(*due, awake_));
+    return {code, end - start};
   }
 
   // Reserves the next order; returns its id when it was held.
@@ -295,6 +330,7 @@ class ClientLoop {
   ClientRandom random_;
   ClientSession& session_;
   std::optional<Clock::time_point> due_;
+  Clock::time_point awake_;
   Recorder& recorder_;
   FeedLatency* feed_;
   std::vector<CountLine> count_rows_;
@@ -349,13 +385,19 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
         while (!recorder.stopped()) loop.Step();
         return;
       }
-      // Client i of n steps at (i / n + k) x n / rate seconds from the start.
+      // Client i of n steps at (i / n + k) x n / rate seconds from the start. Its timer may
+      // fire up to the thread's timer slack (50 us by default) late: none asked for here, so
+      // what is left of a late wake-up is the scheduler's (reported as the paced starts).
+      ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
       const auto interval = std::chrono::duration_cast<Clock::duration>(
           std::chrono::duration<double>(n / config.rate));
       Clock::time_point due = Clock::now() + interval * i / n;
       while (!recorder.stopped()) {
+        const bool slept = Clock::now() < due;
         std::this_thread::sleep_until(due);
-        loop.DueAt(due);
+        const Clock::time_point awake = slept ? Clock::now() : due;
+        recorder.RecordStart(slept, awake - due);
+        loop.DueAt(due, awake);
         loop.Step();
         due += interval;
       }
@@ -417,6 +459,10 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
     for (size_t k = 0; k < run.kinds.size(); ++k) run.kinds[k].Merge(recorder->kinds_[k]);
     run.reserve_attempts_total += recorder->reserve_attempts_;
     run.reserve_successes_total += recorder->reserve_successes_;
+    if (config.rate > 0) {
+      if (!run.paced) run.paced.emplace();
+      run.paced->Merge(recorder->paced_);
+    }
   }
   if (feed) {
     // Let the last updates of the run arrive before the watcher stops.

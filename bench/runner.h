@@ -53,6 +53,21 @@ struct RunConfig {
   double rate = 0;
 };
 
+// A client ahead of its schedule sleeps until its next step is due, and the timer and the
+// scheduler wake it some time after that (`woke_late`: the load generator's own delay, tens of
+// microseconds to milliseconds on a busy VM). A client still busy with its last step when the
+// next falls due starts it late by that much (`behind`: the system under test's delay).
+struct PacedStarts {
+  uint64_t steps = 0;
+  uint64_t behind = 0;  // steps that were already due when the client got to them
+  LatencyHistogram woke_late;  // per step that slept: from due to awake
+  // Each step's first call (the one whose latency counts from due) counted from when it was
+  // due less its client's late wake-up: the latency the system under test caused.
+  LatencyHistogram less_wake_up;
+
+  void Merge(const PacedStarts& other);
+};
+
 struct RunResult {
   double measured_seconds = 0;  // the actual length of the measured window
   std::array<KindStats, kOpKindCount> kinds;
@@ -62,6 +77,9 @@ struct RunResult {
   // POS sale acknowledged -> the same change on the feed (omnichannel, grpc mode).
   std::optional<LatencyHistogram> feed_latency;
   uint64_t feed_unmatched = 0;
+  // Paced runs: how each measured step began, which its latency (counted from when it was due)
+  // includes.
+  std::optional<PacedStarts> paced;
 
   const KindStats& kind(OpKind k) const { return kinds[static_cast<size_t>(k)]; }
   uint64_t units() const;
