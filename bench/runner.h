@@ -59,7 +59,7 @@ struct RunConfig {
 // next falls due starts it late by that much (`behind`: the system under test's delay).
 struct PacedStarts {
   uint64_t steps = 0;
-  uint64_t behind = 0;  // steps that were already due when the client got to them
+  uint64_t behind = 0;         // steps that were already due when the client got to them
   LatencyHistogram woke_late;  // per step that slept: from due to awake
   // Each step's first call (the one whose latency counts from due) counted from when it was
   // due less its client's late wake-up: the latency the system under test caused.

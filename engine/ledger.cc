@@ -175,12 +175,12 @@ Applied<Position> Ledger::ChangePosition(
   OMNISTOCK_CHECK(candidate.on_hand >= 0);
   OMNISTOCK_CHECK(candidate.on_hand <= kOnHandMax);
   OMNISTOCK_CHECK(candidate.safety_stock >= 0);
-  Position& position = shard.FindOrCreate(sku, location);
+  PositionSlot& position = shard.FindOrCreate(sku, location);
   Commit commit;
   commit.movements.push_back(std::move(movement));
   applied.ticket = Publish(commit, [&](Commit& c) {
-    position = candidate;
-    Stamp(c.movements.back(), position);  // the stored position: its holds are beside it
+    static_cast<Position&>(position) = candidate;  // its values; the holds stay
+    Stamp(c.movements.back(), position);
     c.positions.push_back(position);
   });
   applied.value = position;
@@ -336,7 +336,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     return applied;
   }
 
-  for (const Position* position : touched) PrefetchForChange(*position);
+  for (const PositionSlot* position : touched) PrefetchForChange(*position);
   Reservation& stored = *stripe.reservations.FindOrAdd(command.id).first;
   stored.state = ReservationState::kHeld;
   stored.lines = command.lines;
@@ -355,7 +355,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   commit.movements.reserve(command.lines.size());
   for (size_t i = 0; i < command.lines.size(); ++i) {
     const Line& line = command.lines[i];
-    Position* position = touched[i];  // every line passed the check: found, and still there
+    PositionSlot* position = touched[i];  // every line passed the check: found, and still there
     OMNISTOCK_CHECK(position != nullptr);
     position->reserved += line.quantity;
     OMNISTOCK_CHECK(position->available() >= 0);
@@ -488,7 +488,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
   ShardLockSet shard_locks(shards_.data(), reservation.lines);
   TouchedPositions touched;
   for (const Line& line : reservation.lines) {
-    Position* position = ShardFor(line.sku).Find(line.sku, line.location);
+    PositionSlot* position = ShardFor(line.sku).Find(line.sku, line.location);
     OMNISTOCK_CHECK(position != nullptr);
     OMNISTOCK_CHECK(position->reserved >= line.quantity);
     if (removes_on_hand && position->on_hand < line.quantity) {
@@ -502,7 +502,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
     }
     touched.push_back(position);
   }
-  for (const Position* position : touched) PrefetchForChange(*position);
+  for (const PositionSlot* position : touched) PrefetchForChange(*position);
 
   Commit commit;
   commit.movements.reserve(reservation.lines.size());
@@ -642,7 +642,7 @@ void Ledger::RestoreLocation(const Location& location) {
 void Ledger::RestorePosition(const Position& position) {
   LedgerShard& shard = ShardFor(position.sku);
   absl::MutexLock lock(&shard.mu);
-  shard.FindOrCreate(position.sku, position.location) = position;
+  static_cast<Position&>(shard.FindOrCreate(position.sku, position.location)) = position;
 }
 
 void Ledger::RestoreReservation(const Reservation& reservation) {
@@ -656,7 +656,7 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
     for (const Line& line : r.lines) {
       LedgerShard& shard = ShardFor(line.sku);
       absl::MutexLock shard_lock(&shard.mu);
-      Position& position = shard.FindOrCreate(line.sku, line.location);
+      PositionSlot& position = shard.FindOrCreate(line.sku, line.location);
       if (sign > 0) {
         AddHold(position, Hold{&r, line.quantity});
       } else {

@@ -81,7 +81,7 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
   Commit commit;
   TouchedPositions touched;
   for (const PosLine& line : transaction.lines) {
-    Position& position = ShardFor(line.sku).FindOrCreate(line.sku, transaction.store);
+    PositionSlot& position = ShardFor(line.sku).FindOrCreate(line.sku, transaction.store);
     Movement movement;
     movement.time = transaction.occurred_at;
     movement.kind = transaction.kind;

@@ -30,26 +30,26 @@ const RoutingRows& LedgerShard::RoutingRowsFor(
   return cached;
 }
 
-void AddHold(Position& position, Hold hold) { PositionSlot::Of(position).holds.push_back(hold); }
+void AddHold(PositionSlot& position, Hold hold) { position.holds.push_back(hold); }
 
-void PrefetchForChange(const Position& position) {
-  const std::vector<Hold>& holds = PositionSlot::Of(position).holds;
+void PrefetchForChange(const PositionSlot& position) {
+  const std::vector<Hold>& holds = position.holds;
   if (holds.size() < holds.capacity()) __builtin_prefetch(holds.data() + holds.size(), 1);
   position.history.Prefetch();
 }
 
-void RemoveHold(Position& position, const Reservation& reservation) {
-  std::vector<Hold>& list = PositionSlot::Of(position).holds;
+void RemoveHold(PositionSlot& position, const Reservation& reservation) {
+  std::vector<Hold>& list = position.holds;
   list.erase(std::remove_if(list.begin(), list.end(),
                             [&](const Hold& h) { return h.reservation == &reservation; }),
              list.end());
   if (list.empty()) list.shrink_to_fit();  // most positions are held by nobody most of the time
 }
 
-std::vector<ReservationId> UncoveredHolds(const Position& position) {
+std::vector<ReservationId> UncoveredHolds(const PositionSlot& position) {
   std::vector<ReservationId> at_risk;
   if (position.shortfall() == 0) return at_risk;
-  std::vector<Hold> ordered = PositionSlot::Of(position).holds;
+  std::vector<Hold> ordered = position.holds;
   std::sort(ordered.begin(), ordered.end(), [](const Hold& a, const Hold& b) {
     return std::tie(a.reservation->created_at, a.reservation->id) <
            std::tie(b.reservation->created_at, b.reservation->id);
@@ -62,12 +62,12 @@ std::vector<ReservationId> UncoveredHolds(const Position& position) {
   return at_risk;
 }
 
-void Stamp(Movement& movement, Position& position) {
+void Stamp(Movement& movement, PositionSlot& position) {
   LinkToPosition(movement, position);
   StampValues(movement, position);
 }
 
-void StampTouched(Commit& commit, absl::Span<Position* const> touched) {
+void StampTouched(Commit& commit, absl::Span<PositionSlot* const> touched) {
   commit.positions.reserve(touched.size());
   for (size_t i = 0; i < touched.size(); ++i) {
     Stamp(commit.movements[i], *touched[i]);
@@ -75,7 +75,7 @@ void StampTouched(Commit& commit, absl::Span<Position* const> touched) {
   }
 }
 
-void StampValues(Movement& movement, Position& position) {
+void StampValues(Movement& movement, PositionSlot& position) {
   position.RecordChange(movement.time, movement.on_hand_delta);
   movement.on_hand_after = position.on_hand;
   movement.reserved_after = position.reserved;

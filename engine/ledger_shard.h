@@ -62,39 +62,33 @@ struct Hold {
   Quantity quantity = 0;
 };
 
-// A position as a shard stores it: with the live reservations that hold stock on it. Every
-// Position a shard hands out (Find, FindOrCreate, RoutingRows) is the base of one of these, so
-// the shard reaches its holds from the Position alone (PositionSlot::Of); copies of a Position
-// (into commits, into answers) leave the holds behind.
+// A position as a shard stores it: with the live reservations that hold stock on it. The shard
+// hands out these (Find, FindOrCreate, PositionsOf), so what needs the holds takes a
+// PositionSlot and cannot be given a copy of the Position (into a commit, into an answer),
+// which leaves the holds behind.
 struct PositionSlot : Position {
   std::vector<Hold> holds;
-
-  // `position` must be one a shard handed out, never a copy.
-  static PositionSlot& Of(Position& position) { return static_cast<PositionSlot&>(position); }
-  static const PositionSlot& Of(const Position& position) {
-    return static_cast<const PositionSlot&>(position);
-  }
 };
 
-// What follows changes or reads a position a shard handed out (see PositionSlot) and needs
-// that shard's lock held, which the position alone cannot be annotated with.
-void AddHold(Position& position, Hold hold);
+// What follows changes or reads a position a shard handed out and needs that shard's lock held,
+// which the position alone cannot be annotated with.
+void AddHold(PositionSlot& position, Hold hold);
 // Starts fetching what changing `position` and copying it into a commit will write besides the
 // position itself (the end of its hold list, its history's reference count), so that those
 // cache misses overlap with the work in between instead of following one another.
-void PrefetchForChange(const Position& position);
-void RemoveHold(Position& position, const Reservation& reservation);
+void PrefetchForChange(const PositionSlot& position);
+void RemoveHold(PositionSlot& position, const Reservation& reservation);
 // The live reservations on `position` that its on_hand no longer covers. The oldest holds are
 // covered first, so the newest orders are the ones to re-source.
-std::vector<ReservationId> UncoveredHolds(const Position& position);
+std::vector<ReservationId> UncoveredHolds(const PositionSlot& position);
 // Records that the numbered `movement` changed `position`: LinkToPosition, then StampValues.
-void Stamp(Movement& movement, Position& position);
+void Stamp(Movement& movement, PositionSlot& position);
 // Stamps the i-th movement of `commit` on the i-th of `touched` and copies those positions into
 // the commit.
-void StampTouched(Commit& commit, absl::Span<Position* const> touched);
+void StampTouched(Commit& commit, absl::Span<PositionSlot* const> touched);
 // The on_hand history, and the position's values after the movement (and who is at risk) in
 // the movement itself. Needs no sequence.
-void StampValues(Movement& movement, Position& position);
+void StampValues(Movement& movement, PositionSlot& position);
 
 // Where a SKU's positions are in one routing network: its location index beside each
 // position, and the position at each index, so that planning an order reads the stock without
@@ -113,7 +107,7 @@ struct RoutingRows {
 };
 
 // The positions a command changes, one per line.
-using TouchedPositions = absl::InlinedVector<Position*, 4>;
+using TouchedPositions = absl::InlinedVector<PositionSlot*, 4>;
 
 // A position's key in its shard's map (and wherever the ledger counts by position). Not
 // storage::PositionKey, the position's row key on disk.
@@ -151,12 +145,12 @@ struct LedgerShard {
     positions.prefetch(SkuAtLocation{sku, location});
   }
 
-  Position* Find(const Sku& sku, const LocationId& location) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+  PositionSlot* Find(const Sku& sku, const LocationId& location) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     auto it = positions.find(SkuAtLocation{sku, location});
     return it == positions.end() ? nullptr : &it->second;
   }
 
-  Position& FindOrCreate(const Sku& sku, const LocationId& location)
+  PositionSlot& FindOrCreate(const Sku& sku, const LocationId& location)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     auto [it, made] = positions.try_emplace(SkuAtLocation{sku, location});
     PositionSlot& position = it->second;

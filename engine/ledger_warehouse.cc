@@ -52,7 +52,7 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
   // slot a few rows ahead: with every shard lock already held, the cache misses of several
   // rows overlap (a batch of 10,000 rows spends most of its time on them otherwise).
   constexpr size_t kAhead = 8;
-  std::vector<Position*> found(rows.size(), nullptr);  // null: unknown location
+  std::vector<PositionSlot*> found(rows.size(), nullptr);  // null: unknown location
   for (size_t i = 0; i < rows.size(); ++i) {
     if (i + kAhead < rows.size()) {
       const CountRow& later = rows[i + kAhead];
@@ -67,14 +67,14 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
   // Rows are applied in order (two rows of one batch may count the same position); the
   // movements are linked to their positions once they are numbered.
   Commit commit;
-  std::vector<Position*> counted;  // the position each movement changed
+  std::vector<PositionSlot*> counted;  // the position each movement changed
   for (size_t i = 0; i < rows.size(); ++i) {
     const CountRow& row = rows[i];
     if (found[i] == nullptr) {
       ++summary.unknown;
       continue;
     }
-    Position& position = *found[i];
+    PositionSlot& position = *found[i];
     if (row.counted_at <= position.last_counted_at ||
         row.counted_at < position.history_complete_after) {
       ++summary.stale;
@@ -109,7 +109,7 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     for (size_t i = 0; i < counted.size(); ++i) LinkToPosition(c.movements[i], *counted[i]);
     // A position counted twice in the batch is written once, as it ends.
     absl::flat_hash_set<const Position*> written;
-    for (Position* position : counted) {
+    for (PositionSlot* position : counted) {
       if (written.insert(position).second) c.positions.push_back(*position);
     }
   });
@@ -161,9 +161,8 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
   TouchedPositions touched;
   for (const PosLine& line : request.lines) {
     LedgerShard& shard = ShardFor(line.sku);
-    Position* source = shard.Find(line.sku, request.from);
-    Position& destination = shard.FindOrCreate(line.sku, request.to);
-    source = shard.Find(line.sku, request.from);  // FindOrCreate may have moved it
+    PositionSlot* source = shard.Find(line.sku, request.from);  // stays put (a node map)
+    PositionSlot& destination = shard.FindOrCreate(line.sku, request.to);
     source->on_hand -= line.quantity;
     destination.in_transit += line.quantity;
     Movement out;
@@ -217,7 +216,7 @@ Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::
   Commit commit;
   TouchedPositions touched;
   for (const PosLine& line : transfer.lines) {
-    Position* destination = ShardFor(line.sku).Find(line.sku, transfer.to);
+    PositionSlot* destination = ShardFor(line.sku).Find(line.sku, transfer.to);
     OMNISTOCK_CHECK(destination != nullptr);
     OMNISTOCK_CHECK(destination->in_transit >= line.quantity);
     destination->in_transit -= line.quantity;
