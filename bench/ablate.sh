@@ -10,6 +10,8 @@
 #
 #   bench/ablate.sh                    # 3 rounds of 6 s runs
 #   ROUNDS=5 DURATION=10 bench/ablate.sh
+#   bench/ablate.sh --check CXX FLAGS  # only whether the patch applies and every variant
+#                                      # compiles (a test in `make test`, so the tool cannot rot)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -27,6 +29,33 @@ variants=(
   "unrecorded|HOLDS COMMIT_ROWS EXPIRY ANSWER RECORD|as lean, and no record at all"
   "floor|HOLDS COMMIT_ROWS EXPIRY ANSWER RECORD POSITION|as unrecorded, and no position lookup"
 )
+
+if [[ ${1:-} == --check ]]; then
+  shift
+  [[ $# -ge 1 ]] || { echo "usage: bench/ablate.sh --check CXX [FLAGS...]" >&2; exit 2; }
+  cxx=$1
+  shift
+  copy=$(mktemp -d)
+  trap 'rm -rf "$copy"' EXIT
+  mkdir -p "$copy/engine"
+  cp engine/ledger.cc "$copy/engine/"
+  (cd "$copy" && git apply "$root/bench/ablation.patch") || {
+    echo "ablate: bench/ablation.patch no longer applies to engine/ledger.cc: update it to" \
+      "Reserve as it is now" >&2
+    exit 1
+  }
+  for variant in "${variants[@]}"; do
+    IFS='|' read -r name macros _ <<<"$variant"
+    for macro in $macros; do echo "#define ABLATE_$macro 1"; done >"$copy/engine/ablation.h"
+    # The copy's directory first: its engine/ablation.h, the rest from the source tree.
+    "$cxx" -I"$copy" "$@" -fsyntax-only "$copy/engine/ledger.cc" || {
+      echo "ablate: the variant '$name' ($macros) does not compile" >&2
+      exit 1
+    }
+  done
+  echo "ablate --check: bench/ablation.patch applies and its ${#variants[@]} variants compile"
+  exit 0
+fi
 
 log=$WORK.log  # the builds' and runs' own output, for when one fails
 : >"$log"
