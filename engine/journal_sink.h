@@ -25,7 +25,7 @@ namespace omnistock {
 
 // A commit's movements, positions and reservations. Most commits (an order of one line, a till
 // sale of one item, a receipt) have one of each: it is kept inline, so that making the commit
-// allocates nothing for them (bench/README.md, "What changed").
+// allocates nothing for them (bench/HISTORY.md).
 template <typename Row>
 using CommitRows = absl::InlinedVector<Row, 1>;
 

@@ -5,7 +5,7 @@
 // and growing the table moves 16-byte entries whose hash is in the entry. A node map keyed by
 // the id (what this replaced) kept each key in its node, so every rehash of a growing table
 // fetched every reservation from memory to hash it again, and the key was a second copy of the
-// id (measured in bench/README.md, "What changed").
+// id (measured in bench/HISTORY.md).
 //
 // Not thread-safe: the stripe's lock guards it.
 #ifndef OMNISTOCK_ENGINE_RESERVATION_TABLE_H_

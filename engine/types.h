@@ -4,7 +4,7 @@
 // Every id carries its string's hash, computed once when it is made. The ledger hashes the same
 // ids many times (a stripe or shard, then the maps inside it, and every rehash of a growing
 // reservation map, which would otherwise fetch each key's characters from memory again); the
-// measurements are in bench/README.md ("What changed"). Equal ids have equal hashes, so a
+// measurements are in bench/HISTORY.md. Equal ids have equal hashes, so a
 // different hash settles inequality at once.
 //
 // SKUs and locations are interned: made from a string, an id points at the one copy of that
@@ -43,7 +43,7 @@ inline size_t HashOf(std::string_view value) { return absl::Hash<std::string_vie
 // Copies of a StringId share one immutable string through a reference count: an id copied into
 // the stored reservation, its commit and its answer allocates nothing and copies no characters
 // (each was a heap string of its own, ids being longer than the 15 characters std::string keeps
-// inline; bench/README.md, "What changed").
+// inline; bench/HISTORY.md).
 template <typename Tag>
 class StringId {
  public:
