@@ -39,7 +39,11 @@ if [[ ${1:-} == --check ]]; then
   trap 'rm -rf "$copy"' EXIT
   mkdir -p "$copy/engine"
   cp engine/ledger.cc "$copy/engine/"
-  (cd "$copy" && git apply "$root/bench/ablation.patch") || {
+  # A repository of its own: inside another work tree (TMPDIR in a checkout), git apply would
+  # skip the paths outside the current directory and still succeed.
+  git init -q "$copy"
+  (cd "$copy" && git apply "$root/bench/ablation.patch") &&
+    grep -q '#include "engine/ablation.h"' "$copy/engine/ledger.cc" || {
     echo "ablate: bench/ablation.patch no longer applies to engine/ledger.cc: update it to" \
       "Reserve as it is now" >&2
     exit 1

@@ -162,8 +162,8 @@ class Recorder {
     paced_.woke_late.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(late).count());
   }
 
-  // Records a paced step's first call, counted from when it was due less its client's late
-  // wake-up, if it slept.
+  // Records a paced step's first call, counted from when it was due less the load generator's
+  // share of its lateness (see DueAt).
   void RecordLessWakeUp(Clock::duration took) {
     if (!measuring()) return;
     paced_.less_wake_up.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
@@ -204,10 +204,10 @@ class ClientLoop {
         feed_(feed) {}
 
   // Paced: the step about to run was due at `at`; its first call's latency counts from there.
-  // Its client woke from waiting for it at `awake`, or did not wait (`awake` before `at`).
-  void DueAt(Clock::time_point at, Clock::time_point awake) {
+  // `generator_late` of its lateness is the load generator's: its client's late wake-up.
+  void DueAt(Clock::time_point at, Clock::duration generator_late) {
     due_ = at;
-    awake_ = awake;
+    generator_late_ = generator_late;
   }
 
   void Step() {
@@ -236,7 +236,7 @@ class ClientLoop {
     const Clock::time_point start = due.value_or(Clock::now());
     const int code = call();
     const Clock::time_point end = Clock::now();
-    if (due) recorder_.RecordLessWakeUp(end - std::max(*due, awake_));
+    if (due) recorder_.RecordLessWakeUp(end - (*due + generator_late_));
     return {code, end - start};
   }
 
@@ -330,7 +330,7 @@ class ClientLoop {
   ClientRandom random_;
   ClientSession& session_;
   std::optional<Clock::time_point> due_;
-  Clock::time_point awake_;
+  Clock::duration generator_late_{};
   Recorder& recorder_;
   FeedLatency* feed_;
   std::vector<CountLine> count_rows_;
@@ -392,12 +392,24 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       const auto interval = std::chrono::duration_cast<Clock::duration>(
           std::chrono::duration<double>(n / config.rate));
       Clock::time_point due = Clock::now() + interval * i / n;
+      // The load generator's share of how late this client is. A step that is behind (its
+      // previous one ran past its due time) inherits at most the last late wake-up: had the
+      // client woken on time, it would be that much less late.
+      Clock::duration generator_late{};
       while (!recorder.stopped()) {
-        const bool slept = Clock::now() < due;
-        std::this_thread::sleep_until(due);
-        const Clock::time_point awake = slept ? Clock::now() : due;
-        recorder.RecordStart(slept, awake - due);
-        loop.DueAt(due, awake);
+        const Clock::time_point ready = Clock::now();
+        const bool slept = ready < due;
+        Clock::duration late;
+        if (slept) {
+          std::this_thread::sleep_until(due);
+          late = Clock::now() - due;
+          generator_late = late;
+        } else {
+          late = ready - due;
+          generator_late = std::min(generator_late, late);
+        }
+        recorder.RecordStart(slept, late);
+        loop.DueAt(due, generator_late);
         loop.Step();
         due += interval;
       }

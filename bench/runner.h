@@ -56,13 +56,15 @@ struct RunConfig {
 // A client ahead of its schedule sleeps until its next step is due, and the timer and the
 // scheduler wake it some time after that (`woke_late`: the load generator's own delay, tens of
 // microseconds to milliseconds on a busy VM). A client still busy with its last step when the
-// next falls due starts it late by that much (`behind`: the system under test's delay).
+// next falls due starts it late by that much (`behind`: mostly the system under test's delay,
+// but a late wake-up that made the last step overrun carries over into it).
 struct PacedStarts {
   uint64_t steps = 0;
   uint64_t behind = 0;         // steps that were already due when the client got to them
   LatencyHistogram woke_late;  // per step that slept: from due to awake
   // Each step's first call (the one whose latency counts from due) counted from when it was
-  // due less its client's late wake-up: the latency the system under test caused.
+  // due less the load generator's share of its lateness (its late wake-up, or, when behind,
+  // what the last late wake-up carried over): the latency the system under test caused.
   LatencyHistogram less_wake_up;
 
   void Merge(const PacedStarts& other);

@@ -66,7 +66,7 @@ inline constexpr int kPositionIndexEvery = 16;
 
 // Lock striping of the in-memory ledger. Powers of two: the stripe is the hash's top bits.
 // With 64 of each, two engine threads met on a lock in about 2% of single-line orders and every
-// meeting cost a futex sleep and wake-up; 256 cut the futex calls 3.5x (bench/README.md).
+// meeting cost a futex sleep and wake-up; 256 cut the futex calls 3.5x (bench/HISTORY.md).
 inline constexpr int kLedgerShardCount = 256;
 inline constexpr int kReservationStripeCount = 256;
 // At most this many reservations are expired per sweep, so one sweep never holds locks long.

@@ -57,7 +57,7 @@ class OnHandHistory {
   }
 
   // Starts fetching the shared block's reference count, which the next copy of this history
-  // writes (a cache miss per copied position otherwise, see bench/README.md). A hint only.
+  // writes (a cache miss per copied position otherwise, see bench/HISTORY.md). A hint only.
   void Prefetch() const {
     // make_shared keeps the counts just before the object.
     if (changes_) __builtin_prefetch(reinterpret_cast<const char*>(changes_.get()) - 8, 1);

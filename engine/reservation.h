@@ -44,8 +44,7 @@ struct Line {
 };
 
 // An order's lines. Most orders have one: it is kept inline, so that the stored reservation and
-// its copies in the commit and the answer allocate nothing for it (bench/README.md, "What
-// changed").
+// its copies in the commit and the answer allocate nothing for it (bench/HISTORY.md).
 using Lines = absl::InlinedVector<Line, 1>;
 
 // One online order counted against a location's daily capacity, on the location's local day

@@ -7,7 +7,7 @@
 // pattern badly (the freeing thread's cache fills while the allocating threads' run dry, and
 // every large block freed consolidates the heap): with glibc, a third of a batched Reserve's
 // server time was malloc and ReserveBatch did 19,500-24,900 orders/s, with jemalloc 28,500-
-// 33,800 in alternating runs (bench/README.md). jemalloc keeps freed pages for a while (10 s
+// 33,800 in alternating runs (bench/HISTORY.md). jemalloc keeps freed pages for a while (10 s
 // decay) instead of returning them at once, so bursts do not fault pages back in; its options
 // are in services/allocator.cc.
 //
