@@ -360,7 +360,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     position->reserved += line.quantity;
     OMNISTOCK_CHECK(position->available() >= 0);
     AddHold(*position, Hold{&stored, line.quantity});
-    Movement movement;
+    Movement& movement = commit.movements.emplace_back();
     movement.time = now;
     movement.kind = MovementKind::kReserve;
     movement.sku = line.sku;
@@ -368,7 +368,6 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     movement.reserved_delta = line.quantity;
     movement.reference = command.id.value();
     movement.actor = command.channel;
-    commit.movements.push_back(std::move(movement));
   }
   stripe.expiry.Push({stored.expires_at, &stored});
   applied.ticket = Publish(commit, [&](Commit& c) {
@@ -508,7 +507,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
   commit.movements.reserve(reservation.lines.size());
   for (size_t i = 0; i < reservation.lines.size(); ++i) {
     const Line& line = reservation.lines[i];
-    Movement movement;
+    Movement& movement = commit.movements.emplace_back();
     movement.time = now;
     movement.kind = kind;
     movement.sku = line.sku;
@@ -524,7 +523,6 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
     }
     movement.reference = reservation.id.value();
     movement.actor = reservation.channel;
-    commit.movements.push_back(std::move(movement));
   }
   // A cancelled routed order frees its place in the locations' daily capacity.
   if (next == ReservationState::kReleased || next == ReservationState::kExpired) {
