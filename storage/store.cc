@@ -51,7 +51,8 @@ class PositionOfIndexKey final : public rocksdb::SliceTransform {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, rocksdb::Env* env) {
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, rocksdb::Env* env,
+                                                   uint64_t max_wal_bytes) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
@@ -64,6 +65,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, rocks
   options.IncreaseParallelism(2);
   options.max_background_jobs = 2;
   options.keep_log_file_num = 5;
+  options.max_total_wal_size = max_wal_bytes;
   // The vector memtable takes one writer at a time; the committer is the only one.
   options.allow_concurrent_memtable_write = false;
   if (env != nullptr) options.env = env;

@@ -20,6 +20,7 @@
 #ifndef OMNISTOCK_STORAGE_STORE_H_
 #define OMNISTOCK_STORAGE_STORE_H_
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,10 +56,20 @@ struct LoadSummary {
 
 class Store {
  public:
+  // How large the write-ahead log may grow before RocksDB flushes the column families that keep
+  // its oldest file alive. The position index gets one row in many movements, so its memtable
+  // rarely fills. Without a bound, it kept every WAL file since its last flush, up to RocksDB's
+  // own bound: four times all the write buffers, 5 GB here. A restart after a crash replays
+  // the whole WAL, at about 6 s a GB on the reference machine, and 3.4 GB was measured
+  // (deploy/README.md). 1 GB is above what the journal's and the state's 128 MB memtables keep
+  // alive between their own flushes, so they do not flush any earlier for it.
+  static constexpr uint64_t kMaxWalBytes = uint64_t{1} << 30;
+
   // Opens (creating if missing) the database under `dir`. `env` is for fault injection in
-  // tests; nullptr means the default.
+  // tests; nullptr means the default. `max_wal_bytes`: see kMaxWalBytes.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
-                                                     rocksdb::Env* env = nullptr);
+                                                     rocksdb::Env* env = nullptr,
+                                                     uint64_t max_wal_bytes = kMaxWalBytes);
   ~Store();
 
   // Loads every durable row into `ledger` and checks its invariants. DATA_LOSS when a row does
