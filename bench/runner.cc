@@ -98,9 +98,11 @@ const char* PhaseName(int phase) {
   }
 }
 
-int64_t Nanos(Clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+int64_t Nanos(Clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
 }
+
+int64_t Nanos(Clock::time_point t) { return Nanos(t.time_since_epoch()); }
 
 // What the progress line reads while the clients run: one cache line per client, written only
 // by its client.
@@ -128,7 +130,7 @@ class Recorder {
     k.units += units;
     k.by_code[static_cast<size_t>(code)] += units;
     if (code == 0) k.stale += stale;
-    k.latency.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+    k.latency.Record(Nanos(took));
   }
 
   // Records one ReserveBatch call: its own status, and each order's when the call succeeded.
@@ -147,7 +149,7 @@ class Recorder {
     for (int code : codes) {
       ++k.by_code[static_cast<size_t>(code < 0 || code >= kStatusCodeCount ? 2 : code)];
     }
-    k.latency.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+    k.latency.Record(Nanos(took));
   }
 
   // Records how a paced step began: after sleeping until it was due and waking `late` past
@@ -159,14 +161,14 @@ class Recorder {
       ++paced_.behind;
       return;
     }
-    paced_.woke_late.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(late).count());
+    paced_.woke_late.Record(Nanos(late));
   }
 
   // Records a paced step's first call, counted from when it was due less the load generator's
   // share of its lateness (see DueAt).
   void RecordLessWakeUp(Clock::duration took) {
     if (!measuring()) return;
-    paced_.less_wake_up.Record(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count());
+    paced_.less_wake_up.Record(Nanos(took));
   }
 
   bool stopped() const { return phase_.load(std::memory_order_acquire) == kStop; }
