@@ -30,6 +30,16 @@ variants=(
   "floor|HOLDS COMMIT_ROWS EXPIRY ANSWER RECORD POSITION|as unrecorded, and no position lookup"
 )
 
+stale_patch="bench/ablation.patch no longer applies to engine/ledger.cc: update it to Reserve as it is now"
+
+# The engine/ablation.h of variant $1 (its macros $2), written to $3.
+write_ablation_header() {
+  {
+    echo "// Written by bench/ablate.sh for the variant '$1'."
+    for macro in $2; do echo "#define ABLATE_$macro 1"; done
+  } >"$3"
+}
+
 if [[ ${1:-} == --check ]]; then
   shift
   [[ $# -ge 1 ]] || { echo "usage: bench/ablate.sh --check CXX [FLAGS...]" >&2; exit 2; }
@@ -44,13 +54,12 @@ if [[ ${1:-} == --check ]]; then
   git init -q "$copy"
   (cd "$copy" && git apply "$root/bench/ablation.patch") &&
     grep -q '#include "engine/ablation.h"' "$copy/engine/ledger.cc" || {
-    echo "ablate: bench/ablation.patch no longer applies to engine/ledger.cc: update it to" \
-      "Reserve as it is now" >&2
+    echo "ablate: $stale_patch" >&2
     exit 1
   }
   for variant in "${variants[@]}"; do
     IFS='|' read -r name macros _ <<<"$variant"
-    for macro in $macros; do echo "#define ABLATE_$macro 1"; done >"$copy/engine/ablation.h"
+    write_ablation_header "$name" "$macros" "$copy/engine/ablation.h"
     # The copy's directory first: its engine/ablation.h, the rest from the source tree.
     "$cxx" -I"$copy" "$@" -fsyntax-only "$copy/engine/ledger.cc" || {
       echo "ablate: the variant '$name' ($macros) does not compile" >&2
@@ -82,7 +91,7 @@ else
   git worktree add -q --detach "$WORK" HEAD
 fi
 git -C "$WORK" apply --check "$root/bench/ablation.patch" 2>>"$log" ||
-  fail "bench/ablation.patch no longer applies to engine/ledger.cc: update it to Reserve as it is now"
+  fail "$stale_patch"
 git -C "$WORK" apply "$root/bench/ablation.patch"
 # The build type `make` uses, so that the variant 'full' is the engine the other figures measure.
 [[ -f $WORK/build/build.ninja ]] ||
@@ -92,10 +101,7 @@ mkdir -p "$WORK/variants"
 for variant in "${variants[@]}"; do
   IFS='|' read -r name macros why <<<"$variant"
   echo "== building '$name': $why"
-  {
-    echo "// Written by bench/ablate.sh for the variant '$name'."
-    for macro in $macros; do echo "#define ABLATE_$macro 1"; done
-  } >"$WORK/engine/ablation.h"
+  write_ablation_header "$name" "$macros" "$WORK/engine/ablation.h"
   cmake --build "$WORK/build" -j 2 --target omnistock-bench >>"$log" 2>&1 ||
     fail "the variant '$name' did not build"
   cp "$WORK/build/bin/omnistock-bench" "$WORK/variants/$name"
