@@ -35,6 +35,11 @@ ABSL_FLAG(absl::Duration, idempotency_retention, omnistock::kIdempotencyRetentio
           "how long FULFILLED, RELEASED and EXPIRED reservations, recorded till transactions "
           "and received transfers are kept so that retried calls and re-uploads stay "
           "idempotent, before they are forgotten (at least 48h)");
+ABSL_FLAG(std::string, wal_recovery, "strict",
+          "strict: refuse to start when the write-ahead log is damaged before its end (the "
+          "records after the damage may be acknowledged writes); point_in_time: recover up to "
+          "the damage and drop what follows it, for an operator who copied the data "
+          "directory aside first");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error or critical");
 
 namespace {
@@ -89,6 +94,24 @@ int main(int argc, char** argv) {
   options.demo = absl::GetFlag(FLAGS_demo);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.idempotency_retention = absl::GetFlag(FLAGS_idempotency_retention);
+  const std::string wal_recovery = absl::GetFlag(FLAGS_wal_recovery);
+  if (wal_recovery == "strict") {
+    options.wal_recovery = omnistock::storage::WalRecovery::kStrict;
+  } else if (wal_recovery == "point_in_time") {
+    options.wal_recovery = omnistock::storage::WalRecovery::kPointInTime;
+    spdlog::warn(
+        "--wal_recovery=point_in_time: a damaged write-ahead log is recovered up to "
+        "the damage, and what follows it is dropped");
+  } else {
+    spdlog::critical("--wal_recovery must be strict or point_in_time, got '{}'", wal_recovery);
+    return 2;
+  }
+  const absl::Duration expiry_interval = absl::GetFlag(FLAGS_expiry_interval);
+  if (expiry_interval < absl::Milliseconds(1)) {
+    spdlog::critical("--expiry_interval must be at least 1ms, got {}",
+                     absl::FormatDuration(expiry_interval));
+    return 2;
+  }
 
   omnistock::services::Server* serving = nullptr;
   auto on_storage_failure = [&io, &exit_code, &serving](const absl::Status& status) {
@@ -123,7 +146,7 @@ int main(int argc, char** argv) {
     io.stop();
   });
   boost::asio::steady_timer sweeper(io);
-  ScheduleSweeps(sweeper, **server, absl::GetFlag(FLAGS_expiry_interval));
+  ScheduleSweeps(sweeper, **server, expiry_interval);
 
   io.run();
   (*server)->Shutdown(exit_code == 0 ? absl::GetFlag(FLAGS_shutdown_grace) : absl::Seconds(1));

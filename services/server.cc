@@ -30,7 +30,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->idempotency_retention_ = options.idempotency_retention;
   const absl::Time started = absl::Now();
 
-  absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(options.data_dir);
+  absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(
+      options.data_dir, storage::StoreOptions{.wal_recovery = options.wal_recovery});
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
   if (server->store_->migrated_rows() > 0) {

@@ -35,6 +35,8 @@ struct ServerOptions {
   std::string data_dir = "./var/data";
   bool demo = false;           // seed the demo network when the data dir holds none
   std::string metrics_listen;  // host:port of the Prometheus endpoint; empty: none
+  // What to do with a write-ahead log damaged before its end (storage::WalRecovery).
+  storage::WalRecovery wal_recovery = storage::WalRecovery::kStrict;
   // How long settled reservations, recorded till transactions and received transfers are kept
   // (for idempotent retries and re-uploads) before they are forgotten; at least
   // kIdempotencyRetentionMin.

@@ -51,8 +51,8 @@ class PositionOfIndexKey final : public rocksdb::SliceTransform {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, rocksdb::Env* env,
-                                                   uint64_t max_wal_bytes) {
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                                   const StoreOptions& store_options) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
@@ -65,10 +65,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, rocks
   options.IncreaseParallelism(2);
   options.max_background_jobs = 2;
   options.keep_log_file_num = 5;
-  options.max_total_wal_size = max_wal_bytes;
+  options.max_total_wal_size = store_options.max_wal_bytes;
+  options.wal_recovery_mode = store_options.wal_recovery == WalRecovery::kStrict
+                                  ? rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords
+                                  : rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   // The vector memtable takes one writer at a time; the committer is the only one.
   options.allow_concurrent_memtable_write = false;
-  if (env != nullptr) options.env = env;
+  if (store_options.env != nullptr) options.env = store_options.env;
 
   // Fewer, larger flushes: less compaction competing with the committer for two cores.
   constexpr size_t kWriteBuffer = 128 << 20;
@@ -97,6 +100,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, rocks
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status status = rocksdb::DB::Open(options, dir, families, &handles, &raw);
+  if (status.IsCorruption() && store_options.wal_recovery == WalRecovery::kStrict) {
+    return absl::DataLossError(absl::StrCat(
+        "cannot open RocksDB in '", dir, "': ", status.ToString(),
+        ". If the damage is in the write-ahead log (RocksDB's LOG file in that directory names "
+        "the *.log file), the records after it may be acknowledged writes and nothing was "
+        "dropped. To serve again from what comes before the damage, losing what follows it, "
+        "copy the directory aside and start with --wal_recovery=point_in_time"));
+  }
   if (!status.ok()) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot open RocksDB in '", dir, "': ", status.ToString()));

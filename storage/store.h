@@ -54,22 +54,40 @@ struct LoadSummary {
   Sequence last_sequence = 0;
 };
 
+// How large the write-ahead log may grow before RocksDB flushes the column families that keep
+// its oldest file alive. The position index gets one row in many movements, so its memtable
+// rarely fills. Without a bound, it kept every WAL file since its last flush, up to RocksDB's
+// own bound: four times all the write buffers, 5 GB here. A restart after a crash replays
+// the whole WAL, at about 6 s a GB on the reference machine, and 3.4 GB was measured
+// (deploy/README.md). 1 GB is above what the journal's and the state's 128 MB memtables keep
+// alive between their own flushes, so they do not flush any earlier for it.
+inline constexpr uint64_t kMaxWalBytes = uint64_t{1} << 30;
+
+// What opening does with a write-ahead log that is damaged before its end (a checksum that
+// does not match, a record that does not parse).
+enum class WalRecovery {
+  // Refuse to open: DATA_LOSS, naming omnistockd's --wal_recovery. Every write is synced before
+  // it is acknowledged, so an incomplete record at the very end of the log (a crash in the
+  // middle of writing it) belongs to a write nobody was told of, and is dropped; but the records
+  // after damage in the middle may be acknowledged writes, and RocksDB's default would drop
+  // them without a word.
+  kStrict,
+  // Recover every record before the first damaged one and drop the rest, acknowledged or not:
+  // what an operator chooses, with the data directory copied aside first, to serve again.
+  kPointInTime,
+};
+
+struct StoreOptions {
+  rocksdb::Env* env = nullptr;  // for fault injection in tests; nullptr: the default
+  uint64_t max_wal_bytes = kMaxWalBytes;
+  WalRecovery wal_recovery = WalRecovery::kStrict;
+};
+
 class Store {
  public:
-  // How large the write-ahead log may grow before RocksDB flushes the column families that keep
-  // its oldest file alive. The position index gets one row in many movements, so its memtable
-  // rarely fills. Without a bound, it kept every WAL file since its last flush, up to RocksDB's
-  // own bound: four times all the write buffers, 5 GB here. A restart after a crash replays
-  // the whole WAL, at about 6 s a GB on the reference machine, and 3.4 GB was measured
-  // (deploy/README.md). 1 GB is above what the journal's and the state's 128 MB memtables keep
-  // alive between their own flushes, so they do not flush any earlier for it.
-  static constexpr uint64_t kMaxWalBytes = uint64_t{1} << 30;
-
-  // Opens (creating if missing) the database under `dir`. `env` is for fault injection in
-  // tests; nullptr means the default. `max_wal_bytes`: see kMaxWalBytes.
+  // Opens (creating if missing) the database under `dir`.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
-                                                     rocksdb::Env* env = nullptr,
-                                                     uint64_t max_wal_bytes = kMaxWalBytes);
+                                                     const StoreOptions& options = {});
   ~Store();
 
   // Loads every durable row into `ledger` and checks its invariants. DATA_LOSS when a row does

@@ -1,4 +1,5 @@
-// SIGKILL under load, then a restart: every acknowledged reservation and receipt is there.
+// SIGKILL under load, then a restart: every acknowledged reservation and receipt is there. And
+// a write-ahead log damaged before its end stops the restart, with the way out named.
 #include <signal.h>
 
 #include <atomic>
@@ -6,9 +7,11 @@
 #include <mutex>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "catch2/catch.hpp"
 #include "tests/integration/server_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wal_file.h"
 
 namespace omnistock::testing {
 namespace {
@@ -117,6 +120,52 @@ TEST_CASE("SIGKILL under load loses no acknowledged reservation or receipt") {
     CHECK(position.on_hand() <= kInitialStock + acked.attempted_receipts[sku]);
     CHECK(position.reserved() >= held_at_store[sku]);
   }
+}
+
+TEST_CASE("a write-ahead log damaged before its end stops omnistockd until the operator chooses") {
+  TempDir dir;
+  const std::string data = dir.Sub("data");
+  constexpr int kReceipts = 20;
+  {
+    ServerProcess server(data);
+    AddLocation(*server.network(), "WH-1", v1::WAREHOUSE);
+    // One at a time: each its own group commit, its own record in the log.
+    for (int i = 0; i < kReceipts; ++i) ReceiveStock(*server.inventory(), "WH-1", "SKU-A", 1);
+    server.Kill();
+  }
+  const std::string wal = WalFile(data);
+  const std::vector<uint64_t> records = WalRecordOffsets(wal);
+  REQUIRE(records.size() == kReceipts + 1);  // the location's, then the receipts'
+  DamageWalRecord(wal, records[11]);         // the eleventh receipt's
+
+  const FailedStart refused = RunToExit(data, {});
+  INFO(refused.log);
+  CHECK(refused.exit_code == 1);
+  CHECK(absl::StrContains(refused.log, "DATA_LOSS"));
+  CHECK(absl::StrContains(refused.log, "--wal_recovery=point_in_time"));
+
+  // The ten receipts before the damage; the ten after it are gone, as the flag says.
+  {
+    ServerProcess recovered(data, {"--wal_recovery=point_in_time"});
+    CHECK(PositionOf(*recovered.inventory(), "SKU-A", "WH-1").on_hand() == 10);
+    recovered.Kill();
+  }
+  // That start left no damaged log behind: the next one needs no flag.
+  ServerProcess next(data);
+  CHECK(PositionOf(*next.inventory(), "SKU-A", "WH-1").on_hand() == 10);
+}
+
+TEST_CASE("omnistockd refuses a --wal_recovery or --expiry_interval it cannot use") {
+  TempDir dir;
+  const FailedStart unknown = RunToExit(dir.Sub("data"), {"--wal_recovery=lenient"});
+  INFO(unknown.log);
+  CHECK(unknown.exit_code == 2);
+  CHECK(absl::StrContains(unknown.log,
+                          "--wal_recovery must be strict or point_in_time, got 'lenient'"));
+  const FailedStart spinning = RunToExit(dir.Sub("data"), {"--expiry_interval=0"});
+  INFO(spinning.log);
+  CHECK(spinning.exit_code == 2);
+  CHECK(absl::StrContains(spinning.log, "--expiry_interval must be at least 1ms, got 0"));
 }
 
 }  // namespace omnistock::testing

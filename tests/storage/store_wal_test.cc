@@ -1,22 +1,33 @@
-// The write-ahead log stays bounded (Store::kMaxWalBytes): a column family written rarely, as the
-// position index is, must not keep every WAL file alive until its own memtable fills.
+// The write-ahead log stays bounded (kMaxWalBytes): a column family written rarely, as the
+// position index is, must not keep every WAL file alive until its own memtable fills. And a log
+// damaged before its end stops the store from opening (WalRecovery::kStrict) instead of losing
+// the acknowledged writes after the damage, while a torn last record is dropped as a crash in
+// the middle of a write leaves it.
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "absl/time/clock.h"
 #include "catch2/catch.hpp"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/store.h"
+#include "tests/support/open_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wal_file.h"
 
 namespace omnistock::storage {
 namespace {
 
+using testing::DamageWalRecord;
+using testing::OpenStore;
 using testing::TempDir;
+using testing::WalFile;
+using testing::WalRecordOffsets;
 
 // The bytes of every WAL file (*.log) in `dir`.
 uint64_t WalBytes(const std::string& dir) {
@@ -43,7 +54,7 @@ void WriteRows(Store& store, int rows) {
 TEST_CASE("a rarely written family does not keep the whole write-ahead log alive") {
   TempDir dir;
   constexpr uint64_t kCap = uint64_t{1} << 20;
-  absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(dir.path(), nullptr, kCap);
+  absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(dir.path(), {.max_wal_bytes = kCap});
   REQUIRE(opened.ok());
   Store& store = **opened;
   // One index row in the first WAL file, then 32 MiB into the other two families: far below
@@ -66,8 +77,72 @@ TEST_CASE("the store bounds its write-ahead log at 1 GiB by default") {
   TempDir dir;
   absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(dir.path());
   REQUIRE(opened.ok());
-  CHECK((*opened)->db()->GetDBOptions().max_total_wal_size == Store::kMaxWalBytes);
-  CHECK(Store::kMaxWalBytes == uint64_t{1} << 30);
+  CHECK((*opened)->db()->GetDBOptions().max_total_wal_size == kMaxWalBytes);
+  CHECK(kMaxWalBytes == uint64_t{1} << 30);
+}
+
+constexpr int kReceipts = 20;
+const Sku kSku("SKU-1");
+const LocationId kWarehouse("W1");
+
+// A location and kReceipts receipts of one unit each, every one its own synced group commit
+// (its own WAL record), as acknowledged writes arrive one at a time. Nothing is flushed: the
+// store closes with all of it in the WAL only.
+void WriteReceipts(const std::string& dir) {
+  OpenStore open(dir);
+  Location location;
+  location.id = kWarehouse;
+  REQUIRE(open.committer.WaitDurable(open.ledger.UpsertLocation(location).ticket).ok());
+  for (int i = 0; i < kReceipts; ++i) {
+    const Applied<Position> received =
+        open.ledger.Receive(ReceiveCommand{kWarehouse, kSku, 1, "r"}, absl::Now());
+    REQUIRE(received.outcome == Outcome::kOk);
+    REQUIRE(open.committer.WaitDurable(received.ticket).ok());
+  }
+}
+
+// The units of kSku at kWarehouse a store opened with `options` recovers.
+Quantity RecoveredOnHand(const std::string& dir, const StoreOptions& options) {
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir, options);
+  REQUIRE(store.ok());
+  Committer committer(**store, nullptr);
+  Ledger ledger(&committer);
+  REQUIRE((*store)->LoadInto(ledger).ok());
+  return ledger.GetPositions({kSku}, {kWarehouse}).at(0).on_hand;
+}
+
+TEST_CASE("a write-ahead log damaged before its end is refused, not cut short") {
+  TempDir dir;
+  WriteReceipts(dir.path());
+  const std::string wal = WalFile(dir.path());
+  const std::vector<uint64_t> records = WalRecordOffsets(wal);
+  // The location's record, then one per receipt.
+  REQUIRE(records.size() == kReceipts + 1);
+  DamageWalRecord(wal, records[10]);  // the tenth receipt's
+
+  absl::StatusOr<std::unique_ptr<Store>> strict = Store::Open(dir.path());
+  REQUIRE_FALSE(strict.ok());
+  CHECK(strict.status().code() == absl::StatusCode::kDataLoss);
+  CHECK_THAT(std::string(strict.status().message()),
+             Catch::Contains("Corruption") && Catch::Contains("--wal_recovery=point_in_time"));
+  // Nothing was dropped: the log is still there, whole, for the next attempt or a copy.
+  CHECK(WalFile(dir.path()) == wal);
+  CHECK(WalRecordOffsets(wal).size() == kReceipts + 1);
+
+  // The operator's choice: the nine receipts before the damage, none after it.
+  CHECK(RecoveredOnHand(dir.path(), {.wal_recovery = WalRecovery::kPointInTime}) == 9);
+}
+
+TEST_CASE("a torn last record of the write-ahead log is dropped, and the rest recovered") {
+  TempDir dir;
+  WriteReceipts(dir.path());
+  const std::string wal = WalFile(dir.path());
+  const std::vector<uint64_t> records = WalRecordOffsets(wal);
+  REQUIRE(records.size() == kReceipts + 1);
+  // A crash in the middle of writing the last receipt, before it was synced or acknowledged.
+  std::filesystem::resize_file(wal, records.back() + 12);
+
+  CHECK(RecoveredOnHand(dir.path(), {}) == kReceipts - 1);
 }
 
 }  // namespace

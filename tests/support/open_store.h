@@ -39,7 +39,7 @@ struct OpenStore {
 
  private:
   static std::unique_ptr<storage::Store> Open(const std::string& dir, rocksdb::Env* env) {
-    absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(dir, env);
+    absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(dir, {.env = env});
     REQUIRE(store.ok());
     return std::move(*store);
   }
