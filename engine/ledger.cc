@@ -172,7 +172,9 @@ Applied<Position> Ledger::ChangePosition(
     if (outcome == Outcome::kReplayed) applied.ticket = last_ticket();
     return applied;
   }
-  OMNISTOCK_CHECK(candidate.on_hand >= 0);
+  // Below zero only as till sales the ledger had no stock for left it (position.h): a receipt
+  // or a safety stock on such a position is a change like any other.
+  OMNISTOCK_CHECK(candidate.on_hand >= -kOnHandMax);
   OMNISTOCK_CHECK(candidate.on_hand <= kOnHandMax);
   OMNISTOCK_CHECK(candidate.safety_stock >= 0);
   PositionSlot& position = shard.FindOrCreate(sku, location);
@@ -205,7 +207,8 @@ Applied<Position> Ledger::Receive(const ReceiveCommand& command, absl::Time now)
 Applied<Position> Ledger::Adjust(const AdjustCommand& command, absl::Time now) {
   return ChangePosition(command.location, command.sku, now,
                         [&](Position& position, Movement& movement, std::string& detail) {
-                          if (position.on_hand + command.delta < 0) {
+                          // A correction up of a position oversold at the till is fine.
+                          if (command.delta < 0 && position.on_hand + command.delta < 0) {
                             detail = absl::StrCat("adjusting on_hand ", position.on_hand, " by ",
                                                   command.delta, " would leave it below zero");
                             return Outcome::kOnHandBelowZero;

@@ -20,6 +20,18 @@ bool SameContent(const PosTransaction& a, const PosTransaction& b) {
          sorted(a.lines) == sorted(b.lines);
 }
 
+// How a till line changes on_hand at `position` (null: none yet). A till transaction dated at or
+// before the position's last cycle count reached the ledger late: the shelf was counted after
+// it, so the count already holds its units, and on_hand stays as the count set it. A
+// non-sellable return goes aside, not on the shelf.
+Quantity OnHandDelta(const PosTransaction& transaction, const PosLine& line,
+                     const Position* position) {
+  const bool sale = transaction.kind == MovementKind::kSale;
+  if (transaction.non_sellable && !sale) return 0;
+  if (position != nullptr && transaction.occurred_at <= position->last_counted_at) return 0;
+  return sale ? -line.quantity : line.quantity;
+}
+
 }  // namespace
 
 Applied<PosResult> Ledger::RecordSale(const SaleCommand& command, absl::Time now) {
@@ -77,6 +89,21 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
 
   ShardLockSet shard_locks(shards_.data(), transaction.lines);
 
+  // A till transaction is never refused for the stock it finds, but on_hand has a limit either
+  // way (kOnHandMax): checked for every line before any changes.
+  for (const PosLine& line : transaction.lines) {
+    const Position* position = ShardFor(line.sku).Find(line.sku, transaction.store);
+    const Quantity on_hand = position ? position->on_hand : 0;
+    const Quantity after = on_hand + OnHandDelta(transaction, line, position);
+    if (after < -kOnHandMax || after > kOnHandMax) {
+      applied.outcome = Outcome::kOnHandLimitExceeded;
+      applied.detail = absl::StrCat("sku '", line.sku.value(), "' at '", transaction.store.value(),
+                                    "': on_hand ", on_hand, " would become ", after,
+                                    ", beyond the limit of ", kOnHandMax, " either way");
+      return applied;
+    }
+  }
+
   const bool sale = transaction.kind == MovementKind::kSale;
   Commit commit;
   TouchedPositions touched;
@@ -89,19 +116,14 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     movement.location = transaction.store;
     movement.reference = transaction.transaction_id;
     movement.actor = transaction.terminal_id;
-    // A till transaction dated at or before the position's last cycle count reached the
-    // ledger late: the shelf was counted after it, so the count already holds its units. It is
-    // recorded, and on_hand stays as the count set it.
-    const bool in_count = transaction.occurred_at <= position.last_counted_at;
+    movement.on_hand_delta = OnHandDelta(transaction, line, &position);
+    position.on_hand += movement.on_hand_delta;
     if (transaction.non_sellable && !sale) {
       position.non_sellable += line.quantity;
       movement.actor = absl::StrCat(transaction.terminal_id, " non-sellable: ", transaction.reason);
-    } else if (in_count) {
+    } else if (transaction.occurred_at <= position.last_counted_at) {
       movement.actor = absl::StrCat(transaction.terminal_id, " already in the count of ",
                                     absl::FormatTime(position.last_counted_at));
-    } else {
-      movement.on_hand_delta = sale ? -line.quantity : line.quantity;
-      position.on_hand += movement.on_hand_delta;
     }
     OMNISTOCK_CHECK(position.on_hand >= -kOnHandMax);
     OMNISTOCK_CHECK(position.on_hand <= kOnHandMax);

@@ -23,6 +23,14 @@ Quantity NetChangeAfter(const Position& position, absl::Time at) {
   return net;
 }
 
+// Why a transfer's line does not fit at its destination.
+std::string OverLimit(const PosLine& line, const Position& destination) {
+  return absl::StrCat("sku '", line.sku.value(), "' at '", destination.location.value(),
+                      "': on_hand ", destination.on_hand, " and in_transit ",
+                      destination.in_transit, " leave no room for ", line.quantity,
+                      " under the limit of ", kOnHandMax);
+}
+
 bool SameContent(const Transfer& a, const Transfer& b) {
   auto sorted = [](std::vector<PosLine> lines) {
     std::sort(lines.begin(), lines.end(),
@@ -81,11 +89,13 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
       continue;
     }
     const Quantity target = row.counted + NetChangeAfter(position, row.counted_at);
+    if (target < -kOnHandMax || target > kOnHandMax) {
+      ++summary.over_limit;
+      continue;
+    }
     const Quantity correction = target - position.on_hand;
     position.on_hand = target;
     position.last_counted_at = row.counted_at;
-    OMNISTOCK_CHECK(position.on_hand >= -kOnHandMax);
-    OMNISTOCK_CHECK(position.on_hand <= kOnHandMax);
 
     Movement movement;
     // Dated at counted_at: the correction is to the shelf as it was then, so a later count
@@ -138,13 +148,21 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
 
   ShardLockSet shard_locks(shards_.data(), request.lines);
 
-  // Stock held for orders or kept for walk-in shoppers does not leave.
+  // Stock held for orders or kept for walk-in shoppers does not leave, and what arrives must
+  // fit under the destination's limit with what is already on its way there.
   for (const PosLine& line : request.lines) {
     Position* source = ShardFor(line.sku).Find(line.sku, request.from);
     const Quantity available = source ? source->available() : 0;
     if (available < line.quantity) {
       applied.short_lines.push_back(
           ShortLine{line.sku, request.from, line.quantity, std::max<Quantity>(0, available)});
+    }
+    const Position* destination = ShardFor(line.sku).Find(line.sku, request.to);
+    if (destination != nullptr &&
+        (destination->on_hand + destination->in_transit > kOnHandMax - line.quantity)) {
+      applied.outcome = Outcome::kOnHandLimitExceeded;
+      applied.detail = OverLimit(line, *destination);
+      return applied;
     }
   }
   if (!applied.short_lines.empty()) {
@@ -213,11 +231,21 @@ Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::
     return applied;
   }
   ShardLockSet shard_locks(shards_.data(), transfer.lines);
+  // A count at the destination since the shipment may have left no room under the limit: the
+  // transfer stays in transit until a count or an adjustment makes some.
+  for (const PosLine& line : transfer.lines) {
+    const Position* destination = ShardFor(line.sku).Find(line.sku, transfer.to);
+    OMNISTOCK_CHECK(destination != nullptr);
+    if (destination->on_hand > kOnHandMax - line.quantity) {
+      applied.outcome = Outcome::kOnHandLimitExceeded;
+      applied.detail = OverLimit(line, *destination);
+      return applied;
+    }
+  }
   Commit commit;
   TouchedPositions touched;
   for (const PosLine& line : transfer.lines) {
     PositionSlot* destination = ShardFor(line.sku).Find(line.sku, transfer.to);
-    OMNISTOCK_CHECK(destination != nullptr);
     OMNISTOCK_CHECK(destination->in_transit >= line.quantity);
     destination->in_transit -= line.quantity;
     destination->on_hand += line.quantity;

@@ -42,6 +42,7 @@ struct CountSummary {
   int64_t applied = 0;
   int64_t stale = 0;         // older than the last applied count of the position, or too old
   int64_t unknown = 0;       // unknown location
+  int64_t over_limit = 0;    // would put on_hand beyond kOnHandMax either way: not applied
   Quantity discrepancy = 0;  // sum of |correction| over the applied rows
   std::vector<AtRisk> at_risk;
 };

@@ -34,6 +34,22 @@ absl::Status CheckId(absl::string_view field, const std::string& value, int leng
   return absl::OkStatus();
 }
 
+// A client's google.protobuf.Timestamp, as the well-known type defines it (0001-01-01T00:00:00Z
+// to 9999-12-31T23:59:59.999999999Z, nanos in [0, 999999999]): one outside would be journaled
+// as a time no reader could take back.
+absl::StatusOr<absl::Time> ClientTime(absl::string_view field,
+                                      const google::protobuf::Timestamp& time) {
+  constexpr int64_t kSecondsMin = -62'135'596'800;
+  constexpr int64_t kSecondsMax = 253'402'300'799;
+  if (time.seconds() < kSecondsMin || time.seconds() > kSecondsMax || time.nanos() < 0 ||
+      time.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " is not a valid timestamp: seconds must be in [", kSecondsMin, ", ", kSecondsMax,
+        "] and nanos in [0, 999999999], got seconds ", time.seconds(), ", nanos ", time.nanos()));
+  }
+  return absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
+}
+
 absl::Status CheckText(absl::string_view field, const std::string& value) {
   if (static_cast<int>(value.size()) > kTextLengthMax) {
     return absl::InvalidArgumentError(
@@ -121,7 +137,9 @@ absl::StatusOr<PosParts> ValidatePosParts(
     }
   }
   if (has_time) {
-    parts.occurred_at = absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
+    absl::StatusOr<absl::Time> occurred_at = ClientTime(time_field, time);
+    if (!occurred_at.ok()) return occurred_at.status();
+    parts.occurred_at = *occurred_at;
     if (parts.occurred_at > now + kPosClockSkewMax) {
       return absl::InvalidArgumentError(absl::StrCat(time_field, " is more than ",
                                                      absl::FormatDuration(kPosClockSkewMax),
@@ -139,6 +157,14 @@ absl::StatusOr<PosParts> ValidatePosParts(
 }
 
 absl::StatusOr<absl::Duration> ValidateTtl(const google::protobuf::Duration& proto) {
+  // google.protobuf.Duration: nanos below a second, with the sign of seconds.
+  if (proto.nanos() <= -1'000'000'000 || proto.nanos() >= 1'000'000'000 ||
+      (proto.seconds() > 0 && proto.nanos() < 0) || (proto.seconds() < 0 && proto.nanos() > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ttl is not a valid duration: nanos must be in (-1000000000, 1000000000) with the sign "
+        "of seconds, got seconds ",
+        proto.seconds(), ", nanos ", proto.nanos()));
+  }
   const absl::Duration ttl = absl::Seconds(proto.seconds()) + absl::Nanoseconds(proto.nanos());
   if (ttl < kReservationTtlMin || ttl > kReservationTtlMax) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -240,8 +266,9 @@ absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& b
     if (!row.has_counted_at()) {
       return absl::InvalidArgumentError(prefix + "counted_at must be set");
     }
-    const absl::Time counted_at = absl::FromUnixSeconds(row.counted_at().seconds()) +
-                                  absl::Nanoseconds(row.counted_at().nanos());
+    absl::StatusOr<absl::Time> valid = ClientTime(prefix + "counted_at", row.counted_at());
+    if (!valid.ok()) return valid.status();
+    const absl::Time counted_at = *valid;
     if (counted_at > now + kPosClockSkewMax) {
       return absl::InvalidArgumentError(absl::StrCat(prefix, "counted_at is more than ",
                                                      absl::FormatDuration(kPosClockSkewMax),
@@ -379,6 +406,11 @@ absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request,
                                              const Ledger& ledger) {
   if (absl::Status s = CheckId("sku", request.sku(), kSkuLengthMax); !s.ok()) return s;
   if (request.delta() == 0) return absl::InvalidArgumentError("delta must not be 0");
+  // Before the absolute value is taken: INT64_MIN has none.
+  if (request.delta() < -kQuantityPerLineMax) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("delta is ", request.delta(), ", under the limit of -", kQuantityPerLineMax));
+  }
   if (absl::Status s = CheckQuantity("delta (absolute value)",
                                      request.delta() < 0 ? -request.delta() : request.delta());
       !s.ok()) {

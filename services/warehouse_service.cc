@@ -40,6 +40,7 @@ class SyncCountsReactor final : public grpc::ServerReadReactor<v1::CountBatch> {
     summary_->set_rows_applied(summary_->rows_applied() + counted.applied);
     summary_->set_rows_stale(summary_->rows_stale() + counted.stale);
     summary_->set_rows_unknown(summary_->rows_unknown() + counted.unknown);
+    summary_->set_rows_over_limit(summary_->rows_over_limit() + counted.over_limit);
     summary_->set_total_absolute_discrepancy(summary_->total_absolute_discrepancy() +
                                              counted.discrepancy);
     for (const AtRisk& at_risk : counted.at_risk) {

@@ -67,6 +67,63 @@ TEST_CASE("a sale the ledger had no stock for takes on_hand below zero, never re
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
+TEST_CASE("a position oversold at the till takes receipts, safety stock and corrections up") {
+  LedgerFixture f;
+  REQUIRE(f.ledger.RecordSale(Sale("t1", "NEW", 3), kT0).outcome == Outcome::kOk);
+  REQUIRE(f.At("NEW", "S1").on_hand == -3);
+  const Applied<Position> received =
+      f.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("NEW"), 1, "po-1"}, kT0);
+  REQUIRE(received.outcome == Outcome::kOk);
+  CHECK(received.value.on_hand == -2);
+  CHECK(f.ledger.SetSafetyStock(SafetyStockCommand{LocationId("S1"), Sku("NEW"), 1}, kT0).outcome ==
+        Outcome::kOk);
+  CHECK(f.At("NEW", "S1").safety_stock == 1);
+  CHECK(f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("NEW"), 1, "found", ""}, kT0).outcome ==
+        Outcome::kOk);
+  CHECK(f.At("NEW", "S1").on_hand == -1);
+  // A correction down is refused below zero, as anywhere.
+  const Applied<Position> lost =
+      f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("NEW"), -1, "lost", ""}, kT0);
+  CHECK(lost.outcome == Outcome::kOnHandBelowZero);
+  CHECK(lost.detail == "adjusting on_hand -1 by -1 would leave it below zero");
+  CHECK(f.At("NEW", "S1").on_hand == -1);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
+TEST_CASE("a till transaction that would take on_hand past its limit is refused whole") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 5);
+  f.Stock("FULL", "S1", kOnHandMax);
+  const size_t commits = f.sink.size();
+  ReturnCommand two{LocationId("S1"),
+                    "till-1",
+                    "r1",
+                    {PosLine{Sku("A"), 1}, PosLine{Sku("FULL"), 1}},
+                    kT0,
+                    false,
+                    ""};
+  const Applied<PosResult> refused = f.ledger.RecordReturn(two, kT0);
+  CHECK(refused.outcome == Outcome::kOnHandLimitExceeded);
+  CHECK(refused.detail ==
+        "sku 'FULL' at 'S1': on_hand 1000000000000 would become "
+        "1000000000001, beyond the limit of 1000000000000 either way");
+  CHECK(f.At("A", "S1").on_hand == 5);  // its line was not applied either
+  CHECK(f.At("FULL", "S1").on_hand == kOnHandMax);
+  CHECK(f.sink.size() == commits);
+  // Not recorded: the same transaction is taken once the shelf has room.
+  REQUIRE(
+      f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("FULL"), -1, "lost", ""}, kT0).outcome ==
+      Outcome::kOk);
+  CHECK(f.ledger.RecordReturn(two, kT0).outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 6);
+  CHECK(f.At("FULL", "S1").on_hand == kOnHandMax);
+  // A non-sellable return does not touch on_hand, so the limit does not stop it.
+  ReturnCommand aside{LocationId("S1"), "till-1", "r2", {PosLine{Sku("FULL"), 1}}, kT0, true,
+                      "damaged"};
+  CHECK(f.ledger.RecordReturn(aside, kT0).outcome == Outcome::kOk);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
 TEST_CASE("a re-sent sale has no second effect, and other content under the same id is refused") {
   LedgerFixture f;
   f.Stock("A", "S1", 5);

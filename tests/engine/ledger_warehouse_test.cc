@@ -152,6 +152,57 @@ TEST_CASE("a transfer leaves the source at once, shows in transit, lands on rece
         Outcome::kTransferExistsWithDifferentContent);
 }
 
+TEST_CASE("a count that would put on_hand past its limit is reported, not applied") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 10);  // at kT0, after the count below was taken
+  const size_t commits = f.sink.size();
+  const Applied<CountSummary> counted = f.ledger.ApplyCounts(
+      {Count("S1", "A", kOnHandMax, kT0 - absl::Hours(1)), Count("S1", "B", 7, kT0)}, kT0);
+  CHECK(counted.value.over_limit == 1);
+  CHECK(counted.value.applied == 1);
+  CHECK(f.At("A", "S1").on_hand == 10);
+  CHECK(f.At("A", "S1").last_counted_at == absl::InfinitePast());
+  CHECK(f.At("B", "S1").on_hand == 7);
+  REQUIRE(f.sink.size() == commits + 1);
+  CHECK(f.sink.commits().back().movements.size() == 1);  // B's count only
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
+TEST_CASE("a transfer must fit under its destination's on_hand limit, shipped and received") {
+  LedgerFixture f;
+  f.Stock("A", "W1", 10);
+  f.Stock("A", "S1", kOnHandMax - 5);
+  Transfer transfer;
+  transfer.id = "tr-1";
+  transfer.from = LocationId("W1");
+  transfer.to = LocationId("S1");
+  transfer.lines = {PosLine{Sku("A"), 6}};
+  const Applied<Transfer> refused = f.ledger.ShipTransfer(transfer, kT0);
+  CHECK(refused.outcome == Outcome::kOnHandLimitExceeded);
+  CHECK(refused.detail ==
+        "sku 'A' at 'S1': on_hand 999999999995 and in_transit 0 leave no room "
+        "for 6 under the limit of 1000000000000");
+  CHECK(f.At("A", "W1").on_hand == 10);
+
+  transfer.lines = {PosLine{Sku("A"), 5}};
+  REQUIRE(f.ledger.ShipTransfer(transfer, kT0).outcome == Outcome::kOk);
+  // A count at the destination since: the shelf is full, the transfer cannot land.
+  REQUIRE(f.ledger.ApplyCounts({Count("S1", "A", kOnHandMax, kT0 + absl::Hours(1))}, kT0)
+              .value.applied == 1);
+  const size_t commits = f.sink.size();
+  const Applied<Transfer> full = f.ledger.ReceiveTransfer("tr-1", kT0 + absl::Hours(2));
+  CHECK(full.outcome == Outcome::kOnHandLimitExceeded);
+  CHECK(f.sink.size() == commits);
+  CHECK(f.At("A", "S1").in_transit == 5);
+  REQUIRE(
+      f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("A"), -5, "recount", ""}, kT0).outcome ==
+      Outcome::kOk);
+  CHECK(f.ledger.ReceiveTransfer("tr-1", kT0 + absl::Hours(3)).outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == kOnHandMax);
+  CHECK(f.At("A", "S1").in_transit == 0);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
 TEST_CASE("received transfers are forgotten after the retention; in-transit ones never") {
   LedgerFixture f;
   f.Stock("A", "W1", 10);

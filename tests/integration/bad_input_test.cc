@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "catch2/catch.hpp"
+#include "omnistock/v1/store_sales.grpc.pb.h"
 #include "tests/integration/server_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -90,6 +91,24 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
   }
   v1::ReserveRequest long_ttl = ReserveOf("ttl", {{"SKU-A", "ST-1", 1}});
   long_ttl.mutable_ttl()->set_seconds(25 * 3600);
+  v1::ReserveRequest odd_ttl = ReserveOf("ttl", {{"SKU-A", "ST-1", 1}});
+  odd_ttl.mutable_ttl()->set_nanos(2'000'000'000);  // "two seconds", as no Duration is written
+  auto sales = v1::StoreSales::NewStub(server.channel());
+  auto sale_at = [&sales](int64_t seconds, int32_t nanos) {
+    return [&sales, seconds, nanos] {
+      v1::RecordSaleRequest request;
+      request.set_location_id("ST-1");
+      request.set_terminal_id("till-1");
+      request.set_pos_transaction_id("t-1");
+      v1::PosLine* line = request.add_lines();
+      line->set_sku("SKU-A");
+      line->set_quantity(1);
+      request.mutable_sold_at()->set_seconds(seconds);
+      request.mutable_sold_at()->set_nanos(nanos);
+      v1::PosResult response;
+      return sales->RecordSale(Deadline().get(), request, &response);
+    };
+  };
   v1::ReserveRequest long_channel = ReserveOf("ch", {{"SKU-A", "ST-1", 1}});
   long_channel.set_channel(std::string(300, 'w'));
 
@@ -118,6 +137,12 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
       {"unknown location", reserve(ReserveOf("r", {{"SKU-A", "ST-NOPE", 1}})),
        grpc::StatusCode::NOT_FOUND, "lines[0].location_id 'ST-NOPE' is not a known location"},
       {"ttl over the limit", reserve(long_ttl), kInvalid, "ttl must be between"},
+      {"ttl with nanos of a second or more", reserve(odd_ttl), kInvalid,
+       "ttl is not a valid duration: nanos must be in (-1000000000, 1000000000)"},
+      {"sale before year 1", sale_at(-900'000'000'000'000, 0), kInvalid,
+       "sold_at is not a valid timestamp: seconds must be in [-62135596800, 253402300799]"},
+      {"sale with negative nanos", sale_at(1'800'000'000, -5), kInvalid,
+       "sold_at is not a valid timestamp"},
       {"oversized channel", reserve(long_channel), kInvalid,
        "channel is 300 bytes, over the limit of 256"},
       {"location without id", upsert([](v1::Location& l) { l.set_location_id(""); }), kInvalid,
@@ -163,6 +188,17 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
          return inventory->Adjust(Deadline().get(), request, &response);
        },
        grpc::StatusCode::FAILED_PRECONDITION, "below zero"},
+      {"adjust by the lowest int64",
+       [&] {
+         v1::AdjustRequest request;
+         request.set_location_id("ST-1");
+         request.set_sku("SKU-A");
+         request.set_delta(std::numeric_limits<int64_t>::min());
+         request.set_reason(v1::SHRINK);
+         v1::PositionView response;
+         return inventory->Adjust(Deadline().get(), request, &response);
+       },
+       kInvalid, "delta is -9223372036854775808, under the limit of -1000000"},
       {"negative safety stock",
        [&] {
          v1::SetSafetyStockRequest request;
@@ -204,7 +240,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
     CHECK(status.error_message().find(c.message_part) != std::string::npos);
     CHECK(Snapshot(server) == before);
   }
-  CHECK(cases.size() == 31);
+  CHECK(cases.size() == 35);
 }
 
 }  // namespace omnistock::testing

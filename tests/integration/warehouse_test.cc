@@ -84,6 +84,14 @@ TEST_CASE(
   CHECK(stale.rows_applied() == 0);
   CHECK(stale.rows_stale() == 1);
   CHECK(stale.rows_unknown() == 1);
+  CHECK(stale.rows_over_limit() == 0);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 12);
+
+  // A count at the limit with the receipt of 5 after it would pass the limit: not applied.
+  const v1::SyncCountsSummary over =
+      Sync(*warehouse, {BatchOf("ST-1", "SKU-A", 1'000'000'000'000, now - absl::Minutes(45))});
+  CHECK(over.rows_over_limit() == 1);
+  CHECK(over.rows_applied() == 0);
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 12);
 
   // A malformed batch is refused by name and applies nothing of itself.
