@@ -185,7 +185,6 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
     reserve.channel = command.channel;
     reserve.order_ref = command.order_ref;
     reserve.ttl = command.ttl;
-    bool capacity_known = true;
     for (const routing::Shipment& shipment : routed.plan.shipments) {
       const std::optional<routing::LocationIndex> index = network.Find(shipment.location_id);
       OMNISTOCK_CHECK(index.has_value());
@@ -199,14 +198,16 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
       }
       if (routing::CapacityOf(location, 0).limited) {
         absl::StatusOr<std::string> day = routing::LocalDayKey(now, location, routing_config_);
+        // Not a race that planning again could win (UpsertLocation checks the zone; a row from
+        // before it did, or a tz database without the zone, leaves this).
         if (!day.ok()) {
-          capacity_known = false;
-          break;
+          return absl::FailedPreconditionError(
+              absl::StrCat(day.status().message(), ": its daily capacity cannot be counted"));
         }
         reserve.capacity.push_back(CapacityUse{shipment.location_id, *day});
       }
     }
-    if (!capacity_known || !TakeCapacity(reserve.capacity, network)) continue;
+    if (!TakeCapacity(reserve.capacity, network)) continue;
 
     // Held in part: what was ordered is kept, so that a retry is known as one.
     if (UnitsBySku(reserve.lines) != UnitsBySku(command.plan.lines)) {

@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "engine/limits.h"
 #include "services/convert.h"
 
@@ -381,6 +382,12 @@ absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest&
   }
   if (absl::Status s = CheckText("location.name", l.name()); !s.ok()) return s;
   if (absl::Status s = CheckText("location.timezone", l.timezone()); !s.ok()) return s;
+  // A location's local day counts its daily capacity (engine/routing/local_day.h).
+  if (absl::TimeZone zone; !l.timezone().empty() && !absl::LoadTimeZone(l.timezone(), &zone)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("location.timezone '", l.timezone(),
+                     "' is not an IANA time zone this server knows, e.g. Asia/Tokyo"));
+  }
   if (absl::Status s = CheckCoordinates("location.", l.latitude(), l.longitude()); !s.ok()) {
     return s;
   }

@@ -138,6 +138,29 @@ TEST_CASE("daily-capacity counters of days over everywhere are dropped, today's 
   CHECK(f.ledger.capacity_counters() == 1);
 }
 
+TEST_CASE("a capacity-limited location whose time zone is unknown is refused, not retried") {
+  RoutingLedger f;
+  Location w1;
+  w1.id = LocationId("W1");
+  w1.kind = LocationKind::kWarehouse;
+  w1.latitude = 35.6;
+  w1.longitude = 139.7;
+  w1.daily_capacity = 10;
+  w1.timezone = "Not/AZone";  // the service refuses it; a row from before it did may hold it
+  REQUIRE(f.ledger.UpsertLocation(w1).outcome == Outcome::kOk);
+  f.Receive("W1", 10);
+  RouteCommand command;
+  command.plan.lines.push_back(routing::OrderLine{Sku("A"), 1});
+  command.plan.destination = routing::GeoPoint{35.6, 139.7};
+  command.id = ReservationId("r-1");
+  const absl::StatusOr<Routed> routed = f.ledger.RouteAndReserve(command, kT0);
+  REQUIRE_FALSE(routed.ok());
+  CHECK(routed.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(routed.status().message() ==
+        "time zone Not/AZone of location W1 is unknown: its daily capacity cannot be counted");
+  CHECK(f.ledger.GetPositions({Sku("A")}, {LocationId("W1")}).at(0).reserved == 0);
+}
+
 }  // namespace
 }  // namespace omnistock
 

@@ -147,6 +147,9 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
        "channel is 300 bytes, over the limit of 256"},
       {"location without id", upsert([](v1::Location& l) { l.set_location_id(""); }), kInvalid,
        "location.location_id must not be empty"},
+      {"location in an unknown time zone",
+       upsert([](v1::Location& l) { l.set_timezone("Not/AZone"); }), kInvalid,
+       "location.timezone 'Not/AZone' is not an IANA time zone this server knows"},
       {"location without kind",
        upsert([](v1::Location& l) { l.set_kind(v1::LOCATION_KIND_UNSPECIFIED); }), kInvalid,
        "location.kind"},
@@ -240,7 +243,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
     CHECK(status.error_message().find(c.message_part) != std::string::npos);
     CHECK(Snapshot(server) == before);
   }
-  CHECK(cases.size() == 35);
+  CHECK(cases.size() == 36);
 }
 
 }  // namespace omnistock::testing
