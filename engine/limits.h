@@ -48,8 +48,8 @@ inline constexpr int kWatchFilterMax = 1000;  // SKUs, and locations, one watche
 // Rows in one CountBatch of SyncCounts: one batch is applied as one commit, under the locks of
 // the SKUs it names, so its size bounds how long other writers wait behind it.
 inline constexpr int kCountRowsPerBatchMax = 10'000;
-// A count summary lists at most this many at-risk reservations (all are counted).
-inline constexpr int kCountAtRiskListedMax = 1000;
+// A count's or an upload's summary lists at most this many at-risk reservations (each once).
+inline constexpr int kAtRiskListedMax = 1000;
 
 // Read requests: how many SKUs / locations one GetAvailability may name, and journal pages.
 inline constexpr int kAvailabilitySkusMax = 1000;

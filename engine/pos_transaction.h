@@ -7,6 +7,7 @@
 #define OMNISTOCK_ENGINE_POS_TRANSACTION_H_
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -29,6 +30,10 @@ struct AtRisk {
   LocationId location;
 
   friend bool operator==(const AtRisk&, const AtRisk&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const AtRisk& a) {
+    return H::combine(std::move(h), a.reservation, a.sku, a.location);
+  }
 };
 
 struct PosTransaction {

@@ -44,7 +44,7 @@ class SyncCountsReactor final : public grpc::ServerReadReactor<v1::CountBatch> {
     summary_->set_total_absolute_discrepancy(summary_->total_absolute_discrepancy() +
                                              counted.discrepancy);
     for (const AtRisk& at_risk : counted.at_risk) {
-      if (summary_->at_risk_size() >= kCountAtRiskListedMax) break;
+      if (summary_->at_risk_size() >= kAtRiskListedMax) break;
       ToProto(at_risk, summary_->add_at_risk());
     }
     StartRead(&batch_);

@@ -135,4 +135,42 @@ TEST_CASE("a cross-channel return restocks the store, and a damaged one never be
   CHECK(position.non_sellable() == 2);
 }
 
+TEST_CASE("an upload lists each reservation it puts at risk once, and at most 1,000 of them") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 1100);
+  // 1,100 online orders of one unit hold all of it.
+  for (int call = 0; call < 11; ++call) {
+    v1::ReserveBatchRequest batch;
+    for (int i = 0; i < 100; ++i) {
+      *batch.add_orders() =
+          ReserveOf("web-" + std::to_string(call * 100 + i), {{"SKU-A", "ST-1", 1}});
+    }
+    v1::ReserveBatchResponse held;
+    REQUIRE(live.reservations->ReserveBatch(Deadline().get(), batch, &held).ok());
+    for (const v1::ReserveResult& result : held.results()) REQUIRE(result.code() == 0);
+  }
+  auto sales = v1::StoreSales::NewStub(live.server.channel());
+  auto upload_of = [&sales](const std::vector<std::pair<std::string, int64_t>>& sold) {
+    v1::UploadSalesSummary summary;
+    auto context = Deadline(30);
+    auto upload = sales->UploadSales(context.get(), &summary);
+    for (const auto& [txn, quantity] : sold) REQUIRE(upload->Write(SaleOf(txn, "SKU-A", quantity)));
+    REQUIRE(upload->WritesDone());
+    REQUIRE(upload->Finish().ok());
+    return summary;
+  };
+  // 30 units sold, then one more: the second sale leaves the first one's 30 holds uncovered and
+  // one more besides.
+  const v1::UploadSalesSummary twice = upload_of({{"T-1", 30}, {"T-2", 1}});
+  CHECK(twice.applied() == 2);
+  CHECK(twice.at_risk_results() == 2);
+  CHECK(twice.at_risk_size() == 31);
+  // 1,000 more units: 1,031 holds uncovered, the first 1,000 listed.
+  const v1::UploadSalesSummary many = upload_of({{"T-3", 1000}});
+  CHECK(many.at_risk_results() == 1);
+  CHECK(many.at_risk_size() == 1000);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 1100 - 1031);
+}
+
 }  // namespace omnistock::testing
