@@ -48,10 +48,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
     // the gRPC side ends with OnDone, which drops the reactor's own reference.
     auto reactor = std::shared_ptr<WatchReactor>(new WatchReactor(ctx, feed, std::move(filter)));
     reactor->self_ = reactor;
-    const Sequence subscribed_at = feed->Subscribe(reactor);
-    bool refused = false;
+    const ChangeFeed::Subscription subscription = feed->Subscribe(reactor);
+    const Sequence subscribed_at = subscription.published;
+    bool ending = false;
     {
       absl::MutexLock lock(&reactor->mu_);
+      // A watch that arrives as the server stops ends at once (Pump), as the others do.
+      if (subscription.closed) reactor->closing_ = true;
       reactor->replay_until_ = subscribed_at;
       reactor->replay_after_ = resume_after.value_or(subscribed_at);
       reactor->last_sent_ = reactor->replay_after_;
@@ -62,10 +65,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
                                       " is ahead of the journal, whose last durable sequence is ",
                                       subscribed_at));
       }
-      refused = reactor->refusal_.has_value();
+      ending = reactor->refusal_.has_value() || reactor->closing_ || reactor->finish_called_;
     }
     // Headers go out now, so a client can tell it is subscribed before any change happens.
-    if (!refused) reactor->StartSendInitialMetadata();
+    if (!ending) reactor->StartSendInitialMetadata();
     reactor->Pump();
     return reactor.get();
   }

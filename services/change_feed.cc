@@ -19,10 +19,10 @@ void ChangeFeed::SetPublished(Sequence sequence) {
   published_ = sequence;
 }
 
-Sequence ChangeFeed::Subscribe(std::shared_ptr<FeedSubscriber> subscriber) {
+ChangeFeed::Subscription ChangeFeed::Subscribe(std::shared_ptr<FeedSubscriber> subscriber) {
   absl::MutexLock lock(&mu_);
   subscribers_.push_back(std::move(subscriber));
-  return published_;
+  return Subscription{published_, closed_};
 }
 
 void ChangeFeed::Unsubscribe(const FeedSubscriber* subscriber) {
@@ -41,6 +41,7 @@ void ChangeFeed::Publish(const std::vector<Commit>& commits) {
 
 void ChangeFeed::Close() {
   absl::MutexLock lock(&mu_);
+  closed_ = true;
   for (const auto& subscriber : subscribers_) subscriber->OnClose();
 }
 

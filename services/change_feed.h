@@ -71,10 +71,16 @@ class ChangeFeed {
   // Everything up to `sequence` is already durable when the feed starts.
   void SetPublished(Sequence sequence);
 
-  // From now on `subscriber` gets every published batch. Returns the last sequence published
-  // before it: every movement after it will reach the subscriber, every one up to it can be
-  // read from the journal.
-  Sequence Subscribe(std::shared_ptr<FeedSubscriber> subscriber);
+  struct Subscription {
+    // The last sequence published before the subscription: every movement after it will reach
+    // the subscriber, every one up to it can be read from the journal.
+    Sequence published = 0;
+    // The feed was closed before: the server is stopping, and the subscriber, which gets no
+    // OnClose, must end at once.
+    bool closed = false;
+  };
+  // From now on `subscriber` gets every published batch.
+  Subscription Subscribe(std::shared_ptr<FeedSubscriber> subscriber);
   void Unsubscribe(const FeedSubscriber* subscriber);
 
   void Publish(const std::vector<Commit>& commits);
@@ -87,6 +93,7 @@ class ChangeFeed {
   mutable absl::Mutex mu_;
   std::vector<std::shared_ptr<FeedSubscriber>> subscribers_ ABSL_GUARDED_BY(mu_);
   Sequence published_ ABSL_GUARDED_BY(mu_) = 0;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace omnistock::services
