@@ -56,6 +56,9 @@ inline constexpr int kAvailabilitySkusMax = 1000;
 inline constexpr int kAvailabilityLocationsMax = 1000;
 inline constexpr int kMovementsPageDefault = 100;
 inline constexpr int kMovementsPageMax = 1000;
+// Journal rows one read by SKU alone or by location alone examines at most (about 50 ms on the
+// reference machine): the journal is never pruned, and a rare SKU's movements may be far apart.
+inline constexpr int kJournalScanRowsMax = 100'000;
 
 // How many recent on_hand changes a position keeps for reconciling late cycle counts.
 inline constexpr int kOnHandHistoryMax = 64;

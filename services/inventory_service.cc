@@ -44,11 +44,14 @@ grpc::ServerUnaryReactor* InventoryService::ListMovements(grpc::CallbackServerCo
   TransientIds ids;
   absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request, ids);
   if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
-  absl::StatusOr<std::vector<Movement>> movements = ReadJournal(ctx_, *query);
+  Sequence scanned_through = 0;
+  absl::StatusOr<std::vector<Movement>> movements = ReadJournal(ctx_, *query, &scanned_through);
   if (!movements.ok()) return AnswerNow(context, ToGrpc(movements.status()));
   for (const Movement& movement : *movements) ToProto(movement, response->add_movements());
   if (static_cast<int>(movements->size()) == query->limit) {
     response->set_next_after_sequence(movements->back().sequence);
+  } else if (scanned_through > 0) {
+    response->set_next_after_sequence(scanned_through);  // the read stopped at its row bound
   }
   return AnswerNow(context, grpc::Status::OK);
 }

@@ -56,11 +56,13 @@ grpc::ServerUnaryReactor* AnswerCommand(grpc::CallbackServerContext* context,
                 [&](const Value& value) { ToProto(value, response); });
 }
 
-// Reads the journal. A query of one position follows its chain of movements back from the
-// newest (storage/store.h), which must be durable: the read first waits for every commit
-// applied so far (at most one group commit), blocking the calling thread.
+// Reads the journal (storage::Store::ScanJournal, `scanned_through` as there). A query of one
+// position follows its chain of movements back from the newest, which must be durable: the
+// read first waits for every commit applied so far (at most one group commit), blocking the
+// calling thread.
 inline absl::StatusOr<std::vector<Movement>> ReadJournal(const ServiceContext& ctx,
-                                                         storage::JournalQuery query) {
+                                                         storage::JournalQuery query,
+                                                         Sequence* scanned_through = nullptr) {
   if (query.sku && query.location) {
     const std::vector<Position> positions =
         ctx.ledger->GetPositions({*query.sku}, {*query.location});
@@ -72,7 +74,7 @@ inline absl::StatusOr<std::vector<Movement>> ReadJournal(const ServiceContext& c
       }
     }
   }
-  return ctx.store->ScanJournal(query);
+  return ctx.store->ScanJournal(query, scanned_through);
 }
 
 // Finishes a call at once with `status` (used for validation errors and reads).

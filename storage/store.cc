@@ -281,18 +281,29 @@ absl::StatusOr<std::vector<Movement>> Store::ScanPosition(const JournalQuery& qu
   return result;
 }
 
-absl::StatusOr<std::vector<Movement>> Store::ScanJournal(const JournalQuery& query) const {
+absl::StatusOr<std::vector<Movement>> Store::ScanJournal(const JournalQuery& query,
+                                                         Sequence* scanned_through) const {
+  if (scanned_through != nullptr) *scanned_through = 0;
   if (query.sku && query.location) return ScanPosition(query);
 
   std::vector<Movement> result;
   if (query.after_sequence == std::numeric_limits<Sequence>::max()) return result;
+  const bool filtered = query.sku || query.location;
   const std::string prefix(1, kJournalPrefix);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), journal_));
+  int scanned = 0;
+  Sequence last_read = query.after_sequence;
   for (it->Seek(JournalKey(query.after_sequence + 1));
        it->Valid() && HasPrefix(it->key(), prefix) && static_cast<int>(result.size()) < query.limit;
        it->Next()) {
+    if (filtered && scanned == query.scan_rows_max) {
+      if (scanned_through != nullptr) *scanned_through = last_read;
+      break;
+    }
+    ++scanned;
     auto movement = DecodeMovement(std::string_view(it->value().data(), it->value().size()));
     if (!movement) return absl::DataLossError("a journal row does not decode");
+    last_read = movement->sequence;
     if (query.sku && movement->sku != *query.sku) continue;
     if (query.location && movement->location != *query.location) continue;
     result.push_back(std::move(*movement));

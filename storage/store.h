@@ -43,6 +43,8 @@ struct JournalQuery {
   // ledger), where the read of its chain starts. It must be durable (see services'
   // ReadJournal); 0: the position has no movement.
   Sequence newest = 0;
+  // With only sku or only location: the journal rows read at most (kJournalScanRowsMax).
+  int scan_rows_max = kJournalScanRowsMax;
 };
 
 struct LoadSummary {
@@ -94,9 +96,13 @@ class Store {
   // not decode or the invariants fail.
   absl::StatusOr<LoadSummary> LoadInto(Ledger& ledger);
 
-  // Movements after `query.after_sequence`, oldest first. With only `sku`, every location of
-  // that SKU is scanned; with both, the position's own (ScanPosition).
-  absl::StatusOr<std::vector<Movement>> ScanJournal(const JournalQuery& query) const;
+  // Movements after `query.after_sequence`, oldest first. With both `sku` and `location`, the
+  // position's own (ScanPosition). With only one of them, the journal is read in order and
+  // filtered, `query.scan_rows_max` rows at most: when it stops there before `query.limit`
+  // movements matched, `scanned_through` (if given) is set to the last sequence it read, where
+  // the next read goes on; it is 0 otherwise.
+  absl::StatusOr<std::vector<Movement>> ScanJournal(const JournalQuery& query,
+                                                    Sequence* scanned_through = nullptr) const;
 
   rocksdb::DB* db() { return db_.get(); }
   rocksdb::ColumnFamilyHandle* journal_family() { return journal_; }
