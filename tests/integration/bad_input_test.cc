@@ -42,6 +42,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
   LiveServer live;
   auto& [dir, server, network, inventory, reservations] = live;
   AddLocation(*network, "ST-1");
+  AddLocation(*network, "WH-1", v1::WAREHOUSE);
   ReceiveStock(*inventory, "ST-1", "SKU-A", 10);
   {
     v1::Reservation held;
@@ -94,10 +95,10 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
   v1::ReserveRequest odd_ttl = ReserveOf("ttl", {{"SKU-A", "ST-1", 1}});
   odd_ttl.mutable_ttl()->set_nanos(2'000'000'000);  // "two seconds", as no Duration is written
   auto sales = v1::StoreSales::NewStub(server.channel());
-  auto sale_at = [&sales](int64_t seconds, int32_t nanos) {
-    return [&sales, seconds, nanos] {
+  auto sale_at = [&sales](int64_t seconds, int32_t nanos, const std::string& location = "ST-1") {
+    return [&sales, seconds, nanos, location] {
       v1::RecordSaleRequest request;
-      request.set_location_id("ST-1");
+      request.set_location_id(location);
       request.set_terminal_id("till-1");
       request.set_pos_transaction_id("t-1");
       v1::PosLine* line = request.add_lines();
@@ -143,6 +144,10 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
        "sold_at is not a valid timestamp: seconds must be in [-62135596800, 253402300799]"},
       {"sale with negative nanos", sale_at(1'800'000'000, -5), kInvalid,
        "sold_at is not a valid timestamp"},
+      {"sale at a warehouse", sale_at(1'700'000'000, 0, "WH-1"),
+       grpc::StatusCode::FAILED_PRECONDITION,
+       "location_id 'WH-1' is a WAREHOUSE, not a STORE: till sales and returns are recorded at "
+       "stores"},
       {"oversized channel", reserve(long_channel), kInvalid,
        "channel is 300 bytes, over the limit of 256"},
       {"location without id", upsert([](v1::Location& l) { l.set_location_id(""); }), kInvalid,
@@ -243,7 +248,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
     CHECK(status.error_message().find(c.message_part) != std::string::npos);
     CHECK(Snapshot(server) == before);
   }
-  CHECK(cases.size() == 36);
+  CHECK(cases.size() == 37);
 }
 
 }  // namespace omnistock::testing
