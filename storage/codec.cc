@@ -2,20 +2,32 @@
 
 #include <cstring>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
 namespace omnistock::storage {
-namespace {
 
+// Row formats (kRowFormat):
 // 2: movements carry `previous` and `indexed`, positions `movements`. Version 1 rows, written
 // before, still decode (those fields 0).
 // 3: till transactions carry `recorded_at`; older ones decode with the infinite future (kept).
 // 4: reservations carry `ordered` (routed orders held in part); older ones decode without.
-constexpr char kFormatVersion = 4;
+
+absl::Status Undecodable(absl::string_view what, std::string_view row) {
+  if (!row.empty() && row[0] > kRowFormat) {
+    return absl::DataLossError(absl::StrCat(
+        what, " is in storage format ", static_cast<int>(row[0]),
+        ", and this omnistockd reads formats 1 to ", static_cast<int>(kRowFormat),
+        ": a newer omnistockd wrote it; start that version or a later one (nothing was changed)"));
+  }
+  return absl::DataLossError(absl::StrCat(what, " does not decode"));
+}
+
+namespace {
 
 class Writer {
  public:
-  Writer() { out_.push_back(kFormatVersion); }
+  Writer() { out_.push_back(kRowFormat); }
   void Varint(uint64_t v) {
     while (v >= 0x80) {
       out_.push_back(static_cast<char>(v | 0x80));
@@ -46,7 +58,7 @@ class Writer {
 class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {
-    ok_ = !in_.empty() && in_[0] >= 1 && in_[0] <= kFormatVersion;
+    ok_ = !in_.empty() && in_[0] >= 1 && in_[0] <= kRowFormat;
     if (ok_) {
       version_ = in_[0];
       in_.remove_prefix(1);

@@ -26,6 +26,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "engine/location.h"
 #include "engine/movement.h"
 #include "engine/pos_transaction.h"
@@ -44,6 +46,12 @@ inline constexpr char kLocationPrefix = 'l';
 inline constexpr char kPosTransactionPrefix = 's';
 inline constexpr char kTransferPrefix = 't';
 inline constexpr std::string_view kLastSequenceKey = "m/last_sequence";
+
+// The format rows are written in, their first byte. Rows of formats 1 .. kRowFormat decode.
+inline constexpr char kRowFormat = 4;
+// Why `row` (of `what`, e.g. "row 'p...'") does not decode, as DATA_LOSS: a row of a later
+// format than kRowFormat was written by a newer omnistockd, which is said as such.
+absl::Status Undecodable(absl::string_view what, std::string_view row);
 
 std::string JournalKey(Sequence sequence);
 std::string PositionIndexPrefix(const Sku& sku, const LocationId& location);

@@ -171,10 +171,8 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
   auto load = [&](char prefix, auto&& each) -> absl::Status {
     const std::string p(1, prefix);
     for (it->Seek(p); it->Valid() && HasPrefix(it->key(), p); it->Next()) {
-      if (!each(std::string_view(it->value().data(), it->value().size()))) {
-        return absl::DataLossError(
-            absl::StrCat("row '", it->key().ToString(true), "' does not decode"));
-      }
+      const std::string_view row(it->value().data(), it->value().size());
+      if (!each(row)) return Undecodable(absl::StrCat("row '", it->key().ToString(true), "'"), row);
     }
     return FromRocks(it->status(), "scanning state rows");
   };
@@ -264,7 +262,7 @@ absl::StatusOr<std::vector<Movement>> Store::ScanPosition(const JournalQuery& qu
       }
       if (!s.ok()) return FromRocks(s, "reading the journal");
       std::optional<Movement> movement = DecodeMovement(value);
-      if (!movement) return absl::DataLossError(absl::StrCat("movement ", at, " does not decode"));
+      if (!movement) return Undecodable(absl::StrCat("movement ", at), value);
       if (movement->sku != sku || movement->location != location || movement->previous >= at) {
         return absl::DataLossError(absl::StrCat("the journal of sku '", sku.value(), "' at '",
                                                 location.value(), "' is broken at movement ", at));
@@ -301,8 +299,10 @@ absl::StatusOr<std::vector<Movement>> Store::ScanJournal(const JournalQuery& que
       break;
     }
     ++scanned;
-    auto movement = DecodeMovement(std::string_view(it->value().data(), it->value().size()));
-    if (!movement) return absl::DataLossError("a journal row does not decode");
+    const std::string_view row(it->value().data(), it->value().size());
+    auto movement = DecodeMovement(row);
+    if (!movement)
+      return Undecodable(absl::StrCat("journal row '", it->key().ToString(true), "'"), row);
     last_read = movement->sequence;
     if (query.sku && movement->sku != *query.sku) continue;
     if (query.location && movement->location != *query.location) continue;

@@ -256,4 +256,23 @@ TEST_CASE("a database written before movements were chained reads the same, then
   CheckPositionReads(*db.store, db.ledger, "B", "S1", 15);
 }
 
+TEST_CASE("a row of a newer storage format stops the load, saying a newer omnistockd wrote it") {
+  TempDir dir;
+  OpenStore db(dir.path());
+  // A position row as a later format would start it: its format byte, then what this build
+  // cannot know.
+  std::string row = Encode(EmptyPosition(Sku("A"), LocationId("S1")));
+  row[0] = static_cast<char>(kRowFormat + 1);
+  REQUIRE(db.store->db()
+              ->Put(rocksdb::WriteOptions(), db.store->state_family(),
+                    PositionKey(Sku("A"), LocationId("S1")), row)
+              .ok());
+  const absl::StatusOr<LoadSummary> loaded = db.store->LoadInto(db.ledger);
+  REQUIRE_FALSE(loaded.ok());
+  CHECK(loaded.status().code() == absl::StatusCode::kDataLoss);
+  CHECK_THAT(std::string(loaded.status().message()),
+             Catch::Contains("is in storage format 5, and this omnistockd reads formats 1 to 4: "
+                             "a newer omnistockd wrote it"));
+}
+
 }  // namespace omnistock::storage
