@@ -554,18 +554,20 @@ Applied<Reservation> Ledger::Extend(const ReservationId& id, absl::Duration ttl,
                                  absl::StrCat("reservation_id '", id.value(), "' is not known"));
   }
   Reservation& reservation = *found;
+  CommitTicket expiry_ticket = 0;
   if (reservation.state == ReservationState::kHeld && reservation.expires_at <= now) {
-    ApplyTransition(stripe, reservation, Action::kExpire, now);
+    expiry_ticket = ApplyTransition(stripe, reservation, Action::kExpire, now).ticket;
   }
   if (reservation.state != ReservationState::kHeld) {
+    const bool confirmed = reservation.state == ReservationState::kConfirmed;
     Applied<Reservation> applied = Rejected<Reservation>(
-        reservation.state == ReservationState::kConfirmed ? Outcome::kReplayed
+        confirmed                                         ? Outcome::kReplayed
         : reservation.state == ReservationState::kExpired ? Outcome::kReservationExpired
                                                           : Outcome::kIllegalTransition,
         absl::StrCat("reservation '", id.value(), "' is ", ReservationStateName(reservation.state),
                      ": only a HELD one expires"));
     applied.value = reservation;
-    applied.ticket = last_ticket();
+    applied.ticket = confirmed ? last_ticket() : expiry_ticket;
     return applied;
   }
   const absl::Time extended = std::max(reservation.expires_at, now + ttl);

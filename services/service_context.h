@@ -1,6 +1,7 @@
 // What every RPC handler needs: the ledger, the committer that makes its changes durable, the
 // store for journal reads, and the clock. Also the one way a handler answers a command:
-// rejected commands answer at once; applied ones answer only once their commit is durable.
+// applied ones answer only once their commit is durable; rejected ones at once, unless they
+// expired a reservation on the way (Applied::ticket), which they wait for.
 #ifndef OMNISTOCK_SERVICES_SERVICE_CONTEXT_H_
 #define OMNISTOCK_SERVICES_SERVICE_CONTEXT_H_
 
@@ -31,7 +32,15 @@ grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const Ser
                                  Applied<T> applied, Fill&& fill) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   if (!Succeeded(applied.outcome)) {
-    reactor->Finish(RejectionStatus(applied.outcome, applied.detail, applied.short_lines));
+    grpc::Status rejection = RejectionStatus(applied.outcome, applied.detail, applied.short_lines);
+    if (applied.ticket == 0) {
+      reactor->Finish(rejection);
+      return reactor;
+    }
+    // "It expired" must not be taken back by a crash after it was said.
+    ctx.committer->WhenDurable(applied.ticket, [reactor, rejection](absl::Status status) {
+      reactor->Finish(status.ok() ? rejection : ToGrpc(status));
+    });
     return reactor;
   }
   fill(applied.value);
