@@ -104,13 +104,13 @@ int main(int argc, char** argv) {
         "the damage, and what follows it is dropped");
   } else {
     spdlog::critical("--wal_recovery must be strict or point_in_time, got '{}'", wal_recovery);
-    return 2;
+    return 1;
   }
   const absl::Duration expiry_interval = absl::GetFlag(FLAGS_expiry_interval);
   if (expiry_interval < absl::Milliseconds(1)) {
     spdlog::critical("--expiry_interval must be at least 1ms, got {}",
                      absl::FormatDuration(expiry_interval));
-    return 2;
+    return 1;
   }
 
   omnistock::services::Server* serving = nullptr;

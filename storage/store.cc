@@ -104,9 +104,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     return absl::DataLossError(absl::StrCat(
         "cannot open RocksDB in '", dir, "': ", status.ToString(),
         ". If the damage is in the write-ahead log (RocksDB's LOG file in that directory names "
-        "the *.log file), the records after it may be acknowledged writes and nothing was "
+        "the *.log file), the records after it may be acknowledged writes; nothing was "
         "dropped. To serve again from what comes before the damage, losing what follows it, "
         "copy the directory aside and start with --wal_recovery=point_in_time"));
+  }
+  if (status.IsCorruption()) {
+    // RocksDB refuses a point in time that a column family's flushed rows are already past
+    // ("SST file is ahead of WALs"): the damage is in an older log than the newest.
+    return absl::DataLossError(absl::StrCat(
+        "cannot open RocksDB in '", dir, "': ", status.ToString(),
+        ". Even recovering up to the damage is not possible here: rows written after it were "
+        "already flushed, so the state cannot be rebuilt as of before it. Restore the data "
+        "directory from a backup"));
   }
   if (!status.ok()) {
     return absl::FailedPreconditionError(

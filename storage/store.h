@@ -65,17 +65,21 @@ struct LoadSummary {
 // alive between their own flushes, so they do not flush any earlier for it.
 inline constexpr uint64_t kMaxWalBytes = uint64_t{1} << 30;
 
-// What opening does with a write-ahead log that is damaged before its end (a checksum that
-// does not match, a record that does not parse).
+// What opening does with a write-ahead log that is damaged before its end.
 enum class WalRecovery {
-  // Refuse to open: DATA_LOSS, naming omnistockd's --wal_recovery. Every write is synced before
-  // it is acknowledged, so an incomplete record at the very end of the log (a crash in the
-  // middle of writing it) belongs to a write nobody was told of, and is dropped; but the records
-  // after damage in the middle may be acknowledged writes, and RocksDB's default would drop
-  // them without a word.
+  // Refuse to open (DATA_LOSS, naming omnistockd's --wal_recovery) on a record whose checksum
+  // does not match or that does not parse, where RocksDB's default would drop it and every
+  // record after it, acknowledged writes among them, without a word (RocksDB's
+  // kTolerateCorruptedTailRecords). Every write is synced before it is acknowledged, so an
+  // incomplete record at the very end of the log (a crash in the middle of writing it) belongs
+  // to a write nobody was told of, and is dropped. RocksDB's heuristic cannot tell some damage
+  // from such a tail: a record whose length field now runs past the end of the file, a zeroed
+  // stretch of a block, an older log file cut short or gone: what those hid is lost unsaid.
   kStrict,
   // Recover every record before the first damaged one and drop the rest, acknowledged or not:
   // what an operator chooses, with the data directory copied aside first, to serve again.
+  // RocksDB refuses it (DATA_LOSS, saying to restore a backup) when a column family's flushed
+  // rows are already past the damage, as they are when it is in an older log than the newest.
   kPointInTime,
 };
 

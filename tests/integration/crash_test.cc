@@ -159,12 +159,12 @@ TEST_CASE("omnistockd refuses a --wal_recovery or --expiry_interval it cannot us
   TempDir dir;
   const FailedStart unknown = RunToExit(dir.Sub("data"), {"--wal_recovery=lenient"});
   INFO(unknown.log);
-  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.exit_code == 1);
   CHECK(absl::StrContains(unknown.log,
                           "--wal_recovery must be strict or point_in_time, got 'lenient'"));
   const FailedStart spinning = RunToExit(dir.Sub("data"), {"--expiry_interval=0"});
   INFO(spinning.log);
-  CHECK(spinning.exit_code == 2);
+  CHECK(spinning.exit_code == 1);
   CHECK(absl::StrContains(spinning.log, "--expiry_interval must be at least 1ms, got 0"));
 }
 

@@ -3,6 +3,7 @@
 // damaged before its end stops the store from opening (WalRecovery::kStrict) instead of losing
 // the acknowledged writes after the damage, while a torn last record is dropped as a crash in
 // the middle of a write leaves it.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -143,6 +144,44 @@ TEST_CASE("a torn last record of the write-ahead log is dropped, and the rest re
   std::filesystem::resize_file(wal, records.back() + 12);
 
   CHECK(RecoveredOnHand(dir.path(), {}) == kReceipts - 1);
+}
+
+TEST_CASE("damage in an older log that a family flushed past is refused in either mode") {
+  TempDir dir;
+  auto logs = [&dir] {
+    std::vector<std::string> found;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+      if (entry.path().extension() == ".log") found.push_back(entry.path().string());
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+  };
+  {
+    absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(dir.path());
+    REQUIRE(opened.ok());
+    Store& store = **opened;
+    WriteRows(store, 8);
+    // The state family alone flushes: a new log starts, and the journal's rows keep the old one.
+    REQUIRE(store.db()->Flush(rocksdb::FlushOptions(), store.state_family()).ok());
+    WriteRows(store, 8);
+  }
+  const std::vector<std::string> files = logs();
+  REQUIRE(files.size() == 2);
+  const std::vector<uint64_t> records = WalRecordOffsets(files[0]);
+  REQUIRE(records.size() > 4);
+  DamageWalRecord(files[0], records[2]);
+
+  const absl::StatusOr<std::unique_ptr<Store>> strict = Store::Open(dir.path());
+  REQUIRE_FALSE(strict.ok());
+  INFO(strict.status().message());
+  CHECK(strict.status().code() == absl::StatusCode::kDataLoss);
+  const absl::StatusOr<std::unique_ptr<Store>> to_point =
+      Store::Open(dir.path(), {.wal_recovery = WalRecovery::kPointInTime});
+  REQUIRE_FALSE(to_point.ok());
+  INFO(to_point.status().message());
+  CHECK(to_point.status().code() == absl::StatusCode::kDataLoss);
+  CHECK_THAT(std::string(to_point.status().message()), Catch::Contains("backup"));
+  CHECK(logs() == files);  // nothing was dropped
 }
 
 }  // namespace
