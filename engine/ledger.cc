@@ -423,7 +423,9 @@ Applied<Reservation> Ledger::Transition(const ReservationId& id, Action action, 
         outcome,
         absl::StrCat("reservation '", id.value(), "' is ", ReservationStateName(state), ": ", why));
     applied.value = reservation;
-    applied.ticket = expiry_ticket;
+    // The state it reports is as durable as the answer: the expiry just made, or whatever
+    // commit settled it, which may not be synced yet.
+    applied.ticket = last_ticket();
     return applied;
   };
 
@@ -554,20 +556,18 @@ Applied<Reservation> Ledger::Extend(const ReservationId& id, absl::Duration ttl,
                                  absl::StrCat("reservation_id '", id.value(), "' is not known"));
   }
   Reservation& reservation = *found;
-  CommitTicket expiry_ticket = 0;
   if (reservation.state == ReservationState::kHeld && reservation.expires_at <= now) {
-    expiry_ticket = ApplyTransition(stripe, reservation, Action::kExpire, now).ticket;
+    ApplyTransition(stripe, reservation, Action::kExpire, now);
   }
   if (reservation.state != ReservationState::kHeld) {
-    const bool confirmed = reservation.state == ReservationState::kConfirmed;
     Applied<Reservation> applied = Rejected<Reservation>(
-        confirmed                                         ? Outcome::kReplayed
+        reservation.state == ReservationState::kConfirmed ? Outcome::kReplayed
         : reservation.state == ReservationState::kExpired ? Outcome::kReservationExpired
                                                           : Outcome::kIllegalTransition,
         absl::StrCat("reservation '", id.value(), "' is ", ReservationStateName(reservation.state),
                      ": only a HELD one expires"));
     applied.value = reservation;
-    applied.ticket = confirmed ? last_ticket() : expiry_ticket;
+    applied.ticket = last_ticket();  // as in Transition's refusals
     return applied;
   }
   const absl::Time extended = std::max(reservation.expires_at, now + ttl);

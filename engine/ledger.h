@@ -60,8 +60,9 @@ struct ShortLine {
 
 // The result of a command. `ticket` is the commit that makes it durable: acknowledge the call
 // only once that ticket is durable. Rejected commands (!Succeeded(outcome)) changed nothing of
-// their own, but one may have found a HELD reservation past its deadline and expired it on the
-// way (its ticket then is that expiry's, 0 otherwise): its answer waits for that too.
+// their own (one may have expired a HELD reservation past its deadline on the way). A refusal
+// that reports a reservation's state (released, fulfilled, expired) carries the ticket of the
+// latest commit, so that what it says is durable before it is said; other refusals carry 0.
 template <typename T>
 struct Applied {
   Outcome outcome = Outcome::kOk;

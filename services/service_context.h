@@ -1,7 +1,7 @@
 // What every RPC handler needs: the ledger, the committer that makes its changes durable, the
 // store for journal reads, and the clock. Also the one way a handler answers a command:
 // applied ones answer only once their commit is durable; rejected ones at once, unless they
-// expired a reservation on the way (Applied::ticket), which they wait for.
+// report a state some commit made (Applied::ticket), which they wait for.
 #ifndef OMNISTOCK_SERVICES_SERVICE_CONTEXT_H_
 #define OMNISTOCK_SERVICES_SERVICE_CONTEXT_H_
 
@@ -37,7 +37,7 @@ grpc::ServerUnaryReactor* Answer(grpc::CallbackServerContext* context, const Ser
       reactor->Finish(rejection);
       return reactor;
     }
-    // "It expired" must not be taken back by a crash after it was said.
+    // "It was released" must not be taken back by a crash after it was said.
     ctx.committer->WhenDurable(applied.ticket, [reactor, rejection](absl::Status status) {
       reactor->Finish(status.ok() ? rejection : ToGrpc(status));
     });
