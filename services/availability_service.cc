@@ -53,8 +53,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
     bool ending = false;
     {
       absl::MutexLock lock(&reactor->mu_);
-      // A watch that arrives as the server stops ends at once (Pump), as the others do.
+      // A watch that arrives as the server stops ends at once (Pump), as the others do; one
+      // told so by OnClose in the meantime waited for this setup to say where to resume.
       if (subscription.closed) reactor->closing_ = true;
+      reactor->started_ = true;
       reactor->replay_until_ = subscribed_at;
       reactor->replay_after_ = resume_after.value_or(subscribed_at);
       reactor->last_sent_ = reactor->replay_after_;
@@ -97,7 +99,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
     {
       absl::MutexLock lock(&mu_);
       closing_ = true;
-      if (writing_) return;  // OnWriteDone will pump and finish
+      if (writing_) return;   // OnWriteDone will pump and finish
+      if (!started_) return;  // Start will, once it knows the resume point
     }
     Pump();
   }
@@ -250,6 +253,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;  // Start has set the replay up
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> refusal_ ABSL_GUARDED_BY(mu_);
