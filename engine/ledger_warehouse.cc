@@ -148,21 +148,13 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
 
   ShardLockSet shard_locks(shards_.data(), request.lines);
 
-  // Stock held for orders or kept for walk-in shoppers does not leave, and what arrives must
-  // fit under the destination's limit with what is already on its way there.
+  // Stock held for orders or kept for walk-in shoppers does not leave.
   for (const PosLine& line : request.lines) {
     Position* source = ShardFor(line.sku).Find(line.sku, request.from);
     const Quantity available = source ? source->available() : 0;
     if (available < line.quantity) {
       applied.short_lines.push_back(
           ShortLine{line.sku, request.from, line.quantity, std::max<Quantity>(0, available)});
-    }
-    const Position* destination = ShardFor(line.sku).Find(line.sku, request.to);
-    if (destination != nullptr &&
-        (destination->on_hand + destination->in_transit > kOnHandMax - line.quantity)) {
-      applied.outcome = Outcome::kOnHandLimitExceeded;
-      applied.detail = OverLimit(line, *destination);
-      return applied;
     }
   }
   if (!applied.short_lines.empty()) {
@@ -173,6 +165,16 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
                       ", available ", s.available, "]");
     }
     return applied;
+  }
+  // What arrives must fit under the destination's limit with what is already on its way there.
+  for (const PosLine& line : request.lines) {
+    const Position* destination = ShardFor(line.sku).Find(line.sku, request.to);
+    if (destination != nullptr &&
+        destination->on_hand + destination->in_transit > kOnHandMax - line.quantity) {
+      applied.outcome = Outcome::kOnHandLimitExceeded;
+      applied.detail = OverLimit(line, *destination);
+      return applied;
+    }
   }
 
   Commit commit;
