@@ -3,6 +3,7 @@
 #ifndef OMNISTOCK_SERVICES_CONVERT_H_
 #define OMNISTOCK_SERVICES_CONVERT_H_
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "engine/ledger.h"
 #include "engine/location.h"
@@ -28,6 +29,17 @@ void ToProto(const PosResult& result, v1::PosResult* out);
 void ToProto(const Transfer& transfer, v1::TransferView* out);
 
 Location FromProto(const v1::Location& location);
+
+// The reservations at risk that a streamed call's summary lists (SyncCounts, UploadSales): each
+// once, the first kAtRiskListedMax. A till overselling a position sale after sale, or a count
+// batch counting it twice, puts the same holds at risk again.
+class AtRiskListing {
+ public:
+  void Add(const AtRisk& at_risk, google::protobuf::RepeatedPtrField<v1::AtRiskReservation>* out);
+
+ private:
+  absl::flat_hash_set<AtRisk> listed_;
+};
 
 }  // namespace omnistock::services
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "absl/container/flat_hash_set.h"
 #include "services/convert.h"
 #include "services/validation.h"
 
@@ -54,8 +53,7 @@ class UploadSalesReactor final : public grpc::ServerReadReactor<v1::RecordSaleRe
     if (!applied.value.transaction.at_risk.empty()) {
       summary_->set_at_risk_results(summary_->at_risk_results() + 1);
       for (const AtRisk& at_risk : applied.value.transaction.at_risk) {
-        if (summary_->at_risk_size() >= kAtRiskListedMax) break;
-        if (listed_.insert(at_risk).second) ToProto(at_risk, summary_->add_at_risk());
+        at_risk_.Add(at_risk, summary_->mutable_at_risk());
       }
     }
   }
@@ -73,7 +71,7 @@ class UploadSalesReactor final : public grpc::ServerReadReactor<v1::RecordSaleRe
   v1::UploadSalesSummary* const summary_;
   v1::RecordSaleRequest request_;
   CommitTicket ticket_ = 0;
-  absl::flat_hash_set<AtRisk> listed_;
+  AtRiskListing at_risk_;
 };
 
 }  // namespace

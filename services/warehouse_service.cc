@@ -43,10 +43,8 @@ class SyncCountsReactor final : public grpc::ServerReadReactor<v1::CountBatch> {
     summary_->set_rows_over_limit(summary_->rows_over_limit() + counted.over_limit);
     summary_->set_total_absolute_discrepancy(summary_->total_absolute_discrepancy() +
                                              counted.discrepancy);
-    for (const AtRisk& at_risk : counted.at_risk) {
-      if (summary_->at_risk_size() >= kAtRiskListedMax) break;
-      ToProto(at_risk, summary_->add_at_risk());
-    }
+    for (const AtRisk& at_risk : counted.at_risk)
+      at_risk_.Add(at_risk, summary_->mutable_at_risk());
     StartRead(&batch_);
   }
 
@@ -63,6 +61,7 @@ class SyncCountsReactor final : public grpc::ServerReadReactor<v1::CountBatch> {
   v1::SyncCountsSummary* const summary_;
   v1::CountBatch batch_;
   CommitTicket ticket_ = 0;
+  AtRiskListing at_risk_;
 };
 
 }  // namespace

@@ -148,4 +148,26 @@ TEST_CASE("a transfer is visible in transit and lands at the destination") {
         grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_CASE("a count summary lists each reservation it leaves at risk once") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  auto warehouse = v1::Warehouse::NewStub(live.server.channel());
+  const absl::Time now = absl::Now();
+  Sync(*warehouse, {BatchOf("ST-1", "SKU-C", 2, now - absl::Hours(3))});
+  for (const char* id : {"web-1", "web-2"}) {
+    v1::Reservation held;
+    REQUIRE(
+        live.reservations->Reserve(Deadline().get(), ReserveOf(id, {{"SKU-C", "ST-1", 1}}), &held)
+            .ok());
+  }
+  // The shelf was empty at both counts, in two batches of one stream: both leave both holds
+  // uncovered.
+  const v1::SyncCountsSummary empty =
+      Sync(*warehouse, {BatchOf("ST-1", "SKU-C", 0, now - absl::Hours(2)),
+                        BatchOf("ST-1", "SKU-C", 0, now - absl::Hours(1))});
+  CHECK(empty.rows_applied() == 2);
+  CHECK(empty.at_risk_size() == 2);
+  CHECK(empty.at_risk(0).reservation_id() != empty.at_risk(1).reservation_id());
+}
+
 }  // namespace omnistock::testing
