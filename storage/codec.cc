@@ -18,7 +18,8 @@ absl::Status Undecodable(absl::string_view what, std::string_view row) {
     return absl::DataLossError(absl::StrCat(
         what, " is in storage format ", static_cast<int>(row[0]),
         ", and this omnistockd reads formats 1 to ", static_cast<int>(kRowFormat),
-        ": a newer omnistockd wrote it; start that version or a later one (nothing was changed)"));
+        ": a newer omnistockd wrote it (start that version or a later one), unless the row is "
+        "damaged. Nothing was changed"));
   }
   return absl::DataLossError(absl::StrCat(what, " does not decode"));
 }

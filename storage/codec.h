@@ -49,8 +49,9 @@ inline constexpr std::string_view kLastSequenceKey = "m/last_sequence";
 
 // The format rows are written in, their first byte. Rows of formats 1 .. kRowFormat decode.
 inline constexpr char kRowFormat = 4;
-// Why `row` (of `what`, e.g. "row 'p...'") does not decode, as DATA_LOSS: a row of a later
-// format than kRowFormat was written by a newer omnistockd, which is said as such.
+// Why `row` (of `what`, e.g. "row 'p...'") does not decode, as DATA_LOSS: a row whose first
+// byte is a later format than kRowFormat was most likely written by a newer omnistockd (or is
+// damaged), which is said as such.
 absl::Status Undecodable(absl::string_view what, std::string_view row);
 
 std::string JournalKey(Sequence sequence);
