@@ -86,6 +86,18 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
   }
   applied.outcome = CheckLocation(transaction.store, false, applied.detail);
   if (applied.outcome != Outcome::kOk) return applied;
+  // A till rings up at a store: a terminal set up with a warehouse's or a pickup point's id
+  // would drive that stock below zero without a word (a sale is never refused for stock).
+  // After the replay check, as for reservations: a recorded transaction is answered whatever
+  // became of its location since.
+  if (const std::optional<Location> place = FindLocation(transaction.store);
+      place && place->kind != LocationKind::kStore) {
+    applied.outcome = Outcome::kLocationHasNoTill;
+    applied.detail = absl::StrCat("location_id '", transaction.store.value(), "' is a ",
+                                  LocationKindName(place->kind),
+                                  ", not a STORE: till sales and returns are recorded at stores");
+    return applied;
+  }
 
   ShardLockSet shard_locks(shards_.data(), transaction.lines);
 

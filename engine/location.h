@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "engine/types.h"
 
 namespace omnistock {
@@ -35,6 +36,9 @@ struct Location {
 
   friend bool operator==(const Location&, const Location&) = default;
 };
+
+// "STORE", "WAREHOUSE", "EC_DC", "PICKUP_POINT" (the API's names).
+absl::string_view LocationKindName(LocationKind kind);
 
 }  // namespace omnistock
 

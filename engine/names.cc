@@ -1,3 +1,4 @@
+#include "engine/location.h"
 #include "engine/outcome.h"
 #include "engine/reservation.h"
 
@@ -15,6 +16,20 @@ absl::string_view ReservationStateName(ReservationState state) {
       return "RELEASED";
     case ReservationState::kExpired:
       return "EXPIRED";
+  }
+  return "UNKNOWN";
+}
+
+absl::string_view LocationKindName(LocationKind kind) {
+  switch (kind) {
+    case LocationKind::kStore:
+      return "STORE";
+    case LocationKind::kWarehouse:
+      return "WAREHOUSE";
+    case LocationKind::kEcDc:
+      return "EC_DC";
+    case LocationKind::kPickupPoint:
+      return "PICKUP_POINT";
   }
   return "UNKNOWN";
 }
@@ -49,6 +64,8 @@ absl::string_view OutcomeName(Outcome outcome) {
       return "ON_HAND_BELOW_ZERO";
     case Outcome::kOnHandLimitExceeded:
       return "ON_HAND_LIMIT_EXCEEDED";
+    case Outcome::kLocationHasNoTill:
+      return "LOCATION_HAS_NO_TILL";
   }
   return "UNKNOWN";
 }

@@ -5,7 +5,8 @@
 // Checks run in this order, so a request with several faults always reports the same one:
 //   1. the referenced location / reservation exists        (kLocationNotFound,
 //   kReservationNotFound)
-//   2. the location accepts the command                    (kLocationDisabled)
+//   2. the location accepts the command                    (kLocationDisabled,
+//   kLocationHasNoTill)
 //   3. idempotency: same id, same content -> kReplayed     (kReservationExistsWithDifferentContent)
 //   4. the state transition is legal                       (kIllegalTransition,
 //   kReservationExpired)
@@ -27,6 +28,7 @@ enum class Outcome : uint8_t {
   kLocationNotFound,
   kReservationNotFound,
   kLocationDisabled,
+  kLocationHasNoTill,  // a till sale or return at a location that is not a store
   kReservationExistsWithDifferentContent,
   kPosTransactionExistsWithDifferentContent,
   kTransferExistsWithDifferentContent,

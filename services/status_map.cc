@@ -18,6 +18,7 @@ absl::StatusCode StatusCodeFor(Outcome outcome) {
     case Outcome::kTransferExistsWithDifferentContent:
       return absl::StatusCode::kAlreadyExists;
     case Outcome::kLocationDisabled:
+    case Outcome::kLocationHasNoTill:
     case Outcome::kIllegalTransition:
     case Outcome::kReservationExpired:
     case Outcome::kInsufficientAvailable:

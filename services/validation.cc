@@ -149,15 +149,6 @@ absl::StatusOr<PosParts> ValidatePosParts(
   }
   absl::StatusOr<LocationId> store = KnownLocation("location_id", location_id, ledger);
   if (!store.ok()) return store.status();
-  // A till rings up at a store: a terminal set up with a warehouse's or a pickup point's id
-  // would drive that stock below zero without a word (a sale is never refused for stock).
-  if (const std::optional<Location> place = ledger.FindLocation(*store);
-      place && place->kind != LocationKind::kStore) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("location_id '", location_id, "' is a ",
-                     v1::LocationKind_Name(static_cast<v1::LocationKind>(place->kind)),
-                     ", not a STORE: till sales and returns are recorded at stores"));
-  }
   // Only now, with every check passed, are the SKUs interned (a till sale may create them).
   for (const auto& line : lines) parts.lines.push_back(PosLine{Sku(line.sku()), line.quantity()});
   parts.store = *std::move(store);

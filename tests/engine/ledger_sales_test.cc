@@ -124,6 +124,26 @@ TEST_CASE("a till transaction that would take on_hand past its limit is refused 
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
+TEST_CASE("tills are at stores; a sale recorded before its store changed kind still replays") {
+  LedgerFixture f;
+  f.Stock("A", "W1", 5);
+  const size_t commits = f.sink.size();
+  const Applied<PosResult> refused = f.ledger.RecordSale(Sale("t1", "A", 1, "W1"), kT0);
+  CHECK(refused.outcome == Outcome::kLocationHasNoTill);
+  CHECK(refused.detail ==
+        "location_id 'W1' is a WAREHOUSE, not a STORE: till sales and returns are recorded at "
+        "stores");
+  CHECK(f.At("A", "W1").on_hand == 5);
+  CHECK(f.sink.size() == commits);
+
+  REQUIRE(f.ledger.RecordSale(Sale("t2", "A", 1), kT0).outcome == Outcome::kOk);
+  Location s1 = *f.ledger.FindLocation(LocationId("S1"));
+  s1.kind = LocationKind::kWarehouse;
+  REQUIRE(f.ledger.UpsertLocation(s1).outcome == Outcome::kOk);
+  CHECK(f.ledger.RecordSale(Sale("t2", "A", 1), kT0).outcome == Outcome::kReplayed);
+  CHECK(f.ledger.RecordSale(Sale("t3", "A", 1), kT0).outcome == Outcome::kLocationHasNoTill);
+}
+
 TEST_CASE("a re-sent sale has no second effect, and other content under the same id is refused") {
   LedgerFixture f;
   f.Stock("A", "S1", 5);
