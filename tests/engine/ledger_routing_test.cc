@@ -19,12 +19,16 @@ struct RoutingLedger {
   RecordingSink sink;
   Ledger ledger{&sink};
 
-  void Warehouse(const std::string& id, double latitude) {
+  // `daily_capacity` 0: unlimited; `timezone` empty: the routing default.
+  void Warehouse(const std::string& id, double latitude, int64_t daily_capacity = 0,
+                 const std::string& timezone = "") {
     Location location;
     location.id = LocationId(id);
     location.kind = LocationKind::kWarehouse;
     location.latitude = latitude;
     location.longitude = 139.7;
+    location.daily_capacity = daily_capacity;
+    location.timezone = timezone;
     REQUIRE(ledger.UpsertLocation(location).outcome == Outcome::kOk);
   }
 
@@ -104,13 +108,7 @@ TEST_CASE("planning SKUs nobody stocks leaves the routing index as it was") {
 
 TEST_CASE("daily-capacity counters of days over everywhere are dropped, today's kept") {
   RoutingLedger f;
-  Location w1;
-  w1.id = LocationId("W1");
-  w1.kind = LocationKind::kWarehouse;
-  w1.latitude = 35.6;
-  w1.longitude = 139.7;
-  w1.daily_capacity = 1;  // one online order a day
-  REQUIRE(f.ledger.UpsertLocation(w1).outcome == Outcome::kOk);
+  f.Warehouse("W1", 35.6, 1);  // one online order a day
   f.Receive("W1", 10);
   auto route = [&f](const std::string& id, absl::Time now) {
     RouteCommand command;
@@ -140,14 +138,8 @@ TEST_CASE("daily-capacity counters of days over everywhere are dropped, today's 
 
 TEST_CASE("a capacity-limited location whose time zone is unknown is refused, not retried") {
   RoutingLedger f;
-  Location w1;
-  w1.id = LocationId("W1");
-  w1.kind = LocationKind::kWarehouse;
-  w1.latitude = 35.6;
-  w1.longitude = 139.7;
-  w1.daily_capacity = 10;
-  w1.timezone = "Not/AZone";  // the service refuses it; a row from before it did may hold it
-  REQUIRE(f.ledger.UpsertLocation(w1).outcome == Outcome::kOk);
+  // The service refuses such a zone; a row stored before it did may hold one.
+  f.Warehouse("W1", 35.6, 10, "Not/AZone");
   f.Receive("W1", 10);
   RouteCommand command;
   command.plan.lines.push_back(routing::OrderLine{Sku("A"), 1});
