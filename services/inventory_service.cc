@@ -15,7 +15,8 @@ grpc::ServerUnaryReactor* InventoryService::Receive(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* InventoryService::Adjust(grpc::CallbackServerContext* context,
                                                    const v1::AdjustRequest* request,
                                                    v1::PositionView* response) {
-  return AnswerCommand(context, ctx_, ValidateAdjust(*request, *ctx_.ledger), &Ledger::Adjust,
+  TransientIds ids;  // used by the ledger within this call only
+  return AnswerCommand(context, ctx_, ValidateAdjust(*request, *ctx_.ledger, ids), &Ledger::Adjust,
                        response);
 }
 

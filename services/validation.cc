@@ -293,8 +293,8 @@ absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& b
   return rows;
 }
 
-absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request,
-                                          const Ledger& ledger) {
+absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request, const Ledger& ledger,
+                                          TransientIds& ids) {
   if (absl::Status s = CheckId("transfer_id", request.transfer_id(), kReservationIdLengthMax);
       !s.ok()) {
     return s;
@@ -325,8 +325,10 @@ absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request,
   if (!from.ok()) return from.status();
   absl::StatusOr<LocationId> to = KnownLocation("to_location_id", request.to_location_id(), ledger);
   if (!to.ok()) return to.status();
+  // A SKU no position holds has nothing to ship, so the ledger refuses the transfer: only a
+  // shipped one keeps its SKUs, and those were interned by the positions they leave.
   for (const v1::PosLine& line : request.lines()) {
-    transfer.lines.push_back(PosLine{Sku(line.sku()), line.quantity()});
+    transfer.lines.push_back(PosLine{ids.Resolve<Sku>(line.sku()), line.quantity()});
   }
   transfer.from = *std::move(from);
   transfer.to = *std::move(to);
@@ -409,8 +411,8 @@ absl::StatusOr<ReceiveCommand> ValidateReceive(const v1::ReceiveRequest& request
                         request.reference()};
 }
 
-absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request,
-                                             const Ledger& ledger) {
+absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request, const Ledger& ledger,
+                                             TransientIds& ids) {
   if (absl::Status s = CheckId("sku", request.sku(), kSkuLengthMax); !s.ok()) return s;
   if (request.delta() == 0) return absl::InvalidArgumentError("delta must not be 0");
   // Before the absolute value is taken: INT64_MIN has none.
@@ -430,7 +432,10 @@ absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request,
   if (absl::Status s = CheckText("reference", request.reference()); !s.ok()) return s;
   absl::StatusOr<LocationId> location = KnownLocation("location_id", request.location_id(), ledger);
   if (!location.ok()) return location.status();
-  return AdjustCommand{*std::move(location), Sku(request.sku()), request.delta(),
+  // A correction down of a SKU no position holds would go below zero and is refused, so it
+  // interns nothing; one up may create the position.
+  const Sku sku = request.delta() < 0 ? ids.Resolve<Sku>(request.sku()) : Sku(request.sku());
+  return AdjustCommand{*std::move(location), sku, request.delta(),
                        v1::AdjustReason_Name(request.reason()), request.reference()};
 }
 

@@ -25,8 +25,10 @@ namespace omnistock::services {
 absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest& request);
 absl::StatusOr<ReceiveCommand> ValidateReceive(const v1::ReceiveRequest& request,
                                                const Ledger& ledger);
-absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request,
-                                             const Ledger& ledger);
+// Adjust and Transfer name their SKUs through `ids` where the ledger can only refuse a SKU no
+// position holds (a correction down, a shipment), so that a refused call interns nothing.
+absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request, const Ledger& ledger,
+                                             TransientIds& ids);
 absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(const v1::SetSafetyStockRequest& request,
                                                           const Ledger& ledger);
 
@@ -66,7 +68,8 @@ absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request);
 absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& batch,
                                                          int64_t batch_index, absl::Time now,
                                                          const Ledger& ledger, TransientIds& ids);
-absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request, const Ledger& ledger);
+absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request, const Ledger& ledger,
+                                          TransientIds& ids);
 absl::StatusOr<std::string> ValidateTransferRef(const v1::TransferRef& request);
 
 // Till transactions; `now` bounds how far in the future a till's clock may be.

@@ -81,14 +81,16 @@ grpc::ServerUnaryReactor* WarehouseService::Receive(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* WarehouseService::Adjust(grpc::CallbackServerContext* context,
                                                    const v1::AdjustRequest* request,
                                                    v1::PositionView* response) {
-  return AnswerCommand(context, ctx_, ValidateAdjust(*request, *ctx_.ledger), &Ledger::Adjust,
+  TransientIds ids;  // used by the ledger within this call only
+  return AnswerCommand(context, ctx_, ValidateAdjust(*request, *ctx_.ledger, ids), &Ledger::Adjust,
                        response);
 }
 
 grpc::ServerUnaryReactor* WarehouseService::Transfer(grpc::CallbackServerContext* context,
                                                      const v1::TransferRequest* request,
                                                      v1::TransferView* response) {
-  return AnswerCommand(context, ctx_, ValidateTransfer(*request, *ctx_.ledger),
+  TransientIds ids;  // used by the ledger within this call only
+  return AnswerCommand(context, ctx_, ValidateTransfer(*request, *ctx_.ledger, ids),
                        &Ledger::ShipTransfer, response);
 }
 

@@ -1,0 +1,63 @@
+// The services' validation against a ledger: what a refused call must not leave behind.
+#include "services/validation.h"
+
+#include "catch2/catch.hpp"
+#include "engine/transient_ids.h"
+#include "tests/engine/ledger_fixture.h"
+
+namespace omnistock::services {
+namespace {
+
+using testing::kT0;
+using testing::LedgerFixture;
+
+TEST_CASE("a refused correction down or shipment of an unheld SKU interns nothing") {
+  LedgerFixture f;
+  const size_t interned = internal::InternedCount();
+  TransientIds ids;
+  v1::AdjustRequest adjust;
+  adjust.set_location_id("S1");
+  adjust.set_sku("NEVER-HELD-1");
+  adjust.set_delta(-1);
+  adjust.set_reason(v1::SHRINK);
+  const absl::StatusOr<AdjustCommand> down = ValidateAdjust(adjust, f.ledger, ids);
+  REQUIRE(down.ok());
+  CHECK(f.ledger.Adjust(*down, kT0).outcome == Outcome::kOnHandBelowZero);
+
+  v1::TransferRequest transfer;
+  transfer.set_transfer_id("tr-1");
+  transfer.set_from_location_id("W1");
+  transfer.set_to_location_id("S1");
+  v1::PosLine* line = transfer.add_lines();
+  line->set_sku("NEVER-HELD-2");
+  line->set_quantity(1);
+  const absl::StatusOr<Transfer> shipment = ValidateTransfer(transfer, f.ledger, ids);
+  REQUIRE(shipment.ok());
+  CHECK(f.ledger.ShipTransfer(*shipment, kT0).outcome == Outcome::kInsufficientAvailable);
+  CHECK(internal::InternedCount() == interned);
+
+  // A correction up creates the position, under an id that outlives the call.
+  adjust.set_delta(2);
+  adjust.set_reason(v1::FOUND);
+  {
+    TransientIds call;
+    const absl::StatusOr<AdjustCommand> up = ValidateAdjust(adjust, f.ledger, call);
+    REQUIRE(up.ok());
+    CHECK(f.ledger.Adjust(*up, kT0).outcome == Outcome::kOk);
+  }
+  CHECK(internal::InternedCount() == interned + 1);
+  CHECK(f.At("NEVER-HELD-1", "S1").on_hand == 2);
+  // Now that it is held, a shipment of it (a new call, with its own ids) resolves to the
+  // stored id.
+  transfer.mutable_lines(0)->set_sku("NEVER-HELD-1");
+  transfer.set_from_location_id("S1");
+  transfer.set_to_location_id("W1");
+  TransientIds next_call;
+  const absl::StatusOr<Transfer> out = ValidateTransfer(transfer, f.ledger, next_call);
+  REQUIRE(out.ok());
+  CHECK(f.ledger.ShipTransfer(*out, kT0).outcome == Outcome::kOk);
+  CHECK(f.At("NEVER-HELD-1", "W1").in_transit == 1);
+}
+
+}  // namespace
+}  // namespace omnistock::services
