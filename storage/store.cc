@@ -5,6 +5,7 @@
 #include <limits>
 #include <system_error>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/memtablerep.h"
 #include "rocksdb/options.h"
@@ -111,11 +112,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   if (status.IsCorruption()) {
     // RocksDB refuses a point in time that a column family's flushed rows are already past
     // ("SST file is ahead of WALs"): the damage is in an older log than the newest.
+    const bool flushed_past = absl::StrContains(status.ToString(), "ahead of WALs");
     return absl::DataLossError(absl::StrCat(
         "cannot open RocksDB in '", dir, "': ", status.ToString(),
-        ". Even recovering up to the damage is not possible here: rows written after it were "
-        "already flushed, so the state cannot be rebuilt as of before it. Restore the data "
-        "directory from a backup"));
+        flushed_past ? ". Even recovering up to the damage is not possible here: rows written "
+                       "after it were already flushed, so the state cannot be rebuilt as of "
+                       "before it. Restore the data directory from a backup"
+                     : ". Restore the data directory from a backup"));
   }
   if (!status.ok()) {
     return absl::FailedPreconditionError(
