@@ -3,7 +3,6 @@
 // damaged before its end stops the store from opening (WalRecovery::kStrict) instead of losing
 // the acknowledged writes after the damage, while a torn last record is dropped as a crash in
 // the middle of a write leaves it.
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -28,13 +27,16 @@ using testing::DamageWalRecord;
 using testing::OpenStore;
 using testing::TempDir;
 using testing::WalFile;
+using testing::WalFiles;
 using testing::WalRecordOffsets;
 
 // The bytes of every WAL file (*.log) in `dir`.
 uint64_t WalBytes(const std::string& dir) {
   uint64_t bytes = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() == ".log") bytes += entry.file_size();
+  for (const std::string& log : WalFiles(dir)) {
+    std::error_code gone;  // a file RocksDB deleted since the listing counts for nothing
+    const uint64_t size = std::filesystem::file_size(log, gone);
+    if (!gone) bytes += size;
   }
   return bytes;
 }
@@ -148,14 +150,6 @@ TEST_CASE("a torn last record of the write-ahead log is dropped, and the rest re
 
 TEST_CASE("damage in an older log that a family flushed past is refused in either mode") {
   TempDir dir;
-  auto logs = [&dir] {
-    std::vector<std::string> found;
-    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
-      if (entry.path().extension() == ".log") found.push_back(entry.path().string());
-    }
-    std::sort(found.begin(), found.end());
-    return found;
-  };
   {
     absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(dir.path());
     REQUIRE(opened.ok());
@@ -165,7 +159,7 @@ TEST_CASE("damage in an older log that a family flushed past is refused in eithe
     REQUIRE(store.db()->Flush(rocksdb::FlushOptions(), store.state_family()).ok());
     WriteRows(store, 8);
   }
-  const std::vector<std::string> files = logs();
+  const std::vector<std::string> files = WalFiles(dir.path());
   REQUIRE(files.size() == 2);
   const std::vector<uint64_t> records = WalRecordOffsets(files[0]);
   REQUIRE(records.size() > 4);
@@ -181,7 +175,7 @@ TEST_CASE("damage in an older log that a family flushed past is refused in eithe
   INFO(to_point.status().message());
   CHECK(to_point.status().code() == absl::StatusCode::kDataLoss);
   CHECK_THAT(std::string(to_point.status().message()), Catch::Contains("backup"));
-  CHECK(logs() == files);  // nothing was dropped
+  CHECK(WalFiles(dir.path()) == files);  // nothing was dropped
 }
 
 }  // namespace

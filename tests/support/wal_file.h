@@ -3,6 +3,7 @@
 #ifndef OMNISTOCK_TESTS_SUPPORT_WAL_FILE_H_
 #define OMNISTOCK_TESTS_SUPPORT_WAL_FILE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -14,12 +15,19 @@
 
 namespace omnistock::testing {
 
-// The only WAL file (*.log) in `dir`.
-inline std::string WalFile(const std::string& dir) {
+// The WAL files (*.log) in `dir`, oldest first (RocksDB numbers them in order).
+inline std::vector<std::string> WalFiles(const std::string& dir) {
   std::vector<std::string> logs;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() == ".log") logs.push_back(entry.path().string());
   }
+  std::sort(logs.begin(), logs.end());
+  return logs;
+}
+
+// The only WAL file in `dir`.
+inline std::string WalFile(const std::string& dir) {
+  const std::vector<std::string> logs = WalFiles(dir);
   REQUIRE(logs.size() == 1);
   return logs[0];
 }
