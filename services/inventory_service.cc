@@ -5,19 +5,32 @@
 
 namespace omnistock::services {
 
+grpc::ServerUnaryReactor* AnswerReceive(grpc::CallbackServerContext* context,
+                                        const ServiceContext& ctx,
+                                        const v1::ReceiveRequest& request,
+                                        v1::PositionView* response) {
+  return AnswerCommand(context, ctx, ValidateReceive(request, *ctx.ledger), &Ledger::Receive,
+                       response);
+}
+
+grpc::ServerUnaryReactor* AnswerAdjust(grpc::CallbackServerContext* context,
+                                       const ServiceContext& ctx, const v1::AdjustRequest& request,
+                                       v1::PositionView* response) {
+  TransientIds ids;  // used by the ledger within this call only
+  return AnswerCommand(context, ctx, ValidateAdjust(request, *ctx.ledger, ids), &Ledger::Adjust,
+                       response);
+}
+
 grpc::ServerUnaryReactor* InventoryService::Receive(grpc::CallbackServerContext* context,
                                                     const v1::ReceiveRequest* request,
                                                     v1::PositionView* response) {
-  return AnswerCommand(context, ctx_, ValidateReceive(*request, *ctx_.ledger), &Ledger::Receive,
-                       response);
+  return AnswerReceive(context, ctx_, *request, response);
 }
 
 grpc::ServerUnaryReactor* InventoryService::Adjust(grpc::CallbackServerContext* context,
                                                    const v1::AdjustRequest* request,
                                                    v1::PositionView* response) {
-  TransientIds ids;  // used by the ledger within this call only
-  return AnswerCommand(context, ctx_, ValidateAdjust(*request, *ctx_.ledger, ids), &Ledger::Adjust,
-                       response);
+  return AnswerAdjust(context, ctx_, *request, response);
 }
 
 grpc::ServerUnaryReactor* InventoryService::SetSafetyStock(grpc::CallbackServerContext* context,

@@ -8,6 +8,16 @@
 
 namespace omnistock::services {
 
+// Receive and Adjust, which the Warehouse service serves too (the WMS's own endpoint): one
+// handler each for both services.
+grpc::ServerUnaryReactor* AnswerReceive(grpc::CallbackServerContext* context,
+                                        const ServiceContext& ctx,
+                                        const v1::ReceiveRequest& request,
+                                        v1::PositionView* response);
+grpc::ServerUnaryReactor* AnswerAdjust(grpc::CallbackServerContext* context,
+                                       const ServiceContext& ctx, const v1::AdjustRequest& request,
+                                       v1::PositionView* response);
+
 class InventoryService final : public v1::Inventory::CallbackService {
  public:
   explicit InventoryService(ServiceContext ctx) : ctx_(ctx) {}

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "services/inventory_service.h"
+#include "services/inventory_service.h"
 #include "services/validation.h"
 
 namespace omnistock::services {
@@ -74,16 +76,13 @@ grpc::ServerReadReactor<v1::CountBatch>* WarehouseService::SyncCounts(
 grpc::ServerUnaryReactor* WarehouseService::Receive(grpc::CallbackServerContext* context,
                                                     const v1::ReceiveRequest* request,
                                                     v1::PositionView* response) {
-  return AnswerCommand(context, ctx_, ValidateReceive(*request, *ctx_.ledger), &Ledger::Receive,
-                       response);
+  return AnswerReceive(context, ctx_, *request, response);
 }
 
 grpc::ServerUnaryReactor* WarehouseService::Adjust(grpc::CallbackServerContext* context,
                                                    const v1::AdjustRequest* request,
                                                    v1::PositionView* response) {
-  TransientIds ids;  // used by the ledger within this call only
-  return AnswerCommand(context, ctx_, ValidateAdjust(*request, *ctx_.ledger, ids), &Ledger::Adjust,
-                       response);
+  return AnswerAdjust(context, ctx_, *request, response);
 }
 
 grpc::ServerUnaryReactor* WarehouseService::Transfer(grpc::CallbackServerContext* context,
