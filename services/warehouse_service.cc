@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/inventory_service.h"
-#include "services/inventory_service.h"
 #include "services/validation.h"
 
 namespace omnistock::services {
