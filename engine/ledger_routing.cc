@@ -152,24 +152,36 @@ absl::StatusOr<routing::Plan> Ledger::Plan(routing::PlanRequest request, absl::T
   return planner.PlanOrder(network, routing_config_, stock, orders_today, request);
 }
 
+namespace {
+
+// What a routed order whose id is already held answers: a replay when the reservation holds
+// what the command orders (its SKUs and units, wherever they were planned from), with the
+// same channel and order_ref; else a different order under the same id.
+Applied<Reservation> RoutedReplay(Reservation existing, const RouteCommand& command,
+                                  CommitTicket ticket) {
+  Applied<Reservation> applied;
+  const std::map<std::string_view, Quantity> ordered =
+      existing.ordered.empty() ? UnitsBySku(existing.lines) : UnitsBySku(existing.ordered);
+  if (ordered == UnitsBySku(command.plan.lines) && existing.channel == command.channel &&
+      existing.order_ref == command.order_ref) {
+    applied.outcome = Outcome::kReplayed;
+    applied.value = std::move(existing);
+    applied.ticket = ticket;
+  } else {
+    applied.outcome = Outcome::kReservationExistsWithDifferentContent;
+    applied.detail = absl::StrCat("reservation_id '", command.id.value(),
+                                  "' already exists with other SKUs, quantities, channel or "
+                                  "order_ref");
+  }
+  return applied;
+}
+
+}  // namespace
+
 absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl::Time now) {
   Routed routed;
   if (std::optional<Reservation> existing = GetReservation(command.id)) {
-    Applied<Reservation> applied;
-    const std::map<std::string_view, Quantity> ordered =
-        existing->ordered.empty() ? UnitsBySku(existing->lines) : UnitsBySku(existing->ordered);
-    if (ordered == UnitsBySku(command.plan.lines) && existing->channel == command.channel &&
-        existing->order_ref == command.order_ref) {
-      applied.outcome = Outcome::kReplayed;
-      applied.value = *std::move(existing);
-      applied.ticket = last_ticket();
-    } else {
-      applied.outcome = Outcome::kReservationExistsWithDifferentContent;
-      applied.detail = absl::StrCat("reservation_id '", command.id.value(),
-                                    "' already exists with other SKUs, quantities, channel or "
-                                    "order_ref");
-    }
-    routed.held = std::move(applied);
+    routed.held = RoutedReplay(*std::move(existing), command, last_ticket());
     return routed;
   }
 
@@ -224,6 +236,15 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
       return routed;
     }
     GiveBackCapacity(reserve.capacity);
+    // A concurrent call with the same id (a client's retry of this order while it is in
+    // flight) held it between the check above and this hold, from a plan made before this
+    // one's: the same order held elsewhere is still a replay.
+    if (applied.outcome == Outcome::kReservationExistsWithDifferentContent) {
+      if (std::optional<Reservation> existing = GetReservation(command.id)) {
+        routed.held = RoutedReplay(*std::move(existing), command, last_ticket());
+        return routed;
+      }
+    }
     switch (applied.outcome) {
       case Outcome::kInsufficientAvailable:  // another order took the stock: plan again
       case Outcome::kLocationDisabled:

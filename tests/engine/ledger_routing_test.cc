@@ -2,7 +2,10 @@
 // where they are in the routing network. These tests change what that index depends on (a new
 // position of the SKU, a new location that renumbers the network, the stock itself) and check
 // the next plan sees it.
+#include <atomic>
+#include <barrier>
 #include <string>
+#include <thread>
 
 #include "catch2/catch.hpp"
 #include "engine/ledger.h"
@@ -205,6 +208,47 @@ TEST_CASE("a retried partial RouteAndReserve is a replay of what it held") {
   REQUIRE(other->held.has_value());
   CHECK(other->held->outcome == Outcome::kReservationExistsWithDifferentContent);
   CHECK(f.ledger.GetPositions({Sku("A")}, {LocationId("W1")}).at(0).reserved == 2);
+}
+
+// A client that retries a routed order while the first call is still in flight must get the
+// order back, not ALREADY_EXISTS. The nearer warehouse has one unit per round: the call that
+// holds first takes it, so a call that plans after that hold plans the farther warehouse, and
+// its hold then meets the first call's reservation of other locations under the same id.
+TEST_CASE("concurrent RouteAndReserve calls of one order all get that order") {
+  RoutingLedger f;
+  f.Warehouse("NEAR", 35.6);
+  f.Warehouse("FAR", 36.6);
+  constexpr int kRounds = 3000;
+  f.Receive("FAR", kRounds * 2);
+  auto order = [](int round) {
+    RouteCommand command;
+    command.plan.lines.push_back(routing::OrderLine{Sku("A"), 1});
+    command.plan.destination = routing::GeoPoint{35.6, 139.7};
+    command.id = ReservationId("retried-" + std::to_string(round));
+    command.channel = "web";
+    return command;
+  };
+  std::barrier<> round_edge(2);
+  std::atomic<int> not_the_order{0};
+  auto caller = [&](bool restocks) {
+    for (int round = 0; round < kRounds; ++round) {
+      if (restocks) f.Receive("NEAR", 1);
+      round_edge.arrive_and_wait();  // both calls start together
+      const absl::StatusOr<Routed> routed = f.ledger.RouteAndReserve(order(round), kT0);
+      if (!routed.ok() || !routed->held.has_value() || !Succeeded(routed->held->outcome)) {
+        not_the_order.fetch_add(1);
+      }
+      round_edge.arrive_and_wait();  // both are back before the next round's stock
+    }
+  };
+  std::thread other(caller, false);
+  caller(true);
+  other.join();
+  CHECK(not_the_order.load() == 0);
+  // One unit held per order, wherever it was planned from.
+  const std::vector<Position> held = f.ledger.GetPositions({Sku("A")}, {});
+  REQUIRE(held.size() == 2);
+  CHECK(held[0].reserved + held[1].reserved == kRounds);
 }
 
 }  // namespace
