@@ -1,7 +1,7 @@
 // omnistock: the command-line client of omnistockd, the omnistock inventory and reservation
-// server. Each subcommand makes one call to the omnistock.v1 gRPC API (services Network,
-// Inventory and Reservations) and prints the answer as a table, or with --json as the response
-// message in JSON.
+// server. Each subcommand makes one call to the omnistock.v1 gRPC API and prints the answer as
+// a table, or with --json as the response message in JSON; `watch` follows the availability
+// feed and prints each update as it comes (with --json, one JSON object per line).
 //
 //   omnistock [--target HOST:PORT] [--timeout SECONDS] [--json] SUBCOMMAND ...
 //
@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/fulfillment.grpc.pb.h"
 #include "omnistock/v1/inventory.grpc.pb.h"
 #include "omnistock/v1/network.grpc.pb.h"
@@ -62,6 +64,7 @@ struct Options {
   std::string reference;
   uint64_t after_sequence = 0;
   int32_t limit = 0;
+  int64_t count = 0;  // watch: stop after this many updates (0: no limit)
   // plan and route
   std::vector<std::string> order_lines;  // SKU:QTY
   std::string to;                        // LAT,LON
@@ -258,7 +261,77 @@ class Client {
     return exit_of(response);
   }
 
+  // Follows the availability feed, printing each update as it arrives (as a line of JSON with
+  // --json), until `count` updates have come (0: no limit), the server ends the stream, or the
+  // deadline passes. A watch is meant to run until it is stopped, so it has a deadline only
+  // when `deadline` is set (--timeout given); reaching it is a normal end. On any end but
+  // `count`, says on stderr where to resume from.
+  int Watch(const v1::WatchRequest& request, int64_t count,
+            std::optional<absl::Duration> deadline) const {
+    v1::Availability::Stub stub(channel_);
+    grpc::ClientContext context;
+    if (deadline) context.set_deadline(absl::ToChronoTime(absl::Now() + *deadline));
+    std::unique_ptr<grpc::ClientReader<v1::AvailabilityUpdate>> stream =
+        stub.Watch(&context, request);
+    // Where to resume: the last update seen, or where this watch replayed from.
+    std::optional<uint64_t> last;
+    if (request.has_resume_after_sequence()) last = request.resume_after_sequence();
+    int64_t seen = 0;
+    v1::AvailabilityUpdate update;
+    while ((count == 0 || seen < count) && stream->Read(&update)) {
+      if (seen++ == 0 && !options_.json) std::cout << WatchRow::Header() << '\n';
+      last = update.sequence();
+      if (options_.json) {
+        google::protobuf::util::JsonPrintOptions json_options;
+        json_options.always_print_primitive_fields = true;
+        std::string json;
+        if (!google::protobuf::util::MessageToJsonString(update, &json, json_options).ok()) {
+          std::cerr << "error: cannot print an update as JSON\n";
+          return kExitRpcError;
+        }
+        std::cout << json << std::endl;
+      } else {
+        std::cout << WatchRow::Of(update) << std::endl;
+      }
+    }
+    if (count > 0 && seen >= count) {
+      context.TryCancel();
+      stream->Finish();  // CANCELLED, as asked
+      return kExitOk;
+    }
+    const grpc::Status status = stream->Finish();
+    const std::string resume =
+        last ? absl::StrCat("; resume with --after ", *last) : std::string("; no update came");
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && deadline) {
+      std::cerr << "watched for " << absl::FormatDuration(*deadline) << resume << '\n';
+      return kExitOk;
+    }
+    // The server's message says where to resume when it ends a watch (shutdown, overflow).
+    if (!status.ok()) return ReportError(status, options_.target);
+    std::cerr << "the server ended the watch" << resume << '\n';
+    return kExitOk;
+  }
+
  private:
+  // One update as a line of fixed columns (the rows come one at a time, so no table).
+  struct WatchRow {
+    static std::string Header() {
+      return absl::StrFormat("%-10s %-27s %-13s %-14s %-16s %9s %9s %9s  %s", "SEQ", "TIME", "KIND",
+                             "SKU", "LOCATION", "ON_HAND", "RESERVED", "AVAILABLE",
+                             "REFERENCE AT_RISK");
+    }
+    static std::string Of(const v1::AvailabilityUpdate& u) {
+      std::string line = absl::StrFormat(
+          "%-10d %-27s %-13s %-14s %-16s %9d %9d %9d  %s", u.sequence(),
+          TimeUtil::ToString(u.time()), v1::MovementKind_Name(u.kind()), u.sku(), u.location_id(),
+          u.on_hand(), u.reserved(), u.available(), OrDash(u.reference()));
+      if (!u.at_risk_reservation_ids().empty()) {
+        absl::StrAppend(&line, " at-risk:", absl::StrJoin(u.at_risk_reservation_ids(), ","));
+      }
+      return line;
+    }
+  };
+
   const Options& options_;
   std::shared_ptr<grpc::Channel> channel_;
 };
@@ -622,6 +695,35 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
       ->check(NotNegative());
   c->add_option("--limit", o.limit, "at most this many (server default 100, max 1000)");
   commands.push_back({c, Movements});
+
+  c = app.add_subcommand("watch",
+                         "Follow availability as it changes (the live feed), until stopped");
+  c->add_option("--sku", o.skus, "only this SKU (repeatable; default every SKU)")
+      ->allow_extra_args(false);
+  c->add_option("--location", o.locations, "only this location (repeatable; default all)")
+      ->allow_extra_args(false);
+  CLI::Option* after =
+      c->add_option("--after", o.after_sequence,
+                    "first replay the journal after this sequence (default: live changes only)")
+          ->check(NotNegative());
+  c->add_option("--count", o.count, "stop after this many updates")
+      ->check(CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max()));
+  CLI::Option* timeout = app.get_option("--timeout");
+  commands.push_back({c, [after, timeout](const Client& client, const Options& options) {
+                        v1::WatchRequest request;
+                        for (const std::string& sku : options.skus) request.add_skus(sku);
+                        for (const std::string& location : options.locations) {
+                          request.add_location_ids(location);
+                        }
+                        if (after->count() > 0) {
+                          request.set_resume_after_sequence(options.after_sequence);
+                        }
+                        std::optional<absl::Duration> deadline;
+                        if (timeout->count() > 0) {
+                          deadline = absl::Seconds(options.timeout_seconds);
+                        }
+                        return client.Watch(request, options.count, deadline);
+                      }});
   return commands;
 }
 
@@ -635,7 +737,8 @@ int main(int argc, char** argv) {
   app.add_option("--target", options.target, "omnistockd address HOST:PORT")
       ->envname("OMNISTOCK_TARGET")
       ->capture_default_str();
-  app.add_option("--timeout", options.timeout_seconds, "deadline of the call, in seconds")
+  app.add_option("--timeout", options.timeout_seconds,
+                 "deadline of the call, in seconds (watch: none unless given)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_flag("--json", options.json, "print the response message as JSON instead of a table");

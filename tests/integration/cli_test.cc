@@ -137,4 +137,31 @@ TEST_CASE("cli: health says SERVING and exits 0 while the server serves") {
   CHECK_THAT(json.output, Catch::Contains("\"status\": \"SERVING\""));
 }
 
+TEST_CASE("cli: watch replays the changes of a SKU and stops after --count updates") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 10);
+  ReceiveStock(*live.inventory, "ST-1", "SKU-B", 4);
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 2);
+  const std::string& address = live.server.address();
+
+  CliResult watched = RunCli(address, "watch --sku SKU-A --after 0 --count 2");
+  INFO(watched.output);
+  CHECK(watched.exit_code == 0);
+  CHECK_THAT(watched.output, Catch::Contains("AVAILABLE") && Catch::Contains("RECEIVE"));
+  CHECK_THAT(watched.output, Catch::Contains("10") && Catch::Contains("12"));
+  CHECK_THAT(watched.output, !Catch::Contains("SKU-B"));
+
+  CliResult json = RunCli(address, "--json watch --sku SKU-A --after 0 --count 1");
+  INFO(json.output);
+  CHECK(json.exit_code == 0);
+  CHECK_THAT(json.output, Catch::Contains("\"onHand\":\"10\"") && !Catch::Contains("\"12\""));
+
+  // The server refuses a resume point past the journal; the CLI says so and exits 1.
+  CliResult ahead = RunCli(address, "watch --after 1000000");
+  CHECK(ahead.exit_code == 1);
+  CHECK_THAT(ahead.output, Catch::Contains("OUT_OF_RANGE"));
+  CHECK(RunCli(address, "watch --count 0").exit_code == 2);
+}
+
 }  // namespace omnistock::testing
