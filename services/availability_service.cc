@@ -125,7 +125,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   }
 
   void OnDone() override {
-    // After Unsubscribe no batch is being handed to us, so `last` is the final reference.
+    // After Unsubscribe no batch is being handed to us, so `last` is the final reference, but
+    // for a replay page still being read, which holds its own until the read is done.
     feed_->Unsubscribe(this);
     std::shared_ptr<WatchReactor> last;
     absl::MutexLock lock(&mu_);
@@ -137,57 +138,58 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   WatchReactor(const ServiceContext& ctx, ChangeFeed* feed, WatchFilter filter)
       : ctx_(ctx), feed_(feed), filter_(std::move(filter)) {}
 
-  // Starts the next write if there is one and none is in flight.
+  // Starts the next write if there is one and none is in flight, or the read of the replay's
+  // next page (on a journal reader: never here, which may be a gRPC callback thread).
   void Pump() {
-    for (;;) {
-      bool need_page = false;
-      {
-        absl::MutexLock lock(&mu_);
-        if (writing_ || finished_ || finish_called_) return;
-        if (cancelled_) {
-          FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
-          return;
-        }
-        if (refusal_) {
-          FinishLocked(*refusal_);
-          return;
-        }
-        if (closing_) {
-          FinishLocked(grpc::Status(
-              grpc::StatusCode::UNAVAILABLE,
-              absl::StrCat("the server is shutting down; watch again with resume_after_sequence=",
-                           last_sent_)));
-          return;
-        }
-        if (overflowed_) {
-          FinishLocked(grpc::Status(
-              grpc::StatusCode::RESOURCE_EXHAUSTED,
-              absl::StrCat(
-                  "the watcher fell more than ", kWatchBufferMax,
-                  " updates behind; watch again with resume_after_sequence=", last_sent_)));
-          return;
-        }
-        std::deque<v1::AvailabilityUpdate>& source = replayed_ ? live_ : page_;
-        if (!source.empty()) {
-          out_ = std::move(source.front());
-          source.pop_front();
-          writing_ = true;
-        } else if (!replayed_) {
-          need_page = true;
-        } else {
-          return;  // idle until the feed delivers
-        }
-      }
-      if (!need_page) {
-        StartWrite(&out_);
+    std::shared_ptr<WatchReactor> keep;  // what the read holds on to until it is done
+    {
+      absl::MutexLock lock(&mu_);
+      if (writing_ || reading_ || finished_ || finish_called_) return;
+      if (cancelled_) {
+        FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
         return;
       }
-      if (!ReadReplayPage()) return;
+      if (refusal_) {
+        FinishLocked(*refusal_);
+        return;
+      }
+      if (closing_) {
+        FinishLocked(grpc::Status(
+            grpc::StatusCode::UNAVAILABLE,
+            absl::StrCat("the server is shutting down; watch again with resume_after_sequence=",
+                         last_sent_)));
+        return;
+      }
+      if (overflowed_) {
+        FinishLocked(grpc::Status(
+            grpc::StatusCode::RESOURCE_EXHAUSTED,
+            absl::StrCat("the watcher fell more than ", kWatchBufferMax,
+                         " updates behind; watch again with resume_after_sequence=", last_sent_)));
+        return;
+      }
+      std::deque<v1::AvailabilityUpdate>& source = replayed_ ? live_ : page_;
+      if (!source.empty()) {
+        out_ = std::move(source.front());
+        source.pop_front();
+        writing_ = true;
+      } else if (!replayed_) {
+        reading_ = true;
+        keep = self_;
+      } else {
+        return;  // idle until the feed delivers
+      }
     }
+    if (!keep) {
+      StartWrite(&out_);
+      return;
+    }
+    ctx_.journal_readers->Post([keep = std::move(keep)] {
+      if (keep->ReadReplayPage()) keep->Pump();
+    });
   }
 
   // Loads the next page of the journal replay, or ends the replay. False when the stream was
-  // finished because the journal could not be read.
+  // finished because the journal could not be read. Runs on a journal reader.
   bool ReadReplayPage() {
     Sequence after, until;
     {
@@ -208,6 +210,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       absl::StatusOr<std::vector<Movement>> movements = ReadJournal(ctx_, query);
       if (!movements.ok()) {
         absl::MutexLock lock(&mu_);
+        reading_ = false;
         FinishLocked(ToGrpc(movements.status()));
         return false;
       }
@@ -224,6 +227,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       }
     }
     absl::MutexLock lock(&mu_);
+    reading_ = false;
     replay_after_ = std::max(scanned_to, after);
     page_ = std::move(page);
     if (page_.empty() && replay_after_ >= replay_until_) replayed_ = true;
@@ -250,6 +254,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   v1::AvailabilityUpdate out_;
   Sequence last_sent_ ABSL_GUARDED_BY(mu_) = 0;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;  // a replay page is being read
   bool overflowed_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;

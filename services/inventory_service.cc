@@ -1,5 +1,7 @@
 #include "services/inventory_service.h"
 
+#include <memory>
+
 #include "services/convert.h"
 #include "services/validation.h"
 
@@ -55,19 +57,27 @@ grpc::ServerUnaryReactor* InventoryService::GetAvailability(
 grpc::ServerUnaryReactor* InventoryService::ListMovements(grpc::CallbackServerContext* context,
                                                           const v1::ListMovementsRequest* request,
                                                           v1::ListMovementsResponse* response) {
-  TransientIds ids;
-  absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request, ids);
+  // The query's ids may be the call's own (transient_ids.h): they go with it to the reader.
+  auto ids = std::make_shared<TransientIds>();
+  absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request, *ids);
   if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
-  Sequence scanned_through = 0;
-  absl::StatusOr<std::vector<Movement>> movements = ReadJournal(ctx_, *query, &scanned_through);
-  if (!movements.ok()) return AnswerNow(context, ToGrpc(movements.status()));
-  for (const Movement& movement : *movements) ToProto(movement, response->add_movements());
-  if (static_cast<int>(movements->size()) == query->limit) {
-    response->set_next_after_sequence(movements->back().sequence);
-  } else if (scanned_through > 0) {
-    response->set_next_after_sequence(scanned_through);  // the read stopped at its row bound
-  }
-  return AnswerNow(context, grpc::Status::OK);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ctx_.journal_readers->Post([ctx = ctx_, ids, query = *std::move(query), response, reactor] {
+    Sequence scanned_through = 0;
+    absl::StatusOr<std::vector<Movement>> movements = ReadJournal(ctx, query, &scanned_through);
+    if (!movements.ok()) {
+      reactor->Finish(ToGrpc(movements.status()));
+      return;
+    }
+    for (const Movement& movement : *movements) ToProto(movement, response->add_movements());
+    if (static_cast<int>(movements->size()) == query.limit) {
+      response->set_next_after_sequence(movements->back().sequence);
+    } else if (scanned_through > 0) {
+      response->set_next_after_sequence(scanned_through);  // the read stopped at its row bound
+    }
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
 }
 
 }  // namespace omnistock::services

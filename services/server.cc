@@ -65,7 +65,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // Reservations that expired while the server was down are expired before serving.
   server->Sweep();
 
-  ServiceContext ctx{server->ledger_.get(), server->committer_.get(), server->store_.get(), clock};
+  server->journal_readers_ = std::make_unique<JournalReaders>(kJournalReaderThreads);
+  ServiceContext ctx{server->ledger_.get(), server->committer_.get(), server->store_.get(), clock,
+                     server->journal_readers_.get()};
   server->network_ = std::make_unique<NetworkService>(ctx);
   server->inventory_ = std::make_unique<InventoryService>(ctx);
   server->reservations_ = std::make_unique<ReservationsService>(ctx);
@@ -150,6 +152,9 @@ void Server::Shutdown(absl::Duration grace) {
     grpc_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
     grpc_->Wait();
   }
+  // A watch that ended while its next page was being read still finishes that read, which may
+  // wait for the committer: before the committer stops.
+  if (journal_readers_) journal_readers_->Join();
   if (committer_) committer_->Stop();
   const storage::CommitterStats stats =
       committer_ ? committer_->stats() : storage::CommitterStats{};

@@ -20,6 +20,7 @@
 #include "services/clock.h"
 #include "services/fulfillment_service.h"
 #include "services/inventory_service.h"
+#include "services/journal_readers.h"
 #include "services/metrics.h"
 #include "services/network_service.h"
 #include "services/reservations_service.h"
@@ -79,6 +80,8 @@ class Server {
   ChangeFeed feed_;
   std::unique_ptr<storage::Committer> committer_;
   std::unique_ptr<Ledger> ledger_;
+  // After the store, committer and ledger its reads use, before the calls that post them.
+  std::unique_ptr<JournalReaders> journal_readers_;
   std::unique_ptr<NetworkService> network_;
   std::unique_ptr<InventoryService> inventory_;
   std::unique_ptr<ReservationsService> reservations_;

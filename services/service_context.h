@@ -11,6 +11,7 @@
 #include "grpcpp/grpcpp.h"
 #include "services/clock.h"
 #include "services/convert.h"
+#include "services/journal_readers.h"
 #include "services/status_map.h"
 #include "storage/committer.h"
 #include "storage/store.h"
@@ -22,6 +23,7 @@ struct ServiceContext {
   storage::Committer* committer = nullptr;
   const storage::Store* store = nullptr;
   const Clock* clock = nullptr;
+  JournalReaders* journal_readers = nullptr;  // where ReadJournal runs
 };
 
 // Answers a unary call from the result of a ledger command. On success `fill(value)` writes the
@@ -67,8 +69,8 @@ grpc::ServerUnaryReactor* AnswerCommand(grpc::CallbackServerContext* context,
 
 // Reads the journal (storage::Store::ScanJournal, `scanned_through` as there). A query of one
 // position follows its chain of movements back from the newest, which must be durable: the
-// read first waits for every commit applied so far (at most one group commit), blocking the
-// calling thread.
+// read first waits for every commit applied so far (at most one group commit). Blocks: call it
+// on a JournalReaders thread, never on a gRPC callback thread.
 inline absl::StatusOr<std::vector<Movement>> ReadJournal(const ServiceContext& ctx,
                                                          storage::JournalQuery query,
                                                          Sequence* scanned_through = nullptr) {

@@ -1,5 +1,10 @@
 // The live availability feed over gRPC: a watcher sees a till sale, and resumes after a
 // disconnect from its last sequence with no gap and no duplicate.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
 #include "catch2/catch.hpp"
 #include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/store_sales.grpc.pb.h"
@@ -198,6 +203,71 @@ TEST_CASE("a watcher that stops reading is ended with the sequence to resume fro
   }
   CHECK(delivered + replayed == 30'000);
   context2->TryCancel();
+}
+
+}  // namespace omnistock::testing
+
+namespace omnistock::testing {
+namespace {
+
+// Counts `rows` SKUs other than the watched one at WH-1, in one batch: that many movements.
+void CountOthers(v1::Warehouse::Stub& warehouse, int first, int rows) {
+  v1::SyncCountsSummary summary;
+  auto context = Deadline(60);
+  auto sync = warehouse.SyncCounts(context.get(), &summary);
+  v1::CountBatch batch;
+  for (int i = first; i < first + rows; ++i) {
+    v1::CountRow* row = batch.add_rows();
+    row->set_location_id("WH-1");
+    row->set_sku("OTHER-" + std::to_string(i));
+    row->set_counted_quantity(5);
+    row->mutable_counted_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+  }
+  REQUIRE(sync->Write(batch));
+  sync->WritesDone();
+  REQUIRE(sync->Finish().ok());
+  REQUIRE(summary.rows_applied() == rows);
+}
+
+}  // namespace
+
+// A replay reads the journal a page at a time off gRPC's threads; watchers replaying at once
+// take turns. Each must still see every change of its SKU once, in order, then the live ones.
+TEST_CASE("watchers replaying a long journal at once each see every change once, in order") {
+  LiveServer live;
+  AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
+  auto availability = v1::Availability::NewStub(live.server.channel());
+  auto warehouse = v1::Warehouse::NewStub(live.server.channel());
+  // Three receipts of the watched SKU, 2,500 other movements apart: pages with no match
+  // between them (a page is at most 1,000 movements).
+  for (int i = 0; i < 3; ++i) {
+    ReceiveStock(*live.inventory, "WH-1", "SKU-W", 1);
+    CountOthers(*warehouse, i * 2'500, 2'500);
+  }
+
+  constexpr int kWatchers = 4;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::AvailabilityUpdate>>> streams;
+  for (int w = 0; w < kWatchers; ++w) {
+    v1::WatchRequest request = WatchOf("SKU-W");
+    request.set_resume_after_sequence(0);
+    contexts.push_back(Deadline(60));
+    streams.push_back(availability->Watch(contexts.back().get(), request));
+  }
+  ReceiveStock(*live.inventory, "WH-1", "SKU-W", 1);  // live for some, replayed for others
+  for (int w = 0; w < kWatchers; ++w) {
+    INFO("watcher " << w);
+    uint64_t last = 0;
+    for (int64_t on_hand = 1; on_hand <= 4; ++on_hand) {
+      v1::AvailabilityUpdate update;
+      REQUIRE(streams[w]->Read(&update));
+      CHECK(update.sku() == "SKU-W");
+      CHECK(update.on_hand() == on_hand);
+      CHECK(update.sequence() > last);
+      last = update.sequence();
+    }
+    contexts[w]->TryCancel();
+  }
 }
 
 }  // namespace omnistock::testing
