@@ -16,28 +16,12 @@ BATCH=${BATCH:-100}
 RESULTS=${RESULTS:-bench/results/omnistock.jsonl}
 PORT=${PORT:-50061}
 bin=build/bin
-data=var/bench/data
 
 [[ -x $bin/omnistock-bench && -x $bin/omnistockd ]] || make build
 mkdir -p "$(dirname "$RESULTS")" var/bench
-rm -rf "$data"
-
-server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid"
-    wait "$server_pid" || true
-  fi
-  server_pid=""
-}
-trap stop_server EXIT
-
-$bin/omnistockd --listen=127.0.0.1:$PORT --data_dir=$data --ready_file=var/bench/ready \
-  --log_level=warn >var/bench/omnistockd.log 2>&1 &
-server_pid=$!
-rm -f var/bench/ready
-for _ in $(seq 1 300); do [[ -s var/bench/ready ]] && break; sleep 0.1; done
-[[ -s var/bench/ready ]] || { echo "omnistockd did not start; see var/bench/omnistockd.log" >&2; exit 1; }
+rm -rf var/bench/data
+source bench/server.sh
+start_server $bin var/bench 127.0.0.1:$PORT --log_level=warn
 
 run() {
   echo ">> omnistock-bench $*" >&2

@@ -8,15 +8,8 @@ set -euo pipefail
 
 bin=${1:?usage: bench/smoke.sh BUILD_BIN_DIR}
 work=$(mktemp -d /tmp/omnistock-bench-smoke-XXXXXX)
-server_pid=""
-cleanup() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+on_exit() { rm -rf "$work"; }
+source "$(dirname "$0")/server.sh"
 
 workloads=(uniform skewed flash lifecycle omnichannel counts)
 small=(--skus 200 --locations 10 --clients 4 --duration 1 --warmup 0.2 --count-rows 2000 --strict)
@@ -26,15 +19,8 @@ for workload in "${workloads[@]}"; do
   "$bin/omnistock-bench" engine --workload "$workload" "${small[@]}" --jsonl "$work/results.jsonl"
 done
 
-"$bin/omnistockd" --listen=127.0.0.1:0 --data_dir="$work/data" --ready_file="$work/ready" \
-  >"$work/omnistockd.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 1 300); do
-  [[ -s "$work/ready" ]] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/omnistockd.log"; exit 1; }
-  sleep 0.1
-done
-target=$(cat "$work/ready")
+start_server "$bin" "$work" 127.0.0.1:0
+target=$server_target
 echo "omnistockd serves on $target"
 
 for workload in "${workloads[@]}"; do
