@@ -20,6 +20,8 @@ target=127.0.0.1:$PORT
 
 [[ -x $bin/omnistock-bench && -x $bin/omnistockd && -x $bin/omnistock ]] || make build
 rm -rf "$work"
+watcher_pids=()
+on_exit() { kill "${watcher_pids[@]}" 2>/dev/null || true; }  # the loops, if the script ends early
 source bench/server.sh
 start_server $bin $work $target --log_level=warn
 

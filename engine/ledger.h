@@ -123,7 +123,9 @@ struct Routed {
   routing::Plan plan;  // empty (status REJECTED, no shipments) for a replay
   // Set when the order is held: kOk, or kReplayed for a repeated reservation_id.
   std::optional<Applied<Reservation>> held;
-  int attempts = 0;  // plans made; more than one when a concurrent order took the stock first
+  // Plans made; more than one when a concurrent order took the stock first. 0 for a replay,
+  // also of a concurrent call with the same id that held the order first.
+  int attempts = 0;
 };
 
 struct SaleCommand {

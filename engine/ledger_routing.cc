@@ -228,22 +228,25 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
       }
     }
     Applied<Reservation> applied = Reserve(reserve, now);
-    if (Succeeded(applied.outcome)) {
-      // kReplayed here means a concurrent call with the same id won the race; it took its own
-      // capacity, so this call's is given back.
-      if (applied.outcome == Outcome::kReplayed) GiveBackCapacity(reserve.capacity);
+    if (applied.outcome == Outcome::kOk) {
       routed.held = std::move(applied);
       return routed;
     }
+    // The id was held meanwhile by a concurrent call (a client's retry of this order while it
+    // is in flight), which took its own capacity. From the same plan, Reserve replays it; from
+    // an earlier one, with other locations, it is still the same order. Either way this is a
+    // replay, answered as one: the reservation as it stands, and no plan (ledger.h).
     GiveBackCapacity(reserve.capacity);
-    // A concurrent call with the same id (a client's retry of this order while it is in
-    // flight) held it between the check above and this hold, from a plan made before this
-    // one's: the same order held elsewhere is still a replay.
     if (applied.outcome == Outcome::kReservationExistsWithDifferentContent) {
       if (std::optional<Reservation> existing = GetReservation(command.id)) {
-        routed.held = RoutedReplay(*std::move(existing), command, last_ticket());
-        return routed;
+        applied = RoutedReplay(*std::move(existing), command, last_ticket());
       }
+    }
+    if (applied.outcome == Outcome::kReplayed) {
+      routed.plan = routing::Plan();
+      routed.attempts = 0;
+      routed.held = std::move(applied);
+      return routed;
     }
     switch (applied.outcome) {
       case Outcome::kInsufficientAvailable:  // another order took the stock: plan again

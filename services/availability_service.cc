@@ -59,6 +59,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       reactor->started_ = true;
       reactor->replay_until_ = subscribed_at;
       reactor->replay_after_ = resume_after.value_or(subscribed_at);
+      reactor->replayed_ = reactor->replay_after_ >= subscribed_at;  // live at once: no read
       reactor->last_sent_ = reactor->replay_after_;
       if (reactor->replay_after_ > subscribed_at) {
         reactor->refusal_ =
@@ -167,6 +168,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
                          " updates behind; watch again with resume_after_sequence=", last_sent_)));
         return;
       }
+      // The replay's last page written: live from here, with no read to find that out.
+      if (!replayed_ && page_.empty() && replay_after_ >= replay_until_) replayed_ = true;
       std::deque<v1::AvailabilityUpdate>& source = replayed_ ? live_ : page_;
       if (!source.empty()) {
         out_ = std::move(source.front());
@@ -188,12 +191,17 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
     });
   }
 
-  // Loads the next page of the journal replay, or ends the replay. False when the stream was
-  // finished because the journal could not be read. Runs on a journal reader.
+  // Loads the next page of the journal replay (empty when the replay is over). False when the
+  // stream was finished: the journal could not be read, or the watch ended while this read
+  // waited its turn. Runs on a journal reader.
   bool ReadReplayPage() {
     Sequence after, until;
     {
       absl::MutexLock lock(&mu_);
+      if (finish_called_) {  // cancelled or ended while this read waited its turn
+        reading_ = false;
+        return false;
+      }
       after = replay_after_;
       until = replay_until_;
     }
@@ -230,7 +238,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
     reading_ = false;
     replay_after_ = std::max(scanned_to, after);
     page_ = std::move(page);
-    if (page_.empty() && replay_after_ >= replay_until_) replayed_ = true;
     return true;
   }
 

@@ -206,9 +206,9 @@ void PrintMovements(const v1::ListMovementsResponse& response) {
 
 // Prints a failed call's status to stderr and returns the exit code for it. Reserve is the only
 // RPC that attaches binary details: on FAILED_PRECONDITION, the lines it could not cover.
-int ReportError(const grpc::Status& status, const std::string& target) {
+int ReportError(const grpc::Status& status, const std::string& target, bool reached = false) {
   std::string message = status.error_message();
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE && !reached) {
     message = absl::StrCat("cannot reach omnistockd at ", target, ": ", message);
   }
   std::cerr << "error: "
@@ -264,8 +264,9 @@ class Client {
   // Follows the availability feed, printing each update as it arrives (as a line of JSON with
   // --json), until `count` updates have come (0: no limit), the server ends the stream, or the
   // deadline passes. A watch is meant to run until it is stopped, so it has a deadline only
-  // when `deadline` is set (--timeout given); reaching it is a normal end. On any end but
-  // `count`, says on stderr where to resume from.
+  // when `deadline` is set (--timeout given); reaching it ends the watch normally, unless
+  // `count` updates were asked for and fewer came. On any end but `count`, says on stderr where
+  // to resume from.
   int Watch(const v1::WatchRequest& request, int64_t count,
             std::optional<absl::Duration> deadline) const {
     v1::Availability::Stub stub(channel_);
@@ -278,21 +279,24 @@ class Client {
     if (request.has_resume_after_sequence()) last = request.resume_after_sequence();
     int64_t seen = 0;
     v1::AvailabilityUpdate update;
+    google::protobuf::util::JsonPrintOptions json_options;
+    json_options.always_print_primitive_fields = true;
     while ((count == 0 || seen < count) && stream->Read(&update)) {
       if (seen++ == 0 && !options_.json) std::cout << WatchRow::Header() << '\n';
       last = update.sequence();
-      if (options_.json) {
-        google::protobuf::util::JsonPrintOptions json_options;
-        json_options.always_print_primitive_fields = true;
-        std::string json;
-        if (!google::protobuf::util::MessageToJsonString(update, &json, json_options).ok()) {
-          std::cerr << "error: cannot print an update as JSON\n";
-          return kExitRpcError;
-        }
-        std::cout << json << std::endl;
-      } else {
+      if (!options_.json) {
         std::cout << WatchRow::Of(update) << std::endl;
+        continue;
       }
+      std::string json;
+      if (!google::protobuf::util::MessageToJsonString(update, &json, json_options).ok()) {
+        std::cerr << "error: cannot print the update of sequence " << update.sequence()
+                  << " as JSON\n";
+        context.TryCancel();
+        stream->Finish();
+        return kExitRpcError;
+      }
+      std::cout << json << std::endl;
     }
     if (count > 0 && seen >= count) {
       context.TryCancel();
@@ -303,11 +307,17 @@ class Client {
     const std::string resume =
         last ? absl::StrCat("; resume with --after ", *last) : std::string("; no update came");
     if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && deadline) {
-      std::cerr << "watched for " << absl::FormatDuration(*deadline) << resume << '\n';
-      return kExitOk;
+      std::cerr << "watched for " << absl::FormatDuration(*deadline);
+      if (count > 0) std::cerr << ", " << seen << " of " << count << " updates came";
+      std::cerr << resume << '\n';
+      return count > 0 ? kExitRpcError : kExitOk;
     }
-    // The server's message says where to resume when it ends a watch (shutdown, overflow).
-    if (!status.ok()) return ReportError(status, options_.target);
+    if (!status.ok()) {
+      // Once updates came, an UNAVAILABLE is the server going away, not "cannot reach".
+      const int exit_code = ReportError(status, options_.target, seen > 0);
+      if (last) std::cerr << "resume with --after " << *last << '\n';
+      return exit_code;
+    }
     std::cerr << "the server ended the watch" << resume << '\n';
     return kExitOk;
   }
