@@ -186,42 +186,41 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       StartWrite(&out_);
       return;
     }
-    ctx_.journal_readers->Post([keep = std::move(keep)] {
-      if (keep->ReadReplayPage()) keep->Pump();
-    });
+    ReadReplayPage(std::move(keep));
   }
 
-  // Loads the next page of the journal replay (empty when the replay is over). False when the
-  // stream was finished: the journal could not be read, or the watch ended while this read
-  // waited its turn. Runs on a journal reader.
-  bool ReadReplayPage() {
+  // Reads the next page of the replay: the journal after replay_after_ (which is before
+  // replay_until_, or Pump would have gone live), on a journal reader; then pumps from there.
+  // `self` is this reactor, held until the page is in.
+  void ReadReplayPage(std::shared_ptr<WatchReactor> self) {
     Sequence after, until;
     {
       absl::MutexLock lock(&mu_);
-      if (finish_called_) {  // cancelled or ended while this read waited its turn
-        reading_ = false;
-        return false;
-      }
       after = replay_after_;
       until = replay_until_;
     }
+    storage::JournalQuery query;
+    query.after_sequence = after;
+    query.limit = kMovementsPageMax;
+    if (filter_.skus.Single() && filter_.locations.Single()) {
+      query.sku = filter_.skus.Single();
+      query.location = filter_.locations.Single();
+    }
+    ReadJournal(ctx_, query,
+                [self = std::move(self), after, until, limit = query.limit](
+                    absl::StatusOr<std::vector<Movement>> movements, Sequence) {
+                  if (self->TakeReplayPage(after, until, limit, movements)) self->Pump();
+                });
+  }
+
+  // Keeps the matching movements of a page read after `after` (`limit` at most) as the next to
+  // write, up to the subscription point `until`. False when the stream was finished: the journal
+  // could not be read, or the watch ended while the page was read.
+  bool TakeReplayPage(Sequence after, Sequence until, int limit,
+                      const absl::StatusOr<std::vector<Movement>>& movements) {
     std::deque<v1::AvailabilityUpdate> page;
     Sequence scanned_to = after;
-    if (after < until) {
-      storage::JournalQuery query;
-      query.after_sequence = after;
-      query.limit = kMovementsPageMax;
-      if (filter_.skus.Single() && filter_.locations.Single()) {
-        query.sku = filter_.skus.Single();
-        query.location = filter_.locations.Single();
-      }
-      absl::StatusOr<std::vector<Movement>> movements = ReadJournal(ctx_, query);
-      if (!movements.ok()) {
-        absl::MutexLock lock(&mu_);
-        reading_ = false;
-        FinishLocked(ToGrpc(movements.status()));
-        return false;
-      }
+    if (movements.ok()) {
       for (const Movement& movement : *movements) {
         if (movement.sequence > until) {
           scanned_to = until;  // oldest first: nothing more up to the subscription point
@@ -230,12 +229,17 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
         scanned_to = movement.sequence;
         if (filter_.Matches(movement)) page.push_back(UpdateOf(movement));
       }
-      if (movements->empty() || static_cast<int>(movements->size()) < query.limit) {
+      if (static_cast<int>(movements->size()) < limit) {
         scanned_to = until;  // nothing more before the subscription point
       }
     }
     absl::MutexLock lock(&mu_);
     reading_ = false;
+    if (!movements.ok()) {
+      FinishLocked(ToGrpc(movements.status()));
+      return false;
+    }
+    if (finish_called_) return false;
     replay_after_ = std::max(scanned_to, after);
     page_ = std::move(page);
     return true;

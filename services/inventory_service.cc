@@ -62,21 +62,24 @@ grpc::ServerUnaryReactor* InventoryService::ListMovements(grpc::CallbackServerCo
   absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request, *ids);
   if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  ctx_.journal_readers->Post([ctx = ctx_, ids, query = *std::move(query), response, reactor] {
-    Sequence scanned_through = 0;
-    absl::StatusOr<std::vector<Movement>> movements = ReadJournal(ctx, query, &scanned_through);
-    if (!movements.ok()) {
-      reactor->Finish(ToGrpc(movements.status()));
-      return;
-    }
-    for (const Movement& movement : *movements) ToProto(movement, response->add_movements());
-    if (static_cast<int>(movements->size()) == query.limit) {
-      response->set_next_after_sequence(movements->back().sequence);
-    } else if (scanned_through > 0) {
-      response->set_next_after_sequence(scanned_through);  // the read stopped at its row bound
-    }
-    reactor->Finish(grpc::Status::OK);
-  });
+  ReadJournal(ctx_, *query,
+              [ids, limit = query->limit, response, reactor](
+                  absl::StatusOr<std::vector<Movement>> movements, Sequence scanned_through) {
+                if (!movements.ok()) {
+                  reactor->Finish(ToGrpc(movements.status()));
+                  return;
+                }
+                for (const Movement& movement : *movements) {
+                  ToProto(movement, response->add_movements());
+                }
+                if (static_cast<int>(movements->size()) == limit) {
+                  response->set_next_after_sequence(movements->back().sequence);
+                } else if (scanned_through > 0) {
+                  // The read stopped at its row bound.
+                  response->set_next_after_sequence(scanned_through);
+                }
+                reactor->Finish(grpc::Status::OK);
+              });
   return reactor;
 }
 

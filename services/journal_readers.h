@@ -11,6 +11,10 @@
 #ifndef OMNISTOCK_SERVICES_JOURNAL_READERS_H_
 #define OMNISTOCK_SERVICES_JOURNAL_READERS_H_
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <latch>
 #include <utility>
 
 #include "boost/asio/post.hpp"
@@ -19,10 +23,23 @@
 namespace omnistock::services {
 
 inline constexpr int kJournalReaderThreads = 1;
+// Below serving's CPU priority (0): on a busy machine a replay yields the core to checkout.
+inline constexpr int kJournalReaderNice = 10;
 
 class JournalReaders {
  public:
-  explicit JournalReaders(int threads) : pool_(threads) {}
+  // Each of the `threads` runs at the CPU priority of `nice` (see below).
+  explicit JournalReaders(int threads, int nice = kJournalReaderNice) : pool_(threads) {
+    // One task per thread, each held until all have started, so that every thread takes one.
+    std::latch started(threads);
+    for (int i = 0; i < threads; ++i) {
+      Post([&started, nice] {
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);  // a hint: best effort
+        started.arrive_and_wait();
+      });
+    }
+    started.wait();
+  }
   JournalReaders(const JournalReaders&) = delete;
   JournalReaders& operator=(const JournalReaders&) = delete;
   ~JournalReaders() { Join(); }

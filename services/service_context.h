@@ -67,25 +67,39 @@ grpc::ServerUnaryReactor* AnswerCommand(grpc::CallbackServerContext* context,
                 [&](const Value& value) { ToProto(value, response); });
 }
 
-// Reads the journal (storage::Store::ScanJournal, `scanned_through` as there). A query of one
-// position follows its chain of movements back from the newest, which must be durable: the
-// read first waits for every commit applied so far (at most one group commit). Blocks: call it
-// on a JournalReaders thread, never on a gRPC callback thread.
-inline absl::StatusOr<std::vector<Movement>> ReadJournal(const ServiceContext& ctx,
-                                                         storage::JournalQuery query,
-                                                         Sequence* scanned_through = nullptr) {
+// Reads the journal (storage::Store::ScanJournal) on a journal reader, and there calls
+// `done(movements, scanned_through)` (`scanned_through` as ScanJournal sets it). A query of one
+// position follows its chain of movements back from the newest, which must be durable: the read
+// starts once every commit applied so far is (at most one group commit later), and no thread
+// waits for that meanwhile; if the committer fails or stops first, `done` gets its error, on the
+// committer's thread. `done` must be copyable.
+template <typename Done>
+void ReadJournal(const ServiceContext& ctx, storage::JournalQuery query, Done done) {
+  bool wait_durable = false;
   if (query.sku && query.location) {
     const std::vector<Position> positions =
         ctx.ledger->GetPositions({*query.sku}, {*query.location});
     query.newest = positions.empty() ? 0 : positions[0].last_sequence;
-    if (query.newest > query.after_sequence) {
-      if (absl::Status durable = ctx.committer->WaitDurable(ctx.ledger->last_ticket());
-          !durable.ok()) {
-        return durable;
-      }
-    }
+    wait_durable = query.newest > query.after_sequence;
   }
-  return ctx.store->ScanJournal(query, scanned_through);
+  auto read = [ctx, query, done]() mutable {
+    Sequence scanned_through = 0;
+    absl::StatusOr<std::vector<Movement>> movements =
+        ctx.store->ScanJournal(query, &scanned_through);
+    done(std::move(movements), scanned_through);
+  };
+  if (!wait_durable) {
+    ctx.journal_readers->Post(std::move(read));
+    return;
+  }
+  ctx.committer->WhenDurable(ctx.ledger->last_ticket(),
+                             [ctx, read = std::move(read), done](absl::Status durable) mutable {
+                               if (!durable.ok()) {
+                                 done(std::move(durable), 0);
+                                 return;
+                               }
+                               ctx.journal_readers->Post(std::move(read));
+                             });
 }
 
 // Finishes a call at once with `status` (used for validation errors and reads).
