@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <latch>
+#include <memory>
 #include <utility>
 
 #include "boost/asio/post.hpp"
@@ -28,17 +29,18 @@ inline constexpr int kJournalReaderNice = 10;
 
 class JournalReaders {
  public:
-  // Each of the `threads` runs at the CPU priority of `nice` (see below).
+  // Each of the `threads` runs at the CPU priority `nice` (kJournalReaderNice by default).
   explicit JournalReaders(int threads, int nice = kJournalReaderNice) : pool_(threads) {
     // One task per thread, each held until all have started, so that every thread takes one.
-    std::latch started(threads);
+    // Shared: a task may still be inside arrive_and_wait when the last arrival lets this return.
+    auto started = std::make_shared<std::latch>(threads);
     for (int i = 0; i < threads; ++i) {
-      Post([&started, nice] {
+      Post([started, nice] {
         setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);  // a hint: best effort
-        started.arrive_and_wait();
+        started->arrive_and_wait();
       });
     }
-    started.wait();
+    started->wait();
   }
   JournalReaders(const JournalReaders&) = delete;
   JournalReaders& operator=(const JournalReaders&) = delete;
