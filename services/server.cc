@@ -152,8 +152,9 @@ void Server::Shutdown(absl::Duration grace) {
     grpc_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
     grpc_->Wait();
   }
-  // A watch that ended while its next page was being read still finishes that read, which may
-  // wait for the committer: before the committer stops.
+  // Every call has finished; a page read that a watch which ended meanwhile had queued runs
+  // now, harmlessly, before the committer stops. (One still waiting for durability gets the
+  // committer's "shutting down", or is dropped unrun with the pool: its watch is over.)
   if (journal_readers_) journal_readers_->Join();
   if (committer_) committer_->Stop();
   const storage::CommitterStats stats =
