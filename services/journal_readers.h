@@ -14,6 +14,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdint>
 #include <latch>
 #include <memory>
 #include <utility>
@@ -49,14 +51,23 @@ class JournalReaders {
   // Runs `read` on a reader thread, after the reads posted before it.
   template <typename Read>
   void Post(Read&& read) {
-    boost::asio::post(pool_, std::forward<Read>(read));
+    pending_.fetch_add(1, std::memory_order_relaxed);
+    boost::asio::post(pool_, [this, read = std::forward<Read>(read)]() mutable {
+      read();
+      pending_.fetch_sub(1, std::memory_order_relaxed);
+    });
   }
+
+  // Reads posted and not yet done (queued or running): a backlog says replays or ListMovements
+  // calls wait for the reader.
+  int64_t pending() const { return pending_.load(std::memory_order_relaxed); }
 
   // Runs what was posted, then ends the threads. Later posts never run: stop posting first (the
   // server joins after gRPC has finished every call).
   void Join() { pool_.join(); }
 
  private:
+  std::atomic<int64_t> pending_{0};
   boost::asio::thread_pool pool_;
 };
 

@@ -67,6 +67,10 @@ class ServerFigures final : public prometheus::Collectable {
             MetricType::Gauge, static_cast<double>(internal::InternedCount())),
         One("omnistock_watchers", "Open availability feed streams.", MetricType::Gauge,
             static_cast<double>(sources_.feed->subscriber_count())),
+        One("omnistock_journal_reads_pending",
+            "Journal reads (ListMovements calls, pages of a watch's replay) queued or running on "
+            "the journal reader.",
+            MetricType::Gauge, static_cast<double>(sources_.journal_readers->pending())),
         One("omnistock_storage_ok", "1 while storage writes succeed; 0 after a failure.",
             MetricType::Gauge, sources_.committer->status().ok() ? 1 : 0),
         One("process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::Gauge,

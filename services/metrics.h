@@ -12,6 +12,8 @@
 //                                             engine/types.h for what interns and what not)
 //   omnistock_pos_transactions                till transactions held (for their retention)
 //   omnistock_watchers                        open availability feed streams
+//   omnistock_journal_reads_pending           journal reads queued or running on the journal
+//                                             reader (ListMovements, a watch's replay pages)
 //   omnistock_rocksdb_{live_data,sst,memtable,pending_compaction}_bytes
 //                                             RocksDB's estimates, over its column families
 //   process_resident_memory_bytes             the process's resident memory
@@ -36,6 +38,7 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "services/change_feed.h"
+#include "services/journal_readers.h"
 #include "storage/committer.h"
 #include "storage/store.h"
 
@@ -49,6 +52,7 @@ class Metrics {
     const storage::Committer* committer = nullptr;
     const storage::Store* store = nullptr;
     const ChangeFeed* feed = nullptr;
+    const JournalReaders* journal_readers = nullptr;
   };
 
   // Serves /metrics on `listen` (host:port). UNAVAILABLE, naming the address, when it cannot

@@ -80,9 +80,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   if (!options.metrics_listen.empty()) {
-    absl::StatusOr<std::unique_ptr<Metrics>> metrics = Metrics::Serve(
-        options.metrics_listen,
-        {server->ledger_.get(), server->committer_.get(), server->store_.get(), &server->feed_});
+    absl::StatusOr<std::unique_ptr<Metrics>> metrics =
+        Metrics::Serve(options.metrics_listen,
+                       {server->ledger_.get(), server->committer_.get(), server->store_.get(),
+                        &server->feed_, server->journal_readers_.get()});
     if (!metrics.ok()) return metrics.status();
     server->metrics_ = std::move(*metrics);
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;

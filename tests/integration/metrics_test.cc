@@ -119,6 +119,7 @@ TEST_CASE_METHOD(MetricsServer,
   CHECK(absl::StrContains(body, "omnistock_storage_ok 1\n"));
   CHECK(ValueIn(body, "omnistock_pos_transactions") == 0);
   CHECK(ValueIn(body, "omnistock_watchers") == 0);
+  CHECK(ValueIn(body, "omnistock_journal_reads_pending") == 0);  // no read queued at rest
   CHECK(ValueIn(body, "process_resident_memory_bytes") > 1e6);
   // What the three commits wrote is in the memtables, none of it flushed yet.
   CHECK(ValueIn(body, "omnistock_rocksdb_memtable_bytes") > 0);
