@@ -140,7 +140,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       : ctx_(ctx), feed_(feed), filter_(std::move(filter)) {}
 
   // Starts the next write if there is one and none is in flight, or the read of the replay's
-  // next page (on a journal reader: never here, which may be a gRPC callback thread).
+  // next page (ReadJournal: the read itself on a journal reader, never here, which may be a gRPC
+  // callback thread).
   void Pump() {
     std::shared_ptr<WatchReactor> keep;  // what the read holds on to until it is done
     {
@@ -206,11 +207,18 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       query.sku = filter_.skus.Single();
       query.location = filter_.locations.Single();
     }
-    ReadJournal(ctx_, query,
-                [self = std::move(self), after, until, limit = query.limit](
-                    absl::StatusOr<std::vector<Movement>> movements, Sequence) {
-                  if (self->TakeReplayPage(after, until, limit, movements)) self->Pump();
-                });
+    // A watch that ended while its page waited for the reader costs no read.
+    auto wanted = [self] {
+      absl::MutexLock lock(&self->mu_);
+      return !self->finish_called_;
+    };
+    ReadJournal(
+        ctx_, query,
+        [self, after, until, limit = query.limit](absl::StatusOr<std::vector<Movement>> movements,
+                                                  Sequence) {
+          if (self->TakeReplayPage(after, until, limit, movements)) self->Pump();
+        },
+        wanted);
   }
 
   // Keeps the matching movements of a page read after `after` (`limit` at most) as the next to

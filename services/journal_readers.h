@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdint>
 #include <latch>
 #include <memory>
@@ -38,7 +39,11 @@ class JournalReaders {
     auto started = std::make_shared<std::latch>(threads);
     for (int i = 0; i < threads; ++i) {
       Post([started, nice] {
-        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice);  // a hint: best effort
+        // A hint, best effort, and never above the process's own priority.
+        const id_t thread = static_cast<id_t>(gettid());
+        errno = 0;
+        const int current = getpriority(PRIO_PROCESS, thread);
+        if (errno == 0 && current < nice) setpriority(PRIO_PROCESS, thread, nice);
         started->arrive_and_wait();
       });
     }

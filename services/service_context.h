@@ -5,6 +5,7 @@
 #ifndef OMNISTOCK_SERVICES_SERVICE_CONTEXT_H_
 #define OMNISTOCK_SERVICES_SERVICE_CONTEXT_H_
 
+#include <functional>
 #include <utility>
 
 #include "engine/ledger.h"
@@ -71,18 +72,30 @@ grpc::ServerUnaryReactor* AnswerCommand(grpc::CallbackServerContext* context,
 // `done(movements, scanned_through)` (`scanned_through` as ScanJournal sets it). A query of one
 // position follows its chain of movements back from the newest, which must be durable: the read
 // starts once every commit applied so far is (at most one group commit later), and no thread
-// waits for that meanwhile; if the committer fails or stops first, `done` gets its error, on the
-// committer's thread. `done` must be copyable.
+// waits for that meanwhile. `done` may also run before ReadJournal returns, on the caller's
+// thread (a position with nothing after the query's sequence; a committer already failed or
+// stopped), or on the committer's thread (it failed or stopped meanwhile; `done` gets its
+// error): the caller must hold no lock `done` takes. `wanted`, if set, is asked before the read:
+// false skips it and `done` gets CANCELLED. `done` and `wanted` must be copyable.
 template <typename Done>
-void ReadJournal(const ServiceContext& ctx, storage::JournalQuery query, Done done) {
+void ReadJournal(const ServiceContext& ctx, storage::JournalQuery query, Done done,
+                 std::function<bool()> wanted = nullptr) {
   bool wait_durable = false;
   if (query.sku && query.location) {
     const std::vector<Position> positions =
         ctx.ledger->GetPositions({*query.sku}, {*query.location});
     query.newest = positions.empty() ? 0 : positions[0].last_sequence;
-    wait_durable = query.newest > query.after_sequence;
+    if (query.newest <= query.after_sequence) {  // nothing after it: no read
+      done(std::vector<Movement>(), 0);
+      return;
+    }
+    wait_durable = true;
   }
-  auto read = [ctx, query, done]() mutable {
+  auto read = [ctx, query, done, wanted]() mutable {
+    if (wanted && !wanted()) {
+      done(absl::CancelledError("the read is no longer wanted"), 0);
+      return;
+    }
     Sequence scanned_through = 0;
     absl::StatusOr<std::vector<Movement>> movements =
         ctx.store->ScanJournal(query, &scanned_through);
