@@ -7,18 +7,14 @@
 // p50 7.2 s. Here a read waits its turn behind other reads, and checkout does not wait behind
 // them. Each task is one page (a ListMovements call, or up to kMovementsPageMax movements of a
 // replay), so concurrent replays take turns page by page. One thread: on the two cores
-// omnistock is sized for, journal reads take at most one of them from serving.
+// omnistock is sized for, journal reads take at most one of them from serving. It runs at the
+// process's priority: a lower one (nice 10, tried) measured no better within the VM's noise,
+// and a reader preempted while it holds a ledger shard's lock would stall checkout behind it.
 #ifndef OMNISTOCK_SERVICES_JOURNAL_READERS_H_
 #define OMNISTOCK_SERVICES_JOURNAL_READERS_H_
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cerrno>
 #include <cstdint>
-#include <latch>
-#include <memory>
 #include <utility>
 
 #include "boost/asio/post.hpp"
@@ -27,28 +23,10 @@
 namespace omnistock::services {
 
 inline constexpr int kJournalReaderThreads = 1;
-// Below serving's CPU priority (0): on a busy machine a replay yields the core to checkout.
-inline constexpr int kJournalReaderNice = 10;
 
 class JournalReaders {
  public:
-  // Each of the `threads` runs at the CPU priority `nice` (kJournalReaderNice by default).
-  explicit JournalReaders(int threads, int nice = kJournalReaderNice) : pool_(threads) {
-    // One task per thread, each held until all have started, so that every thread takes one.
-    // Shared: a task may still be inside arrive_and_wait when the last arrival lets this return.
-    auto started = std::make_shared<std::latch>(threads);
-    for (int i = 0; i < threads; ++i) {
-      Post([started, nice] {
-        // A hint, best effort, and never above the process's own priority.
-        const id_t thread = static_cast<id_t>(gettid());
-        errno = 0;
-        const int current = getpriority(PRIO_PROCESS, thread);
-        if (errno == 0 && current < nice) setpriority(PRIO_PROCESS, thread, nice);
-        started->arrive_and_wait();
-      });
-    }
-    started->wait();
-  }
+  explicit JournalReaders(int threads) : pool_(threads) {}
   JournalReaders(const JournalReaders&) = delete;
   JournalReaders& operator=(const JournalReaders&) = delete;
   ~JournalReaders() { Join(); }
