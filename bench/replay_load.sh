@@ -4,7 +4,7 @@
 # replay the journal"). Starts a fresh omnistockd on 127.0.0.1:50062 with its data under
 # ./var/bench-replay, fills its journal with a batched `uniform` run, and stops what it started.
 #
-#   bench/replay_load.sh                   # about 1.5 minutes
+#   bench/replay_load.sh                   # about a minute
 #   SEED_SECONDS=5 RATE=300 bench/replay_load.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
