@@ -57,7 +57,9 @@ std::vector<ReservationId> UncoveredHolds(const PositionSlot& position) {
   Quantity covered = 0;
   for (const Hold& hold : ordered) {
     covered += hold.quantity;
-    if (covered > position.on_hand) at_risk.push_back(hold.reservation->id);
+    if (covered <= position.on_hand) continue;
+    at_risk.push_back(hold.reservation->id);
+    if (static_cast<int>(at_risk.size()) == kAtRiskPerMovementMax) break;
   }
   return at_risk;
 }

@@ -78,8 +78,9 @@ void AddHold(PositionSlot& position, Hold hold);
 // cache misses overlap with the work in between instead of following one another.
 void PrefetchForChange(const PositionSlot& position);
 void RemoveHold(PositionSlot& position, const Reservation& reservation);
-// The live reservations on `position` that its on_hand no longer covers. The oldest holds are
-// covered first, so the newest orders are the ones to re-source.
+// The live reservations on `position` that its on_hand no longer covers, the oldest first, at
+// most kAtRiskPerMovementMax. The oldest holds are covered first, so the newest orders are the
+// ones to re-source.
 std::vector<ReservationId> UncoveredHolds(const PositionSlot& position);
 // Records that the numbered `movement` changed `position`: LinkToPosition, then StampValues.
 void Stamp(Movement& movement, PositionSlot& position);

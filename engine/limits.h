@@ -50,6 +50,12 @@ inline constexpr int kWatchFilterMax = 1000;  // SKUs, and locations, one watche
 inline constexpr int kCountRowsPerBatchMax = 10'000;
 // A count's or an upload's summary lists at most this many at-risk reservations (each once).
 inline constexpr int kAtRiskListedMax = 1000;
+// A movement lists at most this many of the reservations its position no longer covers, the
+// oldest first. The list is in the movement's journal row, its feed update and every watcher's
+// buffer: listing them all would make each movement on a position with a large shortfall (a
+// count far below a flash sale's holds) as large as the holds, every later movement there too.
+// The position's reserved minus on_hand is always the whole shortfall.
+inline constexpr int kAtRiskPerMovementMax = 100;
 
 // Read requests: how many SKUs / locations one GetAvailability may name, and journal pages.
 inline constexpr int kAvailabilitySkusMax = 1000;

@@ -46,7 +46,9 @@ struct Movement {
   Quantity reserved_after = 0;
   Quantity safety_stock_after = 0;
   Quantity in_transit_after = 0;
-  // Live reservations at this position that on_hand no longer covers after this movement.
+  // Live reservations at this position that on_hand no longer covers after this movement, the
+  // oldest first, at most kAtRiskPerMovementMax (reserved_after - on_hand_after is the whole
+  // shortfall).
   std::vector<ReservationId> at_risk;
   // The journal of one position is a chain: each movement names the one before it at the same
   // position (0: none, or a movement written before omnistock linked them, which the position

@@ -1,5 +1,8 @@
 // Sales and returns at the till: never refused, exactly-once, and honest about the
 // reservations they leave uncovered.
+#include <vector>
+
+#include "absl/strings/str_format.h"
 #include "catch2/catch.hpp"
 #include "engine/ledger.h"
 #include "tests/engine/ledger_fixture.h"
@@ -55,6 +58,37 @@ TEST_CASE("a sale that oversells is recorded and reports the newest reservations
   auto more = f.ledger.RecordSale(Sale("t2", "A", 1), kT0 + absl::Seconds(3));
   REQUIRE(more.value.transaction.at_risk.size() == 1);
   CHECK(more.value.transaction.at_risk[0].reservation == ReservationId("new"));
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
+TEST_CASE("a movement lists at most 100 reservations at risk, the oldest first") {
+  LedgerFixture f;
+  constexpr int kHolds = 150;
+  f.Stock("A", "S1", kHolds);
+  auto id = [](int i) { return absl::StrFormat("r%03d", i); };
+  for (int i = 0; i < kHolds; ++i) {
+    REQUIRE(f.ledger.Reserve(f.Order(id(i), {f.L("A", "S1", 1)}), kT0 + absl::Seconds(i)).outcome ==
+            Outcome::kOk);
+  }
+  // Every unit sold at the till: none of the 150 holds is covered.
+  auto applied = f.ledger.RecordSale(Sale("t1", "A", kHolds), kT0 + absl::Hours(1));
+  REQUIRE(applied.outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").shortfall() == kHolds);
+  const std::vector<AtRisk>& listed = applied.value.transaction.at_risk;
+  REQUIRE(listed.size() == kAtRiskPerMovementMax);
+  CHECK(listed.front().reservation == ReservationId(id(0)));
+  CHECK(listed.back().reservation == ReservationId(id(kAtRiskPerMovementMax - 1)));
+  const Movement sale = f.sink.commits().back().movements.at(0);
+  CHECK(sale.at_risk.size() == static_cast<size_t>(kAtRiskPerMovementMax));
+  CHECK(sale.reserved_after - sale.on_hand_after == kHolds);
+
+  // Releasing the oldest 60 leaves 90 at risk: all of them listed.
+  for (int i = 0; i < 60; ++i) {
+    REQUIRE(f.ledger.Release(ReservationId(id(i)), kT0 + absl::Hours(2)).outcome == Outcome::kOk);
+  }
+  const Movement release = f.sink.commits().back().movements.at(0);
+  REQUIRE(release.at_risk.size() == 90);
+  CHECK(release.at_risk.front() == ReservationId(id(60)));
   CHECK(f.ledger.CheckInvariants().ok());
 }
 

@@ -1,5 +1,8 @@
 // POS over gRPC against a real omnistockd: oversells are recorded and flagged, re-sent and
 // re-uploaded sales have no second effect, across a restart too.
+#include <set>
+#include <tuple>
+
 #include "catch2/catch.hpp"
 #include "omnistock/v1/store_sales.grpc.pb.h"
 #include "tests/integration/server_process.h"
@@ -138,39 +141,55 @@ TEST_CASE("a cross-channel return restocks the store, and a damaged one never be
 TEST_CASE("an upload lists each reservation it puts at risk once, and at most 1,000 of them") {
   LiveServer live;
   AddLocation(*live.network, "ST-1");
-  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 1100);
-  // 1,100 online orders of one unit hold all of it.
-  for (int call = 0; call < 11; ++call) {
+  // 11 SKUs of 110 units, each held in full by 110 online orders of one unit.
+  constexpr int kSkus = 11;
+  auto sku = [](int s) { return "SKU-" + std::to_string(s); };
+  for (int s = 0; s < kSkus; ++s) {
+    ReceiveStock(*live.inventory, "ST-1", sku(s), 110);
     v1::ReserveBatchRequest batch;
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 110; ++i) {
       *batch.add_orders() =
-          ReserveOf("web-" + std::to_string(call * 100 + i), {{"SKU-A", "ST-1", 1}});
+          ReserveOf("web-" + sku(s) + "-" + std::to_string(i), {{sku(s), "ST-1", 1}});
     }
     v1::ReserveBatchResponse held;
     REQUIRE(live.reservations->ReserveBatch(Deadline().get(), batch, &held).ok());
     for (const v1::ReserveResult& result : held.results()) REQUIRE(result.code() == 0);
   }
   auto sales = v1::StoreSales::NewStub(live.server.channel());
-  auto upload_of = [&sales](const std::vector<std::pair<std::string, int64_t>>& sold) {
-    v1::UploadSalesSummary summary;
-    auto context = Deadline(30);
-    auto upload = sales->UploadSales(context.get(), &summary);
-    for (const auto& [txn, quantity] : sold) REQUIRE(upload->Write(SaleOf(txn, "SKU-A", quantity)));
-    REQUIRE(upload->WritesDone());
-    REQUIRE(upload->Finish().ok());
-    return summary;
-  };
+  auto upload_of =
+      [&sales](const std::vector<std::tuple<std::string, std::string, int64_t>>& sold) {
+        v1::UploadSalesSummary summary;
+        auto context = Deadline(30);
+        auto upload = sales->UploadSales(context.get(), &summary);
+        for (const auto& [txn, sold_sku, quantity] : sold) {
+          REQUIRE(upload->Write(SaleOf(txn, sold_sku, quantity)));
+        }
+        REQUIRE(upload->WritesDone());
+        REQUIRE(upload->Finish().ok());
+        return summary;
+      };
   // 30 units sold, then one more: the second sale leaves the first one's 30 holds uncovered and
   // one more besides.
-  const v1::UploadSalesSummary twice = upload_of({{"T-1", 30}, {"T-2", 1}});
+  const v1::UploadSalesSummary twice = upload_of({{"T-1", sku(0), 30}, {"T-2", sku(0), 1}});
   CHECK(twice.applied() == 2);
   CHECK(twice.at_risk_results() == 2);
   CHECK(twice.at_risk_size() == 31);
-  // 1,000 more units: 1,031 holds uncovered, the first 1,000 listed.
-  const v1::UploadSalesSummary many = upload_of({{"T-3", 1000}});
-  CHECK(many.at_risk_results() == 1);
+  // Every remaining unit of every SKU: 1,210 holds uncovered. Each sale's movement lists the
+  // oldest 100 of its position's; the summary, the first 1,000 of the 1,100 listed.
+  std::vector<std::tuple<std::string, std::string, int64_t>> all;
+  all.emplace_back("T-3", sku(0), 79);
+  for (int s = 1; s < kSkus; ++s) all.emplace_back("T-" + std::to_string(s + 3), sku(s), 110);
+  const v1::UploadSalesSummary many = upload_of(all);
+  CHECK(many.at_risk_results() == kSkus);
   CHECK(many.at_risk_size() == 1000);
-  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 1100 - 1031);
+  std::set<std::string> distinct;
+  for (const v1::AtRiskReservation& at_risk : many.at_risk()) {
+    distinct.insert(at_risk.reservation_id());
+  }
+  CHECK(distinct.size() == 1000);
+  const v1::PositionView emptied = PositionOf(*live.inventory, sku(0), "ST-1");
+  CHECK(emptied.on_hand() == 0);
+  CHECK(emptied.reserved() == 110);
 }
 
 }  // namespace omnistock::testing
