@@ -206,6 +206,8 @@ void PrintMovements(const v1::ListMovementsResponse& response) {
 
 // Prints a failed call's status to stderr and returns the exit code for it. Reserve is the only
 // RPC that attaches binary details: on FAILED_PRECONDITION, the lines it could not cover.
+// `reached`: the server answered before (a stream's updates came), so an UNAVAILABLE is the
+// server going away, not "cannot reach".
 int ReportError(const grpc::Status& status, const std::string& target, bool reached = false) {
   std::string message = status.error_message();
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE && !reached) {
