@@ -6,14 +6,22 @@
 #   ... "$server_target" is the address it serves on (LISTEN may name port 0) ...
 #
 # Exits the script with the server's log when it does not come up. The EXIT trap stops the
-# server (SIGTERM, then waits: a clean shutdown) and runs the script's own `on_exit` if it
-# defines one.
+# server (stop_server) and runs the script's own `on_exit` if it defines one.
 server_pid=""
 server_target=""
 
+# SIGTERM, then up to 60 s for the clean shutdown, then SIGKILL.
 stop_server() {
   if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
+    for _ in $(seq 1 600); do
+      kill -0 "$server_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$server_pid" 2>/dev/null; then
+      echo "omnistockd did not stop within 60 s of SIGTERM: killed" >&2
+      kill -KILL "$server_pid" 2>/dev/null || true
+    fi
     wait "$server_pid" 2>/dev/null || true
   fi
   server_pid=""
