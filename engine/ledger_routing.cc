@@ -179,11 +179,18 @@ Applied<Reservation> RoutedReplay(Reservation existing, const RouteCommand& comm
 }  // namespace
 
 absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl::Time now) {
+  // An order already held under the id answers the call: a replay, or another order under the
+  // same id; with no plan and attempts 0 (ledger.h).
+  auto answer_held = [&]() -> std::optional<Routed> {
+    std::optional<Reservation> existing = GetReservation(command.id);
+    if (!existing) return std::nullopt;
+    Routed held;
+    held.held = RoutedReplay(*std::move(existing), command, last_ticket());
+    return held;
+  };
+  if (std::optional<Routed> held = answer_held()) return *std::move(held);
+
   Routed routed;
-  if (std::optional<Reservation> existing = GetReservation(command.id)) {
-    routed.held = RoutedReplay(*std::move(existing), command, last_ticket());
-    return routed;
-  }
 
   for (routed.attempts = 1; routed.attempts <= kRouteAttemptsMax; ++routed.attempts) {
     absl::StatusOr<routing::Plan> plan = Plan(command.plan, now);
@@ -232,21 +239,13 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
       routed.held = std::move(applied);
       return routed;
     }
-    // The id was held meanwhile by a concurrent call (a client's retry of this order while it
-    // is in flight), which took its own capacity. From the same plan, Reserve replays it; from
-    // an earlier one, with other locations, it is still the same order. Either way this is a
-    // replay, answered as one: the reservation as it stands, and no plan (ledger.h).
     GiveBackCapacity(reserve.capacity);
-    if (applied.outcome == Outcome::kReservationExistsWithDifferentContent) {
-      if (std::optional<Reservation> existing = GetReservation(command.id)) {
-        applied = RoutedReplay(*std::move(existing), command, last_ticket());
-      }
-    }
-    if (applied.outcome == Outcome::kReplayed) {
-      routed.plan = routing::Plan();
-      routed.attempts = 0;
-      routed.held = std::move(applied);
-      return routed;
+    // The id was held meanwhile by a concurrent call (a client's retry of this order while it
+    // is in flight), which took its own capacity: answered as the check above answers, whether
+    // that call planned the same locations as this one (Reserve replayed it) or others.
+    if (applied.outcome == Outcome::kReplayed ||
+        applied.outcome == Outcome::kReservationExistsWithDifferentContent) {
+      if (std::optional<Routed> held = answer_held()) return *std::move(held);
     }
     switch (applied.outcome) {
       case Outcome::kInsufficientAvailable:  // another order took the stock: plan again
