@@ -106,10 +106,12 @@ void ToProto(const Transfer& transfer, v1::TransferView* out) {
   out->set_sequence(transfer.sequence);
 }
 
-void AtRiskListing::Add(const AtRisk& at_risk,
+void AtRiskListing::Add(absl::Span<const AtRisk> at_risk,
                         google::protobuf::RepeatedPtrField<v1::AtRiskReservation>* out) {
-  if (out->size() >= kAtRiskListedMax || !listed_.insert(at_risk).second) return;
-  ToProto(at_risk, out->Add());
+  for (const AtRisk& one : at_risk) {
+    if (out->size() >= kAtRiskListedMax) return;
+    if (listed_.insert(one).second) ToProto(one, out->Add());
+  }
 }
 
 Location FromProto(const v1::Location& in) {

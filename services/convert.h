@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "engine/ledger.h"
 #include "engine/location.h"
 #include "engine/movement.h"
@@ -35,7 +36,8 @@ Location FromProto(const v1::Location& location);
 // batch counting it twice, puts the same holds at risk again.
 class AtRiskListing {
  public:
-  void Add(const AtRisk& at_risk, google::protobuf::RepeatedPtrField<v1::AtRiskReservation>* out);
+  void Add(absl::Span<const AtRisk> at_risk,
+           google::protobuf::RepeatedPtrField<v1::AtRiskReservation>* out);
 
  private:
   absl::flat_hash_set<AtRisk> listed_;

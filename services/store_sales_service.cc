@@ -52,9 +52,7 @@ class UploadSalesReactor final : public grpc::ServerReadReactor<v1::RecordSaleRe
     summary_->set_applied(summary_->applied() + 1);
     if (!applied.value.transaction.at_risk.empty()) {
       summary_->set_at_risk_results(summary_->at_risk_results() + 1);
-      for (const AtRisk& at_risk : applied.value.transaction.at_risk) {
-        at_risk_.Add(at_risk, summary_->mutable_at_risk());
-      }
+      at_risk_.Add(applied.value.transaction.at_risk, summary_->mutable_at_risk());
     }
   }
 

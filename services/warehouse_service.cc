@@ -44,8 +44,7 @@ class SyncCountsReactor final : public grpc::ServerReadReactor<v1::CountBatch> {
     summary_->set_rows_over_limit(summary_->rows_over_limit() + counted.over_limit);
     summary_->set_total_absolute_discrepancy(summary_->total_absolute_discrepancy() +
                                              counted.discrepancy);
-    for (const AtRisk& at_risk : counted.at_risk)
-      at_risk_.Add(at_risk, summary_->mutable_at_risk());
+    at_risk_.Add(counted.at_risk, summary_->mutable_at_risk());
     StartRead(&batch_);
   }
 
