@@ -362,7 +362,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
     OMNISTOCK_CHECK(position != nullptr);
     position->reserved += line.quantity;
     OMNISTOCK_CHECK(position->available() >= 0);
-    AddHold(*position, Hold{&stored, line.quantity});
+    position->holds.Add(Hold{&stored, line.quantity});
     Movement& movement = commit.movements.emplace_back();
     movement.time = now;
     movement.kind = MovementKind::kReserve;
@@ -520,7 +520,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
     if (releases_hold) {
       touched[i]->reserved -= line.quantity;
       movement.reserved_delta = -line.quantity;
-      RemoveHold(*touched[i], reservation);
+      touched[i]->holds.Remove(reservation);
     }
     if (removes_on_hand) {
       touched[i]->on_hand -= line.quantity;
@@ -661,9 +661,9 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
       absl::MutexLock shard_lock(&shard.mu);
       PositionSlot& position = shard.FindOrCreate(line.sku, line.location);
       if (sign > 0) {
-        AddHold(position, Hold{&r, line.quantity});
+        position.holds.Add(Hold{&r, line.quantity});
       } else {
-        RemoveHold(position, r);
+        position.holds.Remove(r);
       }
     }
   };
@@ -735,6 +735,11 @@ absl::Status Ledger::CheckInvariants() const {
       if (held != position.reserved) {
         return absl::DataLossError(absl::StrCat(where, " has reserved ", position.reserved,
                                                 " but its live reservations hold ", held));
+      }
+      if (position.holds.held() != position.reserved) {
+        return absl::DataLossError(absl::StrCat(where, " has reserved ", position.reserved,
+                                                " but its hold list comes to ",
+                                                position.holds.held()));
       }
       if (it != live.end()) live.erase(it);
       auto in = inbound.find(key);

@@ -1,7 +1,6 @@
 #include "engine/ledger_shard.h"
 
 #include <algorithm>
-#include <tuple>
 
 namespace omnistock {
 
@@ -30,38 +29,9 @@ const RoutingRows& LedgerShard::RoutingRowsFor(
   return cached;
 }
 
-void AddHold(PositionSlot& position, Hold hold) { position.holds.push_back(hold); }
-
 void PrefetchForChange(const PositionSlot& position) {
-  const std::vector<Hold>& holds = position.holds;
-  if (holds.size() < holds.capacity()) __builtin_prefetch(holds.data() + holds.size(), 1);
+  position.holds.PrefetchEnd();
   position.history.Prefetch();
-}
-
-void RemoveHold(PositionSlot& position, const Reservation& reservation) {
-  std::vector<Hold>& list = position.holds;
-  list.erase(std::remove_if(list.begin(), list.end(),
-                            [&](const Hold& h) { return h.reservation == &reservation; }),
-             list.end());
-  if (list.empty()) list.shrink_to_fit();  // most positions are held by nobody most of the time
-}
-
-std::vector<ReservationId> UncoveredHolds(const PositionSlot& position) {
-  std::vector<ReservationId> at_risk;
-  if (position.shortfall() == 0) return at_risk;
-  std::vector<Hold> ordered = position.holds;
-  std::sort(ordered.begin(), ordered.end(), [](const Hold& a, const Hold& b) {
-    return std::tie(a.reservation->created_at, a.reservation->id) <
-           std::tie(b.reservation->created_at, b.reservation->id);
-  });
-  Quantity covered = 0;
-  for (const Hold& hold : ordered) {
-    covered += hold.quantity;
-    if (covered <= position.on_hand) continue;
-    at_risk.push_back(hold.reservation->id);
-    if (static_cast<int>(at_risk.size()) == kAtRiskPerMovementMax) break;
-  }
-  return at_risk;
 }
 
 void Stamp(Movement& movement, PositionSlot& position) {
@@ -83,7 +53,7 @@ void StampValues(Movement& movement, PositionSlot& position) {
   movement.reserved_after = position.reserved;
   movement.safety_stock_after = position.safety_stock;
   movement.in_transit_after = position.in_transit;
-  movement.at_risk = UncoveredHolds(position);
+  movement.at_risk = position.holds.Uncovered(position.on_hand, kAtRiskPerMovementMax);
 }
 
 void ShardLockSet::LockAll() {

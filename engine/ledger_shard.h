@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "engine/hold_list.h"
 #include "engine/journal_sink.h"
 #include "engine/limits.h"
 #include "engine/movement.h"
@@ -53,35 +54,21 @@ inline void LinkToPosition(Movement& movement, Position& position) {
   movement.indexed = position.movements % kPositionIndexEvery == 0;
 }
 
-// A live reservation's claim on one position. Kept beside the positions so that a sale or a
-// count can tell, under the shard lock alone, which reservations it leaves uncovered. Points at
-// the reservation as its stripe stores it: nodes that never move, never erased while live, and
-// whose id and created_at do not change once made (read here under the shard lock only).
-struct Hold {
-  const Reservation* reservation = nullptr;
-  Quantity quantity = 0;
-};
-
-// A position as a shard stores it: with the live reservations that hold stock on it. The shard
-// hands out these (Find, FindOrCreate, PositionsOf), so what needs the holds takes a
-// PositionSlot and cannot be given a copy of the Position (into a commit, into an answer),
-// which leaves the holds behind.
+// A position as a shard stores it: with the live reservations that hold stock on it, so that
+// a sale or a count can tell, under the shard lock alone, which reservations it leaves
+// uncovered. The shard hands out these (Find, FindOrCreate, PositionsOf), so what needs the
+// holds takes a PositionSlot and cannot be given a copy of the Position (into a commit, into an
+// answer), which leaves the holds behind. Its holds need the shard's lock held, which the
+// position alone cannot be annotated with.
 struct PositionSlot : Position {
-  std::vector<Hold> holds;
+  HoldList holds;
 };
 
-// What follows changes or reads a position a shard handed out and needs that shard's lock held,
-// which the position alone cannot be annotated with.
-void AddHold(PositionSlot& position, Hold hold);
+// What follows changes or reads a position a shard handed out and needs that shard's lock held.
 // Starts fetching what changing `position` and copying it into a commit will write besides the
 // position itself (the end of its hold list, its history's reference count), so that those
 // cache misses overlap with the work in between instead of following one another.
 void PrefetchForChange(const PositionSlot& position);
-void RemoveHold(PositionSlot& position, const Reservation& reservation);
-// The live reservations on `position` that its on_hand no longer covers, the oldest first, at
-// most kAtRiskPerMovementMax. The oldest holds are covered first, so the newest orders are the
-// ones to re-source.
-std::vector<ReservationId> UncoveredHolds(const PositionSlot& position);
 // Records that the numbered `movement` changed `position`: LinkToPosition, then StampValues.
 void Stamp(Movement& movement, PositionSlot& position);
 // Stamps the i-th movement of `commit` on the i-th of `touched` and copies those positions into

@@ -1,0 +1,142 @@
+// The live reservations that hold stock on one position, the oldest first (by created_at, then
+// id), so that the ones on_hand no longer covers are found at one end of the list instead of by
+// sorting it. A flash sale puts 100,000 holds on one position, and every release, fulfilment
+// and sale there changes or reads this list under the shard lock:
+// - Add appends: a reservation made now is the newest. One made older than the newest (two
+//   threads' clocks, a restart restoring reservations in id order) is appended too, and the
+//   list is ordered once, on its next Remove or Uncovered.
+// - Remove finds the hold by binary search and leaves a gap, closed when the gaps outnumber the
+//   holds: O(log n), not a scan and a shift of the whole list.
+// - Uncovered walks from whichever end is nearer the first uncovered unit.
+//
+// Not thread-safe: the shard lock guards it (ledger_shard.h).
+#ifndef OMNISTOCK_ENGINE_HOLD_LIST_H_
+#define OMNISTOCK_ENGINE_HOLD_LIST_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "engine/reservation.h"
+#include "engine/types.h"
+
+namespace omnistock {
+
+// A live reservation's claim on one position. Points at the reservation as its stripe stores
+// it: nodes that never move, never erased while live, and whose id and created_at do not change
+// once made (read here under the shard lock only).
+struct Hold {
+  const Reservation* reservation = nullptr;
+  Quantity quantity = 0;
+};
+
+class HoldList {
+ public:
+  void Add(Hold hold) {
+    const Entry entry{hold.reservation, hold.quantity,
+                      absl::ToUnixNanos(hold.reservation->created_at)};
+    if (ordered_ && !entries_.empty() && Before(entry, entries_.back())) ordered_ = false;
+    entries_.push_back(entry);
+    held_ += hold.quantity;
+  }
+
+  // Does nothing when `reservation` holds nothing here.
+  void Remove(const Reservation& reservation) {
+    Order();
+    const int64_t created = absl::ToUnixNanos(reservation.created_at);
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), created,
+                               [](const Entry& e, int64_t c) { return e.created < c; });
+    while (it != entries_.end() && it->created == created && it->reservation != &reservation) ++it;
+    if (it == entries_.end() || it->reservation != &reservation) return;
+    held_ -= it->quantity;
+    it->reservation = nullptr;
+    it->quantity = 0;
+    ++removed_;
+    // No gap at the end, so that Add compares with a live hold.
+    while (!entries_.empty() && entries_.back().reservation == nullptr) {
+      entries_.pop_back();
+      --removed_;
+    }
+    if (entries_.empty()) {
+      entries_ = {};  // most positions are held by nobody most of the time: give the memory back
+    } else if (removed_ > entries_.size() / 2) {
+      std::erase_if(entries_, [](const Entry& e) { return e.reservation == nullptr; });
+      removed_ = 0;
+    }
+  }
+
+  // The reservations that `on_hand` no longer covers, the oldest first, at most `max`. The
+  // oldest holds are covered first, so the newest orders are the ones to re-source.
+  std::vector<ReservationId> Uncovered(Quantity on_hand, int max) {
+    std::vector<ReservationId> at_risk;
+    if (held_ <= on_hand) return at_risk;
+    Order();
+    // The first hold that on_hand does not cover in full. Each walk visits at most as many
+    // holds as it counts units (a hold is at least one), and the gaps between them (never more
+    // than the holds), so it takes the shorter way: from the front through the covered units,
+    // or from the back through the uncovered ones.
+    size_t first = 0;
+    if (on_hand <= held_ - on_hand) {
+      Quantity covered = 0;
+      while (first < entries_.size()) {
+        covered += entries_[first].quantity;  // a gap holds 0
+        if (entries_[first].reservation != nullptr && covered > on_hand) break;
+        ++first;
+      }
+    } else {
+      // A hold is uncovered while the holds after it come to less than the shortfall.
+      const Quantity shortfall = held_ - on_hand;
+      Quantity after = 0;
+      first = entries_.size();
+      // A gap adds nothing, so the walk stops on the hold that brought `after` to the
+      // shortfall: the first uncovered one, as what came after it was still short.
+      while (first > 0 && after < shortfall) after += entries_[--first].quantity;
+    }
+    for (size_t i = first; i < entries_.size() && static_cast<int>(at_risk.size()) < max; ++i) {
+      if (entries_[i].reservation != nullptr) at_risk.push_back(entries_[i].reservation->id);
+    }
+    return at_risk;
+  }
+
+  // The units the holds come to: the position's reserved (Ledger::CheckInvariants).
+  Quantity held() const { return held_; }
+  size_t size() const { return entries_.size() - removed_; }
+
+  // Starts fetching where the next Add writes.
+  void PrefetchEnd() const {
+    if (entries_.size() < entries_.capacity())
+      __builtin_prefetch(entries_.data() + entries_.size(), 1);
+  }
+
+ private:
+  struct Entry {
+    const Reservation* reservation;  // nullptr: removed, a gap until the next compaction
+    Quantity quantity;               // 0 once removed
+    int64_t created;                 // the reservation's created_at in ns: kept in a gap
+  };
+
+  // Whether live `a` is older than live `b`.
+  static bool Before(const Entry& a, const Entry& b) {
+    if (a.created != b.created) return a.created < b.created;
+    return a.reservation->id < b.reservation->id;
+  }
+
+  void Order() {
+    if (ordered_) return;
+    std::erase_if(entries_, [](const Entry& e) { return e.reservation == nullptr; });
+    removed_ = 0;
+    std::sort(entries_.begin(), entries_.end(), Before);
+    ordered_ = true;
+  }
+
+  std::vector<Entry> entries_;  // by created_at then id while ordered_
+  Quantity held_ = 0;
+  uint32_t removed_ = 0;  // gaps in entries_
+  bool ordered_ = true;
+};
+
+}  // namespace omnistock
+
+#endif  // OMNISTOCK_ENGINE_HOLD_LIST_H_

@@ -1,0 +1,112 @@
+// A position's hold list against a plain model of it: the live holds sorted by (created_at, id),
+// and the uncovered ones read off their running sum.
+#include "engine/hold_list.h"
+
+#include <algorithm>
+#include <deque>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "catch2/catch.hpp"
+#include "engine/limits.h"
+
+namespace omnistock::testing {
+namespace {
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
+
+// What HoldList::Uncovered must answer, computed the slow way.
+std::vector<ReservationId> ModelUncovered(std::vector<Hold> live, Quantity on_hand, int max) {
+  std::sort(live.begin(), live.end(), [](const Hold& a, const Hold& b) {
+    if (a.reservation->created_at != b.reservation->created_at) {
+      return a.reservation->created_at < b.reservation->created_at;
+    }
+    return a.reservation->id < b.reservation->id;
+  });
+  std::vector<ReservationId> at_risk;
+  Quantity covered = 0;
+  for (const Hold& hold : live) {
+    covered += hold.quantity;
+    if (covered <= on_hand) continue;
+    if (static_cast<int>(at_risk.size()) == max) break;
+    at_risk.push_back(hold.reservation->id);
+  }
+  return at_risk;
+}
+
+}  // namespace
+
+TEST_CASE("the uncovered holds are the newest, listed oldest first, the newest 100 left out") {
+  std::deque<Reservation> reservations;
+  HoldList holds;
+  for (int i = 0; i < 150; ++i) {
+    Reservation& r = reservations.emplace_back();
+    r.id = ReservationId(absl::StrFormat("r%03d", i));
+    r.created_at = kT0 + absl::Seconds(i);
+    holds.Add(Hold{&r, 2});
+  }
+  CHECK(holds.held() == 300);
+  CHECK(holds.Uncovered(300, kAtRiskPerMovementMax).empty());
+  // 299 units cover the first 149 holds in full and the last by half: it is uncovered.
+  std::vector<ReservationId> one = holds.Uncovered(299, kAtRiskPerMovementMax);
+  REQUIRE(one.size() == 1);
+  CHECK(one[0] == ReservationId("r149"));
+  std::vector<ReservationId> all = holds.Uncovered(0, kAtRiskPerMovementMax);
+  REQUIRE(all.size() == static_cast<size_t>(kAtRiskPerMovementMax));
+  CHECK(all.front() == ReservationId("r000"));
+  CHECK(all.back() == ReservationId("r099"));
+  // The front 40 gone: 110 holds, 80 units cover the oldest 40 of them.
+  for (int i = 0; i < 40; ++i) holds.Remove(reservations[i]);
+  CHECK(holds.size() == 110);
+  std::vector<ReservationId> rest = holds.Uncovered(80, kAtRiskPerMovementMax);
+  REQUIRE(rest.size() == 70);
+  CHECK(rest.front() == ReservationId("r080"));
+  // Removing what holds nothing here changes nothing.
+  holds.Remove(reservations[0]);
+  CHECK(holds.size() == 110);
+  CHECK(holds.held() == 220);
+}
+
+TEST_CASE("a hold list answers as its model through adds, removes and restores in any order") {
+  std::mt19937 random(20261201);
+  std::deque<Reservation> reservations;
+  std::vector<Hold> live;  // the model
+  HoldList holds;
+  int next_id = 0;
+  for (int step = 0; step < 20000; ++step) {
+    const int op = std::uniform_int_distribution<int>(0, 9)(random);
+    if (op < 5 || live.empty()) {
+      Reservation& r = reservations.emplace_back();
+      // Ids not in creation order, times mostly rising, sometimes equal or earlier (another
+      // thread's clock, or a restart restoring in id order).
+      r.id = ReservationId(absl::StrFormat("r%05d", (next_id++ * 7919) % 100000));
+      const int jitter = std::uniform_int_distribution<int>(-3, 1)(random);
+      r.created_at = kT0 + absl::Milliseconds(step / 4 + std::max(jitter, -step / 4));
+      const Hold hold{&r, std::uniform_int_distribution<Quantity>(1, 5)(random)};
+      holds.Add(hold);
+      live.push_back(hold);
+    } else if (op < 8) {
+      const size_t i = std::uniform_int_distribution<size_t>(0, live.size() - 1)(random);
+      holds.Remove(*live[i].reservation);
+      live.erase(live.begin() + static_cast<ptrdiff_t>(i));
+    } else {
+      Quantity held = 0;
+      for (const Hold& hold : live) held += hold.quantity;
+      REQUIRE(holds.held() == held);
+      REQUIRE(holds.size() == live.size());
+      const Quantity on_hand = std::uniform_int_distribution<Quantity>(-5, held + 5)(random);
+      const int max = std::uniform_int_distribution<int>(1, 120)(random);
+      REQUIRE(holds.Uncovered(on_hand, max) == ModelUncovered(live, on_hand, max));
+    }
+  }
+  // Emptied, it starts again as new.
+  for (const Hold& hold : live) holds.Remove(*hold.reservation);
+  CHECK(holds.size() == 0);
+  CHECK(holds.held() == 0);
+  CHECK(holds.Uncovered(-1, kAtRiskPerMovementMax).empty());
+}
+
+}  // namespace omnistock::testing
