@@ -2,9 +2,9 @@
 // id), so that the ones on_hand no longer covers are found at one end of the list instead of by
 // sorting it. A flash sale puts 100,000 holds on one position, and every release, fulfilment
 // and sale there changes or reads this list under the shard lock:
-// - Add appends: a reservation made now is the newest. One made older than the newest (two
-//   threads' clocks, a restart restoring reservations in id order) is appended too, and the
-//   list is ordered once, on its next Remove or Uncovered.
+// - Add appends: a reservation made now is the newest, or nearly (its place is then a few
+//   entries back). A restart restores reservations in id order: those are appended as they
+//   come, and the list is sorted once, on its next Remove or Uncovered.
 // - Remove finds the hold by binary search and leaves a gap, closed when the gaps outnumber the
 //   holds: O(log n), not a scan and a shift of the whole list.
 // - Uncovered walks from whichever end is nearer the first uncovered unit.
@@ -37,9 +37,22 @@ class HoldList {
   void Add(Hold hold) {
     const Entry entry{hold.reservation, hold.quantity,
                       absl::ToUnixNanos(hold.reservation->created_at)};
-    if (ordered_ && !entries_.empty() && Before(entry, entries_.back())) ordered_ = false;
-    entries_.push_back(entry);
     held_ += hold.quantity;
+    if (!ordered_) {
+      entries_.push_back(entry);
+      return;
+    }
+    // A reservation's time is read before its locks are taken, so another made a little later
+    // may reach this list first: the hold goes in its place, a few entries back.
+    size_t at = entries_.size();
+    const size_t nearest = at > kLateHoldSearchMax ? at - kLateHoldSearchMax : 0;
+    while (at > nearest && Newer(entries_[at - 1], entry)) --at;
+    if (at > 0 && Newer(entries_[at - 1], entry)) {
+      entries_.push_back(entry);  // restoring, in id order: ordered once, when first used
+      ordered_ = false;
+      return;
+    }
+    entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(at), entry);
   }
 
   // Does nothing when `reservation` holds nothing here.
@@ -54,7 +67,7 @@ class HoldList {
     it->reservation = nullptr;
     it->quantity = 0;
     ++removed_;
-    // No gap at the end, so that Add compares with a live hold.
+    // No gap at the end: it would only be carried along.
     while (!entries_.empty() && entries_.back().reservation == nullptr) {
       entries_.pop_back();
       --removed_;
@@ -117,10 +130,19 @@ class HoldList {
     int64_t created;                 // the reservation's created_at in ns: kept in a gap
   };
 
+  // How far back from the end Add looks for a hold's place before it leaves the list to be
+  // sorted: further than the reservations in flight on one position at once.
+  static constexpr size_t kLateHoldSearchMax = 64;
+
   // Whether live `a` is older than live `b`.
   static bool Before(const Entry& a, const Entry& b) {
     if (a.created != b.created) return a.created < b.created;
     return a.reservation->id < b.reservation->id;
+  }
+  // Whether `e`, live or a gap, belongs after live `hold`. A gap of the same time does not.
+  static bool Newer(const Entry& e, const Entry& hold) {
+    if (e.created != hold.created) return e.created > hold.created;
+    return e.reservation != nullptr && hold.reservation->id < e.reservation->id;
   }
 
   void Order() {
