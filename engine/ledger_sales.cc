@@ -59,7 +59,12 @@ Applied<PosResult> Ledger::RecordReturn(const ReturnCommand& command, absl::Time
 }
 
 Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl::Time now) {
-  if (transaction.occurred_at == absl::InfinitePast()) transaction.occurred_at = now;
+  // Undated: now. Dated a little ahead of the server (the edge refuses more than
+  // kPosClockSkewMax): now too, as it cannot have happened after it arrived, and a cycle count
+  // recorded meanwhile must not take it for a sale it has not seen yet (nor the reverse).
+  if (transaction.occurred_at == absl::InfinitePast() || transaction.occurred_at > now) {
+    transaction.occurred_at = now;
+  }
   transaction.recorded_at = now;
   const std::string key = transaction.Key();
   PosStripe& stripe = PosStripeFor(key);

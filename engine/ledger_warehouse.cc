@@ -42,8 +42,11 @@ bool SameContent(const Transfer& a, const Transfer& b) {
 
 }  // namespace
 
-// Counts are dated by the WMS (counted_at); the server's time plays no part in them.
-Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, absl::Time) {
+// Counts are dated by the WMS (counted_at), unless that is after `now`: a WMS clock a little
+// ahead (the edge refuses more than kPosClockSkewMax) would otherwise date the count after sales
+// recorded in the next minutes at the server's time, and the ledger would take those sales as
+// already in the count. A count cannot have been taken after it arrived.
+Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, absl::Time now) {
   Applied<CountSummary> applied;
   CountSummary& summary = applied.value;
 
@@ -83,24 +86,24 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
       continue;
     }
     PositionSlot& position = *found[i];
-    if (row.counted_at <= position.last_counted_at ||
-        row.counted_at < position.history_complete_after) {
+    const absl::Time counted_at = std::min(row.counted_at, now);
+    if (counted_at <= position.last_counted_at || counted_at < position.history_complete_after) {
       ++summary.stale;
       continue;
     }
-    const Quantity target = row.counted + NetChangeAfter(position, row.counted_at);
+    const Quantity target = row.counted + NetChangeAfter(position, counted_at);
     if (target < -kOnHandMax || target > kOnHandMax) {
       ++summary.over_limit;
       continue;
     }
     const Quantity correction = target - position.on_hand;
     position.on_hand = target;
-    position.last_counted_at = row.counted_at;
+    position.last_counted_at = counted_at;
 
     Movement movement;
     // Dated at counted_at: the correction is to the shelf as it was then, so a later count
     // must not see it as a change after itself.
-    movement.time = row.counted_at;
+    movement.time = counted_at;
     movement.kind = MovementKind::kCount;
     movement.sku = row.sku;
     movement.location = row.location;

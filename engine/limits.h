@@ -34,9 +34,17 @@ inline constexpr absl::Duration kReservationTtlDefault = absl::Minutes(15);
 inline constexpr absl::Duration kReservationTtlMin = absl::Seconds(1);
 inline constexpr absl::Duration kReservationTtlMax = absl::Hours(24);
 
-// A till's clock may run ahead of the server's by this much; a sale dated further in the
-// future is refused as a clock fault rather than recorded at a time that has not come.
+// A till's or a WMS's clock may run ahead of the server's by this much (the event is then taken
+// at the server's time); a sale or count dated further in the future is refused as a clock
+// fault rather than recorded at a time that has not come.
 inline constexpr absl::Duration kPosClockSkewMax = absl::Minutes(5);
+// A till transaction or a cycle count dated more than this many days back is refused as a
+// clock fault (a till reset to 1970, a WMS that sends no real time): no till stays offline, and
+// no count waits to be sent, that long. Taken as dated, such a sale would count as already in
+// every later count of its shelf (on_hand unchanged), and such a count would add every change
+// recorded since.
+inline constexpr int kClientTimeAgeMaxDays = 30;
+inline constexpr absl::Duration kClientTimeAgeMax = absl::Hours(24 * kClientTimeAgeMaxDays);
 // An offline upload's summary lists at most this many rejected sales (all are counted).
 inline constexpr int kUploadRejectionsListedMax = 100;
 

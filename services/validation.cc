@@ -35,11 +35,13 @@ absl::Status CheckId(absl::string_view field, const std::string& value, int leng
   return absl::OkStatus();
 }
 
-// A client's google.protobuf.Timestamp, as the well-known type defines it (0001-01-01T00:00:00Z
-// to 9999-12-31T23:59:59.999999999Z, nanos in [0, 999999999]): one outside would be journaled
-// as a time no reader could take back.
+// A time a till or a WMS (`clock`) dated its event with: a google.protobuf.Timestamp as the
+// well-known type defines it (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z, nanos in
+// [0, 999999999]; one outside would be journaled as a time no reader could take back), within
+// kClientTimeAgeMax before `now` and kPosClockSkewMax after it.
 absl::StatusOr<absl::Time> ClientTime(absl::string_view field,
-                                      const google::protobuf::Timestamp& time) {
+                                      const google::protobuf::Timestamp& time, absl::Time now,
+                                      absl::string_view clock) {
   constexpr int64_t kSecondsMin = -62'135'596'800;
   constexpr int64_t kSecondsMax = 253'402'300'799;
   if (time.seconds() < kSecondsMin || time.seconds() > kSecondsMax || time.nanos() < 0 ||
@@ -48,7 +50,18 @@ absl::StatusOr<absl::Time> ClientTime(absl::string_view field,
         field, " is not a valid timestamp: seconds must be in [", kSecondsMin, ", ", kSecondsMax,
         "] and nanos in [0, 999999999], got seconds ", time.seconds(), ", nanos ", time.nanos()));
   }
-  return absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
+  const absl::Time at = absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
+  if (at > now + kPosClockSkewMax) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " is more than ", absl::FormatDuration(kPosClockSkewMax),
+                     " in the future; check the ", clock, "'s clock"));
+  }
+  if (at < now - kClientTimeAgeMax) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " is more than ", kClientTimeAgeMaxDays,
+                                                   " days in the past (", absl::FormatTime(at),
+                                                   "); check the ", clock, "'s clock"));
+  }
+  return at;
 }
 
 absl::Status CheckText(absl::string_view field, const std::string& value) {
@@ -138,14 +151,9 @@ absl::StatusOr<PosParts> ValidatePosParts(
     }
   }
   if (has_time) {
-    absl::StatusOr<absl::Time> occurred_at = ClientTime(time_field, time);
+    absl::StatusOr<absl::Time> occurred_at = ClientTime(time_field, time, now, "terminal");
     if (!occurred_at.ok()) return occurred_at.status();
     parts.occurred_at = *occurred_at;
-    if (parts.occurred_at > now + kPosClockSkewMax) {
-      return absl::InvalidArgumentError(absl::StrCat(time_field, " is more than ",
-                                                     absl::FormatDuration(kPosClockSkewMax),
-                                                     " in the future; check the terminal's clock"));
-    }
   }
   absl::StatusOr<LocationId> store = KnownLocation("location_id", location_id, ledger);
   if (!store.ok()) return store.status();
@@ -267,15 +275,10 @@ absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& b
     if (!row.has_counted_at()) {
       return absl::InvalidArgumentError(prefix + "counted_at must be set");
     }
-    absl::StatusOr<absl::Time> valid = ClientTime(prefix + "counted_at", row.counted_at());
-    if (!valid.ok()) return valid.status();
-    const absl::Time counted_at = *valid;
-    if (counted_at > now + kPosClockSkewMax) {
-      return absl::InvalidArgumentError(absl::StrCat(prefix, "counted_at is more than ",
-                                                     absl::FormatDuration(kPosClockSkewMax),
-                                                     " in the future"));
-    }
-    counted_ats.push_back(counted_at);
+    absl::StatusOr<absl::Time> counted_at =
+        ClientTime(prefix + "counted_at", row.counted_at(), now, "WMS");
+    if (!counted_at.ok()) return counted_at.status();
+    counted_ats.push_back(*counted_at);
   }
   // Every row valid: only now intern what the rows at known locations may store.
   std::vector<CountRow> rows;

@@ -29,9 +29,14 @@ class SyncCountsReactor final : public grpc::ServerReadReactor<v1::CountBatch> {
     absl::StatusOr<std::vector<CountRow>> rows =
         ValidateCountBatch(batch_, index, ctx_.clock->Now(), *ctx_.ledger, ids);
     if (!rows.ok()) {
-      FinishWhenDurable(absl::InvalidArgumentError(
-          absl::StrCat(rows.status().message(), " (the ", index,
-                       " batches before it were applied; nothing of this one was)")));
+      // An error carries no summary: what the applied batches did is told here, and their
+      // at-risk reservations are on their count movements (ListMovements, Watch).
+      FinishWhenDurable(absl::InvalidArgumentError(absl::StrCat(
+          rows.status().message(), " (nothing of this batch was applied; the ", index,
+          " before it were: ", summary_->rows_applied(), " rows applied, ", summary_->rows_stale(),
+          " stale, ", summary_->rows_unknown(), " at unknown locations, ",
+          summary_->rows_over_limit(), " over the limit, ", summary_->at_risk_size(),
+          " reservations put at risk, listed on their count movements)")));
       return;
     }
     Applied<CountSummary> applied = ctx_.ledger->ApplyCounts(*rows, ctx_.clock->Now());

@@ -25,8 +25,8 @@ TEST_CASE(
   REQUIRE(
       f.ledger.ApplyCounts({Count("S1", "A", 20, k0900 - absl::Hours(2))}, k0900).value.applied ==
       1);
-  REQUIRE(f.ledger.RecordSale(Sale("t1", 3, k0900 + absl::Minutes(30)), k0900).outcome ==
-          Outcome::kOk);
+  REQUIRE(f.ledger.RecordSale(Sale("t1", 3, k0900 + absl::Minutes(30)), k0900 + absl::Minutes(30))
+              .outcome == Outcome::kOk);
   REQUIRE(
       f.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 5, "po"}, k0900 + absl::Hours(1))
           .outcome == Outcome::kOk);
@@ -61,14 +61,42 @@ TEST_CASE("a till sale or return dated before the last count is already in it: o
   ReturnCommand back{LocationId("S1"), "till-1", "r1", {PosLine{Sku("A"), 1}}, k0900, false, ""};
   REQUIRE(f.ledger.RecordReturn(back, k0900).outcome == Outcome::kOk);
   CHECK(f.At("A", "S1").on_hand == 7);
-  REQUIRE(f.ledger.RecordSale(Sale("t2", 2, k0900 + absl::Minutes(1)), k0900).outcome ==
-          Outcome::kOk);
+  REQUIRE(f.ledger.RecordSale(Sale("t2", 2, k0900 + absl::Minutes(1)), k0900 + absl::Minutes(1))
+              .outcome == Outcome::kOk);
   CHECK(f.At("A", "S1").on_hand == 5);
   // A later count still sees the 09:01 sale as after 09:00, and the late ones not at all.
   REQUIRE(
-      f.ledger.ApplyCounts({Count("S1", "A", 7, k0900 + absl::Seconds(30))}, k0900).value.applied ==
-      1);
+      f.ledger
+          .ApplyCounts({Count("S1", "A", 7, k0900 + absl::Seconds(30))}, k0900 + absl::Minutes(2))
+          .value.applied == 1);
   CHECK(f.At("A", "S1").on_hand == 5);
+}
+
+TEST_CASE("a count or a sale dated ahead of the server's clock is taken at the server's time") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 10);
+  // The WMS clock runs 3 minutes ahead: its count of 10 at 09:00 says 09:03.
+  REQUIRE(
+      f.ledger.ApplyCounts({Count("S1", "A", 10, k0900 + absl::Minutes(3))}, k0900).value.applied ==
+      1);
+  CHECK(f.At("A", "S1").last_counted_at == k0900);
+  CHECK(f.sink.commits().back().movements.at(0).time == k0900);
+  // A sale a minute later, undated: after the count, not in it.
+  REQUIRE(
+      f.ledger.RecordSale(Sale("t1", 2, absl::InfinitePast()), k0900 + absl::Minutes(1)).outcome ==
+      Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 8);
+  // A till 4 minutes ahead sells 1 at 09:02: recorded at 09:02, not 09:06.
+  REQUIRE(f.ledger.RecordSale(Sale("t2", 1, k0900 + absl::Minutes(6)), k0900 + absl::Minutes(2))
+              .outcome == Outcome::kOk);
+  CHECK(f.sink.commits().back().movements.at(0).time == k0900 + absl::Minutes(2));
+  CHECK(f.At("A", "S1").on_hand == 7);
+  // So a count of the shelf at 09:04 (7 left), with a correct clock, sees both sales before it.
+  REQUIRE(
+      f.ledger
+          .ApplyCounts({Count("S1", "A", 7, k0900 + absl::Minutes(4))}, k0900 + absl::Minutes(5))
+          .value.applied == 1);
+  CHECK(f.At("A", "S1").on_hand == 7);
 }
 
 TEST_CASE("a count older than the last applied one is stale and changes nothing") {
@@ -104,7 +132,7 @@ TEST_CASE("two counts of one position in one batch apply in order") {
   auto applied = f.ledger.ApplyCounts(
       {Count("S1", "A", 4, k0900), Count("S1", "A", 6, k0900 + absl::Minutes(5)),
        Count("S1", "A", 1, k0900 + absl::Minutes(1))},
-      k0900);
+      k0900 + absl::Minutes(5));
   CHECK(applied.value.applied == 2);
   CHECK(applied.value.stale == 1);
   CHECK(f.At("A", "S1").on_hand == 6);
@@ -187,8 +215,10 @@ TEST_CASE("a transfer must fit under its destination's on_hand limit, shipped an
   transfer.lines = {PosLine{Sku("A"), 5}};
   REQUIRE(f.ledger.ShipTransfer(transfer, kT0).outcome == Outcome::kOk);
   // A count at the destination since: the shelf is full, the transfer cannot land.
-  REQUIRE(f.ledger.ApplyCounts({Count("S1", "A", kOnHandMax, kT0 + absl::Hours(1))}, kT0)
-              .value.applied == 1);
+  REQUIRE(
+      f.ledger
+          .ApplyCounts({Count("S1", "A", kOnHandMax, kT0 + absl::Hours(1))}, kT0 + absl::Hours(1))
+          .value.applied == 1);
   const size_t commits = f.sink.size();
   const Applied<Transfer> full = f.ledger.ReceiveTransfer("tr-1", kT0 + absl::Hours(2));
   CHECK(full.outcome == Outcome::kOnHandLimitExceeded);

@@ -95,6 +95,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
   v1::ReserveRequest odd_ttl = ReserveOf("ttl", {{"SKU-A", "ST-1", 1}});
   odd_ttl.mutable_ttl()->set_nanos(2'000'000'000);  // "two seconds", as no Duration is written
   auto sales = v1::StoreSales::NewStub(server.channel());
+  const int64_t now_seconds = absl::ToUnixSeconds(absl::Now());
   auto sale_at = [&sales](int64_t seconds, int32_t nanos, const std::string& location = "ST-1") {
     return [&sales, seconds, nanos, location] {
       v1::RecordSaleRequest request;
@@ -144,7 +145,12 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
        "sold_at is not a valid timestamp: seconds must be in [-62135596800, 253402300799]"},
       {"sale with negative nanos", sale_at(1'800'000'000, -5), kInvalid,
        "sold_at is not a valid timestamp"},
-      {"sale at a warehouse", sale_at(1'700'000'000, 0, "WH-1"),
+      {"sale dated 1970 (a till's clock reset)", sale_at(0, 0), kInvalid,
+       "sold_at is more than 30 days in the past (1970-01-01T00:00:00+00:00); check the "
+       "terminal's clock"},
+      {"sale an hour ahead", sale_at(now_seconds + 3600, 0), kInvalid,
+       "sold_at is more than 5m in the future; check the terminal's clock"},
+      {"sale at a warehouse", sale_at(now_seconds - 60, 0, "WH-1"),
        grpc::StatusCode::FAILED_PRECONDITION,
        "location_id 'WH-1' is a WAREHOUSE, not a STORE: till sales and returns are recorded at "
        "stores"},
@@ -248,7 +254,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
     CHECK(status.error_message().find(c.message_part) != std::string::npos);
     CHECK(Snapshot(server) == before);
   }
-  CHECK(cases.size() == 37);
+  CHECK(cases.size() == 39);
 }
 
 }  // namespace omnistock::testing

@@ -99,7 +99,17 @@ TEST_CASE(
   Sync(*warehouse, {BatchOf("ST-1", "SKU-B", 3, now), BatchOf("ST-1", "SKU-A", -1, now)}, &status);
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(status.error_message().find("batches[1].rows[0].counted_quantity") != std::string::npos);
+  CHECK(status.error_message().find("nothing of this batch was applied; the 1 before it were: 1 "
+                                    "rows applied, 0 stale, 0 at unknown locations, 0 over the "
+                                    "limit, 0 reservations put at risk") != std::string::npos);
   CHECK(PositionOf(*live.inventory, "SKU-B", "ST-1").on_hand() == 3);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 12);
+
+  // A count dated 1970 is a WMS clock fault: refused, rather than adding every change since.
+  Sync(*warehouse, {BatchOf("ST-1", "SKU-A", 1, absl::UnixEpoch())}, &status);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message().find("batches[0].rows[0].counted_at is more than 30 days in the "
+                                    "past") != std::string::npos);
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 12);
 }
 
