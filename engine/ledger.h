@@ -144,6 +144,7 @@ struct ReturnCommand {
   absl::Time returned_at = absl::InfinitePast();  // unknown: the time it is recorded
   bool non_sellable = false;
   std::string reason;
+  std::string original_order_ref;  // e.g. the online order the goods came from
 };
 
 // What a till transaction did: the transaction as recorded (with the reservations it put at

@@ -55,6 +55,10 @@ Applied<PosResult> Ledger::RecordReturn(const ReturnCommand& command, absl::Time
   transaction.occurred_at = command.returned_at;
   transaction.non_sellable = command.non_sellable;
   transaction.reason = command.reason;
+  if (!command.original_order_ref.empty()) {
+    absl::StrAppend(&transaction.reason, command.reason.empty() ? "" : " ", "(order ",
+                    command.original_order_ref, ")");
+  }
   return RecordPosTransaction(std::move(transaction), now);
 }
 
@@ -132,15 +136,20 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     movement.sku = line.sku;
     movement.location = transaction.store;
     movement.reference = transaction.transaction_id;
+    // "till-1", "till-1 non-sellable: opened box (order web-7)", "till-1 already in the count
+    // of ...".
     movement.actor = transaction.terminal_id;
     movement.on_hand_delta = OnHandDelta(transaction, line, &position);
     position.on_hand += movement.on_hand_delta;
-    if (transaction.non_sellable && !sale) {
+    const bool kept_apart = transaction.non_sellable && !sale;
+    if (kept_apart) {
       position.non_sellable += line.quantity;
-      movement.actor = absl::StrCat(transaction.terminal_id, " non-sellable: ", transaction.reason);
-    } else if (transaction.occurred_at <= position.last_counted_at) {
-      movement.actor = absl::StrCat(transaction.terminal_id, " already in the count of ",
-                                    absl::FormatTime(position.last_counted_at));
+      absl::StrAppend(&movement.actor, " non-sellable");
+    }
+    if (!transaction.reason.empty()) absl::StrAppend(&movement.actor, ": ", transaction.reason);
+    if (!kept_apart && transaction.occurred_at <= position.last_counted_at) {
+      absl::StrAppend(&movement.actor, " already in the count of ",
+                      absl::FormatTime(position.last_counted_at));
     }
     OMNISTOCK_CHECK(position.on_hand >= -kOnHandMax);
     OMNISTOCK_CHECK(position.on_hand <= kOnHandMax);

@@ -44,8 +44,10 @@ struct PosTransaction {
   std::vector<PosLine> lines;
   absl::Time occurred_at;
   bool non_sellable = false;  // returns only: kept apart, never available
-  std::string reason;         // returns only
-  Sequence sequence = 0;      // of its last movement
+  // Returns only: why, and the order the goods came from ("damaged (order web-7)"). In the
+  // movements' actor; not part of the content a retry must repeat.
+  std::string reason;
+  Sequence sequence = 0;  // of its last movement
   std::vector<AtRisk> at_risk;
   // When the ledger recorded it (server time; occurred_at is the till's), from which its
   // retention counts. Infinite future in rows written before it was kept: never forgotten.

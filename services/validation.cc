@@ -369,9 +369,10 @@ absl::StatusOr<ReturnCommand> ValidateRecordReturn(const v1::RecordReturnRequest
       request.location_id(), request.lines(), request.pos_transaction_id(), request.terminal_id(),
       request.has_returned_at(), request.returned_at(), "returned_at", ledger, now);
   if (!parts.ok()) return parts.status();
-  return ReturnCommand{
-      parts->store,       parts->terminal_id,     parts->transaction_id, std::move(parts->lines),
-      parts->occurred_at, request.non_sellable(), request.reason()};
+  return ReturnCommand{parts->store,          parts->terminal_id,
+                       parts->transaction_id, std::move(parts->lines),
+                       parts->occurred_at,    request.non_sellable(),
+                       request.reason(),      request.original_order_ref()};
 }
 
 absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest& request) {

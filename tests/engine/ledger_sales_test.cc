@@ -135,6 +135,7 @@ TEST_CASE("a till transaction that would take on_hand past its limit is refused 
                     {PosLine{Sku("A"), 1}, PosLine{Sku("FULL"), 1}},
                     kT0,
                     false,
+                    "",
                     ""};
   const Applied<PosResult> refused = f.ledger.RecordReturn(two, kT0);
   CHECK(refused.outcome == Outcome::kOnHandLimitExceeded);
@@ -153,7 +154,7 @@ TEST_CASE("a till transaction that would take on_hand past its limit is refused 
   CHECK(f.At("FULL", "S1").on_hand == kOnHandMax);
   // A non-sellable return does not touch on_hand, so the limit does not stop it.
   ReturnCommand aside{LocationId("S1"), "till-1", "r2", {PosLine{Sku("FULL"), 1}}, kT0, true,
-                      "damaged"};
+                      "damaged",        ""};
   CHECK(f.ledger.RecordReturn(aside, kT0).outcome == Outcome::kOk);
   CHECK(f.ledger.CheckInvariants().ok());
 }
@@ -200,18 +201,31 @@ TEST_CASE("a re-sent sale has no second effect, and other content under the same
 TEST_CASE("returns restock the store as sellable, or keep non-sellable units apart") {
   LedgerFixture f;
   f.Stock("A", "S2", 1);
-  ReturnCommand sellable{LocationId("S2"), "till-9", "r1", {PosLine{Sku("A"), 2}}, kT0, false, ""};
+  ReturnCommand sellable{
+      LocationId("S2"), "till-9", "r1", {PosLine{Sku("A"), 2}}, kT0, false, "", ""};
   REQUIRE(f.ledger.RecordReturn(sellable, kT0).outcome == Outcome::kOk);
   CHECK(f.At("A", "S2").on_hand == 3);
   CHECK(f.At("A", "S2").available() == 3);
   ReturnCommand damaged{LocationId("S2"), "till-9", "r2", {PosLine{Sku("A"), 1}}, kT0, true,
-                        "opened box"};
+                        "opened box",     ""};
   REQUIRE(f.ledger.RecordReturn(damaged, kT0).outcome == Outcome::kOk);
   CHECK(f.At("A", "S2").on_hand == 3);
   CHECK(f.At("A", "S2").non_sellable == 1);
   CHECK(f.At("A", "S2").available() == 3);
+  CHECK(f.sink.commits().back().movements.at(0).actor == "till-9 non-sellable: opened box");
   CHECK(f.ledger.RecordReturn(damaged, kT0).outcome == Outcome::kReplayed);
   CHECK(f.At("A", "S2").non_sellable == 1);
+  // The order the goods came from is in the movement.
+  ReturnCommand online{LocationId("S2"), "till-9", "r3", {PosLine{Sku("A"), 1}}, kT0, false, "",
+                       "web-7"};
+  REQUIRE(f.ledger.RecordReturn(online, kT0).outcome == Outcome::kOk);
+  CHECK(f.sink.commits().back().movements.at(0).actor == "till-9: (order web-7)");
+  online.transaction_id = "r4";
+  online.non_sellable = true;
+  online.reason = "opened box";
+  REQUIRE(f.ledger.RecordReturn(online, kT0).outcome == Outcome::kOk);
+  CHECK(f.sink.commits().back().movements.at(0).actor ==
+        "till-9 non-sellable: opened box (order web-7)");
 }
 
 TEST_CASE("a till transaction is forgotten a retention after it was recorded, not sold") {

@@ -58,7 +58,8 @@ TEST_CASE("a till sale or return dated before the last count is already in it: o
   CHECK(late.movements[0].on_hand_delta == 0);
   CHECK(late.movements[0].on_hand_after == 7);
   // A return from before the count is in it too; a sale after it is not.
-  ReturnCommand back{LocationId("S1"), "till-1", "r1", {PosLine{Sku("A"), 1}}, k0900, false, ""};
+  ReturnCommand back{
+      LocationId("S1"), "till-1", "r1", {PosLine{Sku("A"), 1}}, k0900, false, "", ""};
   REQUIRE(f.ledger.RecordReturn(back, k0900).outcome == Outcome::kOk);
   CHECK(f.At("A", "S1").on_hand == 7);
   REQUIRE(f.ledger.RecordSale(Sale("t2", 2, k0900 + absl::Minutes(1)), k0900 + absl::Minutes(1))
