@@ -1,6 +1,7 @@
 #include "services/server.h"
 
 #include "absl/strings/str_cat.h"
+#include "engine/limits.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/demo_network.h"
@@ -79,6 +80,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  builder.SetMaxReceiveMessageSize(kRequestBytesMax);
   if (!options.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<Metrics>> metrics =
         Metrics::Serve(options.metrics_listen,
