@@ -375,6 +375,29 @@ absl::StatusOr<ReturnCommand> ValidateRecordReturn(const v1::RecordReturnRequest
                        request.reason(),      request.original_order_ref()};
 }
 
+// The capabilities are what a STORE offers; a PICKUP_POINT hands orders over (pickup) and
+// does nothing else; a WAREHOUSE or EC_DC ships parcels, which needs no flag. A flag the kind
+// cannot have would be stored and ignored (routing plans by kind, fulfilment_rules.cc), so it
+// is refused by name.
+absl::Status CheckCapabilities(const v1::Location& l) {
+  if (l.kind() == v1::STORE) return absl::OkStatus();
+  const v1::Capabilities& c = l.capabilities();
+  const bool pickup_point = l.kind() == v1::PICKUP_POINT;
+  const std::pair<const char*, bool> flags[] = {{"pickup", c.pickup() && !pickup_point},
+                                                {"curbside", c.curbside()},
+                                                {"ship_from_store", c.ship_from_store()},
+                                                {"walk_in_sales", c.walk_in_sales()}};
+  for (const auto& [name, refused] : flags) {
+    if (!refused) continue;
+    return absl::InvalidArgumentError(absl::StrCat(
+        "location.capabilities.", name, " is set on a ", v1::LocationKind_Name(l.kind()),
+        pickup_point ? ": a PICKUP_POINT may only set pickup"
+                     : ": a WAREHOUSE or EC_DC ships parcels and sets no capability",
+        " (the capabilities are a STORE's)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest& request) {
   if (!request.has_location()) return absl::InvalidArgumentError("location must be set");
   const v1::Location& l = request.location();
@@ -401,6 +424,7 @@ absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest&
     return absl::InvalidArgumentError(
         absl::StrCat("location.daily_capacity must be >= 0, got ", l.daily_capacity()));
   }
+  if (absl::Status s = CheckCapabilities(l); !s.ok()) return s;
   return FromProto(l);
 }
 

@@ -174,6 +174,21 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
        "location.latitude"},
       {"negative capacity", upsert([](v1::Location& l) { l.set_daily_capacity(-1); }), kInvalid,
        "location.daily_capacity must be >= 0"},
+      {"a warehouse offering pickup", upsert([](v1::Location& l) {
+         l.set_kind(v1::WAREHOUSE);
+         l.mutable_capabilities()->set_pickup(true);
+       }),
+       kInvalid,
+       "location.capabilities.pickup is set on a WAREHOUSE: a WAREHOUSE or EC_DC ships parcels "
+       "and sets no capability"},
+      {"a pickup point with a till", upsert([](v1::Location& l) {
+         l.set_kind(v1::PICKUP_POINT);
+         l.mutable_capabilities()->set_pickup(true);
+         l.mutable_capabilities()->set_walk_in_sales(true);
+       }),
+       kInvalid,
+       "location.capabilities.walk_in_sales is set on a PICKUP_POINT: a PICKUP_POINT may only set "
+       "pickup"},
       {"oversized name", upsert([](v1::Location& l) { l.set_name(std::string(257, 'n')); }),
        kInvalid, "location.name is 257 bytes, over the limit of 256"},
       {"receive zero", receive("ST-1", "SKU-A", 0), kInvalid, "quantity must be at least 1"},
@@ -254,7 +269,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
     CHECK(status.error_message().find(c.message_part) != std::string::npos);
     CHECK(Snapshot(server) == before);
   }
-  CHECK(cases.size() == 39);
+  CHECK(cases.size() == 41);
 }
 
 }  // namespace omnistock::testing

@@ -196,4 +196,23 @@ TEST_CASE("fulfillment: bad plan requests name the field and hold nothing") {
   CHECK_FALSE(config.version().empty());
 }
 
+TEST_CASE("a pickup point may set pickup, the one capability it can have") {
+  LiveServer live;
+  v1::UpsertLocationRequest request;
+  v1::Location* point = request.mutable_location();
+  point->set_location_id("PP-1");
+  point->set_kind(v1::PICKUP_POINT);
+  point->set_latitude(kHomeLat);
+  point->set_longitude(kHomeLon);
+  point->mutable_capabilities()->set_pickup(true);
+  v1::Location stored;
+  const grpc::Status status = live.network->UpsertLocation(Deadline().get(), request, &stored);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  CHECK(stored.capabilities().pickup());
+  point->mutable_capabilities()->set_curbside(true);
+  CHECK(live.network->UpsertLocation(Deadline().get(), request, &stored).error_code() ==
+        grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 }  // namespace omnistock::testing
