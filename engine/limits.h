@@ -9,7 +9,9 @@
 
 namespace omnistock {
 
-// Identifier lengths, in bytes. Longer ids are refused rather than truncated.
+// Identifier lengths, in bytes. Longer ids are refused rather than truncated. A till's
+// terminal_id has a location id's limit; a POS transaction's and a transfer's id, a
+// reservation id's.
 inline constexpr int kSkuLengthMax = 64;
 inline constexpr int kLocationIdLengthMax = 64;
 inline constexpr int kReservationIdLengthMax = 128;

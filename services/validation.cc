@@ -226,9 +226,12 @@ absl::StatusOr<std::pair<ReservationId, absl::Duration>> ValidateExtendReservati
 }
 
 absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request) {
-  if (request.skus_size() > kWatchFilterMax || request.location_ids_size() > kWatchFilterMax) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("skus and location_ids may each name at most ", kWatchFilterMax, " entries"));
+  for (const auto& [field, size] : {std::pair<const char*, int>{"skus", request.skus_size()},
+                                    {"location_ids", request.location_ids_size()}}) {
+    if (size > kWatchFilterMax) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, " has ", size, " entries, over the limit of ", kWatchFilterMax));
+    }
   }
   WatchFilter filter;
   for (int i = 0; i < request.skus_size(); ++i) {
@@ -320,14 +323,15 @@ absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request, co
           absl::StrCat(prefix, "sku '", line.sku(), "' repeats an earlier line; merge them"));
     }
   }
-  if (request.from_location_id() == request.to_location_id()) {
-    return absl::InvalidArgumentError("to_location_id must differ from from_location_id");
-  }
   absl::StatusOr<LocationId> from =
       KnownLocation("from_location_id", request.from_location_id(), ledger);
   if (!from.ok()) return from.status();
   absl::StatusOr<LocationId> to = KnownLocation("to_location_id", request.to_location_id(), ledger);
   if (!to.ok()) return to.status();
+  if (*from == *to) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "to_location_id must differ from from_location_id, both '", request.to_location_id(), "'"));
+  }
   // A SKU no position holds has nothing to ship, so the ledger refuses the transfer: only a
   // shipped one keeps its SKUs, and those were interned by the positions they leave.
   for (const v1::PosLine& line : request.lines()) {

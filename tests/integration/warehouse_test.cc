@@ -156,6 +156,17 @@ TEST_CASE("a transfer is visible in transit and lands at the destination") {
   ref.set_transfer_id("TR-NONE");
   CHECK(warehouse->ReceiveTransfer(Deadline().get(), ref, &ignored).error_code() ==
         grpc::StatusCode::NOT_FOUND);
+  // To where it is: refused naming both fields; with no source, the source is what is missing.
+  line->set_quantity(1);
+  request.set_to_location_id("WH-1");
+  grpc::Status same = warehouse->Transfer(Deadline().get(), request, &ignored);
+  CHECK(same.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(same.error_message() == "to_location_id must differ from from_location_id, both 'WH-1'");
+  request.clear_from_location_id();
+  request.clear_to_location_id();
+  CHECK_THAT(warehouse->Transfer(Deadline().get(), request, &ignored).error_message(),
+             Catch::StartsWith("from_location_id must not be empty"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 6);
 }
 
 TEST_CASE("a count summary lists each reservation it leaves at risk once") {

@@ -130,6 +130,16 @@ TEST_CASE("a watcher resumes after a disconnect from its last sequence, no gap, 
   auto refused = availability->Watch(context2.get(), ahead);
   CHECK_FALSE(refused->Read(&update));
   CHECK(refused->Finish().error_code() == grpc::StatusCode::OUT_OF_RANGE);
+
+  // A filter over its limit is refused naming the field and the limit.
+  v1::WatchRequest wide;
+  for (int i = 0; i <= 1000; ++i) wide.add_location_ids("ST-" + std::to_string(i));
+  auto context3 = Deadline(20);
+  auto too_wide = availability->Watch(context3.get(), wide);
+  CHECK_FALSE(too_wide->Read(&update));
+  const grpc::Status status = too_wide->Finish();
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() == "location_ids has 1001 entries, over the limit of 1000");
 }
 
 }  // namespace omnistock::testing
