@@ -93,6 +93,12 @@ absl::Status CheckCoordinates(absl::string_view prefix, double latitude, double 
     return absl::InvalidArgumentError(
         absl::StrCat(prefix, "longitude must be a number in [-180, 180], got ", longitude));
   }
+  // Proto3 cannot tell an unset double from 0: (0, 0), in the sea off West Africa, is a point
+  // the client left unset, and routing would measure every distance from it.
+  if (latitude == 0 && longitude == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        prefix, "latitude and ", prefix, "longitude are both 0, taken as unset: set the point"));
+  }
   return absl::OkStatus();
 }
 

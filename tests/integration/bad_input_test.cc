@@ -172,6 +172,12 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
        kInvalid, "location.longitude must be a number in [-180, 180]"},
       {"latitude out of range", upsert([](v1::Location& l) { l.set_latitude(91); }), kInvalid,
        "location.latitude"},
+      {"coordinates left unset", upsert([](v1::Location& l) {
+         l.clear_latitude();
+         l.clear_longitude();
+       }),
+       kInvalid,
+       "location.latitude and location.longitude are both 0, taken as unset: set the point"},
       {"negative capacity", upsert([](v1::Location& l) { l.set_daily_capacity(-1); }), kInvalid,
        "location.daily_capacity must be >= 0"},
       {"a warehouse offering pickup", upsert([](v1::Location& l) {
@@ -269,7 +275,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
     CHECK(status.error_message().find(c.message_part) != std::string::npos);
     CHECK(Snapshot(server) == before);
   }
-  CHECK(cases.size() == 41);
+  CHECK(cases.size() == 42);
 }
 
 }  // namespace omnistock::testing
