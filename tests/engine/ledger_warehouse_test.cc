@@ -17,6 +17,17 @@ SaleCommand Sale(const std::string& txn, Quantity quantity, absl::Time at) {
   return SaleCommand{LocationId("S1"), "till-1", txn, {PosLine{Sku("A"), quantity}}, at};
 }
 
+// A sale of `quantity` of A at S1, dated `sold_at`, recorded at `now`: whether it was recorded.
+bool Sold(LedgerFixture& f, const std::string& txn, Quantity quantity, absl::Time sold_at,
+          absl::Time now) {
+  return f.ledger.RecordSale(Sale(txn, quantity, sold_at), now).outcome == Outcome::kOk;
+}
+
+// A count of A at S1 taken at `counted_at`, arriving at `now`: whether it was applied.
+bool Counted(LedgerFixture& f, Quantity counted, absl::Time counted_at, absl::Time now) {
+  return f.ledger.ApplyCounts({Count("S1", "A", counted, counted_at)}, now).value.applied == 1;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -62,14 +73,10 @@ TEST_CASE("a till sale or return dated before the last count is already in it: o
       LocationId("S1"), "till-1", "r1", {PosLine{Sku("A"), 1}}, k0900, false, "", ""};
   REQUIRE(f.ledger.RecordReturn(back, k0900).outcome == Outcome::kOk);
   CHECK(f.At("A", "S1").on_hand == 7);
-  REQUIRE(f.ledger.RecordSale(Sale("t2", 2, k0900 + absl::Minutes(1)), k0900 + absl::Minutes(1))
-              .outcome == Outcome::kOk);
+  REQUIRE(Sold(f, "t2", 2, k0900 + absl::Minutes(1), k0900 + absl::Minutes(1)));
   CHECK(f.At("A", "S1").on_hand == 5);
   // A later count still sees the 09:01 sale as after 09:00, and the late ones not at all.
-  REQUIRE(
-      f.ledger
-          .ApplyCounts({Count("S1", "A", 7, k0900 + absl::Seconds(30))}, k0900 + absl::Minutes(2))
-          .value.applied == 1);
+  REQUIRE(Counted(f, 7, k0900 + absl::Seconds(30), k0900 + absl::Minutes(2)));
   CHECK(f.At("A", "S1").on_hand == 5);
 }
 
@@ -77,26 +84,18 @@ TEST_CASE("a count or a sale dated ahead of the server's clock is taken at the s
   LedgerFixture f;
   f.Stock("A", "S1", 10);
   // The WMS clock runs 3 minutes ahead: its count of 10 at 09:00 says 09:03.
-  REQUIRE(
-      f.ledger.ApplyCounts({Count("S1", "A", 10, k0900 + absl::Minutes(3))}, k0900).value.applied ==
-      1);
+  REQUIRE(Counted(f, 10, k0900 + absl::Minutes(3), k0900));
   CHECK(f.At("A", "S1").last_counted_at == k0900);
   CHECK(f.sink.commits().back().movements.at(0).time == k0900);
   // A sale a minute later, undated: after the count, not in it.
-  REQUIRE(
-      f.ledger.RecordSale(Sale("t1", 2, absl::InfinitePast()), k0900 + absl::Minutes(1)).outcome ==
-      Outcome::kOk);
+  REQUIRE(Sold(f, "t1", 2, absl::InfinitePast(), k0900 + absl::Minutes(1)));
   CHECK(f.At("A", "S1").on_hand == 8);
   // A till 4 minutes ahead sells 1 at 09:02: recorded at 09:02, not 09:06.
-  REQUIRE(f.ledger.RecordSale(Sale("t2", 1, k0900 + absl::Minutes(6)), k0900 + absl::Minutes(2))
-              .outcome == Outcome::kOk);
+  REQUIRE(Sold(f, "t2", 1, k0900 + absl::Minutes(6), k0900 + absl::Minutes(2)));
   CHECK(f.sink.commits().back().movements.at(0).time == k0900 + absl::Minutes(2));
   CHECK(f.At("A", "S1").on_hand == 7);
   // So a count of the shelf at 09:04 (7 left), with a correct clock, sees both sales before it.
-  REQUIRE(
-      f.ledger
-          .ApplyCounts({Count("S1", "A", 7, k0900 + absl::Minutes(4))}, k0900 + absl::Minutes(5))
-          .value.applied == 1);
+  REQUIRE(Counted(f, 7, k0900 + absl::Minutes(4), k0900 + absl::Minutes(5)));
   CHECK(f.At("A", "S1").on_hand == 7);
 }
 
