@@ -3,8 +3,8 @@
 // sorting it. A flash sale puts 100,000 holds on one position, and every release, fulfilment
 // and sale there changes or reads this list under the shard lock:
 // - Add appends: a reservation made now is the newest, or nearly (its place is then a few
-//   entries back). A restart restores reservations in id order: those are appended as they
-//   come, and the list is sorted once, on its next Remove or Uncovered.
+//   entries back). A restart restores reservations in id order: AddRestored appends those as
+//   they come, and the list is sorted once, on its next Remove or Uncovered.
 // - Remove finds the hold by binary search and leaves a gap, closed when the gaps outnumber the
 //   holds: O(log n), not a scan and a shift of the whole list.
 // - Uncovered walks from whichever end is nearer the first uncovered unit.
@@ -34,25 +34,47 @@ struct Hold {
 
 class HoldList {
  public:
+  // A hold placed now. A reservation's time is read before its locks are taken (and a routed
+  // order keeps its time through its attempts), so others made a little later may have reached
+  // this list first: the hold goes in its place, found among the last few entries, else by
+  // binary search.
   void Add(Hold hold) {
-    const Entry entry{hold.reservation, hold.quantity,
-                      absl::ToUnixNanos(hold.reservation->created_at)};
+    const Entry entry = EntryOf(hold);
     held_ += hold.quantity;
     if (!ordered_) {
       entries_.push_back(entry);
       return;
     }
-    // A reservation's time is read before its locks are taken, so another made a little later
-    // may reach this list first: the hold goes in its place, a few entries back.
-    size_t at = entries_.size();
-    const size_t nearest = at > kLateHoldSearchMax ? at - kLateHoldSearchMax : 0;
-    while (at > nearest && Newer(entries_[at - 1], entry)) --at;
-    if (at > 0 && Newer(entries_[at - 1], entry)) {
-      entries_.push_back(entry);  // restoring, in id order: ordered once, when first used
-      ordered_ = false;
-      return;
+    size_t from = entries_.size();
+    size_t floor = from > kLateHoldSearchMax ? from - kLateHoldSearchMax : 0;
+    if (floor > 0 && entries_[floor - 1].created >= entry.created) {
+      from = static_cast<size_t>(
+          std::upper_bound(entries_.begin(), entries_.end(), entry.created,
+                           [](int64_t c, const Entry& e) { return c < e.created; }) -
+          entries_.begin());
+      floor = 0;
+    }
+    // Back from `from` past the newer holds; a gap of the same time is passed over without
+    // deciding (it has no id), the first older hold stops the walk.
+    size_t at = from;
+    for (size_t i = from; i > floor; --i) {
+      const Entry& e = entries_[i - 1];
+      if (e.created < entry.created) break;
+      if (e.reservation == nullptr && e.created == entry.created) continue;
+      if (!Newer(e, entry)) break;
+      at = i - 1;
     }
     entries_.insert(entries_.begin() + static_cast<std::ptrdiff_t>(at), entry);
+  }
+
+  // A hold of a reservation restored at a restart, which come in id order: appended, and the
+  // list sorted once, on its next Remove or Uncovered (inserting each in its place would move
+  // half the list each time).
+  void AddRestored(Hold hold) {
+    const Entry entry = EntryOf(hold);
+    held_ += hold.quantity;
+    if (ordered_ && !entries_.empty() && Newer(entries_.back(), entry)) ordered_ = false;
+    entries_.push_back(entry);
   }
 
   // Does nothing when `reservation` holds nothing here.
@@ -130,9 +152,13 @@ class HoldList {
     int64_t created;                 // the reservation's created_at in ns: kept in a gap
   };
 
-  // How far back from the end Add looks for a hold's place before it leaves the list to be
-  // sorted: further than the reservations in flight on one position at once.
+  // How far back from the end Add looks for a hold's place before it searches the whole list:
+  // usually further than the reservations in flight on one position at once.
   static constexpr size_t kLateHoldSearchMax = 64;
+
+  static Entry EntryOf(Hold hold) {
+    return Entry{hold.reservation, hold.quantity, absl::ToUnixNanos(hold.reservation->created_at)};
+  }
 
   // Whether live `a` is older than live `b`.
   static bool Before(const Entry& a, const Entry& b) {

@@ -661,7 +661,7 @@ void Ledger::RestoreReservation(const Reservation& reservation) {
       absl::MutexLock shard_lock(&shard.mu);
       PositionSlot& position = shard.FindOrCreate(line.sku, line.location);
       if (sign > 0) {
-        position.holds.Add(Hold{&r, line.quantity});
+        position.holds.AddRestored(Hold{&r, line.quantity});
       } else {
         position.holds.Remove(r);
       }

@@ -93,6 +93,16 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     applied.ticket = last_ticket();
     return applied;
   }
+  // A date past the bound is a till's clock fault, refused (limits.h). After the replay check:
+  // a retry of a transaction recorded while its date was within the bound is still answered.
+  if (transaction.occurred_at < now - kClientTimeAgeMax) {
+    applied.outcome = Outcome::kClientTimeTooOld;
+    applied.detail =
+        absl::StrCat(transaction.kind == MovementKind::kSale ? "sold_at" : "returned_at",
+                     " is more than ", kClientTimeAgeMaxDays, " days in the past (",
+                     absl::FormatTime(transaction.occurred_at), "); check the terminal's clock");
+    return applied;
+  }
   applied.outcome = CheckLocation(transaction.store, false, applied.detail);
   if (applied.outcome != Outcome::kOk) return applied;
   // A till rings up at a store: a terminal set up with a warehouse's or a pickup point's id

@@ -86,8 +86,13 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
       continue;
     }
     PositionSlot& position = *found[i];
-    const absl::Time counted_at = std::min(row.counted_at, now);
-    if (counted_at <= position.last_counted_at || counted_at < position.history_complete_after) {
+    // Two rows of the batch dated ahead are both taken at `now`: the later row is the later
+    // count, as rows apply in order.
+    const bool ahead = row.counted_at > now;
+    const absl::Time counted_at = ahead ? now : row.counted_at;
+    if (counted_at < position.last_counted_at ||
+        (counted_at == position.last_counted_at && !ahead) ||
+        counted_at < position.history_complete_after) {
       ++summary.stale;
       continue;
     }

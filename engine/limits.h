@@ -28,7 +28,7 @@ inline constexpr int kRouteAttemptsMax = 5;
 inline constexpr int kReserveBatchOrdersMax = 1000;
 // Bytes of one request message, as gRPC receives it (RESOURCE_EXHAUSTED beyond, from the
 // transport). gRPC's default of 4 MiB would refuse a ReserveBatch of 1,000 orders long before
-// its fields reached their limits; 1,000 orders at every field's limit come to about 15.3 MB.
+// its fields reached their limits; 1,000 orders at every field's limit come to about 15 MB.
 inline constexpr int kRequestBytesMax = 16 << 20;
 // Per line, and per Receive / Adjust: a quantity above this is a typo, not an order.
 inline constexpr int64_t kQuantityPerLineMax = 1'000'000;

@@ -8,6 +8,7 @@
 //   2. the location accepts the command                    (kLocationDisabled,
 //   kLocationHasNoTill)
 //   3. idempotency: same id, same content -> kReplayed     (kReservationExistsWithDifferentContent)
+//      then a new till transaction's date                  (kClientTimeTooOld)
 //   4. the state transition is legal                       (kIllegalTransition,
 //   kReservationExpired)
 //   5. quantities: stock is there and limits hold          (kInsufficientAvailable,
@@ -29,6 +30,7 @@ enum class Outcome : uint8_t {
   kReservationNotFound,
   kLocationDisabled,
   kLocationHasNoTill,  // a till sale or return at a location that is not a store
+  kClientTimeTooOld,   // a till transaction dated more than kClientTimeAgeMax back
   kReservationExistsWithDifferentContent,
   kPosTransactionExistsWithDifferentContent,
   kTransferExistsWithDifferentContent,

@@ -17,6 +17,8 @@ absl::StatusCode StatusCodeFor(Outcome outcome) {
     case Outcome::kPosTransactionExistsWithDifferentContent:
     case Outcome::kTransferExistsWithDifferentContent:
       return absl::StatusCode::kAlreadyExists;
+    case Outcome::kClientTimeTooOld:
+      return absl::StatusCode::kInvalidArgument;
     case Outcome::kLocationDisabled:
     case Outcome::kLocationHasNoTill:
     case Outcome::kIllegalTransition:

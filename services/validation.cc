@@ -37,8 +37,9 @@ absl::Status CheckId(absl::string_view field, const std::string& value, int leng
 
 // A time a till or a WMS (`clock`) dated its event with: a google.protobuf.Timestamp as the
 // well-known type defines it (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z, nanos in
-// [0, 999999999]; one outside would be journaled as a time no reader could take back), within
-// kClientTimeAgeMax before `now` and kPosClockSkewMax after it.
+// [0, 999999999]; one outside would be journaled as a time no reader could take back), at most
+// kPosClockSkewMax after `now`. (How far back: a count is checked beside its other fields; a till
+// transaction by the ledger, after its replay check, so that a retry is still answered.)
 absl::StatusOr<absl::Time> ClientTime(absl::string_view field,
                                       const google::protobuf::Timestamp& time, absl::Time now,
                                       absl::string_view clock) {
@@ -55,11 +56,6 @@ absl::StatusOr<absl::Time> ClientTime(absl::string_view field,
     return absl::InvalidArgumentError(
         absl::StrCat(field, " is more than ", absl::FormatDuration(kPosClockSkewMax),
                      " in the future; check the ", clock, "'s clock"));
-  }
-  if (at < now - kClientTimeAgeMax) {
-    return absl::InvalidArgumentError(absl::StrCat(field, " is more than ", kClientTimeAgeMaxDays,
-                                                   " days in the past (", absl::FormatTime(at),
-                                                   "); check the ", clock, "'s clock"));
   }
   return at;
 }
@@ -287,6 +283,11 @@ absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& b
     absl::StatusOr<absl::Time> counted_at =
         ClientTime(prefix + "counted_at", row.counted_at(), now, "WMS");
     if (!counted_at.ok()) return counted_at.status();
+    if (*counted_at < now - kClientTimeAgeMax) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          prefix, "counted_at is more than ", kClientTimeAgeMaxDays, " days in the past (",
+          absl::FormatTime(*counted_at), "); check the WMS's clock"));
+    }
     counted_ats.push_back(*counted_at);
   }
   // Every row valid: only now intern what the rows at known locations may store.

@@ -36,7 +36,7 @@ class SyncCountsReactor final : public grpc::ServerReadReactor<v1::CountBatch> {
           " before it were: ", summary_->rows_applied(), " rows applied, ", summary_->rows_stale(),
           " stale, ", summary_->rows_unknown(), " at unknown locations, ",
           summary_->rows_over_limit(), " over the limit, ", summary_->at_risk_size(),
-          " reservations put at risk, listed on their count movements)")));
+          " reservations listed at risk (at most 1000; all are on their count movements))")));
       return;
     }
     Applied<CountSummary> applied = ctx_.ledger->ApplyCounts(*rows, ctx_.clock->Now());

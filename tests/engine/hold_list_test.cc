@@ -77,8 +77,8 @@ TEST_CASE("a hold list answers as its model through adds, removes and restores i
   HoldList holds;
   int next_id = 0;
   // Three phases: holds come and go in the order they are made, give or take a few (two
-  // threads' clocks); then a restart's restore, in id order, whatever their times; then most of
-  // them go, so that the gaps they leave are closed up.
+  // threads' clocks) and now and then one far behind; then a restart's restore, in id order,
+  // whatever their times; then most of them go, so that the gaps they leave are closed up.
   constexpr int kSteps = 30000;
   for (int step = 0; step < kSteps; ++step) {
     const bool restoring = step >= 10000 && step < 12000;
@@ -87,12 +87,20 @@ TEST_CASE("a hold list answers as its model through adds, removes and restores i
     if (restoring || op < adds || live.empty()) {
       Reservation& r = reservations.emplace_back();
       r.id = ReservationId(absl::StrFormat("r%05d", (next_id++ * 7919) % 100000));
-      // Mostly rising, sometimes equal or a little earlier; anywhere while restoring.
+      // Mostly rising, sometimes equal or a little earlier, now and then far earlier (a routed
+      // order's retries keep its first time); anywhere while restoring.
+      const bool far_late = std::uniform_int_distribution<int>(0, 19)(random) == 0;
+      const int late = far_late ? std::uniform_int_distribution<int>(0, 500)(random)
+                                : std::uniform_int_distribution<int>(-1, 3)(random);
       const int offset = restoring ? std::uniform_int_distribution<int>(0, 3000)(random)
-                                   : step / 4 + std::uniform_int_distribution<int>(-3, 1)(random);
+                                   : std::max(0, step / 4 - late);
       r.created_at = kT0 + absl::Milliseconds(offset);
       const Hold hold{&r, std::uniform_int_distribution<Quantity>(1, 5)(random)};
-      holds.Add(hold);
+      if (restoring) {
+        holds.AddRestored(hold);
+      } else {
+        holds.Add(hold);
+      }
       live.push_back(hold);
     } else if (op < 7) {
       const size_t i = std::uniform_int_distribution<size_t>(0, live.size() - 1)(random);

@@ -92,6 +92,28 @@ TEST_CASE("a movement lists at most 100 reservations at risk, the oldest first")
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
+TEST_CASE("a sale dated over 30 days back is a clock fault, but its retry is still answered") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 10);
+  SaleCommand reset = Sale("t1", "A", 1);
+  reset.sold_at = absl::UnixEpoch();
+  const Applied<PosResult> refused = f.ledger.RecordSale(reset, kT0);
+  CHECK(refused.outcome == Outcome::kClientTimeTooOld);
+  CHECK(refused.detail ==
+        "sold_at is more than 30 days in the past (1970-01-01T00:00:00+00:00); check the "
+        "terminal's clock");
+  CHECK(f.At("A", "S1").on_hand == 10);
+  // Rung up 29 days before kT0 and recorded then; re-uploaded two days later, it is past the
+  // bound, and still the same sale.
+  SaleCommand offline = Sale("t2", "A", 1);
+  offline.sold_at = kT0 - absl::Hours(29 * 24);
+  REQUIRE(f.ledger.RecordSale(offline, kT0).outcome == Outcome::kOk);
+  const Applied<PosResult> retry = f.ledger.RecordSale(offline, kT0 + absl::Hours(48));
+  CHECK(retry.outcome == Outcome::kReplayed);
+  CHECK(retry.value.duplicate);
+  CHECK(f.At("A", "S1").on_hand == 9);
+}
+
 TEST_CASE("a sale the ledger had no stock for takes on_hand below zero, never refused") {
   LedgerFixture f;
   auto applied = f.ledger.RecordSale(Sale("t1", "NEW", 2), kT0);

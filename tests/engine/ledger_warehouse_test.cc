@@ -97,6 +97,14 @@ TEST_CASE("a count or a sale dated ahead of the server's clock is taken at the s
   // So a count of the shelf at 09:04 (7 left), with a correct clock, sees both sales before it.
   REQUIRE(Counted(f, 7, k0900 + absl::Minutes(4), k0900 + absl::Minutes(5)));
   CHECK(f.At("A", "S1").on_hand == 7);
+  // Two counts of one batch, both ahead, both taken at 09:06: the later row wins.
+  const absl::Time now = k0900 + absl::Minutes(6);
+  const Applied<CountSummary> both = f.ledger.ApplyCounts(
+      {Count("S1", "A", 6, now + absl::Minutes(1)), Count("S1", "A", 5, now + absl::Minutes(2))},
+      now);
+  CHECK(both.value.applied == 2);
+  CHECK(f.At("A", "S1").on_hand == 5);
+  CHECK(f.At("A", "S1").last_counted_at == now);
 }
 
 TEST_CASE("a count older than the last applied one is stale and changes nothing") {
