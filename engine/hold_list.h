@@ -2,9 +2,10 @@
 // id), so that the ones on_hand no longer covers are found at one end of the list instead of by
 // sorting it. A flash sale puts 100,000 holds on one position, and every release, fulfilment
 // and sale there changes or reads this list under the shard lock:
-// - Add appends: a reservation made now is the newest, or nearly (its place is then a few
-//   entries back). A restart restores reservations in id order: AddRestored appends those as
-//   they come, and the list is sorted once, on its next Remove or Uncovered.
+// - Add appends: a reservation made now is the newest, or nearly (its place is then found a
+//   few entries back, or by binary search when further). A restart restores reservations in id
+//   order: AddRestored appends those as they come, and the list is sorted once, on its next
+//   Remove or Uncovered.
 // - Remove finds the hold by binary search and leaves a gap, closed when the gaps outnumber the
 //   holds: O(log n), not a scan and a shift of the whole list.
 // - Uncovered walks from whichever end is nearer the first uncovered unit.

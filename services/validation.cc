@@ -386,6 +386,8 @@ absl::StatusOr<ReturnCommand> ValidateRecordReturn(const v1::RecordReturnRequest
                        request.reason(),      request.original_order_ref()};
 }
 
+namespace {
+
 // The capabilities are what a STORE offers; a PICKUP_POINT hands orders over (pickup) and
 // does nothing else; a WAREHOUSE or EC_DC ships parcels, which needs no flag. A flag the kind
 // cannot have would be stored and ignored (routing plans by kind, fulfilment_rules.cc), so it
@@ -408,6 +410,8 @@ absl::Status CheckCapabilities(const v1::Location& l) {
   }
   return absl::OkStatus();
 }
+
+}  // namespace
 
 absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest& request) {
   if (!request.has_location()) return absl::InvalidArgumentError("location must be set");
