@@ -100,6 +100,8 @@ class HoldList {
     } else if (removed_ > entries_.size() / 2) {
       std::erase_if(entries_, [](const Entry& e) { return e.reservation == nullptr; });
       removed_ = 0;
+      // A flash sale's list, mostly released: its memory back too, not only once it empties.
+      if (entries_.capacity() > 4 * entries_.size()) entries_.shrink_to_fit();
     }
   }
 
