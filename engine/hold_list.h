@@ -170,8 +170,7 @@ class HoldList {
   }
   // Whether `e`, live or a gap, belongs after live `hold`. A gap of the same time does not.
   static bool Newer(const Entry& e, const Entry& hold) {
-    if (e.created != hold.created) return e.created > hold.created;
-    return e.reservation != nullptr && hold.reservation->id < e.reservation->id;
+    return e.reservation == nullptr ? e.created > hold.created : Before(hold, e);
   }
 
   void Order() {

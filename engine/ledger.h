@@ -128,6 +128,11 @@ struct Routed {
   int attempts = 0;
 };
 
+// Why an event a till or a WMS (`clock`) dated `at` is refused as a clock fault for being more
+// than kClientTimeAgeMax before `now`, naming `field`; nullopt when it is recent enough.
+std::optional<std::string> ClientTimeTooOld(absl::string_view field, absl::Time at, absl::Time now,
+                                            absl::string_view clock);
+
 struct SaleCommand {
   LocationId store;
   std::string terminal_id;

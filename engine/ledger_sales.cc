@@ -1,5 +1,7 @@
 // Ledger: sales and returns rung up at a store's till (see pos_transaction.h).
 #include <algorithm>
+#include <optional>
+#include <string>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -33,6 +35,13 @@ Quantity OnHandDelta(const PosTransaction& transaction, const PosLine& line,
 }
 
 }  // namespace
+
+std::optional<std::string> ClientTimeTooOld(absl::string_view field, absl::Time at, absl::Time now,
+                                            absl::string_view clock) {
+  if (at >= now - kClientTimeAgeMax) return std::nullopt;
+  return absl::StrCat(field, " is more than ", kClientTimeAgeMaxDays, " days in the past (",
+                      absl::FormatTime(at), "); check the ", clock, "'s clock");
+}
 
 Applied<PosResult> Ledger::RecordSale(const SaleCommand& command, absl::Time now) {
   PosTransaction transaction;
@@ -95,12 +104,11 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
   }
   // A date past the bound is a till's clock fault, refused (limits.h). After the replay check:
   // a retry of a transaction recorded while its date was within the bound is still answered.
-  if (transaction.occurred_at < now - kClientTimeAgeMax) {
+  if (std::optional<std::string> too_old =
+          ClientTimeTooOld(transaction.kind == MovementKind::kSale ? "sold_at" : "returned_at",
+                           transaction.occurred_at, now, "terminal")) {
     applied.outcome = Outcome::kClientTimeTooOld;
-    applied.detail =
-        absl::StrCat(transaction.kind == MovementKind::kSale ? "sold_at" : "returned_at",
-                     " is more than ", kClientTimeAgeMaxDays, " days in the past (",
-                     absl::FormatTime(transaction.occurred_at), "); check the terminal's clock");
+    applied.detail = *std::move(too_old);
     return applied;
   }
   applied.outcome = CheckLocation(transaction.store, false, applied.detail);

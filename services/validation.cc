@@ -283,10 +283,9 @@ absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& b
     absl::StatusOr<absl::Time> counted_at =
         ClientTime(prefix + "counted_at", row.counted_at(), now, "WMS");
     if (!counted_at.ok()) return counted_at.status();
-    if (*counted_at < now - kClientTimeAgeMax) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          prefix, "counted_at is more than ", kClientTimeAgeMaxDays, " days in the past (",
-          absl::FormatTime(*counted_at), "); check the WMS's clock"));
+    if (std::optional<std::string> too_old =
+            ClientTimeTooOld(prefix + "counted_at", *counted_at, now, "WMS")) {
+      return absl::InvalidArgumentError(*too_old);
     }
     counted_ats.push_back(*counted_at);
   }
