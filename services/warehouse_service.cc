@@ -31,12 +31,13 @@ class SyncCountsReactor final : public grpc::ServerReadReactor<v1::CountBatch> {
     if (!rows.ok()) {
       // An error carries no summary: what the applied batches did is told here, and their
       // at-risk reservations are on their count movements (ListMovements, Watch).
-      FinishWhenDurable(absl::InvalidArgumentError(absl::StrCat(
-          rows.status().message(), " (nothing of this batch was applied; the ", index,
-          " before it were: ", summary_->rows_applied(), " rows applied, ", summary_->rows_stale(),
-          " stale, ", summary_->rows_unknown(), " at unknown locations, ",
-          summary_->rows_over_limit(), " over the limit, ", summary_->at_risk_size(),
-          " reservations listed at risk (at most 1000; all are on their count movements))")));
+      FinishWhenDurable(absl::InvalidArgumentError(
+          absl::StrCat(rows.status().message(), " (nothing of this batch was applied; the ", index,
+                       " before it were: ", summary_->rows_applied(), " rows applied, ",
+                       summary_->rows_stale(), " stale, ", summary_->rows_unknown(),
+                       " at unknown locations, ", summary_->rows_over_limit(), " over the limit, ",
+                       summary_->at_risk_size(), " reservations listed at risk (at most ",
+                       kAtRiskListedMax, "; all are on their count movements))")));
       return;
     }
     Applied<CountSummary> applied = ctx_.ledger->ApplyCounts(*rows, ctx_.clock->Now());
