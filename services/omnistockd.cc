@@ -40,7 +40,7 @@ ABSL_FLAG(std::string, wal_recovery, "strict",
           "records after the damage may be acknowledged writes); point_in_time: recover up to "
           "the damage and drop what follows it, for an operator who copied the data "
           "directory aside first");
-ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error or critical");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off");
 
 namespace {
 
@@ -81,8 +81,17 @@ int main(int argc, char** argv) {
       "  omnistockd --listen=127.0.0.1:50051 --data_dir=./var/data [--demo]");
   absl::ParseCommandLine(argc, argv);
 
-  spdlog::set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ omnistockd: %v");
+  // spdlog takes a name it does not know for "off": a typo would silence the server.
+  const std::string log_level = absl::GetFlag(FLAGS_log_level);
+  const spdlog::level::level_enum level = spdlog::level::from_str(log_level);
+  if (level == spdlog::level::off && log_level != "off") {
+    spdlog::critical(
+        "--log_level must be trace, debug, info, warn, error, critical or off, got '{}'",
+        log_level);
+    return 1;
+  }
+  spdlog::set_level(level);
 
   boost::asio::io_context io;
   int exit_code = 0;

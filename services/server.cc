@@ -1,5 +1,7 @@
 #include "services/server.h"
 
+#include <filesystem>
+
 #include "absl/strings/str_cat.h"
 #include "engine/limits.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -35,6 +37,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       options.data_dir, storage::StoreOptions{.wal_recovery = options.wal_recovery});
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
+  if (server->store_->created()) {
+    // An unmounted volume or a mistyped --data_dir looks just like a first start.
+    std::error_code ec;
+    const std::filesystem::path where = std::filesystem::absolute(options.data_dir, ec);
+    spdlog::warn(
+        "'{}' held no database: created a new, empty one. If this server had data, stop it and "
+        "check that its volume is mounted and --data_dir names it",
+        ec ? options.data_dir : where.string());
+  }
   if (server->store_->migrated_rows() > 0) {
     spdlog::info("moved {} rows of an older storage layout to their column families",
                  server->store_->migrated_rows());

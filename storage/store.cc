@@ -55,6 +55,8 @@ class PositionOfIndexKey final : public rocksdb::SliceTransform {
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    const StoreOptions& store_options) {
   std::error_code ec;
+  // RocksDB's CURRENT file names the live manifest: without it there is no database here.
+  const bool created = !std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec);
   std::filesystem::create_directories(dir, ec);
   if (ec) {
     return absl::FailedPreconditionError(
@@ -129,6 +131,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   store->journal_ = handles[0];
   store->state_ = handles[1];
   store->position_index_ = handles[2];
+  store->created_ = created;
   if (absl::Status moved = store->MoveRowsOfOlderLayout(); !moved.ok()) return moved;
   return store;
 }

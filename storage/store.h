@@ -91,7 +91,7 @@ struct StoreOptions {
 
 class Store {
  public:
-  // Opens (creating if missing) the database under `dir`.
+  // Opens (creating if missing) the database under `dir`; created() tells which.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
                                                      const StoreOptions& options = {});
   ~Store();
@@ -119,6 +119,8 @@ class Store {
 
   // Rows moved out of the default family at Open (an older layout); 0 for a current database.
   uint64_t migrated_rows() const { return migrated_rows_; }
+  // Whether Open found no database under its directory and created a new, empty one.
+  bool created() const { return created_; }
 
  private:
   Store() = default;
@@ -134,6 +136,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* state_ = nullptr;
   rocksdb::ColumnFamilyHandle* position_index_ = nullptr;
   uint64_t migrated_rows_ = 0;
+  bool created_ = false;
 };
 
 }  // namespace omnistock::storage

@@ -155,7 +155,7 @@ TEST_CASE("a write-ahead log damaged before its end stops omnistockd until the o
   CHECK(PositionOf(*next.inventory(), "SKU-A", "WH-1").on_hand() == 10);
 }
 
-TEST_CASE("omnistockd refuses a --wal_recovery or --expiry_interval it cannot use") {
+TEST_CASE("omnistockd refuses a --wal_recovery, --expiry_interval or --log_level it cannot use") {
   TempDir dir;
   const FailedStart unknown = RunToExit(dir.Sub("data"), {"--wal_recovery=lenient"});
   INFO(unknown.log);
@@ -166,6 +166,12 @@ TEST_CASE("omnistockd refuses a --wal_recovery or --expiry_interval it cannot us
   INFO(spinning.log);
   CHECK(spinning.exit_code == 1);
   CHECK(absl::StrContains(spinning.log, "--expiry_interval must be at least 1ms, got 0"));
+  // spdlog reads a level it does not know as "off", which would start a silent server.
+  const FailedStart silent = RunToExit(dir.Sub("data"), {"--log_level=verbose"});
+  INFO(silent.log);
+  CHECK(silent.exit_code == 1);
+  CHECK(absl::StrContains(silent.log, "--log_level must be trace, debug, info, warn, error, "
+                                      "critical or off, got 'verbose'"));
 }
 
 }  // namespace omnistock::testing
