@@ -9,7 +9,7 @@ DATA_DIR ?= ./var/data
 METRICS_LISTEN ?= 127.0.0.1:9464
 JOBS ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build run test bench-smoke clean format
+.PHONY: all bootstrap configure build run test clean format
 
 all: build
 

@@ -13,6 +13,7 @@ PACKAGES=(
   prometheus-cpp-dev  # omnistockd's /metrics endpoint
   tzdata       # local days of daily capacity (abseil reads the system zone database)
   glpk-utils   # bench/routing cross-checks the planner against an ILP solved by glpsol
+  git          # a ctest checks that bench/ablation.patch still applies (bench/ablate.sh --check)
 )
 
 missing=()
