@@ -86,13 +86,12 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
       continue;
     }
     PositionSlot& position = *found[i];
-    // Two rows of the batch dated ahead are both taken at `now`: the later row is the later
-    // count, as rows apply in order.
-    const bool ahead = row.counted_at > now;
-    const absl::Time counted_at = ahead ? now : row.counted_at;
-    if (counted_at < position.last_counted_at ||
-        (counted_at == position.last_counted_at && !ahead) ||
-        counted_at < position.history_complete_after) {
+    // Stale by the time the WMS sent, so that a count dated ahead and sent again (a retried
+    // batch) is still the same count. Two rows of one batch dated ahead are both taken at
+    // `now`, and the later counted_at is the later count.
+    const absl::Time counted_at = std::min(row.counted_at, now);
+    if (row.counted_at <= position.last_count_reported_at ||
+        counted_at < position.last_counted_at || counted_at < position.history_complete_after) {
       ++summary.stale;
       continue;
     }
@@ -104,6 +103,7 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     const Quantity correction = target - position.on_hand;
     position.on_hand = target;
     position.last_counted_at = counted_at;
+    position.last_count_reported_at = row.counted_at;
 
     Movement movement;
     // Dated at counted_at: the correction is to the shelf as it was then, so a later count

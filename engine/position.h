@@ -81,8 +81,12 @@ struct Position {
   // How many movements this position has had (since omnistock counted them): every
   // kPositionIndexEvery-th is in the position index (Movement::indexed).
   uint64_t movements = 0;
-  // The counted_at of the last applied cycle count; older counts are stale.
+  // The time the last applied cycle count took effect: its counted_at, or the server's time
+  // when the WMS dated it ahead. Sales at or before it are in the count.
   absl::Time last_counted_at = absl::InfinitePast();
+  // That count's counted_at as the WMS sent it (later than last_counted_at when dated ahead):
+  // a count dated at or before it is stale, the same count sent again included.
+  absl::Time last_count_reported_at = absl::InfinitePast();
   // The newest on_hand changes, oldest first, at most kOnHandHistoryMax. Changes before
   // history_complete_after were dropped, so a count older than that cannot be reconciled.
   OnHandHistory history;

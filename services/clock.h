@@ -14,9 +14,12 @@ class Clock {
   virtual absl::Time Now() const = 0;
 };
 
+// To the microsecond: the store keeps times in microseconds (storage/codec.cc), and a time kept
+// finer in memory than on disk would compare differently after a restart (a retried count
+// stale before it, applied again after).
 class SystemClock final : public Clock {
  public:
-  absl::Time Now() const override { return absl::Now(); }
+  absl::Time Now() const override { return absl::FromUnixMicros(absl::ToUnixMicros(absl::Now())); }
 };
 
 }  // namespace omnistock

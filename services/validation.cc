@@ -51,7 +51,9 @@ absl::StatusOr<absl::Time> ClientTime(absl::string_view field,
         field, " is not a valid timestamp: seconds must be in [", kSecondsMin, ", ", kSecondsMax,
         "] and nanos in [0, 999999999], got seconds ", time.seconds(), ", nanos ", time.nanos()));
   }
-  const absl::Time at = absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos());
+  // To the microsecond, as the store keeps it (services/clock.h says why).
+  const absl::Time at =
+      absl::FromUnixSeconds(time.seconds()) + absl::Microseconds(time.nanos() / 1000);
   if (at > now + kPosClockSkewMax) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " is more than ", absl::FormatDuration(kPosClockSkewMax),
@@ -176,7 +178,9 @@ absl::StatusOr<absl::Duration> ValidateTtl(const google::protobuf::Duration& pro
         "of seconds, got seconds ",
         proto.seconds(), ", nanos ", proto.nanos()));
   }
-  const absl::Duration ttl = absl::Seconds(proto.seconds()) + absl::Nanoseconds(proto.nanos());
+  // To the microsecond, so that expires_at is (services/clock.h).
+  const absl::Duration ttl =
+      absl::Seconds(proto.seconds()) + absl::Microseconds(proto.nanos() / 1000);
   if (ttl < kReservationTtlMin || ttl > kReservationTtlMax) {
     return absl::InvalidArgumentError(absl::StrCat(
         "ttl must be between ", absl::FormatDuration(kReservationTtlMin), " and ",

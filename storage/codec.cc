@@ -12,6 +12,7 @@ namespace omnistock::storage {
 // before, still decode (those fields 0).
 // 3: till transactions carry `recorded_at`; older ones decode with the infinite future (kept).
 // 4: reservations carry `ordered` (routed orders held in part); older ones decode without.
+// 5: positions carry `last_count_reported_at`; older ones decode with their last_counted_at.
 
 absl::Status Undecodable(absl::string_view what, std::string_view row) {
   if (!row.empty() && row[0] > kRowFormat) {
@@ -267,6 +268,10 @@ std::string Encode(const Position& p) {
     w.Signed(change.delta);
   }
   w.Varint(p.movements);
+  // As microseconds after last_counted_at: one zero byte unless the count was dated ahead.
+  const bool ahead =
+      p.last_counted_at != absl::InfinitePast() && p.last_count_reported_at > p.last_counted_at;
+  w.Varint(ahead ? absl::ToInt64Microseconds(p.last_count_reported_at - p.last_counted_at) : 0);
   return w.Take();
 }
 
@@ -293,6 +298,8 @@ std::optional<Position> DecodePosition(std::string_view in) {
   }
   p.history = OnHandHistory(std::move(changes));
   if (r.version() >= 2) p.movements = r.Varint();
+  p.last_count_reported_at = p.last_counted_at;
+  if (r.version() >= 5) p.last_count_reported_at += absl::Microseconds(r.Varint());
   if (!r.Done()) return std::nullopt;
   return p;
 }

@@ -107,6 +107,35 @@ TEST_CASE("a count or a sale dated ahead of the server's clock is taken at the s
   CHECK(f.At("A", "S1").last_counted_at == now);
 }
 
+TEST_CASE("a count dated ahead and sent again is stale, and so is an older count after it") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 10);
+  // The WMS clock runs 3 minutes ahead: a count of 10 dated 09:03 arrives at 09:00.
+  const absl::Time dated = k0900 + absl::Minutes(3);
+  REQUIRE(Counted(f, 10, dated, k0900));
+  CHECK(f.At("A", "S1").last_count_reported_at == dated);
+  // A till sells 2 at 09:01.
+  REQUIRE(Sold(f, "t1", 2, absl::InfinitePast(), k0900 + absl::Minutes(1)));
+  CHECK(f.At("A", "S1").on_hand == 8);
+  // The WMS timed out and sends the same batch at 09:02: the same count, not a new one that
+  // would put the 2 sold units back.
+  const Applied<CountSummary> again =
+      f.ledger.ApplyCounts({Count("S1", "A", 10, dated)}, k0900 + absl::Minutes(2));
+  CHECK(again.value.stale == 1);
+  CHECK(again.value.applied == 0);
+  CHECK(f.At("A", "S1").on_hand == 8);
+  // A count the WMS took before the one applied (dated 09:02 by its clock), arriving later at
+  // 09:04 when it is no longer ahead: older than the applied count, so stale too.
+  const Applied<CountSummary> older = f.ledger.ApplyCounts(
+      {Count("S1", "A", 9, k0900 + absl::Minutes(2))}, k0900 + absl::Minutes(4));
+  CHECK(older.value.stale == 1);
+  CHECK(f.At("A", "S1").on_hand == 8);
+  // A later count by the same clock applies, at the server's time.
+  REQUIRE(Counted(f, 7, k0900 + absl::Minutes(8), k0900 + absl::Minutes(5)));
+  CHECK(f.At("A", "S1").on_hand == 7);
+  CHECK(f.At("A", "S1").last_counted_at == k0900 + absl::Minutes(5));
+}
+
 TEST_CASE("a count older than the last applied one is stale and changes nothing") {
   LedgerFixture f;
   REQUIRE(f.ledger.ApplyCounts({Count("S1", "A", 7, k0900)}, k0900).value.applied == 1);

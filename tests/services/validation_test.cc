@@ -59,5 +59,32 @@ TEST_CASE("a refused correction down or shipment of an unheld SKU interns nothin
   CHECK(f.At("NEVER-HELD-1", "W1").in_transit == 1);
 }
 
+TEST_CASE("a client's time and a ttl are taken to the microsecond, as the store keeps times") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 5);
+  // Go's timestamppb.Now() sends nanoseconds; kept so in memory, a retried count would be
+  // stale before a restart (equal to the last count's time) and applied again after it.
+  v1::CountBatch batch;
+  v1::CountRow* row = batch.add_rows();
+  row->set_location_id("S1");
+  row->set_sku("A");
+  row->set_counted_quantity(4);
+  row->mutable_counted_at()->set_seconds(absl::ToUnixSeconds(kT0) - 60);
+  row->mutable_counted_at()->set_nanos(123'456'789);
+  TransientIds ids;
+  const absl::StatusOr<std::vector<CountRow>> rows =
+      ValidateCountBatch(batch, 0, kT0, f.ledger, ids);
+  REQUIRE(rows.ok());
+  CHECK(rows->at(0).counted_at == kT0 - absl::Seconds(60) + absl::Microseconds(123'456));
+
+  v1::ExtendReservationRequest extend;
+  extend.set_reservation_id("r1");
+  extend.mutable_ttl()->set_seconds(60);
+  extend.mutable_ttl()->set_nanos(1'999);
+  const auto taken = ValidateExtendReservation(extend);
+  REQUIRE(taken.ok());
+  CHECK(taken->second == absl::Seconds(60) + absl::Microseconds(1));
+}
+
 }  // namespace
 }  // namespace omnistock::services

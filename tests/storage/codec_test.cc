@@ -41,7 +41,16 @@ TEST_CASE("movements, positions, reservations and locations round-trip through t
   CHECK(DecodePosition(Encode(p)) == p);
   CHECK(DecodePosition(Encode(p))->last_counted_at == absl::InfinitePast());
   p.last_counted_at = absl::FromUnixSeconds(15);
+  p.last_count_reported_at = p.last_counted_at;
   p.movements = 48;
+  CHECK(DecodePosition(Encode(p)) == p);
+  // Format 4 is format 5 without how far ahead the count was dated (one zero byte here): the
+  // count's reported time is its counted time.
+  std::string position_format_4 = Encode(p);
+  position_format_4.resize(position_format_4.size() - 1);
+  position_format_4[0] = 4;
+  CHECK(DecodePosition(position_format_4) == p);
+  p.last_count_reported_at = p.last_counted_at + absl::Microseconds(180'000'001);  // dated ahead
   CHECK(DecodePosition(Encode(p)) == p);
 
   Reservation r;
@@ -78,7 +87,8 @@ TEST_CASE("movements, positions, reservations and locations round-trip through t
 
 TEST_CASE("rows of format 1, written before movements were chained, still decode") {
   // Format 1 is format 2 without its last fields: a movement's previous and indexed (a zero
-  // byte each when 0), a position's movement count (one zero byte).
+  // byte each when 0), a position's movement count (one zero byte; and format 5's byte after
+  // it).
   auto as_format_1 = [](std::string row, size_t added_bytes) {
     row.resize(row.size() - added_bytes);
     row[0] = 1;
@@ -98,8 +108,8 @@ TEST_CASE("rows of format 1, written before movements were chained, still decode
   p.location = LocationId("S1");
   p.on_hand = 9;
   p.last_sequence = 42;
-  CHECK(DecodePosition(as_format_1(Encode(p), 1)) == p);
-  // A format 2 row cut short by exactly its new fields is damage, not an older row.
+  CHECK(DecodePosition(as_format_1(Encode(p), 2)) == p);
+  // A row cut short by exactly its format's new field is damage, not an older row.
   CHECK_FALSE(DecodePosition(Encode(p).substr(0, Encode(p).size() - 1)).has_value());
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
@@ -109,7 +110,8 @@ void CheckPositionReads(const Store& store, const Ledger& ledger, const char* sk
 }
 
 // Rewrites `store` as the omnistockd before the chain wrote it: rows of format 1 (no
-// previous, indexed or movement count) and a position-index entry for every movement.
+// previous, indexed, movement count or count-ahead byte) and a position-index entry for every
+// movement.
 void RewriteAsFormat1(Store& store) {
   auto format_1 = [](std::string row, size_t added_bytes) {
     row.resize(row.size() - added_bytes);
@@ -142,7 +144,8 @@ void RewriteAsFormat1(Store& store) {
     std::optional<Position> p = DecodePosition(it->value().ToStringView());
     REQUIRE(p.has_value());
     p->movements = 0;
-    REQUIRE(batch.Put(store.state_family(), it->key(), format_1(Encode(*p), 1)).ok());
+    // The movement count and format 5's count-ahead byte, one zero byte each.
+    REQUIRE(batch.Put(store.state_family(), it->key(), format_1(Encode(*p), 2)).ok());
   }
   rocksdb::WriteOptions synced;
   synced.sync = true;
@@ -270,9 +273,11 @@ TEST_CASE("a row of a newer storage format stops the load, saying a newer omnist
   const absl::StatusOr<LoadSummary> loaded = db.store->LoadInto(db.ledger);
   REQUIRE_FALSE(loaded.ok());
   CHECK(loaded.status().code() == absl::StatusCode::kDataLoss);
-  CHECK_THAT(std::string(loaded.status().message()),
-             Catch::Contains("is in storage format 5, and this omnistockd reads formats 1 to 4: "
-                             "a newer omnistockd wrote it"));
+  CHECK_THAT(
+      std::string(loaded.status().message()),
+      Catch::Contains(absl::StrCat("is in storage format ", kRowFormat + 1,
+                                   ", and this omnistockd reads formats 1 to ",
+                                   static_cast<int>(kRowFormat), ": a newer omnistockd wrote it")));
 }
 
 }  // namespace omnistock::storage
