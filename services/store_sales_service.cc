@@ -3,71 +3,76 @@
 #include <algorithm>
 
 #include "services/convert.h"
+#include "services/parsed_stream.h"
 #include "services/validation.h"
 
 namespace omnistock::services {
 namespace {
 
 // Applies each uploaded sale as it arrives, in order, and answers with the summary once the
-// last one is durable.
-class UploadSalesReactor final : public grpc::ServerReadReactor<v1::RecordSaleRequest> {
+// last one is durable. A sale that is invalid, or does not parse, is rejected in the summary
+// and the upload goes on.
+class UploadSalesReactor final
+    : public ParsedReadReactor<v1::RecordSaleRequest, v1::UploadSalesSummary> {
  public:
-  UploadSalesReactor(const ServiceContext& ctx, v1::UploadSalesSummary* summary)
-      : ctx_(ctx), summary_(summary) {
-    StartRead(&request_);
+  UploadSalesReactor(const ServiceContext& ctx, grpc::ByteBuffer* response)
+      : ParsedReadReactor(response), ctx_(ctx) {
+    ReadNext();
   }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) {  // the terminal has sent everything
-      ctx_.committer->WhenDurable(std::max(ticket_, ctx_.ledger->last_ticket()),
-                                  [this](absl::Status status) { Finish(ToGrpc(status)); });
-      return;
-    }
-    Apply();
-    StartRead(&request_);
-  }
-
-  void OnDone() override { delete this; }
 
  private:
-  void Apply() {
-    const int64_t index = summary_->received();
-    summary_->set_received(index + 1);
+  void OnEnd() override {  // the terminal has sent everything
+    ctx_.committer->WhenDurable(std::max(ticket_, ctx_.ledger->last_ticket()),
+                                [this](absl::Status status) { Answer(ToGrpc(status), summary_); });
+  }
+
+  void OnMessage(int64_t index, const v1::RecordSaleRequest* request) override {
+    summary_.set_received(index + 1);
+    if (request == nullptr) {
+      Reject(index, {},
+             "the message does not parse as an omnistock.v1.RecordSaleRequest (a string that is "
+             "not UTF-8, or bytes of another message)");
+    } else {
+      Apply(index, *request);
+    }
+    ReadNext();
+  }
+
+  void Apply(int64_t index, const v1::RecordSaleRequest& request) {
     const absl::Time now = ctx_.clock->Now();
-    absl::StatusOr<SaleCommand> command = ValidateRecordSale(request_, *ctx_.ledger, now);
+    absl::StatusOr<SaleCommand> command = ValidateRecordSale(request, *ctx_.ledger, now);
     if (!command.ok()) {
-      Reject(index, std::string(command.status().message()));
+      Reject(index, request.pos_transaction_id(), std::string(command.status().message()));
       return;
     }
     Applied<PosResult> applied = ctx_.ledger->RecordSale(*command, now);
     if (!Succeeded(applied.outcome)) {
-      Reject(index, applied.detail);
+      Reject(index, request.pos_transaction_id(), applied.detail);
       return;
     }
     ticket_ = std::max(ticket_, applied.ticket);
     if (applied.value.duplicate) {
-      summary_->set_duplicates(summary_->duplicates() + 1);
+      summary_.set_duplicates(summary_.duplicates() + 1);
       return;
     }
-    summary_->set_applied(summary_->applied() + 1);
+    summary_.set_applied(summary_.applied() + 1);
     if (!applied.value.transaction.at_risk.empty()) {
-      summary_->set_at_risk_results(summary_->at_risk_results() + 1);
-      at_risk_.Add(applied.value.transaction.at_risk, summary_->mutable_at_risk());
+      summary_.set_at_risk_results(summary_.at_risk_results() + 1);
+      at_risk_.Add(applied.value.transaction.at_risk, summary_.mutable_at_risk());
     }
   }
 
-  void Reject(int64_t index, std::string message) {
-    summary_->set_rejected(summary_->rejected() + 1);
-    if (summary_->rejections_size() >= kUploadRejectionsListedMax) return;
-    v1::UploadRejection* rejection = summary_->add_rejections();
+  void Reject(int64_t index, const std::string& pos_transaction_id, std::string message) {
+    summary_.set_rejected(summary_.rejected() + 1);
+    if (summary_.rejections_size() >= kUploadRejectionsListedMax) return;
+    v1::UploadRejection* rejection = summary_.add_rejections();
     rejection->set_index(index);
-    rejection->set_pos_transaction_id(request_.pos_transaction_id());
+    rejection->set_pos_transaction_id(pos_transaction_id);
     rejection->set_message(std::move(message));
   }
 
   const ServiceContext ctx_;
-  v1::UploadSalesSummary* const summary_;
-  v1::RecordSaleRequest request_;
+  v1::UploadSalesSummary summary_;
   CommitTicket ticket_ = 0;
   AtRiskListing at_risk_;
 };
@@ -94,8 +99,8 @@ grpc::ServerUnaryReactor* StoreSalesService::RecordReturn(grpc::CallbackServerCo
                 [&](const PosResult& value) { ToProto(value, response); });
 }
 
-grpc::ServerReadReactor<v1::RecordSaleRequest>* StoreSalesService::UploadSales(
-    grpc::CallbackServerContext*, v1::UploadSalesSummary* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* StoreSalesService::UploadSales(
+    grpc::CallbackServerContext*, grpc::ByteBuffer* response) {
   return new UploadSalesReactor(ctx_, response);
 }
 

@@ -8,7 +8,9 @@
 
 namespace omnistock::services {
 
-class StoreSalesService final : public v1::StoreSales::CallbackService {
+// UploadSales reads its sales as bytes and parses them itself (services/parsed_stream.h).
+class StoreSalesService final
+    : public v1::StoreSales::WithRawCallbackMethod_UploadSales<v1::StoreSales::CallbackService> {
  public:
   explicit StoreSalesService(ServiceContext ctx) : ctx_(ctx) {}
 
@@ -18,8 +20,8 @@ class StoreSalesService final : public v1::StoreSales::CallbackService {
   grpc::ServerUnaryReactor* RecordReturn(grpc::CallbackServerContext* context,
                                          const v1::RecordReturnRequest* request,
                                          v1::PosResult* response) override;
-  grpc::ServerReadReactor<v1::RecordSaleRequest>* UploadSales(
-      grpc::CallbackServerContext* context, v1::UploadSalesSummary* response) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* UploadSales(grpc::CallbackServerContext* context,
+                                                         grpc::ByteBuffer* response) override;
 
  private:
   ServiceContext ctx_;

@@ -4,76 +4,81 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/inventory_service.h"
+#include "services/parsed_stream.h"
 #include "services/validation.h"
 
 namespace omnistock::services {
 namespace {
 
 // Applies each batch of counts as it arrives (one commit per batch), and answers with the
-// summary once the last batch is durable. A malformed batch ends the stream with
-// INVALID_ARGUMENT; the batches before it stay applied, and the message says how many.
-class SyncCountsReactor final : public grpc::ServerReadReactor<v1::CountBatch> {
+// summary once the last batch is durable. A malformed batch, or one that does not parse, ends
+// the stream with INVALID_ARGUMENT; the batches before it stay applied, and the message says
+// how many.
+class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::SyncCountsSummary> {
  public:
-  SyncCountsReactor(const ServiceContext& ctx, v1::SyncCountsSummary* summary)
-      : ctx_(ctx), summary_(summary) {
-    StartRead(&batch_);
+  SyncCountsReactor(const ServiceContext& ctx, grpc::ByteBuffer* response)
+      : ParsedReadReactor(response), ctx_(ctx) {
+    ReadNext();
   }
 
-  void OnReadDone(bool ok) override {
-    if (!ok) {
-      FinishWhenDurable(absl::OkStatus());
+ private:
+  void OnEnd() override { FinishWhenDurable(absl::OkStatus()); }
+
+  void OnMessage(int64_t index, const v1::CountBatch* batch) override {
+    if (batch == nullptr) {
+      Refuse(absl::StrCat("batches[", index,
+                          "] does not parse as an omnistock.v1.CountBatch (a string that is not "
+                          "UTF-8, or bytes of another message)"));
       return;
     }
-    const int64_t index = summary_->batches();
     TransientIds ids;  // the rows at unknown locations: counted, kept nowhere
     absl::StatusOr<std::vector<CountRow>> rows =
-        ValidateCountBatch(batch_, index, ctx_.clock->Now(), *ctx_.ledger, ids);
+        ValidateCountBatch(*batch, index, ctx_.clock->Now(), *ctx_.ledger, ids);
     if (!rows.ok()) {
-      // An error carries no summary: what the applied batches did is told here, and their
-      // at-risk reservations are on their count movements (ListMovements, Watch).
-      FinishWhenDurable(absl::InvalidArgumentError(
-          absl::StrCat(rows.status().message(), " (nothing of this batch was applied; the ", index,
-                       " before it were: ", summary_->rows_applied(), " rows applied, ",
-                       summary_->rows_stale(), " stale, ", summary_->rows_unknown(),
-                       " at unknown locations, ", summary_->rows_over_limit(), " over the limit, ",
-                       summary_->at_risk_size(), " reservations listed at risk (at most ",
-                       kAtRiskListedMax, "; all are on their count movements))")));
+      Refuse(rows.status().message());
       return;
     }
     Applied<CountSummary> applied = ctx_.ledger->ApplyCounts(*rows, ctx_.clock->Now());
     ticket_ = std::max(ticket_, applied.ticket);
     const CountSummary& counted = applied.value;
-    summary_->set_batches(index + 1);
-    summary_->set_rows_applied(summary_->rows_applied() + counted.applied);
-    summary_->set_rows_stale(summary_->rows_stale() + counted.stale);
-    summary_->set_rows_unknown(summary_->rows_unknown() + counted.unknown);
-    summary_->set_rows_over_limit(summary_->rows_over_limit() + counted.over_limit);
-    summary_->set_total_absolute_discrepancy(summary_->total_absolute_discrepancy() +
-                                             counted.discrepancy);
-    at_risk_.Add(counted.at_risk, summary_->mutable_at_risk());
-    StartRead(&batch_);
+    summary_.set_batches(index + 1);
+    summary_.set_rows_applied(summary_.rows_applied() + counted.applied);
+    summary_.set_rows_stale(summary_.rows_stale() + counted.stale);
+    summary_.set_rows_unknown(summary_.rows_unknown() + counted.unknown);
+    summary_.set_rows_over_limit(summary_.rows_over_limit() + counted.over_limit);
+    summary_.set_total_absolute_discrepancy(summary_.total_absolute_discrepancy() +
+                                            counted.discrepancy);
+    at_risk_.Add(counted.at_risk, summary_.mutable_at_risk());
+    ReadNext();
   }
 
-  void OnDone() override { delete this; }
+  // An error carries no summary: what the applied batches did is told in its message, and
+  // their at-risk reservations are on their count movements (ListMovements, Watch).
+  void Refuse(absl::string_view why) {
+    FinishWhenDurable(absl::InvalidArgumentError(absl::StrCat(
+        why, " (nothing of this batch was applied; the ", summary_.batches(),
+        " before it were: ", summary_.rows_applied(), " rows applied, ", summary_.rows_stale(),
+        " stale, ", summary_.rows_unknown(), " at unknown locations, ", summary_.rows_over_limit(),
+        " over the limit, ", summary_.at_risk_size(), " reservations listed at risk (at most ",
+        kAtRiskListedMax, "; all are on their count movements))")));
+  }
 
- private:
   void FinishWhenDurable(absl::Status status) {
     ctx_.committer->WhenDurable(ticket_, [this, status](absl::Status durable) {
-      Finish(ToGrpc(durable.ok() ? status : durable));
+      Answer(ToGrpc(durable.ok() ? status : durable), summary_);
     });
   }
 
   const ServiceContext ctx_;
-  v1::SyncCountsSummary* const summary_;
-  v1::CountBatch batch_;
+  v1::SyncCountsSummary summary_;
   CommitTicket ticket_ = 0;
   AtRiskListing at_risk_;
 };
 
 }  // namespace
 
-grpc::ServerReadReactor<v1::CountBatch>* WarehouseService::SyncCounts(
-    grpc::CallbackServerContext*, v1::SyncCountsSummary* response) {
+grpc::ServerReadReactor<grpc::ByteBuffer>* WarehouseService::SyncCounts(
+    grpc::CallbackServerContext*, grpc::ByteBuffer* response) {
   return new SyncCountsReactor(ctx_, response);
 }
 

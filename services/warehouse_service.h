@@ -8,12 +8,14 @@
 
 namespace omnistock::services {
 
-class WarehouseService final : public v1::Warehouse::CallbackService {
+// SyncCounts reads its batches as bytes and parses them itself (services/parsed_stream.h).
+class WarehouseService final
+    : public v1::Warehouse::WithRawCallbackMethod_SyncCounts<v1::Warehouse::CallbackService> {
  public:
   explicit WarehouseService(ServiceContext ctx) : ctx_(ctx) {}
 
-  grpc::ServerReadReactor<v1::CountBatch>* SyncCounts(grpc::CallbackServerContext* context,
-                                                      v1::SyncCountsSummary* response) override;
+  grpc::ServerReadReactor<grpc::ByteBuffer>* SyncCounts(grpc::CallbackServerContext* context,
+                                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* Receive(grpc::CallbackServerContext* context,
                                     const v1::ReceiveRequest* request,
                                     v1::PositionView* response) override;

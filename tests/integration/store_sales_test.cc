@@ -102,13 +102,22 @@ TEST_CASE("an offline upload of 1,000 sales with 200 duplicates applies 800") {
     REQUIRE(upload->Write(SaleOf("T-" + std::to_string(i), "SKU-A", 1)));
     if (i >= 800) REQUIRE(upload->Write(SaleOf("T-" + std::to_string(i), "SKU-A", 1)));
   }
+  // One more whose SKU is not UTF-8 (the server's parser refuses it): rejected by its index,
+  // and the upload goes on, instead of ending OK there with the rest dropped.
+  REQUIRE(upload->Write(SaleOf("T-bad", "SKU-\xff", 1)));
+  REQUIRE(upload->Write(SaleOf("T-900", "SKU-A", 1)));
   REQUIRE(upload->WritesDone());
   REQUIRE(upload->Finish().ok());
-  CHECK(summary.received() == 1000);
-  CHECK(summary.applied() == 800);
+  CHECK(summary.received() == 1002);
+  CHECK(summary.applied() == 801);
   CHECK(summary.duplicates() == 200);
-  CHECK(summary.rejected() == 0);
-  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 5000 - 900);
+  CHECK(summary.rejected() == 1);
+  REQUIRE(summary.rejections_size() == 1);
+  CHECK(summary.rejections(0).index() == 1000);
+  CHECK(summary.rejections(0).message().find("does not parse as an "
+                                             "omnistock.v1.RecordSaleRequest") !=
+        std::string::npos);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 5000 - 901);
 }
 
 TEST_CASE("a cross-channel return restocks the store, and a damaged one never becomes available") {

@@ -111,6 +111,20 @@ TEST_CASE(
   CHECK(status.error_message().find("batches[0].rows[0].counted_at is more than 30 days in the "
                                     "past") != std::string::npos);
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 12);
+
+  // A batch that does not parse (this client sends a string that is not UTF-8, which the
+  // server's parser refuses) is refused by its index: not taken for the end of the stream,
+  // which would answer OK and drop it and every batch after it.
+  Sync(*warehouse,
+       {BatchOf("ST-1", "SKU-C", 4, now), BatchOf("ST-1", "SKU-\xff", 1, now),
+        BatchOf("ST-1", "SKU-D", 2, now)},
+       &status);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message().find("batches[1] does not parse as an omnistock.v1.CountBatch") !=
+        std::string::npos);
+  CHECK(status.error_message().find("the 1 before it were: 1 rows applied") != std::string::npos);
+  CHECK(PositionOf(*live.inventory, "SKU-C", "ST-1").on_hand() == 4);
+  CHECK(PositionOf(*live.inventory, "SKU-D", "ST-1").on_hand() == 0);
 }
 
 TEST_CASE("a transfer is visible in transit and lands at the destination") {
