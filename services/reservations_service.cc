@@ -12,6 +12,7 @@ namespace omnistock::services {
 grpc::ServerUnaryReactor* ReservationsService::Reserve(grpc::CallbackServerContext* context,
                                                        const v1::ReserveRequest* request,
                                                        v1::Reservation* response) {
+  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
   TransientIds ids;
   absl::StatusOr<ReserveCommand> command = ValidateReserve(*request, *ctx_.ledger, ids);
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
@@ -22,6 +23,7 @@ grpc::ServerUnaryReactor* ReservationsService::Reserve(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ReservationsService::ReserveBatch(grpc::CallbackServerContext* context,
                                                             const v1::ReserveBatchRequest* request,
                                                             v1::ReserveBatchResponse* response) {
+  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
   if (request->orders_size() == 0 || request->orders_size() > kReserveBatchOrdersMax) {
     return AnswerNow(context,
                      grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -61,6 +63,7 @@ grpc::ServerUnaryReactor* ReservationsService::Transition(grpc::CallbackServerCo
                                                           const v1::ReservationRef* request,
                                                           TransitionFn fn,
                                                           v1::Reservation* response) {
+  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
   absl::StatusOr<ReservationId> id = ValidateReservationRef(*request);
   if (!id.ok()) return AnswerNow(context, ToGrpc(id.status()));
   return Answer(context, ctx_, (ctx_.ledger->*fn)(*id, ctx_.clock->Now()),
@@ -88,6 +91,7 @@ grpc::ServerUnaryReactor* ReservationsService::Fulfill(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ReservationsService::ExtendReservation(
     grpc::CallbackServerContext* context, const v1::ExtendReservationRequest* request,
     v1::Reservation* response) {
+  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
   auto extend = ValidateExtendReservation(*request);
   if (!extend.ok()) return AnswerNow(context, ToGrpc(extend.status()));
   const auto& [id, ttl] = *extend;

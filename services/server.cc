@@ -34,7 +34,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   const absl::Time started = absl::Now();
 
   absl::StatusOr<std::unique_ptr<storage::Store>> store = storage::Store::Open(
-      options.data_dir, storage::StoreOptions{.wal_recovery = options.wal_recovery});
+      options.data_dir,
+      storage::StoreOptions{.env = options.env, .wal_recovery = options.wal_recovery});
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
   if (server->store_->created()) {
@@ -76,6 +77,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   // Reservations that expired while the server was down are expired before serving.
   server->Sweep();
+  // A write that failed during recovery's sweep or the demo seeding: not serving at all.
+  if (absl::Status written = server->committer_->status(); !written.ok()) return written;
 
   server->journal_readers_ = std::make_unique<JournalReaders>(kJournalReaderThreads);
   ServiceContext ctx{server->ledger_.get(), server->committer_.get(), server->store_.get(), clock,
@@ -127,6 +130,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 Server::~Server() { Shutdown(absl::Seconds(5)); }
 
 void Server::Sweep() {
+  if (committer_->failed()) return;  // nothing more is applied (services/service_context.h)
   const absl::Time now = clock_->Now();
   const absl::Time forget_before = now - idempotency_retention_;
   // Each step handles at most `batch` and says how many: a full one may have left more.
@@ -173,6 +177,13 @@ void Server::Shutdown(absl::Duration grace) {
   if (committer_) committer_->Stop();
   const storage::CommitterStats stats =
       committer_ ? committer_->stats() : storage::CommitterStats{};
+  if (storage_failed()) {
+    spdlog::error(
+        "stopped after a storage failure: {} commits were durable, in {} synced "
+        "batches; what was applied after them is not, and a restart drops it",
+        stats.commits, stats.batches);
+    return;
+  }
   spdlog::info("stopped: {} commits in {} synced batches, last sequence {}", stats.commits,
                stats.batches, ledger_ ? ledger_->last_sequence() : 0);
 }

@@ -38,6 +38,8 @@ struct ServerOptions {
   std::string metrics_listen;  // host:port of the Prometheus endpoint; empty: none
   // What to do with a write-ahead log damaged before its end (storage::WalRecovery).
   storage::WalRecovery wal_recovery = storage::WalRecovery::kStrict;
+  // RocksDB's environment; null: the default (tests inject a failing file system).
+  rocksdb::Env* env = nullptr;
   // How long settled reservations, recorded till transactions and received transfers are kept
   // (for idempotent retries and re-uploads) before they are forgotten; at least
   // kIdempotencyRetentionMin.
@@ -61,6 +63,8 @@ class Server {
   void Sweep();
   // Health turns NOT_SERVING for every service.
   void SetNotServing();
+  // Whether a storage write has failed (omnistockd then exits with its own code).
+  bool storage_failed() const { return committer_ != nullptr && committer_->failed(); }
   // Stops accepting calls, lets in-flight ones finish (at most `grace`), then makes every
   // applied change durable.
   void Shutdown(absl::Duration grace);

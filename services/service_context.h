@@ -27,6 +27,18 @@ struct ServiceContext {
   JournalReaders* journal_readers = nullptr;  // where ReadJournal runs
 };
 
+// After a storage failure nothing more is applied: the ledger in memory would run ahead of the
+// disk with changes no call can be answered for, which reads would show and later orders be
+// refused over, until the restart drops them (omnistockd exits for it). Finishes the call with
+// the failure (UNAVAILABLE) and returns its reactor then; nullptr while the storage is sound.
+inline grpc::ServerUnaryReactor* RefuseAfterStorageFailure(grpc::CallbackServerContext* context,
+                                                           const ServiceContext& ctx) {
+  if (!ctx.committer->failed()) return nullptr;
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpc(ctx.committer->status()));
+  return reactor;
+}
+
 // Answers a unary call from the result of a ledger command. On success `fill(value)` writes the
 // response at once, but the call finishes only when the commit behind it is durable; a storage
 // failure finishes it with UNAVAILABLE instead. The handler returns `reactor` right after.
@@ -64,6 +76,7 @@ grpc::ServerUnaryReactor* AnswerCommand(grpc::CallbackServerContext* context,
     reactor->Finish(ToGrpc(command.status()));
     return reactor;
   }
+  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx)) return refused;
   return Answer(context, ctx, (ctx.ledger->*apply)(*command, ctx.clock->Now()),
                 [&](const Value& value) { ToProto(value, response); });
 }

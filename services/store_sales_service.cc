@@ -27,6 +27,10 @@ class UploadSalesReactor final
   }
 
   void OnMessage(int64_t index, const v1::RecordSaleRequest* request) override {
+    if (ctx_.committer->failed()) {  // nothing more is applied: answered with the failure
+      OnEnd();
+      return;
+    }
     summary_.set_received(index + 1);
     if (request == nullptr) {
       Reject(index, {},
@@ -82,6 +86,7 @@ class UploadSalesReactor final
 grpc::ServerUnaryReactor* StoreSalesService::RecordSale(grpc::CallbackServerContext* context,
                                                         const v1::RecordSaleRequest* request,
                                                         v1::PosResult* response) {
+  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
   const absl::Time now = ctx_.clock->Now();
   absl::StatusOr<SaleCommand> command = ValidateRecordSale(*request, *ctx_.ledger, now);
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
@@ -92,6 +97,7 @@ grpc::ServerUnaryReactor* StoreSalesService::RecordSale(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* StoreSalesService::RecordReturn(grpc::CallbackServerContext* context,
                                                           const v1::RecordReturnRequest* request,
                                                           v1::PosResult* response) {
+  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
   const absl::Time now = ctx_.clock->Now();
   absl::StatusOr<ReturnCommand> command = ValidateRecordReturn(*request, *ctx_.ledger, now);
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));

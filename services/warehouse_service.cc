@@ -25,6 +25,10 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
   void OnEnd() override { FinishWhenDurable(absl::OkStatus()); }
 
   void OnMessage(int64_t index, const v1::CountBatch* batch) override {
+    if (ctx_.committer->failed()) {  // nothing more is applied: answered with the failure
+      OnEnd();
+      return;
+    }
     if (batch == nullptr) {
       Refuse(absl::StrCat("batches[", index,
                           "] does not parse as an omnistock.v1.CountBatch (a string that is not "

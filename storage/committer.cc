@@ -178,6 +178,7 @@ void Committer::Run() {
         waiters_.erase(waiters_.begin(), end);
       } else {
         failure_ = written;
+        failed_.store(true, std::memory_order_release);
         failed_now = true;
         for (auto& [ticket, done] : waiters_) ready.push_back(std::move(done));
         waiters_.clear();

@@ -12,6 +12,7 @@
 #ifndef OMNISTOCK_STORAGE_COMMITTER_H_
 #define OMNISTOCK_STORAGE_COMMITTER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -59,6 +60,8 @@ class Committer final : public JournalSink {
   void Stop();
 
   absl::Status status() const;
+  // Whether a write has failed (status() says how): lock-free, for every call to check first.
+  bool failed() const { return failed_.load(std::memory_order_acquire); }
   CommitterStats stats() const;
 
  private:
@@ -81,6 +84,7 @@ class Committer final : public JournalSink {
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool exited_ ABSL_GUARDED_BY(mu_) = false;  // the thread has returned
+  std::atomic<bool> failed_{false};           // failure_ is set
   CommitterStats stats_ ABSL_GUARDED_BY(mu_);
 
   std::thread thread_;

@@ -11,12 +11,14 @@
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "storage/store.h"
+#include "tests/support/failing_file_system.h"
 #include "tests/support/open_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace omnistock::storage {
 namespace {
 
+using testing::FailingFileSystem;
 using testing::OpenStore;
 using testing::TempDir;
 
@@ -36,48 +38,6 @@ ReserveCommand Order(const std::string& id, const std::string& sku, Quantity q) 
   command.lines = {Line{Sku(sku), LocationId("S1"), q}};
   return command;
 }
-
-// Writable files that fail every append and sync once `failing` is set: a disk gone bad.
-class FailingFileSystem : public rocksdb::FileSystemWrapper {
- public:
-  explicit FailingFileSystem(std::atomic<bool>* failing)
-      : FileSystemWrapper(rocksdb::FileSystem::Default()), failing_(failing) {}
-  const char* Name() const override { return "FailingFileSystem"; }
-
-  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                    rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus s = target()->NewWritableFile(name, options, result, dbg);
-    if (s.ok()) *result = std::make_unique<File>(std::move(*result), failing_);
-    return s;
-  }
-
- private:
-  class File : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> file, std::atomic<bool>* failing)
-        : FSWritableFileOwnerWrapper(std::move(file)), failing_(failing) {}
-    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
-                             rocksdb::IODebugContext* dbg) override {
-      if (*failing_) return rocksdb::IOStatus::IOError("injected write failure");
-      return FSWritableFileOwnerWrapper::Append(data, options, dbg);
-    }
-    rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
-                           rocksdb::IODebugContext* dbg) override {
-      if (*failing_) return rocksdb::IOStatus::IOError("injected sync failure");
-      return FSWritableFileOwnerWrapper::Sync(options, dbg);
-    }
-    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
-                            rocksdb::IODebugContext* dbg) override {
-      if (*failing_) return rocksdb::IOStatus::IOError("injected fsync failure");
-      return FSWritableFileOwnerWrapper::Fsync(options, dbg);
-    }
-
-   private:
-    std::atomic<bool>* failing_;
-  };
-  std::atomic<bool>* failing_;
-};
 
 }  // namespace
 
@@ -279,6 +239,7 @@ TEST_CASE(
     REQUIRE(db.ledger.Reserve(Order("kept", "A", 2), kNow).outcome == Outcome::kOk);
     REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
     durable_positions = db.ledger.GetPositions({Sku("A")}, {});
+    CHECK_FALSE(db.committer.failed());
 
     failing = true;
     auto lost = db.ledger.Reserve(Order("lost", "A", 3), kNow);
@@ -286,6 +247,7 @@ TEST_CASE(
     absl::Status status = db.committer.WaitDurable(lost.ticket);
     CHECK(status.code() == absl::StatusCode::kUnavailable);  // ... but never acknowledged
     CHECK(failures_reported == 1);
+    CHECK(db.committer.failed());
 
     failing = false;  // even once the disk "recovers", the committer stays failed
     auto later = db.ledger.Reserve(Order("later", "A", 1), kNow);

@@ -1,0 +1,58 @@
+// A RocksDB file system whose writable files fail every append and sync once a flag is set: a
+// disk gone bad, for the storage-failure tests.
+#ifndef OMNISTOCK_TESTS_SUPPORT_FAILING_FILE_SYSTEM_H_
+#define OMNISTOCK_TESTS_SUPPORT_FAILING_FILE_SYSTEM_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "rocksdb/file_system.h"
+
+namespace omnistock::testing {
+
+// Writable files that fail every append and sync once `failing` is set: a disk gone bad.
+class FailingFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  explicit FailingFileSystem(std::atomic<bool>* failing)
+      : FileSystemWrapper(rocksdb::FileSystem::Default()), failing_(failing) {}
+  const char* Name() const override { return "FailingFileSystem"; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewWritableFile(name, options, result, dbg);
+    if (s.ok()) *result = std::make_unique<File>(std::move(*result), failing_);
+    return s;
+  }
+
+ private:
+  class File : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    File(std::unique_ptr<rocksdb::FSWritableFile> file, std::atomic<bool>* failing)
+        : FSWritableFileOwnerWrapper(std::move(file)), failing_(failing) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* dbg) override {
+      if (*failing_) return rocksdb::IOStatus::IOError("injected write failure");
+      return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+    }
+    rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+      if (*failing_) return rocksdb::IOStatus::IOError("injected sync failure");
+      return FSWritableFileOwnerWrapper::Sync(options, dbg);
+    }
+    rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                            rocksdb::IODebugContext* dbg) override {
+      if (*failing_) return rocksdb::IOStatus::IOError("injected fsync failure");
+      return FSWritableFileOwnerWrapper::Fsync(options, dbg);
+    }
+
+   private:
+    std::atomic<bool>* failing_;
+  };
+  std::atomic<bool>* failing_;
+};
+
+}  // namespace omnistock::testing
+
+#endif  // OMNISTOCK_TESTS_SUPPORT_FAILING_FILE_SYSTEM_H_
