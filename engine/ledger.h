@@ -16,6 +16,7 @@
 #ifndef OMNISTOCK_ENGINE_LEDGER_H_
 #define OMNISTOCK_ENGINE_LEDGER_H_
 
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <optional>
@@ -128,10 +129,12 @@ struct Routed {
   int attempts = 0;
 };
 
-// Why an event a till or a WMS (`clock`) dated `at` is refused as a clock fault for being more
-// than kClientTimeAgeMax before `now`, naming `field`; nullopt when it is recent enough.
+// Why an event a till or a WMS (`clock`) dated `at` is refused for being more than `age_max`
+// before `now` (a clock fault past kClientTimeAgeMax; past a shorter bound, the idempotency
+// retention: Ledger::LimitTillTimeToRetention), naming `field`; nullopt when it is recent enough.
 std::optional<std::string> ClientTimeTooOld(absl::string_view field, absl::Time at, absl::Time now,
-                                            absl::string_view clock);
+                                            absl::string_view clock,
+                                            absl::Duration age_max = kClientTimeAgeMax);
 
 struct SaleCommand {
   LocationId store;
@@ -229,6 +232,13 @@ class Ledger {
   const routing::RoutingConfig& routing_config() const { return routing_config_; }
 
   // --- Store sales (POS) ---
+  // Till transactions are kept `retention` after they were recorded (ForgetPosTransactions, run
+  // by the server): past it, one sent again would be taken for a new one and applied twice. So
+  // a new one dated further back than `retention` is refused (kClientTimeTooOld), as one dated
+  // more than kClientTimeAgeMax back always is. Call before the ledger is used.
+  void LimitTillTimeToRetention(absl::Duration retention) {
+    till_time_age_max_ = std::min(retention, kClientTimeAgeMax);
+  }
   // Never refused for lack of stock. kReplayed (duplicate) when the same terminal and
   // transaction were recorded before with the same content.
   Applied<PosResult> RecordSale(const SaleCommand& command, absl::Time now);
@@ -395,6 +405,7 @@ class Ledger {
   mutable std::shared_ptr<const routing::Network> network_ ABSL_GUARDED_BY(locations_mu_);
   mutable uint64_t network_version_ ABSL_GUARDED_BY(locations_mu_) = 0;
   routing::RoutingConfig routing_config_;
+  absl::Duration till_time_age_max_ = kClientTimeAgeMax;  // LimitTillTimeToRetention
 
   // Online orders taken per (location, local day), for daily capacity. Taken after any stripe
   // or shard lock, never before one.

@@ -37,10 +37,17 @@ Quantity OnHandDelta(const PosTransaction& transaction, const PosLine& line,
 }  // namespace
 
 std::optional<std::string> ClientTimeTooOld(absl::string_view field, absl::Time at, absl::Time now,
-                                            absl::string_view clock) {
-  if (at >= now - kClientTimeAgeMax) return std::nullopt;
-  return absl::StrCat(field, " is more than ", kClientTimeAgeMaxDays, " days in the past (",
-                      absl::FormatTime(at), "); check the ", clock, "'s clock");
+                                            absl::string_view clock, absl::Duration age_max) {
+  if (at >= now - age_max) return std::nullopt;
+  if (at < now - kClientTimeAgeMax) {  // a clock fault, whatever the retention
+    return absl::StrCat(field, " is more than ", kClientTimeAgeMaxDays, " days in the past (",
+                        absl::FormatTime(at), "); check the ", clock, "'s clock");
+  }
+  return absl::StrCat(field, " is more than ", absl::FormatDuration(age_max), " in the past (",
+                      absl::FormatTime(at),
+                      "), beyond the idempotency retention: the same transaction sent again "
+                      "that late could not be told from a new one. Check the ",
+                      clock, "'s clock, or run omnistockd with a longer --idempotency_retention");
 }
 
 Applied<PosResult> Ledger::RecordSale(const SaleCommand& command, absl::Time now) {
@@ -106,7 +113,7 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
   // a retry of a transaction recorded while its date was within the bound is still answered.
   if (std::optional<std::string> too_old =
           ClientTimeTooOld(transaction.kind == MovementKind::kSale ? "sold_at" : "returned_at",
-                           transaction.occurred_at, now, "terminal")) {
+                           transaction.occurred_at, now, "terminal", till_time_age_max_)) {
     applied.outcome = Outcome::kClientTimeTooOld;
     applied.detail = *std::move(too_old);
     return applied;

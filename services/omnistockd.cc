@@ -35,7 +35,8 @@ ABSL_FLAG(absl::Duration, expiry_interval, absl::Milliseconds(200),
 ABSL_FLAG(absl::Duration, idempotency_retention, omnistock::kIdempotencyRetentionDefault,
           "how long FULFILLED, RELEASED and EXPIRED reservations, recorded till transactions "
           "and received transfers are kept so that retried calls and re-uploads stay "
-          "idempotent, before they are forgotten (at least 48h)");
+          "idempotent, before they are forgotten (at least 48h); a new till transaction dated "
+          "further back than this is refused");
 ABSL_FLAG(std::string, wal_recovery, "strict",
           "strict: refuse to start when the write-ahead log is damaged before its end (the "
           "records after the damage may be acknowledged writes); point_in_time: recover up to "

@@ -56,6 +56,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       *server->store_, std::move(on_storage_failure),
       [feed](const std::vector<Commit>& commits) { feed->Publish(commits); });
   server->ledger_ = std::make_unique<Ledger>(server->committer_.get());
+  server->ledger_->LimitTillTimeToRetention(options.idempotency_retention);
 
   absl::StatusOr<storage::LoadSummary> loaded = server->store_->LoadInto(*server->ledger_);
   if (!loaded.ok()) return loaded.status();

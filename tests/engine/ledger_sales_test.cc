@@ -281,4 +281,30 @@ TEST_CASE("a till transaction is forgotten a retention after it was recorded, no
   CHECK(f.ledger.ForgetPosTransactions(recorded + absl::Hours(10)).first == 0);
 }
 
+TEST_CASE("with a retention shorter than 30 days, a till transaction dated past it is refused") {
+  LedgerFixture f;
+  f.ledger.LimitTillTimeToRetention(absl::Hours(48));
+  f.Stock("A", "S1", 10);
+  // Sold at kT0 + 1 min, uploaded a day later: recorded, and answered as a duplicate for as
+  // long as it is kept, even once its date is past the retention.
+  const absl::Time recorded = kT0 + absl::Hours(24);
+  REQUIRE(f.ledger.RecordSale(Sale("t1", "A", 2), recorded).outcome == Outcome::kOk);
+  CHECK(f.ledger.RecordSale(Sale("t1", "A", 2), recorded + absl::Hours(47)).outcome ==
+        Outcome::kReplayed);
+  // The sweep forgets it 48 h after it was recorded. Sent again after that, its date is past the
+  // retention: refused, not applied a second time.
+  REQUIRE(f.ledger.ForgetPosTransactions(recorded + absl::Hours(48) + absl::Seconds(1)).first == 1);
+  const Applied<PosResult> again =
+      f.ledger.RecordSale(Sale("t1", "A", 2), recorded + absl::Hours(49));
+  CHECK(again.outcome == Outcome::kClientTimeTooOld);
+  CHECK_THAT(again.detail, Catch::Contains("sold_at is more than 48h in the past") &&
+                               Catch::Contains("--idempotency_retention"));
+  CHECK(f.At("A", "S1").on_hand == 8);
+  // A new sale within the retention is recorded as ever.
+  SaleCommand recent = Sale("t2", "A", 1);
+  recent.sold_at = recorded + absl::Hours(48);
+  CHECK(f.ledger.RecordSale(recent, recorded + absl::Hours(49)).outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 7);
+}
+
 }  // namespace omnistock::testing
