@@ -302,6 +302,9 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
           Outcome::kReservationExistsWithDifferentContent,
           absl::StrCat("reservation_id '", command.id.value(),
                        "' already exists with different lines, channel or order_ref"));
+      // "It exists" must not be taken back by a crash: the answer waits for the commit that
+      // made it, which may not be durable yet (a concurrent call's).
+      applied.ticket = last_ticket();
       return applied;
     }
     applied = Applied<Reservation>();

@@ -172,6 +172,7 @@ Applied<Reservation> RoutedReplay(Reservation existing, const RouteCommand& comm
     applied.detail = absl::StrCat("reservation_id '", command.id.value(),
                                   "' already exists with other SKUs, quantities, channel or "
                                   "order_ref");
+    applied.ticket = ticket;  // "it exists" waits for the commit that made it (Ledger::Reserve)
   }
   return applied;
 }

@@ -100,6 +100,7 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
       applied.detail =
           absl::StrCat("pos_transaction_id '", transaction.transaction_id, "' of terminal_id '",
                        transaction.terminal_id, "' was already recorded with other content");
+      applied.ticket = last_ticket();  // waits for the commit that recorded it (Ledger::Reserve)
       return applied;
     }
     applied.outcome = Outcome::kReplayed;

@@ -142,6 +142,7 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
       applied.outcome = Outcome::kTransferExistsWithDifferentContent;
       applied.detail = absl::StrCat("transfer_id '", request.id,
                                     "' already exists with other locations or lines");
+      applied.ticket = last_ticket();  // waits for the commit that made it (Ledger::Reserve)
       return applied;
     }
     applied.outcome = Outcome::kReplayed;

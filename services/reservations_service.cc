@@ -44,6 +44,8 @@ grpc::ServerUnaryReactor* ReservationsService::ReserveBatch(grpc::CallbackServer
     }
     Applied<Reservation> applied = ctx_.ledger->Reserve(*command, ctx_.clock->Now());
     if (!Succeeded(applied.outcome)) {
+      // A refusal that reports a state some commit made waits for it too (service_context.h).
+      last_ticket = std::max(last_ticket, applied.ticket);
       result->set_code(static_cast<int32_t>(StatusCodeFor(applied.outcome)));
       result->set_message(applied.detail);
       if (!applied.short_lines.empty())

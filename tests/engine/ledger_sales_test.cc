@@ -211,8 +211,9 @@ TEST_CASE("a re-sent sale has no second effect, and other content under the same
   CHECK(again.value.duplicate);
   CHECK(f.At("A", "S1").on_hand == 3);
   CHECK(f.sink.size() == commits);
-  CHECK(f.ledger.RecordSale(Sale("t1", "A", 3), kT0).outcome ==
-        Outcome::kPosTransactionExistsWithDifferentContent);
+  const Applied<PosResult> different = f.ledger.RecordSale(Sale("t1", "A", 3), kT0);
+  CHECK(different.outcome == Outcome::kPosTransactionExistsWithDifferentContent);
+  CHECK(different.ticket == f.ledger.last_ticket());  // waits for the commit that recorded it
   // The same transaction id on another terminal is another transaction.
   SaleCommand other = Sale("t1", "A", 2);
   other.terminal_id = "till-2";

@@ -89,7 +89,11 @@ TEST_CASE("a reserve's ordered units are part of its content") {
   CHECK(f.ledger.Reserve(partial, kT0).outcome == Outcome::kReplayed);
   ReserveCommand other = partial;
   other.ordered[1].quantity = 3;  // the same held lines, another order
-  CHECK(f.ledger.Reserve(other, kT0).outcome == Outcome::kReservationExistsWithDifferentContent);
+  const Applied<Reservation> refused = f.ledger.Reserve(other, kT0);
+  CHECK(refused.outcome == Outcome::kReservationExistsWithDifferentContent);
+  // Its answer waits for the commit that made the reservation: "it exists" must survive a crash.
+  CHECK(refused.ticket == f.ledger.last_ticket());
+  CHECK(refused.ticket > 0);
 }
 
 TEST_CASE("a retried reserve is a replay even after its location was disabled") {
