@@ -79,16 +79,30 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   void OnDurable(const std::vector<Commit>& commits) override {
     {
       absl::MutexLock lock(&mu_);
-      if (finished_) return;
+      if (finished_ || overflowed_) return;
       for (const Commit& commit : commits) {
         for (const Movement& movement : commit.movements) {
           if (!filter_.Matches(movement)) continue;
-          if (static_cast<int>(live_.size()) >= kWatchBufferMax) {
-            overflowed_ = true;
-            break;
+          if (static_cast<int>(live_.size()) < kWatchBufferMax) {
+            live_.push_back(UpdateOf(movement));
+            continue;
           }
-          live_.push_back(UpdateOf(movement));
+          // Past the buffer. Every one of these is in the journal, durable now.
+          live_.clear();
+          if (!replayed_) {
+            // Still replaying: the replay goes on to the end of these commits instead, and
+            // the buffer starts over after them. (Ending the watch here would send a watcher
+            // that resumes during a busy hour back to the same point, again and again.)
+            replay_until_ = commits.back().last_sequence;
+            return;
+          }
+          // Live: the watcher is that far behind (or no longer reads: the write in flight may
+          // never complete, and it would hold the buffer). The watch ends once that write is
+          // done, saying where to resume.
+          overflowed_ = true;
+          break;
         }
+        if (overflowed_) break;
       }
       if (writing_ || !replayed_) return;  // the write in flight or the replay will pump
     }

@@ -241,6 +241,44 @@ void CountOthers(v1::Warehouse::Stub& warehouse, int first, int rows) {
 
 }  // namespace
 
+// While a watcher replays, the live changes wait in its buffer. More of them than the buffer
+// holds are read from the journal too: ended there, a watcher resuming during a busy hour would
+// be sent back to the same point again and again.
+TEST_CASE("a watcher still replaying when more changes arrive than it buffers replays them too") {
+  LiveServer live;
+  AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
+  auto warehouse = v1::Warehouse::NewStub(live.server.channel());
+  CountOthers(*warehouse, 0, 5'000);  // the journal to replay: 5,000 movements
+  // A watcher whose client takes 16 KiB before it reads (no window growth): the replay stalls
+  // on the first few hundred updates until the test reads.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  auto availability = v1::Availability::NewStub(
+      grpc::CreateCustomChannel(live.server.address(), grpc::InsecureChannelCredentials(), args));
+  v1::WatchRequest everything;
+  everything.set_resume_after_sequence(0);
+  auto context = Deadline(60);
+  auto stream = availability->Watch(context.get(), everything);
+  v1::AvailabilityUpdate update;
+  REQUIRE(stream->Read(&update));  // the replay has begun
+  CHECK(update.sequence() == 1);
+  // 12,000 changes arrive while it replays: more than its buffer of 10,000.
+  CountOthers(*warehouse, 5'000, 10'000);
+  CountOthers(*warehouse, 15'000, 2'000);
+  // Every sequence, once, in order, with no error: 17,000 movements.
+  uint64_t last = update.sequence();
+  while (last < 17'000 && stream->Read(&update)) {
+    REQUIRE(update.sequence() == last + 1);
+    last = update.sequence();
+  }
+  CHECK(last == 17'000);
+  context->TryCancel();
+  const grpc::Status status = stream->Finish();
+  INFO(status.error_message());
+  CHECK(status.error_code() == grpc::StatusCode::CANCELLED);
+}
+
 // A replay reads the journal a page at a time off gRPC's threads; watchers replaying at once
 // take turns. Each must still see every change of its SKU once, in order, then the live ones.
 TEST_CASE("watchers replaying a long journal at once each see every change once, in order") {
