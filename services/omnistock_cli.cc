@@ -72,6 +72,7 @@ struct Options {
   std::string preference = "delivery";
   bool fallback = false;
   bool partial = false;
+  bool brief = false;
   int32_t max_shipments = 0;
 };
 
@@ -206,12 +207,13 @@ void PrintMovements(const v1::ListMovementsResponse& response) {
 
 // Prints a failed call's status to stderr and returns the exit code for it. Reserve is the only
 // RPC that attaches binary details: on FAILED_PRECONDITION, the lines it could not cover.
-// `reached`: the server answered before (a stream's updates came), so an UNAVAILABLE is the
-// server going away, not "cannot reach".
+// `reached`: the server answered (still connected after a unary call; a stream's updates came),
+// so an UNAVAILABLE is its own (a storage failure, a shutdown), not "cannot reach".
 int ReportError(const grpc::Status& status, const std::string& target, bool reached = false) {
   std::string message = status.error_message();
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE && !reached) {
-    message = absl::StrCat("cannot reach omnistockd at ", target, ": ", message);
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    message = reached ? absl::StrCat("omnistockd at ", target, " answered: ", message)
+                      : absl::StrCat("cannot reach omnistockd at ", target, ": ", message);
   }
   std::cerr << "error: "
             << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) << ": "
@@ -254,7 +256,11 @@ class Client {
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(options_.timeout_seconds)));
     Response response;
     const grpc::Status status = (stub.*rpc)(&context, request, &response);
-    if (!status.ok()) return ReportError(status, options_.target);
+    // Still connected: the server itself answered (an UNAVAILABLE of its own: a storage
+    // failure, a shutdown), which is no "cannot reach".
+    if (!status.ok()) {
+      return ReportError(status, options_.target, channel_->GetState(false) == GRPC_CHANNEL_READY);
+    }
     if (options_.json) {
       if (const int printed = PrintJson(response); printed != kExitOk) return printed;
     } else {
@@ -434,6 +440,21 @@ int Availability(const Client& client, const Options& o) {
   return client.Call(&v1::Inventory::Stub::GetAvailability, request, PrintAvailability);
 }
 
+// --ttl into `request`'s ttl, unless empty (the server's default). False, with `error`, when it
+// is not a positive duration.
+template <typename Request>
+bool SetTtl(const std::string& text, Request& request, std::string& error) {
+  if (text.empty()) return true;
+  absl::Duration ttl;
+  if (!absl::ParseDuration(text, &ttl) || ttl <= absl::ZeroDuration() ||
+      ttl == absl::InfiniteDuration()) {
+    error = absl::StrCat("--ttl '", text, "' is not a positive duration such as 15m or 900s");
+    return false;
+  }
+  *request.mutable_ttl() = TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(ttl));
+  return true;
+}
+
 int Reserve(const Client& client, const Options& o) {
   v1::ReserveRequest request;
   request.set_reservation_id(o.reservation_id);
@@ -448,15 +469,7 @@ int Reserve(const Client& client, const Options& o) {
     }
     *request.add_lines() = *std::move(line);
   }
-  if (!o.ttl.empty()) {
-    absl::Duration ttl;
-    if (!absl::ParseDuration(o.ttl, &ttl) || ttl <= absl::ZeroDuration() ||
-        ttl == absl::InfiniteDuration()) {
-      return UsageError(
-          absl::StrCat("--ttl '", o.ttl, "' is not a positive duration such as 15m or 900s"));
-    }
-    *request.mutable_ttl() = TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(ttl));
-  }
+  if (std::string error; !SetTtl(o.ttl, request, error)) return UsageError(error);
   return client.Call(&v1::Reservations::Stub::Reserve, request, PrintReservation);
 }
 
@@ -505,6 +518,7 @@ std::optional<v1::PlanRequest> PlanRequestOf(const Options& o, std::string& erro
   request.set_allow_method_fallback(o.fallback);
   request.set_allow_partial(o.partial);
   request.set_max_shipments(o.max_shipments);
+  request.set_brief(o.brief);
   return request;
 }
 
@@ -523,16 +537,24 @@ int Route(const Client& client, const Options& o) {
   *request.mutable_plan() = *std::move(plan);
   request.set_reservation_id(o.reservation_id);
   request.set_channel(o.channel);
-  return client.Call(&v1::Fulfillment::Stub::RouteAndReserve, request,
-                     [](const v1::RouteAndReserveResponse& response) {
-                       if (response.has_plan()) PrintPlan(response.plan());
-                       if (response.has_reservation()) {
-                         std::cout << "\n";
-                         PrintReservation(response.reservation());
-                       } else {
-                         std::cout << "\nnothing reserved\n";
-                       }
-                     });
+  request.set_order_ref(o.order_ref);
+  if (std::string error; !SetTtl(o.ttl, request, error)) return UsageError(error);
+  // A rejected plan reserves nothing: exit 1, as a reserve that cannot be covered does, so
+  // that `omnistock route ... && print_label` stops there.
+  return client.Call(
+      &v1::Fulfillment::Stub::RouteAndReserve, request,
+      [](const v1::RouteAndReserveResponse& response) {
+        if (response.has_plan()) PrintPlan(response.plan());
+        if (response.has_reservation()) {
+          std::cout << "\n";
+          PrintReservation(response.reservation());
+        } else {
+          std::cout << "\nnothing reserved\n";
+        }
+      },
+      [](const v1::RouteAndReserveResponse& response) {
+        return response.has_reservation() ? kExitOk : kExitRpcError;
+      });
 }
 
 int Receive(const Client& client, const Options& o) {
@@ -689,14 +711,19 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
     command->add_flag("--fallback", o.fallback, "allow another method than the preferred one");
     command->add_flag("--partial", o.partial, "plan what can be covered when not everything can");
     command->add_option("--max-shipments", o.max_shipments, "at most this many (default 3)");
+    command->add_flag("--brief", o.brief,
+                      "leave out the candidates a fulfilled plan beat (about twice as fast)");
   };
   c = app.add_subcommand("plan", "Where should an order come from, and how? (changes nothing)");
   add_plan_options(c);
   commands.push_back({c, Plan});
 
-  c = app.add_subcommand("route", "Plan an order and reserve the plan at once");
+  c = app.add_subcommand("route",
+                         "Plan an order and reserve the plan at once (exit 1: nothing reserved)");
   c->add_option("--id", o.reservation_id, "reservation id, the idempotency key")->required();
   c->add_option("--channel", o.channel, "sales channel, e.g. web");
+  c->add_option("--ttl", o.ttl, "how long the hold lasts, e.g. 15m or 900s (default: server's)");
+  c->add_option("--order-ref", o.order_ref, "the order system's reference");
   add_plan_options(c);
   commands.push_back({c, Route});
 

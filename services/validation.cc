@@ -62,10 +62,20 @@ absl::StatusOr<absl::Time> ClientTime(absl::string_view field,
   return at;
 }
 
+// Free text: one line of at most kTextLengthMax bytes. A control character (a newline, a tab, a
+// terminal escape) would break every line- or column-based reader of the journal and the feed.
 absl::Status CheckText(absl::string_view field, const std::string& value) {
   if (static_cast<int>(value.size()) > kTextLengthMax) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " is ", value.size(), " bytes, over the limit of ", kTextLengthMax));
+  }
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(value[i]);
+    if (byte < 0x20 || byte == 0x7f) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " holds a control character (byte 0x", absl::Hex(byte, absl::kZeroPad2),
+          " at offset ", i, "): free text is one line of printable characters"));
+    }
   }
   return absl::OkStatus();
 }

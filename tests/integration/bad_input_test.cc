@@ -113,6 +113,8 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
   };
   v1::ReserveRequest long_channel = ReserveOf("ch", {{"SKU-A", "ST-1", 1}});
   long_channel.set_channel(std::string(300, 'w'));
+  v1::ReserveRequest two_line_ref = ReserveOf("ref", {{"SKU-A", "ST-1", 1}});
+  two_line_ref.set_order_ref("web-1\nFAKE-ROW");
 
   const std::vector<Case> cases = {
       {"empty reservation id", reserve(ReserveOf("", {{"SKU-A", "ST-1", 1}})), kInvalid,
@@ -156,6 +158,9 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
        "stores"},
       {"oversized channel", reserve(long_channel), kInvalid,
        "channel is 300 bytes, over the limit of 256"},
+      {"a newline in free text", reserve(two_line_ref), kInvalid,
+       "order_ref holds a control character (byte 0x0a at offset 5): free text is one line of "
+       "printable characters"},
       {"location without id", upsert([](v1::Location& l) { l.set_location_id(""); }), kInvalid,
        "location.location_id must not be empty"},
       {"location in an unknown time zone",
@@ -275,7 +280,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
     CHECK(status.error_message().find(c.message_part) != std::string::npos);
     CHECK(Snapshot(server) == before);
   }
-  CHECK(cases.size() == 42);
+  CHECK(cases.size() == 43);
 }
 
 }  // namespace omnistock::testing

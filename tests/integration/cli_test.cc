@@ -107,13 +107,25 @@ TEST_CASE("cli: plan shows where an order comes from, and route holds it") {
                                  Catch::Contains("DELIVERY_PARCEL"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").reserved() == 0);
 
-  CliResult routed = RunCli(address, "route --id routed-1 --line SKU-A:2 --to 35.66,139.70");
+  CliResult routed = RunCli(address,
+                            "route --id routed-1 --line SKU-A:2 --to 35.66,139.70 --ttl 30m "
+                            "--order-ref web-1 --brief");
   INFO(routed.output);
   CHECK(routed.exit_code == 0);
-  CHECK_THAT(routed.output, Catch::Contains("HELD"));
+  CHECK_THAT(routed.output, Catch::Contains("HELD") && Catch::Contains("web-1"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").reserved() == 2);
+
+  // A plan that cannot be covered reserves nothing, and says so with exit 1.
+  CliResult rejected = RunCli(address, "route --id routed-2 --line SKU-A:50 --to 35.66,139.70");
+  INFO(rejected.output);
+  CHECK(rejected.exit_code == 1);
+  CHECK_THAT(rejected.output,
+             Catch::Contains("PLAN_REJECTED") && Catch::Contains("nothing reserved"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").reserved() == 2);
 
   CHECK(RunCli(address, "plan --line SKU-A:2 --to north").exit_code == 2);
+  CHECK(RunCli(address, "route --id routed-3 --line SKU-A:1 --to 35.66,139.70 --ttl soon")
+            .exit_code == 2);
 }
 
 TEST_CASE("cli: an unreachable server exits 1 and says where it looked") {
