@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "omnistock/v1/availability.grpc.pb.h"
@@ -205,8 +206,8 @@ void PrintMovements(const v1::ListMovementsResponse& response) {
   }
 }
 
-// Prints a failed call's status to stderr and returns the exit code for it. Reserve is the only
-// RPC that attaches binary details: on FAILED_PRECONDITION, the lines it could not cover.
+// Prints a failed call's status to stderr and returns the exit code for it. A FAILED_PRECONDITION
+// for lack of stock carries the lines it could not cover among its google.rpc.Status details.
 // `reached`: the server answered (still connected after a unary call; a stream's updates came),
 // so an UNAVAILABLE is its own (a storage failure, a shutdown), not "cannot reach".
 int ReportError(const grpc::Status& status, const std::string& target, bool reached = false) {
@@ -219,9 +220,14 @@ int ReportError(const grpc::Status& status, const std::string& target, bool reac
             << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) << ": "
             << message << '\n';
 
-  v1::ReserveShortfall shortfall;
-  if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
-      !status.error_details().empty() && shortfall.ParseFromString(status.error_details())) {
+  google::rpc::Status rich;
+  if (status.error_code() != grpc::StatusCode::FAILED_PRECONDITION ||
+      status.error_details().empty() || !rich.ParseFromString(status.error_details())) {
+    return kExitRpcError;
+  }
+  for (const google::protobuf::Any& detail : rich.details()) {
+    v1::ReserveShortfall shortfall;
+    if (!detail.UnpackTo(&shortfall)) continue;
     std::vector<Row> rows = {{"SKU", "LOCATION", "REQUESTED", "AVAILABLE"}};
     for (const v1::ShortLine& line : shortfall.short_lines()) {
       rows.push_back({line.sku(), line.location_id(), absl::StrCat(line.requested()),

@@ -1,5 +1,6 @@
 #include "services/status_map.h"
 
+#include "google/rpc/status.pb.h"
 #include "omnistock/v1/reservations.pb.h"
 
 namespace omnistock::services {
@@ -52,7 +53,13 @@ grpc::Status RejectionStatus(Outcome outcome, const std::string& detail,
                              const std::vector<ShortLine>& short_lines) {
   const auto code = static_cast<grpc::StatusCode>(StatusCodeFor(outcome));
   if (short_lines.empty()) return grpc::Status(code, detail);
-  return grpc::Status(code, detail, ToShortfall(short_lines).SerializeAsString());
+  // gRPC's rich error model: a google.rpc.Status with the shortfall among its details, which
+  // every gRPC language's status helpers decode.
+  google::rpc::Status rich;
+  rich.set_code(code);
+  rich.set_message(detail);
+  rich.add_details()->PackFrom(ToShortfall(short_lines));
+  return grpc::Status(code, detail, rich.SerializeAsString());
 }
 
 }  // namespace omnistock::services

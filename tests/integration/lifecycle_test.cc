@@ -1,5 +1,6 @@
 // The full life cycle of stock and reservations over gRPC against a real omnistockd.
 #include "catch2/catch.hpp"
+#include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "omnistock/v1/reservations.pb.h"
 #include "tests/integration/server_process.h"
@@ -119,8 +120,15 @@ TEST_CASE("a short reserve is FAILED_PRECONDITION listing each short line, and c
       &ignored);
   REQUIRE(status.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
   CHECK(status.error_message().find("SKU-B") != std::string::npos);
+  // gRPC's rich error model: a google.rpc.Status of the same code and message, the shortfall
+  // among its details.
+  google::rpc::Status rich;
+  REQUIRE(rich.ParseFromString(status.error_details()));
+  CHECK(rich.code() == static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION));
+  CHECK(rich.message() == status.error_message());
+  REQUIRE(rich.details_size() == 1);
   v1::ReserveShortfall shortfall;
-  REQUIRE(shortfall.ParseFromString(status.error_details()));
+  REQUIRE(rich.details(0).UnpackTo(&shortfall));
   REQUIRE(shortfall.short_lines_size() == 2);
   CHECK(shortfall.short_lines(0).sku() == "SKU-B");
   CHECK(shortfall.short_lines(0).requested() == 3);
