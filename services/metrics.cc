@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
 
@@ -116,13 +117,30 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
   std::chrono::steady_clock::time_point started_;
 };
 
+// The method label of a call: its path ("/omnistock.v1.Reservations/Reserve") when this binary
+// knows the method, else "unknown", so that a client calling made-up paths cannot add series
+// without end (the server answers those UNIMPLEMENTED).
+std::string MethodLabel(const char* path) {
+  const std::string_view full = path == nullptr ? std::string_view() : std::string_view(path);
+  const size_t slash = full.rfind('/');
+  if (full.size() < 2 || full[0] != '/' || slash == 0 || slash == std::string_view::npos) {
+    return "unknown";
+  }
+  std::string name(full.substr(1));
+  name[slash - 1] = '.';
+  if (google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(name) == nullptr) {
+    return "unknown";
+  }
+  return std::string(full);
+}
+
 class CallInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   explicit CallInterceptorFactory(Metrics* metrics) : metrics_(metrics) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new CallInterceptor(metrics_, info->method());
+    return new CallInterceptor(metrics_, MethodLabel(info->method()));
   }
 
  private:

@@ -7,13 +7,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
+#include "grpcpp/generic/generic_stub.h"
 #include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/fulfillment.grpc.pb.h"
 #include "omnistock/v1/store_sales.grpc.pb.h"
@@ -150,6 +153,36 @@ TEST_CASE_METHOD(MetricsServer,
   CHECK(ValueIn(Scrape(port), "omnistock_pos_transactions") == 1);
   watching.TryCancel();
   CHECK(stream->Finish().error_code() == grpc::StatusCode::CANCELLED);
+}
+
+TEST_CASE_METHOD(MetricsServer, "calls to methods the server does not have add no series") {
+  grpc::GenericStub generic(server.channel());
+  for (int i = 0; i < 20; ++i) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::Slice empty("");
+    grpc::ByteBuffer request(&empty, 1);  // an empty message, encoded
+    grpc::ByteBuffer response;
+    std::mutex mu;
+    std::condition_variable done_cv;
+    bool done = false;
+    grpc::Status status;
+    generic.UnaryCall(&context, absl::StrCat("/made.Up/Method", i), grpc::StubOptions(), &request,
+                      &response, [&](grpc::Status s) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        status = s;
+                        done = true;
+                        done_cv.notify_one();
+                      });
+    std::unique_lock<std::mutex> lock(mu);
+    done_cv.wait(lock, [&] { return done; });
+    CHECK(status.error_code() == grpc::StatusCode::UNIMPLEMENTED);
+  }
+  const std::string body = Scrape(port);
+  INFO(body);
+  CHECK_FALSE(absl::StrContains(body, "made.Up"));
+  CHECK(absl::StrContains(body,
+                          "omnistock_rpc_total{code=\"UNIMPLEMENTED\",method=\"unknown\"} 20\n"));
 }
 
 int64_t InternedIds(int port) {
