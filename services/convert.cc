@@ -87,6 +87,12 @@ void ToProto(const Movement& movement, v1::Movement* out) {
   out->set_safety_stock_delta(movement.safety_stock_delta);
   out->set_reference(movement.reference);
   out->set_actor(movement.actor);
+  out->set_in_transit_delta(movement.in_transit_delta);
+  out->set_on_hand_after(movement.on_hand_after);
+  out->set_reserved_after(movement.reserved_after);
+  out->set_safety_stock_after(movement.safety_stock_after);
+  out->set_in_transit_after(movement.in_transit_after);
+  for (const ReservationId& id : movement.at_risk) out->add_at_risk_reservation_ids(id.value());
 }
 
 void ToProto(const Transfer& transfer, v1::TransferView* out) {
