@@ -159,6 +159,27 @@ TEST_CASE("forgotten reservations', till transactions' and transfers' rows stay 
   CHECK(db.ledger.GetPositions({Sku("A")}, {LocationId("S1")})[0].reserved == 0);
 }
 
+TEST_CASE("a commit is durable only once the write-ahead log holding it was synced") {
+  TempDir dir;
+  std::atomic<bool> failing{false};
+  auto fs = std::make_shared<FailingFileSystem>(&failing);
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  OpenStore db(dir.path(), env.get());
+  AddNetwork(db.ledger);
+  REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
+  // One commit at a time, each waited for: a batch each, and a sync of the log each.
+  const int64_t syncs_before = fs->wal_syncs.load();
+  const uint64_t batches_before = db.committer.stats().batches;
+  for (int i = 0; i < 20; ++i) {
+    db.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 1, "po"}, kNow);
+    REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
+  }
+  const uint64_t batches = db.committer.stats().batches - batches_before;
+  CHECK(batches == 20);
+  CHECK(fs->wal_syncs.load() - syncs_before >= static_cast<int64_t>(batches));
+  db.committer.Stop();
+}
+
 TEST_CASE("many concurrent calls share synced batches (group commit)") {
   TempDir dir;
   OpenStore db(dir.path());

@@ -1,9 +1,11 @@
-// A RocksDB file system whose writable files fail every append and sync once a flag is set: a
-// disk gone bad, for the storage-failure tests.
+// A RocksDB file system whose writable files fail every append and sync once a flag is set (a
+// disk gone bad, for the storage-failure tests), and which counts the syncs of write-ahead log
+// files (for the tests that an acknowledgement follows a synced log).
 #ifndef OMNISTOCK_TESTS_SUPPORT_FAILING_FILE_SYSTEM_H_
 #define OMNISTOCK_TESTS_SUPPORT_FAILING_FILE_SYSTEM_H_
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -14,6 +16,9 @@ namespace omnistock::testing {
 // Writable files that fail every append and sync once `failing` is set: a disk gone bad.
 class FailingFileSystem : public rocksdb::FileSystemWrapper {
  public:
+  // Successful Sync and Fsync calls on *.log files (RocksDB's write-ahead logs).
+  std::atomic<int64_t> wal_syncs{0};
+
   explicit FailingFileSystem(std::atomic<bool>* failing)
       : FileSystemWrapper(rocksdb::FileSystem::Default()), failing_(failing) {}
   const char* Name() const override { return "FailingFileSystem"; }
@@ -22,15 +27,19 @@ class FailingFileSystem : public rocksdb::FileSystemWrapper {
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
                                     rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->NewWritableFile(name, options, result, dbg);
-    if (s.ok()) *result = std::make_unique<File>(std::move(*result), failing_);
+    const bool wal = name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0;
+    if (s.ok()) {
+      *result = std::make_unique<File>(std::move(*result), failing_, wal ? &wal_syncs : nullptr);
+    }
     return s;
   }
 
  private:
   class File : public rocksdb::FSWritableFileOwnerWrapper {
    public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> file, std::atomic<bool>* failing)
-        : FSWritableFileOwnerWrapper(std::move(file)), failing_(failing) {}
+    File(std::unique_ptr<rocksdb::FSWritableFile> file, std::atomic<bool>* failing,
+         std::atomic<int64_t>* syncs)
+        : FSWritableFileOwnerWrapper(std::move(file)), failing_(failing), syncs_(syncs) {}
     rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                              rocksdb::IODebugContext* dbg) override {
       if (*failing_) return rocksdb::IOStatus::IOError("injected write failure");
@@ -39,16 +48,22 @@ class FailingFileSystem : public rocksdb::FileSystemWrapper {
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
       if (*failing_) return rocksdb::IOStatus::IOError("injected sync failure");
-      return FSWritableFileOwnerWrapper::Sync(options, dbg);
+      return Counted(FSWritableFileOwnerWrapper::Sync(options, dbg));
     }
     rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                             rocksdb::IODebugContext* dbg) override {
       if (*failing_) return rocksdb::IOStatus::IOError("injected fsync failure");
-      return FSWritableFileOwnerWrapper::Fsync(options, dbg);
+      return Counted(FSWritableFileOwnerWrapper::Fsync(options, dbg));
     }
 
    private:
+    rocksdb::IOStatus Counted(rocksdb::IOStatus status) {
+      if (status.ok() && syncs_ != nullptr) ++*syncs_;
+      return status;
+    }
+
     std::atomic<bool>* failing_;
+    std::atomic<int64_t>* syncs_;  // null: not a write-ahead log
   };
   std::atomic<bool>* failing_;
 };
