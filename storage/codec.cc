@@ -72,11 +72,24 @@ class Reader {
       if (in_.empty()) break;
       const auto byte = static_cast<unsigned char>(in_[0]);
       in_.remove_prefix(1);
+      if (shift == 63 && byte > 1) break;  // more than 64 bits: damage, not a value
       v |= static_cast<uint64_t>(byte & 0x7f) << shift;
       if ((byte & 0x80) == 0) return v;
     }
     ok_ = false;
     return 0;
+  }
+  // An enum stored as its number, which must be one of first..last: a number this build does not
+  // know (damage, or a newer omnistockd's state) fails the row rather than load as something
+  // else (a state the ledger would take for settled, and forget).
+  template <typename Enum>
+  Enum EnumIn(Enum first, Enum last) {
+    const uint64_t v = Varint();
+    if (v < static_cast<uint64_t>(first) || v > static_cast<uint64_t>(last)) {
+      ok_ = false;
+      return first;
+    }
+    return static_cast<Enum>(v);
   }
   int64_t Signed() {
     const uint64_t v = Varint();
@@ -227,7 +240,7 @@ std::optional<Movement> DecodeMovement(std::string_view in) {
   Movement m;
   m.sequence = r.Varint();
   m.time = r.Time();
-  m.kind = static_cast<MovementKind>(r.Varint());
+  m.kind = r.EnumIn(MovementKind::kReceive, MovementKind::kSafetyStock);
   m.sku = Sku(r.String());
   m.location = LocationId(r.String());
   m.on_hand_delta = r.Signed();
@@ -337,7 +350,7 @@ std::optional<Reservation> DecodeReservation(std::string_view in) {
   Reader r(in);
   Reservation v;
   v.id = ReservationId(r.String());
-  v.state = static_cast<ReservationState>(r.Varint());
+  v.state = r.EnumIn(ReservationState::kHeld, ReservationState::kExpired);
   const uint64_t lines = r.Varint();
   for (uint64_t i = 0; i < lines && r.ok(); ++i) {
     Line line;
@@ -392,7 +405,7 @@ std::optional<Location> DecodeLocation(std::string_view in) {
   Reader r(in);
   Location l;
   l.id = LocationId(r.String());
-  l.kind = static_cast<LocationKind>(r.Varint());
+  l.kind = r.EnumIn(LocationKind::kStore, LocationKind::kPickupPoint);
   l.name = r.String();
   l.latitude = r.Double();
   l.longitude = r.Double();
@@ -458,7 +471,7 @@ std::optional<PosTransaction> DecodePosTransaction(std::string_view in) {
   PosTransaction t;
   t.terminal_id = r.String();
   t.transaction_id = r.String();
-  t.kind = static_cast<MovementKind>(r.Varint());
+  t.kind = r.EnumIn(MovementKind::kReceive, MovementKind::kSafetyStock);
   t.store = LocationId(r.String());
   t.lines = GetPosLines(r);
   t.occurred_at = r.Time();
@@ -498,7 +511,7 @@ std::optional<Transfer> DecodeTransfer(std::string_view in) {
   t.from = LocationId(r.String());
   t.to = LocationId(r.String());
   t.lines = GetPosLines(r);
-  t.state = static_cast<TransferState>(r.Varint());
+  t.state = r.EnumIn(TransferState::kInTransit, TransferState::kReceived);
   t.shipped_at = r.Time();
   t.received_at = r.Time();
   t.sequence = r.Varint();
