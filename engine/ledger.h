@@ -234,10 +234,12 @@ class Ledger {
   // --- Store sales (POS) ---
   // Till transactions are kept `retention` after they were recorded (ForgetPosTransactions, run
   // by the server): past it, one sent again would be taken for a new one and applied twice. So
-  // a new one dated further back than `retention` is refused (kClientTimeTooOld), as one dated
-  // more than kClientTimeAgeMax back always is. Call before the ledger is used.
+  // a new one dated further back than `retention` less kPosClockSkewMax is refused
+  // (kClientTimeTooOld), as one dated more than kClientTimeAgeMax back always is. (Less the
+  // skew: a sale dated ahead was recorded at the server's time, up to that much before its own
+  // date, which a re-send carries again.) Call before the ledger is used.
   void LimitTillTimeToRetention(absl::Duration retention) {
-    till_time_age_max_ = std::min(retention, kClientTimeAgeMax);
+    till_time_age_max_ = std::min(retention - kPosClockSkewMax, kClientTimeAgeMax);
   }
   // Never refused for lack of stock. kReplayed (duplicate) when the same terminal and
   // transaction were recorded before with the same content.

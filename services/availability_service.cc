@@ -57,9 +57,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       // told so by OnClose in the meantime waited for this setup to say where to resume.
       if (subscription.closed) reactor->closing_ = true;
       reactor->started_ = true;
-      reactor->replay_until_ = subscribed_at;
+      // A batch published since Subscribe may have moved the replay's end on already (more than
+      // the buffer, OnDurable): keep it.
+      reactor->replay_until_ = std::max(reactor->replay_until_, subscribed_at);
       reactor->replay_after_ = resume_after.value_or(subscribed_at);
-      reactor->replayed_ = reactor->replay_after_ >= subscribed_at;  // live at once: no read
+      // Live at once, with no read, unless there is a replay to do.
+      reactor->replayed_ = reactor->replay_after_ >= reactor->replay_until_;
       reactor->last_sent_ = reactor->replay_after_;
       if (reactor->replay_after_ > subscribed_at) {
         reactor->refusal_ =

@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
@@ -117,21 +118,36 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
   std::chrono::steady_clock::time_point started_;
 };
 
-// The method label of a call: its path ("/omnistock.v1.Reservations/Reserve") when this binary
-// knows the method, else "unknown", so that a client calling made-up paths cannot add series
-// without end (the server answers those UNIMPLEMENTED).
+// The paths of the methods omnistockd serves ("/omnistock.v1.Reservations/Reserve"), built once
+// from the services' descriptors, then read without a lock.
+const absl::flat_hash_set<std::string>& ServedMethods() {
+  static const absl::flat_hash_set<std::string>* const served = [] {
+    auto* paths = new absl::flat_hash_set<std::string>;
+    for (const char* service :
+         {"omnistock.v1.Network", "omnistock.v1.Inventory", "omnistock.v1.Reservations",
+          "omnistock.v1.StoreSales", "omnistock.v1.Availability", "omnistock.v1.Warehouse",
+          "omnistock.v1.Fulfillment", "grpc.reflection.v1alpha.ServerReflection"}) {
+      const google::protobuf::ServiceDescriptor* descriptor =
+          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+      if (descriptor == nullptr) continue;
+      for (int i = 0; i < descriptor->method_count(); ++i) {
+        paths->insert(absl::StrCat("/", service, "/", descriptor->method(i)->name()));
+      }
+    }
+    // gRPC's own health service is not built from this binary's descriptors.
+    paths->insert("/grpc.health.v1.Health/Check");
+    paths->insert("/grpc.health.v1.Health/Watch");
+    return paths;
+  }();
+  return *served;
+}
+
+// The method label of a call: its path when omnistockd serves it, else "unknown", so that a
+// client calling made-up paths cannot add series without end (the server answers those
+// UNIMPLEMENTED).
 std::string MethodLabel(const char* path) {
-  const std::string_view full = path == nullptr ? std::string_view() : std::string_view(path);
-  const size_t slash = full.rfind('/');
-  if (full.size() < 2 || full[0] != '/' || slash == 0 || slash == std::string_view::npos) {
-    return "unknown";
-  }
-  std::string name(full.substr(1));
-  name[slash - 1] = '.';
-  if (google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(name) == nullptr) {
-    return "unknown";
-  }
-  return std::string(full);
+  if (path == nullptr || !ServedMethods().contains(path)) return "unknown";
+  return path;
 }
 
 class CallInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {

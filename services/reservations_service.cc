@@ -34,6 +34,7 @@ grpc::ServerUnaryReactor* ReservationsService::ReserveBatch(grpc::CallbackServer
   // commits are durable in ticket order, that covers every earlier one.
   CommitTicket last_ticket = 0;
   for (const v1::ReserveRequest& order : request->orders()) {
+    if (ctx_.committer->failed()) break;  // nothing more is applied: the call answers the failure
     TransientIds ids;  // per order: a SKU interned by a call meanwhile is seen by the next one
     v1::ReserveResult* result = response->add_results();
     absl::StatusOr<ReserveCommand> command = ValidateReserve(order, *ctx_.ledger, ids);

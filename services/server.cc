@@ -79,7 +79,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // Reservations that expired while the server was down are expired before serving.
   server->Sweep();
   // A write that failed during recovery's sweep or the demo seeding: not serving at all.
-  if (absl::Status written = server->committer_->status(); !written.ok()) return written;
+  if (absl::Status written = server->committer_->WaitDurable(server->ledger_->last_ticket());
+      !written.ok()) {
+    return written;
+  }
 
   server->journal_readers_ = std::make_unique<JournalReaders>(kJournalReaderThreads);
   ServiceContext ctx{server->ledger_.get(), server->committer_.get(), server->store_.get(), clock,
@@ -135,9 +138,9 @@ void Server::Sweep() {
   const absl::Time now = clock_->Now();
   const absl::Time forget_before = now - idempotency_retention_;
   // Each step handles at most `batch` and says how many: a full one may have left more.
-  auto drain = [](const char* what, int batch, auto step) {
+  auto drain = [this](const char* what, int batch, auto step) {
     int total = 0;
-    for (int done = batch; done >= batch;) {
+    for (int done = batch; done >= batch && !committer_->failed();) {
       done = step().first;
       total += done;
     }

@@ -22,7 +22,8 @@ grpc::Status ToGrpc(const absl::Status& status);
 v1::ReserveShortfall ToShortfall(const std::vector<ShortLine>& short_lines);
 
 // The status of a rejected command: its code from the table, its detail as message, and for
-// a short Reserve, an omnistock.v1.ReserveShortfall as binary error details.
+// a short Reserve (or Transfer), a google.rpc.Status in the error details that carries an
+// omnistock.v1.ReserveShortfall among its own details (gRPC's rich error model).
 grpc::Status RejectionStatus(Outcome outcome, const std::string& detail,
                              const std::vector<ShortLine>& short_lines = {});
 

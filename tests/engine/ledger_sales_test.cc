@@ -298,7 +298,7 @@ TEST_CASE("with a retention shorter than 30 days, a till transaction dated past 
   const Applied<PosResult> again =
       f.ledger.RecordSale(Sale("t1", "A", 2), recorded + absl::Hours(49));
   CHECK(again.outcome == Outcome::kClientTimeTooOld);
-  CHECK_THAT(again.detail, Catch::Contains("sold_at is more than 48h in the past") &&
+  CHECK_THAT(again.detail, Catch::Contains("sold_at is more than 47h55m in the past") &&
                                Catch::Contains("--idempotency_retention"));
   CHECK(f.At("A", "S1").on_hand == 8);
   // A new sale within the retention is recorded as ever.
@@ -306,6 +306,18 @@ TEST_CASE("with a retention shorter than 30 days, a till transaction dated past 
   recent.sold_at = recorded + absl::Hours(48);
   CHECK(f.ledger.RecordSale(recent, recorded + absl::Hours(49)).outcome == Outcome::kOk);
   CHECK(f.At("A", "S1").on_hand == 7);
+  // A till 4 minutes ahead: its sale, dated then + 4 min, is recorded at `then`, 4 minutes
+  // before its own date, and forgotten 48 h after `then`. Sent again a minute later, with the
+  // same date, it is still refused.
+  const absl::Time then = recorded + absl::Hours(50);
+  SaleCommand ahead = Sale("t3", "A", 1);
+  ahead.sold_at = then + absl::Minutes(4);
+  REQUIRE(f.ledger.RecordSale(ahead, then).outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 6);
+  REQUIRE(f.ledger.ForgetPosTransactions(then + absl::Hours(48) + absl::Seconds(1)).first >= 1);
+  CHECK(f.ledger.RecordSale(ahead, then + absl::Hours(48) + absl::Minutes(1)).outcome ==
+        Outcome::kClientTimeTooOld);
+  CHECK(f.At("A", "S1").on_hand == 6);
 }
 
 }  // namespace omnistock::testing

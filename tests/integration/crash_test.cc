@@ -170,8 +170,9 @@ TEST_CASE("omnistockd refuses a --wal_recovery, --expiry_interval or --log_level
   const FailedStart silent = RunToExit(dir.Sub("data"), {"--log_level=verbose"});
   INFO(silent.log);
   CHECK(silent.exit_code == 1);
-  CHECK(absl::StrContains(silent.log, "--log_level must be trace, debug, info, warn, error, "
-                                      "critical or off, got 'verbose'"));
+  CHECK(absl::StrContains(silent.log,
+                          "--log_level must be trace, debug, info, warn, error, "
+                          "critical or off, got 'verbose'"));
 }
 
 }  // namespace omnistock::testing

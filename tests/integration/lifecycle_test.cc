@@ -84,13 +84,8 @@ TEST_CASE("lifecycle over gRPC: receive, reserve, confirm, fulfil, release, jour
   CHECK(status.error_code() == grpc::StatusCode::NOT_FOUND);
 
   // The journal of SKU-A at ST-1: receive, reserve, confirm, fulfil, reserve, release.
-  v1::ListMovementsRequest list;
-  list.set_sku("SKU-A");
-  list.set_location_id("ST-1");
-  v1::ListMovementsResponse movements;
-  REQUIRE(inventory->ListMovements(Deadline().get(), list, &movements).ok());
   std::vector<v1::MovementKind> kinds;
-  for (const auto& m : movements.movements()) kinds.push_back(m.kind());
+  for (const auto& m : MovementsOf(*inventory, "SKU-A", "ST-1")) kinds.push_back(m.kind());
   CHECK(kinds == std::vector<v1::MovementKind>{v1::RECEIVE, v1::RESERVE, v1::CONFIRM, v1::FULFIL,
                                                v1::RESERVE, v1::RELEASE});
 

@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/fulfillment.grpc.pb.h"
@@ -178,8 +179,14 @@ TEST_CASE_METHOD(MetricsServer, "calls to methods the server does not have add n
     done_cv.wait(lock, [&] { return done; });
     CHECK(status.error_code() == grpc::StatusCode::UNIMPLEMENTED);
   }
+  // gRPC's own health service is served, and labelled by its path.
+  auto health = grpc::health::v1::Health::NewStub(server.channel());
+  grpc::health::v1::HealthCheckResponse serving;
+  REQUIRE(health->Check(Deadline().get(), {}, &serving).ok());
   const std::string body = Scrape(port);
   INFO(body);
+  CHECK(absl::StrContains(
+      body, "omnistock_rpc_total{code=\"OK\",method=\"/grpc.health.v1.Health/Check\"} 1\n"));
   CHECK_FALSE(absl::StrContains(body, "made.Up"));
   CHECK(absl::StrContains(body,
                           "omnistock_rpc_total{code=\"UNIMPLEMENTED\",method=\"unknown\"} 20\n"));

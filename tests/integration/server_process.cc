@@ -136,6 +136,19 @@ v1::PositionView PositionOf(v1::Inventory::Stub& inventory, const std::string& s
   return response.positions(0);
 }
 
+google::protobuf::RepeatedPtrField<v1::Movement> MovementsOf(v1::Inventory::Stub& inventory,
+                                                             const std::string& sku,
+                                                             const std::string& location) {
+  v1::ListMovementsRequest request;
+  request.set_sku(sku);
+  request.set_location_id(location);
+  v1::ListMovementsResponse response;
+  grpc::Status status = inventory.ListMovements(Deadline().get(), request, &response);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  return response.movements();
+}
+
 v1::ReserveRequest ReserveOf(
     const std::string& id,
     const std::vector<std::tuple<std::string, std::string, int64_t>>& lines) {

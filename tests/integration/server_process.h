@@ -79,6 +79,10 @@ void ReceiveStock(v1::Inventory::Stub& inventory, const std::string& location,
 // The position of one SKU at one location.
 v1::PositionView PositionOf(v1::Inventory::Stub& inventory, const std::string& sku,
                             const std::string& location);
+// The journal of one SKU at one location (its first page, oldest first); REQUIREs success.
+google::protobuf::RepeatedPtrField<v1::Movement> MovementsOf(v1::Inventory::Stub& inventory,
+                                                             const std::string& sku,
+                                                             const std::string& location);
 
 v1::ReserveRequest ReserveOf(
     const std::string& id, const std::vector<std::tuple<std::string, std::string, int64_t>>& lines);

@@ -136,13 +136,9 @@ TEST_CASE("a cross-channel return restocks the store, and a damaged one never be
   REQUIRE(sales->RecordReturn(Deadline().get(), back, &result).ok());
   CHECK(PositionOf(*live.inventory, "SKU-B", "ST-1").available() == 2);
   // The journal says which order the goods came from.
-  v1::ListMovementsRequest list;
-  list.set_sku("SKU-B");
-  list.set_location_id("ST-1");
-  v1::ListMovementsResponse movements;
-  REQUIRE(live.inventory->ListMovements(Deadline().get(), list, &movements).ok());
-  REQUIRE(movements.movements_size() == 1);
-  CHECK(movements.movements(0).actor() == "till-2: (order web-order-7)");
+  const auto movements = MovementsOf(*live.inventory, "SKU-B", "ST-1");
+  REQUIRE(movements.size() == 1);
+  CHECK(movements[0].actor() == "till-2: (order web-order-7)");
 
   back.set_pos_transaction_id("R-2");
   back.set_non_sellable(true);

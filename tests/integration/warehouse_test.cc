@@ -159,17 +159,13 @@ TEST_CASE("a transfer is visible in transit and lands at the destination") {
   CHECK(store.in_transit() == 0);
   CHECK(store.on_hand() == 4);
   // The destination's journal shows the units in transit, then landing.
-  v1::ListMovementsRequest list;
-  list.set_sku("SKU-A");
-  list.set_location_id("ST-1");
-  v1::ListMovementsResponse journal;
-  REQUIRE(live.inventory->ListMovements(Deadline().get(), list, &journal).ok());
-  REQUIRE(journal.movements_size() == 2);
-  CHECK(journal.movements(0).in_transit_delta() == 4);
-  CHECK(journal.movements(0).in_transit_after() == 4);
-  CHECK(journal.movements(1).in_transit_delta() == -4);
-  CHECK(journal.movements(1).on_hand_delta() == 4);
-  CHECK(journal.movements(1).on_hand_after() == 4);
+  const auto journal = MovementsOf(*live.inventory, "SKU-A", "ST-1");
+  REQUIRE(journal.size() == 2);
+  CHECK(journal[0].in_transit_delta() == 4);
+  CHECK(journal[0].in_transit_after() == 4);
+  CHECK(journal[1].in_transit_delta() == -4);
+  CHECK(journal[1].on_hand_delta() == 4);
+  CHECK(journal[1].on_hand_after() == 4);
   CHECK(store.available() == 4);
 
   // More than the source has available is refused; nothing moves.
@@ -218,13 +214,9 @@ TEST_CASE("a count summary lists each reservation it leaves at risk once") {
 
   // The journal says the same: the count movements carry the holds they left uncovered, and the
   // position after them.
-  v1::ListMovementsRequest list;
-  list.set_sku("SKU-C");
-  list.set_location_id("ST-1");
-  v1::ListMovementsResponse journal;
-  REQUIRE(live.inventory->ListMovements(Deadline().get(), list, &journal).ok());
-  REQUIRE(journal.movements_size() == 5);  // count, two reserves, two counts
-  const v1::Movement& last = journal.movements(4);
+  const auto journal = MovementsOf(*live.inventory, "SKU-C", "ST-1");
+  REQUIRE(journal.size() == 5);  // count, two reserves, two counts
+  const v1::Movement& last = journal[4];
   CHECK(last.kind() == v1::COUNT);
   CHECK(last.on_hand_after() == 0);
   CHECK(last.reserved_after() == 2);

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 
+#include "absl/time/clock.h"
 #include "catch2/catch.hpp"
 #include "grpcpp/grpcpp.h"
 #include "omnistock/v1/inventory.grpc.pb.h"
@@ -70,6 +71,11 @@ TEST_CASE("after a storage failure the server applies nothing more") {
   REQUIRE(inventory->Receive(Deadline().get(), receipt, &position).ok());
   v1::Reservation held;
   REQUIRE(reservations->Reserve(Deadline().get(), Order("kept", 2), &held).ok());
+  // One that is due in a second: the sweep would expire it, if it still applied anything.
+  v1::ReserveRequest soon = Order("soon", 1);
+  soon.mutable_ttl()->set_seconds(1);
+  REQUIRE(reservations->Reserve(Deadline().get(), soon, &held).ok());
+  const absl::Time due = absl::Now() + absl::Seconds(1);
   CHECK_FALSE((*server)->storage_failed());
 
   // The disk fails under the next order: applied in memory, never acknowledged.
@@ -87,7 +93,8 @@ TEST_CASE("after a storage failure the server applies nothing more") {
   CHECK(later.error_message().find("storage write failed") != std::string::npos);
   CHECK(inventory->Receive(Deadline().get(), receipt, &position).error_code() ==
         grpc::StatusCode::UNAVAILABLE);
-  (*server)->Sweep();
+  absl::SleepFor(due - absl::Now() + absl::Milliseconds(100));
+  (*server)->Sweep();  // "soon" is due, and stays held
   v1::ReservationRef ref;
   ref.set_reservation_id("later");
   CHECK(reservations->GetReservation(Deadline().get(), ref, &held).error_code() ==
@@ -98,7 +105,8 @@ TEST_CASE("after a storage failure the server applies nothing more") {
   REQUIRE(inventory->GetAvailability(Deadline().get(), query, &availability).ok());
   REQUIRE(availability.positions_size() == 1);
   CHECK(availability.positions(0).on_hand() == 10);
-  CHECK(availability.positions(0).reserved() == 5);  // "kept" and the unacknowledged "lost"
+  // "kept", "soon" and the unacknowledged "lost".
+  CHECK(availability.positions(0).reserved() == 6);
   (*server)->Shutdown(absl::Seconds(1));
 }
 
