@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "catch2/catch.hpp"
+#include "omnistock/v1/store_sales.grpc.pb.h"
 #include "tests/integration/server_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wal_file.h"
@@ -119,6 +120,123 @@ TEST_CASE("SIGKILL under load loses no acknowledged reservation or receipt") {
     CHECK(position.on_hand() >= kInitialStock + acked.received[sku]);
     CHECK(position.on_hand() <= kInitialStock + acked.attempted_receipts[sku]);
     CHECK(position.reserved() >= held_at_store[sku]);
+  }
+}
+
+// A checkout's whole life and the tills' sales under SIGKILL: after the restart, each reservation
+// is in the last state a call acknowledged, or the one the call in flight at the kill would have
+// made; each acknowledged sale is there (sent again, it is a duplicate).
+TEST_CASE("SIGKILL mid-checkout loses no acknowledged confirm, release, fulfil or till sale") {
+  TempDir dir;
+  const std::string data = dir.Sub("data");
+  struct Life {
+    v1::ReservationState acknowledged = v1::RESERVATION_STATE_UNSPECIFIED;  // none yet
+    v1::ReservationState in_flight = v1::RESERVATION_STATE_UNSPECIFIED;     // sent, unanswered
+  };
+  std::mutex mu;
+  std::map<std::string, Life> lives;
+  std::vector<v1::RecordSaleRequest> sales;  // acknowledged
+  {
+    ServerProcess server(data);
+    AddLocation(*server.network(), "ST-1");
+    for (int s = 0; s < kSkus; ++s) ReceiveStock(*server.inventory(), "ST-1", SkuName(s), 100'000);
+    std::atomic<bool> stop{false};
+    std::atomic<int> acknowledged{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 6; ++w) {
+      writers.emplace_back([&, w] {
+        auto channel = grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+        auto reservations = v1::Reservations::NewStub(channel);
+        auto till = v1::StoreSales::NewStub(channel);
+        // Bounded: at most 2,000 checkouts per writer, and the kill ends it sooner.
+        for (int i = 0; i < 2000 && !stop; ++i) {
+          const std::string id = "c" + std::to_string(w) + "-" + std::to_string(i);
+          const std::string sku = SkuName((w * 3 + i) % kSkus);
+          // Each step: note what it would make, call, and note it acknowledged if it was.
+          auto step = [&](v1::ReservationState next, auto call) {
+            {
+              std::lock_guard<std::mutex> lock(mu);
+              lives[id].in_flight = next;
+            }
+            v1::Reservation answer;
+            if (!call(answer).ok()) return false;
+            std::lock_guard<std::mutex> lock(mu);
+            lives[id].acknowledged = next;
+            acknowledged++;
+            return true;
+          };
+          v1::ReserveRequest order = ReserveOf(id, {{sku, "ST-1", 1}});
+          order.mutable_ttl()->set_seconds(3600);
+          if (!step(v1::HELD,
+                    [&](v1::Reservation& r) {
+                      return reservations->Reserve(Deadline(5).get(), order, &r);
+                    }) ||
+              !step(v1::CONFIRMED, [&](v1::Reservation& r) {
+                return reservations->Confirm(Deadline(5).get(), Ref(id), &r);
+              })) {
+            continue;
+          }
+          if (i % 5 == 0) {
+            step(v1::RELEASED, [&](v1::Reservation& r) {
+              return reservations->Release(Deadline(5).get(), Ref(id), &r);
+            });
+          } else {
+            step(v1::FULFILLED, [&](v1::Reservation& r) {
+              return reservations->Fulfill(Deadline(5).get(), Ref(id), &r);
+            });
+          }
+          if (i % 3 != 0) continue;
+          v1::RecordSaleRequest sale;
+          sale.set_location_id("ST-1");
+          sale.set_terminal_id("till-" + std::to_string(w));
+          sale.set_pos_transaction_id("t" + std::to_string(i));
+          v1::PosLine* line = sale.add_lines();
+          line->set_sku(sku);
+          line->set_quantity(1);
+          v1::PosResult result;
+          if (till->RecordSale(Deadline(5).get(), sale, &result).ok()) {
+            std::lock_guard<std::mutex> lock(mu);
+            sales.push_back(sale);
+            acknowledged++;
+          }
+        }
+      });
+    }
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (acknowledged < 2000 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    server.Kill();
+    stop = true;
+    for (auto& writer : writers) writer.join();
+  }
+  REQUIRE(lives.size() >= 300);
+  REQUIRE(sales.size() >= 50);
+
+  ServerProcess restarted(data);
+  auto reservations = restarted.reservations();
+  int settled = 0;
+  for (const auto& [id, life] : lives) {
+    v1::Reservation actual;
+    const grpc::Status status = reservations->GetReservation(Deadline().get(), Ref(id), &actual);
+    INFO("reservation " << id << ": acknowledged " << life.acknowledged << ", in flight "
+                        << life.in_flight);
+    if (life.acknowledged == v1::RESERVATION_STATE_UNSPECIFIED) {
+      // Never acknowledged: held (durable, the answer lost to the kill) or not there at all.
+      CHECK((status.error_code() == grpc::StatusCode::NOT_FOUND || actual.state() == v1::HELD));
+      continue;
+    }
+    REQUIRE(status.ok());
+    CHECK((actual.state() == life.acknowledged || actual.state() == life.in_flight));
+    if (actual.state() == v1::FULFILLED || actual.state() == v1::RELEASED) ++settled;
+  }
+  CHECK(settled > 0);
+  auto till = v1::StoreSales::NewStub(restarted.channel());
+  for (const v1::RecordSaleRequest& sale : sales) {
+    v1::PosResult result;
+    INFO("sale " << sale.terminal_id() << "/" << sale.pos_transaction_id());
+    REQUIRE(till->RecordSale(Deadline().get(), sale, &result).ok());
+    CHECK(result.duplicate());
   }
 }
 
