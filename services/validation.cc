@@ -63,17 +63,25 @@ absl::StatusOr<absl::Time> ClientTime(absl::string_view field,
 }
 
 // Free text: one line of at most kTextLengthMax bytes. A control character (a newline, a tab, a
-// terminal escape) would break every line- or column-based reader of the journal and the feed.
+// terminal escape, also the C1 controls U+0080..U+009F and the line and paragraph separators
+// U+2028, U+2029 in UTF-8) would break every line- or column-based reader of the journal and
+// the feed.
 absl::Status CheckText(absl::string_view field, const std::string& value) {
   if (static_cast<int>(value.size()) > kTextLengthMax) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " is ", value.size(), " bytes, over the limit of ", kTextLengthMax));
   }
+  auto byte = [&value](size_t i) {
+    return i < value.size() ? static_cast<unsigned char>(value[i]) : 0;
+  };
   for (size_t i = 0; i < value.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(value[i]);
-    if (byte < 0x20 || byte == 0x7f) {
+    const bool c0 = byte(i) < 0x20 || byte(i) == 0x7f;
+    const bool c1 = byte(i) == 0xc2 && byte(i + 1) >= 0x80 && byte(i + 1) <= 0x9f;
+    const bool separator =
+        byte(i) == 0xe2 && byte(i + 1) == 0x80 && (byte(i + 2) == 0xa8 || byte(i + 2) == 0xa9);
+    if (c0 || c1 || separator) {
       return absl::InvalidArgumentError(absl::StrCat(
-          field, " holds a control character (byte 0x", absl::Hex(byte, absl::kZeroPad2),
+          field, " holds a control character (byte 0x", absl::Hex(byte(i), absl::kZeroPad2),
           " at offset ", i, "): free text is one line of printable characters"));
     }
   }

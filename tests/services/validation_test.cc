@@ -86,5 +86,29 @@ TEST_CASE("a client's time and a ttl are taken to the microsecond, as the store 
   CHECK(taken->second == absl::Seconds(60) + absl::Microseconds(1));
 }
 
+TEST_CASE("free text with a control character is refused, other UTF-8 is kept") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 5);
+  v1::ReserveRequest order;
+  order.set_reservation_id("r1");
+  v1::Line* line = order.add_lines();
+  line->set_sku("A");
+  line->set_location_id("S1");
+  line->set_quantity(1);
+  auto refusal = [&](const std::string& order_ref) {
+    order.set_order_ref(order_ref);
+    TransientIds ids;
+    const absl::StatusOr<ReserveCommand> command = ValidateReserve(order, f.ledger, ids);
+    return command.ok() ? std::string() : std::string(command.status().message());
+  };
+  CHECK(refusal("web-1\nFAKE") ==
+        "order_ref holds a control character (byte 0x0a at offset 5): "
+        "free text is one line of printable characters");
+  CHECK(refusal("web\x7f") != "");
+  CHECK(refusal("web-\xc2\x85") != "");                                  // NEL, a C1 control
+  CHECK(refusal("web-\xe2\x80\xa8x") != "");                             // the line separator
+  CHECK(refusal("caf\xc3\xa9 \xc2\xa0\xe6\x9d\xb1\xe4\xba\xac") == "");  // é, NBSP, 東京
+}
+
 }  // namespace
 }  // namespace omnistock::services
