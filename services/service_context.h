@@ -27,6 +27,14 @@ struct ServiceContext {
   JournalReaders* journal_readers = nullptr;  // where ReadJournal runs
 };
 
+// Finishes a call at once with `status` (used for validation errors and reads).
+inline grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context,
+                                           const grpc::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(status);
+  return reactor;
+}
+
 // After a storage failure nothing more is applied: the ledger in memory would run ahead of the
 // disk with changes no call can be answered for, which reads would show and later orders be
 // refused over, until the restart drops them (omnistockd exits for it). Finishes the call with
@@ -34,9 +42,7 @@ struct ServiceContext {
 inline grpc::ServerUnaryReactor* RefuseAfterStorageFailure(grpc::CallbackServerContext* context,
                                                            const ServiceContext& ctx) {
   if (!ctx.committer->failed()) return nullptr;
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpc(ctx.committer->status()));
-  return reactor;
+  return AnswerNow(context, ToGrpc(ctx.committer->status()));
 }
 
 // Answers a unary call from the result of a ledger command. On success `fill(value)` writes the
@@ -71,11 +77,7 @@ grpc::ServerUnaryReactor* AnswerCommand(grpc::CallbackServerContext* context,
                                         const absl::StatusOr<Command>& command,
                                         Applied<Value> (Ledger::*apply)(const Command&, absl::Time),
                                         Response* response) {
-  if (!command.ok()) {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(ToGrpc(command.status()));
-    return reactor;
-  }
+  if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
   if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx)) return refused;
   return Answer(context, ctx, (ctx.ledger->*apply)(*command, ctx.clock->Now()),
                 [&](const Value& value) { ToProto(value, response); });
@@ -126,14 +128,6 @@ void ReadJournal(const ServiceContext& ctx, storage::JournalQuery query, Done do
                                }
                                ctx.journal_readers->Post(std::move(read));
                              });
-}
-
-// Finishes a call at once with `status` (used for validation errors and reads).
-inline grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context,
-                                           const grpc::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(status);
-  return reactor;
 }
 
 }  // namespace omnistock::services
