@@ -36,7 +36,7 @@ struct Commit {
   CommitRows<Position> positions;                       // new values of the positions touched
   CommitRows<Reservation> reservations;                 // new values of the reservations touched
   std::vector<Location> locations;                      // new values of the locations touched
-  std::vector<PosTransaction> pos_transactions;         // till transactions recorded
+  std::vector<PosTransaction> pos_transactions;         // till transactions, keys kept
   std::vector<Transfer> transfers;                      // new states of transfers
   std::vector<ReservationId> forgotten_reservations;    // terminal ones past their retention
   std::vector<std::string> forgotten_pos_transactions;  // PosTransaction::Key() past retention

@@ -1,6 +1,7 @@
 #include "engine/ledger.h"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 #include <tuple>
 
@@ -151,7 +152,33 @@ Outcome Ledger::CheckLocation(const LocationId& location, bool refuse_disabled,
 
 Applied<Position> Ledger::ChangePosition(
     const LocationId& location, const Sku& sku, absl::Time now,
-    absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change) {
+    absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change,
+    std::optional<PosTransaction> keyed) {
+  PosStripe* key_stripe = nullptr;
+  std::optional<absl::MutexLock> key_lock;  // first in lock order (ledger.h)
+  if (keyed) {
+    const std::string key = keyed->Key();
+    key_stripe = &PosStripeFor(key);
+    key_lock.emplace(&key_stripe->mu);
+    if (auto it = key_stripe->transactions.find(key); it != key_stripe->transactions.end()) {
+      const PosTransaction& before = it->second;
+      Applied<Position> applied;
+      applied.ticket = last_ticket();  // waits for the commit that applied it (Ledger::Reserve)
+      if (!SameContent(before, *keyed)) {
+        applied.outcome = Outcome::kStockChangeExistsWithDifferentContent;
+        applied.detail = absl::StrCat(
+            "idempotency_key '", keyed->transaction_id, "' was already applied to ",
+            before.kind == MovementKind::kReceive ? "a receipt of " : "an adjustment by ",
+            before.lines.front().quantity, " of sku '", before.lines.front().sku.value(), "' at '",
+            before.store.value(), "'");
+        return applied;
+      }
+      applied.outcome = Outcome::kReplayed;
+      const std::vector<Position> now_there = GetPositions({sku}, {location});
+      applied.value = now_there.empty() ? EmptyPosition(sku, location) : now_there.front();
+      return applied;
+    }
+  }
   std::string detail;
   if (const Outcome refused = CheckLocation(location, false, detail); refused != Outcome::kOk) {
     return Rejected<Position>(refused, std::move(detail));
@@ -184,46 +211,81 @@ Applied<Position> Ledger::ChangePosition(
     static_cast<Position&>(position) = candidate;  // its values; the holds stay
     Stamp(c.movements.back(), position);
     c.positions.push_back(position);
+    if (keyed) {
+      keyed->lines.front().sku = position.sku;  // the stored id (the command's may be transient)
+      keyed->sequence = c.movements.back().sequence;
+      c.pos_transactions.push_back(*keyed);
+    }
   });
+  if (keyed) {
+    auto [it, inserted] = key_stripe->transactions.try_emplace(keyed->Key(), *std::move(keyed));
+    OMNISTOCK_CHECK(inserted);
+    key_stripe->recorded.Push(&it->second);
+  }
   applied.value = position;
   return applied;
 }
 
+namespace {
+
+// The key a receipt or an adjustment keeps (pos_transaction.h), or none.
+std::optional<PosTransaction> KeyedStockChange(const std::string& idempotency_key,
+                                               MovementKind kind, const LocationId& location,
+                                               const Sku& sku, Quantity quantity, absl::Time now) {
+  if (idempotency_key.empty()) return std::nullopt;
+  PosTransaction keyed;
+  keyed.transaction_id = idempotency_key;  // no terminal: a WMS's
+  keyed.kind = kind;
+  keyed.store = location;
+  keyed.lines.push_back(PosLine{sku, quantity});
+  keyed.occurred_at = now;
+  keyed.recorded_at = now;
+  return keyed;
+}
+
+}  // namespace
+
 Applied<Position> Ledger::Receive(const ReceiveCommand& command, absl::Time now) {
-  return ChangePosition(command.location, command.sku, now,
-                        [&](Position& position, Movement& movement, std::string& detail) {
-                          if (position.on_hand > kOnHandMax - command.quantity) {
-                            detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
-                            return Outcome::kOnHandLimitExceeded;
-                          }
-                          position.on_hand += command.quantity;
-                          movement.kind = MovementKind::kReceive;
-                          movement.on_hand_delta = command.quantity;
-                          movement.reference = command.reference;
-                          return Outcome::kOk;
-                        });
+  return ChangePosition(
+      command.location, command.sku, now,
+      [&](Position& position, Movement& movement, std::string& detail) {
+        if (position.on_hand > kOnHandMax - command.quantity) {
+          detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
+          return Outcome::kOnHandLimitExceeded;
+        }
+        position.on_hand += command.quantity;
+        movement.kind = MovementKind::kReceive;
+        movement.on_hand_delta = command.quantity;
+        movement.reference = command.reference;
+        return Outcome::kOk;
+      },
+      KeyedStockChange(command.idempotency_key, MovementKind::kReceive, command.location,
+                       command.sku, command.quantity, now));
 }
 
 Applied<Position> Ledger::Adjust(const AdjustCommand& command, absl::Time now) {
-  return ChangePosition(command.location, command.sku, now,
-                        [&](Position& position, Movement& movement, std::string& detail) {
-                          // A correction up of a position oversold at the till is fine.
-                          if (command.delta < 0 && position.on_hand + command.delta < 0) {
-                            detail = absl::StrCat("adjusting on_hand ", position.on_hand, " by ",
-                                                  command.delta, " would leave it below zero");
-                            return Outcome::kOnHandBelowZero;
-                          }
-                          if (position.on_hand + command.delta > kOnHandMax) {
-                            detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
-                            return Outcome::kOnHandLimitExceeded;
-                          }
-                          position.on_hand += command.delta;
-                          movement.kind = MovementKind::kAdjust;
-                          movement.on_hand_delta = command.delta;
-                          movement.reference = command.reference;
-                          movement.actor = command.reason;
-                          return Outcome::kOk;
-                        });
+  return ChangePosition(
+      command.location, command.sku, now,
+      [&](Position& position, Movement& movement, std::string& detail) {
+        // A correction up of a position oversold at the till is fine.
+        if (command.delta < 0 && position.on_hand + command.delta < 0) {
+          detail = absl::StrCat("adjusting on_hand ", position.on_hand, " by ", command.delta,
+                                " would leave it below zero");
+          return Outcome::kOnHandBelowZero;
+        }
+        if (position.on_hand + command.delta > kOnHandMax) {
+          detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
+          return Outcome::kOnHandLimitExceeded;
+        }
+        position.on_hand += command.delta;
+        movement.kind = MovementKind::kAdjust;
+        movement.on_hand_delta = command.delta;
+        movement.reference = command.reference;
+        movement.actor = command.reason;
+        return Outcome::kOk;
+      },
+      KeyedStockChange(command.idempotency_key, MovementKind::kAdjust, command.location,
+                       command.sku, command.delta, now));
 }
 
 Applied<Position> Ledger::SetSafetyStock(const SafetyStockCommand& command, absl::Time now) {

@@ -73,11 +73,17 @@ struct Applied {
   std::vector<ShortLine> short_lines;  // kInsufficientAvailable only
 };
 
+// A receipt or an adjustment sent with an `idempotency_key` is applied once: the same key again
+// with the same location, SKU and quantity (or delta) is kReplayed and changes nothing; with
+// other content, kStockChangeExistsWithDifferentContent. The ledger keeps the key as a
+// PosTransaction of no terminal (pos_transaction.h) for the idempotency retention, as it keeps a
+// till's. Empty: no key, every call applies.
 struct ReceiveCommand {
   LocationId location;
   Sku sku;
   Quantity quantity = 0;
   std::string reference;
+  std::string idempotency_key = {};  // empty: none (initialized, so callers may leave it out)
 };
 
 struct AdjustCommand {
@@ -86,6 +92,7 @@ struct AdjustCommand {
   Quantity delta = 0;
   std::string reason;
   std::string reference;
+  std::string idempotency_key = {};  // shares the keys of ReceiveCommand's
 };
 
 struct SafetyStockCommand {
@@ -204,8 +211,9 @@ class Ledger {
   // `settled_before`, the earliest first: their ids are free again and a commit deletes their
   // rows. Returns how many, and the ticket of the last commit (0 when none).
   std::pair<int, CommitTicket> ForgetTerminal(absl::Time settled_before, int max = kForgetBatchMax);
-  // Forgets up to `max` till transactions recorded before `recorded_before`, the earliest first:
-  // the same (terminal_id, transaction_id) is then a new transaction. As ForgetTerminal.
+  // Forgets up to `max` till transactions (and keys of receipts and adjustments) recorded before
+  // `recorded_before`, the earliest first: the same (terminal_id, transaction_id) is then a new
+  // transaction. As ForgetTerminal.
   std::pair<int, CommitTicket> ForgetPosTransactions(absl::Time recorded_before,
                                                      int max = kForgetBatchMax);
   // Forgets up to `max` transfers received before `received_before`, the earliest first: the
@@ -270,7 +278,8 @@ class Ledger {
   // The newest ticket handed to the sink: waiting for it orders a read after every write so far.
   CommitTicket last_ticket() const;
   size_t reservation_count() const;
-  // Till transactions held in memory (for their idempotency retention).
+  // Till transactions held in memory (for their idempotency retention), with the kept keys of
+  // receipts and adjustments.
   size_t pos_transaction_count() const;
   // SKUs with an entry in the shards' routing index (see LedgerShard::RoutingRowsFor).
   size_t routing_index_entries() const;
@@ -355,9 +364,13 @@ class Ledger {
   // `detail` says why.
   Outcome CheckLocation(const LocationId& location, bool refuse_disabled,
                         std::string& detail) const;
+  // Changes one position through `change`, which fills the movement or refuses. With `keyed`
+  // (a receipt or an adjustment sent with an idempotency key, as the PosTransaction that keeps
+  // the key), a key applied before is answered as such, and one applied now is kept with it.
   Applied<Position> ChangePosition(
       const LocationId& location, const Sku& sku, absl::Time now,
-      absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change);
+      absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change,
+      std::optional<PosTransaction> keyed = std::nullopt);
 
   // Numbers the commit and its movements under the sequencer lock, then lets `fill` copy the
   // changed rows (which may read the new sequences) and appends the commit to the sink, outside

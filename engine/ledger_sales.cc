@@ -10,8 +10,6 @@
 #include "engine/ledger.h"
 
 namespace omnistock {
-namespace {
-
 bool SameContent(const PosTransaction& a, const PosTransaction& b) {
   auto sorted = [](std::vector<PosLine> lines) {
     std::sort(lines.begin(), lines.end(),
@@ -21,6 +19,8 @@ bool SameContent(const PosTransaction& a, const PosTransaction& b) {
   return a.kind == b.kind && a.store == b.store && a.non_sellable == b.non_sellable &&
          sorted(a.lines) == sorted(b.lines);
 }
+
+namespace {
 
 // How a till line changes on_hand at `position` (null: none yet). A till transaction dated at or
 // before the position's last cycle count reached the ledger late: the shelf was counted after

@@ -50,6 +50,8 @@ absl::string_view OutcomeName(Outcome outcome) {
       return "RESERVATION_EXISTS_WITH_DIFFERENT_CONTENT";
     case Outcome::kPosTransactionExistsWithDifferentContent:
       return "POS_TRANSACTION_EXISTS_WITH_DIFFERENT_CONTENT";
+    case Outcome::kStockChangeExistsWithDifferentContent:
+      return "STOCK_CHANGE_EXISTS_WITH_DIFFERENT_CONTENT";
     case Outcome::kTransferExistsWithDifferentContent:
       return "TRANSFER_EXISTS_WITH_DIFFERENT_CONTENT";
     case Outcome::kTransferNotFound:

@@ -33,6 +33,7 @@ enum class Outcome : uint8_t {
   kClientTimeTooOld,   // a till transaction dated more than kClientTimeAgeMax back
   kReservationExistsWithDifferentContent,
   kPosTransactionExistsWithDifferentContent,
+  kStockChangeExistsWithDifferentContent,  // a receipt's or adjustment's idempotency key
   kTransferExistsWithDifferentContent,
   kTransferNotFound,
   kIllegalTransition,

@@ -53,11 +53,16 @@ struct PosTransaction {
   // retention counts. Infinite future in rows written before it was kept: never forgotten.
   absl::Time recorded_at = absl::InfiniteFuture();
 
-  // The idempotency key: terminal and transaction, which never contain NUL.
+  // The idempotency key: terminal and transaction, which never contain NUL. A WMS's key (no
+  // terminal) begins with the NUL, so it is never a till's.
   std::string Key() const { return terminal_id + '\0' + transaction_id; }
 
   friend bool operator==(const PosTransaction&, const PosTransaction&) = default;
 };
+
+// Whether `b` repeats `a` as a retry must: the same kind, place, lines (in any order) and
+// non_sellable flag; not the reason, nor the times (engine/ledger_sales.cc).
+bool SameContent(const PosTransaction& a, const PosTransaction& b);
 
 }  // namespace omnistock
 

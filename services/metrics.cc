@@ -62,8 +62,9 @@ class ServerFigures final : public prometheus::Collectable {
         One("omnistock_reservations", "Reservations held in memory, in every state.",
             MetricType::Gauge, static_cast<double>(ledger.reservation_count())),
         One("omnistock_pos_transactions",
-            "Till transactions held in memory for their idempotency retention.", MetricType::Gauge,
-            static_cast<double>(ledger.pos_transaction_count())),
+            "Till transactions, and idempotency keys of receipts and adjustments, held in "
+            "memory for their idempotency retention.",
+            MetricType::Gauge, static_cast<double>(ledger.pos_transaction_count())),
         One("omnistock_interned_ids",
             "Distinct SKU and location strings interned (kept for the life of the process).",
             MetricType::Gauge, static_cast<double>(internal::InternedCount())),

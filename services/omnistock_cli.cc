@@ -63,6 +63,7 @@ struct Options {
   int64_t quantity = 0;  // QTY, or DELTA for adjust
   std::string reason;
   std::string reference;
+  std::string idempotency_key;  // receive, adjust
   uint64_t after_sequence = 0;
   int32_t limit = 0;
   int64_t count = 0;  // watch: stop after this many updates (0: no limit)
@@ -135,6 +136,7 @@ Row PositionRow(const v1::PositionView& p) {
 
 void PrintPosition(const v1::PositionView& position) {
   PrintTable({PositionHeader(), PositionRow(position)});
+  if (position.duplicate()) std::cout << "duplicate: already applied, nothing changed now\n";
 }
 
 void PrintAvailability(const v1::GetAvailabilityResponse& response) {
@@ -569,6 +571,7 @@ int Receive(const Client& client, const Options& o) {
   request.set_sku(o.sku);
   request.set_quantity(o.quantity);
   request.set_reference(o.reference);
+  request.set_idempotency_key(o.idempotency_key);
   return client.Call(&v1::Inventory::Stub::Receive, request, PrintPosition);
 }
 
@@ -581,6 +584,7 @@ int Adjust(const Client& client, const Options& o) {
   request.set_delta(o.quantity);
   request.set_reason(reason);
   request.set_reference(o.reference);
+  request.set_idempotency_key(o.idempotency_key);
   return client.Call(&v1::Inventory::Stub::Adjust, request, PrintPosition);
 }
 
@@ -680,6 +684,8 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c->add_option("SKU", o.sku, "SKU")->required();
   c->add_option("QTY", o.quantity, "units received")->required();
   c->add_option("--reference", o.reference, "e.g. the ASN or PO number");
+  c->add_option("--idempotency-key", o.idempotency_key,
+                "names this receipt: sent again, it is not added twice");
   commands.push_back({c, Receive});
 
   c = app.add_subcommand("adjust", "Change on_hand by a signed delta, with a reason");
@@ -690,6 +696,8 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
       ->required()
       ->check(CLI::IsMember({"damage", "shrink", "found", "correction"}, CLI::ignore_case));
   c->add_option("--reference", o.reference, "recorded in the journal");
+  c->add_option("--idempotency-key", o.idempotency_key,
+                "names this adjustment: sent again, it is not applied twice");
   commands.push_back({c, Adjust});
 
   c = app.add_subcommand("safety-stock", "Set the units kept back for walk-in shoppers");

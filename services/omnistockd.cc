@@ -33,8 +33,9 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 ABSL_FLAG(absl::Duration, expiry_interval, absl::Milliseconds(200),
           "how often HELD reservations past their deadline are expired");
 ABSL_FLAG(absl::Duration, idempotency_retention, omnistock::kIdempotencyRetentionDefault,
-          "how long FULFILLED, RELEASED and EXPIRED reservations, recorded till transactions "
-          "and received transfers are kept so that retried calls and re-uploads stay "
+          "how long FULFILLED, RELEASED and EXPIRED reservations, recorded till transactions, "
+          "received transfers and the idempotency keys of receipts and adjustments are kept "
+          "so that retried calls and re-uploads stay "
           "idempotent, before they are forgotten (at least 48h); a new till transaction dated "
           "further back than this is refused");
 ABSL_FLAG(std::string, wal_recovery, "strict",

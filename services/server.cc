@@ -62,7 +62,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (!loaded.ok()) return loaded.status();
   server->feed_.SetPublished(loaded->last_sequence);
   spdlog::info(
-      "recovered {} locations, {} positions, {} reservations, {} till transactions up to "
+      "recovered {} locations, {} positions, {} reservations, {} till transactions and "
+      "receipt or adjustment keys up to "
       "sequence {} in {}",
       loaded->locations, loaded->positions, loaded->reservations, loaded->pos_transactions,
       loaded->last_sequence, absl::FormatDuration(absl::Now() - started));

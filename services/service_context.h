@@ -6,6 +6,7 @@
 #define OMNISTOCK_SERVICES_SERVICE_CONTEXT_H_
 
 #include <functional>
+#include <type_traits>
 #include <utility>
 
 #include "engine/ledger.h"
@@ -79,8 +80,14 @@ grpc::ServerUnaryReactor* AnswerCommand(grpc::CallbackServerContext* context,
                                         Response* response) {
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
   if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx)) return refused;
-  return Answer(context, ctx, (ctx.ledger->*apply)(*command, ctx.clock->Now()),
-                [&](const Value& value) { ToProto(value, response); });
+  Applied<Value> applied = (ctx.ledger->*apply)(*command, ctx.clock->Now());
+  const bool replayed = applied.outcome == Outcome::kReplayed;
+  return Answer(context, ctx, std::move(applied), [&](const Value& value) {
+    ToProto(value, response);
+    // A position's change that changed nothing: a receipt's or adjustment's key applied before,
+    // or a safety stock already set.
+    if constexpr (std::is_same_v<Response, v1::PositionView>) response->set_duplicate(replayed);
+  });
 }
 
 // Reads the journal (storage::Store::ScanJournal) on a journal reader, and there calls

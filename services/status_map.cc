@@ -16,6 +16,7 @@ absl::StatusCode StatusCodeFor(Outcome outcome) {
       return absl::StatusCode::kNotFound;
     case Outcome::kReservationExistsWithDifferentContent:
     case Outcome::kPosTransactionExistsWithDifferentContent:
+    case Outcome::kStockChangeExistsWithDifferentContent:
     case Outcome::kTransferExistsWithDifferentContent:
       return absl::StatusCode::kAlreadyExists;
     case Outcome::kClientTimeTooOld:

@@ -35,6 +35,12 @@ absl::Status CheckId(absl::string_view field, const std::string& value, int leng
   return absl::OkStatus();
 }
 
+// A receipt's or an adjustment's optional idempotency key: an id, as a till's transaction id.
+absl::Status CheckIdempotencyKey(const std::string& key) {
+  if (key.empty()) return absl::OkStatus();
+  return CheckId("idempotency_key", key, kReservationIdLengthMax);
+}
+
 // A time a till or a WMS (`clock`) dated its event with: a google.protobuf.Timestamp as the
 // well-known type defines it (0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z, nanos in
 // [0, 999999999]; one outside would be journaled as a time no reader could take back), at most
@@ -469,10 +475,11 @@ absl::StatusOr<ReceiveCommand> ValidateReceive(const v1::ReceiveRequest& request
   if (absl::Status s = CheckId("sku", request.sku(), kSkuLengthMax); !s.ok()) return s;
   if (absl::Status s = CheckQuantity("quantity", request.quantity()); !s.ok()) return s;
   if (absl::Status s = CheckText("reference", request.reference()); !s.ok()) return s;
+  if (absl::Status s = CheckIdempotencyKey(request.idempotency_key()); !s.ok()) return s;
   absl::StatusOr<LocationId> location = KnownLocation("location_id", request.location_id(), ledger);
   if (!location.ok()) return location.status();
   return ReceiveCommand{*std::move(location), Sku(request.sku()), request.quantity(),
-                        request.reference()};
+                        request.reference(), request.idempotency_key()};
 }
 
 absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request, const Ledger& ledger,
@@ -494,13 +501,15 @@ absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request, c
     return absl::InvalidArgumentError("reason must be one of DAMAGE, SHRINK, FOUND, CORRECTION");
   }
   if (absl::Status s = CheckText("reference", request.reference()); !s.ok()) return s;
+  if (absl::Status s = CheckIdempotencyKey(request.idempotency_key()); !s.ok()) return s;
   absl::StatusOr<LocationId> location = KnownLocation("location_id", request.location_id(), ledger);
   if (!location.ok()) return location.status();
   // A correction down of a SKU no position holds would go below zero and is refused, so it
   // interns nothing; one up may create the position.
   const Sku sku = request.delta() < 0 ? ids.Resolve<Sku>(request.sku()) : Sku(request.sku());
-  return AdjustCommand{*std::move(location), sku, request.delta(),
-                       v1::AdjustReason_Name(request.reason()), request.reference()};
+  return AdjustCommand{*std::move(location), sku,
+                       request.delta(),      v1::AdjustReason_Name(request.reason()),
+                       request.reference(),  request.idempotency_key()};
 }
 
 absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(const v1::SetSafetyStockRequest& request,

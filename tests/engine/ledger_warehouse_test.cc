@@ -305,4 +305,84 @@ TEST_CASE("received transfers are forgotten after the retention; in-transit ones
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
+TEST_CASE("a receipt or an adjustment sent again under its idempotency key is applied once") {
+  LedgerFixture f;
+  auto receive = [&f](const std::string& key, Quantity quantity) {
+    return f.ledger.Receive(ReceiveCommand{LocationId("W1"), Sku("A"), quantity, "asn-1", key},
+                            kT0);
+  };
+  auto adjust = [&f](const std::string& key, Quantity delta) {
+    return f.ledger.Adjust(AdjustCommand{LocationId("W1"), Sku("A"), delta, "DAMAGE", "", key},
+                           kT0);
+  };
+  REQUIRE(receive("rcv-1", 5).outcome == Outcome::kOk);
+  const Commit applied = f.sink.commits().back();
+  REQUIRE(applied.pos_transactions.size() == 1);
+  CHECK(applied.pos_transactions[0].terminal_id.empty());
+  CHECK(applied.pos_transactions[0].transaction_id == "rcv-1");
+  CHECK(applied.pos_transactions[0].kind == MovementKind::kReceive);
+  CHECK(applied.pos_transactions[0].sequence == applied.movements[0].sequence);
+
+  // The retry: the position as it is, nothing applied, and its answer waits for the commit.
+  const size_t commits = f.sink.size();
+  const Applied<Position> again = receive("rcv-1", 5);
+  CHECK(again.outcome == Outcome::kReplayed);
+  CHECK(again.value.on_hand == 5);
+  CHECK(again.ticket == applied.ticket);
+  CHECK(f.sink.size() == commits);
+  // Other content under the key: refused, naming what the key was used for.
+  const Applied<Position> other = receive("rcv-1", 6);
+  CHECK(other.outcome == Outcome::kStockChangeExistsWithDifferentContent);
+  CHECK_THAT(other.detail, Catch::Contains("'rcv-1'") && Catch::Contains("a receipt of 5"));
+  CHECK(adjust("rcv-1", 5).outcome == Outcome::kStockChangeExistsWithDifferentContent);
+  CHECK(f.At("A", "W1").on_hand == 5);
+
+  REQUIRE(adjust("adj-1", -2).outcome == Outcome::kOk);
+  CHECK(adjust("adj-1", -2).outcome == Outcome::kReplayed);
+  CHECK(adjust("adj-1", -3).outcome == Outcome::kStockChangeExistsWithDifferentContent);
+  CHECK(f.At("A", "W1").on_hand == 3);
+  // Without a key every call applies; a till's transaction id is another name space.
+  REQUIRE(receive("", 1).outcome == Outcome::kOk);
+  REQUIRE(receive("", 1).outcome == Outcome::kOk);
+  REQUIRE(
+      f.ledger
+          .RecordSale(SaleCommand{LocationId("S1"), "till-1", "rcv-1", {PosLine{Sku("A"), 1}}}, kT0)
+          .outcome == Outcome::kOk);
+  CHECK(f.At("A", "W1").on_hand == 5);
+  CHECK(f.ledger.pos_transaction_count() == 3);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
+TEST_CASE(
+    "a refused keyed change keeps nothing; a kept key survives a restore, then is forgotten") {
+  LedgerFixture f;
+  const AdjustCommand down{LocationId("W1"), Sku("A"), -4, "SHRINK", "", "adj-7"};
+  // Nothing to take 4 from: refused, and the key stays free for the same change later.
+  CHECK(f.ledger.Adjust(down, kT0).outcome == Outcome::kOnHandBelowZero);
+  CHECK(f.ledger.pos_transaction_count() == 0);
+  f.Stock("A", "W1", 10);
+  REQUIRE(f.ledger.Adjust(down, kT0 + absl::Hours(1)).outcome == Outcome::kOk);
+  CHECK(f.At("A", "W1").on_hand == 6);
+
+  // A ledger restored from the rows knows the key.
+  LedgerFixture restored;
+  for (const Commit& commit : f.sink.commits()) {
+    for (const Position& position : commit.positions) restored.ledger.RestorePosition(position);
+    for (const PosTransaction& kept : commit.pos_transactions) {
+      restored.ledger.RestorePosTransaction(kept);
+    }
+  }
+  CHECK(restored.ledger.Adjust(down, kT0 + absl::Hours(2)).outcome == Outcome::kReplayed);
+  CHECK(restored.At("A", "W1").on_hand == 6);
+
+  // Forgotten a retention after it was recorded: the key then names a new change.
+  CHECK(f.ledger.ForgetPosTransactions(kT0 + absl::Hours(1)).first == 0);
+  auto [forgotten, ticket] = f.ledger.ForgetPosTransactions(kT0 + absl::Hours(2));
+  CHECK(forgotten == 1);
+  CHECK(f.sink.commits().back().forgotten_pos_transactions ==
+        std::vector<std::string>{std::string("\0adj-7", 6)});
+  CHECK(f.ledger.Adjust(down, kT0 + absl::Hours(3)).outcome == Outcome::kOk);
+  CHECK(f.At("A", "W1").on_hand == 2);
+}
+
 }  // namespace omnistock::testing

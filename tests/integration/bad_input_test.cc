@@ -207,6 +207,29 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
        "quantity is 2000000, over the limit of 1000000"},
       {"receive at unknown location", receive("NOPE", "SKU-A", 1), grpc::StatusCode::NOT_FOUND,
        "location_id 'NOPE' is not a known location"},
+      {"receive with a key that is not an id",
+       [&] {
+         v1::ReceiveRequest request;
+         request.set_location_id("ST-1");
+         request.set_sku("SKU-A");
+         request.set_quantity(1);
+         request.set_idempotency_key("asn 7");
+         v1::PositionView response;
+         return inventory->Receive(Deadline().get(), request, &response);
+       },
+       kInvalid, "idempotency_key may contain only letters, digits"},
+      {"adjust with a key over its limit",
+       [&] {
+         v1::AdjustRequest request;
+         request.set_location_id("ST-1");
+         request.set_sku("SKU-A");
+         request.set_delta(1);
+         request.set_reason(v1::FOUND);
+         request.set_idempotency_key(std::string(129, 'k'));
+         v1::PositionView response;
+         return inventory->Adjust(Deadline().get(), request, &response);
+       },
+       kInvalid, "idempotency_key is 129 bytes, over the limit of 128"},
       {"adjust without reason",
        [&] {
          v1::AdjustRequest request;
@@ -280,7 +303,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
     CHECK(status.error_message().find(c.message_part) != std::string::npos);
     CHECK(Snapshot(server) == before);
   }
-  CHECK(cases.size() == 43);
+  CHECK(cases.size() == 45);
 }
 
 }  // namespace omnistock::testing

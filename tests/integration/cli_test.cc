@@ -80,6 +80,22 @@ TEST_CASE("cli: a short order exits 1 and shows what was available, and nothing 
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 0);
 }
 
+TEST_CASE(
+    "cli: a receipt sent twice with --idempotency-key is added once, the second a duplicate") {
+  LiveServer live;
+  AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
+  const std::string receipt = "receive WH-1 SKU-A 12 --reference PO-7 --idempotency-key PO-7/1";
+  const CliResult first = RunCli(live.server.address(), receipt);
+  INFO(first.output);
+  CHECK(first.exit_code == 0);
+  CHECK_THAT(first.output, !Catch::Contains("duplicate"));
+  const CliResult again = RunCli(live.server.address(), receipt);
+  INFO(again.output);
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.output, Catch::Contains("duplicate: already applied, nothing changed now"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 12);
+}
+
 TEST_CASE("cli: a malformed command line exits 2 and calls nothing") {
   LiveServer live;
   AddLocation(*live.network, "ST-1");

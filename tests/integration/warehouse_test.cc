@@ -127,6 +127,61 @@ TEST_CASE(
   CHECK(PositionOf(*live.inventory, "SKU-D", "ST-1").on_hand() == 0);
 }
 
+TEST_CASE("a receipt sent again under its idempotency key is added once, also after a restart") {
+  LiveServer live;
+  AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
+  auto warehouse = v1::Warehouse::NewStub(live.server.channel());
+  v1::ReceiveRequest receipt;
+  receipt.set_location_id("WH-1");
+  receipt.set_sku("SKU-A");
+  receipt.set_quantity(40);
+  receipt.set_reference("ASN-1");
+  receipt.set_idempotency_key("ASN-1/line-1");
+  v1::PositionView first, again;
+  REQUIRE(warehouse->Receive(Deadline().get(), receipt, &first).ok());
+  CHECK_FALSE(first.duplicate());
+  // The WMS timed out and sends it again, through either service.
+  REQUIRE(live.inventory->Receive(Deadline().get(), receipt, &again).ok());
+  CHECK(again.duplicate());
+  CHECK(again.on_hand() == 40);
+  CHECK(again.last_sequence() == first.last_sequence());
+
+  v1::AdjustRequest damage;
+  damage.set_location_id("WH-1");
+  damage.set_sku("SKU-A");
+  damage.set_delta(-3);
+  damage.set_reason(v1::DAMAGE);
+  damage.set_idempotency_key("DMG-9");
+  v1::PositionView adjusted;
+  REQUIRE(warehouse->Adjust(Deadline().get(), damage, &adjusted).ok());
+  CHECK(adjusted.on_hand() == 37);
+  // The same key with other content is refused, naming the key and what it was used for.
+  receipt.set_quantity(41);
+  v1::PositionView ignored;
+  const grpc::Status other = warehouse->Receive(Deadline().get(), receipt, &ignored);
+  CHECK(other.error_code() == grpc::StatusCode::ALREADY_EXISTS);
+  CHECK(other.error_message() ==
+        "idempotency_key 'ASN-1/line-1' was already applied to a receipt of 40 of sku 'SKU-A' at "
+        "'WH-1'");
+  receipt.set_quantity(40);
+
+  live.server.Kill();
+  ServerProcess restarted(live.dir.Sub("data"));
+  auto warehouse2 = v1::Warehouse::NewStub(restarted.channel());
+  v1::PositionView after_receipt, after_damage;
+  REQUIRE(warehouse2->Receive(Deadline().get(), receipt, &after_receipt).ok());
+  CHECK(after_receipt.duplicate());
+  REQUIRE(warehouse2->Adjust(Deadline().get(), damage, &after_damage).ok());
+  CHECK(after_damage.duplicate());
+  CHECK(after_damage.on_hand() == 37);
+  // Without a key, each call is a new receipt.
+  receipt.clear_idempotency_key();
+  REQUIRE(warehouse2->Receive(Deadline().get(), receipt, &ignored).ok());
+  CHECK_FALSE(ignored.duplicate());
+  CHECK(PositionOf(*restarted.inventory(), "SKU-A", "WH-1").on_hand() == 77);
+  CHECK(MovementsOf(*restarted.inventory(), "SKU-A", "WH-1").size() == 3);
+}
+
 TEST_CASE("a transfer is visible in transit and lands at the destination") {
   LiveServer live;
   AddLocation(*live.network, "WH-1", v1::WAREHOUSE);

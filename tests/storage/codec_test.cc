@@ -136,6 +136,19 @@ TEST_CASE("a till transaction keeps when it was recorded; one of format 2 is nev
   CHECK(*older == t);
 }
 
+TEST_CASE("a WMS's idempotency key is kept as a till transaction of no terminal") {
+  PosTransaction t;  // an adjustment by -3, as Ledger::Adjust keeps its key
+  t.transaction_id = "adj-1";
+  t.kind = MovementKind::kAdjust;
+  t.store = LocationId("W1");
+  t.lines = {PosLine{Sku("A"), -3}};
+  t.occurred_at = absl::FromUnixSeconds(1'800'000'000);
+  t.recorded_at = t.occurred_at;
+  t.sequence = 9;
+  CHECK(DecodePosTransaction(Encode(t)) == t);
+  CHECK(PosTransactionKey(t) == std::string("s\0adj-1", 7));
+}
+
 TEST_CASE("a truncated or foreign row does not decode") {
   Position p;
   p.sku = Sku("SKU-1");
