@@ -163,8 +163,8 @@ Applied<Position> Ledger::ChangePosition(
     if (auto it = key_stripe->transactions.find(key); it != key_stripe->transactions.end()) {
       const PosTransaction& before = it->second;
       Applied<Position> applied;
-      applied.ticket = last_ticket();  // waits for the commit that applied it (Ledger::Reserve)
       if (!SameContent(before, *keyed)) {
+        applied.ticket = last_ticket();  // waits for the commit that applied it (Ledger::Reserve)
         applied.outcome = Outcome::kStockChangeExistsWithDifferentContent;
         applied.detail = absl::StrCat(
             "idempotency_key '", keyed->transaction_id, "' was already applied to ",
@@ -176,6 +176,9 @@ Applied<Position> Ledger::ChangePosition(
       applied.outcome = Outcome::kReplayed;
       const std::vector<Position> now_there = GetPositions({sku}, {location});
       applied.value = now_there.empty() ? EmptyPosition(sku, location) : now_there.front();
+      // After the read: the answer shows the position as it is, so it waits for the commits
+      // behind that too (another call's may have changed it since the key was applied).
+      applied.ticket = last_ticket();
       return applied;
     }
   }

@@ -1,8 +1,8 @@
-// A PosTransaction is a sale or a return rung up at a store's till. It is a physical fact: the
-// ledger records it even when it takes on_hand below what is reserved (or below zero), and
-// reports the reservations it left uncovered. (terminal_id, transaction_id) identifies it, so a
-// retried or re-uploaded transaction has no second effect within the idempotency retention
-// (limits.h) after it was recorded; then the ledger forgets it.
+// A PosTransaction is a sale or a return rung up at a store's till (or a WMS's kept key, below).
+// It is a physical fact: the ledger records it even when it takes on_hand below what is
+// reserved (or below zero), and reports the reservations it left uncovered. (terminal_id,
+// transaction_id) identifies it, so a retried or re-uploaded transaction has no second effect
+// within the idempotency retention (limits.h) after it was recorded; then the ledger forgets it.
 #ifndef OMNISTOCK_ENGINE_POS_TRANSACTION_H_
 #define OMNISTOCK_ENGINE_POS_TRANSACTION_H_
 
@@ -39,7 +39,7 @@ struct AtRisk {
 struct PosTransaction {
   std::string terminal_id;
   std::string transaction_id;
-  MovementKind kind = MovementKind::kSale;  // kSale or kReturn
+  MovementKind kind = MovementKind::kSale;  // kSale or kReturn (a WMS's key: kReceive, kAdjust)
   LocationId store;
   std::vector<PosLine> lines;
   absl::Time occurred_at;

@@ -148,7 +148,7 @@ grpc::ServerUnaryReactor* FulfillmentService::Plan(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* FulfillmentService::RouteAndReserve(
     grpc::CallbackServerContext* context, const v1::RouteAndReserveRequest* request,
     v1::RouteAndReserveResponse* response) {
-  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
+  if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx_)) return refused;
   TransientIds ids;
   absl::StatusOr<RouteCommand> command = ValidateRouteAndReserve(*request, *ctx_.ledger, ids);
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));

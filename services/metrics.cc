@@ -76,6 +76,10 @@ class ServerFigures final : public prometheus::Collectable {
             MetricType::Gauge, static_cast<double>(sources_.journal_readers->pending())),
         One("omnistock_storage_ok", "1 while storage writes succeed; 0 after a failure.",
             MetricType::Gauge, sources_.committer->status().ok() ? 1 : 0),
+        One("omnistock_commit_backlog",
+            "Applied changes waiting to be made durable (writes are refused at "
+            "--commit_backlog_max).",
+            MetricType::Gauge, static_cast<double>(sources_.committer->backlog())),
         One("process_resident_memory_bytes", "Resident memory size in bytes.", MetricType::Gauge,
             ResidentBytes()),
     };

@@ -10,7 +10,10 @@
 //   omnistock_reservations                    reservations held in memory (every state)
 //   omnistock_interned_ids                    distinct SKU and location strings interned (see
 //                                             engine/types.h for what interns and what not)
-//   omnistock_pos_transactions                till transactions held (for their retention)
+//   omnistock_pos_transactions                till transactions, and keys of receipts and
+//                                             adjustments, held (for their retention)
+//   omnistock_commit_backlog                  applied changes waiting for the disk (writes are
+//                                             refused at --commit_backlog_max)
 //   omnistock_watchers                        open availability feed streams
 //   omnistock_journal_reads_pending           journal reads queued or running on the journal
 //                                             reader (ListMovements, a watch's replay pages)

@@ -8,7 +8,7 @@ namespace omnistock::services {
 grpc::ServerUnaryReactor* NetworkService::UpsertLocation(grpc::CallbackServerContext* context,
                                                          const v1::UpsertLocationRequest* request,
                                                          v1::Location* response) {
-  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
+  if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx_)) return refused;
   absl::StatusOr<Location> location = ValidateUpsertLocation(*request);
   if (!location.ok()) return AnswerNow(context, ToGrpc(location.status()));
   return Answer(context, ctx_, ctx_.ledger->UpsertLocation(*location),

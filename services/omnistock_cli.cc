@@ -136,7 +136,7 @@ Row PositionRow(const v1::PositionView& p) {
 
 void PrintPosition(const v1::PositionView& position) {
   PrintTable({PositionHeader(), PositionRow(position)});
-  if (position.duplicate()) std::cout << "duplicate: already applied, nothing changed now\n";
+  if (position.duplicate()) std::cout << "duplicate: nothing changed, it was already so\n";
 }
 
 void PrintAvailability(const v1::GetAvailabilityResponse& response) {

@@ -43,6 +43,12 @@ ABSL_FLAG(std::string, wal_recovery, "strict",
           "records after the damage may be acknowledged writes); point_in_time: recover up to "
           "the damage and drop what follows it, for an operator who copied the data "
           "directory aside first");
+ABSL_FLAG(uint64_t, commit_backlog_max, omnistock::storage::kCommitBacklogMaxDefault,
+          "writes are refused (UNAVAILABLE) while this many applied changes wait for the disk, "
+          "so that a slow or stalled disk does not grow memory without bound");
+ABSL_FLAG(absl::Duration, storage_stall, absl::Seconds(5),
+          "health turns NOT_SERVING while a storage write has taken this long, until it "
+          "returns");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off");
 
 namespace {
@@ -116,6 +122,17 @@ int main(int argc, char** argv) {
         "the damage, and what follows it is dropped");
   } else {
     spdlog::critical("--wal_recovery must be strict or point_in_time, got '{}'", wal_recovery);
+    return 1;
+  }
+  options.commit_backlog_max = absl::GetFlag(FLAGS_commit_backlog_max);
+  if (options.commit_backlog_max < 1) {
+    spdlog::critical("--commit_backlog_max must be at least 1");
+    return 1;
+  }
+  options.storage_stall_max = absl::GetFlag(FLAGS_storage_stall);
+  if (options.storage_stall_max < absl::Milliseconds(100)) {
+    spdlog::critical("--storage_stall must be at least 100ms, got {}",
+                     absl::FormatDuration(options.storage_stall_max));
     return 1;
   }
   const absl::Duration expiry_interval = absl::GetFlag(FLAGS_expiry_interval);

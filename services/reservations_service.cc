@@ -12,7 +12,7 @@ namespace omnistock::services {
 grpc::ServerUnaryReactor* ReservationsService::Reserve(grpc::CallbackServerContext* context,
                                                        const v1::ReserveRequest* request,
                                                        v1::Reservation* response) {
-  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
+  if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx_)) return refused;
   TransientIds ids;
   absl::StatusOr<ReserveCommand> command = ValidateReserve(*request, *ctx_.ledger, ids);
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
@@ -23,7 +23,7 @@ grpc::ServerUnaryReactor* ReservationsService::Reserve(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ReservationsService::ReserveBatch(grpc::CallbackServerContext* context,
                                                             const v1::ReserveBatchRequest* request,
                                                             v1::ReserveBatchResponse* response) {
-  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
+  if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx_)) return refused;
   if (request->orders_size() == 0 || request->orders_size() > kReserveBatchOrdersMax) {
     return AnswerNow(context,
                      grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -66,7 +66,7 @@ grpc::ServerUnaryReactor* ReservationsService::Transition(grpc::CallbackServerCo
                                                           const v1::ReservationRef* request,
                                                           TransitionFn fn,
                                                           v1::Reservation* response) {
-  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
+  if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx_)) return refused;
   absl::StatusOr<ReservationId> id = ValidateReservationRef(*request);
   if (!id.ok()) return AnswerNow(context, ToGrpc(id.status()));
   return Answer(context, ctx_, (ctx_.ledger->*fn)(*id, ctx_.clock->Now()),
@@ -94,7 +94,7 @@ grpc::ServerUnaryReactor* ReservationsService::Fulfill(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ReservationsService::ExtendReservation(
     grpc::CallbackServerContext* context, const v1::ExtendReservationRequest* request,
     v1::Reservation* response) {
-  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
+  if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx_)) return refused;
   auto extend = ValidateExtendReservation(*request);
   if (!extend.ok()) return AnswerNow(context, ToGrpc(extend.status()));
   const auto& [id, ttl] = *extend;

@@ -54,7 +54,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   ChangeFeed* feed = &server->feed_;
   server->committer_ = std::make_unique<storage::Committer>(
       *server->store_, std::move(on_storage_failure),
-      [feed](const std::vector<Commit>& commits) { feed->Publish(commits); });
+      [feed](const std::vector<Commit>& commits) { feed->Publish(commits); },
+      options.commit_backlog_max);
+  server->storage_stall_max_ = options.storage_stall_max;
   server->ledger_ = std::make_unique<Ledger>(server->committer_.get());
   server->ledger_->LimitTillTimeToRetention(options.idempotency_retention);
 
@@ -135,6 +137,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 Server::~Server() { Shutdown(absl::Seconds(5)); }
 
 void Server::Sweep() {
+  WatchStorage();
   if (committer_->failed()) return;  // nothing more is applied (services/service_context.h)
   const absl::Time now = clock_->Now();
   const absl::Time forget_before = now - idempotency_retention_;
@@ -162,7 +165,26 @@ void Server::Sweep() {
   ledger_->ForgetPastCapacityDays(now);
 }
 
+void Server::WatchStorage() {
+  const absl::Duration stalled_for = committer_->stalled_for(absl::Now());
+  const bool stalled = stalled_for >= storage_stall_max_;
+  absl::MutexLock lock(&health_mu_);
+  if (stalled == stalled_) return;
+  stalled_ = stalled;
+  if (stalled) {
+    spdlog::error(
+        "a storage write has not returned for {} ({} changes wait for the disk): health is "
+        "NOT_SERVING until it does",
+        absl::FormatDuration(stalled_for), committer_->backlog());
+  } else {
+    spdlog::warn("the storage answers again: health is SERVING");
+  }
+  if (serving_ && grpc_) grpc_->GetHealthCheckService()->SetServingStatus(!stalled);
+}
+
 void Server::SetNotServing() {
+  absl::MutexLock lock(&health_mu_);
+  serving_ = false;
   if (grpc_) grpc_->GetHealthCheckService()->SetServingStatus(false);
 }
 

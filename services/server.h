@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/ledger.h"
 #include "engine/limits.h"
@@ -44,6 +45,10 @@ struct ServerOptions {
   // (for idempotent retries and re-uploads) before they are forgotten; at least
   // kIdempotencyRetentionMin.
   absl::Duration idempotency_retention = kIdempotencyRetentionDefault;
+  // Writes are refused (UNAVAILABLE) while this many applied changes wait for the disk.
+  uint64_t commit_backlog_max = storage::kCommitBacklogMaxDefault;
+  // Health turns NOT_SERVING while a storage write has taken this long, until it returns.
+  absl::Duration storage_stall_max = absl::Seconds(5);
 };
 
 class Server {
@@ -58,10 +63,11 @@ class Server {
   // host:port actually bound.
   const std::string& address() const { return address_; }
 
-  // Expires due HELD reservations and forgets terminal ones past the retention; called by a
-  // timer.
+  // Expires due HELD reservations and forgets terminal ones past the retention, and checks that
+  // the storage answers (health NOT_SERVING while a write has taken storage_stall_max); called
+  // by a timer.
   void Sweep();
-  // Health turns NOT_SERVING for every service.
+  // Health turns NOT_SERVING for every service, for good (shutdown, a storage failure).
   void SetNotServing();
   // Whether a storage write has failed (omnistockd then exits with its own code).
   bool storage_failed() const { return committer_ != nullptr && committer_->failed(); }
@@ -78,8 +84,15 @@ class Server {
  private:
   Server() = default;
 
+  // Health follows a stalled storage write (Sweep).
+  void WatchStorage();
+
   const Clock* clock_ = nullptr;
   absl::Duration idempotency_retention_ = kIdempotencyRetentionDefault;
+  absl::Duration storage_stall_max_ = absl::Seconds(5);
+  absl::Mutex health_mu_;
+  bool serving_ ABSL_GUARDED_BY(health_mu_) = true;  // false once SetNotServing
+  bool stalled_ ABSL_GUARDED_BY(health_mu_) = false;
   std::unique_ptr<storage::Store> store_;
   ChangeFeed feed_;
   std::unique_ptr<storage::Committer> committer_;

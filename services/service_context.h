@@ -38,12 +38,15 @@ inline grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context,
 
 // After a storage failure nothing more is applied: the ledger in memory would run ahead of the
 // disk with changes no call can be answered for, which reads would show and later orders be
-// refused over, until the restart drops them (omnistockd exits for it). Finishes the call with
-// the failure (UNAVAILABLE) and returns its reactor then; nullptr while the storage is sound.
-inline grpc::ServerUnaryReactor* RefuseAfterStorageFailure(grpc::CallbackServerContext* context,
+// refused over, until the restart drops them (omnistockd exits for it). Nor while the disk is
+// so far behind that the changes waiting for it reach their limit (Committer::Admit): each
+// would hold memory, and its caller, until the disk answers. Finishes the call with UNAVAILABLE
+// and returns its reactor then; nullptr while the storage takes writes.
+inline grpc::ServerUnaryReactor* RefuseUnlessStorageAdmits(grpc::CallbackServerContext* context,
                                                            const ServiceContext& ctx) {
-  if (!ctx.committer->failed()) return nullptr;
-  return AnswerNow(context, ToGrpc(ctx.committer->status()));
+  absl::Status admitted = ctx.committer->Admit();
+  if (admitted.ok()) return nullptr;
+  return AnswerNow(context, ToGrpc(admitted));
 }
 
 // Answers a unary call from the result of a ledger command. On success `fill(value)` writes the
@@ -79,7 +82,7 @@ grpc::ServerUnaryReactor* AnswerCommand(grpc::CallbackServerContext* context,
                                         Applied<Value> (Ledger::*apply)(const Command&, absl::Time),
                                         Response* response) {
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
-  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx)) return refused;
+  if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx)) return refused;
   Applied<Value> applied = (ctx.ledger->*apply)(*command, ctx.clock->Now());
   const bool replayed = applied.outcome == Outcome::kReplayed;
   return Answer(context, ctx, std::move(applied), [&](const Value& value) {

@@ -86,7 +86,7 @@ class UploadSalesReactor final
 grpc::ServerUnaryReactor* StoreSalesService::RecordSale(grpc::CallbackServerContext* context,
                                                         const v1::RecordSaleRequest* request,
                                                         v1::PosResult* response) {
-  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
+  if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx_)) return refused;
   const absl::Time now = ctx_.clock->Now();
   absl::StatusOr<SaleCommand> command = ValidateRecordSale(*request, *ctx_.ledger, now);
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
@@ -97,7 +97,7 @@ grpc::ServerUnaryReactor* StoreSalesService::RecordSale(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* StoreSalesService::RecordReturn(grpc::CallbackServerContext* context,
                                                           const v1::RecordReturnRequest* request,
                                                           v1::PosResult* response) {
-  if (grpc::ServerUnaryReactor* refused = RefuseAfterStorageFailure(context, ctx_)) return refused;
+  if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx_)) return refused;
   const absl::Time now = ctx_.clock->Now();
   absl::StatusOr<ReturnCommand> command = ValidateRecordReturn(*request, *ctx_.ledger, now);
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));

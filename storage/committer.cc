@@ -1,9 +1,11 @@
 #include "storage/committer.h"
 
+#include <algorithm>
 #include <future>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "engine/check.h"
 #include "rocksdb/write_batch.h"
 #include "storage/codec.h"
@@ -11,16 +13,20 @@
 namespace omnistock::storage {
 
 Committer::Committer(Store& store, std::function<void(const absl::Status&)> on_failure,
-                     DurableListener on_durable)
+                     DurableListener on_durable, uint64_t backlog_max)
     : store_(store),
       on_failure_(std::move(on_failure)),
       on_durable_(std::move(on_durable)),
+      backlog_max_(backlog_max),
       thread_([this] { Run(); }) {}
 
 Committer::~Committer() { Stop(); }
 
 void Committer::Append(Commit commit) {
   absl::MutexLock lock(&mu_);
+  if (commit.ticket > appended_.load(std::memory_order_relaxed)) {
+    appended_.store(commit.ticket, std::memory_order_relaxed);
+  }
   if (commit.ticket != next_ticket_) {
     // A lower ticket is still being filled on another thread: write this one after it.
     OMNISTOCK_CHECK(commit.ticket > next_ticket_);
@@ -68,6 +74,22 @@ void Committer::Stop() {
     stopping_ = true;
   }
   if (thread_.joinable()) thread_.join();
+}
+
+absl::Status Committer::Admit() const {
+  if (failed()) return status();
+  if (const uint64_t waiting = backlog(); waiting >= backlog_max_) {
+    return absl::UnavailableError(absl::StrCat("the disk is behind: ", waiting,
+                                               " changes wait to be made durable, at the limit of ",
+                                               backlog_max_, "; nothing was applied, retry later"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Duration Committer::stalled_for(absl::Time now) const {
+  const int64_t since = writing_since_.load(std::memory_order_relaxed);
+  if (since == 0) return absl::ZeroDuration();
+  return std::max(absl::ZeroDuration(), now - absl::FromUnixNanos(since));
 }
 
 absl::Status Committer::status() const {
@@ -163,7 +185,9 @@ void Committer::Run() {
     if (!status().ok()) continue;  // latched: drop, never write after a failure
 
     const CommitTicket last = batch.back().ticket;
+    writing_since_.store(absl::GetCurrentTimeNanos(), std::memory_order_relaxed);
     const absl::Status written = WriteBatchOf(batch);
+    writing_since_.store(0, std::memory_order_relaxed);
 
     std::vector<DoneCallback> ready;
     bool failed_now = false;
@@ -171,6 +195,7 @@ void Committer::Run() {
       absl::MutexLock lock(&mu_);
       if (written.ok()) {
         durable_ticket_ = last;
+        durable_.store(last, std::memory_order_relaxed);
         stats_.commits += batch.size();
         stats_.batches += 1;
         auto end = waiters_.upper_bound(last);

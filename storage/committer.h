@@ -8,6 +8,11 @@
 // process can stop serving and exit. Because batches are written in order, what is on disk is
 // always a prefix of what was applied.
 //
+// A disk that is slow or has stopped answering does not fail a write; the calls wait. Admit()
+// says when the commits waiting for the disk reach `backlog_max`, so that the server refuses new
+// writes instead of holding ever more of them in memory, and stalled_for() how long the write
+// in progress has taken, so that health can say the server cannot answer writes.
+//
 // Thread-safety: Append, WhenDurable and WaitDurable may be called from any thread.
 #ifndef OMNISTOCK_STORAGE_COMMITTER_H_
 #define OMNISTOCK_STORAGE_COMMITTER_H_
@@ -23,11 +28,16 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "engine/journal_sink.h"
 #include "rocksdb/db.h"
 #include "storage/store.h"
 
 namespace omnistock::storage {
+
+// The commits applied and not yet durable at which Committer::Admit refuses new writes by
+// default: at about 1 KiB each, 100 MiB of memory, and several seconds of the peak rate.
+inline constexpr uint64_t kCommitBacklogMaxDefault = 100'000;
 
 struct CommitterStats {
   uint64_t commits = 0;  // ledger commits written
@@ -45,7 +55,7 @@ class Committer final : public JournalSink {
 
   // `store` must outlive the committer. `on_failure` runs once, on the committer thread.
   Committer(Store& store, std::function<void(const absl::Status&)> on_failure,
-            DurableListener on_durable = nullptr);
+            DurableListener on_durable = nullptr, uint64_t backlog_max = kCommitBacklogMaxDefault);
   ~Committer() override;
 
   void Append(Commit commit) override;
@@ -62,6 +72,17 @@ class Committer final : public JournalSink {
   absl::Status status() const;
   // Whether a write has failed (status() says how): lock-free, for every call to check first.
   bool failed() const { return failed_.load(std::memory_order_acquire); }
+  // Whether a new write may be applied, lock-free: OK, or the failure, or UNAVAILABLE while
+  // backlog_max commits wait for the disk.
+  absl::Status Admit() const;
+  // Commits handed to the committer and not yet durable.
+  uint64_t backlog() const {
+    const CommitTicket appended = appended_.load(std::memory_order_relaxed);
+    const CommitTicket durable = durable_.load(std::memory_order_relaxed);
+    return appended > durable ? appended - durable : 0;
+  }
+  // How long the write in progress has been running at `now`; zero when none is.
+  absl::Duration stalled_for(absl::Time now) const;
   CommitterStats stats() const;
 
  private:
@@ -85,6 +106,10 @@ class Committer final : public JournalSink {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool exited_ ABSL_GUARDED_BY(mu_) = false;  // the thread has returned
   std::atomic<bool> failed_{false};           // failure_ is set
+  const uint64_t backlog_max_;
+  std::atomic<CommitTicket> appended_{0};  // the highest ticket appended
+  std::atomic<CommitTicket> durable_{0};   // durable_ticket_, for backlog()
+  std::atomic<int64_t> writing_since_{0};  // Unix nanoseconds the write began; 0: none
   CommitterStats stats_ ABSL_GUARDED_BY(mu_);
 
   std::thread thread_;

@@ -92,7 +92,7 @@ TEST_CASE(
   const CliResult again = RunCli(live.server.address(), receipt);
   INFO(again.output);
   CHECK(again.exit_code == 0);
-  CHECK_THAT(again.output, Catch::Contains("duplicate: already applied, nothing changed now"));
+  CHECK_THAT(again.output, Catch::Contains("duplicate: nothing changed, it was already so"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 12);
 }
 

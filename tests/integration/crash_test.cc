@@ -273,7 +273,8 @@ TEST_CASE("a write-ahead log damaged before its end stops omnistockd until the o
   CHECK(PositionOf(*next.inventory(), "SKU-A", "WH-1").on_hand() == 10);
 }
 
-TEST_CASE("omnistockd refuses a --wal_recovery, --expiry_interval or --log_level it cannot use") {
+TEST_CASE("omnistockd refuses a --wal_recovery, --expiry_interval, --log_level or storage bound it "
+          "cannot use") {
   TempDir dir;
   const FailedStart unknown = RunToExit(dir.Sub("data"), {"--wal_recovery=lenient"});
   INFO(unknown.log);
@@ -291,6 +292,14 @@ TEST_CASE("omnistockd refuses a --wal_recovery, --expiry_interval or --log_level
   CHECK(absl::StrContains(silent.log,
                           "--log_level must be trace, debug, info, warn, error, "
                           "critical or off, got 'verbose'"));
+  const FailedStart no_backlog = RunToExit(dir.Sub("data"), {"--commit_backlog_max=0"});
+  INFO(no_backlog.log);
+  CHECK(no_backlog.exit_code == 1);
+  CHECK(absl::StrContains(no_backlog.log, "--commit_backlog_max must be at least 1"));
+  const FailedStart jumpy = RunToExit(dir.Sub("data"), {"--storage_stall=10ms"});
+  INFO(jumpy.log);
+  CHECK(jumpy.exit_code == 1);
+  CHECK(absl::StrContains(jumpy.log, "--storage_stall must be at least 100ms, got 10ms"));
 }
 
 }  // namespace omnistock::testing

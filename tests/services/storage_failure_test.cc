@@ -1,10 +1,13 @@
 // A server whose disk fails: what was applied before the failure is answered UNAVAILABLE, and
-// nothing more is applied, so memory does not run on ahead of the disk until the restart.
+// nothing more is applied, so memory does not run on ahead of the disk until the restart. A
+// server whose disk stops answering: it holds a bounded number of changes for it, refuses the
+// rest, and health says NOT_SERVING until the disk answers.
 #include <atomic>
 #include <memory>
 
 #include "absl/time/clock.h"
 #include "catch2/catch.hpp"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "omnistock/v1/inventory.grpc.pb.h"
 #include "omnistock/v1/network.grpc.pb.h"
@@ -107,6 +110,127 @@ TEST_CASE("after a storage failure the server applies nothing more") {
   CHECK(availability.positions(0).on_hand() == 10);
   // "kept", "soon" and the unacknowledged "lost".
   CHECK(availability.positions(0).reserved() == 6);
+  (*server)->Shutdown(absl::Seconds(1));
+}
+
+// What health says, now.
+grpc::health::v1::HealthCheckResponse::ServingStatus HealthOf(grpc::Channel& channel) {
+  auto health = grpc::health::v1::Health::NewStub(
+      std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status = health->Check(Deadline().get(), {}, &response);
+  REQUIRE(status.ok());
+  return response.status();
+}
+
+TEST_CASE("while the disk does not answer, a bounded backlog waits and later writes are refused") {
+  TempDir dir;
+  std::atomic<bool> failing{false};
+  auto file_system = std::make_shared<FailingFileSystem>(&failing);
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
+  SystemClock clock;
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.data_dir = dir.Sub("data");
+  options.env = env.get();
+  options.commit_backlog_max = 4;
+  options.storage_stall_max = absl::Milliseconds(200);
+  absl::StatusOr<std::unique_ptr<Server>> server =
+      Server::Start(options, &clock, [](const absl::Status&) {});
+  REQUIRE(server.ok());
+  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
+  auto network = v1::Network::NewStub(channel);
+  auto inventory = v1::Inventory::NewStub(channel);
+  auto reservations = v1::Reservations::NewStub(channel);
+  v1::UpsertLocationRequest store;
+  store.mutable_location()->set_location_id("ST-1");
+  store.mutable_location()->set_kind(v1::STORE);
+  store.mutable_location()->set_latitude(35.66);
+  store.mutable_location()->set_longitude(139.70);
+  v1::Location stored;
+  REQUIRE(network->UpsertLocation(Deadline().get(), store, &stored).ok());
+  v1::ReceiveRequest receipt;
+  receipt.set_location_id("ST-1");
+  receipt.set_sku("SKU-A");
+  receipt.set_quantity(100);
+  v1::PositionView position;
+  REQUIRE(inventory->Receive(Deadline().get(), receipt, &position).ok());
+  auto reserved = [&inventory] {
+    v1::GetAvailabilityRequest query;
+    query.add_skus("SKU-A");
+    v1::GetAvailabilityResponse availability;
+    REQUIRE(inventory->GetAvailability(Deadline().get(), query, &availability).ok());
+    REQUIRE(availability.positions_size() == 1);
+    return availability.positions(0).reserved();
+  };
+  (*server)->Sweep();
+  CHECK(HealthOf(*channel) == grpc::health::v1::HealthCheckResponse::SERVING);
+
+  // The disk stops answering. Orders are sent one after another, each without waiting for its
+  // answer (which waits for the disk): the first four are applied and wait; the rest are
+  // refused at once, applying nothing.
+  file_system->wal_stalled = true;
+  struct Call {
+    grpc::ClientContext context;
+    v1::ReserveRequest request;
+    v1::Reservation response;
+    grpc::Status status;
+    std::atomic<bool> done{false};
+  };
+  std::vector<std::unique_ptr<Call>> calls;
+  for (int i = 0; i < 7; ++i) {
+    auto& call = calls.emplace_back(std::make_unique<Call>());
+    call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    Call* c = call.get();
+    c->request = Order("stalled-" + std::to_string(i), 1);
+    reservations->async()->Reserve(&c->context, &c->request, &c->response,
+                                   [c](grpc::Status status) {
+                                     c->status = std::move(status);
+                                     c->done = true;
+                                   });
+    // Applied (held in memory) or answered (refused) before the next one goes.
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    while (!c->done && reserved() < std::min(i + 1, 4) && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    if (i >= 4) {
+      while (!c->done && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+    }
+  }
+  CHECK(reserved() == 4);
+  for (int i = 0; i < 7; ++i) {
+    INFO("order " << i << ": " << calls[i]->status.error_message());
+    if (i < 4) {
+      CHECK_FALSE(calls[i]->done);  // waits for the disk
+    } else {
+      REQUIRE(calls[i]->done);
+      CHECK(calls[i]->status.error_code() == grpc::StatusCode::UNAVAILABLE);
+      CHECK(calls[i]->status.error_message() ==
+            "the disk is behind: 4 changes wait to be made durable, at the limit of 4; nothing "
+            "was applied, retry later");
+    }
+  }
+  CHECK(inventory->Receive(Deadline().get(), receipt, &position).error_code() ==
+        grpc::StatusCode::UNAVAILABLE);
+  // A write that has not returned in 200 ms: health says so, for a balancer to route away.
+  absl::SleepFor(absl::Milliseconds(300));
+  (*server)->Sweep();
+  CHECK(HealthOf(*channel) == grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+
+  // The disk answers again: the waiting orders are acknowledged, health is SERVING, and new
+  // writes are taken.
+  file_system->wal_stalled = false;
+  for (int i = 0; i < 4; ++i) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    while (!calls[i]->done && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+    REQUIRE(calls[i]->done);
+    CHECK(calls[i]->status.ok());
+  }
+  (*server)->Sweep();
+  CHECK(HealthOf(*channel) == grpc::health::v1::HealthCheckResponse::SERVING);
+  v1::Reservation held;
+  CHECK(reservations->Reserve(Deadline().get(), Order("after", 1), &held).ok());
+  CHECK(reserved() == 5);
   (*server)->Shutdown(absl::Seconds(1));
 }
 
