@@ -304,7 +304,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
 
 grpc::ServerWriteReactor<v1::AvailabilityUpdate>* AvailabilityService::Watch(
     grpc::CallbackServerContext*, const v1::WatchRequest* request) {
-  absl::StatusOr<WatchFilter> filter = ValidateWatch(*request);
+  absl::StatusOr<WatchFilter> filter = ValidateWatch(*request, *ctx_.ledger);
   if (!filter.ok()) {
     auto* reactor = new RejectedWatch();
     reactor->Finish(ToGrpc(filter.status()));

@@ -131,6 +131,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   server->address_ = absl::StrCat(HostOf(options.listen), ":", port);
   server->grpc_->GetHealthCheckService()->SetServingStatus(true);
+  server->grpc_->GetHealthCheckService()->SetServingStatus(kLivenessHealthService, true);
   return server;
 }
 
@@ -171,15 +172,19 @@ void Server::WatchStorage() {
   absl::MutexLock lock(&health_mu_);
   if (stalled == stalled_) return;
   stalled_ = stalled;
+  if (!serving_ || !grpc_) return;  // shutting down, or failed: NOT_SERVING for good
+  grpc::HealthCheckServiceInterface* health = grpc_->GetHealthCheckService();
   if (stalled) {
     spdlog::error(
         "a storage write has not returned for {} ({} changes wait for the disk): health is "
-        "NOT_SERVING until it does",
-        absl::FormatDuration(stalled_for), committer_->backlog());
+        "NOT_SERVING until it does (but {})",
+        absl::FormatDuration(stalled_for), committer_->backlog(), kLivenessHealthService);
+    health->SetServingStatus(false);
+    health->SetServingStatus(kLivenessHealthService, true);
   } else {
     spdlog::warn("the storage answers again: health is SERVING");
+    health->SetServingStatus(true);
   }
-  if (serving_ && grpc_) grpc_->GetHealthCheckService()->SetServingStatus(!stalled);
 }
 
 void Server::SetNotServing() {

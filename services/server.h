@@ -32,6 +32,11 @@
 
 namespace omnistock::services {
 
+// The health service name that stays SERVING while the disk stalls (every other name, the
+// server's own "" included, turns NOT_SERVING then): for a liveness probe, which should restart
+// the process after a storage failure, not while it waits for a disk that may come back.
+inline constexpr char kLivenessHealthService[] = "omnistock.liveness";
+
 struct ServerOptions {
   std::string listen = "127.0.0.1:50051";  // port 0 picks a free port
   std::string data_dir = "./var/data";

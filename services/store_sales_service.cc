@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
 #include "services/convert.h"
 #include "services/parsed_stream.h"
 #include "services/validation.h"
@@ -27,8 +28,21 @@ class UploadSalesReactor final
   }
 
   void OnMessage(int64_t index, const v1::RecordSaleRequest* request) override {
-    if (ctx_.committer->failed()) {  // nothing more is applied: answered with the failure
-      OnEnd();
+    // Nothing more is applied after a storage failure (answered with it), nor while the disk
+    // is too far behind (committer.h). An error carries no summary: its message tells where the
+    // upload stopped, and uploading again from there (or from the start) skips duplicates.
+    if (absl::Status admitted = ctx_.committer->Admit(); !admitted.ok()) {
+      const absl::Status stopped(
+          admitted.code(),
+          absl::StrCat(admitted.message(), " (the upload stopped at sale ", index,
+                       ", which and what follows were not applied; of the ", index, " before it, ",
+                       summary_.applied(), " were applied, ", summary_.duplicates(),
+                       " duplicates, ", summary_.rejected(), " rejected)"));
+      // What this upload applied (or found applied) must be durable first; not the whole
+      // ledger's backlog, which waits for the disk.
+      ctx_.committer->WhenDurable(ticket_, [this, stopped](absl::Status durable) {
+        Answer(ToGrpc(durable.ok() ? stopped : durable), summary_);
+      });
       return;
     }
     summary_.set_received(index + 1);

@@ -255,7 +255,7 @@ absl::StatusOr<std::pair<ReservationId, absl::Duration>> ValidateExtendReservati
   return std::make_pair(*id, *ttl);
 }
 
-absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request) {
+absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request, const Ledger& ledger) {
   for (const auto& [field, size] : {std::pair<const char*, int>{"skus", request.skus_size()},
                                     {"location_ids", request.location_ids_size()}}) {
     if (size > kWatchFilterMax) {
@@ -271,12 +271,12 @@ absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request) {
     }
     filter.skus.Add(request.skus(i));
   }
+  // A location is never deleted (only disabled), so one the ledger does not know is a typo,
+  // which would otherwise watch nothing, silently, for as long as the stream lasts.
   for (int i = 0; i < request.location_ids_size(); ++i) {
-    if (absl::Status s = CheckId(absl::StrCat("location_ids[", i, "]"), request.location_ids(i),
-                                 kLocationIdLengthMax);
-        !s.ok()) {
-      return s;
-    }
+    absl::StatusOr<LocationId> location =
+        KnownLocation(absl::StrCat("location_ids[", i, "]"), request.location_ids(i), ledger);
+    if (!location.ok()) return location.status();
     filter.locations.Add(request.location_ids(i));
   }
   return filter;

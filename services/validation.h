@@ -59,7 +59,8 @@ absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request
 absl::StatusOr<RouteCommand> ValidateRouteAndReserve(const v1::RouteAndReserveRequest& request,
                                                      const Ledger& ledger, TransientIds& ids);
 
-absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request);
+// NOT_FOUND for a location the ledger does not know.
+absl::StatusOr<WatchFilter> ValidateWatch(const v1::WatchRequest& request, const Ledger& ledger);
 
 // One batch of cycle counts; `batch_index` names it in errors. Unknown locations are not an
 // error: the ledger counts them. A row at a location not known now gets ids from `ids` that

@@ -25,8 +25,10 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
   void OnEnd() override { FinishWhenDurable(absl::OkStatus()); }
 
   void OnMessage(int64_t index, const v1::CountBatch* batch) override {
-    if (ctx_.committer->failed()) {  // nothing more is applied: answered with the failure
-      OnEnd();
+    // Nothing more is applied after a storage failure (answered with it), nor while the disk
+    // is too far behind (committer.h): the batches before this one stay applied.
+    if (absl::Status admitted = ctx_.committer->Admit(); !admitted.ok()) {
+      Refuse(absl::StrCat("batches[", index, "]: ", admitted.message()), admitted.code());
       return;
     }
     if (batch == nullptr) {
@@ -58,13 +60,15 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
 
   // An error carries no summary: what the applied batches did is told in its message, and
   // their at-risk reservations are on their count movements (ListMovements, Watch).
-  void Refuse(absl::string_view why) {
-    FinishWhenDurable(absl::InvalidArgumentError(absl::StrCat(
-        why, " (nothing of this batch was applied; the ", summary_.batches(),
-        " before it were: ", summary_.rows_applied(), " rows applied, ", summary_.rows_stale(),
-        " stale, ", summary_.rows_unknown(), " at unknown locations, ", summary_.rows_over_limit(),
-        " over the limit, ", summary_.at_risk_size(), " reservations listed at risk (at most ",
-        kAtRiskListedMax, "; all are on their count movements))")));
+  void Refuse(absl::string_view why, absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
+    FinishWhenDurable(absl::Status(
+        code,
+        absl::StrCat(why, " (nothing of this batch was applied; the ", summary_.batches(),
+                     " before it were: ", summary_.rows_applied(), " rows applied, ",
+                     summary_.rows_stale(), " stale, ", summary_.rows_unknown(),
+                     " at unknown locations, ", summary_.rows_over_limit(), " over the limit, ",
+                     summary_.at_risk_size(), " reservations listed at risk (at most ",
+                     kAtRiskListedMax, "; all are on their count movements))")));
   }
 
   void FinishWhenDurable(absl::Status status) {

@@ -140,6 +140,18 @@ TEST_CASE("a watcher resumes after a disconnect from its last sequence, no gap, 
   const grpc::Status status = too_wide->Finish();
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(status.error_message() == "location_ids has 1001 entries, over the limit of 1000");
+
+  // A location the server does not know (a typo) is refused, as GetAvailability refuses it,
+  // instead of a stream that would never carry anything.
+  v1::WatchRequest typo = WatchOf("SKU-A");
+  typo.add_location_ids("ST-1");
+  typo.add_location_ids("ST-TYPO");
+  auto context4 = Deadline(20);
+  auto unknown = availability->Watch(context4.get(), typo);
+  CHECK_FALSE(unknown->Read(&update));
+  const grpc::Status not_found = unknown->Finish();
+  CHECK(not_found.error_code() == grpc::StatusCode::NOT_FOUND);
+  CHECK(not_found.error_message() == "location_ids[1] 'ST-TYPO' is not a known location");
 }
 
 }  // namespace omnistock::testing

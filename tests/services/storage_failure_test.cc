@@ -12,6 +12,8 @@
 #include "omnistock/v1/inventory.grpc.pb.h"
 #include "omnistock/v1/network.grpc.pb.h"
 #include "omnistock/v1/reservations.grpc.pb.h"
+#include "omnistock/v1/store_sales.grpc.pb.h"
+#include "omnistock/v1/warehouse.grpc.pb.h"
 #include "rocksdb/env.h"
 #include "services/clock.h"
 #include "services/server.h"
@@ -113,12 +115,15 @@ TEST_CASE("after a storage failure the server applies nothing more") {
   (*server)->Shutdown(absl::Seconds(1));
 }
 
-// What health says, now.
-grpc::health::v1::HealthCheckResponse::ServingStatus HealthOf(grpc::Channel& channel) {
+// What health says of `service` ("": the server's own), now.
+grpc::health::v1::HealthCheckResponse::ServingStatus HealthOf(grpc::Channel& channel,
+                                                              const std::string& service = "") {
   auto health = grpc::health::v1::Health::NewStub(
       std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
-  const grpc::Status status = health->Check(Deadline().get(), {}, &response);
+  const grpc::Status status = health->Check(Deadline().get(), request, &response);
   REQUIRE(status.ok());
   return response.status();
 }
@@ -178,6 +183,19 @@ TEST_CASE("while the disk does not answer, a bounded backlog waits and later wri
     std::atomic<bool> done{false};
   };
   std::vector<std::unique_ptr<Call>> calls;
+  // Whatever fails below, the disk answers again and every call ends before they are destroyed
+  // (a server waiting for its disk would never stop).
+  struct Unstall {
+    FailingFileSystem& file_system;
+    std::vector<std::unique_ptr<Call>>& calls;
+    ~Unstall() {
+      file_system.wal_stalled = false;
+      for (const auto& call : calls) {
+        const absl::Time give_up = absl::Now() + absl::Seconds(30);
+        while (!call->done && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+      }
+    }
+  } unstall{*file_system, calls};
   for (int i = 0; i < 7; ++i) {
     auto& call = calls.emplace_back(std::make_unique<Call>());
     call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
@@ -212,10 +230,49 @@ TEST_CASE("while the disk does not answer, a bounded backlog waits and later wri
   }
   CHECK(inventory->Receive(Deadline().get(), receipt, &position).error_code() ==
         grpc::StatusCode::UNAVAILABLE);
+  // The client streams stop at the message that found the disk behind, and say where.
+  {
+    auto warehouse = v1::Warehouse::NewStub(channel);
+    v1::SyncCountsSummary summary;
+    auto context = Deadline();
+    auto counts = warehouse->SyncCounts(context.get(), &summary);
+    v1::CountBatch batch;
+    v1::CountRow* row = batch.add_rows();
+    row->set_location_id("ST-1");
+    row->set_sku("SKU-A");
+    row->set_counted_quantity(1);
+    row->mutable_counted_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+    counts->Write(batch);
+    counts->WritesDone();
+    const grpc::Status refused = counts->Finish();
+    CHECK(refused.error_code() == grpc::StatusCode::UNAVAILABLE);
+    CHECK_THAT(refused.error_message(),
+               Catch::StartsWith("batches[0]: the disk is behind: 4 changes wait") &&
+                   Catch::Contains("nothing of this batch was applied; the 0 before it"));
+    auto sales = v1::StoreSales::NewStub(channel);
+    v1::UploadSalesSummary uploaded;
+    auto context2 = Deadline();
+    auto upload = sales->UploadSales(context2.get(), &uploaded);
+    v1::RecordSaleRequest sale;
+    sale.set_location_id("ST-1");
+    sale.set_terminal_id("till-1");
+    sale.set_pos_transaction_id("t-1");
+    v1::PosLine* line = sale.add_lines();
+    line->set_sku("SKU-A");
+    line->set_quantity(1);
+    upload->Write(sale);
+    upload->WritesDone();
+    const grpc::Status stopped = upload->Finish();
+    CHECK(stopped.error_code() == grpc::StatusCode::UNAVAILABLE);
+    CHECK_THAT(stopped.error_message(), Catch::Contains("the upload stopped at sale 0"));
+  }
   // A write that has not returned in 200 ms: health says so, for a balancer to route away.
   absl::SleepFor(absl::Milliseconds(300));
   (*server)->Sweep();
   CHECK(HealthOf(*channel) == grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  // Liveness: the process is sound, waiting for its disk; restarting it would not help.
+  CHECK(HealthOf(*channel, kLivenessHealthService) ==
+        grpc::health::v1::HealthCheckResponse::SERVING);
 
   // The disk answers again: the waiting orders are acknowledged, health is SERVING, and new
   // writes are taken.
@@ -228,6 +285,8 @@ TEST_CASE("while the disk does not answer, a bounded backlog waits and later wri
   }
   (*server)->Sweep();
   CHECK(HealthOf(*channel) == grpc::health::v1::HealthCheckResponse::SERVING);
+  CHECK(HealthOf(*channel, kLivenessHealthService) ==
+        grpc::health::v1::HealthCheckResponse::SERVING);
   v1::Reservation held;
   CHECK(reservations->Reserve(Deadline().get(), Order("after", 1), &held).ok());
   CHECK(reserved() == 5);
