@@ -170,6 +170,7 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     const bool kept_apart = transaction.non_sellable && !sale;
     if (kept_apart) {
       position.non_sellable += line.quantity;
+      movement.non_sellable_delta = line.quantity;
       absl::StrAppend(&movement.actor, " non-sellable");
     }
     if (!transaction.reason.empty()) absl::StrAppend(&movement.actor, ": ", transaction.reason);

@@ -53,6 +53,7 @@ void StampValues(Movement& movement, PositionSlot& position) {
   movement.reserved_after = position.reserved;
   movement.safety_stock_after = position.safety_stock;
   movement.in_transit_after = position.in_transit;
+  movement.non_sellable_after = position.non_sellable;
   movement.at_risk = position.holds.Uncovered(position.on_hand, kAtRiskPerMovementMax);
 }
 

@@ -39,13 +39,15 @@ struct Movement {
   Quantity reserved_delta = 0;
   Quantity safety_stock_delta = 0;
   Quantity in_transit_delta = 0;
-  std::string reference;  // reservation id, receipt reference, ...
-  std::string actor;      // channel, adjust reason, terminal, ...
+  Quantity non_sellable_delta = 0;  // a return kept apart (never available)
+  std::string reference;            // reservation id, receipt reference, ...
+  std::string actor;                // channel, adjust reason, terminal, ...
   // The position right after this movement, so a feed or a replay needs no other state.
   Quantity on_hand_after = 0;
   Quantity reserved_after = 0;
   Quantity safety_stock_after = 0;
   Quantity in_transit_after = 0;
+  Quantity non_sellable_after = 0;
   // Live reservations at this position that on_hand no longer covers after this movement, the
   // oldest first, at most kAtRiskPerMovementMax (reserved_after - on_hand_after is the whole
   // shortfall).

@@ -7,7 +7,7 @@ namespace omnistock::services {
 bool WatchFilter::Matches(const Movement& movement) const {
   if (movement.on_hand_delta == 0 && movement.reserved_delta == 0 &&
       movement.safety_stock_delta == 0 && movement.in_transit_delta == 0 &&
-      movement.at_risk.empty()) {
+      movement.non_sellable_delta == 0 && movement.at_risk.empty()) {
     return false;  // e.g. a Confirm: the reservation changed, the figures did not
   }
   if (!skus.empty() && !skus.Contains(movement.sku)) return false;

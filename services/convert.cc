@@ -92,6 +92,8 @@ void ToProto(const Movement& movement, v1::Movement* out) {
   out->set_reserved_after(movement.reserved_after);
   out->set_safety_stock_after(movement.safety_stock_after);
   out->set_in_transit_after(movement.in_transit_after);
+  out->set_non_sellable_delta(movement.non_sellable_delta);
+  out->set_non_sellable_after(movement.non_sellable_after);
   for (const ReservationId& id : movement.at_risk) out->add_at_risk_reservation_ids(id.value());
 }
 

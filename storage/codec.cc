@@ -13,6 +13,8 @@ namespace omnistock::storage {
 // 3: till transactions carry `recorded_at`; older ones decode with the infinite future (kept).
 // 4: reservations carry `ordered` (routed orders held in part); older ones decode without.
 // 5: positions carry `last_count_reported_at`; older ones decode with their last_counted_at.
+// 6: movements carry `non_sellable_delta` and `non_sellable_after`; older ones decode with 0
+// (a non-sellable return before it says so in its actor only).
 
 absl::Status Undecodable(absl::string_view what, std::string_view row) {
   if (!row.empty() && row[0] > kRowFormat) {
@@ -232,6 +234,8 @@ std::string Encode(const Movement& m) {
   for (const ReservationId& id : m.at_risk) w.String(id.value());
   w.Varint(m.previous);
   w.Varint(m.indexed ? 1 : 0);
+  w.Signed(m.non_sellable_delta);
+  w.Signed(m.non_sellable_after);
   return w.Take();
 }
 
@@ -258,6 +262,10 @@ std::optional<Movement> DecodeMovement(std::string_view in) {
   if (r.version() >= 2) {
     m.previous = r.Varint();
     m.indexed = r.Varint() != 0;
+  }
+  if (r.version() >= 6) {
+    m.non_sellable_delta = r.Signed();
+    m.non_sellable_after = r.Signed();
   }
   if (!r.Done()) return std::nullopt;
   return m;

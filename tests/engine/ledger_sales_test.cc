@@ -236,6 +236,9 @@ TEST_CASE("returns restock the store as sellable, or keep non-sellable units apa
   CHECK(f.At("A", "S2").non_sellable == 1);
   CHECK(f.At("A", "S2").available() == 3);
   CHECK(f.sink.commits().back().movements.at(0).actor == "till-9 non-sellable: opened box");
+  CHECK(f.sink.commits().back().movements.at(0).on_hand_delta == 0);
+  CHECK(f.sink.commits().back().movements.at(0).non_sellable_delta == 1);
+  CHECK(f.sink.commits().back().movements.at(0).non_sellable_after == 1);
   CHECK(f.ledger.RecordReturn(damaged, kT0).outcome == Outcome::kReplayed);
   CHECK(f.At("A", "S2").non_sellable == 1);
   // The order the goods came from is in the movement.

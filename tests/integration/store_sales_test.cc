@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "catch2/catch.hpp"
+#include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/store_sales.grpc.pb.h"
 #include "tests/integration/server_process.h"
 
@@ -149,6 +150,24 @@ TEST_CASE("a cross-channel return restocks the store, and a damaged one never be
   const v1::PositionView position = PositionOf(*live.inventory, "SKU-B", "ST-1");
   CHECK(position.available() == 2);
   CHECK(position.non_sellable() == 2);
+  // The journal and the feed say what the return did, not only its actor text.
+  const auto journal = MovementsOf(*live.inventory, "SKU-B", "ST-1");
+  REQUIRE(journal.size() == 2);
+  CHECK(journal[0].non_sellable_delta() == 0);
+  CHECK(journal[1].on_hand_delta() == 0);
+  CHECK(journal[1].non_sellable_delta() == 2);
+  CHECK(journal[1].non_sellable_after() == 2);
+  auto availability = v1::Availability::NewStub(live.server.channel());
+  v1::WatchRequest watch;
+  watch.add_skus("SKU-B");
+  watch.set_resume_after_sequence(journal[0].sequence());
+  auto context = Deadline();
+  auto feed = availability->Watch(context.get(), watch);
+  v1::AvailabilityUpdate update;
+  REQUIRE(feed->Read(&update));
+  CHECK(update.sequence() == journal[1].sequence());
+  CHECK(update.non_sellable() == 2);
+  context->TryCancel();
 }
 
 TEST_CASE("an upload lists each reservation it puts at risk once, and at most 1,000 of them") {

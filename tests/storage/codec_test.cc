@@ -15,17 +15,27 @@ TEST_CASE("movements, positions, reservations and locations round-trip through t
              0,
              0,
              2,
+             1,
              "txn-9",
              "till-2",
              1,
              4,
              0,
              6,
+             3,
              {ReservationId("order-1"), ReservationId("order-2")}};
   CHECK(DecodeMovement(Encode(m)) == m);
   m.previous = 123456700;
   m.indexed = true;
   CHECK(DecodeMovement(Encode(m)) == m);
+  // Format 5 is format 6 without a movement's non-sellable change and figure after it.
+  Movement before_6 = m;
+  before_6.non_sellable_delta = 0;
+  before_6.non_sellable_after = 0;
+  std::string format_5 = Encode(before_6);
+  format_5.resize(format_5.size() - 2);
+  format_5[0] = 5;
+  CHECK(DecodeMovement(format_5) == before_6);
 
   Position p;
   p.sku = Sku("SKU-1");
@@ -87,8 +97,8 @@ TEST_CASE("movements, positions, reservations and locations round-trip through t
 
 TEST_CASE("rows of format 1, written before movements were chained, still decode") {
   // Format 1 is format 2 without its last fields: a movement's previous and indexed (a zero
-  // byte each when 0), a position's movement count (one zero byte; and format 5's byte after
-  // it).
+  // byte each when 0; and format 6's two after them), a position's movement count (one zero
+  // byte; and format 5's byte after it).
   auto as_format_1 = [](std::string row, size_t added_bytes) {
     row.resize(row.size() - added_bytes);
     row[0] = 1;
@@ -102,7 +112,7 @@ TEST_CASE("rows of format 1, written before movements were chained, still decode
   m.location = LocationId("S1");
   m.reserved_delta = 2;
   m.reference = "r1";
-  CHECK(DecodeMovement(as_format_1(Encode(m), 2)) == m);
+  CHECK(DecodeMovement(as_format_1(Encode(m), 4)) == m);
   Position p;
   p.sku = Sku("A");
   p.location = LocationId("S1");

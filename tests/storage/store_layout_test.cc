@@ -132,7 +132,10 @@ void RewriteAsFormat1(Store& store) {
     REQUIRE(m.has_value());
     m->previous = 0;
     m->indexed = false;
-    REQUIRE(batch.Put(store.journal_family(), it->key(), format_1(Encode(*m), 2)).ok());
+    // Less previous and indexed (now zero bytes), and format 6's non-sellable fields (zero).
+    REQUIRE(m->non_sellable_delta == 0);
+    REQUIRE(m->non_sellable_after == 0);
+    REQUIRE(batch.Put(store.journal_family(), it->key(), format_1(Encode(*m), 4)).ok());
     REQUIRE(batch
                 .Put(store.position_index_family(),
                      PositionIndexKey(m->sku, m->location, m->sequence), "")
