@@ -169,8 +169,8 @@ Applied<Position> Ledger::ChangePosition(
         applied.detail = absl::StrCat(
             "idempotency_key '", keyed->transaction_id, "' was already applied to ",
             before.kind == MovementKind::kReceive ? "a receipt of " : "an adjustment by ",
-            before.lines.front().quantity, " of sku '", before.lines.front().sku.value(), "' at '",
-            before.store.value(), "'");
+            before.lines.front().quantity, before.non_sellable ? " non-sellable" : "", " of sku '",
+            before.lines.front().sku.value(), "' at '", before.store.value(), "'");
         return applied;
       }
       applied.outcome = Outcome::kReplayed;
@@ -267,28 +267,35 @@ Applied<Position> Ledger::Receive(const ReceiveCommand& command, absl::Time now)
 }
 
 Applied<Position> Ledger::Adjust(const AdjustCommand& command, absl::Time now) {
+  std::optional<PosTransaction> keyed =
+      KeyedStockChange(command.idempotency_key, MovementKind::kAdjust, command.location,
+                       command.sku, command.delta, now);
+  if (keyed) keyed->non_sellable = command.non_sellable;  // part of what a retry repeats
   return ChangePosition(
       command.location, command.sku, now,
       [&](Position& position, Movement& movement, std::string& detail) {
+        // The units on the shelf, or those kept apart (returns that cannot be sold).
+        Quantity& units = command.non_sellable ? position.non_sellable : position.on_hand;
+        const char* name = command.non_sellable ? "non_sellable" : "on_hand";
         // A correction up of a position oversold at the till is fine.
-        if (command.delta < 0 && position.on_hand + command.delta < 0) {
-          detail = absl::StrCat("adjusting on_hand ", position.on_hand, " by ", command.delta,
+        if (command.delta < 0 && units + command.delta < 0) {
+          detail = absl::StrCat("adjusting ", name, " ", units, " by ", command.delta,
                                 " would leave it below zero");
           return Outcome::kOnHandBelowZero;
         }
-        if (position.on_hand + command.delta > kOnHandMax) {
-          detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
+        if (units + command.delta > kOnHandMax) {
+          detail = absl::StrCat(name, " would exceed the limit of ", kOnHandMax);
           return Outcome::kOnHandLimitExceeded;
         }
-        position.on_hand += command.delta;
+        units += command.delta;
         movement.kind = MovementKind::kAdjust;
-        movement.on_hand_delta = command.delta;
+        (command.non_sellable ? movement.non_sellable_delta : movement.on_hand_delta) =
+            command.delta;
         movement.reference = command.reference;
-        movement.actor = command.reason;
+        movement.actor = command.non_sellable ? command.reason + " non-sellable" : command.reason;
         return Outcome::kOk;
       },
-      KeyedStockChange(command.idempotency_key, MovementKind::kAdjust, command.location,
-                       command.sku, command.delta, now));
+      std::move(keyed));
 }
 
 Applied<Position> Ledger::SetSafetyStock(const SafetyStockCommand& command, absl::Time now) {

@@ -93,6 +93,9 @@ struct AdjustCommand {
   std::string reason;
   std::string reference;
   std::string idempotency_key = {};  // shares the keys of ReceiveCommand's
+  // Adjusts the units kept apart (Position::non_sellable: returns that cannot be sold), e.g.
+  // down when they went back to the vendor or were destroyed, instead of on_hand.
+  bool non_sellable = false;
 };
 
 struct SafetyStockCommand {

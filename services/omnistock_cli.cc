@@ -64,6 +64,7 @@ struct Options {
   std::string reason;
   std::string reference;
   std::string idempotency_key;  // receive, adjust
+  bool non_sellable = false;    // adjust
   uint64_t after_sequence = 0;
   int32_t limit = 0;
   int64_t count = 0;  // watch: stop after this many updates (0: no limit)
@@ -123,7 +124,10 @@ std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; 
 
 std::string Signed(int64_t value) { return value == 0 ? "0" : absl::StrFormat("%+d", value); }
 
-Row PositionHeader() { return {"SKU", "LOCATION", "ON_HAND", "RESERVED", "SAFETY", "AVAILABLE"}; }
+Row PositionHeader() {
+  return {"SKU",    "LOCATION",  "ON_HAND",    "RESERVED",
+          "SAFETY", "AVAILABLE", "IN_TRANSIT", "NON_SELLABLE"};
+}
 
 Row PositionRow(const v1::PositionView& p) {
   return {p.sku(),
@@ -131,7 +135,9 @@ Row PositionRow(const v1::PositionView& p) {
           absl::StrCat(p.on_hand()),
           absl::StrCat(p.reserved()),
           absl::StrCat(p.safety_stock()),
-          absl::StrCat(p.available())};
+          absl::StrCat(p.available()),
+          absl::StrCat(p.in_transit()),
+          absl::StrCat(p.non_sellable())};
 }
 
 void PrintPosition(const v1::PositionView& position) {
@@ -585,6 +591,7 @@ int Adjust(const Client& client, const Options& o) {
   request.set_reason(reason);
   request.set_reference(o.reference);
   request.set_idempotency_key(o.idempotency_key);
+  request.set_non_sellable(o.non_sellable);
   return client.Call(&v1::Inventory::Stub::Adjust, request, PrintPosition);
 }
 
@@ -698,6 +705,9 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c->add_option("--reference", o.reference, "recorded in the journal");
   c->add_option("--idempotency-key", o.idempotency_key,
                 "names this adjustment: sent again, it is not applied twice");
+  c->add_flag("--non-sellable", o.non_sellable,
+              "change the returned units kept apart instead of on_hand (e.g. -2: sent back to "
+              "the vendor)");
   commands.push_back({c, Adjust});
 
   c = app.add_subcommand("safety-stock", "Set the units kept back for walk-in shoppers");

@@ -507,9 +507,15 @@ absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request, c
   // A correction down of a SKU no position holds would go below zero and is refused, so it
   // interns nothing; one up may create the position.
   const Sku sku = request.delta() < 0 ? ids.Resolve<Sku>(request.sku()) : Sku(request.sku());
-  return AdjustCommand{*std::move(location), sku,
-                       request.delta(),      v1::AdjustReason_Name(request.reason()),
-                       request.reference(),  request.idempotency_key()};
+  AdjustCommand command;
+  command.location = *std::move(location);
+  command.sku = sku;
+  command.delta = request.delta();
+  command.reason = v1::AdjustReason_Name(request.reason());
+  command.reference = request.reference();
+  command.idempotency_key = request.idempotency_key();
+  command.non_sellable = request.non_sellable();
+  return command;
 }
 
 absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(const v1::SetSafetyStockRequest& request,

@@ -254,6 +254,46 @@ TEST_CASE("returns restock the store as sellable, or keep non-sellable units apa
         "till-9 non-sellable: opened box (order web-7)");
 }
 
+TEST_CASE("units kept apart are adjusted on their own: never below zero, on_hand untouched") {
+  LedgerFixture f;
+  f.Stock("A", "S2", 4);
+  ReturnCommand damaged{LocationId("S2"), "till-9", "r1", {PosLine{Sku("A"), 3}}, kT0, true,
+                        "opened box",     ""};
+  REQUIRE(f.ledger.RecordReturn(damaged, kT0).outcome == Outcome::kOk);
+  AdjustCommand sent_back;
+  sent_back.location = LocationId("S2");
+  sent_back.sku = Sku("A");
+  sent_back.delta = -2;
+  sent_back.reason = "CORRECTION";
+  sent_back.reference = "RTV-5";
+  sent_back.non_sellable = true;
+  REQUIRE(f.ledger.Adjust(sent_back, kT0).outcome == Outcome::kOk);
+  CHECK(f.At("A", "S2").non_sellable == 1);
+  CHECK(f.At("A", "S2").on_hand == 4);
+  const Movement movement = f.sink.commits().back().movements.at(0);
+  CHECK(movement.kind == MovementKind::kAdjust);
+  CHECK(movement.on_hand_delta == 0);
+  CHECK(movement.non_sellable_delta == -2);
+  CHECK(movement.non_sellable_after == 1);
+  CHECK(movement.actor == "CORRECTION non-sellable");
+  // One unit is left apart: two more cannot go, whatever on_hand holds.
+  const Applied<Position> too_many = f.ledger.Adjust(sent_back, kT0);
+  CHECK(too_many.outcome == Outcome::kOnHandBelowZero);
+  CHECK(too_many.detail == "adjusting non_sellable 1 by -2 would leave it below zero");
+  // Under an idempotency key, the bucket is part of the content a retry repeats.
+  sent_back.delta = -1;
+  sent_back.idempotency_key = "rtv-6";
+  REQUIRE(f.ledger.Adjust(sent_back, kT0).outcome == Outcome::kOk);
+  CHECK(f.ledger.Adjust(sent_back, kT0).outcome == Outcome::kReplayed);
+  sent_back.non_sellable = false;
+  const Applied<Position> other = f.ledger.Adjust(sent_back, kT0);
+  CHECK(other.outcome == Outcome::kStockChangeExistsWithDifferentContent);
+  CHECK_THAT(other.detail, Catch::Contains("an adjustment by -1 non-sellable of sku 'A'"));
+  CHECK(f.At("A", "S2").non_sellable == 0);
+  CHECK(f.At("A", "S2").on_hand == 4);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
 TEST_CASE("a till transaction is forgotten a retention after it was recorded, not sold") {
   LedgerFixture f;
   f.Stock("A", "S1", 10);

@@ -96,6 +96,21 @@ TEST_CASE(
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 12);
 }
 
+TEST_CASE("cli: adjust --non-sellable changes the units kept apart, shown in their own column") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 5);
+  const CliResult refused =
+      RunCli(live.server.address(), "adjust ST-1 SKU-A -1 --reason correction --non-sellable");
+  INFO(refused.output);
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.output, Catch::Contains("adjusting non_sellable 0 by -1"));
+  const CliResult shown = RunCli(live.server.address(), "availability SKU-A");
+  INFO(shown.output);
+  CHECK_THAT(shown.output, Catch::Contains("NON_SELLABLE") && Catch::Contains("IN_TRANSIT"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 5);
+}
+
 TEST_CASE("cli: a malformed command line exits 2 and calls nothing") {
   LiveServer live;
   AddLocation(*live.network, "ST-1");
