@@ -283,7 +283,7 @@ Applied<Position> Ledger::Adjust(const AdjustCommand& command, absl::Time now) {
                                 " would leave it below zero");
           return Outcome::kOnHandBelowZero;
         }
-        if (units + command.delta > kOnHandMax) {
+        if (command.delta > 0 && units + command.delta > kOnHandMax) {
           detail = absl::StrCat(name, " would exceed the limit of ", kOnHandMax);
           return Outcome::kOnHandLimitExceeded;
         }

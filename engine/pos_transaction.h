@@ -43,7 +43,7 @@ struct PosTransaction {
   LocationId store;
   std::vector<PosLine> lines;
   absl::Time occurred_at;
-  bool non_sellable = false;  // returns only: kept apart, never available
+  bool non_sellable = false;  // returns (kept apart, never available), and adjustments of them
   // Returns only: why, and the order the goods came from ("damaged (order web-7)"). In the
   // movements' actor; not part of the content a retry must repeat.
   std::string reason;

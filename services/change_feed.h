@@ -21,9 +21,10 @@
 
 namespace omnistock::services {
 
-// The SKUs (or locations) a watcher follows; empty means all. A watch waits for what may come,
-// but interns nothing (engine/types.h): a string already interned is kept as its id, one not
-// yet interned as the string, matched by value (an id made of it later is a new interned one).
+// The SKUs (or locations) a watcher follows; empty means all. A watch waits for what may come
+// (a SKU not stocked anywhere yet; locations must be known, ValidateWatch), but interns nothing
+// (engine/types.h): a string already interned is kept as its id, one not yet interned as the
+// string, matched by value (an id made of it later is a new interned one).
 template <typename Id>
 class IdFilter {
  public:

@@ -201,12 +201,13 @@ void PrintLocations(const v1::ListLocationsResponse& response) {
 }
 
 void PrintMovements(const v1::ListMovementsResponse& response) {
-  std::vector<Row> rows = {
-      {"SEQ", "TIME", "KIND", "SKU", "LOCATION", "ON_HAND_DELTA", "RESERVED_DELTA", "REFERENCE"}};
+  std::vector<Row> rows = {{"SEQ", "TIME", "KIND", "SKU", "LOCATION", "ON_HAND_DELTA",
+                            "RESERVED_DELTA", "NON_SELLABLE_DELTA", "REFERENCE"}};
   for (const v1::Movement& m : response.movements()) {
     rows.push_back({absl::StrCat(m.sequence()), TimeUtil::ToString(m.time()),
                     v1::MovementKind_Name(m.kind()), m.sku(), m.location_id(),
-                    Signed(m.on_hand_delta()), Signed(m.reserved_delta()), OrDash(m.reference())});
+                    Signed(m.on_hand_delta()), Signed(m.reserved_delta()),
+                    Signed(m.non_sellable_delta()), OrDash(m.reference())});
   }
   PrintTable(rows);
   if (response.next_after_sequence() != 0) {
@@ -348,15 +349,15 @@ class Client {
   // One update as a line of fixed columns (the rows come one at a time, so no table).
   struct WatchRow {
     static std::string Header() {
-      return absl::StrFormat("%-10s %-27s %-13s %-14s %-16s %9s %9s %9s  %s", "SEQ", "TIME", "KIND",
-                             "SKU", "LOCATION", "ON_HAND", "RESERVED", "AVAILABLE",
-                             "REFERENCE AT_RISK");
+      return absl::StrFormat("%-10s %-27s %-13s %-14s %-16s %9s %9s %9s %12s  %s", "SEQ", "TIME",
+                             "KIND", "SKU", "LOCATION", "ON_HAND", "RESERVED", "AVAILABLE",
+                             "NON_SELLABLE", "REFERENCE AT_RISK");
     }
     static std::string Of(const v1::AvailabilityUpdate& u) {
       std::string line = absl::StrFormat(
-          "%-10d %-27s %-13s %-14s %-16s %9d %9d %9d  %s", u.sequence(),
+          "%-10d %-27s %-13s %-14s %-16s %9d %9d %9d %12d  %s", u.sequence(),
           TimeUtil::ToString(u.time()), v1::MovementKind_Name(u.kind()), u.sku(), u.location_id(),
-          u.on_hand(), u.reserved(), u.available(), OrDash(u.reference()));
+          u.on_hand(), u.reserved(), u.available(), u.non_sellable(), OrDash(u.reference()));
       if (!u.at_risk_reservation_ids().empty()) {
         absl::StrAppend(&line, " at-risk:", absl::StrJoin(u.at_risk_reservation_ids(), ","));
       }
@@ -695,10 +696,11 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
                 "names this receipt: sent again, it is not added twice");
   commands.push_back({c, Receive});
 
-  c = app.add_subcommand("adjust", "Change on_hand by a signed delta, with a reason");
+  c = app.add_subcommand(
+      "adjust", "Change on_hand (or with --non-sellable the units kept apart) by a signed delta");
   c->add_option("LOCATION", o.location, "location id")->required();
   c->add_option("SKU", o.sku, "SKU")->required();
-  c->add_option("DELTA", o.quantity, "signed change of on_hand, e.g. -1")->required();
+  c->add_option("DELTA", o.quantity, "signed change, e.g. -1")->required();
   c->add_option("--reason", o.reason, "damage, shrink, found or correction")
       ->required()
       ->check(CLI::IsMember({"damage", "shrink", "found", "correction"}, CLI::ignore_case));
