@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "catch2/catch.hpp"
@@ -273,33 +274,25 @@ TEST_CASE("a write-ahead log damaged before its end stops omnistockd until the o
   CHECK(PositionOf(*next.inventory(), "SKU-A", "WH-1").on_hand() == 10);
 }
 
-TEST_CASE("omnistockd refuses a --wal_recovery, --expiry_interval, --log_level or storage bound it "
-          "cannot use") {
+TEST_CASE(
+    "omnistockd refuses a --wal_recovery, --expiry_interval, --log_level or storage bound it "
+    "cannot use") {
   TempDir dir;
-  const FailedStart unknown = RunToExit(dir.Sub("data"), {"--wal_recovery=lenient"});
-  INFO(unknown.log);
-  CHECK(unknown.exit_code == 1);
-  CHECK(absl::StrContains(unknown.log,
-                          "--wal_recovery must be strict or point_in_time, got 'lenient'"));
-  const FailedStart spinning = RunToExit(dir.Sub("data"), {"--expiry_interval=0"});
-  INFO(spinning.log);
-  CHECK(spinning.exit_code == 1);
-  CHECK(absl::StrContains(spinning.log, "--expiry_interval must be at least 1ms, got 0"));
-  // spdlog reads a level it does not know as "off", which would start a silent server.
-  const FailedStart silent = RunToExit(dir.Sub("data"), {"--log_level=verbose"});
-  INFO(silent.log);
-  CHECK(silent.exit_code == 1);
-  CHECK(absl::StrContains(silent.log,
-                          "--log_level must be trace, debug, info, warn, error, "
-                          "critical or off, got 'verbose'"));
-  const FailedStart no_backlog = RunToExit(dir.Sub("data"), {"--commit_backlog_max=0"});
-  INFO(no_backlog.log);
-  CHECK(no_backlog.exit_code == 1);
-  CHECK(absl::StrContains(no_backlog.log, "--commit_backlog_max must be at least 1"));
-  const FailedStart jumpy = RunToExit(dir.Sub("data"), {"--storage_stall=10ms"});
-  INFO(jumpy.log);
-  CHECK(jumpy.exit_code == 1);
-  CHECK(absl::StrContains(jumpy.log, "--storage_stall must be at least 100ms, got 10ms"));
+  const std::pair<const char*, const char*> kRefused[] = {
+      {"--wal_recovery=lenient", "--wal_recovery must be strict or point_in_time, got 'lenient'"},
+      {"--expiry_interval=0", "--expiry_interval must be at least 1ms, got 0"},
+      // spdlog reads a level it does not know as "off", which would start a silent server.
+      {"--log_level=verbose",
+       "--log_level must be trace, debug, info, warn, error, critical or off, got 'verbose'"},
+      {"--commit_backlog_max=0", "--commit_backlog_max must be at least 1"},
+      {"--storage_stall=10ms", "--storage_stall must be at least 100ms, got 10ms"},
+  };
+  for (const auto& [flag, message] : kRefused) {
+    const FailedStart refused = RunToExit(dir.Sub("data"), {flag});
+    INFO(flag << ": " << refused.log);
+    CHECK(refused.exit_code == 1);
+    CHECK(absl::StrContains(refused.log, message));
+  }
 }
 
 }  // namespace omnistock::testing

@@ -32,6 +32,15 @@ v1::WatchRequest WatchOf(const std::string& sku) {
   return request;
 }
 
+// A watch the server refuses: it delivers nothing and ends with the returned status.
+grpc::Status Refused(v1::Availability::Stub& availability, const v1::WatchRequest& request) {
+  auto context = Deadline(20);
+  auto stream = availability.Watch(context.get(), request);
+  v1::AvailabilityUpdate update;
+  CHECK_FALSE(stream->Read(&update));
+  return stream->Finish();
+}
+
 }  // namespace
 
 TEST_CASE("a watcher sees a POS sale as it happens") {
@@ -126,18 +135,12 @@ TEST_CASE("a watcher resumes after a disconnect from its last sequence, no gap, 
   // Resuming from a sequence the journal has not reached is refused.
   v1::WatchRequest ahead = WatchOf("SKU-A");
   ahead.set_resume_after_sequence(1'000'000);
-  auto context2 = Deadline(20);
-  auto refused = availability->Watch(context2.get(), ahead);
-  CHECK_FALSE(refused->Read(&update));
-  CHECK(refused->Finish().error_code() == grpc::StatusCode::OUT_OF_RANGE);
+  CHECK(Refused(*availability, ahead).error_code() == grpc::StatusCode::OUT_OF_RANGE);
 
   // A filter over its limit is refused naming the field and the limit.
   v1::WatchRequest wide;
   for (int i = 0; i <= 1000; ++i) wide.add_location_ids("ST-" + std::to_string(i));
-  auto context3 = Deadline(20);
-  auto too_wide = availability->Watch(context3.get(), wide);
-  CHECK_FALSE(too_wide->Read(&update));
-  const grpc::Status status = too_wide->Finish();
+  const grpc::Status status = Refused(*availability, wide);
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(status.error_message() == "location_ids has 1001 entries, over the limit of 1000");
 
@@ -146,10 +149,7 @@ TEST_CASE("a watcher resumes after a disconnect from its last sequence, no gap, 
   v1::WatchRequest typo = WatchOf("SKU-A");
   typo.add_location_ids("ST-1");
   typo.add_location_ids("ST-TYPO");
-  auto context4 = Deadline(20);
-  auto unknown = availability->Watch(context4.get(), typo);
-  CHECK_FALSE(unknown->Read(&update));
-  const grpc::Status not_found = unknown->Finish();
+  const grpc::Status not_found = Refused(*availability, typo);
   CHECK(not_found.error_code() == grpc::StatusCode::NOT_FOUND);
   CHECK(not_found.error_message() == "location_ids[1] 'ST-TYPO' is not a known location");
 }

@@ -42,38 +42,53 @@ v1::ReserveRequest Order(const std::string& id, int64_t quantity) {
   return request;
 }
 
-TEST_CASE("after a storage failure the server applies nothing more") {
+// An in-process server on a FailingFileSystem, with a store ST-1 holding `stock` of SKU-A.
+struct FailingDiskServer {
   TempDir dir;
   std::atomic<bool> failing{false};
-  std::unique_ptr<rocksdb::Env> env =
-      rocksdb::NewCompositeEnv(std::make_shared<FailingFileSystem>(&failing));
+  std::shared_ptr<FailingFileSystem> file_system = std::make_shared<FailingFileSystem>(&failing);
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
   SystemClock clock;
-  std::atomic<int> failures{0};
-  ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.data_dir = dir.Sub("data");
-  options.env = env.get();
-  absl::StatusOr<std::unique_ptr<Server>> server =
-      Server::Start(options, &clock, [&](const absl::Status&) { ++failures; });
-  REQUIRE(server.ok());
-  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
-  auto network = v1::Network::NewStub(channel);
-  auto inventory = v1::Inventory::NewStub(channel);
-  auto reservations = v1::Reservations::NewStub(channel);
+  std::unique_ptr<Server> server;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::Network::Stub> network;
+  std::unique_ptr<v1::Inventory::Stub> inventory;
+  std::unique_ptr<v1::Reservations::Stub> reservations;
+  v1::ReceiveRequest receipt;  // of the stock
 
-  v1::UpsertLocationRequest store;
-  store.mutable_location()->set_location_id("ST-1");
-  store.mutable_location()->set_kind(v1::STORE);
-  store.mutable_location()->set_latitude(35.66);
-  store.mutable_location()->set_longitude(139.70);
-  v1::Location stored;
-  REQUIRE(network->UpsertLocation(Deadline().get(), store, &stored).ok());
-  v1::ReceiveRequest receipt;
-  receipt.set_location_id("ST-1");
-  receipt.set_sku("SKU-A");
-  receipt.set_quantity(10);
+  void Start(ServerOptions options, std::function<void(const absl::Status&)> on_failure,
+             int64_t stock) {
+    options.listen = "127.0.0.1:0";
+    options.data_dir = dir.Sub("data");
+    options.env = env.get();
+    absl::StatusOr<std::unique_ptr<Server>> started =
+        Server::Start(options, &clock, std::move(on_failure));
+    REQUIRE(started.ok());
+    server = *std::move(started);
+    channel = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
+    network = v1::Network::NewStub(channel);
+    inventory = v1::Inventory::NewStub(channel);
+    reservations = v1::Reservations::NewStub(channel);
+    v1::UpsertLocationRequest store;
+    store.mutable_location()->set_location_id("ST-1");
+    store.mutable_location()->set_kind(v1::STORE);
+    store.mutable_location()->set_latitude(35.66);
+    store.mutable_location()->set_longitude(139.70);
+    v1::Location stored;
+    REQUIRE(network->UpsertLocation(Deadline().get(), store, &stored).ok());
+    receipt.set_location_id("ST-1");
+    receipt.set_sku("SKU-A");
+    receipt.set_quantity(stock);
+    v1::PositionView position;
+    REQUIRE(inventory->Receive(Deadline().get(), receipt, &position).ok());
+  }
+};
+
+TEST_CASE_METHOD(FailingDiskServer, "after a storage failure the server applies nothing more") {
+  std::atomic<int> failures{0};
+  Start(
+      ServerOptions(), [&](const absl::Status&) { ++failures; }, 10);
   v1::PositionView position;
-  REQUIRE(inventory->Receive(Deadline().get(), receipt, &position).ok());
   v1::Reservation held;
   REQUIRE(reservations->Reserve(Deadline().get(), Order("kept", 2), &held).ok());
   // One that is due in a second: the sweep would expire it, if it still applied anything.
@@ -81,14 +96,14 @@ TEST_CASE("after a storage failure the server applies nothing more") {
   soon.mutable_ttl()->set_seconds(1);
   REQUIRE(reservations->Reserve(Deadline().get(), soon, &held).ok());
   const absl::Time due = absl::Now() + absl::Seconds(1);
-  CHECK_FALSE((*server)->storage_failed());
+  CHECK_FALSE(server->storage_failed());
 
   // The disk fails under the next order: applied in memory, never acknowledged.
   failing = true;
   grpc::Status lost = reservations->Reserve(Deadline().get(), Order("lost", 3), &held);
   CHECK(lost.error_code() == grpc::StatusCode::UNAVAILABLE);
   CHECK(failures == 1);
-  CHECK((*server)->storage_failed());
+  CHECK(server->storage_failed());
 
   // From then on nothing is applied, even once the disk "recovers": not an order, not a
   // receipt, and the sweep does nothing.
@@ -99,7 +114,7 @@ TEST_CASE("after a storage failure the server applies nothing more") {
   CHECK(inventory->Receive(Deadline().get(), receipt, &position).error_code() ==
         grpc::StatusCode::UNAVAILABLE);
   absl::SleepFor(due - absl::Now() + absl::Milliseconds(100));
-  (*server)->Sweep();  // "soon" is due, and stays held
+  server->Sweep();  // "soon" is due, and stays held
   v1::ReservationRef ref;
   ref.set_reservation_id("later");
   CHECK(reservations->GetReservation(Deadline().get(), ref, &held).error_code() ==
@@ -112,7 +127,7 @@ TEST_CASE("after a storage failure the server applies nothing more") {
   CHECK(availability.positions(0).on_hand() == 10);
   // "kept", "soon" and the unacknowledged "lost".
   CHECK(availability.positions(0).reserved() == 6);
-  (*server)->Shutdown(absl::Seconds(1));
+  server->Shutdown(absl::Seconds(1));
 }
 
 // What health says of `service` ("": the server's own), now.
@@ -128,39 +143,16 @@ grpc::health::v1::HealthCheckResponse::ServingStatus HealthOf(grpc::Channel& cha
   return response.status();
 }
 
-TEST_CASE("while the disk does not answer, a bounded backlog waits and later writes are refused") {
-  TempDir dir;
-  std::atomic<bool> failing{false};
-  auto file_system = std::make_shared<FailingFileSystem>(&failing);
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
-  SystemClock clock;
+TEST_CASE_METHOD(FailingDiskServer,
+                 "while the disk does not answer, a bounded backlog waits and later writes are "
+                 "refused") {
   ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.data_dir = dir.Sub("data");
-  options.env = env.get();
   options.commit_backlog_max = 4;
   options.storage_stall_max = absl::Milliseconds(200);
-  absl::StatusOr<std::unique_ptr<Server>> server =
-      Server::Start(options, &clock, [](const absl::Status&) {});
-  REQUIRE(server.ok());
-  auto channel = grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials());
-  auto network = v1::Network::NewStub(channel);
-  auto inventory = v1::Inventory::NewStub(channel);
-  auto reservations = v1::Reservations::NewStub(channel);
-  v1::UpsertLocationRequest store;
-  store.mutable_location()->set_location_id("ST-1");
-  store.mutable_location()->set_kind(v1::STORE);
-  store.mutable_location()->set_latitude(35.66);
-  store.mutable_location()->set_longitude(139.70);
-  v1::Location stored;
-  REQUIRE(network->UpsertLocation(Deadline().get(), store, &stored).ok());
-  v1::ReceiveRequest receipt;
-  receipt.set_location_id("ST-1");
-  receipt.set_sku("SKU-A");
-  receipt.set_quantity(100);
+  Start(
+      options, [](const absl::Status&) {}, 100);
   v1::PositionView position;
-  REQUIRE(inventory->Receive(Deadline().get(), receipt, &position).ok());
-  auto reserved = [&inventory] {
+  auto reserved = [this] {
     v1::GetAvailabilityRequest query;
     query.add_skus("SKU-A");
     v1::GetAvailabilityResponse availability;
@@ -168,7 +160,7 @@ TEST_CASE("while the disk does not answer, a bounded backlog waits and later wri
     REQUIRE(availability.positions_size() == 1);
     return availability.positions(0).reserved();
   };
-  (*server)->Sweep();
+  server->Sweep();
   CHECK(HealthOf(*channel) == grpc::health::v1::HealthCheckResponse::SERVING);
 
   // The disk stops answering. Orders are sent one after another, each without waiting for its
@@ -268,7 +260,7 @@ TEST_CASE("while the disk does not answer, a bounded backlog waits and later wri
   }
   // A write that has not returned in 200 ms: health says so, for a balancer to route away.
   absl::SleepFor(absl::Milliseconds(300));
-  (*server)->Sweep();
+  server->Sweep();
   CHECK(HealthOf(*channel) == grpc::health::v1::HealthCheckResponse::NOT_SERVING);
   // Liveness: the process is sound, waiting for its disk; restarting it would not help.
   CHECK(HealthOf(*channel, kLivenessHealthService) ==
@@ -283,14 +275,14 @@ TEST_CASE("while the disk does not answer, a bounded backlog waits and later wri
     REQUIRE(calls[i]->done);
     CHECK(calls[i]->status.ok());
   }
-  (*server)->Sweep();
+  server->Sweep();
   CHECK(HealthOf(*channel) == grpc::health::v1::HealthCheckResponse::SERVING);
   CHECK(HealthOf(*channel, kLivenessHealthService) ==
         grpc::health::v1::HealthCheckResponse::SERVING);
   v1::Reservation held;
   CHECK(reservations->Reserve(Deadline().get(), Order("after", 1), &held).ok());
   CHECK(reserved() == 5);
-  (*server)->Shutdown(absl::Seconds(1));
+  server->Shutdown(absl::Seconds(1));
 }
 
 }  // namespace
