@@ -65,6 +65,7 @@ struct Options {
   std::string reference;
   std::string idempotency_key;  // receive, adjust
   bool non_sellable = false;    // adjust
+  std::string health_service;   // health: "" is the server's own
   uint64_t after_sequence = 0;
   int32_t limit = 0;
   int64_t count = 0;  // watch: stop after this many updates (0: no limit)
@@ -609,10 +610,12 @@ int Locations(const Client& client, const Options&) {
 }
 
 // The server's grpc.health.v1 status: what probes and supervisors ask.
-int Health(const Client& client, const Options&) {
+int Health(const Client& client, const Options& o) {
   using grpc::health::v1::HealthCheckResponse;
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(o.health_service);
   return client.Call(
-      &grpc::health::v1::Health::Stub::Check, grpc::health::v1::HealthCheckRequest(),
+      &grpc::health::v1::Health::Stub::Check, request,
       [](const HealthCheckResponse& response) {
         std::cout << HealthCheckResponse::ServingStatus_Name(response.status()) << '\n';
       },
@@ -722,6 +725,8 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   commands.push_back({c, Locations});
 
   c = app.add_subcommand("health", "SERVING (exit 0) or NOT_SERVING (exit 1): for probes");
+  c->add_option("--service", o.health_service,
+                "a health name: omnistock.liveness ignores a stalled disk (for liveness probes)");
   commands.push_back({c, Health});
 
   // plan and route share their options.

@@ -31,7 +31,8 @@ ABSL_FLAG(std::string, ready_file, "",
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "on SIGTERM/SIGINT, how long in-flight calls may take to finish");
 ABSL_FLAG(absl::Duration, expiry_interval, absl::Milliseconds(200),
-          "how often HELD reservations past their deadline are expired");
+          "how often HELD reservations past their deadline are expired (and what is past the "
+          "idempotency retention forgotten, and a stalled storage write looked for)");
 ABSL_FLAG(absl::Duration, idempotency_retention, omnistock::kIdempotencyRetentionDefault,
           "how long FULFILLED, RELEASED and EXPIRED reservations, recorded till transactions, "
           "received transfers and the idempotency keys of receipts and adjustments are kept "
@@ -48,7 +49,7 @@ ABSL_FLAG(uint64_t, commit_backlog_max, omnistock::storage::kCommitBacklogMaxDef
           "so that a slow or stalled disk does not grow memory without bound");
 ABSL_FLAG(absl::Duration, storage_stall, absl::Seconds(5),
           "health turns NOT_SERVING while a storage write has taken this long, until it "
-          "returns");
+          "returns (the health name omnistock.liveness stays SERVING: for liveness probes)");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off");
 
 namespace {

@@ -6,10 +6,14 @@
 #define OMNISTOCK_SERVICES_PARSED_STREAM_H_
 
 #include <cstdint>
+#include <utility>
 
+#include "absl/status/status.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "services/status_map.h"
+#include "storage/committer.h"
 
 namespace omnistock::services {
 
@@ -44,6 +48,16 @@ class ParsedReadReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
       response_->Swap(&encoded);
     }
     Finish(status);
+  }
+  // Answers with `status` (and `response` when it is OK, as it is then) once `ticket` is
+  // durable, or with the storage's error when it cannot be: what the stream applied is
+  // acknowledged only once durable. `response` must live until the stream is done.
+  void AnswerWhenDurable(storage::Committer& committer, CommitTicket ticket, absl::Status status,
+                         const Response& response) {
+    committer.WhenDurable(ticket,
+                          [this, status = std::move(status), &response](absl::Status durable) {
+                            Answer(ToGrpc(durable.ok() ? status : durable), response);
+                          });
   }
 
  private:

@@ -159,7 +159,7 @@ void Server::Sweep() {
   drain("reservations expired", kExpiryBatchMax, [&] { return ledger_->ExpireDue(now); });
   drain("settled reservations forgotten", kForgetBatchMax,
         [&] { return ledger_->ForgetTerminal(forget_before); });
-  drain("till transactions forgotten", kForgetBatchMax,
+  drain("till transactions and receipt or adjustment keys forgotten", kForgetBatchMax,
         [&] { return ledger_->ForgetPosTransactions(forget_before); });
   drain("received transfers forgotten", kForgetBatchMax,
         [&] { return ledger_->ForgetTransfers(forget_before); });

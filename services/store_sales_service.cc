@@ -12,7 +12,8 @@ namespace {
 
 // Applies each uploaded sale as it arrives, in order, and answers with the summary once the
 // last one is durable. A sale that is invalid, or does not parse, is rejected in the summary
-// and the upload goes on.
+// and the upload goes on. The first that finds the storage failed or too far behind ends it
+// (UNAVAILABLE, saying where).
 class UploadSalesReactor final
     : public ParsedReadReactor<v1::RecordSaleRequest, v1::UploadSalesSummary> {
  public:
@@ -23,8 +24,8 @@ class UploadSalesReactor final
 
  private:
   void OnEnd() override {  // the terminal has sent everything
-    ctx_.committer->WhenDurable(std::max(ticket_, ctx_.ledger->last_ticket()),
-                                [this](absl::Status status) { Answer(ToGrpc(status), summary_); });
+    AnswerWhenDurable(*ctx_.committer, std::max(ticket_, ctx_.ledger->last_ticket()),
+                      absl::OkStatus(), summary_);
   }
 
   void OnMessage(int64_t index, const v1::RecordSaleRequest* request) override {
@@ -32,17 +33,17 @@ class UploadSalesReactor final
     // is too far behind (committer.h). An error carries no summary: its message tells where the
     // upload stopped, and uploading again from there (or from the start) skips duplicates.
     if (absl::Status admitted = ctx_.committer->Admit(); !admitted.ok()) {
-      const absl::Status stopped(
-          admitted.code(),
-          absl::StrCat(admitted.message(), " (the upload stopped at sale ", index,
-                       ", which and what follows were not applied; of the ", index, " before it, ",
-                       summary_.applied(), " were applied, ", summary_.duplicates(),
-                       " duplicates, ", summary_.rejected(), " rejected)"));
       // What this upload applied (or found applied) must be durable first; not the whole
       // ledger's backlog, which waits for the disk.
-      ctx_.committer->WhenDurable(ticket_, [this, stopped](absl::Status durable) {
-        Answer(ToGrpc(durable.ok() ? stopped : durable), summary_);
-      });
+      AnswerWhenDurable(
+          *ctx_.committer, ticket_,
+          absl::Status(admitted.code(),
+                       absl::StrCat("sales[", index, "]: ", admitted.message(),
+                                    " (this sale and those after it were not applied; of the ",
+                                    index, " before it, ", summary_.applied(), " were applied, ",
+                                    summary_.duplicates(), " duplicates, ", summary_.rejected(),
+                                    " rejected)")),
+          summary_);
       return;
     }
     summary_.set_received(index + 1);

@@ -13,7 +13,7 @@ namespace {
 // Applies each batch of counts as it arrives (one commit per batch), and answers with the
 // summary once the last batch is durable. A malformed batch, or one that does not parse, ends
 // the stream with INVALID_ARGUMENT; the batches before it stay applied, and the message says
-// how many.
+// how many. So does one that finds the storage failed or too far behind, with UNAVAILABLE.
 class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::SyncCountsSummary> {
  public:
   SyncCountsReactor(const ServiceContext& ctx, grpc::ByteBuffer* response)
@@ -72,9 +72,7 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
   }
 
   void FinishWhenDurable(absl::Status status) {
-    ctx_.committer->WhenDurable(ticket_, [this, status](absl::Status durable) {
-      Answer(ToGrpc(durable.ok() ? status : durable), summary_);
-    });
+    AnswerWhenDurable(*ctx_.committer, ticket_, std::move(status), summary_);
   }
 
   const ServiceContext ctx_;

@@ -79,9 +79,9 @@ void Committer::Stop() {
 absl::Status Committer::Admit() const {
   if (failed()) return status();
   if (const uint64_t waiting = backlog(); waiting >= backlog_max_) {
-    return absl::UnavailableError(absl::StrCat("the disk is behind: ", waiting,
-                                               " changes wait to be made durable, at the limit of ",
-                                               backlog_max_, "; nothing was applied, retry later"));
+    return absl::UnavailableError(absl::StrCat(
+        "the disk is behind: ", waiting, " changes wait to be made durable, at the limit of ",
+        backlog_max_, "; no more is applied until it catches up"));
   }
   return absl::OkStatus();
 }

@@ -72,8 +72,8 @@ class Committer final : public JournalSink {
   absl::Status status() const;
   // Whether a write has failed (status() says how): lock-free, for every call to check first.
   bool failed() const { return failed_.load(std::memory_order_acquire); }
-  // Whether a new write may be applied, lock-free: OK, or the failure, or UNAVAILABLE while
-  // backlog_max commits wait for the disk.
+  // Whether a new write may be applied: OK, or the failure, or UNAVAILABLE while backlog_max
+  // commits wait for the disk. Lock-free until a write has failed.
   absl::Status Admit() const;
   // Commits handed to the committer and not yet durable.
   uint64_t backlog() const {

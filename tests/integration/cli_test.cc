@@ -7,6 +7,7 @@
 #include <string>
 
 #include "catch2/catch.hpp"
+#include "omnistock/v1/store_sales.grpc.pb.h"
 #include "tests/integration/server_process.h"
 
 namespace omnistock::testing {
@@ -100,15 +101,33 @@ TEST_CASE("cli: adjust --non-sellable changes the units kept apart, shown in the
   LiveServer live;
   AddLocation(*live.network, "ST-1");
   ReceiveStock(*live.inventory, "ST-1", "SKU-A", 5);
-  const CliResult refused =
-      RunCli(live.server.address(), "adjust ST-1 SKU-A -1 --reason correction --non-sellable");
+  const std::string adjust = "adjust ST-1 SKU-A -2 --reason correction --non-sellable";
+  const CliResult refused = RunCli(live.server.address(), adjust);
   INFO(refused.output);
   CHECK(refused.exit_code == 1);
-  CHECK_THAT(refused.output, Catch::Contains("adjusting non_sellable 0 by -1"));
-  const CliResult shown = RunCli(live.server.address(), "availability SKU-A");
-  INFO(shown.output);
-  CHECK_THAT(shown.output, Catch::Contains("NON_SELLABLE") && Catch::Contains("IN_TRANSIT"));
-  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 5);
+  CHECK_THAT(refused.output, Catch::Contains("adjusting non_sellable 0 by -2"));
+  // Three damaged units come back at the till, kept apart; two go back to the vendor.
+  auto sales = v1::StoreSales::NewStub(live.server.channel());
+  v1::RecordReturnRequest back;
+  back.set_location_id("ST-1");
+  back.set_terminal_id("till-1");
+  back.set_pos_transaction_id("R-1");
+  back.set_non_sellable(true);
+  back.set_reason("damaged");
+  v1::PosLine* line = back.add_lines();
+  line->set_sku("SKU-A");
+  line->set_quantity(3);
+  v1::PosResult returned;
+  REQUIRE(sales->RecordReturn(Deadline().get(), back, &returned).ok());
+  const CliResult sent_back = RunCli(live.server.address(), adjust);
+  INFO(sent_back.output);
+  CHECK(sent_back.exit_code == 0);
+  CHECK_THAT(sent_back.output, Catch::Contains("NON_SELLABLE") && Catch::Contains("IN_TRANSIT"));
+  // The row: SKU-A ST-1 5 0 0 5 0 1 (on_hand untouched, one unit still apart).
+  CHECK_THAT(sent_back.output, Catch::Matches("(.|\\n)*SKU-A +ST-1 +5 +0 +0 +5 +0 +1\\s*"));
+  const v1::PositionView position = PositionOf(*live.inventory, "SKU-A", "ST-1");
+  CHECK(position.non_sellable() == 1);
+  CHECK(position.on_hand() == 5);
 }
 
 TEST_CASE("cli: a malformed command line exits 2 and calls nothing") {
@@ -178,6 +197,13 @@ TEST_CASE("cli: health says SERVING and exits 0 while the server serves") {
   CliResult json = RunCli(live.server.address(), "--json health");
   CHECK(json.exit_code == 0);
   CHECK_THAT(json.output, Catch::Contains("\"status\": \"SERVING\""));
+  CliResult liveness = RunCli(live.server.address(), "health --service omnistock.liveness");
+  CHECK(liveness.exit_code == 0);
+  CHECK(liveness.output == "SERVING\n");
+  // A name the server does not serve is an error, not a silent SERVING.
+  CliResult unknown = RunCli(live.server.address(), "health --service omnistock.nothing");
+  CHECK(unknown.exit_code == 1);
+  CHECK_THAT(unknown.output, Catch::Contains("NOT_FOUND"));
 }
 
 TEST_CASE("cli: watch replays the changes of a SKU and stops after --count updates") {

@@ -216,8 +216,8 @@ TEST_CASE_METHOD(FailingDiskServer,
       REQUIRE(calls[i]->done);
       CHECK(calls[i]->status.error_code() == grpc::StatusCode::UNAVAILABLE);
       CHECK(calls[i]->status.error_message() ==
-            "the disk is behind: 4 changes wait to be made durable, at the limit of 4; nothing "
-            "was applied, retry later");
+            "the disk is behind: 4 changes wait to be made durable, at the limit of 4; no more "
+            "is applied until it catches up");
     }
   }
   CHECK(inventory->Receive(Deadline().get(), receipt, &position).error_code() ==
@@ -256,7 +256,10 @@ TEST_CASE_METHOD(FailingDiskServer,
     upload->WritesDone();
     const grpc::Status stopped = upload->Finish();
     CHECK(stopped.error_code() == grpc::StatusCode::UNAVAILABLE);
-    CHECK_THAT(stopped.error_message(), Catch::Contains("the upload stopped at sale 0"));
+    CHECK_THAT(stopped.error_message(),
+               Catch::StartsWith("sales[0]: the disk is behind: 4 changes wait") &&
+                   Catch::Contains("this sale and those after it were not applied; of the 0 "
+                                   "before it, 0 were applied"));
   }
   // A write that has not returned in 200 ms: health says so, for a balancer to route away.
   absl::SleepFor(absl::Milliseconds(300));
