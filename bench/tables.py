@@ -14,7 +14,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
-from peers import load_jsonl  # noqa: E402  the one reader of results/*.jsonl
+from peers import in_matrix, load_jsonl  # noqa: E402  the one reader of results/*.jsonl
 
 
 def load(directory):
@@ -22,6 +22,10 @@ def load(directory):
                    if name.endswith(".jsonl"))
     records = {}
     for r in load_jsonl(paths):
+        # Paced runs are latency probes (README's own section), and a run on another catalog
+        # than the workload's is an ad-hoc one: neither may replace a run of the comparison.
+        if not in_matrix(r):
+            continue
         key = (r.get("system", "omnistock"), r.get("variant") or r.get("mode"), r["workload"],
                int(r["clients"]))
         records[key] = r
@@ -41,8 +45,7 @@ def ms(value):
 
 
 def comparison(records, workload):
-    # Paced runs are latency probes at a chosen rate, not throughput: README's own section.
-    rows = [r for (s, v, w, c), r in records.items() if w == workload and not r.get("rate")]
+    rows = [r for (s, v, w, c), r in records.items() if w == workload]
     if not rows:
         return
     print("\n### %s\n" % workload)

@@ -13,7 +13,8 @@ A record needs: workload, clients, ops_per_s, and either system + variant (peers
 omnistock lines written by the lead) or mode (omnistock-bench --json: system "omnistock",
 variant = mode). Latency is read from latency_ms {p50, p90, p99, p99_9, max} or, failing
 that, latency_us (converted). When several records share system, variant, workload and
-clients, the last one read wins (files in name order, lines in file order).
+clients, the last one read wins (files in name order, lines in file order). Paced runs and
+runs on another catalog than the workload's are left out (peers.in_matrix).
 
   python3 bench/peers/chart.py                          # bench/results/*.jsonl -> bench/results/
   python3 bench/peers/chart.py --out /tmp/charts /tmp/peers.jsonl
@@ -27,7 +28,7 @@ import os
 import sys
 from xml.sax.saxutils import escape
 
-from peers import load_jsonl  # the one reader of results/*.jsonl (same directory)
+from peers import in_matrix, load_jsonl  # the one reader of results/*.jsonl (same directory)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -71,6 +72,8 @@ def latency_ms(r):
 def load(paths):
     records = {}
     for r in load_jsonl(paths):
+        if not in_matrix(r):  # paced latency probes, other catalogs
+            continue
         system = r.get("system") or ("omnistock" if "mode" in r else None)
         variant = r.get("variant") or r.get("mode") or ""
         workload, clients, ops = r.get("workload"), r.get("clients"), r.get("ops_per_s")

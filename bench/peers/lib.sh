@@ -82,11 +82,24 @@ ensure_packages() {
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   wait_for_apt
   export DEBIAN_FRONTEND=noninteractive
+  # Debian starts a server package's system service when it is installed (PostgreSQL's main
+  # cluster on 5432, a redis-server on 6379), which would stay up beside every later benchmark.
+  # The scripts run their own servers on other ports and stop them; a policy that refuses
+  # service starts for the length of the install (invoke-rc.d's policy-rc.d, exit 101) keeps
+  # the system ones from starting. An existing policy is left as it is.
+  local policy=/usr/sbin/policy-rc.d made_policy="" status=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# bench/peers: no service starts while it installs packages\nexit 101\n' |
+      $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && made_policy=1
+  fi
   # An install from a stale package list fails; refresh it then try once more.
   if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
-    $sudo apt-get update -qq >&2
-    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    $sudo apt-get update -qq >&2 || status=$?
+    [ "$status" -eq 0 ] &&
+      { $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || status=$?; }
   fi
+  [ -n "$made_policy" ] && $sudo rm -f "$policy"
+  return "$status"
 }
 
 # wait_port PORT SECONDS: true once something accepts connections on 127.0.0.1:PORT.

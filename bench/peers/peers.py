@@ -287,6 +287,9 @@ def pgbench_stats(args):
     aborted = args.aborted_clients
     other = failed + aborted
 
+    # The window the transactions counted ran in: shorter than --duration when pgbench ended
+    # early, so the rate is over it, as omnistock-bench's is over its measured time.
+    measured = min(hi, last_end) - lo if last_end > lo else 0.0
     result = {
         "system": args.system,
         "variant": args.variant,
@@ -294,9 +297,9 @@ def pgbench_stats(args):
         "clients": args.clients,
         "duration_s": _num(args.duration),
         "warmup_s": _num(args.warmup),
-        "measured_s": round(min(hi, last_end) - lo, 3) if last_end > lo else 0.0,
+        "measured_s": round(measured, 3),
         "ops": ops,
-        "ops_per_s": round(ops / args.duration, 1),
+        "ops_per_s": round(ops / measured, 1) if measured > 0 else 0.0,
         "ok": ok,
         "errors": {"total": stock_out + other, "stock_out": stock_out, "other": other,
                    "other_detail": {"failed_transactions": failed, "aborted_clients": aborted}},
@@ -325,6 +328,24 @@ def pgbench_stats(args):
 # ---------------------------------------------------------------------------------------------
 # Table
 # ---------------------------------------------------------------------------------------------
+
+# The catalog each workload of the comparison uses (SKUs, locations), as every system runs it.
+MATRIX_CATALOG = {"flash": (1, 1)}
+MATRIX_CATALOG_DEFAULT = (10000, 50)
+
+
+def in_matrix(r):
+    """Whether a result record is one of the comparison's runs: closed loop (a paced run is a
+    latency probe at a chosen rate) on the workload's own catalog (an ad-hoc run with another
+    catalog, appended to the same file, must not replace it). Records without catalog fields
+    (the peers') are taken as they are."""
+    if r.get("rate"):
+        return False
+    if "skus" in r and "locations" in r:
+        expected = MATRIX_CATALOG.get(r.get("workload"), MATRIX_CATALOG_DEFAULT)
+        return (r["skus"], r["locations"]) == expected
+    return True
+
 
 def load_jsonl(paths):
     rows = []
