@@ -652,6 +652,14 @@ absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request
     absl::StatusOr<LocationId> pickup = KnownLocation(
         "preferred_pickup_location_id", request.preferred_pickup_location_id(), ledger);
     if (!pickup.ok()) return pickup.status();
+    // Routing plans pickup at stores only: a warehouse, the DC or a pickup point named here
+    // would be planned around, answered with another store, as if the store were the choice.
+    if (const std::optional<Location> place = ledger.FindLocation(*pickup);
+        place && place->kind != LocationKind::kStore) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "preferred_pickup_location_id '", pickup->value(), "' is a ",
+          LocationKindName(place->kind), ", not a STORE: orders are picked up at stores"));
+    }
     plan.preferred_pickup = *std::move(pickup);
   }
   if (!plan.destination && !plan.preferred_pickup) {

@@ -180,6 +180,14 @@ TEST_CASE("fulfillment: bad plan requests name the field and hold nothing") {
   status = fulfillment->Plan(Deadline().get(), unknown_store, &response);
   CHECK(status.error_code() == grpc::StatusCode::NOT_FOUND);
   CHECK_THAT(status.error_message(), Catch::Contains("preferred_pickup_location_id"));
+  // A place that is not a store: refused, instead of a plan at some store nearby.
+  AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
+  unknown_store.set_preferred_pickup_location_id("WH-1");
+  status = fulfillment->Plan(Deadline().get(), unknown_store, &response);
+  CHECK(status.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(status.error_message() ==
+        "preferred_pickup_location_id 'WH-1' is a WAREHOUSE, not a STORE: orders are picked up "
+        "at stores");
 
   v1::PlanRequest too_many = DeliveryOf("SKU-A", 1);
   too_many.set_max_shipments(9);
