@@ -292,7 +292,9 @@ class Watcher {
         context_ = &context;
       }
       v1::WatchRequest request;
-      if (!first) request.set_resume_after_sequence(last);
+      // Resume after the last update seen; with none seen yet, live again (resuming after 0
+      // would replay the whole journal).
+      if (!first && last > 0) request.set_resume_after_sequence(last);
       std::unique_ptr<grpc::ClientReader<v1::AvailabilityUpdate>> reader =
           stub_->Watch(&context, request);
       if (first) {
@@ -310,12 +312,18 @@ class Watcher {
         last = update.sequence();
       }
       const grpc::Status status = reader->Finish();
-      absl::MutexLock lock(&mu_);
-      context_ = nullptr;
-      if (stopping_) break;
+      {
+        absl::MutexLock lock(&mu_);
+        context_ = nullptr;
+        if (stopping_) break;
+      }
       std::fprintf(stderr, "feed watcher: stream ended (%s: %s); resuming after %llu\n",
                    StatusCodeName(status.error_code()), status.error_message().c_str(),
                    static_cast<unsigned long long>(last));
+      // Not at once: a server that refuses every stream would otherwise be asked in a loop.
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(100));
+      if (stopping_) break;
     }
   }
 
