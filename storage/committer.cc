@@ -49,7 +49,7 @@ void Committer::WhenDurable(CommitTicket ticket, DoneCallback done) {
     absl::MutexLock lock(&mu_);
     if (!failure_.ok()) {
       result = failure_;
-    } else if (ticket <= durable_ticket_) {
+    } else if (ticket <= durable_ticket_.load(std::memory_order_relaxed)) {
       result = absl::OkStatus();
     } else if (exited_) {
       result = absl::UnavailableError("the server is shutting down");
@@ -100,7 +100,7 @@ absl::Status Committer::status() const {
 CommitterStats Committer::stats() const {
   absl::MutexLock lock(&mu_);
   CommitterStats stats = stats_;
-  stats.durable_ticket = durable_ticket_;
+  stats.durable_ticket = durable_ticket_.load(std::memory_order_relaxed);
   return stats;
 }
 
@@ -194,8 +194,7 @@ void Committer::Run() {
     {
       absl::MutexLock lock(&mu_);
       if (written.ok()) {
-        durable_ticket_ = last;
-        durable_.store(last, std::memory_order_relaxed);
+        durable_ticket_.store(last, std::memory_order_relaxed);
         stats_.commits += batch.size();
         stats_.batches += 1;
         auto end = waiters_.upper_bound(last);

@@ -78,7 +78,7 @@ class Committer final : public JournalSink {
   // Commits handed to the committer and not yet durable.
   uint64_t backlog() const {
     const CommitTicket appended = appended_.load(std::memory_order_relaxed);
-    const CommitTicket durable = durable_.load(std::memory_order_relaxed);
+    const CommitTicket durable = durable_ticket_.load(std::memory_order_relaxed);
     return appended > durable ? appended - durable : 0;
   }
   // How long the write in progress has been running at `now`; zero when none is.
@@ -101,14 +101,14 @@ class Committer final : public JournalSink {
   CommitTicket next_ticket_ ABSL_GUARDED_BY(mu_) = 1;  // the ticket queue_ takes next
   std::map<CommitTicket, Commit> early_ ABSL_GUARDED_BY(mu_);  // appended before a lower one
   std::multimap<CommitTicket, DoneCallback> waiters_ ABSL_GUARDED_BY(mu_);
-  CommitTicket durable_ticket_ ABSL_GUARDED_BY(mu_) = 0;
+  // Written under mu_ (with the waiters it completes); read lock-free by backlog() too.
+  std::atomic<CommitTicket> durable_ticket_{0};
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool exited_ ABSL_GUARDED_BY(mu_) = false;  // the thread has returned
   std::atomic<bool> failed_{false};           // failure_ is set
   const uint64_t backlog_max_;
   std::atomic<CommitTicket> appended_{0};  // the highest ticket appended
-  std::atomic<CommitTicket> durable_{0};   // durable_ticket_, for backlog()
   std::atomic<int64_t> writing_since_{0};  // Unix nanoseconds the write began; 0: none
   CommitterStats stats_ ABSL_GUARDED_BY(mu_);
 
