@@ -20,7 +20,6 @@
 #include "absl/time/time.h"
 #include "bench/driver.h"
 #include "engine/limits.h"
-#include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/inventory.grpc.pb.h"
@@ -28,6 +27,7 @@
 #include "omnistock/v1/reservations.grpc.pb.h"
 #include "omnistock/v1/store_sales.grpc.pb.h"
 #include "omnistock/v1/warehouse.grpc.pb.h"
+#include "services/convert.h"
 
 namespace omnistock::bench {
 namespace {
@@ -195,7 +195,8 @@ class GrpcClient final : public ClientSession {
     v1::SyncCountsSummary summary;
     std::unique_ptr<grpc::ClientWriter<v1::CountBatch>> writer =
         warehouse_->SyncCounts(&context, &summary);
-    const google::protobuf::Timestamp now = google::protobuf::util::TimeUtil::GetCurrentTime();
+    google::protobuf::Timestamp now;
+    services::ToProto(absl::Now(), &now);  // to the microsecond (TimeUtil's is whole seconds)
     v1::CountBatch batch;
     for (size_t i = 0; i < rows.size(); ++i) {
       v1::CountRow* row = batch.add_rows();
@@ -404,7 +405,8 @@ class GrpcDriver final : public Driver {
     auto count_positions = [&](int c) {
       std::unique_ptr<v1::Warehouse::Stub> warehouse =
           v1::Warehouse::NewStub(channels[static_cast<size_t>(c)]);
-      const google::protobuf::Timestamp at = google::protobuf::util::TimeUtil::GetCurrentTime();
+      google::protobuf::Timestamp at;
+      services::ToProto(absl::Now(), &at);
       for (;;) {
         const int64_t begin = next.fetch_add(kRowsPerStream);
         if (begin >= catalog.positions()) return;

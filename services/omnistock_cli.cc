@@ -1,7 +1,8 @@
 // omnistock: the command-line client of omnistockd, the omnistock inventory and reservation
 // server. Each subcommand makes one call to the omnistock.v1 gRPC API and prints the answer as
 // a table, or with --json as the response message in JSON; `watch` follows the availability
-// feed and prints each update as it comes (with --json, one JSON object per line).
+// feed and prints each update as it comes (with --json, one JSON object per line); `counts` and
+// `upload-sales` stream a file's rows (SyncCounts, UploadSales) with their progress on stderr.
 //
 //   omnistock [--target HOST:PORT] [--timeout SECONDS] [--json] SUBCOMMAND ...
 //
@@ -9,6 +10,7 @@
 // line is wrong.
 #include <algorithm>
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <limits>
@@ -19,11 +21,18 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "engine/limits.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/status.pb.h"
@@ -34,6 +43,8 @@
 #include "omnistock/v1/inventory.grpc.pb.h"
 #include "omnistock/v1/network.grpc.pb.h"
 #include "omnistock/v1/reservations.grpc.pb.h"
+#include "omnistock/v1/store_sales.grpc.pb.h"
+#include "omnistock/v1/warehouse.grpc.pb.h"
 
 namespace {
 
@@ -78,6 +89,25 @@ struct Options {
   bool partial = false;
   bool brief = false;
   int32_t max_shipments = 0;
+  // sale, return, transfer: SKU:QTY lines (order_lines above), and
+  std::string terminal;
+  std::string transaction;
+  std::string at;  // RFC 3339; empty: the server's now
+  std::string transfer_id;
+  std::string from_location;
+  std::string to_location;
+  // counts, upload-sales
+  std::string file;  // "-": standard input
+  // set-location
+  std::string kind;
+  std::string name;
+  double latitude = 0;
+  double longitude = 0;
+  std::string capabilities;
+  int64_t capacity = 0;
+  bool disabled = false;
+  bool enabled = false;
+  std::string timezone;
 };
 
 int UsageError(const std::string& message) {
@@ -216,6 +246,97 @@ void PrintMovements(const v1::ListMovementsResponse& response) {
   }
 }
 
+// Reservations a sale, a return or a count left uncovered, if any.
+void PrintAtRisk(const google::protobuf::RepeatedPtrField<v1::AtRiskReservation>& at_risk) {
+  if (at_risk.empty()) return;
+  std::cout << "\nreservations at risk (their stock is no longer on hand):\n";
+  std::vector<Row> rows = {{"RESERVATION", "SKU", "LOCATION"}};
+  for (const v1::AtRiskReservation& r : at_risk) {
+    rows.push_back({r.reservation_id(), r.sku(), r.location_id()});
+  }
+  PrintTable(rows);
+}
+
+void PrintPosResult(const v1::PosResult& result) {
+  if (result.duplicate()) {
+    std::cout << "duplicate: recorded before, nothing changed\n";
+  } else {
+    std::cout << "recorded, journal sequence " << result.sequence() << "\n";
+  }
+  std::vector<Row> rows = {PositionHeader()};
+  for (const v1::PositionView& position : result.positions()) {
+    rows.push_back(PositionRow(position));
+  }
+  PrintTable(rows);
+  PrintAtRisk(result.at_risk());
+}
+
+void PrintTransfer(const v1::TransferView& transfer) {
+  std::vector<Row> fields = {
+      {"id", transfer.transfer_id()},
+      {"state", v1::TransferState_Name(transfer.state())},
+      {"from", transfer.from_location_id()},
+      {"to", transfer.to_location_id()},
+      {"shipped_at", TimeUtil::ToString(transfer.shipped_at())},
+      {"received_at",
+       transfer.has_received_at() ? TimeUtil::ToString(transfer.received_at()) : "-"},
+  };
+  PrintTable(fields);
+  std::cout << '\n';
+  std::vector<Row> lines = {{"SKU", "QUANTITY"}};
+  for (const v1::PosLine& line : transfer.lines()) {
+    lines.push_back({line.sku(), absl::StrCat(line.quantity())});
+  }
+  PrintTable(lines);
+}
+
+void PrintUploadSummary(const v1::UploadSalesSummary& summary) {
+  PrintTable({{"received", absl::StrCat(summary.received())},
+              {"applied", absl::StrCat(summary.applied())},
+              {"duplicates", absl::StrCat(summary.duplicates())},
+              {"rejected", absl::StrCat(summary.rejected())},
+              {"at_risk_results", absl::StrCat(summary.at_risk_results())}});
+  if (!summary.rejections().empty()) {
+    std::cout << "\nrejected sales (the first " << summary.rejections_size() << "):\n";
+    std::vector<Row> rows = {{"INDEX", "POS_TRANSACTION", "WHY"}};
+    for (const v1::UploadRejection& r : summary.rejections()) {
+      rows.push_back({absl::StrCat(r.index()), OrDash(r.pos_transaction_id()), r.message()});
+    }
+    PrintTable(rows);
+  }
+  PrintAtRisk(summary.at_risk());
+}
+
+void PrintCountsSummary(const v1::SyncCountsSummary& summary) {
+  PrintTable({{"batches", absl::StrCat(summary.batches())},
+              {"rows_applied", absl::StrCat(summary.rows_applied())},
+              {"rows_stale", absl::StrCat(summary.rows_stale())},
+              {"rows_unknown", absl::StrCat(summary.rows_unknown())},
+              {"rows_over_limit", absl::StrCat(summary.rows_over_limit())},
+              {"total_absolute_discrepancy", absl::StrCat(summary.total_absolute_discrepancy())}});
+  PrintAtRisk(summary.at_risk());
+}
+
+// Every field of the routing configuration as NAME VALUE, in the message's order (durations as
+// "7200s", the rest as protobuf's text format writes them).
+void PrintRoutingConfig(const v1::RoutingConfig& config) {
+  const google::protobuf::Descriptor* descriptor = config.GetDescriptor();
+  const google::protobuf::Reflection* reflection = config.GetReflection();
+  std::vector<Row> rows;
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = descriptor->field(i);
+    std::string value;
+    if (field->message_type() == google::protobuf::Duration::descriptor()) {
+      value = TimeUtil::ToString(
+          static_cast<const google::protobuf::Duration&>(reflection->GetMessage(config, field)));
+    } else {
+      google::protobuf::TextFormat::PrintFieldValueToString(config, field, -1, &value);
+    }
+    rows.push_back({field->name(), value});
+  }
+  PrintTable(rows);
+}
+
 // Prints a failed call's status to stderr and returns the exit code for it. A FAILED_PRECONDITION
 // for lack of stock carries the lines it could not cover among its google.rpc.Status details.
 // `reached`: the server answered (still connected after a unary call; a stream's updates came),
@@ -267,15 +388,9 @@ class Client {
       grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Request&, Response*),
       const Request& request, Print print,
       ExitOf exit_of = [](const Response&) { return kExitOk; }) const {
-    Stub stub(channel_);
-    grpc::ClientContext context;
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(options_.timeout_seconds)));
     Response response;
-    const grpc::Status status = (stub.*rpc)(&context, request, &response);
-    // Still connected: the server itself answered (an UNAVAILABLE of its own: a storage
-    // failure, a shutdown), which is no "cannot reach".
-    if (!status.ok()) {
-      return ReportError(status, options_.target, channel_->GetState(false) == GRPC_CHANNEL_READY);
+    if (const grpc::Status status = Invoke(rpc, request, response); !status.ok()) {
+      return Report(status);
     }
     if (options_.json) {
       if (const int printed = PrintJson(response); printed != kExitOk) return printed;
@@ -283,6 +398,23 @@ class Client {
       print(response);
     }
     return exit_of(response);
+  }
+
+  // One unary call with the deadline of --timeout; prints nothing.
+  template <typename Stub, typename Request, typename Response>
+  grpc::Status Invoke(grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Request&, Response*),
+                      const Request& request, Response& response) const {
+    Stub stub(channel_);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(options_.timeout_seconds)));
+    return (stub.*rpc)(&context, request, &response);
+  }
+
+  // Prints a failed call's status (ReportError) and returns the exit code for it. Still
+  // connected: the server itself answered (an UNAVAILABLE of its own: a storage failure, a
+  // shutdown), which is no "cannot reach".
+  int Report(const grpc::Status& status) const {
+    return ReportError(status, options_.target, channel_->GetState(false) == GRPC_CHANNEL_READY);
   }
 
   // Follows the availability feed, printing each update as it arrives (as a line of JSON with
@@ -346,6 +478,39 @@ class Client {
     return kExitOk;
   }
 
+  // Streams `messages` in one client-streaming call (SyncCounts, UploadSales) and prints the
+  // summary with `print` (or as JSON), or the error status. While it sends more than one
+  // message, says how far it got on stderr, at most once a second and when all are sent
+  // (`progress(sent)`). Like a watch, it has a deadline only when `deadline` is set (--timeout
+  // given): a large file takes as long as it takes.
+  template <typename Stub, typename Request, typename Response, typename Print>
+  int Upload(std::unique_ptr<grpc::ClientWriter<Request>> (Stub::*rpc)(grpc::ClientContext*,
+                                                                       Response*),
+             const std::vector<Request>& messages, std::optional<absl::Duration> deadline,
+             const std::function<std::string(size_t)>& progress, Print print) const {
+    Stub stub(channel_);
+    grpc::ClientContext context;
+    if (deadline) context.set_deadline(absl::ToChronoTime(absl::Now() + *deadline));
+    Response response;
+    std::unique_ptr<grpc::ClientWriter<Request>> writer = (stub.*rpc)(&context, &response);
+    absl::Time last_said = absl::Now();
+    size_t sent = 0;
+    for (const Request& message : messages) {
+      if (!writer->Write(message)) break;  // the server ended the call: Finish says why
+      ++sent;
+      if (messages.size() > 1 &&
+          (sent == messages.size() || absl::Now() - last_said >= absl::Seconds(1))) {
+        std::cerr << progress(sent) << std::endl;
+        last_said = absl::Now();
+      }
+    }
+    writer->WritesDone();
+    if (const grpc::Status status = writer->Finish(); !status.ok()) return Report(status);
+    if (options_.json) return PrintJson(response);
+    print(response);
+    return kExitOk;
+  }
+
  private:
   // One update as a line of fixed columns (the rows come one at a time, so no table).
   struct WatchRow {
@@ -370,6 +535,16 @@ class Client {
   std::shared_ptr<grpc::Channel> channel_;
 };
 
+// A whole number written in digits only (no sign, no spaces), or nullopt.
+std::optional<int64_t> ParseWholeNumber(absl::string_view text) {
+  int64_t value = 0;
+  const bool digits_only = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return absl::ascii_isdigit(static_cast<unsigned char>(c));
+  });
+  if (!digits_only || !absl::SimpleAtoi(text, &value)) return std::nullopt;
+  return value;
+}
+
 // Parses SKU@LOCATION:QTY. Location ids may contain ':', so QTY is what follows the last ':'.
 std::optional<v1::Line> ParseLine(const std::string& text) {
   const size_t at = text.find('@');
@@ -378,21 +553,145 @@ std::optional<v1::Line> ParseLine(const std::string& text) {
       colon == std::string::npos || colon < at) {
     return std::nullopt;
   }
-  const std::string quantity_text = text.substr(colon + 1);
-  int64_t quantity = 0;
-  const bool digits_only =
-      !quantity_text.empty() && std::all_of(quantity_text.begin(), quantity_text.end(), [](char c) {
-        return absl::ascii_isdigit(static_cast<unsigned char>(c));
-      });
-  if (!digits_only || !absl::SimpleAtoi(quantity_text, &quantity) || quantity <= 0) {
-    return std::nullopt;
-  }
+  const std::optional<int64_t> quantity =
+      ParseWholeNumber(absl::string_view(text).substr(colon + 1));
+  if (!quantity || *quantity <= 0) return std::nullopt;
   v1::Line line;
   line.set_sku(text.substr(0, at));
   line.set_location_id(text.substr(at + 1, colon - at - 1));
-  line.set_quantity(quantity);
+  line.set_quantity(*quantity);
   if (line.sku().empty() || line.location_id().empty()) return std::nullopt;
   return line;
+}
+
+// Adds each --line SKU:QTY to `lines` (OrderLine or PosLine: a sku and a quantity of at least
+// 1). False, with `error`, at the first that is not so.
+template <typename LineMessage>
+bool AddSkuLines(const std::vector<std::string>& texts,
+                 google::protobuf::RepeatedPtrField<LineMessage>& lines, std::string& error) {
+  for (const std::string& text : texts) {
+    const size_t colon = text.rfind(':');
+    const std::optional<int64_t> quantity =
+        colon == std::string::npos ? std::nullopt
+                                   : ParseWholeNumber(absl::string_view(text).substr(colon + 1));
+    if (colon == std::string::npos || colon == 0 || !quantity || *quantity <= 0) {
+      error = absl::StrCat("--line '", text,
+                           "' is not SKU:QTY with QTY a whole number of at least 1, e.g. "
+                           "SKU-00042:2");
+      return false;
+    }
+    LineMessage* line = lines.Add();
+    line->set_sku(text.substr(0, colon));
+    line->set_quantity(*quantity);
+  }
+  return true;
+}
+
+// An RFC 3339 time (2026-12-01T09:30:00Z, or with an offset: +09:00) into `timestamp`. False,
+// with `error` naming `option`, when it is not one.
+bool ParseTimestamp(const std::string& text, const std::string& option,
+                    google::protobuf::Timestamp& timestamp, std::string& error) {
+  if (TimeUtil::FromString(text, &timestamp)) return true;
+  error = absl::StrCat(option, " '", text,
+                       "' is not an RFC 3339 time such as 2026-12-01T09:30:00Z or "
+                       "2026-12-01T18:30:00+09:00");
+  return false;
+}
+
+// The lines of a file, or of standard input for "-". False, with `error`, when it cannot be
+// read.
+bool ReadLines(const std::string& path, std::vector<std::string>& lines, std::string& error) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path);
+    if (!file) {
+      error = absl::StrCat("cannot read '", path, "'");
+      return false;
+    }
+  }
+  std::istream& in = path == "-" ? std::cin : file;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // a file written on Windows
+    lines.push_back(std::move(line));
+  }
+  if (in.bad()) {
+    error = absl::StrCat("reading '", path, "' failed");
+    return false;
+  }
+  return true;
+}
+
+// A count file: one row per line, LOCATION,SKU,COUNTED[,COUNTED_AT] (COUNTED_AT in RFC 3339;
+// left out or empty: `counted_at`), cut into SyncCounts batches of the largest size allowed.
+// Blank lines, lines starting with '#' and a first line of column names (it starts with
+// "location") are skipped. False, with `error` naming the file's line, at the first row that is
+// not so: then nothing is sent.
+bool CountBatchesOf(const std::vector<std::string>& lines,
+                    const google::protobuf::Timestamp& counted_at,
+                    std::vector<v1::CountBatch>& batches, int64_t& rows, std::string& error) {
+  rows = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const absl::string_view text = absl::StripAsciiWhitespace(lines[i]);
+    if (text.empty() || text.front() == '#') continue;
+    const std::vector<absl::string_view> fields = absl::StrSplit(text, ',');
+    const auto where = [&] { return absl::StrCat("line ", i + 1, " '", text, "'"); };
+    if (fields.size() < 3 || fields.size() > 4) {
+      error = absl::StrCat(where(), " is not LOCATION,SKU,COUNTED[,COUNTED_AT]");
+      return false;
+    }
+    const std::optional<int64_t> counted = ParseWholeNumber(absl::StripAsciiWhitespace(fields[2]));
+    if (!counted && rows == 0 && absl::StartsWithIgnoreCase(text, "location")) continue;  // names
+    if (!counted) {
+      error = absl::StrCat(where(), ": COUNTED must be a whole number of 0 or more");
+      return false;
+    }
+    if (batches.empty() || batches.back().rows_size() == omnistock::kCountRowsPerBatchMax) {
+      batches.emplace_back();
+    }
+    v1::CountRow* row = batches.back().add_rows();
+    row->set_location_id(std::string(absl::StripAsciiWhitespace(fields[0])));
+    row->set_sku(std::string(absl::StripAsciiWhitespace(fields[1])));
+    row->set_counted_quantity(*counted);
+    const absl::string_view time = fields.size() == 4 ? absl::StripAsciiWhitespace(fields[3]) : "";
+    if (time.empty()) {
+      *row->mutable_counted_at() = counted_at;
+    } else if (!ParseTimestamp(std::string(time), "COUNTED_AT", *row->mutable_counted_at(),
+                               error)) {
+      error = absl::StrCat(where(), ": ", error);
+      return false;
+    }
+    ++rows;
+  }
+  if (rows == 0) {
+    error = "the file has no count rows (LOCATION,SKU,COUNTED[,COUNTED_AT] per line)";
+    return false;
+  }
+  return true;
+}
+
+// A sales file for UploadSales: one RecordSaleRequest per line in protobuf's JSON form, e.g.
+// {"location_id":"ST-GINZA","terminal_id":"till-3","pos_transaction_id":"T-1001",
+//  "sold_at":"2026-12-01T09:30:00Z","lines":[{"sku":"SKU-00042","quantity":1}]}.
+// Blank lines are skipped. False, with `error` naming the file's line, at the first line that is
+// not so: then nothing is sent.
+bool SalesOf(const std::vector<std::string>& lines, std::vector<v1::RecordSaleRequest>& sales,
+             std::string& error) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const absl::string_view text = absl::StripAsciiWhitespace(lines[i]);
+    if (text.empty()) continue;
+    v1::RecordSaleRequest& sale = sales.emplace_back();
+    const auto status = google::protobuf::util::JsonStringToMessage(std::string(text), &sale);
+    if (!status.ok()) {
+      error =
+          absl::StrCat("line ", i + 1, " is not a RecordSaleRequest in JSON: ", status.ToString());
+      return false;
+    }
+  }
+  if (sales.empty()) {
+    error = "the file has no sales (one RecordSaleRequest in JSON per line)";
+    return false;
+  }
+  return true;
 }
 
 void PrintPlan(const v1::PlanResponse& plan) {
@@ -503,18 +802,7 @@ int OnReservation(const Client& client, const Options& o, ReservationRpc rpc) {
 // The plan request of `plan` and `route`, or a usage message.
 std::optional<v1::PlanRequest> PlanRequestOf(const Options& o, std::string& error) {
   v1::PlanRequest request;
-  for (const std::string& text : o.order_lines) {
-    const size_t colon = text.rfind(':');
-    int64_t quantity = 0;
-    if (colon == std::string::npos || colon == 0 ||
-        !absl::SimpleAtoi(text.substr(colon + 1), &quantity) || quantity <= 0) {
-      error = absl::StrCat("--line '", text, "' is not SKU:QTY, e.g. SKU-00042:2");
-      return std::nullopt;
-    }
-    v1::OrderLine* line = request.add_lines();
-    line->set_sku(text.substr(0, colon));
-    line->set_quantity(quantity);
-  }
+  if (!AddSkuLines(o.order_lines, *request.mutable_lines(), error)) return std::nullopt;
   if (!o.to.empty()) {
     const size_t comma = o.to.find(',');
     double latitude = 0;
@@ -633,6 +921,199 @@ int Movements(const Client& client, const Options& o) {
   return client.Call(&v1::Inventory::Stub::ListMovements, request, PrintMovements);
 }
 
+int Extend(const Client& client, const Options& o) {
+  v1::ExtendReservationRequest request;
+  request.set_reservation_id(o.reservation_id);
+  if (std::string error; !SetTtl(o.ttl, request, error)) return UsageError(error);
+  return client.Call(&v1::Reservations::Stub::ExtendReservation, request, PrintReservation);
+}
+
+// sale and return: a till's transaction at a store.
+template <typename Request>
+bool FillTill(const Options& o, const std::string& time_option, Request& request,
+              google::protobuf::Timestamp* (Request::*mutable_time)(), std::string& error) {
+  request.set_location_id(o.location);
+  request.set_terminal_id(o.terminal);
+  request.set_pos_transaction_id(o.transaction);
+  if (!AddSkuLines(o.order_lines, *request.mutable_lines(), error)) return false;
+  return o.at.empty() || ParseTimestamp(o.at, time_option, *(request.*mutable_time)(), error);
+}
+
+int Sale(const Client& client, const Options& o) {
+  v1::RecordSaleRequest request;
+  std::string error;
+  if (!FillTill(o, "--at", request, &v1::RecordSaleRequest::mutable_sold_at, error)) {
+    return UsageError(error);
+  }
+  return client.Call(&v1::StoreSales::Stub::RecordSale, request, PrintPosResult);
+}
+
+int Return(const Client& client, const Options& o) {
+  v1::RecordReturnRequest request;
+  std::string error;
+  if (!FillTill(o, "--at", request, &v1::RecordReturnRequest::mutable_returned_at, error)) {
+    return UsageError(error);
+  }
+  request.set_non_sellable(o.non_sellable);
+  request.set_reason(o.reason);
+  request.set_original_order_ref(o.order_ref);
+  return client.Call(&v1::StoreSales::Stub::RecordReturn, request, PrintPosResult);
+}
+
+// The deadline of a stream or a watch: none unless --timeout was given.
+std::optional<absl::Duration> StreamDeadline(const CLI::Option* timeout, const Options& o) {
+  if (timeout->count() == 0) return std::nullopt;
+  return absl::Seconds(o.timeout_seconds);
+}
+
+int UploadSales(const Client& client, const Options& o, std::optional<absl::Duration> deadline) {
+  std::vector<std::string> lines;
+  std::vector<v1::RecordSaleRequest> sales;
+  if (std::string error; !ReadLines(o.file, lines, error) || !SalesOf(lines, sales, error)) {
+    return UsageError(error);
+  }
+  return client.Upload(
+      &v1::StoreSales::Stub::UploadSales, sales, deadline,
+      [total = sales.size()](size_t sent) {
+        return absl::StrFormat("sent %d of %d sales", sent, total);
+      },
+      PrintUploadSummary);
+}
+
+int Counts(const Client& client, const Options& o, std::optional<absl::Duration> deadline) {
+  // Now, to the microsecond as the server keeps it (protobuf's TimeUtil::GetCurrentTime() is
+  // whole seconds here, which would date the count before changes made in the same second).
+  google::protobuf::Timestamp counted_at =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
+  std::vector<std::string> lines;
+  std::vector<v1::CountBatch> batches;
+  int64_t rows = 0;
+  if (std::string error;
+      (!o.at.empty() && !ParseTimestamp(o.at, "--counted-at", counted_at, error)) ||
+      !ReadLines(o.file, lines, error) ||
+      !CountBatchesOf(lines, counted_at, batches, rows, error)) {
+    return UsageError(error);
+  }
+  return client.Upload(
+      &v1::Warehouse::Stub::SyncCounts, batches, deadline,
+      [&batches, rows](size_t sent) {
+        const int64_t rows_sent =
+            std::min<int64_t>(rows, static_cast<int64_t>(sent) * omnistock::kCountRowsPerBatchMax);
+        return absl::StrFormat("sent %d of %d batches (%d of %d rows)", sent, batches.size(),
+                               rows_sent, rows);
+      },
+      PrintCountsSummary);
+}
+
+int Transfer(const Client& client, const Options& o) {
+  v1::TransferRequest request;
+  request.set_transfer_id(o.transfer_id);
+  request.set_from_location_id(o.from_location);
+  request.set_to_location_id(o.to_location);
+  if (std::string error; !AddSkuLines(o.order_lines, *request.mutable_lines(), error)) {
+    return UsageError(error);
+  }
+  return client.Call(&v1::Warehouse::Stub::Transfer, request, PrintTransfer);
+}
+
+int ReceiveTransfer(const Client& client, const Options& o) {
+  v1::TransferRef request;
+  request.set_transfer_id(o.transfer_id);
+  return client.Call(&v1::Warehouse::Stub::ReceiveTransfer, request, PrintTransfer);
+}
+
+int RoutingConfig(const Client& client, const Options&) {
+  return client.Call(&v1::Fulfillment::Stub::GetRoutingConfig, v1::GetRoutingConfigRequest(),
+                     PrintRoutingConfig);
+}
+
+// set-location's options, and which of them were given.
+struct LocationOptions {
+  CLI::Option* kind;
+  CLI::Option* name;
+  CLI::Option* latitude;
+  CLI::Option* longitude;
+  CLI::Option* capabilities;
+  CLI::Option* capacity;
+  CLI::Option* disabled;
+  CLI::Option* enabled;
+  CLI::Option* timezone;
+};
+
+// --capabilities pickup,curbside,ship,pos (as `locations` shows them), or none.
+bool ParseCapabilities(const std::string& text, v1::Capabilities& capabilities,
+                       std::string& error) {
+  capabilities.Clear();
+  if (absl::EqualsIgnoreCase(text, "none")) return true;
+  for (const absl::string_view name : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
+    const std::string lower = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
+    if (lower == "pickup") {
+      capabilities.set_pickup(true);
+    } else if (lower == "curbside") {
+      capabilities.set_curbside(true);
+    } else if (lower == "ship") {
+      capabilities.set_ship_from_store(true);
+    } else if (lower == "pos") {
+      capabilities.set_walk_in_sales(true);
+    } else {
+      error = absl::StrCat("--capabilities: '", name,
+                           "' is none of pickup, curbside, ship, pos (or the word none)");
+      return false;
+    }
+  }
+  return true;
+}
+
+// Creates a location, or changes the given fields of one: the location as the server has it
+// (ListLocations), with each option given applied (UpsertLocation replaces a location whole).
+// A new location needs --kind, --lat and --lon.
+int SetLocation(const Client& client, const Options& o, const LocationOptions& given) {
+  v1::ListLocationsResponse listed;
+  if (const grpc::Status status =
+          client.Invoke(&v1::Network::Stub::ListLocations, v1::ListLocationsRequest(), listed);
+      !status.ok()) {
+    return client.Report(status);
+  }
+  v1::UpsertLocationRequest request;
+  v1::Location& location = *request.mutable_location();
+  const auto known =
+      std::find_if(listed.locations().begin(), listed.locations().end(),
+                   [&o](const v1::Location& l) { return l.location_id() == o.location; });
+  if (known != listed.locations().end()) {
+    location = *known;
+  } else if (given.kind->count() == 0 || given.latitude->count() == 0 ||
+             given.longitude->count() == 0) {
+    return UsageError(absl::StrCat("'", o.location,
+                                   "' is a new location: give at least --kind, --lat and --lon"));
+  }
+  location.set_location_id(o.location);
+  if (given.kind->count() > 0) {
+    v1::LocationKind kind = v1::LOCATION_KIND_UNSPECIFIED;
+    std::string name = absl::AsciiStrToUpper(o.kind);
+    std::replace(name.begin(), name.end(), '-', '_');
+    v1::LocationKind_Parse(name, &kind);  // CLI11 checked the name
+    location.set_kind(kind);
+  }
+  if (given.name->count() > 0) location.set_name(o.name);
+  if (given.latitude->count() > 0) location.set_latitude(o.latitude);
+  if (given.longitude->count() > 0) location.set_longitude(o.longitude);
+  if (given.capabilities->count() > 0) {
+    if (std::string error;
+        !ParseCapabilities(o.capabilities, *location.mutable_capabilities(), error)) {
+      return UsageError(error);
+    }
+  }
+  if (given.capacity->count() > 0) location.set_daily_capacity(o.capacity);
+  if (given.disabled->count() > 0) location.set_disabled(true);
+  if (given.enabled->count() > 0) location.set_disabled(false);
+  if (given.timezone->count() > 0) location.set_timezone(o.timezone);
+  return client.Call(&v1::Network::Stub::UpsertLocation, request, [](const v1::Location& saved) {
+    v1::ListLocationsResponse one;
+    *one.add_locations() = saved;
+    PrintLocations(one);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Command line
 
@@ -690,6 +1171,11 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
                         }});
   }
 
+  c = app.add_subcommand("extend", "Push a HELD reservation's expiry out to now + --ttl");
+  c->add_option("ID", o.reservation_id, "reservation id")->required();
+  c->add_option("--ttl", o.ttl, "from now, e.g. 30m (at most 24h)")->required();
+  commands.push_back({c, Extend});
+
   c = app.add_subcommand("receive", "Add received units to on_hand");
   c->add_option("LOCATION", o.location, "location id")->required();
   c->add_option("SKU", o.sku, "SKU")->required();
@@ -721,8 +1207,100 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c->add_option("QTY", o.quantity, "units kept back")->required();
   commands.push_back({c, SafetyStock});
 
+  CLI::App* const cli = &app;
+  // sale and return share their options.
+  const auto add_till_options = [&o](CLI::App* command, const char* at_help) {
+    command->add_option("STORE", o.location, "the store's location id")->required();
+    command->add_option("--terminal", o.terminal, "the till's id")->required();
+    command
+        ->add_option("--transaction", o.transaction,
+                     "the till's transaction id: with --terminal, recorded exactly once")
+        ->required();
+    command->add_option("--line", o.order_lines, "SKU:QTY (repeatable)")
+        ->required()
+        ->allow_extra_args(false);
+    command->add_option("--at", o.at, at_help);
+  };
+  c = app.add_subcommand("sale", "Record a sale at a store's till (never refused for stock)");
+  add_till_options(c, "when it was sold, RFC 3339 (default: now), e.g. 2026-12-01T09:30:00Z");
+  commands.push_back({c, Sale});
+
+  c = app.add_subcommand("return", "Record a return at a store's till");
+  add_till_options(c, "when it came back, RFC 3339 (default: now)");
+  c->add_flag("--non-sellable", o.non_sellable,
+              "the units cannot be sold again: kept apart, not added to on_hand");
+  c->add_option("--reason", o.reason, "why it came back, e.g. damaged");
+  c->add_option("--order-ref", o.order_ref, "the original order's reference");
+  commands.push_back({c, Return});
+
+  c = app.add_subcommand("upload-sales",
+                         "Upload a till's buffered sales from a file of JSON lines, in order");
+  c->add_option("FILE", o.file,
+                "one RecordSaleRequest in JSON per line, e.g. {\"location_id\":\"ST-GINZA\","
+                "\"terminal_id\":\"till-3\",\"pos_transaction_id\":\"T-1\",\"sold_at\":"
+                "\"2026-12-01T09:30:00Z\",\"lines\":[{\"sku\":\"SKU-00042\",\"quantity\":1}]}"
+                " ('-': standard input)")
+      ->required();
+  commands.push_back({c, [cli](const Client& client, const Options& options) {
+                        return UploadSales(client, options,
+                                           StreamDeadline(cli->get_option("--timeout"), options));
+                      }});
+
+  c = app.add_subcommand("counts", "Send cycle counts from a CSV file (SyncCounts)");
+  c->add_option("FILE", o.file,
+                "LOCATION,SKU,COUNTED[,COUNTED_AT] per line, COUNTED_AT in RFC 3339 ('-': "
+                "standard input); a first line of column names and lines starting with # are "
+                "skipped")
+      ->required();
+  c->add_option("--counted-at", o.at,
+                "when the rows without a COUNTED_AT were counted, RFC 3339 (default: now)");
+  commands.push_back({c, [cli](const Client& client, const Options& options) {
+                        return Counts(client, options,
+                                      StreamDeadline(cli->get_option("--timeout"), options));
+                      }});
+
+  c = app.add_subcommand("transfer",
+                         "Ship stock from one location to another (in transit until received)");
+  c->add_option("--id", o.transfer_id, "transfer id, the idempotency key")->required();
+  c->add_option("--from", o.from_location, "source location id")->required();
+  c->add_option("--to", o.to_location, "destination location id")->required();
+  c->add_option("--line", o.order_lines, "SKU:QTY (repeatable)")
+      ->required()
+      ->allow_extra_args(false);
+  commands.push_back({c, Transfer});
+
+  c = app.add_subcommand("receive-transfer", "A transfer arrived: into the destination's on_hand");
+  c->add_option("ID", o.transfer_id, "transfer id")->required();
+  commands.push_back({c, ReceiveTransfer});
+
   c = app.add_subcommand("locations", "List every location of the network");
   commands.push_back({c, Locations});
+
+  c = app.add_subcommand(
+      "set-location",
+      "Create a location, or change the given fields of one (the others stay as they are)");
+  c->add_option("ID", o.location, "location id")->required();
+  LocationOptions given;
+  given.kind =
+      c->add_option("--kind", o.kind, "store, warehouse, ec-dc or pickup-point")
+          ->check(CLI::IsMember({"store", "warehouse", "ec-dc", "pickup-point"}, CLI::ignore_case));
+  given.name = c->add_option("--name", o.name, "display name");
+  given.latitude = c->add_option("--lat", o.latitude, "latitude, WGS84 degrees");
+  given.longitude = c->add_option("--lon", o.longitude, "longitude, WGS84 degrees");
+  given.capabilities = c->add_option(
+      "--capabilities", o.capabilities,
+      "pickup,curbside,ship,pos (a store's; pickup alone for a pickup point) or none");
+  given.capacity = c->add_option("--capacity", o.capacity,
+                                 "online orders a day (0: none at a store, unlimited at a "
+                                 "warehouse or EC DC)")
+                       ->check(NotNegative());
+  given.disabled = c->add_flag("--disable", o.disabled, "take it out of routing and new holds");
+  given.enabled = c->add_flag("--enable", o.enabled, "put it back")->excludes(given.disabled);
+  given.timezone = c->add_option("--timezone", o.timezone,
+                                 "IANA name, e.g. Asia/Tokyo: its day for daily capacity");
+  commands.push_back({c, [given](const Client& client, const Options& options) {
+                        return SetLocation(client, options, given);
+                      }});
 
   c = app.add_subcommand("health", "SERVING (exit 0) or NOT_SERVING (exit 1): for probes");
   c->add_option("--service", o.health_service,
@@ -758,6 +1336,9 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   add_plan_options(c);
   commands.push_back({c, Route});
 
+  c = app.add_subcommand("routing-config", "The routing cost model and rules in force");
+  commands.push_back({c, RoutingConfig});
+
   c = app.add_subcommand("movements", "The journal of movements, oldest first");
   c->add_option("--sku", o.sku, "only this SKU");
   c->add_option("--location", o.location, "only this location");
@@ -778,8 +1359,7 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
           ->check(NotNegative());
   c->add_option("--count", o.count, "stop after this many updates")
       ->check(CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max()));
-  CLI::Option* timeout = app.get_option("--timeout");
-  commands.push_back({c, [after, timeout](const Client& client, const Options& options) {
+  commands.push_back({c, [after, cli](const Client& client, const Options& options) {
                         v1::WatchRequest request;
                         for (const std::string& sku : options.skus) request.add_skus(sku);
                         for (const std::string& location : options.locations) {
@@ -788,11 +1368,8 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
                         if (after->count() > 0) {
                           request.set_resume_after_sequence(options.after_sequence);
                         }
-                        std::optional<absl::Duration> deadline;
-                        if (timeout->count() > 0) {
-                          deadline = absl::Seconds(options.timeout_seconds);
-                        }
-                        return client.Watch(request, options.count, deadline);
+                        return client.Watch(request, options.count,
+                                            StreamDeadline(cli->get_option("--timeout"), options));
                       }});
   return commands;
 }

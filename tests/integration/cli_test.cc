@@ -4,11 +4,16 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "catch2/catch.hpp"
 #include "omnistock/v1/store_sales.grpc.pb.h"
 #include "tests/integration/server_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace omnistock::testing {
 namespace {
@@ -32,6 +37,28 @@ CliResult RunCli(const std::string& address, const std::string& args) {
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// Writes `text` to a new file `name` in `dir` and returns its path.
+std::string WriteFile(const TempDir& dir, const std::string& name, const std::string& text) {
+  const std::string path = dir.Sub(name);
+  std::ofstream(path) << text;
+  return path;
+}
+
+// Matches output with the row NAME VALUE of a summary table, e.g. "rows_applied    2".
+Catch::Matchers::StdString::RegexMatcher SummaryRow(const std::string& name, int64_t value) {
+  return Catch::Matches(absl::StrCat("(.|\\n)*", name, " +", value, "\\n(.|\\n)*"));
+}
+
+v1::Location LocationOf(v1::Network::Stub& network, const std::string& id) {
+  v1::ListLocationsResponse listed;
+  REQUIRE(network.ListLocations(Deadline().get(), v1::ListLocationsRequest(), &listed).ok());
+  for (const v1::Location& location : listed.locations()) {
+    if (location.location_id() == id) return location;
+  }
+  FAIL("no location " << id);
+  return {};
 }
 
 }  // namespace
@@ -231,6 +258,204 @@ TEST_CASE("cli: watch replays the changes of a SKU and stops after --count updat
   CHECK(ahead.exit_code == 1);
   CHECK_THAT(ahead.output, Catch::Contains("OUT_OF_RANGE"));
   CHECK(RunCli(address, "watch --count 0").exit_code == 2);
+}
+
+TEST_CASE("cli: a till's sale is recorded once, and a return kept apart is not sellable") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 5);
+  const std::string& address = live.server.address();
+  const std::string sale = "sale ST-1 --terminal till-1 --transaction T-1 --line SKU-A:2";
+
+  const CliResult sold = RunCli(address, sale);
+  INFO(sold.output);
+  CHECK(sold.exit_code == 0);
+  CHECK_THAT(sold.output, Catch::Contains("recorded, journal sequence"));
+  CHECK_THAT(sold.output, Catch::Matches("(.|\\n)*SKU-A +ST-1 +3 +0 +0 +3 +0 +0\\s*"));
+  const CliResult again = RunCli(address, sale);
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.output, Catch::Contains("duplicate: recorded before, nothing changed"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 3);
+  // The same transaction with other lines is refused, and changes nothing.
+  const CliResult other =
+      RunCli(address, "sale ST-1 --terminal till-1 --transaction T-1 --line SKU-A:1");
+  CHECK(other.exit_code == 1);
+  CHECK_THAT(other.output, Catch::Contains("ALREADY_EXISTS"));
+  // More than is on hand: a sale at the till already happened, and is never refused.
+  CHECK(RunCli(address,
+               "sale ST-1 --terminal till-1 --transaction T-2 --line SKU-A:4 "
+               "--at 2026-01-01T10:00:00Z")
+            .exit_code == 1);  // too old a till time: a clock fault, refused
+  CHECK(RunCli(address, "sale ST-1 --terminal till-1 --transaction T-2 --line SKU-A:4").exit_code ==
+        0);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == -1);
+
+  const CliResult returned =
+      RunCli(address,
+             "return ST-1 --terminal till-1 --transaction R-1 --line SKU-A:1 --non-sellable "
+             "--reason damaged --order-ref web-9");
+  INFO(returned.output);
+  CHECK(returned.exit_code == 0);
+  const v1::PositionView position = PositionOf(*live.inventory, "SKU-A", "ST-1");
+  CHECK(position.on_hand() == -1);
+  CHECK(position.non_sellable() == 1);
+
+  CHECK(RunCli(address, "sale ST-1 --terminal till-1 --transaction T-3 --line SKU-A").exit_code ==
+        2);
+  CHECK(RunCli(address, "sale ST-1 --terminal till-1 --transaction T-3 --line SKU-A:1 --at noon")
+            .exit_code == 2);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == -1);
+}
+
+TEST_CASE("cli: counts sends a CSV file's rows, and a file with a bad row sends nothing") {
+  LiveServer live;
+  AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
+  ReceiveStock(*live.inventory, "WH-1", "SKU-A", 10);
+  ReceiveStock(*live.inventory, "WH-1", "SKU-B", 10);
+  const TempDir dir;
+  const std::string& address = live.server.address();
+
+  const std::string bad = WriteFile(dir, "bad.csv", "WH-1,SKU-A,7\nWH-1,SKU-B,seven\n");
+  const CliResult refused = RunCli(address, "counts " + bad);
+  INFO(refused.output);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.output, Catch::Contains("line 2"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 10);
+
+  // 12,001 rows: two batches of the largest size and one more; only the last row of each
+  // position is newer than the ones before it, the rest are stale.
+  const std::string an_hour_ago =
+      absl::FormatTime(absl::RFC3339_sec, absl::Now() - absl::Hours(1), absl::UTCTimeZone());
+  std::string rows = "location_id,sku,counted_quantity,counted_at\n# SKU-C is new here\n";
+  for (int i = 0; i < 12'000; ++i) absl::StrAppend(&rows, "WH-1,SKU-C,", i, ",", an_hour_ago, "\n");
+  absl::StrAppend(&rows, "WH-1,SKU-A,7\nWH-9,SKU-A,1\n");
+  const std::string good = WriteFile(dir, "counts.csv", rows);
+  const CliResult counted = RunCli(address, "counts " + good);
+  INFO(counted.output);
+  CHECK(counted.exit_code == 0);
+  CHECK_THAT(counted.output, Catch::Contains("sent 2 of 2 batches (12002 of 12002 rows)"));
+  CHECK_THAT(counted.output, SummaryRow("rows_applied", 2) && SummaryRow("rows_stale", 11999) &&
+                                 SummaryRow("rows_unknown", 1));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 7);
+  CHECK(PositionOf(*live.inventory, "SKU-C", "WH-1").on_hand() == 0);  // the first row's count
+}
+
+TEST_CASE("cli: upload-sales sends a file of sales in order and shows what became of each") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 5);
+  const TempDir dir;
+  const std::string& address = live.server.address();
+  const std::string sale =
+      R"({"location_id":"ST-1","terminal_id":"till-2","pos_transaction_id":"U-1",)"
+      R"("lines":[{"sku":"SKU-A","quantity":2}]})";
+  const std::string zero =
+      R"({"location_id":"ST-1","terminal_id":"till-2","pos_transaction_id":"U-2",)"
+      R"("lines":[{"sku":"SKU-A","quantity":0}]})";
+
+  const std::string bad = WriteFile(dir, "bad.jsonl", sale + "\n{\"location_id\": 5\n");
+  const CliResult refused = RunCli(address, "upload-sales " + bad);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.output, Catch::Contains("line 2"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 5);
+
+  const std::string file = WriteFile(dir, "sales.jsonl", sale + "\n" + zero + "\n\n" + sale + "\n");
+  const CliResult uploaded = RunCli(address, "upload-sales " + file);
+  INFO(uploaded.output);
+  CHECK(uploaded.exit_code == 0);
+  CHECK_THAT(uploaded.output, Catch::Contains("sent 3 of 3 sales"));
+  CHECK_THAT(uploaded.output, SummaryRow("applied", 1) && SummaryRow("duplicates", 1) &&
+                                  Catch::Contains("U-2") && Catch::Contains("quantity"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 3);
+}
+
+TEST_CASE("cli: transfer ships stock in transit, receive-transfer lands it") {
+  LiveServer live;
+  AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "WH-1", "SKU-A", 10);
+  const std::string& address = live.server.address();
+
+  const CliResult shipped =
+      RunCli(address, "transfer --id TR-1 --from WH-1 --to ST-1 --line SKU-A:4");
+  INFO(shipped.output);
+  CHECK(shipped.exit_code == 0);
+  CHECK_THAT(shipped.output, Catch::Contains("IN_TRANSIT") && Catch::Contains("TR-1"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 6);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").in_transit() == 4);
+
+  const CliResult landed = RunCli(address, "receive-transfer TR-1");
+  INFO(landed.output);
+  CHECK(landed.exit_code == 0);
+  CHECK_THAT(landed.output, Catch::Contains("RECEIVED"));
+  const v1::PositionView store = PositionOf(*live.inventory, "SKU-A", "ST-1");
+  CHECK(store.on_hand() == 4);
+  CHECK(store.in_transit() == 0);
+  CHECK(RunCli(address, "receive-transfer TR-9").exit_code == 1);
+}
+
+TEST_CASE("cli: set-location creates a location and changes only the fields given") {
+  LiveServer live;
+  const std::string& address = live.server.address();
+
+  const CliResult incomplete = RunCli(address, "set-location ST-9 --name Nakano");
+  CHECK(incomplete.exit_code == 2);
+  CHECK_THAT(incomplete.output, Catch::Contains("--kind, --lat and --lon"));
+
+  const CliResult created = RunCli(address,
+                                   "set-location ST-9 --kind store --name Nakano --lat 35.7074 "
+                                   "--lon 139.6638 --capabilities pickup,curbside --capacity 40");
+  INFO(created.output);
+  CHECK(created.exit_code == 0);
+  CHECK_THAT(created.output, Catch::Contains("pickup,curbside") && Catch::Contains("40"));
+  const CliResult changed = RunCli(address, "set-location ST-9 --capacity 10 --disable");
+  INFO(changed.output);
+  CHECK(changed.exit_code == 0);
+  const v1::Location location = LocationOf(*live.network, "ST-9");
+  CHECK(location.kind() == v1::STORE);
+  CHECK(location.name() == "Nakano");
+  CHECK(location.latitude() == 35.7074);
+  CHECK(location.capabilities().pickup());
+  CHECK(location.capabilities().curbside());
+  CHECK_FALSE(location.capabilities().ship_from_store());
+  CHECK(location.daily_capacity() == 10);
+  CHECK(location.disabled());
+
+  CHECK(RunCli(address, "set-location ST-9 --capabilities teleport").exit_code == 2);
+  // The server's own check: a pickup point cannot ship.
+  const CliResult refused = RunCli(address,
+                                   "set-location PP-1 --kind pickup-point --lat 35.68 --lon "
+                                   "139.76 --capabilities ship");
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.output, Catch::Contains("ship_from_store"));
+  CHECK(RunCli(address, "set-location ST-9 --enable").exit_code == 0);
+  CHECK_FALSE(LocationOf(*live.network, "ST-9").disabled());
+  CHECK(LocationOf(*live.network, "ST-9").daily_capacity() == 10);
+}
+
+TEST_CASE("cli: extend pushes a hold's expiry out, and routing-config shows the cost model") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 5);
+  const std::string& address = live.server.address();
+  REQUIRE(RunCli(address, "reserve --id order-1 --line SKU-A@ST-1:1 --ttl 1m").exit_code == 0);
+
+  const CliResult extended = RunCli(address, "--json extend order-1 --ttl 2h");
+  INFO(extended.output);
+  CHECK(extended.exit_code == 0);
+  v1::Reservation reservation;
+  REQUIRE(v1::Reservations::NewStub(live.server.channel())
+              ->GetReservation(Deadline().get(), Ref("order-1"), &reservation)
+              .ok());
+  const int64_t left = reservation.expires_at().seconds() - absl::ToUnixSeconds(absl::Now());
+  CHECK(left > 3600);
+  CHECK(RunCli(address, "extend order-1").exit_code == 2);  // --ttl is required
+
+  const CliResult config = RunCli(address, "routing-config");
+  INFO(config.output);
+  CHECK(config.exit_code == 0);
+  CHECK_THAT(config.output, Catch::Contains("version") && Catch::Contains("pickup_lead_store") &&
+                                Catch::Contains("s\n"));
 }
 
 }  // namespace omnistock::testing
