@@ -67,6 +67,13 @@ class OnHandHistory {
   std::shared_ptr<const std::vector<OnHandChange>> changes_;  // null: no change yet
 };
 
+// The reserved units that `on_hand` does not cover: 0 while on_hand covers every one, at most
+// `reserved` (when on_hand is 0 or below, as after a till sold units the ledger did not know
+// of, none is covered; a negative on_hand with nothing reserved leaves no reservation short).
+inline Quantity ShortfallOf(Quantity on_hand, Quantity reserved) {
+  return std::clamp<Quantity>(reserved - on_hand, 0, std::max<Quantity>(reserved, 0));
+}
+
 struct Position {
   Sku sku;
   LocationId location;
@@ -98,7 +105,7 @@ struct Position {
   // The figure shown to clients: never below zero.
   Quantity available_shown() const { return std::max<Quantity>(0, available()); }
   // Reserved units that on_hand no longer covers, after a sale or loss at the till.
-  Quantity shortfall() const { return std::max<Quantity>(0, reserved - on_hand); }
+  Quantity shortfall() const { return ShortfallOf(on_hand, reserved); }
 
   void RecordChange(absl::Time at, Quantity delta) {
     if (delta == 0) return;

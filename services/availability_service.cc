@@ -23,7 +23,7 @@ v1::AvailabilityUpdate UpdateOf(const Movement& m) {
       std::max<Quantity>(0, m.on_hand_after - m.reserved_after - m.safety_stock_after));
   update.set_in_transit(m.in_transit_after);
   update.set_non_sellable(m.non_sellable_after);
-  update.set_oversold(m.reserved_after > m.on_hand_after);
+  update.set_oversold(ShortfallOf(m.on_hand_after, m.reserved_after) > 0);
   for (const ReservationId& id : m.at_risk) update.add_at_risk_reservation_ids(id.value());
   update.set_reference(m.reference);
   return update;

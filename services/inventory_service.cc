@@ -59,7 +59,7 @@ grpc::ServerUnaryReactor* InventoryService::ListMovements(grpc::CallbackServerCo
                                                           v1::ListMovementsResponse* response) {
   // The query's ids may be the call's own (transient_ids.h): they go with it to the reader.
   auto ids = std::make_shared<TransientIds>();
-  absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request, *ids);
+  absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request, *ctx_.ledger, *ids);
   if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   ReadJournal(ctx_, *query,

@@ -1,5 +1,5 @@
 // omnistock: the command-line client of omnistockd, the omnistock inventory and reservation
-// server. Each subcommand makes one call to the omnistock.v1 gRPC API and prints the answer as
+// server. Each subcommand makes a call to the omnistock.v1 gRPC API and prints the answer as
 // a table, or with --json as the response message in JSON; `watch` follows the availability
 // feed and prints each update as it comes (with --json, one JSON object per line); `counts` and
 // `upload-sales` stream a file's rows (SyncCounts, UploadSales) with their progress on stderr.
@@ -15,7 +15,10 @@
 #include <iostream>
 #include <limits>
 #include <optional>
+#include <set>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -30,6 +33,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "engine/ids.h"
 #include "engine/limits.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/text_format.h"
@@ -202,12 +206,24 @@ void PrintReservation(const v1::Reservation& reservation) {
   PrintTable(lines);
 }
 
+// A location's capabilities by the names the command line uses for them.
+struct CapabilityName {
+  const char* name;
+  bool (v1::Capabilities::*get)() const;
+  void (v1::Capabilities::*set)(bool);
+};
+constexpr CapabilityName kCapabilityNames[] = {
+    {"pickup", &v1::Capabilities::pickup, &v1::Capabilities::set_pickup},
+    {"curbside", &v1::Capabilities::curbside, &v1::Capabilities::set_curbside},
+    {"ship", &v1::Capabilities::ship_from_store, &v1::Capabilities::set_ship_from_store},
+    {"pos", &v1::Capabilities::walk_in_sales, &v1::Capabilities::set_walk_in_sales},
+};
+
 std::string CapabilityList(const v1::Capabilities& capabilities) {
   std::vector<std::string> names;
-  if (capabilities.pickup()) names.push_back("pickup");
-  if (capabilities.curbside()) names.push_back("curbside");
-  if (capabilities.ship_from_store()) names.push_back("ship");
-  if (capabilities.walk_in_sales()) names.push_back("pos");
+  for (const CapabilityName& c : kCapabilityNames) {
+    if ((capabilities.*c.get)()) names.push_back(c.name);
+  }
   return names.empty() ? "-" : absl::StrJoin(names, ",");
 }
 
@@ -220,13 +236,13 @@ std::string Capacity(const v1::Location& location) {
 
 void PrintLocations(const v1::ListLocationsResponse& response) {
   std::vector<Row> rows = {
-      {"ID", "KIND", "NAME", "LAT", "LON", "CAPABILITIES", "CAPACITY", "DISABLED"}};
+      {"ID", "KIND", "NAME", "LAT", "LON", "CAPABILITIES", "CAPACITY", "DISABLED", "TIMEZONE"}};
   for (const v1::Location& location : response.locations()) {
     rows.push_back({location.location_id(), v1::LocationKind_Name(location.kind()), location.name(),
                     absl::StrFormat("%.4f", location.latitude()),
                     absl::StrFormat("%.4f", location.longitude()),
                     CapabilityList(location.capabilities()), Capacity(location),
-                    location.disabled() ? "yes" : "no"});
+                    location.disabled() ? "yes" : "no", OrDash(location.timezone())});
   }
   PrintTable(rows);
 }
@@ -290,17 +306,25 @@ void PrintTransfer(const v1::TransferView& transfer) {
   PrintTable(lines);
 }
 
-void PrintUploadSummary(const v1::UploadSalesSummary& summary) {
+// `line_of[i]`: the file line of the i-th sale sent.
+void PrintUploadSummary(const v1::UploadSalesSummary& summary, const std::vector<size_t>& line_of) {
   PrintTable({{"received", absl::StrCat(summary.received())},
               {"applied", absl::StrCat(summary.applied())},
               {"duplicates", absl::StrCat(summary.duplicates())},
               {"rejected", absl::StrCat(summary.rejected())},
               {"at_risk_results", absl::StrCat(summary.at_risk_results())}});
   if (!summary.rejections().empty()) {
-    std::cout << "\nrejected sales (the first " << summary.rejections_size() << "):\n";
-    std::vector<Row> rows = {{"INDEX", "POS_TRANSACTION", "WHY"}};
+    std::cout << "\nrejected sales";
+    if (summary.rejections_size() < summary.rejected()) {
+      std::cout << " (the first " << summary.rejections_size() << " of " << summary.rejected()
+                << ")";
+    }
+    std::cout << ":\n";
+    std::vector<Row> rows = {{"LINE", "POS_TRANSACTION", "WHY"}};
     for (const v1::UploadRejection& r : summary.rejections()) {
-      rows.push_back({absl::StrCat(r.index()), OrDash(r.pos_transaction_id()), r.message()});
+      const size_t index = static_cast<size_t>(r.index());
+      rows.push_back({index < line_of.size() ? absl::StrCat(line_of[index]) : "?",
+                      OrDash(r.pos_transaction_id()), r.message()});
     }
     PrintTable(rows);
   }
@@ -318,7 +342,7 @@ void PrintCountsSummary(const v1::SyncCountsSummary& summary) {
 }
 
 // Every field of the routing configuration as NAME VALUE, in the message's order (durations as
-// "7200s", the rest as protobuf's text format writes them).
+// "7200s", strings as they are, numbers as protobuf's text format writes them).
 void PrintRoutingConfig(const v1::RoutingConfig& config) {
   const google::protobuf::Descriptor* descriptor = config.GetDescriptor();
   const google::protobuf::Reflection* reflection = config.GetReflection();
@@ -329,6 +353,8 @@ void PrintRoutingConfig(const v1::RoutingConfig& config) {
     if (field->message_type() == google::protobuf::Duration::descriptor()) {
       value = TimeUtil::ToString(
           static_cast<const google::protobuf::Duration&>(reflection->GetMessage(config, field)));
+    } else if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_STRING) {
+      value = OrDash(reflection->GetString(config, field));
     } else {
       google::protobuf::TextFormat::PrintFieldValueToString(config, field, -1, &value);
     }
@@ -392,12 +418,16 @@ class Client {
     if (const grpc::Status status = Invoke(rpc, request, response); !status.ok()) {
       return Report(status);
     }
-    if (options_.json) {
-      if (const int printed = PrintJson(response); printed != kExitOk) return printed;
-    } else {
-      print(response);
-    }
+    if (const int shown = Show(response, print); shown != kExitOk) return shown;
     return exit_of(response);
+  }
+
+  // Prints a response with `print`, or as JSON with --json. Returns the exit code.
+  template <typename Response, typename Print>
+  int Show(const Response& response, Print print) const {
+    if (options_.json) return PrintJson(response);
+    print(response);
+    return kExitOk;
   }
 
   // One unary call with the deadline of --timeout; prints nothing.
@@ -478,20 +508,18 @@ class Client {
     return kExitOk;
   }
 
-  // Streams `messages` in one client-streaming call (SyncCounts, UploadSales) and prints the
-  // summary with `print` (or as JSON), or the error status. While it sends more than one
-  // message, says how far it got on stderr, at most once a second and when all are sent
-  // (`progress(sent)`). Like a watch, it has a deadline only when `deadline` is set (--timeout
-  // given): a large file takes as long as it takes.
-  template <typename Stub, typename Request, typename Response, typename Print>
-  int Upload(std::unique_ptr<grpc::ClientWriter<Request>> (Stub::*rpc)(grpc::ClientContext*,
-                                                                       Response*),
-             const std::vector<Request>& messages, std::optional<absl::Duration> deadline,
-             const std::function<std::string(size_t)>& progress, Print print) const {
+  // Streams `messages` in one client-streaming call (SyncCounts, UploadSales) into `response`.
+  // While it sends more than one message, says how far it got on stderr, at most once a second
+  // and when all are sent (`progress(sent)`). Like a watch, it has a deadline only when
+  // `deadline` is set (--timeout given): a large file takes as long as it takes.
+  template <typename Stub, typename Request, typename Response>
+  grpc::Status Upload(
+      std::unique_ptr<grpc::ClientWriter<Request>> (Stub::*rpc)(grpc::ClientContext*, Response*),
+      const std::vector<Request>& messages, std::optional<absl::Duration> deadline,
+      const std::function<std::string(size_t)>& progress, Response& response) const {
     Stub stub(channel_);
     grpc::ClientContext context;
     if (deadline) context.set_deadline(absl::ToChronoTime(absl::Now() + *deadline));
-    Response response;
     std::unique_ptr<grpc::ClientWriter<Request>> writer = (stub.*rpc)(&context, &response);
     absl::Time last_said = absl::Now();
     size_t sent = 0;
@@ -505,25 +533,24 @@ class Client {
       }
     }
     writer->WritesDone();
-    if (const grpc::Status status = writer->Finish(); !status.ok()) return Report(status);
-    if (options_.json) return PrintJson(response);
-    print(response);
-    return kExitOk;
+    return writer->Finish();
   }
 
  private:
   // One update as a line of fixed columns (the rows come one at a time, so no table).
   struct WatchRow {
     static std::string Header() {
-      return absl::StrFormat("%-10s %-27s %-13s %-14s %-16s %9s %9s %9s %12s  %s", "SEQ", "TIME",
-                             "KIND", "SKU", "LOCATION", "ON_HAND", "RESERVED", "AVAILABLE",
-                             "NON_SELLABLE", "REFERENCE AT_RISK");
+      return absl::StrFormat("%-10s %-27s %-13s %-14s %-16s %9s %9s %7s %9s %10s %12s  %s", "SEQ",
+                             "TIME", "KIND", "SKU", "LOCATION", "ON_HAND", "RESERVED", "SAFETY",
+                             "AVAILABLE", "IN_TRANSIT", "NON_SELLABLE", "REFERENCE AT_RISK");
     }
     static std::string Of(const v1::AvailabilityUpdate& u) {
       std::string line = absl::StrFormat(
-          "%-10d %-27s %-13s %-14s %-16s %9d %9d %9d %12d  %s", u.sequence(),
+          "%-10d %-27s %-13s %-14s %-16s %9d %9d %7d %9d %10d %12d  %s", u.sequence(),
           TimeUtil::ToString(u.time()), v1::MovementKind_Name(u.kind()), u.sku(), u.location_id(),
-          u.on_hand(), u.reserved(), u.available(), u.non_sellable(), OrDash(u.reference()));
+          u.on_hand(), u.reserved(), u.safety_stock(), u.available(), u.in_transit(),
+          u.non_sellable(), OrDash(u.reference()));
+      if (u.oversold()) absl::StrAppend(&line, " OVERSOLD");
       if (!u.at_risk_reservation_ids().empty()) {
         absl::StrAppend(&line, " at-risk:", absl::StrJoin(u.at_risk_reservation_ids(), ","));
       }
@@ -534,6 +561,16 @@ class Client {
   const Options& options_;
   std::shared_ptr<grpc::Channel> channel_;
 };
+
+// An enum value by its command-line name, which CLI11 already checked: "ec-dc" is EC_DC.
+template <typename Enum>
+Enum EnumOf(std::string name, bool (*parse)(const std::string&, Enum*), Enum otherwise) {
+  name = absl::AsciiStrToUpper(name);
+  std::replace(name.begin(), name.end(), '-', '_');
+  Enum value = otherwise;
+  parse(name, &value);
+  return value;
+}
 
 // A whole number written in digits only (no sign, no spaces), or nullopt.
 std::optional<int64_t> ParseWholeNumber(absl::string_view text) {
@@ -598,8 +635,9 @@ bool ParseTimestamp(const std::string& text, const std::string& option,
   return false;
 }
 
-// The lines of a file, or of standard input for "-". False, with `error`, when it cannot be
-// read.
+// The lines of a file, or of standard input for "-", without a Windows line end or the UTF-8
+// byte-order mark a spreadsheet's "CSV UTF-8" export begins with. False, with `error`, when it
+// cannot be read.
 bool ReadLines(const std::string& path, std::vector<std::string>& lines, std::string& error) {
   std::ifstream file;
   if (path != "-") {
@@ -611,7 +649,8 @@ bool ReadLines(const std::string& path, std::vector<std::string>& lines, std::st
   }
   std::istream& in = path == "-" ? std::cin : file;
   for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();  // a file written on Windows
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (lines.empty() && absl::StartsWith(line, "\xEF\xBB\xBF")) line.erase(0, 3);
     lines.push_back(std::move(line));
   }
   if (in.bad()) {
@@ -621,48 +660,89 @@ bool ReadLines(const std::string& path, std::vector<std::string>& lines, std::st
   return true;
 }
 
+// What a file's rows became, and where each came from: `line_of[i]` is the file line (from 1)
+// of the i-th message's (or row's) first line.
+template <typename Message>
+struct FileRows {
+  std::vector<Message> messages;
+  std::vector<size_t> line_of;
+};
+
+// Whether a count file's line is its column names: every field one of the names below.
+bool IsCountHeader(const std::vector<absl::string_view>& fields) {
+  static const char* const kNames[] = {"location",         "location_id", "sku",       "counted",
+                                       "counted_quantity", "quantity",    "counted_at"};
+  return std::all_of(fields.begin(), fields.end(), [](absl::string_view field) {
+    field = absl::StripAsciiWhitespace(field);
+    return std::any_of(std::begin(kNames), std::end(kNames),
+                       [field](const char* name) { return absl::EqualsIgnoreCase(field, name); });
+  });
+}
+
 // A count file: one row per line, LOCATION,SKU,COUNTED[,COUNTED_AT] (COUNTED_AT in RFC 3339;
 // left out or empty: `counted_at`), cut into SyncCounts batches of the largest size allowed.
-// Blank lines, lines starting with '#' and a first line of column names (it starts with
-// "location") are skipped. False, with `error` naming the file's line, at the first row that is
-// not so: then nothing is sent.
+// Blank lines, lines starting with '#' and a first line of column names are skipped. Each row is
+// checked as the server checks it (ids, the count's bounds, a COUNTED_AT at most 30 days back
+// and 5 minutes ahead of this machine's clock), and so that no position is counted twice at one
+// time (the second would be stale). False, with `error` naming the file's line, at the first
+// row that is not so: then nothing is sent.
 bool CountBatchesOf(const std::vector<std::string>& lines,
-                    const google::protobuf::Timestamp& counted_at,
-                    std::vector<v1::CountBatch>& batches, int64_t& rows, std::string& error) {
-  rows = 0;
+                    const google::protobuf::Timestamp& counted_at, FileRows<v1::CountBatch>& file,
+                    std::string& error) {
+  const absl::Time now = absl::Now();
+  std::set<std::tuple<std::string, std::string, int64_t, int32_t>> counted;  // position, time
+  bool first = true;
   for (size_t i = 0; i < lines.size(); ++i) {
     const absl::string_view text = absl::StripAsciiWhitespace(lines[i]);
     if (text.empty() || text.front() == '#') continue;
     const std::vector<absl::string_view> fields = absl::StrSplit(text, ',');
-    const auto where = [&] { return absl::StrCat("line ", i + 1, " '", text, "'"); };
+    if (std::exchange(first, false) && IsCountHeader(fields)) continue;
+    const std::string where = absl::StrCat("line ", i + 1, " '", text, "'");
     if (fields.size() < 3 || fields.size() > 4) {
-      error = absl::StrCat(where(), " is not LOCATION,SKU,COUNTED[,COUNTED_AT]");
+      error = absl::StrCat(where, " is not LOCATION,SKU,COUNTED[,COUNTED_AT]");
       return false;
     }
-    const std::optional<int64_t> counted = ParseWholeNumber(absl::StripAsciiWhitespace(fields[2]));
-    if (!counted && rows == 0 && absl::StartsWithIgnoreCase(text, "location")) continue;  // names
-    if (!counted) {
-      error = absl::StrCat(where(), ": COUNTED must be a whole number of 0 or more");
-      return false;
+    const std::string location(absl::StripAsciiWhitespace(fields[0]));
+    const std::string sku(absl::StripAsciiWhitespace(fields[1]));
+    const std::optional<int64_t> quantity = ParseWholeNumber(absl::StripAsciiWhitespace(fields[2]));
+    std::string problem =
+        omnistock::IdProblem("LOCATION", location, omnistock::kLocationIdLengthMax);
+    if (problem.empty()) problem = omnistock::IdProblem("SKU", sku, omnistock::kSkuLengthMax);
+    if (problem.empty() && (!quantity || *quantity > omnistock::kOnHandMax)) {
+      problem = absl::StrCat("COUNTED must be a whole number from 0 to ", omnistock::kOnHandMax);
     }
-    if (batches.empty() || batches.back().rows_size() == omnistock::kCountRowsPerBatchMax) {
-      batches.emplace_back();
-    }
-    v1::CountRow* row = batches.back().add_rows();
-    row->set_location_id(std::string(absl::StripAsciiWhitespace(fields[0])));
-    row->set_sku(std::string(absl::StripAsciiWhitespace(fields[1])));
-    row->set_counted_quantity(*counted);
+    google::protobuf::Timestamp at = counted_at;
     const absl::string_view time = fields.size() == 4 ? absl::StripAsciiWhitespace(fields[3]) : "";
-    if (time.empty()) {
-      *row->mutable_counted_at() = counted_at;
-    } else if (!ParseTimestamp(std::string(time), "COUNTED_AT", *row->mutable_counted_at(),
-                               error)) {
-      error = absl::StrCat(where(), ": ", error);
+    if (problem.empty() && !time.empty()) {
+      ParseTimestamp(std::string(time), "COUNTED_AT", at, problem);  // `problem` says why not
+    }
+    if (problem.empty()) {
+      const absl::Time when = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(at));
+      if (when < now - omnistock::kClientTimeAgeMax || when > now + omnistock::kPosClockSkewMax) {
+        problem = absl::StrCat("COUNTED_AT must be at most ", omnistock::kClientTimeAgeMaxDays,
+                               " days back and at most ",
+                               absl::FormatDuration(omnistock::kPosClockSkewMax),
+                               " ahead of now (the server refuses it as a clock fault)");
+      } else if (!counted.emplace(location, sku, at.seconds(), at.nanos()).second) {
+        problem = "counts a position already counted at the same time above (it would be stale)";
+      }
+    }
+    if (!problem.empty()) {
+      error = absl::StrCat(where, ": ", problem);
       return false;
     }
-    ++rows;
+    if (file.messages.empty() ||
+        file.messages.back().rows_size() == omnistock::kCountRowsPerBatchMax) {
+      file.messages.emplace_back();
+    }
+    v1::CountRow* row = file.messages.back().add_rows();
+    row->set_location_id(location);
+    row->set_sku(sku);
+    row->set_counted_quantity(*quantity);
+    *row->mutable_counted_at() = at;
+    file.line_of.push_back(i + 1);
   }
-  if (rows == 0) {
+  if (file.line_of.empty()) {
     error = "the file has no count rows (LOCATION,SKU,COUNTED[,COUNTED_AT] per line)";
     return false;
   }
@@ -673,21 +753,23 @@ bool CountBatchesOf(const std::vector<std::string>& lines,
 // {"location_id":"ST-GINZA","terminal_id":"till-3","pos_transaction_id":"T-1001",
 //  "sold_at":"2026-12-01T09:30:00Z","lines":[{"sku":"SKU-00042","quantity":1}]}.
 // Blank lines are skipped. False, with `error` naming the file's line, at the first line that is
-// not so: then nothing is sent.
-bool SalesOf(const std::vector<std::string>& lines, std::vector<v1::RecordSaleRequest>& sales,
+// not so: then nothing is sent. (The server checks each sale's content, and rejects a bad one
+// alone: the upload's summary lists it.)
+bool SalesOf(const std::vector<std::string>& lines, FileRows<v1::RecordSaleRequest>& file,
              std::string& error) {
   for (size_t i = 0; i < lines.size(); ++i) {
     const absl::string_view text = absl::StripAsciiWhitespace(lines[i]);
     if (text.empty()) continue;
-    v1::RecordSaleRequest& sale = sales.emplace_back();
+    v1::RecordSaleRequest& sale = file.messages.emplace_back();
     const auto status = google::protobuf::util::JsonStringToMessage(std::string(text), &sale);
     if (!status.ok()) {
       error =
           absl::StrCat("line ", i + 1, " is not a RecordSaleRequest in JSON: ", status.ToString());
       return false;
     }
+    file.line_of.push_back(i + 1);
   }
-  if (sales.empty()) {
+  if (file.messages.empty()) {
     error = "the file has no sales (one RecordSaleRequest in JSON per line)";
     return false;
   }
@@ -816,9 +898,7 @@ std::optional<v1::PlanRequest> PlanRequestOf(const Options& o, std::string& erro
     request.mutable_destination()->set_longitude(longitude);
   }
   request.set_preferred_pickup_location_id(o.pickup);
-  v1::FulfillmentPreference preference = v1::DELIVERY;
-  v1::FulfillmentPreference_Parse(absl::AsciiStrToUpper(o.preference), &preference);
-  request.set_preference(preference);
+  request.set_preference(EnumOf(o.preference, &v1::FulfillmentPreference_Parse, v1::DELIVERY));
   request.set_allow_method_fallback(o.fallback);
   request.set_allow_partial(o.partial);
   request.set_max_shipments(o.max_shipments);
@@ -873,12 +953,10 @@ int Receive(const Client& client, const Options& o) {
 
 int Adjust(const Client& client, const Options& o) {
   v1::AdjustRequest request;
-  v1::AdjustReason reason = v1::ADJUST_REASON_UNSPECIFIED;
-  v1::AdjustReason_Parse(absl::AsciiStrToUpper(o.reason), &reason);  // CLI11 checked the name
   request.set_location_id(o.location);
   request.set_sku(o.sku);
   request.set_delta(o.quantity);
-  request.set_reason(reason);
+  request.set_reason(EnumOf(o.reason, &v1::AdjustReason_Parse, v1::ADJUST_REASON_UNSPECIFIED));
   request.set_reference(o.reference);
   request.set_idempotency_key(o.idempotency_key);
   request.set_non_sellable(o.non_sellable);
@@ -968,16 +1046,40 @@ std::optional<absl::Duration> StreamDeadline(const CLI::Option* timeout, const O
 
 int UploadSales(const Client& client, const Options& o, std::optional<absl::Duration> deadline) {
   std::vector<std::string> lines;
-  std::vector<v1::RecordSaleRequest> sales;
-  if (std::string error; !ReadLines(o.file, lines, error) || !SalesOf(lines, sales, error)) {
+  FileRows<v1::RecordSaleRequest> file;
+  if (std::string error; !ReadLines(o.file, lines, error) || !SalesOf(lines, file, error)) {
     return UsageError(error);
   }
-  return client.Upload(
-      &v1::StoreSales::Stub::UploadSales, sales, deadline,
-      [total = sales.size()](size_t sent) {
+  v1::UploadSalesSummary summary;
+  const grpc::Status status = client.Upload(
+      &v1::StoreSales::Stub::UploadSales, file.messages, deadline,
+      [total = file.messages.size()](size_t sent) {
         return absl::StrFormat("sent %d of %d sales", sent, total);
       },
-      PrintUploadSummary);
+      summary);
+  if (!status.ok()) return client.Report(status);
+  if (const int shown = client.Show(
+          summary,
+          [&file](const v1::UploadSalesSummary& s) { PrintUploadSummary(s, file.line_of); });
+      shown != kExitOk) {
+    return shown;
+  }
+  if (summary.rejected() == 0) return kExitOk;
+  std::cerr << summary.rejected() << " of " << summary.received()
+            << " sales were rejected and not recorded (listed above): correct them and upload "
+               "them again\n";
+  return kExitRpcError;
+}
+
+// The file line of the count row a server's message names ("batches[1].rows[7]..."), or empty.
+std::string CountRowLine(const std::string& message, const FileRows<v1::CountBatch>& file) {
+  size_t batch = 0;
+  size_t row = 0;
+  if (std::sscanf(message.c_str(), "batches[%zu].rows[%zu]", &batch, &row) != 2) return "";
+  const size_t index = batch * omnistock::kCountRowsPerBatchMax + row;
+  if (index >= file.line_of.size()) return "";
+  return absl::StrCat("batches[", batch, "].rows[", row, "] is line ", file.line_of[index],
+                      " of the file; the batches before it were applied");
 }
 
 int Counts(const Client& client, const Options& o, std::optional<absl::Duration> deadline) {
@@ -986,23 +1088,35 @@ int Counts(const Client& client, const Options& o, std::optional<absl::Duration>
   google::protobuf::Timestamp counted_at =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
   std::vector<std::string> lines;
-  std::vector<v1::CountBatch> batches;
-  int64_t rows = 0;
+  FileRows<v1::CountBatch> file;
   if (std::string error;
       (!o.at.empty() && !ParseTimestamp(o.at, "--counted-at", counted_at, error)) ||
-      !ReadLines(o.file, lines, error) ||
-      !CountBatchesOf(lines, counted_at, batches, rows, error)) {
+      !ReadLines(o.file, lines, error) || !CountBatchesOf(lines, counted_at, file, error)) {
     return UsageError(error);
   }
-  return client.Upload(
-      &v1::Warehouse::Stub::SyncCounts, batches, deadline,
-      [&batches, rows](size_t sent) {
-        const int64_t rows_sent =
-            std::min<int64_t>(rows, static_cast<int64_t>(sent) * omnistock::kCountRowsPerBatchMax);
-        return absl::StrFormat("sent %d of %d batches (%d of %d rows)", sent, batches.size(),
-                               rows_sent, rows);
+  v1::SyncCountsSummary summary;
+  const grpc::Status status = client.Upload(
+      &v1::Warehouse::Stub::SyncCounts, file.messages, deadline,
+      [&file](size_t sent) {
+        const size_t rows = std::min(file.line_of.size(), sent * omnistock::kCountRowsPerBatchMax);
+        return absl::StrFormat("sent %d of %d batches (%d of %d rows)", sent, file.messages.size(),
+                               rows, file.line_of.size());
       },
-      PrintCountsSummary);
+      summary);
+  if (!status.ok()) {
+    const int code = client.Report(status);
+    if (std::string line = CountRowLine(status.error_message(), file); !line.empty()) {
+      std::cerr << line << '\n';
+    }
+    return code;
+  }
+  if (const int shown = client.Show(summary, PrintCountsSummary); shown != kExitOk) return shown;
+  const int64_t not_applied = summary.rows_unknown() + summary.rows_over_limit();
+  if (not_applied == 0) return kExitOk;
+  std::cerr << not_applied
+            << " rows were not applied (at a location the server does not know, or past the "
+               "on_hand limit)\n";
+  return kExitRpcError;
 }
 
 int Transfer(const Client& client, const Options& o) {
@@ -1045,21 +1159,18 @@ bool ParseCapabilities(const std::string& text, v1::Capabilities& capabilities,
                        std::string& error) {
   capabilities.Clear();
   if (absl::EqualsIgnoreCase(text, "none")) return true;
-  for (const absl::string_view name : absl::StrSplit(text, ',', absl::SkipWhitespace())) {
-    const std::string lower = absl::AsciiStrToLower(absl::StripAsciiWhitespace(name));
-    if (lower == "pickup") {
-      capabilities.set_pickup(true);
-    } else if (lower == "curbside") {
-      capabilities.set_curbside(true);
-    } else if (lower == "ship") {
-      capabilities.set_ship_from_store(true);
-    } else if (lower == "pos") {
-      capabilities.set_walk_in_sales(true);
-    } else {
+  const std::vector<absl::string_view> names = absl::StrSplit(text, ',');
+  for (const absl::string_view name : names) {
+    const auto known = std::find_if(
+        std::begin(kCapabilityNames), std::end(kCapabilityNames), [name](const CapabilityName& c) {
+          return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(name), c.name);
+        });
+    if (known == std::end(kCapabilityNames)) {
       error = absl::StrCat("--capabilities: '", name,
-                           "' is none of pickup, curbside, ship, pos (or the word none)");
+                           "' is none of pickup, curbside, ship, pos (or give the word none)");
       return false;
     }
+    (capabilities.*known->set)(true);
   }
   return true;
 }
@@ -1068,6 +1179,11 @@ bool ParseCapabilities(const std::string& text, v1::Capabilities& capabilities,
 // (ListLocations), with each option given applied (UpsertLocation replaces a location whole).
 // A new location needs --kind, --lat and --lon.
 int SetLocation(const Client& client, const Options& o, const LocationOptions& given) {
+  v1::Capabilities capabilities;
+  if (std::string error;
+      given.capabilities->count() > 0 && !ParseCapabilities(o.capabilities, capabilities, error)) {
+    return UsageError(error);
+  }
   v1::ListLocationsResponse listed;
   if (const grpc::Status status =
           client.Invoke(&v1::Network::Stub::ListLocations, v1::ListLocationsRequest(), listed);
@@ -1088,21 +1204,12 @@ int SetLocation(const Client& client, const Options& o, const LocationOptions& g
   }
   location.set_location_id(o.location);
   if (given.kind->count() > 0) {
-    v1::LocationKind kind = v1::LOCATION_KIND_UNSPECIFIED;
-    std::string name = absl::AsciiStrToUpper(o.kind);
-    std::replace(name.begin(), name.end(), '-', '_');
-    v1::LocationKind_Parse(name, &kind);  // CLI11 checked the name
-    location.set_kind(kind);
+    location.set_kind(EnumOf(o.kind, &v1::LocationKind_Parse, v1::LOCATION_KIND_UNSPECIFIED));
   }
   if (given.name->count() > 0) location.set_name(o.name);
   if (given.latitude->count() > 0) location.set_latitude(o.latitude);
   if (given.longitude->count() > 0) location.set_longitude(o.longitude);
-  if (given.capabilities->count() > 0) {
-    if (std::string error;
-        !ParseCapabilities(o.capabilities, *location.mutable_capabilities(), error)) {
-      return UsageError(error);
-    }
-  }
+  if (given.capabilities->count() > 0) *location.mutable_capabilities() = capabilities;
   if (given.capacity->count() > 0) location.set_daily_capacity(o.capacity);
   if (given.disabled->count() > 0) location.set_disabled(true);
   if (given.enabled->count() > 0) location.set_disabled(false);
@@ -1134,6 +1241,12 @@ struct Command {
 
 std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   std::vector<Command> commands;
+  // The SKU:QTY lines of sale, return, transfer, plan and route.
+  const auto add_sku_lines = [&o](CLI::App* command) {
+    command->add_option("--line", o.order_lines, "SKU:QTY (repeatable)")
+        ->required()
+        ->allow_extra_args(false);
+  };
   CLI::App* c = app.add_subcommand("availability",
                                    "Show the stock of SKUs, at every location or the given ones");
   c->add_option("SKU", o.skus, "SKUs to show")->required();
@@ -1209,16 +1322,14 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
 
   CLI::App* const cli = &app;
   // sale and return share their options.
-  const auto add_till_options = [&o](CLI::App* command, const char* at_help) {
+  const auto add_till_options = [&o, &add_sku_lines](CLI::App* command, const char* at_help) {
     command->add_option("STORE", o.location, "the store's location id")->required();
     command->add_option("--terminal", o.terminal, "the till's id")->required();
     command
         ->add_option("--transaction", o.transaction,
                      "the till's transaction id: with --terminal, recorded exactly once")
         ->required();
-    command->add_option("--line", o.order_lines, "SKU:QTY (repeatable)")
-        ->required()
-        ->allow_extra_args(false);
+    add_sku_lines(command);
     command->add_option("--at", o.at, at_help);
   };
   c = app.add_subcommand("sale", "Record a sale at a store's till (never refused for stock)");
@@ -1249,8 +1360,9 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c = app.add_subcommand("counts", "Send cycle counts from a CSV file (SyncCounts)");
   c->add_option("FILE", o.file,
                 "LOCATION,SKU,COUNTED[,COUNTED_AT] per line, COUNTED_AT in RFC 3339 ('-': "
-                "standard input); a first line of column names and lines starting with # are "
-                "skipped")
+                "standard input); lines starting with # are skipped, and a first line of column "
+                "names (location or location_id, sku, counted or counted_quantity or quantity, "
+                "counted_at)")
       ->required();
   c->add_option("--counted-at", o.at,
                 "when the rows without a COUNTED_AT were counted, RFC 3339 (default: now)");
@@ -1264,9 +1376,7 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c->add_option("--id", o.transfer_id, "transfer id, the idempotency key")->required();
   c->add_option("--from", o.from_location, "source location id")->required();
   c->add_option("--to", o.to_location, "destination location id")->required();
-  c->add_option("--line", o.order_lines, "SKU:QTY (repeatable)")
-      ->required()
-      ->allow_extra_args(false);
+  add_sku_lines(c);
   commands.push_back({c, Transfer});
 
   c = app.add_subcommand("receive-transfer", "A transfer arrived: into the destination's on_hand");
@@ -1294,8 +1404,11 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
                                  "online orders a day (0: none at a store, unlimited at a "
                                  "warehouse or EC DC)")
                        ->check(NotNegative());
-  given.disabled = c->add_flag("--disable", o.disabled, "take it out of routing and new holds");
-  given.enabled = c->add_flag("--enable", o.enabled, "put it back")->excludes(given.disabled);
+  given.disabled = c->add_flag("--disable", o.disabled, "take it out of routing and new holds")
+                       ->disable_flag_override();
+  given.enabled = c->add_flag("--enable", o.enabled, "put it back")
+                      ->disable_flag_override()
+                      ->excludes(given.disabled);
   given.timezone = c->add_option("--timezone", o.timezone,
                                  "IANA name, e.g. Asia/Tokyo: its day for daily capacity");
   commands.push_back({c, [given](const Client& client, const Options& options) {
@@ -1308,10 +1421,8 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   commands.push_back({c, Health});
 
   // plan and route share their options.
-  const auto add_plan_options = [&o](CLI::App* command) {
-    command->add_option("--line", o.order_lines, "SKU:QTY (repeatable)")
-        ->required()
-        ->allow_extra_args(false);
+  const auto add_plan_options = [&o, &add_sku_lines](CLI::App* command) {
+    add_sku_lines(command);
     command->add_option("--to", o.to, "delivery address as LAT,LON, e.g. 35.6581,139.7017");
     command->add_option("--pickup", o.pickup, "the store the customer chose for pickup");
     command->add_option("--preference", o.preference, "delivery, bopis or curbside")
@@ -1385,7 +1496,8 @@ int main(int argc, char** argv) {
       ->envname("OMNISTOCK_TARGET")
       ->capture_default_str();
   app.add_option("--timeout", options.timeout_seconds,
-                 "deadline of the call, in seconds (watch: none unless given)")
+                 "deadline of the call, in seconds (watch, counts, upload-sales: none unless "
+                 "given)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_flag("--json", options.json, "print the response message as JSON instead of a table");

@@ -8,29 +8,16 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "engine/ids.h"
 #include "engine/limits.h"
 #include "services/convert.h"
 
 namespace omnistock::services {
 namespace {
 
-bool IsIdChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-         c == '_' || c == ':' || c == '/' || c == '-';
-}
-
 absl::Status CheckId(absl::string_view field, const std::string& value, int length_max) {
-  if (value.empty()) return absl::InvalidArgumentError(absl::StrCat(field, " must not be empty"));
-  if (static_cast<int>(value.size()) > length_max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " is ", value.size(), " bytes, over the limit of ", length_max));
-  }
-  for (char c : value) {
-    if (!IsIdChar(c)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, " may contain only letters, digits and . _ : / - (found a byte 0x",
-                       absl::Hex(static_cast<unsigned char>(c)), ")"));
-    }
+  if (std::string problem = IdProblem(field, value, length_max); !problem.empty()) {
+    return absl::InvalidArgumentError(problem);
   }
   return absl::OkStatus();
 }
@@ -560,6 +547,7 @@ absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabil
 }
 
 absl::StatusOr<storage::JournalQuery> ValidateListMovements(const v1::ListMovementsRequest& request,
+                                                            const Ledger& ledger,
                                                             TransientIds& ids) {
   storage::JournalQuery query;
   if (!request.sku().empty()) {
@@ -567,11 +555,12 @@ absl::StatusOr<storage::JournalQuery> ValidateListMovements(const v1::ListMoveme
     query.sku = ids.Resolve<Sku>(request.sku());
   }
   if (!request.location_id().empty()) {
-    if (absl::Status s = CheckId("location_id", request.location_id(), kLocationIdLengthMax);
-        !s.ok()) {
-      return s;
-    }
-    query.location = ids.Resolve<LocationId>(request.location_id());
+    // An unknown one is NOT_FOUND, as in GetAvailability and Watch: a typo must not read as a
+    // location with no movements.
+    absl::StatusOr<LocationId> location =
+        KnownLocation("location_id", request.location_id(), ledger);
+    if (!location.ok()) return location.status();
+    query.location = *std::move(location);
   }
   if (request.limit() < 0 || request.limit() > kMovementsPageMax) {
     return absl::InvalidArgumentError(

@@ -40,7 +40,9 @@ struct AvailabilityQuery {
 // one): the query is valid while `ids` lives.
 absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabilityRequest& request,
                                                           const Ledger& ledger, TransientIds& ids);
+// An unknown location_id is NOT_FOUND.
 absl::StatusOr<storage::JournalQuery> ValidateListMovements(const v1::ListMovementsRequest& request,
+                                                            const Ledger& ledger,
                                                             TransientIds& ids);
 
 // An order resolves its SKUs through `ids` (valid while it lives): a SKU never stocked anywhere

@@ -61,6 +61,20 @@ TEST_CASE("a sale that oversells is recorded and reports the newest reservations
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
+TEST_CASE("the shortfall is the reserved units on_hand does not cover, never more") {
+  CHECK(ShortfallOf(5, 3) == 0);
+  CHECK(ShortfallOf(3, 3) == 0);
+  CHECK(ShortfallOf(1, 3) == 2);
+  CHECK(ShortfallOf(0, 3) == 3);
+  CHECK(ShortfallOf(-7, 3) == 3);  // a till sold below zero: every reserved unit is short
+  CHECK(ShortfallOf(-3, 0) == 0);  // nothing reserved: no order is short
+  LedgerFixture f;
+  f.Stock("A", "S1", 2);
+  REQUIRE(f.ledger.RecordSale(Sale("t1", "A", 5), kT0).outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == -3);
+  CHECK(f.At("A", "S1").shortfall() == 0);
+}
+
 TEST_CASE("a movement lists at most 100 reservations at risk, the oldest first") {
   LedgerFixture f;
   constexpr int kHolds = 150;

@@ -286,6 +286,14 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
          return inventory->ListMovements(Deadline().get(), request, &response);
        },
        kInvalid, "limit must be in [0, 1000]"},
+      {"movements of an unknown location",
+       [&] {
+         v1::ListMovementsRequest request;
+         request.set_location_id("ST-NOPE");
+         v1::ListMovementsResponse response;
+         return inventory->ListMovements(Deadline().get(), request, &response);
+       },
+       grpc::StatusCode::NOT_FOUND, "location_id 'ST-NOPE' is not a known location"},
       {"confirm of an unknown reservation",
        [&] {
          v1::Reservation response;
@@ -303,7 +311,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
     CHECK(status.error_message().find(c.message_part) != std::string::npos);
     CHECK(Snapshot(server) == before);
   }
-  CHECK(cases.size() == 45);
+  CHECK(cases.size() == 46);
 }
 
 }  // namespace omnistock::testing

@@ -23,10 +23,10 @@ struct CliResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `omnistock --target ADDRESS ARGS` through the shell; ARGS must be shell-safe.
-CliResult RunCli(const std::string& address, const std::string& args) {
-  const std::string command =
-      std::string(OMNISTOCK_CLI_PATH) + " --target " + address + " --timeout 10 " + args + " 2>&1";
+// Runs `omnistock --target ADDRESS TAIL` through the shell as it is, e.g. with "2>/dev/null"
+// to keep only stdout; TAIL must be shell-safe.
+CliResult RunCliAsIs(const std::string& address, const std::string& tail) {
+  const std::string command = std::string(OMNISTOCK_CLI_PATH) + " --target " + address + " " + tail;
   CliResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
@@ -37,6 +37,11 @@ CliResult RunCli(const std::string& address, const std::string& args) {
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+// Runs `omnistock --target ADDRESS --timeout 10 ARGS`, stdout and stderr together.
+CliResult RunCli(const std::string& address, const std::string& args) {
+  return RunCliAsIs(address, "--timeout 10 " + args + " 2>&1");
 }
 
 // Writes `text` to a new file `name` in `dir` and returns its path.
@@ -290,6 +295,14 @@ TEST_CASE("cli: a till's sale is recorded once, and a return kept apart is not s
         0);
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == -1);
 
+  // --json: the response alone on stdout, as JSON.
+  const CliResult json = RunCliAsIs(
+      address, "--json sale ST-1 --terminal till-1 --transaction T-9 --line SKU-A:1 2>/dev/null");
+  CHECK(json.exit_code == 0);
+  CHECK_THAT(json.output, Catch::StartsWith("{") && Catch::Contains("\"sequence\": \"") &&
+                              Catch::EndsWith("}\n"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == -2);
+
   const CliResult returned =
       RunCli(address,
              "return ST-1 --terminal till-1 --transaction R-1 --line SKU-A:1 --non-sellable "
@@ -297,47 +310,64 @@ TEST_CASE("cli: a till's sale is recorded once, and a return kept apart is not s
   INFO(returned.output);
   CHECK(returned.exit_code == 0);
   const v1::PositionView position = PositionOf(*live.inventory, "SKU-A", "ST-1");
-  CHECK(position.on_hand() == -1);
+  CHECK(position.on_hand() == -2);
   CHECK(position.non_sellable() == 1);
 
   CHECK(RunCli(address, "sale ST-1 --terminal till-1 --transaction T-3 --line SKU-A").exit_code ==
         2);
   CHECK(RunCli(address, "sale ST-1 --terminal till-1 --transaction T-3 --line SKU-A:1 --at noon")
             .exit_code == 2);
-  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == -1);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == -2);
 }
 
 TEST_CASE("cli: counts sends a CSV file's rows, and a file with a bad row sends nothing") {
   LiveServer live;
   AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
   ReceiveStock(*live.inventory, "WH-1", "SKU-A", 10);
-  ReceiveStock(*live.inventory, "WH-1", "SKU-B", 10);
   const TempDir dir;
   const std::string& address = live.server.address();
-
-  const std::string bad = WriteFile(dir, "bad.csv", "WH-1,SKU-A,7\nWH-1,SKU-B,seven\n");
-  const CliResult refused = RunCli(address, "counts " + bad);
-  INFO(refused.output);
-  CHECK(refused.exit_code == 2);
-  CHECK_THAT(refused.output, Catch::Contains("line 2"));
-  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 10);
-
-  // 12,001 rows: two batches of the largest size and one more; only the last row of each
-  // position is newer than the ones before it, the rest are stale.
   const std::string an_hour_ago =
       absl::FormatTime(absl::RFC3339_sec, absl::Now() - absl::Hours(1), absl::UTCTimeZone());
-  std::string rows = "location_id,sku,counted_quantity,counted_at\n# SKU-C is new here\n";
-  for (int i = 0; i < 12'000; ++i) absl::StrAppend(&rows, "WH-1,SKU-C,", i, ",", an_hour_ago, "\n");
-  absl::StrAppend(&rows, "WH-1,SKU-A,7\nWH-9,SKU-A,1\n");
-  const std::string good = WriteFile(dir, "counts.csv", rows);
-  const CliResult counted = RunCli(address, "counts " + good);
+  // 12,000 rows (two batches: 10,000 and 2,000), each counting SKU-C<i> at WH-1, with a column
+  // header and a comment.
+  std::string rows = "location_id,sku,counted_quantity,counted_at\n# new SKUs\n";
+  for (int i = 0; i < 12'000; ++i) {
+    absl::StrAppend(&rows, "WH-1,SKU-C", i, ",", i, ",", an_hour_ago, "\n");
+  }
+
+  // A bad row in the second batch: nothing is sent, not even the first batch.
+  for (const auto& [tail, why] : std::vector<std::pair<std::string, std::string>>{
+           {"WH-1,SKU-A,seven\n", "line 12003 'WH-1,SKU-A,seven': COUNTED must be"},
+           {"WH-1,SKU A,7\n", "line 12003 'WH-1,SKU A,7': SKU may contain only"},
+           {"WH-1,SKU-A,7,2026-01-01T00:00:00Z\n", "COUNTED_AT must be at most 30 days back"},
+           {"WH-1,SKU-C5,7," + an_hour_ago + "\n", "already counted at the same time"}}) {
+    const CliResult refused = RunCli(address, "counts " + WriteFile(dir, "bad.csv", rows + tail));
+    INFO(refused.output);
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.output, Catch::Contains(why));
+  }
+  // A first line that is not all column names is a row, not a header.
+  const CliResult not_header =
+      RunCli(address, "counts " + WriteFile(dir, "h.csv", "location-7,SKU-A,abc\nWH-1,SKU-A,7\n"));
+  CHECK(not_header.exit_code == 2);
+  CHECK_THAT(not_header.output, Catch::Contains("line 1"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 10);
+  CHECK(PositionOf(*live.inventory, "SKU-C5", "WH-1").on_hand() == 0);  // never counted
+
+  // The file as a spreadsheet writes it (byte-order mark, CRLF), one row at an unknown location:
+  // the rest is applied, and the exit code says not everything was. No --timeout: no deadline.
+  std::string spreadsheet = "\xEF\xBB\xBF" + rows + "WH-1,SKU-A,7\r\nWH-9,SKU-A,1\r\n";
+  const CliResult counted =
+      RunCliAsIs(address, "counts " + WriteFile(dir, "counts.csv", spreadsheet) + " 2>&1");
   INFO(counted.output);
-  CHECK(counted.exit_code == 0);
-  CHECK_THAT(counted.output, Catch::Contains("sent 2 of 2 batches (12002 of 12002 rows)"));
-  CHECK_THAT(counted.output, SummaryRow("rows_applied", 2) && SummaryRow("rows_stale", 11999) &&
+  CHECK(counted.exit_code == 1);
+  CHECK_THAT(counted.output, Catch::Contains("sent 2 of 2 batches (12002 of 12002 rows)") &&
+                                 Catch::Contains("1 rows were not applied"));
+  CHECK_THAT(counted.output, SummaryRow("rows_applied", 12001) && SummaryRow("rows_stale", 0) &&
                                  SummaryRow("rows_unknown", 1));
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 7);
-  CHECK(PositionOf(*live.inventory, "SKU-C", "WH-1").on_hand() == 0);  // the first row's count
+  CHECK(PositionOf(*live.inventory, "SKU-C5", "WH-1").on_hand() == 5);
+  CHECK(PositionOf(*live.inventory, "SKU-C11999", "WH-1").on_hand() == 11999);
 }
 
 TEST_CASE("cli: upload-sales sends a file of sales in order and shows what became of each") {
@@ -362,7 +392,10 @@ TEST_CASE("cli: upload-sales sends a file of sales in order and shows what becam
   const std::string file = WriteFile(dir, "sales.jsonl", sale + "\n" + zero + "\n\n" + sale + "\n");
   const CliResult uploaded = RunCli(address, "upload-sales " + file);
   INFO(uploaded.output);
-  CHECK(uploaded.exit_code == 0);
+  CHECK(uploaded.exit_code == 1);  // one sale rejected
+  CHECK_THAT(uploaded.output, Catch::Contains("1 of 3 sales were rejected"));
+  // The rejected sale by its line in the file (line 2), not its index in the stream (1).
+  CHECK_THAT(uploaded.output, Catch::Matches("(.|\\n)*\\n2 +U-2 +lines\\[0\\]\\.quantity(.|\\n)*"));
   CHECK_THAT(uploaded.output, Catch::Contains("sent 3 of 3 sales"));
   CHECK_THAT(uploaded.output, SummaryRow("applied", 1) && SummaryRow("duplicates", 1) &&
                                   Catch::Contains("U-2") && Catch::Contains("quantity"));
@@ -402,9 +435,10 @@ TEST_CASE("cli: set-location creates a location and changes only the fields give
   CHECK(incomplete.exit_code == 2);
   CHECK_THAT(incomplete.output, Catch::Contains("--kind, --lat and --lon"));
 
-  const CliResult created = RunCli(address,
-                                   "set-location ST-9 --kind store --name Nakano --lat 35.7074 "
-                                   "--lon 139.6638 --capabilities pickup,curbside --capacity 40");
+  const CliResult created =
+      RunCli(address,
+             "set-location ST-9 --kind store --name Nakano --lat 35.7074 --lon 139.6638 "
+             "--capabilities pickup,curbside --capacity 40 --timezone Asia/Tokyo");
   INFO(created.output);
   CHECK(created.exit_code == 0);
   CHECK_THAT(created.output, Catch::Contains("pickup,curbside") && Catch::Contains("40"));
@@ -420,17 +454,26 @@ TEST_CASE("cli: set-location creates a location and changes only the fields give
   CHECK_FALSE(location.capabilities().ship_from_store());
   CHECK(location.daily_capacity() == 10);
   CHECK(location.disabled());
+  CHECK(location.timezone() == "Asia/Tokyo");
 
   CHECK(RunCli(address, "set-location ST-9 --capabilities teleport").exit_code == 2);
+  CHECK(RunCli(address, "set-location ST-9 --capabilities ''").exit_code == 2);
+  CHECK(RunCli(address, "set-location ST-9 --enable=false").exit_code == 2);
   // The server's own check: a pickup point cannot ship.
   const CliResult refused = RunCli(address,
                                    "set-location PP-1 --kind pickup-point --lat 35.68 --lon "
                                    "139.76 --capabilities ship");
   CHECK(refused.exit_code == 1);
   CHECK_THAT(refused.output, Catch::Contains("ship_from_store"));
-  CHECK(RunCli(address, "set-location ST-9 --enable").exit_code == 0);
-  CHECK_FALSE(LocationOf(*live.network, "ST-9").disabled());
-  CHECK(LocationOf(*live.network, "ST-9").daily_capacity() == 10);
+  const CliResult enabled = RunCli(address, "set-location ST-9 --enable");
+  CHECK(enabled.exit_code == 0);
+  CHECK_THAT(enabled.output, Catch::Contains("Asia/Tokyo"));
+  const v1::Location back = LocationOf(*live.network, "ST-9");
+  CHECK_FALSE(back.disabled());
+  CHECK(back.daily_capacity() == 10);
+  CHECK(back.name() == "Nakano");
+  CHECK(back.longitude() == 139.6638);
+  CHECK(back.timezone() == "Asia/Tokyo");
 }
 
 TEST_CASE("cli: extend pushes a hold's expiry out, and routing-config shows the cost model") {
@@ -454,8 +497,10 @@ TEST_CASE("cli: extend pushes a hold's expiry out, and routing-config shows the 
   const CliResult config = RunCli(address, "routing-config");
   INFO(config.output);
   CHECK(config.exit_code == 0);
-  CHECK_THAT(config.output, Catch::Contains("version") && Catch::Contains("pickup_lead_store") &&
-                                Catch::Contains("s\n"));
+  CHECK_THAT(config.output,
+             Catch::Matches("version +[a-z0-9-]+\\n(.|\\n)*") &&
+                 Catch::Matches("(.|\\n)*\\npickup_lead_store +[0-9]+s\\n(.|\\n)*") &&
+                 Catch::Contains("Asia/Tokyo") && !Catch::Contains("\""));
 }
 
 }  // namespace omnistock::testing

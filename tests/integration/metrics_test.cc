@@ -231,10 +231,12 @@ TEST_CASE_METHOD(MetricsServer,
 
   v1::ListMovementsRequest movements_of;
   movements_of.set_sku("NEVER-C");
-  movements_of.set_location_id("NOWHERE-C");
   v1::ListMovementsResponse movements;
   REQUIRE(inventory->ListMovements(Deadline().get(), movements_of, &movements).ok());
   CHECK(movements.movements_size() == 0);
+  movements_of.set_location_id("NOWHERE-C");
+  CHECK(inventory->ListMovements(Deadline().get(), movements_of, &movements).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
 
   v1::Reservation reservation;
   CHECK(

@@ -81,6 +81,45 @@ TEST_CASE("a watcher sees a POS sale as it happens") {
   context->TryCancel();
 }
 
+TEST_CASE("a till sale below zero is oversold only while reservations are short, by them") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 2);
+  auto availability = v1::Availability::NewStub(live.server.channel());
+  auto sales = v1::StoreSales::NewStub(live.server.channel());
+  v1::WatchRequest request = WatchOf("SKU-A");
+  request.set_resume_after_sequence(PositionOf(*live.inventory, "SKU-A", "ST-1").last_sequence());
+  auto context = Deadline(20);
+  auto stream = availability->Watch(context.get(), request);
+
+  // Units the ledger did not know of, sold at the till: on_hand -3, but no order is short.
+  Sell(*sales, "T-1", 5);
+  v1::AvailabilityUpdate update;
+  REQUIRE(stream->Read(&update));
+  CHECK(update.on_hand() == -3);
+  CHECK_FALSE(update.oversold());
+  v1::PositionView position = PositionOf(*live.inventory, "SKU-A", "ST-1");
+  CHECK(position.shortfall() == 0);
+  CHECK_FALSE(position.oversold());
+
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 6);  // on_hand 3
+  v1::Reservation held;
+  REQUIRE(live.reservations
+              ->Reserve(Deadline().get(), ReserveOf("web-1", {{"SKU-A", "ST-1", 3}}), &held)
+              .ok());
+  Sell(*sales, "T-2", 10);  // on_hand -7: all 3 reserved units are short, not 10
+  for (int i = 0; i < 3; ++i) REQUIRE(stream->Read(&update));  // receive, reserve, sale
+  CHECK(update.kind() == v1::SALE);
+  CHECK(update.on_hand() == -7);
+  CHECK(update.oversold());
+  REQUIRE(update.at_risk_reservation_ids_size() == 1);
+  CHECK(update.at_risk_reservation_ids(0) == "web-1");
+  position = PositionOf(*live.inventory, "SKU-A", "ST-1");
+  CHECK(position.shortfall() == 3);
+  CHECK(position.oversold());
+  context->TryCancel();
+}
+
 TEST_CASE("a watcher resumes after a disconnect from its last sequence, no gap, no duplicate") {
   LiveServer live;
   AddLocation(*live.network, "ST-1");
