@@ -63,8 +63,8 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
   void Refuse(absl::string_view why, absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
     FinishWhenDurable(absl::Status(
         code,
-        absl::StrCat(why, " (nothing of this batch was applied; the ", summary_.batches(),
-                     " before it were: ", summary_.rows_applied(), " rows applied, ",
+        absl::StrCat(why, " (nothing of this batch was applied; the batches before it, ",
+                     summary_.batches(), ", were: ", summary_.rows_applied(), " rows applied, ",
                      summary_.rows_stale(), " stale, ", summary_.rows_unknown(),
                      " at unknown locations, ", summary_.rows_over_limit(), " over the limit, ",
                      summary_.at_risk_size(), " reservations listed at risk (at most ",
