@@ -400,10 +400,17 @@ int ReportError(const grpc::Status& status, const std::string& target, bool reac
 
 // The channel to omnistockd and what every call shares: the deadline and the output format.
 class Client {
+  // A ReserveBatch answer can be larger than gRPC's default 4 MiB receive limit
+  // (reservations.proto).
+  static std::shared_ptr<grpc::Channel> ChannelTo(const std::string& target) {
+    grpc::ChannelArguments arguments;
+    arguments.SetMaxReceiveMessageSize(-1);
+    return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), arguments);
+  }
+
  public:
   explicit Client(const Options& options)
-      : options_(options),
-        channel_(grpc::CreateChannel(options.target, grpc::InsecureChannelCredentials())) {}
+      : options_(options), channel_(ChannelTo(options.target)) {}
 
   // Makes one unary call, e.g. Call(&v1::Inventory::Stub::Receive, request, PrintPosition), and
   // prints the response with `print` (or as JSON) or the error status. Returns the exit code:
@@ -749,28 +756,30 @@ bool CountBatchesOf(const std::vector<std::string>& lines,
   return true;
 }
 
-// A sales file for UploadSales: one RecordSaleRequest per line in protobuf's JSON form, e.g.
+// A file of `Message`s, one per line in protobuf's JSON form (upload-sales: RecordSaleRequest,
+// reserve-batch: ReserveRequest), e.g. for a sale
 // {"location_id":"ST-GINZA","terminal_id":"till-3","pos_transaction_id":"T-1001",
 //  "sold_at":"2026-12-01T09:30:00Z","lines":[{"sku":"SKU-00042","quantity":1}]}.
 // Blank lines are skipped. False, with `error` naming the file's line, at the first line that is
-// not so: then nothing is sent. (The server checks each sale's content, and rejects a bad one
-// alone: the upload's summary lists it.)
-bool SalesOf(const std::vector<std::string>& lines, FileRows<v1::RecordSaleRequest>& file,
-             std::string& error) {
+// not so: then nothing is sent. (The server checks each message's content, and refuses a bad one
+// alone: the answer lists it.)
+template <typename Message>
+bool JsonLinesOf(const std::vector<std::string>& lines, FileRows<Message>& file,
+                 std::string& error) {
+  const std::string& type = Message::descriptor()->name();
   for (size_t i = 0; i < lines.size(); ++i) {
     const absl::string_view text = absl::StripAsciiWhitespace(lines[i]);
     if (text.empty()) continue;
-    v1::RecordSaleRequest& sale = file.messages.emplace_back();
-    const auto status = google::protobuf::util::JsonStringToMessage(std::string(text), &sale);
+    Message& message = file.messages.emplace_back();
+    const auto status = google::protobuf::util::JsonStringToMessage(std::string(text), &message);
     if (!status.ok()) {
-      error =
-          absl::StrCat("line ", i + 1, " is not a RecordSaleRequest in JSON: ", status.ToString());
+      error = absl::StrCat("line ", i + 1, " is not a ", type, " in JSON: ", status.ToString());
       return false;
     }
     file.line_of.push_back(i + 1);
   }
   if (file.messages.empty()) {
-    error = "the file has no sales (one RecordSaleRequest in JSON per line)";
+    error = absl::StrCat("the file has no ", type, " (one in JSON per line)");
     return false;
   }
   return true;
@@ -1047,7 +1056,7 @@ std::optional<absl::Duration> StreamDeadline(const CLI::Option* timeout, const O
 int UploadSales(const Client& client, const Options& o, std::optional<absl::Duration> deadline) {
   std::vector<std::string> lines;
   FileRows<v1::RecordSaleRequest> file;
-  if (std::string error; !ReadLines(o.file, lines, error) || !SalesOf(lines, file, error)) {
+  if (std::string error; !ReadLines(o.file, lines, error) || !JsonLinesOf(lines, file, error)) {
     return UsageError(error);
   }
   v1::UploadSalesSummary summary;
@@ -1068,6 +1077,63 @@ int UploadSales(const Client& client, const Options& o, std::optional<absl::Dura
   std::cerr << summary.rejected() << " of " << summary.received()
             << " sales were rejected and not recorded (listed above): correct them and upload "
                "them again\n";
+  return kExitRpcError;
+}
+
+// reserve-batch: a file of orders, sent as ReserveBatch calls of up to 1,000 orders each, one
+// after the other. Prints each order's result by its line in the file (with --json, one
+// ReserveBatchResponse of every result); exit 1 unless every order was held (or replayed).
+int ReserveBatch(const Client& client, const Options& o) {
+  std::vector<std::string> lines;
+  FileRows<v1::ReserveRequest> file;
+  if (std::string error; !ReadLines(o.file, lines, error) || !JsonLinesOf(lines, file, error)) {
+    return UsageError(error);
+  }
+  const size_t total = file.messages.size();
+  const size_t per_call = omnistock::kReserveBatchOrdersMax;
+  v1::ReserveBatchResponse all;
+  grpc::Status status;
+  for (size_t first = 0; first < total && status.ok(); first += per_call) {
+    v1::ReserveBatchRequest request;
+    for (size_t i = first; i < std::min(total, first + per_call); ++i) {
+      *request.add_orders() = file.messages[i];
+    }
+    v1::ReserveBatchResponse response;
+    status = client.Invoke(&v1::Reservations::Stub::ReserveBatch, request, response);
+    for (v1::ReserveResult& result : *response.mutable_results()) {
+      *all.add_results() = std::move(result);
+    }
+    if (status.ok() && total > per_call) {
+      std::cerr << absl::StrFormat("sent %d of %d orders", all.results_size(), total) << std::endl;
+    }
+  }
+  const int shown = client.Show(all, [&file](const v1::ReserveBatchResponse& response) {
+    std::vector<Row> rows = {{"LINE", "RESERVATION", "RESULT", "DETAIL"}};
+    for (int i = 0; i < response.results_size(); ++i) {
+      const v1::ReserveResult& r = response.results(i);
+      const bool held = r.code() == 0;
+      rows.push_back(
+          {absl::StrCat(file.line_of[static_cast<size_t>(i)]),
+           file.messages[static_cast<size_t>(i)].reservation_id(),
+           held ? v1::ReservationState_Name(r.reservation().state())
+                : absl::StatusCodeToString(static_cast<absl::StatusCode>(r.code())),
+           held ? absl::StrCat("expires_at ", TimeUtil::ToString(r.reservation().expires_at()))
+                : r.message()});
+    }
+    PrintTable(rows);
+  });
+  if (!status.ok()) {
+    client.Report(status);
+    std::cerr << "the orders before line " << file.line_of[static_cast<size_t>(all.results_size())]
+              << " were sent (their results are above); that call and the rest were not\n";
+    return kExitRpcError;
+  }
+  if (shown != kExitOk) return shown;
+  const int refused =
+      static_cast<int>(std::count_if(all.results().begin(), all.results().end(),
+                                     [](const v1::ReserveResult& r) { return r.code() != 0; }));
+  if (refused == 0) return kExitOk;
+  std::cerr << refused << " of " << total << " orders were not held (listed above)\n";
   return kExitRpcError;
 }
 
@@ -1263,6 +1329,16 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c->add_option("--ttl", o.ttl, "how long the hold lasts, e.g. 15m or 900s (default: server's)");
   c->add_option("--order-ref", o.order_ref, "the order system's reference");
   commands.push_back({c, Reserve});
+
+  c = app.add_subcommand(
+      "reserve-batch",
+      "Hold many orders from a file of JSON lines, each all-or-nothing on its own");
+  c->add_option("FILE", o.file,
+                "one ReserveRequest in JSON per line, e.g. {\"reservation_id\":\"order-1\","
+                "\"lines\":[{\"sku\":\"SKU-00042\",\"location_id\":\"WH-KAWASAKI\","
+                "\"quantity\":1}]} ('-': standard input); sent 1,000 orders a call")
+      ->required();
+  commands.push_back({c, ReserveBatch});
 
   const struct {
     const char* name;

@@ -44,6 +44,17 @@ CliResult RunCli(const std::string& address, const std::string& args) {
   return RunCliAsIs(address, "--timeout 10 " + args + " 2>&1");
 }
 
+// The first line of `output` that starts with `prefix`, or empty. (Catch::Matches over a long
+// output runs std::regex into its recursion.)
+std::string LineStartingWith(const std::string& output, const std::string& prefix) {
+  for (size_t start = 0; start < output.size();) {
+    const size_t end = std::min(output.find('\n', start), output.size());
+    if (output.compare(start, prefix.size(), prefix) == 0) return output.substr(start, end - start);
+    start = end + 1;
+  }
+  return std::string();
+}
+
 // Writes `text` to a new file `name` in `dir` and returns its path.
 std::string WriteFile(const TempDir& dir, const std::string& name, const std::string& text) {
   const std::string path = dir.Sub(name);
@@ -370,12 +381,22 @@ TEST_CASE("cli: counts sends a CSV file's rows, and a file with a bad row sends 
   CHECK(PositionOf(*live.inventory, "SKU-C11999", "WH-1").on_hand() == 11999);
 }
 
-TEST_CASE("cli: upload-sales sends a file of sales in order and shows what became of each") {
+// A server whose store ST-1 holds `units` of SKU-A, and a directory for the files sent to it.
+struct StoreAndFiles {
+  explicit StoreAndFiles(int64_t units) {
+    AddLocation(*live.network, "ST-1");
+    ReceiveStock(*live.inventory, "ST-1", "SKU-A", units);
+  }
   LiveServer live;
-  AddLocation(*live.network, "ST-1");
-  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 5);
   const TempDir dir;
   const std::string& address = live.server.address();
+};
+
+TEST_CASE("cli: upload-sales sends a file of sales in order and shows what became of each") {
+  StoreAndFiles store(5);
+  LiveServer& live = store.live;
+  const TempDir& dir = store.dir;
+  const std::string& address = store.address;
   const std::string sale =
       R"({"location_id":"ST-1","terminal_id":"till-2","pos_transaction_id":"U-1",)"
       R"("lines":[{"sku":"SKU-A","quantity":2}]})";
@@ -400,6 +421,42 @@ TEST_CASE("cli: upload-sales sends a file of sales in order and shows what becam
   CHECK_THAT(uploaded.output, SummaryRow("applied", 1) && SummaryRow("duplicates", 1) &&
                                   Catch::Contains("U-2") && Catch::Contains("quantity"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 3);
+}
+
+TEST_CASE("cli: reserve-batch holds a file's orders in calls of 1,000, each on its own") {
+  StoreAndFiles store(2000);
+  LiveServer& live = store.live;
+  const TempDir& dir = store.dir;
+  const std::string& address = store.address;
+  // 1,002 orders of one unit (two calls), the 501st for more than there is.
+  std::string orders;
+  for (int i = 0; i < 1002; ++i) {
+    absl::StrAppend(&orders, R"({"reservation_id":"b-)", i, R"(","lines":[{"sku":"SKU-A",)",
+                    R"("location_id":"ST-1","quantity":)", i == 500 ? 5000 : 1, "}]}\n");
+  }
+  const std::string file = WriteFile(dir, "orders.jsonl", orders);
+  const CliResult held = RunCli(address, "reserve-batch " + file);
+  INFO(held.output.substr(0, 2000));
+  CHECK(held.exit_code == 1);
+  CHECK_THAT(held.output, Catch::Contains("sent 1000 of 1002 orders") &&
+                              Catch::Contains("sent 1002 of 1002 orders") &&
+                              Catch::Contains("1 of 1002 orders were not held"));
+  CHECK_THAT(LineStartingWith(held.output, "501 "),
+             Catch::Matches("501 +b-500 +FAILED_PRECONDITION +insufficient.*"));
+  CHECK_THAT(LineStartingWith(held.output, "1002 "),
+             Catch::Matches("1002 +b-1001 +HELD +expires_at.*"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 1001);
+
+  // Sent again: every order a replay, nothing held twice; a malformed line sends nothing.
+  CHECK(RunCli(address, "reserve-batch " + file).exit_code == 1);  // b-500 is still short
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 1001);
+  const CliResult malformed =
+      RunCli(address, "reserve-batch " + WriteFile(dir, "bad.jsonl",
+                                                   R"({"reservation_id":"c-1"})"
+                                                   "\n{\"reservation_id\"\n"));
+  CHECK(malformed.exit_code == 2);
+  CHECK_THAT(malformed.output, Catch::Contains("line 2 is not a ReserveRequest"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 1001);
 }
 
 TEST_CASE("cli: transfer ships stock in transit, receive-transfer lands it") {
