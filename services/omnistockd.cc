@@ -136,6 +136,11 @@ int main(int argc, char** argv) {
                      absl::FormatDuration(options.storage_stall_max));
     return 1;
   }
+  if (absl::GetFlag(FLAGS_shutdown_grace) < absl::ZeroDuration()) {
+    spdlog::critical("--shutdown_grace must not be negative, got {}",
+                     absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_grace)));
+    return 1;
+  }
   const absl::Duration expiry_interval = absl::GetFlag(FLAGS_expiry_interval);
   if (expiry_interval < absl::Milliseconds(1)) {
     spdlog::critical("--expiry_interval must be at least 1ms, got {}",

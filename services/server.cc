@@ -1,7 +1,9 @@
 #include "services/server.h"
 
+#include <algorithm>
 #include <filesystem>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "engine/limits.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -17,11 +19,32 @@ std::string HostOf(const std::string& listen) {
   return colon == std::string::npos ? listen : listen.substr(0, colon);
 }
 
+// HOST:PORT, PORT from 0 (any free port) to 65535. gRPC would take a port past 65535 modulo
+// 65536 and a missing one as 443, and serve there.
+absl::Status CheckListen(absl::string_view flag, const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  const std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
+  int number = -1;
+  if (colon == std::string::npos || colon == 0 || port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      !absl::SimpleAtoi(port, &number) || number > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, " '", listen,
+                     "' is not HOST:PORT with PORT from 0 (any free port) to 65535, e.g. "
+                     "127.0.0.1:50051"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const ServerOptions& options, const Clock* clock,
     std::function<void(const absl::Status&)> on_storage_failure) {
+  if (absl::Status s = CheckListen("listen", options.listen); !s.ok()) return s;
+  if (!options.metrics_listen.empty()) {
+    if (absl::Status s = CheckListen("metrics_listen", options.metrics_listen); !s.ok()) return s;
+  }
   if (options.idempotency_retention < kIdempotencyRetentionMin) {
     return absl::InvalidArgumentError(absl::StrCat(
         "idempotency_retention must be at least ", absl::FormatDuration(kIdempotencyRetentionMin),
@@ -116,6 +139,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                  server->metrics_->port());
   }
   int port = 0;
+  // gRPC sets SO_REUSEPORT by default: a second omnistockd on the same port would start and
+  // share its connections, each client then landing on one of two ledgers.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(server->network_.get());
   builder.RegisterService(server->inventory_.get());

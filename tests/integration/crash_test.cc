@@ -275,8 +275,8 @@ TEST_CASE("a write-ahead log damaged before its end stops omnistockd until the o
 }
 
 TEST_CASE(
-    "omnistockd refuses a --wal_recovery, --expiry_interval, --log_level or storage bound it "
-    "cannot use") {
+    "omnistockd refuses a --wal_recovery, --expiry_interval, --log_level, storage bound, shutdown "
+    "grace or listen address it cannot use") {
   TempDir dir;
   const std::pair<const char*, const char*> kRefused[] = {
       {"--wal_recovery=lenient", "--wal_recovery must be strict or point_in_time, got 'lenient'"},
@@ -286,6 +286,12 @@ TEST_CASE(
        "--log_level must be trace, debug, info, warn, error, critical or off, got 'verbose'"},
       {"--commit_backlog_max=0", "--commit_backlog_max must be at least 1"},
       {"--storage_stall=10ms", "--storage_stall must be at least 100ms, got 10ms"},
+      {"--shutdown_grace=-5s", "--shutdown_grace must not be negative, got -5s"},
+      // gRPC would serve on 34463 (99999 modulo 65536), and on 443 without a port.
+      {"--listen=127.0.0.1:99999", "--listen '127.0.0.1:99999' is not HOST:PORT with PORT from 0"},
+      {"--listen=127.0.0.1", "--listen '127.0.0.1' is not HOST:PORT"},
+      {"--listen=127.0.0.1:", "--listen '127.0.0.1:' is not HOST:PORT"},
+      {"--metrics_listen=127.0.0.1:65536", "--metrics_listen '127.0.0.1:65536' is not HOST:PORT"},
   };
   for (const auto& [flag, message] : kRefused) {
     const FailedStart refused = RunToExit(dir.Sub("data"), {flag});

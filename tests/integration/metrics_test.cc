@@ -368,4 +368,18 @@ TEST_CASE("omnistockd refuses to start when it cannot serve metrics where told")
       absl::StrContains(start.log, absl::StrCat("cannot serve metrics on '127.0.0.1:", port, "'")));
 }
 
+TEST_CASE("a second omnistockd on a serving one's port refuses to start, not share the port") {
+  // gRPC's default SO_REUSEPORT would let both listen, each client then landing on one of two
+  // ledgers.
+  LiveServer first;
+  TempDir dir;
+  const FailedStart second = RunToExit(dir.Sub("data"), {"--listen=" + first.server.address()});
+  INFO(second.log);
+  CHECK(second.exit_code == 1);
+  CHECK(absl::StrContains(second.log,
+                          absl::StrCat("cannot listen on '", first.server.address(), "'")));
+  v1::ListLocationsResponse listed;
+  CHECK(first.network->ListLocations(Deadline().get(), {}, &listed).ok());
+}
+
 }  // namespace omnistock::testing
