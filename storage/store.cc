@@ -12,6 +12,7 @@
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/write_batch.h"
 #include "storage/codec.h"
+#include "storage/info_log.h"
 
 namespace omnistock::storage {
 namespace {
@@ -67,7 +68,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
   options.max_background_jobs = 2;
-  options.keep_log_file_num = 5;
+  // Written by us, not RocksDB's own logger, which aborts on a full disk (info_log.h).
+  options.info_log = InfoLog::Open(dir, /*keep_old=*/4);
   options.max_total_wal_size = store_options.max_wal_bytes;
   options.wal_recovery_mode = store_options.wal_recovery == WalRecovery::kStrict
                                   ? rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords
