@@ -117,6 +117,7 @@ Ledger::LocationState Ledger::StateOf(const LocationId& id) const {
   absl::ReaderMutexLock lock(&locations_mu_);
   auto it = locations_.find(id);
   if (it == locations_.end()) return LocationState::kUnknown;
+  if (it->second.kind == LocationKind::kPickupPoint) return LocationState::kHoldsNoStock;
   return it->second.disabled ? LocationState::kDisabled : LocationState::kActive;
 }
 
@@ -135,7 +136,7 @@ std::vector<Location> Ledger::ListLocations() const {
 // --- Stock ---
 
 Outcome Ledger::CheckLocation(const LocationId& location, bool refuse_disabled,
-                              std::string& detail) const {
+                              std::string& detail, bool stock) const {
   switch (StateOf(location)) {
     case LocationState::kUnknown:
       detail = absl::StrCat("location_id '", location.value(), "' is not known");
@@ -146,6 +147,12 @@ Outcome Ledger::CheckLocation(const LocationId& location, bool refuse_disabled,
       return Outcome::kLocationDisabled;
     case LocationState::kActive:
       return Outcome::kOk;
+    case LocationState::kHoldsNoStock:
+      if (!stock) return Outcome::kOk;
+      detail = absl::StrCat("location_id '", location.value(),
+                            "' is a PICKUP_POINT: it holds no stock (orders are delivered to its "
+                            "address and handed over there)");
+      return Outcome::kLocationHoldsNoStock;
   }
   return Outcome::kOk;
 }

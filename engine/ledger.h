@@ -183,7 +183,9 @@ class Ledger {
   // --- Network ---
   Applied<Location> UpsertLocation(const Location& location);
   std::optional<Location> FindLocation(const LocationId& id) const;
-  enum class LocationState { kUnknown, kDisabled, kActive };
+  // kHoldsNoStock: a PICKUP_POINT, disabled or not (it hands orders over; its address is a
+  // delivery's destination).
+  enum class LocationState { kUnknown, kDisabled, kActive, kHoldsNoStock };
   // What FindLocation would tell of the location's existence, without copying it: the hot path.
   LocationState StateOf(const LocationId& id) const;
   std::vector<Location> ListLocations() const;  // ordered by id
@@ -363,10 +365,12 @@ class Ledger {
   void GiveBackCapacity(const std::vector<CapacityUse>& uses);
   // Whether a command may name `location`: kOk, or kLocationNotFound when the ledger does not
   // know it, or kLocationDisabled when it is disabled and `refuse_disabled` (online orders; the
-  // physical facts of a store or warehouse are recorded there all the same). When refused,
-  // `detail` says why.
-  Outcome CheckLocation(const LocationId& location, bool refuse_disabled,
-                        std::string& detail) const;
+  // physical facts of a store or warehouse are recorded there all the same), or
+  // kLocationHoldsNoStock for a pickup point when the command is about stock (`stock`: all but
+  // till transactions, which say more of a pickup point themselves). When refused, `detail`
+  // says why.
+  Outcome CheckLocation(const LocationId& location, bool refuse_disabled, std::string& detail,
+                        bool stock = true) const;
   // Changes one position through `change`, which fills the movement or refuses. With `keyed`
   // (a receipt or an adjustment sent with an idempotency key, as the PosTransaction that keeps
   // the key), a key applied before is answered as such, and one applied now is kept with it.

@@ -54,7 +54,11 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
   {
     absl::ReaderMutexLock lock(&locations_mu_);
     for (const CountRow& row : rows) {
-      if (locations_.contains(row.location)) known.insert(row.location);
+      // A pickup point holds no stock: its rows are not applied, as an unknown location's.
+      auto it = locations_.find(row.location);
+      if (it != locations_.end() && it->second.kind != LocationKind::kPickupPoint) {
+        known.insert(row.location);
+      }
     }
   }
   ShardLockSet shard_locks(shards_.data(), rows);

@@ -68,6 +68,8 @@ absl::string_view OutcomeName(Outcome outcome) {
       return "ON_HAND_LIMIT_EXCEEDED";
     case Outcome::kLocationHasNoTill:
       return "LOCATION_HAS_NO_TILL";
+    case Outcome::kLocationHoldsNoStock:
+      return "LOCATION_HOLDS_NO_STOCK";
     case Outcome::kClientTimeTooOld:
       return "CLIENT_TIME_TOO_OLD";
   }

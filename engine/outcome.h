@@ -6,7 +6,7 @@
 //   1. the referenced location / reservation exists        (kLocationNotFound,
 //   kReservationNotFound)
 //   2. the location accepts the command                    (kLocationDisabled,
-//   kLocationHasNoTill)
+//   kLocationHasNoTill, kLocationHoldsNoStock)
 //   3. idempotency: same id, same content -> kReplayed     (kReservationExistsWithDifferentContent)
 //      then a new till transaction's date                  (kClientTimeTooOld)
 //   4. the state transition is legal                       (kIllegalTransition,
@@ -29,7 +29,8 @@ enum class Outcome : uint8_t {
   kLocationNotFound,
   kReservationNotFound,
   kLocationDisabled,
-  kLocationHasNoTill,  // a till sale or return at a location that is not a store
+  kLocationHasNoTill,     // a till sale or return at a location that is not a store
+  kLocationHoldsNoStock,  // stock received, held, moved or counted at a pickup point
   kClientTimeTooOld,   // a till transaction dated more than kClientTimeAgeMax back
   kReservationExistsWithDifferentContent,
   kPosTransactionExistsWithDifferentContent,

@@ -23,6 +23,7 @@ absl::StatusCode StatusCodeFor(Outcome outcome) {
       return absl::StatusCode::kInvalidArgument;
     case Outcome::kLocationDisabled:
     case Outcome::kLocationHasNoTill:
+    case Outcome::kLocationHoldsNoStock:
     case Outcome::kIllegalTransition:
     case Outcome::kReservationExpired:
     case Outcome::kInsufficientAvailable:

@@ -385,4 +385,46 @@ TEST_CASE(
   CHECK(f.At("A", "W1").on_hand == 2);
 }
 
+TEST_CASE("a pickup point holds no stock: receipts, holds, transfers and counts there refused") {
+  LedgerFixture f;
+  Location point;
+  point.id = LocationId("P1");
+  point.kind = LocationKind::kPickupPoint;
+  point.capabilities.pickup = true;
+  REQUIRE(f.ledger.UpsertLocation(point).outcome == Outcome::kOk);
+  f.Stock("A", "W1", 5);
+  const size_t commits = f.sink.size();
+
+  const Applied<Position> received =
+      f.ledger.Receive(ReceiveCommand{LocationId("P1"), Sku("A"), 3, "po"}, kT0);
+  CHECK(received.outcome == Outcome::kLocationHoldsNoStock);
+  CHECK(received.detail ==
+        "location_id 'P1' is a PICKUP_POINT: it holds no stock (orders are delivered to its "
+        "address and handed over there)");
+  CHECK(f.ledger.Adjust(AdjustCommand{LocationId("P1"), Sku("A"), 1, "found", ""}, kT0).outcome ==
+        Outcome::kLocationHoldsNoStock);
+  CHECK(f.ledger.Reserve(f.Order("r1", {f.L("A", "P1", 1)}), kT0).outcome ==
+        Outcome::kLocationHoldsNoStock);
+  Transfer transfer;
+  transfer.id = "t1";
+  transfer.from = LocationId("W1");
+  transfer.to = LocationId("P1");
+  transfer.lines = {PosLine{Sku("A"), 2}};
+  CHECK(f.ledger.ShipTransfer(transfer, kT0).outcome == Outcome::kLocationHoldsNoStock);
+  const Applied<CountSummary> counted =
+      f.ledger.ApplyCounts({Count("P1", "A", 4, kT0), Count("W1", "A", 4, kT0)}, kT0);
+  REQUIRE(counted.outcome == Outcome::kOk);
+  CHECK(counted.value.unknown == 1);  // the pickup point's row, as an unknown location's
+  CHECK(f.At("A", "W1").on_hand == 4);
+  CHECK(f.At("A", "P1").on_hand == 0);
+  CHECK(f.At("A", "P1").reserved == 0);
+  CHECK(f.sink.size() == commits + 1);  // the count at W1 only
+  // A till there is refused as before, for what it is: no till.
+  CHECK(f.ledger.RecordSale(Sale("s1", 1, kT0), kT0).outcome == Outcome::kOk);  // at S1
+  SaleCommand at_point = Sale("s2", 1, kT0);
+  at_point.store = LocationId("P1");
+  CHECK(f.ledger.RecordSale(at_point, kT0).outcome == Outcome::kLocationHasNoTill);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
 }  // namespace omnistock::testing

@@ -43,6 +43,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
   auto& [dir, server, network, inventory, reservations] = live;
   AddLocation(*network, "ST-1");
   AddLocation(*network, "WH-1", v1::WAREHOUSE);
+  AddLocation(*network, "PP-1", v1::PICKUP_POINT);
   ReceiveStock(*inventory, "ST-1", "SKU-A", 10);
   {
     v1::Reservation held;
@@ -207,6 +208,9 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
        "quantity is 2000000, over the limit of 1000000"},
       {"receive at unknown location", receive("NOPE", "SKU-A", 1), grpc::StatusCode::NOT_FOUND,
        "location_id 'NOPE' is not a known location"},
+      {"receive at a pickup point", receive("PP-1", "SKU-A", 1),
+       grpc::StatusCode::FAILED_PRECONDITION,
+       "location_id 'PP-1' is a PICKUP_POINT: it holds no stock"},
       {"receive with a key that is not an id",
        [&] {
          v1::ReceiveRequest request;
@@ -311,7 +315,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
     CHECK(status.error_message().find(c.message_part) != std::string::npos);
     CHECK(Snapshot(server) == before);
   }
-  CHECK(cases.size() == 46);
+  CHECK(cases.size() == 47);
 }
 
 }  // namespace omnistock::testing
