@@ -136,7 +136,7 @@ std::vector<Location> Ledger::ListLocations() const {
 // --- Stock ---
 
 Outcome Ledger::CheckLocation(const LocationId& location, bool refuse_disabled,
-                              std::string& detail, bool stock) const {
+                              std::string& detail, bool adds_stock) const {
   switch (StateOf(location)) {
     case LocationState::kUnknown:
       detail = absl::StrCat("location_id '", location.value(), "' is not known");
@@ -148,7 +148,7 @@ Outcome Ledger::CheckLocation(const LocationId& location, bool refuse_disabled,
     case LocationState::kActive:
       return Outcome::kOk;
     case LocationState::kHoldsNoStock:
-      if (!stock) return Outcome::kOk;
+      if (!adds_stock) return Outcome::kOk;
       detail = absl::StrCat("location_id '", location.value(),
                             "' is a PICKUP_POINT: it holds no stock (orders are delivered to its "
                             "address and handed over there)");
@@ -158,7 +158,7 @@ Outcome Ledger::CheckLocation(const LocationId& location, bool refuse_disabled,
 }
 
 Applied<Position> Ledger::ChangePosition(
-    const LocationId& location, const Sku& sku, absl::Time now,
+    const LocationId& location, const Sku& sku, absl::Time now, bool adds_stock,
     absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change,
     std::optional<PosTransaction> keyed) {
   PosStripe* key_stripe = nullptr;
@@ -190,7 +190,8 @@ Applied<Position> Ledger::ChangePosition(
     }
   }
   std::string detail;
-  if (const Outcome refused = CheckLocation(location, false, detail); refused != Outcome::kOk) {
+  if (const Outcome refused = CheckLocation(location, false, detail, adds_stock);
+      refused != Outcome::kOk) {
     return Rejected<Position>(refused, std::move(detail));
   }
   LedgerShard& shard = ShardFor(sku);
@@ -257,7 +258,7 @@ std::optional<PosTransaction> KeyedStockChange(const std::string& idempotency_ke
 
 Applied<Position> Ledger::Receive(const ReceiveCommand& command, absl::Time now) {
   return ChangePosition(
-      command.location, command.sku, now,
+      command.location, command.sku, now, /*adds_stock=*/true,
       [&](Position& position, Movement& movement, std::string& detail) {
         if (position.on_hand > kOnHandMax - command.quantity) {
           detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
@@ -279,7 +280,7 @@ Applied<Position> Ledger::Adjust(const AdjustCommand& command, absl::Time now) {
                        command.sku, command.delta, now);
   if (keyed) keyed->non_sellable = command.non_sellable;  // part of what a retry repeats
   return ChangePosition(
-      command.location, command.sku, now,
+      command.location, command.sku, now, /*adds_stock=*/command.delta > 0,
       [&](Position& position, Movement& movement, std::string& detail) {
         // The units on the shelf, or those kept apart (returns that cannot be sold).
         Quantity& units = command.non_sellable ? position.non_sellable : position.on_hand;
@@ -307,6 +308,7 @@ Applied<Position> Ledger::Adjust(const AdjustCommand& command, absl::Time now) {
 
 Applied<Position> Ledger::SetSafetyStock(const SafetyStockCommand& command, absl::Time now) {
   return ChangePosition(command.location, command.sku, now,
+                        /*adds_stock=*/command.safety_stock > 0,
                         [&](Position& position, Movement& movement, std::string&) {
                           if (position.safety_stock == command.safety_stock) {
                             return Outcome::kReplayed;

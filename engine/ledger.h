@@ -184,7 +184,7 @@ class Ledger {
   Applied<Location> UpsertLocation(const Location& location);
   std::optional<Location> FindLocation(const LocationId& id) const;
   // kHoldsNoStock: a PICKUP_POINT, disabled or not (it hands orders over; its address is a
-  // delivery's destination).
+  // delivery's destination): nothing may put stock there or hold it.
   enum class LocationState { kUnknown, kDisabled, kActive, kHoldsNoStock };
   // What FindLocation would tell of the location's existence, without copying it: the hot path.
   LocationState StateOf(const LocationId& id) const;
@@ -366,16 +366,18 @@ class Ledger {
   // Whether a command may name `location`: kOk, or kLocationNotFound when the ledger does not
   // know it, or kLocationDisabled when it is disabled and `refuse_disabled` (online orders; the
   // physical facts of a store or warehouse are recorded there all the same), or
-  // kLocationHoldsNoStock for a pickup point when the command is about stock (`stock`: all but
-  // till transactions, which say more of a pickup point themselves). When refused, `detail`
-  // says why.
+  // kLocationHoldsNoStock for a pickup point when the command would put stock there or hold it
+  // (`adds_stock`: a receipt, an adjustment up, safety stock, a hold, a transfer to it). What
+  // takes stock away (an adjustment down, a transfer from it, a count) is allowed, so that
+  // stock left there from before (a location whose kind changed) can be cleared. When refused,
+  // `detail` says why.
   Outcome CheckLocation(const LocationId& location, bool refuse_disabled, std::string& detail,
-                        bool stock = true) const;
+                        bool adds_stock = true) const;
   // Changes one position through `change`, which fills the movement or refuses. With `keyed`
   // (a receipt or an adjustment sent with an idempotency key, as the PosTransaction that keeps
   // the key), a key applied before is answered as such, and one applied now is kept with it.
   Applied<Position> ChangePosition(
-      const LocationId& location, const Sku& sku, absl::Time now,
+      const LocationId& location, const Sku& sku, absl::Time now, bool adds_stock,
       absl::FunctionRef<Outcome(Position&, Movement&, std::string& detail)> change,
       std::optional<PosTransaction> keyed = std::nullopt);
 

@@ -252,6 +252,7 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
       case Outcome::kInsufficientAvailable:  // another order took the stock: plan again
       case Outcome::kLocationDisabled:
       case Outcome::kLocationNotFound:
+      case Outcome::kLocationHoldsNoStock:  // became a pickup point since the plan
         continue;
       default:
         routed.held = std::move(applied);

@@ -119,7 +119,7 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     applied.detail = *std::move(too_old);
     return applied;
   }
-  applied.outcome = CheckLocation(transaction.store, false, applied.detail, /*stock=*/false);
+  applied.outcome = CheckLocation(transaction.store, false, applied.detail, /*adds_stock=*/false);
   if (applied.outcome != Outcome::kOk) return applied;
   // A till rings up at a store: a terminal set up with a warehouse's or a pickup point's id
   // would drive that stock below zero without a word (a sale is never refused for stock).

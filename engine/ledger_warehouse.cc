@@ -54,11 +54,7 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
   {
     absl::ReaderMutexLock lock(&locations_mu_);
     for (const CountRow& row : rows) {
-      // A pickup point holds no stock: its rows are not applied, as an unknown location's.
-      auto it = locations_.find(row.location);
-      if (it != locations_.end() && it->second.kind != LocationKind::kPickupPoint) {
-        known.insert(row.location);
-      }
+      if (locations_.contains(row.location)) known.insert(row.location);
     }
   }
   ShardLockSet shard_locks(shards_.data(), rows);
@@ -154,8 +150,9 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
     applied.ticket = last_ticket();
     return applied;
   }
-  for (const LocationId& location : {request.from, request.to}) {
-    applied.outcome = CheckLocation(location, false, applied.detail);
+  // Stock may leave a pickup point (what was left there before), never go to one.
+  for (const auto& [location, adds_stock] : {std::pair{request.from, false}, {request.to, true}}) {
+    applied.outcome = CheckLocation(location, false, applied.detail, adds_stock);
     if (applied.outcome != Outcome::kOk) return applied;
   }
 

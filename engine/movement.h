@@ -49,8 +49,8 @@ struct Movement {
   Quantity in_transit_after = 0;
   Quantity non_sellable_after = 0;
   // Live reservations at this position that on_hand no longer covers after this movement, the
-  // oldest first, at most kAtRiskPerMovementMax (reserved_after - on_hand_after is the whole
-  // shortfall).
+  // oldest first, at most kAtRiskPerMovementMax (the whole shortfall is
+  // ShortfallOf(on_hand_after, reserved_after)).
   std::vector<ReservationId> at_risk;
   // The journal of one position is a chain: each movement names the one before it at the same
   // position (0: none, or a movement written before omnistock linked them, which the position

@@ -30,7 +30,7 @@ enum class Outcome : uint8_t {
   kReservationNotFound,
   kLocationDisabled,
   kLocationHasNoTill,     // a till sale or return at a location that is not a store
-  kLocationHoldsNoStock,  // stock received, held, moved or counted at a pickup point
+  kLocationHoldsNoStock,  // stock received, held or sent to a pickup point
   kClientTimeTooOld,   // a till transaction dated more than kClientTimeAgeMax back
   kReservationExistsWithDifferentContent,
   kPosTransactionExistsWithDifferentContent,

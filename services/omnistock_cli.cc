@@ -675,6 +675,19 @@ struct FileRows {
   std::vector<size_t> line_of;
 };
 
+// Why the server would refuse `at` as a WMS clock fault (at most 30 days back, 5 minutes
+// ahead), naming `what`; empty when it would not.
+std::string ClockFault(absl::string_view what, const google::protobuf::Timestamp& at,
+                       absl::Time now) {
+  const absl::Time when = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(at));
+  if (when >= now - omnistock::kClientTimeAgeMax && when <= now + omnistock::kPosClockSkewMax) {
+    return std::string();
+  }
+  return absl::StrCat(what, " must be at most ", omnistock::kClientTimeAgeMaxDays,
+                      " days back and at most ", absl::FormatDuration(omnistock::kPosClockSkewMax),
+                      " ahead of now (the server refuses it as a clock fault)");
+}
+
 // Whether a count file's line is its column names: every field one of the names below.
 bool IsCountHeader(const std::vector<absl::string_view>& fields) {
   static const char* const kNames[] = {"location",         "location_id", "sku",       "counted",
@@ -692,7 +705,7 @@ bool IsCountHeader(const std::vector<absl::string_view>& fields) {
 // checked as the server checks it (ids, the count's bounds, a COUNTED_AT at most 30 days back
 // and 5 minutes ahead of this machine's clock), and so that no position is counted twice at one
 // time (the second would be stale). False, with `error` naming the file's line, at the first
-// row that is not so: then nothing is sent.
+// row that is not so: then nothing is sent. (The caller checks `counted_at` itself.)
 bool CountBatchesOf(const std::vector<std::string>& lines,
                     const google::protobuf::Timestamp& counted_at, FileRows<v1::CountBatch>& file,
                     std::string& error) {
@@ -723,14 +736,9 @@ bool CountBatchesOf(const std::vector<std::string>& lines,
     if (problem.empty() && !time.empty()) {
       ParseTimestamp(std::string(time), "COUNTED_AT", at, problem);  // `problem` says why not
     }
+    if (problem.empty() && !time.empty()) problem = ClockFault("COUNTED_AT", at, now);
     if (problem.empty()) {
-      const absl::Time when = absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(at));
-      if (when < now - omnistock::kClientTimeAgeMax || when > now + omnistock::kPosClockSkewMax) {
-        problem = absl::StrCat("COUNTED_AT must be at most ", omnistock::kClientTimeAgeMaxDays,
-                               " days back and at most ",
-                               absl::FormatDuration(omnistock::kPosClockSkewMax),
-                               " ahead of now (the server refuses it as a clock fault)");
-      } else if (!counted.emplace(location, sku, at.seconds(), at.nanos()).second) {
+      if (!counted.emplace(location, sku, at.seconds(), at.nanos()).second) {
         problem = "counts a position already counted at the same time above (it would be stale)";
       }
     }
@@ -1157,6 +1165,7 @@ int Counts(const Client& client, const Options& o, std::optional<absl::Duration>
   FileRows<v1::CountBatch> file;
   if (std::string error;
       (!o.at.empty() && !ParseTimestamp(o.at, "--counted-at", counted_at, error)) ||
+      !(error = ClockFault("--counted-at", counted_at, absl::Now())).empty() ||
       !ReadLines(o.file, lines, error) || !CountBatchesOf(lines, counted_at, file, error)) {
     return UsageError(error);
   }

@@ -1,24 +1,57 @@
 #include "storage/info_log.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace omnistock::storage {
+namespace {
+
+// Whether another process holds a lock on `path` (RocksDB's LOCK: a server is using the
+// directory), as /proc/locks says ("1: POSIX  ADVISORY  WRITE 4242 fd:01:1234567 0 EOF", a
+// waiter's line with "->" after the number). Asking fcntl instead would take a descriptor of
+// the file, and closing it releases every lock this process holds on the file.
+bool LockedByAnotherProcess(const std::string& path) {
+  struct stat file;
+  if (::stat(path.c_str(), &file) != 0) return false;
+  const std::string device_and_inode = absl::StrFormat(
+      "%02x:%02x:%d", major(file.st_dev), minor(file.st_dev), static_cast<uint64_t>(file.st_ino));
+  const std::string self = absl::StrCat(::getpid());
+  std::ifstream locks("/proc/locks");
+  for (std::string line; std::getline(locks, line);) {
+    const std::vector<std::string> fields = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    for (size_t i = 1; i < fields.size(); ++i) {
+      if (fields[i] == device_and_inode && fields[i - 1] != self) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 std::shared_ptr<rocksdb::Logger> InfoLog::Open(const std::string& dir, int keep_old) {
   namespace fs = std::filesystem;
   const fs::path log = fs::path(dir) / "LOG";
+  // A server already serves from `dir`: this open will fail on RocksDB's lock, and must not
+  // move or delete that server's log on the way. Its lines are dropped.
+  if (LockedByAnotherProcess((fs::path(dir) / "LOCK").string())) {
+    return std::shared_ptr<rocksdb::Logger>(new InfoLog(-1));
+  }
   std::error_code ec;
   if (fs::exists(log, ec)) {
     fs::rename(log, absl::StrCat(log.string(), ".old.", absl::ToUnixMicros(absl::Now())), ec);

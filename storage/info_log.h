@@ -19,8 +19,10 @@ namespace omnistock::storage {
 class InfoLog final : public rocksdb::Logger {
  public:
   // Moves an existing `dir`/LOG aside to LOG.old.<microseconds> (keeping the newest
-  // `keep_old` such files) and starts a new one. A LOG that cannot be opened leaves a logger
-  // that drops every line: the info log is diagnostics, never a reason not to serve.
+  // `keep_old` such files) and starts a new one; unless another process holds the directory's
+  // LOCK (a server using it: this open is bound to fail), whose log is left alone. A LOG that
+  // cannot be opened leaves a logger that drops every line: the info log is diagnostics, never
+  // a reason not to serve.
   static std::shared_ptr<rocksdb::Logger> Open(const std::string& dir, int keep_old);
   // A logger appending to `path` as it is (no LOG.old): Open's, and tests'.
   static std::shared_ptr<rocksdb::Logger> OpenFile(const std::string& path);

@@ -357,6 +357,11 @@ TEST_CASE("cli: counts sends a CSV file's rows, and a file with a bad row sends 
     CHECK(refused.exit_code == 2);
     CHECK_THAT(refused.output, Catch::Contains(why));
   }
+  // Rows without a time take --counted-at, which is checked as itself.
+  const CliResult too_old = RunCli(address, "counts --counted-at 2026-01-01T00:00:00Z " +
+                                                WriteFile(dir, "t.csv", "WH-1,SKU-A,7\n"));
+  CHECK(too_old.exit_code == 2);
+  CHECK_THAT(too_old.output, Catch::StartsWith("error: --counted-at must be at most 30 days back"));
   // A first line that is not all column names is a row, not a header.
   const CliResult not_header =
       RunCli(address, "counts " + WriteFile(dir, "h.csv", "location-7,SKU-A,abc\nWH-1,SKU-A,7\n"));

@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -368,7 +369,7 @@ TEST_CASE("omnistockd refuses to start when it cannot serve metrics where told")
       absl::StrContains(start.log, absl::StrCat("cannot serve metrics on '127.0.0.1:", port, "'")));
 }
 
-TEST_CASE("a second omnistockd on a serving one's port refuses to start, not share the port") {
+TEST_CASE("a second omnistockd on a serving one's port or data directory refuses to start") {
   // gRPC's default SO_REUSEPORT would let both listen, each client then landing on one of two
   // ledgers.
   LiveServer first;
@@ -379,6 +380,22 @@ TEST_CASE("a second omnistockd on a serving one's port refuses to start, not sha
   CHECK(absl::StrContains(second.log,
                           absl::StrCat("cannot listen on '", first.server.address(), "'")));
   v1::ListLocationsResponse listed;
+  CHECK(first.network->ListLocations(Deadline().get(), {}, &listed).ok());
+
+  // On its data directory: refused by RocksDB's lock, and the server's info log (LOG) is left
+  // where it is, neither moved aside nor deleted with the old ones.
+  const std::string data = first.dir.Sub("data");
+  struct stat before;
+  REQUIRE(::stat((data + "/LOG").c_str(), &before) == 0);
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    const FailedStart same_dir = RunToExit(data, {});
+    INFO(same_dir.log);
+    CHECK(same_dir.exit_code == 1);
+    CHECK(absl::StrContains(same_dir.log, "lock"));
+  }
+  struct stat after;
+  REQUIRE(::stat((data + "/LOG").c_str(), &after) == 0);
+  CHECK(after.st_ino == before.st_ino);
   CHECK(first.network->ListLocations(Deadline().get(), {}, &listed).ok());
 }
 
