@@ -474,8 +474,10 @@ class Client {
     v1::AvailabilityUpdate update;
     google::protobuf::util::JsonPrintOptions json_options;
     json_options.always_print_primitive_fields = true;
+    // The header at once, so that a quiet feed still shows the watch is on.
+    if (!options_.json) std::cout << WatchRow::Header() << std::endl;
     while ((count == 0 || seen < count) && stream->Read(&update)) {
-      if (seen++ == 0 && !options_.json) std::cout << WatchRow::Header() << '\n';
+      ++seen;
       last = update.sequence();
       if (!options_.json) {
         std::cout << WatchRow::Of(update) << std::endl;
@@ -1570,6 +1572,20 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   return commands;
 }
 
+// The first word of the command line that is neither an option nor the value of --target or
+// --timeout given apart from it: the command, if there is one.
+std::string FirstWord(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--target" || arg == "--timeout") {
+      ++i;
+    } else if (!arg.empty() && arg[0] != '-') {
+      return arg;
+    }
+  }
+  return std::string();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -1592,6 +1608,12 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RequiredError& e) {
+    // CLI11 says "A subcommand is required" for a word it does not know as one, too.
+    if (const std::string word = FirstWord(argc, argv); !word.empty()) {
+      return UsageError(absl::StrCat("'", word, "' is not a command; omnistock --help lists them"));
+    }
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   }

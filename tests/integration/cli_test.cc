@@ -181,6 +181,9 @@ TEST_CASE("cli: a malformed command line exits 2 and calls nothing") {
   CliResult bad_line = RunCli(live.server.address(), "reserve --id order-3 --line SKU-A@ST-1");
   CHECK(bad_line.exit_code == 2);
   CHECK_THAT(bad_line.output, Catch::Contains("SKU@LOCATION:QTY"));
+  CliResult unknown = RunCli(live.server.address(), "reserv --id order-3 --line SKU-A@ST-1:1");
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.output, Catch::StartsWith("error: 'reserv' is not a command"));
   CliResult bad_reason = RunCli(live.server.address(), "adjust ST-1 SKU-A -1 --reason lost");
   CHECK(bad_reason.exit_code == 2);
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 2);
