@@ -98,6 +98,29 @@ Applied<Location> Ledger::UpsertLocation(const Location& location) {
     applied.ticket = last_ticket();
     return applied;
   }
+  // A location becoming a pickup point (which holds no stock) must hold none first. Scanning
+  // every shard under the locations' lock (the lock order allows it) holds orders back for
+  // the scan, but only for this rare change of kind.
+  if (it != locations_.end() && location.kind == LocationKind::kPickupPoint &&
+      it->second.kind != LocationKind::kPickupPoint) {
+    int64_t holding = 0;
+    for (LedgerShard& shard : shards_) {
+      absl::MutexLock shard_lock(&shard.mu);
+      for (const auto& [key, position] : shard.positions) {
+        holding +=
+            key.location == location.id && (position.on_hand != 0 || position.reserved != 0 ||
+                                            position.in_transit != 0 || position.non_sellable != 0);
+      }
+    }
+    if (holding > 0) {
+      applied.outcome = Outcome::kLocationHoldsNoStock;
+      applied.detail = absl::StrCat(
+          "location_id '", location.id.value(), "' holds stock at ", holding,
+          " positions (on_hand, reserved, in transit or non-sellable): move or count it out "
+          "before making it a PICKUP_POINT, which holds none");
+      return applied;
+    }
+  }
   locations_[location.id] = location;
   network_.reset();
   Commit commit;
@@ -135,8 +158,8 @@ std::vector<Location> Ledger::ListLocations() const {
 
 // --- Stock ---
 
-Outcome Ledger::CheckLocation(const LocationId& location, bool refuse_disabled,
-                              std::string& detail, bool adds_stock) const {
+Outcome Ledger::CheckLocation(const LocationId& location, bool refuse_disabled, std::string& detail,
+                              bool adds_stock) const {
   switch (StateOf(location)) {
     case LocationState::kUnknown:
       detail = absl::StrCat("location_id '", location.value(), "' is not known");

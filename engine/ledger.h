@@ -369,8 +369,8 @@ class Ledger {
   // kLocationHoldsNoStock for a pickup point when the command would put stock there or hold it
   // (`adds_stock`: a receipt, an adjustment up, safety stock, a hold, a transfer to it). What
   // takes stock away (an adjustment down, a transfer from it, a count) is allowed, so that
-  // stock left there from before (a location whose kind changed) can be cleared. When refused,
-  // `detail` says why.
+  // stock an earlier version let in can be cleared (UpsertLocation refuses to make a location
+  // that holds stock a pickup point). When refused, `detail` says why.
   Outcome CheckLocation(const LocationId& location, bool refuse_disabled, std::string& detail,
                         bool adds_stock = true) const;
   // Changes one position through `change`, which fills the movement or refuses. With `keyed`

@@ -387,60 +387,67 @@ TEST_CASE(
 
 TEST_CASE("a pickup point takes no stock, and what was left there can be cleared") {
   LedgerFixture f;
-  // S2 holds stock, a hold and a confirmed order, then becomes a pickup point.
   f.Stock("A", "S2", 10);
   f.Stock("A", "W1", 5);
   REQUIRE(f.ledger.Reserve(f.Order("held", {f.L("A", "S2", 2)}), kT0).outcome == Outcome::kOk);
-  REQUIRE(f.ledger.Reserve(f.Order("sold", {f.L("A", "S2", 3)}), kT0).outcome == Outcome::kOk);
-  REQUIRE(f.ledger.Confirm(ReservationId("sold"), kT0).outcome == Outcome::kOk);
+  // A store holding stock does not become a pickup point.
   Location point = *f.ledger.FindLocation(LocationId("S2"));
   point.kind = LocationKind::kPickupPoint;
   point.capabilities = Capabilities{true, false, false, false};
+  const Applied<Location> refused_kind = f.ledger.UpsertLocation(point);
+  CHECK(refused_kind.outcome == Outcome::kLocationHoldsNoStock);
+  CHECK(refused_kind.detail ==
+        "location_id 'S2' holds stock at 1 positions (on_hand, reserved, in transit or "
+        "non-sellable): move or count it out before making it a PICKUP_POINT, which holds none");
+  CHECK(f.ledger.FindLocation(LocationId("S2"))->kind == LocationKind::kStore);
+
+  // An empty location does; stock there from before this rule (restored from disk) stays.
+  point.id = LocationId("P1");
   REQUIRE(f.ledger.UpsertLocation(point).outcome == Outcome::kOk);
+  Position left;
+  left.sku = Sku("A");
+  left.location = LocationId("P1");
+  left.on_hand = 6;
+  f.ledger.RestorePosition(left);
   const size_t commits = f.sink.size();
 
   // Nothing puts stock there or holds it.
   const Applied<Position> received =
-      f.ledger.Receive(ReceiveCommand{LocationId("S2"), Sku("A"), 3, "po"}, kT0);
+      f.ledger.Receive(ReceiveCommand{LocationId("P1"), Sku("A"), 3, "po"}, kT0);
   CHECK(received.outcome == Outcome::kLocationHoldsNoStock);
   CHECK(received.detail ==
-        "location_id 'S2' is a PICKUP_POINT: it holds no stock (orders are delivered to its "
+        "location_id 'P1' is a PICKUP_POINT: it holds no stock (orders are delivered to its "
         "address and handed over there)");
-  CHECK(f.ledger.Adjust(AdjustCommand{LocationId("S2"), Sku("A"), 1, "found", ""}, kT0).outcome ==
+  CHECK(f.ledger.Adjust(AdjustCommand{LocationId("P1"), Sku("A"), 1, "found", ""}, kT0).outcome ==
         Outcome::kLocationHoldsNoStock);
-  CHECK(f.ledger.SetSafetyStock(SafetyStockCommand{LocationId("S2"), Sku("A"), 1}, kT0).outcome ==
+  CHECK(f.ledger.SetSafetyStock(SafetyStockCommand{LocationId("P1"), Sku("A"), 1}, kT0).outcome ==
         Outcome::kLocationHoldsNoStock);
-  CHECK(f.ledger.Reserve(f.Order("r1", {f.L("A", "S2", 1)}), kT0).outcome ==
+  CHECK(f.ledger.Reserve(f.Order("r1", {f.L("A", "P1", 1)}), kT0).outcome ==
         Outcome::kLocationHoldsNoStock);
   Transfer in;
   in.id = "in";
   in.from = LocationId("W1");
-  in.to = LocationId("S2");
+  in.to = LocationId("P1");
   in.lines = {PosLine{Sku("A"), 2}};
   CHECK(f.ledger.ShipTransfer(in, kT0).outcome == Outcome::kLocationHoldsNoStock);
   CHECK(f.sink.size() == commits);
   // A till there is refused as before, for what it is: no till.
   SaleCommand at_point = Sale("s1", 1, kT0);
-  at_point.store = LocationId("S2");
+  at_point.store = LocationId("P1");
   CHECK(f.ledger.RecordSale(at_point, kT0).outcome == Outcome::kLocationHasNoTill);
 
-  // What was left can be cleared: the confirmed order fulfilled, the hold released, the rest
-  // moved on, adjusted down or counted.
-  CHECK(f.ledger.Fulfill(ReservationId("sold"), kT0).outcome == Outcome::kOk);
-  CHECK(f.ledger.Release(ReservationId("held"), kT0).outcome == Outcome::kOk);
+  // What was left can be cleared: moved on, adjusted down, counted.
   Transfer out = in;
   out.id = "out";
-  out.from = LocationId("S2");
+  out.from = LocationId("P1");
   out.to = LocationId("W1");
   CHECK(f.ledger.ShipTransfer(out, kT0).outcome == Outcome::kOk);
-  CHECK(f.ledger.Adjust(AdjustCommand{LocationId("S2"), Sku("A"), -1, "damage", ""}, kT0).outcome ==
+  CHECK(f.ledger.Adjust(AdjustCommand{LocationId("P1"), Sku("A"), -1, "damage", ""}, kT0).outcome ==
         Outcome::kOk);
   REQUIRE(
-      f.ledger.ApplyCounts({Count("S2", "A", 0, kT0 + absl::Seconds(1))}, kT0 + absl::Seconds(1))
+      f.ledger.ApplyCounts({Count("P1", "A", 0, kT0 + absl::Seconds(1))}, kT0 + absl::Seconds(1))
           .value.applied == 1);
-  const Position cleared = f.At("A", "S2");
-  CHECK(cleared.on_hand == 0);
-  CHECK(cleared.reserved == 0);
+  CHECK(f.At("A", "P1").on_hand == 0);
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
