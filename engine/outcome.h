@@ -31,7 +31,7 @@ enum class Outcome : uint8_t {
   kLocationDisabled,
   kLocationHasNoTill,     // a till sale or return at a location that is not a store
   kLocationHoldsNoStock,  // stock received, held or sent to a pickup point
-  kClientTimeTooOld,   // a till transaction dated more than kClientTimeAgeMax back
+  kClientTimeTooOld,      // a till transaction dated more than kClientTimeAgeMax back
   kReservationExistsWithDifferentContent,
   kPosTransactionExistsWithDifferentContent,
   kStockChangeExistsWithDifferentContent,  // a receipt's or adjustment's idempotency key
