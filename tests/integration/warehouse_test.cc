@@ -99,9 +99,10 @@ TEST_CASE(
   Sync(*warehouse, {BatchOf("ST-1", "SKU-B", 3, now), BatchOf("ST-1", "SKU-A", -1, now)}, &status);
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(status.error_message().find("batches[1].rows[0].counted_quantity") != std::string::npos);
-  CHECK(status.error_message().find("nothing of this batch was applied; the batches before it, 1, were: 1 "
-                                    "rows applied, 0 stale, 0 at unknown locations, 0 over the "
-                                    "limit, 0 reservations listed at risk") != std::string::npos);
+  CHECK(status.error_message().find(
+            "nothing of this batch was applied; the batches before it, 1, were: 1 "
+            "rows applied, 0 stale, 0 at unknown locations, 0 over the "
+            "limit, 0 reservations listed at risk") != std::string::npos);
   CHECK(PositionOf(*live.inventory, "SKU-B", "ST-1").on_hand() == 3);
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 12);
 
@@ -122,7 +123,8 @@ TEST_CASE(
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(status.error_message().find("batches[1] does not parse as an omnistock.v1.CountBatch") !=
         std::string::npos);
-  CHECK(status.error_message().find("the batches before it, 1, were: 1 rows applied") != std::string::npos);
+  CHECK(status.error_message().find("the batches before it, 1, were: 1 rows applied") !=
+        std::string::npos);
   CHECK(PositionOf(*live.inventory, "SKU-C", "ST-1").on_hand() == 4);
   CHECK(PositionOf(*live.inventory, "SKU-D", "ST-1").on_hand() == 0);
 }

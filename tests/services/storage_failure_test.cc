@@ -238,9 +238,10 @@ TEST_CASE_METHOD(FailingDiskServer,
     counts->WritesDone();
     const grpc::Status refused = counts->Finish();
     CHECK(refused.error_code() == grpc::StatusCode::UNAVAILABLE);
-    CHECK_THAT(refused.error_message(),
-               Catch::StartsWith("batches[0]: the disk is behind: 4 changes wait") &&
-                   Catch::Contains("nothing of this batch was applied; the batches before it, 0, were"));
+    CHECK_THAT(
+        refused.error_message(),
+        Catch::StartsWith("batches[0]: the disk is behind: 4 changes wait") &&
+            Catch::Contains("nothing of this batch was applied; the batches before it, 0, were"));
     auto sales = v1::StoreSales::NewStub(channel);
     v1::UploadSalesSummary uploaded;
     auto context2 = Deadline();
