@@ -591,21 +591,28 @@ std::optional<int64_t> ParseWholeNumber(absl::string_view text) {
   return value;
 }
 
-// Parses SKU@LOCATION:QTY. Location ids may contain ':', so QTY is what follows the last ':'.
-std::optional<v1::Line> ParseLine(const std::string& text) {
-  const size_t at = text.find('@');
+// TEXT:QTY with QTY a whole number of at least 1 after the last ':' (location ids may contain
+// ':'): TEXT and QTY, or nullopt.
+std::optional<std::pair<std::string, int64_t>> WithQuantity(const std::string& text) {
   const size_t colon = text.rfind(':');
-  if (at == std::string::npos || text.find('@', at + 1) != std::string::npos ||
-      colon == std::string::npos || colon < at) {
-    return std::nullopt;
-  }
+  if (colon == std::string::npos) return std::nullopt;
   const std::optional<int64_t> quantity =
       ParseWholeNumber(absl::string_view(text).substr(colon + 1));
   if (!quantity || *quantity <= 0) return std::nullopt;
+  return std::pair{text.substr(0, colon), *quantity};
+}
+
+// Parses SKU@LOCATION:QTY.
+std::optional<v1::Line> ParseLine(const std::string& text) {
+  const std::optional<std::pair<std::string, int64_t>> parsed = WithQuantity(text);
+  if (!parsed) return std::nullopt;
+  const std::string& head = parsed->first;
+  const size_t at = head.find('@');
+  if (at == std::string::npos || head.find('@', at + 1) != std::string::npos) return std::nullopt;
   v1::Line line;
-  line.set_sku(text.substr(0, at));
-  line.set_location_id(text.substr(at + 1, colon - at - 1));
-  line.set_quantity(*quantity);
+  line.set_sku(head.substr(0, at));
+  line.set_location_id(head.substr(at + 1));
+  line.set_quantity(parsed->second);
   if (line.sku().empty() || line.location_id().empty()) return std::nullopt;
   return line;
 }
@@ -616,19 +623,16 @@ template <typename LineMessage>
 bool AddSkuLines(const std::vector<std::string>& texts,
                  google::protobuf::RepeatedPtrField<LineMessage>& lines, std::string& error) {
   for (const std::string& text : texts) {
-    const size_t colon = text.rfind(':');
-    const std::optional<int64_t> quantity =
-        colon == std::string::npos ? std::nullopt
-                                   : ParseWholeNumber(absl::string_view(text).substr(colon + 1));
-    if (colon == std::string::npos || colon == 0 || !quantity || *quantity <= 0) {
+    const std::optional<std::pair<std::string, int64_t>> parsed = WithQuantity(text);
+    if (!parsed || parsed->first.empty()) {
       error = absl::StrCat("--line '", text,
                            "' is not SKU:QTY with QTY a whole number of at least 1, e.g. "
                            "SKU-00042:2");
       return false;
     }
     LineMessage* line = lines.Add();
-    line->set_sku(text.substr(0, colon));
-    line->set_quantity(*quantity);
+    line->set_sku(parsed->first);
+    line->set_quantity(parsed->second);
   }
   return true;
 }
@@ -735,14 +739,14 @@ bool CountBatchesOf(const std::vector<std::string>& lines,
     }
     google::protobuf::Timestamp at = counted_at;
     const absl::string_view time = fields.size() == 4 ? absl::StripAsciiWhitespace(fields[3]) : "";
-    if (problem.empty() && !time.empty()) {
-      ParseTimestamp(std::string(time), "COUNTED_AT", at, problem);  // `problem` says why not
+    // A time that does not parse says so in `problem`; one that does is checked as the server
+    // checks it.
+    if (problem.empty() && !time.empty() &&
+        ParseTimestamp(std::string(time), "COUNTED_AT", at, problem)) {
+      problem = ClockFault("COUNTED_AT", at, now);
     }
-    if (problem.empty() && !time.empty()) problem = ClockFault("COUNTED_AT", at, now);
-    if (problem.empty()) {
-      if (!counted.emplace(location, sku, at.seconds(), at.nanos()).second) {
-        problem = "counts a position already counted at the same time above (it would be stale)";
-      }
+    if (problem.empty() && !counted.emplace(location, sku, at.seconds(), at.nanos()).second) {
+      problem = "counts a position already counted at the same time above (it would be stale)";
     }
     if (!problem.empty()) {
       error = absl::StrCat(where, ": ", problem);
@@ -766,16 +770,17 @@ bool CountBatchesOf(const std::vector<std::string>& lines,
   return true;
 }
 
-// A file of `Message`s, one per line in protobuf's JSON form (upload-sales: RecordSaleRequest,
-// reserve-batch: ReserveRequest), e.g. for a sale
+// A file (ReadLines) of `Message`s, one per line in protobuf's JSON form (upload-sales:
+// RecordSaleRequest, reserve-batch: ReserveRequest), e.g. for a sale
 // {"location_id":"ST-GINZA","terminal_id":"till-3","pos_transaction_id":"T-1001",
 //  "sold_at":"2026-12-01T09:30:00Z","lines":[{"sku":"SKU-00042","quantity":1}]}.
 // Blank lines are skipped. False, with `error` naming the file's line, at the first line that is
 // not so: then nothing is sent. (The server checks each message's content, and refuses a bad one
 // alone: the answer lists it.)
 template <typename Message>
-bool JsonLinesOf(const std::vector<std::string>& lines, FileRows<Message>& file,
-                 std::string& error) {
+bool JsonLinesOf(const std::string& path, FileRows<Message>& file, std::string& error) {
+  std::vector<std::string> lines;
+  if (!ReadLines(path, lines, error)) return false;
   const std::string& type = Message::descriptor()->name();
   for (size_t i = 0; i < lines.size(); ++i) {
     const absl::string_view text = absl::StripAsciiWhitespace(lines[i]);
@@ -1027,19 +1032,19 @@ int Extend(const Client& client, const Options& o) {
 
 // sale and return: a till's transaction at a store.
 template <typename Request>
-bool FillTill(const Options& o, const std::string& time_option, Request& request,
+bool FillTill(const Options& o, Request& request,
               google::protobuf::Timestamp* (Request::*mutable_time)(), std::string& error) {
   request.set_location_id(o.location);
   request.set_terminal_id(o.terminal);
   request.set_pos_transaction_id(o.transaction);
   if (!AddSkuLines(o.order_lines, *request.mutable_lines(), error)) return false;
-  return o.at.empty() || ParseTimestamp(o.at, time_option, *(request.*mutable_time)(), error);
+  return o.at.empty() || ParseTimestamp(o.at, "--at", *(request.*mutable_time)(), error);
 }
 
 int Sale(const Client& client, const Options& o) {
   v1::RecordSaleRequest request;
   std::string error;
-  if (!FillTill(o, "--at", request, &v1::RecordSaleRequest::mutable_sold_at, error)) {
+  if (!FillTill(o, request, &v1::RecordSaleRequest::mutable_sold_at, error)) {
     return UsageError(error);
   }
   return client.Call(&v1::StoreSales::Stub::RecordSale, request, PrintPosResult);
@@ -1048,7 +1053,7 @@ int Sale(const Client& client, const Options& o) {
 int Return(const Client& client, const Options& o) {
   v1::RecordReturnRequest request;
   std::string error;
-  if (!FillTill(o, "--at", request, &v1::RecordReturnRequest::mutable_returned_at, error)) {
+  if (!FillTill(o, request, &v1::RecordReturnRequest::mutable_returned_at, error)) {
     return UsageError(error);
   }
   request.set_non_sellable(o.non_sellable);
@@ -1064,9 +1069,8 @@ std::optional<absl::Duration> StreamDeadline(const CLI::Option* timeout, const O
 }
 
 int UploadSales(const Client& client, const Options& o, std::optional<absl::Duration> deadline) {
-  std::vector<std::string> lines;
   FileRows<v1::RecordSaleRequest> file;
-  if (std::string error; !ReadLines(o.file, lines, error) || !JsonLinesOf(lines, file, error)) {
+  if (std::string error; !JsonLinesOf(o.file, file, error)) {
     return UsageError(error);
   }
   v1::UploadSalesSummary summary;
@@ -1094,9 +1098,8 @@ int UploadSales(const Client& client, const Options& o, std::optional<absl::Dura
 // after the other. Prints each order's result by its line in the file (with --json, one
 // ReserveBatchResponse of every result); exit 1 unless every order was held (or replayed).
 int ReserveBatch(const Client& client, const Options& o) {
-  std::vector<std::string> lines;
   FileRows<v1::ReserveRequest> file;
-  if (std::string error; !ReadLines(o.file, lines, error) || !JsonLinesOf(lines, file, error)) {
+  if (std::string error; !JsonLinesOf(o.file, file, error)) {
     return UsageError(error);
   }
   const size_t total = file.messages.size();
