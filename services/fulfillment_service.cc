@@ -60,6 +60,7 @@ void ToProto(const routing::Plan& plan, const std::vector<routing::OrderLine>& l
     cost->set_picking(s.cost.picking);
     cost->set_carrier_units(s.cost.carrier_units);
     cost->set_carrier_distance(s.cost.carrier_distance);
+    cost->set_pickup_distance(s.cost.pickup_distance);
     cost->set_capacity_balancing(s.cost.capacity_balancing);
     cost->set_method_fallback(s.cost.method_fallback);
     cost->set_total(s.cost_total);
@@ -120,6 +121,7 @@ void ToProto(const routing::RoutingConfig& c, v1::RoutingConfig* out) {
   out->set_split_penalty(c.split_penalty);
   out->set_capacity_balancing(c.capacity_balancing);
   out->set_method_fallback_penalty(c.method_fallback_penalty);
+  out->set_pickup_per_km(c.pickup_per_km);
   out->set_pickup_radius_km(c.pickup_radius_km);
   out->set_safety_store_ship(c.safety_store_ship);
   out->set_safety_store_pickup(c.safety_store_pickup);

@@ -122,7 +122,7 @@ AuditCandidates DeriveCandidates(const Instance& instance, const PlanRequest& re
         if (units < request.lines[line].quantity) option.covers_all = false;
         if (units > 0) any = true;
       }
-      option.fixed = (pickup ? config.handling_pickup
+      option.fixed = (pickup ? config.handling_pickup + config.pickup_per_km * option.km
                              : config.carrier_base +
                                    (store ? config.handling_store : config.handling_warehouse)) +
                      config.capacity_balancing * load +

@@ -81,7 +81,8 @@ absl::StatusOr<Plan> BruteForcePlan(const std::shared_ptr<const Network>& networ
       option.km = HaversineKm(network->point(index), to);
       if (IsPickup(method) && option.km > config.pickup_radius_km) continue;
       option.unit = UnitCost(config, location.kind, method, option.km);
-      option.fixed = FixedCost(config, location.kind, method, option.load, option.fallback);
+      option.fixed =
+          FixedCost(config, location.kind, method, option.km, option.load, option.fallback);
       option.delivered = request.now + LeadTime(location.kind, method, config);
       if (IsDelivery(method)) option.delivered += absl::Hours(24) * TransitDays(option.km, config);
       bool complete = true;

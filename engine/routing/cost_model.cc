@@ -15,9 +15,9 @@ double Picking(const RoutingConfig& config, LocationKind kind) {
 
 }  // namespace
 
-double FixedCost(const RoutingConfig& config, LocationKind kind, Method method, double load,
-                 bool fallback) {
-  CostTerms terms = ShipmentCost(config, kind, method, 0, 0, load, fallback);
+double FixedCost(const RoutingConfig& config, LocationKind kind, Method method, double distance_km,
+                 double load, bool fallback) {
+  CostTerms terms = ShipmentCost(config, kind, method, distance_km, 0, load, fallback);
   return terms.Total();
 }
 
@@ -37,6 +37,8 @@ CostTerms ShipmentCost(const RoutingConfig& config, LocationKind kind, Method me
     terms.carrier_base = config.carrier_base;
     terms.carrier_units = config.carrier_per_unit * u;
     terms.carrier_distance = config.carrier_per_unit_km * u * distance_km;
+  } else {
+    terms.pickup_distance = config.pickup_per_km * distance_km;
   }
   terms.handling = Handling(config, kind, method);
   terms.picking = Picking(config, kind) * u;

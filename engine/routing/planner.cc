@@ -580,8 +580,8 @@ void Solver::ClassifySlot(int slot) {
       option.rank.units = units_ordered_;
       const double km = KmToCentre(where);
       option.rank.cost =
-          FixedCost(config_, where.kind, method, option.load, fallback) +
-          static_cast<double>(units_ordered_) * UnitCost(config_, where.kind, method, km);
+          ShipmentCost(config_, where.kind, method, km, units_ordered_, option.load, fallback)
+              .Total();
       option.rank.Add(ShipmentKey{where.index, method},
                       request_.now + LeadTime(where.kind, method, config_), km);
       continue;
@@ -605,7 +605,7 @@ void Solver::ClassifySlot(int slot) {
     usable.method = method;
     usable.load = load();
     usable.fallback = fallback;
-    usable.fixed = FixedCost(config_, where.kind, method, usable.load, fallback);
+    usable.fixed = FixedCost(config_, where.kind, method, /*distance_km=*/0, usable.load, fallback);
     usable.unit_low = UnitLow(where.kind);
     usable.covers_all = where.delivery_full == lines_;
   }
@@ -1223,9 +1223,10 @@ bool Solver::OtherStoresMayMatter() const {
   if (best_count_ == 0 || best_.units < units_ordered_) return true;
   const bool fallback = !Honours(request_.preference, Method::kShipFromStore);
   const double store_fixed =
-      FixedCost(config_, LocationKind::kStore, Method::kShipFromStore, 0, fallback);
-  const double other_fixed = std::min(store_fixed, FixedCost(config_, LocationKind::kWarehouse,
-                                                             Method::kDeliveryParcel, 0, fallback));
+      FixedCost(config_, LocationKind::kStore, Method::kShipFromStore, 0, 0, fallback);
+  const double other_fixed = std::min(
+      store_fixed,
+      FixedCost(config_, LocationKind::kWarehouse, Method::kDeliveryParcel, 0, 0, fallback));
   const double units = static_cast<double>(units_ordered_);
   const double alone = store_fixed + units * unit_low_store_;
   const double split = store_fixed + other_fixed + config_.split_penalty +

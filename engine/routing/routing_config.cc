@@ -19,6 +19,7 @@ absl::Status Validate(const RoutingConfig& config) {
       {"split_penalty", config.split_penalty},
       {"capacity_balancing", config.capacity_balancing},
       {"method_fallback_penalty", config.method_fallback_penalty},
+      {"pickup_per_km", config.pickup_per_km},
   };
   for (const auto& [name, value] : terms) {
     if (!std::isfinite(value) || value < 0) {

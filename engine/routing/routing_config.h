@@ -17,7 +17,7 @@
 namespace omnistock::routing {
 
 struct RoutingConfig {
-  std::string version = "routing-cost-v1";
+  std::string version = "routing-cost-v2";
 
   // --- Per shipment ---
   double carrier_base = 8.76;        // parcel and ship-from-store; a pickup pays no carrier
@@ -35,6 +35,10 @@ struct RoutingConfig {
   // steers orders away from stores that are filling up before they are full.
   double capacity_balancing = 0.20;
   double method_fallback_penalty = 15.00;  // per shipment by a method the customer did not ask for
+  // x km from the pickup centre (the customer's address or chosen store) to the store, per
+  // pickup: the customer's trip. At 0.10 a store 2 km nearer outweighs the whole range of
+  // capacity balancing, so a customer is sent to a farther store only to spare a full one.
+  double pickup_per_km = 0.10;
 
   // --- Rules ---
   double pickup_radius_km = 25;

@@ -309,7 +309,7 @@ TEST_CASE(
   REQUIRE(plan.status == PlanStatus::kFulfilled);
   REQUIRE(plan.shipments.size() == 1);
   const Shipment& shipment = plan.shipments[0];
-  CHECK(shipment.location_id == LocationId("S-NEXT"));  // same cost: the nearer wins
+  CHECK(shipment.location_id == LocationId("S-NEXT"));  // the nearer: a shorter trip
   CHECK(shipment.method == Method::kBopis);
   CHECK(shipment.ready_at == kNow + absl::Hours(2));
   CHECK(shipment.estimated_delivery == shipment.ready_at);
@@ -317,6 +317,8 @@ TEST_CASE(
   CHECK(shipment.cost.handling == Approx(1.50));
   CHECK(shipment.cost.picking == Approx(2 * 0.90));
   CHECK(shipment.distance_km == Approx(4).epsilon(2e-3));
+  CHECK(shipment.cost.pickup_distance == Approx(0.10 * shipment.distance_km));
+  CHECK(shipment.cost.carrier_distance == 0);
   CHECK_FALSE(plan.totals.preference_honoured);  // BOPIS, but not at the store they chose
 
   const RejectedCandidate* preferred = Find(plan, "S-PREFERRED", Method::kBopis);
@@ -332,7 +334,50 @@ TEST_CASE(
   const RejectedCandidate* farther = Find(plan, "S-FARTHER", Method::kBopis);
   REQUIRE(farther != nullptr);
   CHECK(farther->reason == RejectReason::kDominated);
-  CHECK(farther->cost == Approx(plan.totals.cost));  // a tie on cost, lost on distance
+  // Dearer by the customer's longer trip, 12 km against 4, and nothing else.
+  CHECK(farther->cost ==
+        Approx(plan.totals.cost + 0.10 * (farther->distance_km - 4)).epsilon(1e-3));
+  CHECK(farther->distance_km == Approx(12).epsilon(2e-3));
+}
+
+TEST_CASE("a pickup goes to the nearer store unless it is filling up and the other is near too") {
+  // The customer asked for BOPIS at home; the stores within the radius have everything.
+  RoutingFixture f;
+  f.Store("S-NEAR", At(3, 0), {}, 100);
+  f.Store("S-FAR", At(0, 15), {}, 100);
+  f.Store("S-CLOSE-BEHIND", At(0, -4), {}, 100);
+  f.OrdersToday("S-NEAR", 90);  // nearly full: capacity balancing 0.18 dearer than an idle store
+  f.OrdersToday("S-CLOSE-BEHIND", 90);
+  for (const char* store : {"S-NEAR", "S-FAR", "S-CLOSE-BEHIND"}) f.Stock("JEANS", store, 6);
+  const PlanRequest request = RoutingFixture::Pickup({RoutingFixture::L("JEANS", 1)});
+
+  SECTION("the 3 km store, busy as it is, beats an idle one 15 km away") {
+    const Plan plan = f.PlanOf(request);
+    REQUIRE(plan.status == PlanStatus::kFulfilled);
+    const Shipment& shipment = plan.shipments.at(0);
+    CHECK(shipment.location_id == LocationId("S-NEAR"));
+    CHECK(shipment.cost.pickup_distance == Approx(0.30).epsilon(2e-3));
+    CHECK(shipment.cost.capacity_balancing == Approx(0.18));
+    CHECK(shipment.cost_total == Approx(1.50 + 0.90 + 0.30 + 0.18).epsilon(1e-3));
+    const RejectedCandidate* far = Find(plan, "S-FAR", Method::kBopis);
+    REQUIRE(far != nullptr);
+    CHECK(far->reason == RejectReason::kDominated);
+    CHECK(far->cost == Approx(1.50 + 0.90 + 1.50).epsilon(1e-3));
+  }
+  SECTION("an idle store 1 km farther than a full-to-90% one is worth the trip") {
+    f.OrdersToday("S-CLOSE-BEHIND", 0);  // 4 km, idle: 0.40 against 0.30 + 0.18
+    const Plan plan = f.PlanOf(request);
+    REQUIRE(plan.status == PlanStatus::kFulfilled);
+    CHECK(plan.shipments.at(0).location_id == LocationId("S-CLOSE-BEHIND"));
+  }
+  SECTION("with no cost on the trip, capacity balancing alone picks the idle store far away") {
+    f.config.pickup_per_km = 0;
+    f.config.version = "no-trip";
+    const Plan plan = f.PlanOf(request);
+    REQUIRE(plan.status == PlanStatus::kFulfilled);
+    CHECK(plan.shipments.at(0).location_id == LocationId("S-FAR"));
+    CHECK(plan.shipments.at(0).cost.pickup_distance == 0);
+  }
 }
 
 TEST_CASE("the preferred pickup store that has everything is the plan") {
@@ -680,7 +725,13 @@ TEST_CASE("the planner agrees with brute force under unusual cost configurations
   flat.carrier_per_unit_km = 0;
   flat.method_fallback_penalty = 0;
   flat.capacity_balancing = 0;
+  flat.pickup_per_km = 0;
   configs.emplace_back("flat", flat);
+  RoutingConfig trip;  // the customer's trip outweighs every other term of a pickup
+  trip.version = "trip";
+  trip.pickup_per_km = 3;
+  trip.pickup_radius_km = 40;
+  configs.emplace_back("trip", trip);
   RoutingConfig busy;  // capacity balancing matters, safety stock defaults off
   busy.version = "busy";
   busy.capacity_balancing = 8;
