@@ -1612,8 +1612,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::RequiredError& e) {
-    // CLI11 says "A subcommand is required" for a word it does not know as one, too.
-    if (const std::string word = FirstWord(argc, argv); !word.empty()) {
+    // CLI11 says "A subcommand is required" for a word it does not know as one, too; a known
+    // command missing a required option keeps CLI11's message, which names the option.
+    const std::string word = FirstWord(argc, argv);
+    const bool known = std::any_of(commands.begin(), commands.end(), [&](const Command& command) {
+      return command.app->check_name(word);
+    });
+    if (!word.empty() && !known) {
       return UsageError(absl::StrCat("'", word, "' is not a command; omnistock --help lists them"));
     }
     return app.exit(e) == 0 ? kExitOk : kExitUsage;

@@ -186,6 +186,11 @@ TEST_CASE("cli: a malformed command line exits 2 and calls nothing") {
   CHECK_THAT(unknown.output, Catch::StartsWith("error: 'reserv' is not a command"));
   CliResult bad_reason = RunCli(live.server.address(), "adjust ST-1 SKU-A -1 --reason lost");
   CHECK(bad_reason.exit_code == 2);
+  // A known command missing a required option names the option, not the command as unknown.
+  CliResult no_reason = RunCli(live.server.address(), "adjust ST-1 SKU-A -1");
+  CHECK(no_reason.exit_code == 2);
+  CHECK_THAT(no_reason.output, Catch::Contains("--reason is required"));
+  CHECK_THAT(no_reason.output, !Catch::Contains("not a command"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 2);
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 0);
 }
