@@ -394,13 +394,13 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   }
   const bool bad_location = !Succeeded(applied.outcome);
 
-  ShardLockSet shard_locks(shards_.data(), command.lines);
+  std::optional<ShardLockSet> shard_locks(std::in_place, shards_.data(), command.lines);
   // The positions' slots arrive while the replay check reads the reservation's.
   if (!bad_location) {
     for (const Line& line : command.lines) ShardFor(line.sku).Prefetch(line.sku, line.location);
   }
 
-  if (const Reservation* existing = stripe.reservations.Find(command.id)) {
+  if (Reservation* existing = stripe.reservations.Find(command.id)) {
     if (!SameContent(*existing, command)) {
       applied = Rejected<Reservation>(
           Outcome::kReservationExistsWithDifferentContent,
@@ -411,10 +411,17 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
       applied.ticket = last_ticket();
       return applied;
     }
+    // A HELD one past its deadline is expired first, as every other call on it does: the
+    // retry is told it no longer holds stock, not HELD with an expiry in the past.
+    CommitTicket expiry_ticket = 0;
+    if (existing->state == ReservationState::kHeld && existing->expires_at <= now) {
+      shard_locks.reset();  // the expiry locks the same shards itself
+      expiry_ticket = ApplyTransition(stripe, *existing, Action::kExpire, now).ticket;
+    }
     applied = Applied<Reservation>();
     applied.outcome = Outcome::kReplayed;
     applied.value = *existing;
-    applied.ticket = last_ticket();
+    applied.ticket = expiry_ticket ? expiry_ticket : last_ticket();
     return applied;
   }
   if (bad_location) return applied;

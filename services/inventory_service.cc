@@ -1,5 +1,6 @@
 #include "services/inventory_service.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "services/convert.h"
@@ -48,10 +49,12 @@ grpc::ServerUnaryReactor* InventoryService::GetAvailability(
   TransientIds ids;
   absl::StatusOr<AvailabilityQuery> query = ValidateGetAvailability(*request, *ctx_.ledger, ids);
   if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
+  Sequence shown = 0;
   for (const Position& position : ctx_.ledger->GetPositions(query->skus, query->locations)) {
     ToProto(position, response->add_positions());
+    shown = std::max(shown, position.last_sequence);
   }
-  return AnswerNow(context, grpc::Status::OK);
+  return AnswerReadWhenDurable(context, ctx_, shown);
 }
 
 grpc::ServerUnaryReactor* InventoryService::ListMovements(grpc::CallbackServerContext* context,

@@ -1,6 +1,7 @@
 #include "services/reservations_service.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "engine/limits.h"
@@ -114,7 +115,9 @@ grpc::ServerUnaryReactor* ReservationsService::GetReservation(grpc::CallbackServ
                                   absl::StrCat("reservation_id '", id->value(), "' is not known")));
   }
   ToProto(*reservation, response);
-  return AnswerNow(context, grpc::Status::OK);
+  // An extension changes a reservation without a movement, so its sequence cannot tell whether
+  // all it shows is durable: wait for every commit applied so far (inline when idle).
+  return AnswerReadWhenDurable(context, ctx_, std::numeric_limits<Sequence>::max());
 }
 
 }  // namespace omnistock::services

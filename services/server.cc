@@ -86,6 +86,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   absl::StatusOr<storage::LoadSummary> loaded = server->store_->LoadInto(*server->ledger_);
   if (!loaded.ok()) return loaded.status();
   server->feed_.SetPublished(loaded->last_sequence);
+  server->committer_->SetRecoveredSequence(loaded->last_sequence);
   spdlog::info(
       "recovered {} locations, {} positions, {} reservations, {} till transactions and "
       "receipt or adjustment keys up to "
@@ -238,7 +239,9 @@ void Server::Shutdown(absl::Duration grace) {
   if (storage_failed()) {
     spdlog::error(
         "stopped after a storage failure: {} commits were durable, in {} synced "
-        "batches; what was applied after them is not, and a restart drops it",
+        "batches; the batch whose write failed may or may not be on disk (a restart keeps "
+        "what the disk wrote; its callers were told so), and what was applied after it is "
+        "not",
         stats.commits, stats.batches);
     return;
   }

@@ -36,6 +36,27 @@ inline grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+// Finishes a read whose answer shows changes up to sequence `shown` once they are durable: at
+// once when they already are (the usual case), else once every commit applied so far is, at
+// most one group commit later. So a read never shows what a crash could take back (a
+// position's state, or a sequence number a restart would give to another change), and a
+// client that resumes the feed after a read's `last_sequence` misses nothing. After a storage
+// failure, UNAVAILABLE with the failure.
+inline grpc::ServerUnaryReactor* AnswerReadWhenDurable(grpc::CallbackServerContext* context,
+                                                       const ServiceContext& ctx, Sequence shown) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (shown <= ctx.committer->durable_sequence()) {
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  storage::Committer* committer = ctx.committer;
+  committer->WhenDurable(ctx.ledger->last_ticket(), [reactor, committer](absl::Status status) {
+    const absl::Status failure = committer->status();  // a read's own words, not a write's
+    reactor->Finish(status.ok() ? grpc::Status::OK : ToGrpc(failure.ok() ? status : failure));
+  });
+  return reactor;
+}
+
 // After a storage failure nothing more is applied: the ledger in memory would run ahead of the
 // disk with changes no call can be answered for, which reads would show and later orders be
 // refused over, until the restart drops them (omnistockd exits for it). Nor while the disk is

@@ -47,10 +47,11 @@ void Committer::WhenDurable(CommitTicket ticket, DoneCallback done) {
   absl::Status result;
   {
     absl::MutexLock lock(&mu_);
-    if (!failure_.ok()) {
-      result = failure_;
-    } else if (ticket <= durable_ticket_.load(std::memory_order_relaxed)) {
+    // Durability first: a commit made durable before a later batch failed is durable.
+    if (ticket <= durable_ticket_.load(std::memory_order_relaxed)) {
       result = absl::OkStatus();
+    } else if (!failure_.ok()) {
+      result = FailureFor(ticket);
     } else if (exited_) {
       result = absl::UnavailableError("the server is shutting down");
     } else {
@@ -90,6 +91,20 @@ absl::Duration Committer::stalled_for(absl::Time now) const {
   const int64_t since = writing_since_.load(std::memory_order_relaxed);
   if (since == 0) return absl::ZeroDuration();
   return std::max(absl::ZeroDuration(), now - absl::FromUnixNanos(since));
+}
+
+absl::Status Committer::FailureFor(CommitTicket ticket) const {
+  if (ticket > failed_last_ticket_) {
+    return absl::UnavailableError(absl::StrCat(failure_.message(),
+                                               "; this change was not written, and a restart "
+                                               "does not have it"));
+  }
+  // The write reached the WAL file before its sync failed, or part of it did: RocksDB replays
+  // on restart whatever the disk kept.
+  return absl::UnavailableError(absl::StrCat(
+      failure_.message(),
+      "; this change may or may not have been made durable (a restart keeps it if the disk "
+      "wrote it): retry it with the same id or idempotency key, which is never applied twice"));
 }
 
 absl::Status Committer::status() const {
@@ -189,29 +204,35 @@ void Committer::Run() {
     const absl::Status written = WriteBatchOf(batch);
     writing_since_.store(0, std::memory_order_relaxed);
 
-    std::vector<DoneCallback> ready;
+    std::vector<std::pair<DoneCallback, absl::Status>> ready;
     bool failed_now = false;
     {
       absl::MutexLock lock(&mu_);
       if (written.ok()) {
         durable_ticket_.store(last, std::memory_order_relaxed);
+        durable_sequence_.store(batch.back().last_sequence, std::memory_order_release);
         stats_.commits += batch.size();
         stats_.batches += 1;
         auto end = waiters_.upper_bound(last);
-        for (auto it = waiters_.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+        for (auto it = waiters_.begin(); it != end; ++it) {
+          ready.emplace_back(std::move(it->second), absl::OkStatus());
+        }
         waiters_.erase(waiters_.begin(), end);
       } else {
         failure_ = written;
+        failed_last_ticket_ = last;
         failed_.store(true, std::memory_order_release);
         failed_now = true;
-        for (auto& [ticket, done] : waiters_) ready.push_back(std::move(done));
+        for (auto& [ticket, done] : waiters_) {
+          ready.emplace_back(std::move(done), FailureFor(ticket));
+        }
         waiters_.clear();
       }
     }
     // Report the failure first, so health says NOT_SERVING before any caller sees UNAVAILABLE.
     if (failed_now && on_failure_) on_failure_(written);
     if (written.ok() && on_durable_) on_durable_(batch);
-    for (DoneCallback& done : ready) std::move(done)(written);
+    for (auto& [done, status] : ready) std::move(done)(written.ok() ? written : status);
   }
 }
 

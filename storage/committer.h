@@ -4,9 +4,12 @@
 // calls waiting on them.
 //
 // Failure is latched (fail-stop): after the first write error every waiting and future call
-// completes with UNAVAILABLE, nothing more is written, and `on_failure` is called once so the
-// process can stop serving and exit. Because batches are written in order, what is on disk is
-// always a prefix of what was applied.
+// for a commit not yet durable completes with UNAVAILABLE, nothing more is written, and
+// `on_failure` is called once so the process can stop serving and exit. Because batches are
+// written in order, what is on disk is always a prefix of what was applied. The commits of the
+// batch whose write failed are in doubt: RocksDB may have put them in the WAL file before its
+// sync failed, and a restart replays what the disk kept. Their callers are told so; the callers
+// of later commits are told theirs were not written.
 //
 // A disk that is slow or has stopped answering does not fail a write; the calls wait. Admit()
 // says when the commits waiting for the disk reach `backlog_max`, so that the server refuses new
@@ -81,6 +84,13 @@ class Committer final : public JournalSink {
     const CommitTicket durable = durable_ticket_.load(std::memory_order_relaxed);
     return appended > durable ? appended - durable : 0;
   }
+  // The journal's last sequence as far as it is durable: the last durable commit's
+  // last_sequence, or the recovered one (SetRecoveredSequence) before any. Lock-free.
+  Sequence durable_sequence() const { return durable_sequence_.load(std::memory_order_acquire); }
+  // At start-up, before any commit: the last sequence the store recovered.
+  void SetRecoveredSequence(Sequence sequence) {
+    durable_sequence_.store(sequence, std::memory_order_release);
+  }
   // How long the write in progress has been running at `now`; zero when none is.
   absl::Duration stalled_for(absl::Time now) const;
   CommitterStats stats() const;
@@ -91,6 +101,9 @@ class Committer final : public JournalSink {
     return !queue_.empty() || stopping_;
   }
   absl::Status WriteBatchOf(const std::vector<Commit>& commits);
+  // The UNAVAILABLE a caller waiting on `ticket` gets once the committer has failed: in doubt
+  // for the failed batch's commits, not written for later ones.
+  absl::Status FailureFor(CommitTicket ticket) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store& store_;
   std::function<void(const absl::Status&)> on_failure_;
@@ -103,7 +116,9 @@ class Committer final : public JournalSink {
   std::multimap<CommitTicket, DoneCallback> waiters_ ABSL_GUARDED_BY(mu_);
   // Written under mu_ (with the waiters it completes); read lock-free by backlog() too.
   std::atomic<CommitTicket> durable_ticket_{0};
+  std::atomic<Sequence> durable_sequence_{0};  // written with durable_ticket_
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  CommitTicket failed_last_ticket_ ABSL_GUARDED_BY(mu_) = 0;  // the failed batch's last
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool exited_ ABSL_GUARDED_BY(mu_) = false;  // the thread has returned
   std::atomic<bool> failed_{false};           // failure_ is set

@@ -229,6 +229,34 @@ TEST_CASE("confirming a reservation past its deadline expires it and says so") {
   CHECK(Succeeded(f.ledger.Release(ReservationId("r1"), kT0 + absl::Minutes(2)).outcome));
 }
 
+TEST_CASE("a reserve retried past the hold's deadline expires it and answers EXPIRED") {
+  LifecycleFixture f;
+  REQUIRE(f.Hold("r1", absl::Seconds(30)).outcome == Outcome::kOk);
+  REQUIRE(f.At("A", "S1").reserved == 2);
+  // Before the deadline a retry is the reservation as it stands.
+  const ReserveCommand order =
+      f.Order("r1", {f.L("A", "S1", 2), f.L("B", "W1", 3)}, absl::Seconds(30));
+  auto early = f.ledger.Reserve(order, kT0 + absl::Seconds(29));
+  CHECK(early.outcome == Outcome::kReplayed);
+  CHECK(early.value.state == ReservationState::kHeld);
+
+  // After it, whether or not the sweeper has run, the retry expires the hold first.
+  auto late = f.ledger.Reserve(order, kT0 + absl::Minutes(1));
+  CHECK(late.outcome == Outcome::kReplayed);
+  CHECK(late.value.state == ReservationState::kExpired);
+  CHECK(f.At("A", "S1").reserved == 0);
+  CHECK(f.At("B", "W1").reserved == 0);
+  // Its answer waits for the expiry it made.
+  CHECK(late.ticket == f.ledger.last_ticket());
+  CHECK(f.sink.commits().back().reservations.at(0).state == ReservationState::kExpired);
+  // Retried again, it is the expired reservation, and nothing more changes.
+  const size_t commits = f.sink.size();
+  auto again = f.ledger.Reserve(order, kT0 + absl::Minutes(2));
+  CHECK(again.outcome == Outcome::kReplayed);
+  CHECK(again.value.state == ReservationState::kExpired);
+  CHECK(f.sink.size() == commits);
+}
+
 TEST_CASE("fulfil refuses when a physical loss left less on hand than reserved") {
   LifecycleFixture f;
   REQUIRE(f.Hold("r1").outcome == Outcome::kOk);

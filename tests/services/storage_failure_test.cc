@@ -119,14 +119,17 @@ TEST_CASE_METHOD(FailingDiskServer, "after a storage failure the server applies 
   ref.set_reservation_id("later");
   CHECK(reservations->GetReservation(Deadline().get(), ref, &held).error_code() ==
         grpc::StatusCode::NOT_FOUND);
+  // A read would show "lost", which no restart has: it is refused too.
   v1::GetAvailabilityRequest query;
   query.add_skus("SKU-A");
   v1::GetAvailabilityResponse availability;
-  REQUIRE(inventory->GetAvailability(Deadline().get(), query, &availability).ok());
-  REQUIRE(availability.positions_size() == 1);
-  CHECK(availability.positions(0).on_hand() == 10);
-  // "kept", "soon" and the unacknowledged "lost".
-  CHECK(availability.positions(0).reserved() == 6);
+  const grpc::Status read = inventory->GetAvailability(Deadline().get(), query, &availability);
+  CHECK(read.error_code() == grpc::StatusCode::UNAVAILABLE);
+  CHECK_THAT(read.error_message(), Catch::StartsWith("storage write failed"));
+  // In memory: "kept", "soon" (not expired by the sweep) and the unacknowledged "lost".
+  const Position in_memory = server->ledger().GetPositions({Sku("SKU-A")}, {}).at(0);
+  CHECK(in_memory.on_hand == 10);
+  CHECK(in_memory.reserved == 6);
   server->Shutdown(absl::Seconds(1));
 }
 
@@ -152,14 +155,13 @@ TEST_CASE_METHOD(FailingDiskServer,
   Start(
       options, [](const absl::Status&) {}, 100);
   v1::PositionView position;
+  // Held in memory, durable or not (a read would wait for the disk).
   auto reserved = [this] {
-    v1::GetAvailabilityRequest query;
-    query.add_skus("SKU-A");
-    v1::GetAvailabilityResponse availability;
-    REQUIRE(inventory->GetAvailability(Deadline().get(), query, &availability).ok());
-    REQUIRE(availability.positions_size() == 1);
-    return availability.positions(0).reserved();
+    return server->ledger().GetPositions({Sku("SKU-A")}, {LocationId("ST-1")}).at(0).reserved;
   };
+  v1::ReceiveRequest other = receipt;
+  other.set_sku("SKU-B");
+  REQUIRE(inventory->Receive(Deadline().get(), other, &position).ok());
   server->Sweep();
   CHECK(HealthOf(*channel) == grpc::health::v1::HealthCheckResponse::SERVING);
 
@@ -175,19 +177,31 @@ TEST_CASE_METHOD(FailingDiskServer,
     std::atomic<bool> done{false};
   };
   std::vector<std::unique_ptr<Call>> calls;
+  struct Read {
+    grpc::ClientContext context;
+    v1::GetAvailabilityRequest request;
+    v1::GetAvailabilityResponse response;
+    grpc::Status status;
+    std::atomic<bool> started{false};
+    std::atomic<bool> done{false};
+  } waiting_read;
   // Whatever fails below, the disk answers again and every call ends before they are destroyed
   // (a server waiting for its disk would never stop).
   struct Unstall {
     FailingFileSystem& file_system;
     std::vector<std::unique_ptr<Call>>& calls;
+    Read& read;
     ~Unstall() {
       file_system.wal_stalled = false;
+      const absl::Time give_up = absl::Now() + absl::Seconds(30);
       for (const auto& call : calls) {
-        const absl::Time give_up = absl::Now() + absl::Seconds(30);
         while (!call->done && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
       }
+      while (read.started && !read.done && absl::Now() < give_up) {
+        absl::SleepFor(absl::Milliseconds(1));
+      }
     }
-  } unstall{*file_system, calls};
+  } unstall{*file_system, calls, waiting_read};
   for (int i = 0; i < 7; ++i) {
     auto& call = calls.emplace_back(std::make_unique<Call>());
     call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
@@ -222,6 +236,26 @@ TEST_CASE_METHOD(FailingDiskServer,
   }
   CHECK(inventory->Receive(Deadline().get(), receipt, &position).error_code() ==
         grpc::StatusCode::UNAVAILABLE);
+  // A read of SKU-A would show the four orders, which a crash now would take back: it waits
+  // for the disk. SKU-B's position, durable as it stands, is read at once.
+  waiting_read.started = true;
+  waiting_read.context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  waiting_read.request.add_skus("SKU-A");
+  inventory->async()->GetAvailability(&waiting_read.context, &waiting_read.request,
+                                      &waiting_read.response, [&](grpc::Status status) {
+                                        waiting_read.status = std::move(status);
+                                        waiting_read.done = true;
+                                      });
+  {
+    v1::GetAvailabilityRequest query;
+    query.add_skus("SKU-B");
+    v1::GetAvailabilityResponse durable;
+    REQUIRE(inventory->GetAvailability(Deadline().get(), query, &durable).ok());
+    REQUIRE(durable.positions_size() == 1);
+    CHECK(durable.positions(0).on_hand() == 100);
+  }
+  absl::SleepFor(absl::Milliseconds(100));
+  CHECK_FALSE(waiting_read.done);
   // The client streams stop at the message that found the disk behind, and say where.
   {
     auto warehouse = v1::Warehouse::NewStub(channel);
@@ -279,6 +313,12 @@ TEST_CASE_METHOD(FailingDiskServer,
     REQUIRE(calls[i]->done);
     CHECK(calls[i]->status.ok());
   }
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (!waiting_read.done && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+  REQUIRE(waiting_read.done);
+  REQUIRE(waiting_read.status.ok());
+  REQUIRE(waiting_read.response.positions_size() == 1);
+  CHECK(waiting_read.response.positions(0).reserved() == 4);
   server->Sweep();
   CHECK(HealthOf(*channel) == grpc::health::v1::HealthCheckResponse::SERVING);
   CHECK(HealthOf(*channel, kLivenessHealthService) ==

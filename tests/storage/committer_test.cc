@@ -313,4 +313,42 @@ TEST_CASE(
   CHECK(db.ledger.GetPositions({Sku("A")}, {}) == durable_positions);
 }
 
+TEST_CASE(
+    "a failed sync leaves its batch in doubt and says so; later writes were not written; earlier "
+    "ones stay durable") {
+  TempDir dir;
+  std::atomic<bool> failing{false};
+  auto fs = std::make_shared<FailingFileSystem>(&failing);
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  {
+    OpenStore db(dir.path(), env.get());
+    AddNetwork(db.ledger);
+    db.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, ""}, kNow);
+    auto kept = db.ledger.Reserve(Order("kept", "A", 2), kNow);
+    REQUIRE(db.committer.WaitDurable(kept.ticket).ok());
+
+    fs->wal_syncs_failing = true;  // the batch reaches the log file; its sync fails
+    auto doubtful = db.ledger.Reserve(Order("doubtful", "A", 3), kNow);
+    REQUIRE(doubtful.outcome == Outcome::kOk);
+    const absl::Status in_doubt = db.committer.WaitDurable(doubtful.ticket);
+    CHECK(in_doubt.code() == absl::StatusCode::kUnavailable);
+    CHECK_THAT(std::string(in_doubt.message()),
+               Catch::Contains("may or may not have been made durable") &&
+                   Catch::Contains("injected sync failure"));
+    auto later = db.ledger.Reserve(Order("later", "A", 1), kNow);
+    const absl::Status not_written = db.committer.WaitDurable(later.ticket);
+    CHECK(not_written.code() == absl::StatusCode::kUnavailable);
+    CHECK_THAT(std::string(not_written.message()), Catch::Contains("was not written"));
+    // Asked after the failure, a commit made durable before it is still durable.
+    CHECK(db.committer.WaitDurable(kept.ticket).ok());
+    db.committer.Stop();
+  }
+  // The disk kept the batch whose sync failed, so the restart has it, as its answer warned.
+  OpenStore db(dir.path());
+  REQUIRE(db.store->LoadInto(db.ledger).ok());
+  CHECK(db.ledger.GetReservation(ReservationId("kept")).has_value());
+  CHECK(db.ledger.GetReservation(ReservationId("doubtful")).has_value());
+  CHECK_FALSE(db.ledger.GetReservation(ReservationId("later")).has_value());
+}
+
 }  // namespace omnistock::storage
