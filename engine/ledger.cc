@@ -490,6 +490,7 @@ Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time n
   applied.ticket = Publish(commit, [&](Commit& c) {
     StampTouched(c, touched);
     stored.sequence = c.movements.back().sequence;
+    stored.written_by.ticket = c.ticket;
     c.reservations.push_back(stored);
   });
   applied.value = stored;
@@ -655,6 +656,7 @@ Applied<Reservation> Ledger::ApplyTransition(ReservationStripe& stripe, Reservat
   applied.ticket = Publish(commit, [&](Commit& c) {
     StampTouched(c, touched);
     reservation.sequence = c.movements.back().sequence;
+    reservation.written_by.ticket = c.ticket;
     c.reservations.push_back(reservation);
   });
   applied.value = reservation;
@@ -696,7 +698,10 @@ Applied<Reservation> Ledger::Extend(const ReservationId& id, absl::Duration ttl,
   reservation.updated_at = now;
   stripe.expiry.Push({reservation.expires_at, &reservation});
   Commit commit;
-  applied.ticket = Publish(commit, [&](Commit& c) { c.reservations.push_back(reservation); });
+  applied.ticket = Publish(commit, [&](Commit& c) {
+    reservation.written_by.ticket = c.ticket;
+    c.reservations.push_back(reservation);
+  });
   applied.value = reservation;
   return applied;
 }

@@ -185,8 +185,16 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
   auto answer_held = [&]() -> std::optional<Routed> {
     std::optional<Reservation> existing = GetReservation(command.id);
     if (!existing) return std::nullopt;
+    CommitTicket ticket = last_ticket();
+    // A HELD one past its deadline is expired first, as Reserve's replay does.
+    if (existing->state == ReservationState::kHeld && existing->expires_at <= now) {
+      Applied<Reservation> expired = Transition(command.id, Action::kExpire, now);
+      if (expired.outcome == Outcome::kOk) ticket = expired.ticket;
+      existing = GetReservation(command.id);  // expired, by this call or a concurrent one
+      OMNISTOCK_CHECK(existing.has_value());
+    }
     Routed held;
-    held.held = RoutedReplay(*std::move(existing), command, last_ticket());
+    held.held = RoutedReplay(*std::move(existing), command, ticket);
     return held;
   };
   if (std::optional<Routed> held = answer_held()) return *std::move(held);

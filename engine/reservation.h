@@ -75,6 +75,14 @@ std::map<std::string_view, Quantity> UnitsBySku(const Lines& lines) {
   return units;
 }
 
+// The commit that last wrote a reservation, kept in memory for a read to wait on until it is
+// durable (0: loaded at start-up, so durable). Not part of the reservation's value: any two
+// compare equal.
+struct WrittenBy {
+  CommitTicket ticket = 0;
+  friend bool operator==(const WrittenBy&, const WrittenBy&) { return true; }
+};
+
 struct Reservation {
   ReservationId id;
   ReservationState state = ReservationState::kHeld;
@@ -89,6 +97,7 @@ struct Reservation {
   // Routed orders held in part (allow_partial) only: the units ordered of each SKU, so that a
   // retry of the same call is known as one although the lines hold less. Empty otherwise.
   std::vector<SkuUnits> ordered;
+  WrittenBy written_by;
 
   friend bool operator==(const Reservation&, const Reservation&) = default;
 };

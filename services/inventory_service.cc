@@ -54,7 +54,7 @@ grpc::ServerUnaryReactor* InventoryService::GetAvailability(
     ToProto(position, response->add_positions());
     shown = std::max(shown, position.last_sequence);
   }
-  return AnswerReadWhenDurable(context, ctx_, shown);
+  return AnswerReadWhenDurable(context, ctx_, TicketShowing(ctx_, shown));
 }
 
 grpc::ServerUnaryReactor* InventoryService::ListMovements(grpc::CallbackServerContext* context,

@@ -1124,14 +1124,19 @@ int ReserveBatch(const Client& client, const Options& o) {
     std::vector<Row> rows = {{"LINE", "RESERVATION", "RESULT", "DETAIL"}};
     for (int i = 0; i < response.results_size(); ++i) {
       const v1::ReserveResult& r = response.results(i);
-      const bool held = r.code() == 0;
-      rows.push_back(
-          {absl::StrCat(file.line_of[static_cast<size_t>(i)]),
-           file.messages[static_cast<size_t>(i)].reservation_id(),
-           held ? v1::ReservationState_Name(r.reservation().state())
-                : absl::StatusCodeToString(static_cast<absl::StatusCode>(r.code())),
-           held ? absl::StrCat("expires_at ", TimeUtil::ToString(r.reservation().expires_at()))
-                : r.message()});
+      const v1::ReservationState state = r.reservation().state();
+      std::string detail = r.message();
+      if (r.code() == 0) {
+        detail = state == v1::HELD
+                     ? absl::StrCat("expires_at ", TimeUtil::ToString(r.reservation().expires_at()))
+                     : "a replay: the order as it stands";
+      }
+      rows.push_back({absl::StrCat(file.line_of[static_cast<size_t>(i)]),
+                      file.messages[static_cast<size_t>(i)].reservation_id(),
+                      r.code() == 0
+                          ? v1::ReservationState_Name(state)
+                          : absl::StatusCodeToString(static_cast<absl::StatusCode>(r.code())),
+                      detail});
     }
     PrintTable(rows);
   });
@@ -1142,9 +1147,12 @@ int ReserveBatch(const Client& client, const Options& o) {
     return kExitRpcError;
   }
   if (shown != kExitOk) return shown;
-  const int refused =
-      static_cast<int>(std::count_if(all.results().begin(), all.results().end(),
-                                     [](const v1::ReserveResult& r) { return r.code() != 0; }));
+  // A replay of an order that expired or was released holds nothing.
+  const int refused = static_cast<int>(
+      std::count_if(all.results().begin(), all.results().end(), [](const v1::ReserveResult& r) {
+        return r.code() != 0 || r.reservation().state() == v1::EXPIRED ||
+               r.reservation().state() == v1::RELEASED;
+      }));
   if (refused == 0) return kExitOk;
   std::cerr << refused << " of " << total << " orders were not held (listed above)\n";
   return kExitRpcError;

@@ -1,7 +1,6 @@
 #include "services/reservations_service.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "engine/limits.h"
@@ -115,9 +114,7 @@ grpc::ServerUnaryReactor* ReservationsService::GetReservation(grpc::CallbackServ
                                   absl::StrCat("reservation_id '", id->value(), "' is not known")));
   }
   ToProto(*reservation, response);
-  // An extension changes a reservation without a movement, so its sequence cannot tell whether
-  // all it shows is durable: wait for every commit applied so far (inline when idle).
-  return AnswerReadWhenDurable(context, ctx_, std::numeric_limits<Sequence>::max());
+  return AnswerReadWhenDurable(context, ctx_, reservation->written_by.ticket);
 }
 
 }  // namespace omnistock::services

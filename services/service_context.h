@@ -36,24 +36,40 @@ inline grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-// Finishes a read whose answer shows changes up to sequence `shown` once they are durable: at
-// once when they already are (the usual case), else once every commit applied so far is, at
-// most one group commit later. So a read never shows what a crash could take back (a
-// position's state, or a sequence number a restart would give to another change), and a
-// client that resumes the feed after a read's `last_sequence` misses nothing. After a storage
-// failure, UNAVAILABLE with the failure.
-inline grpc::ServerUnaryReactor* AnswerReadWhenDurable(grpc::CallbackServerContext* context,
-                                                       const ServiceContext& ctx, Sequence shown) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (shown <= ctx.committer->durable_sequence()) {
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
-  }
+// Reads never show what a crash could take back (a position's state, or a sequence number a
+// restart would give to another change), so that a client resuming the feed after what it read
+// misses nothing. A read waits for the commit that wrote what it shows, if that is not durable
+// yet: usually it is, and the read answers at once; else at most two group commits later (the
+// one in flight, then its own).
+//
+// The commit a read showing changes up to sequence `shown` waits for: 0 (none) when they are
+// durable, else every commit applied so far.
+inline CommitTicket TicketShowing(const ServiceContext& ctx, Sequence shown) {
+  return shown <= ctx.committer->durable_sequence() ? 0 : ctx.ledger->last_ticket();
+}
+
+// Runs `then(status)` once commit `ticket` is durable: at once, on the calling thread, when it
+// is (0: nothing to wait for), else on the committer's thread. After a storage failure `status`
+// is the failure as a read should say it (UNAVAILABLE), not as a write's caller is told.
+template <typename Then>
+void WhenReadDurable(const ServiceContext& ctx, CommitTicket ticket, Then then) {
   storage::Committer* committer = ctx.committer;
-  committer->WhenDurable(ctx.ledger->last_ticket(), [reactor, committer](absl::Status status) {
-    const absl::Status failure = committer->status();  // a read's own words, not a write's
-    reactor->Finish(status.ok() ? grpc::Status::OK : ToGrpc(failure.ok() ? status : failure));
+  if (ticket <= committer->durable_ticket()) {
+    then(absl::OkStatus());
+    return;
+  }
+  committer->WhenDurable(ticket, [committer, then = std::move(then)](absl::Status status) mutable {
+    const absl::Status failure = committer->status();
+    then(status.ok() || failure.ok() ? std::move(status) : failure);
   });
+}
+
+// Finishes a read call whose response is filled once commit `ticket` is durable.
+inline grpc::ServerUnaryReactor* AnswerReadWhenDurable(grpc::CallbackServerContext* context,
+                                                       const ServiceContext& ctx,
+                                                       CommitTicket ticket) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  WhenReadDurable(ctx, ticket, [reactor](absl::Status status) { reactor->Finish(ToGrpc(status)); });
   return reactor;
 }
 
@@ -117,12 +133,12 @@ grpc::ServerUnaryReactor* AnswerCommand(grpc::CallbackServerContext* context,
 // Reads the journal (storage::Store::ScanJournal) on a journal reader, and there calls
 // `done(movements, scanned_through)` (`scanned_through` as ScanJournal sets it). A query of one
 // position follows its chain of movements back from the newest, which must be durable: the read
-// starts once every commit applied so far is (at most one group commit later), and no thread
-// waits for that meanwhile. `done` may also run before ReadJournal returns, on the caller's
-// thread (a position with nothing after the query's sequence; a committer already failed or
-// stopped), or on the committer's thread (it failed or stopped meanwhile; `done` gets its
-// error): the caller must hold no lock `done` takes. `wanted`, if set, is asked before the read:
-// false skips it and `done` gets CANCELLED. `done` and `wanted` must be copyable.
+// starts once it is (WhenReadDurable), and no thread waits for that meanwhile. `done` may also run
+// before ReadJournal returns, on the caller's thread (a position with nothing after the query's
+// sequence; a committer already failed or stopped), or on the committer's thread (it failed or
+// stopped meanwhile; `done` gets its error): the caller must hold no lock `done` takes. `wanted`,
+// if set, is asked before the read: false skips it and `done` gets CANCELLED. `done` and `wanted`
+// must be copyable.
 template <typename Done>
 void ReadJournal(const ServiceContext& ctx, storage::JournalQuery query, Done done,
                  std::function<bool()> wanted = nullptr) {
@@ -151,14 +167,14 @@ void ReadJournal(const ServiceContext& ctx, storage::JournalQuery query, Done do
     ctx.journal_readers->Post(std::move(read));
     return;
   }
-  ctx.committer->WhenDurable(ctx.ledger->last_ticket(),
-                             [ctx, read = std::move(read), done](absl::Status durable) mutable {
-                               if (!durable.ok()) {
-                                 done(std::move(durable), 0);
-                                 return;
-                               }
-                               ctx.journal_readers->Post(std::move(read));
-                             });
+  WhenReadDurable(ctx, TicketShowing(ctx, query.newest),
+                  [ctx, read = std::move(read), done](absl::Status durable) mutable {
+                    if (!durable.ok()) {
+                      done(std::move(durable), 0);
+                      return;
+                    }
+                    ctx.journal_readers->Post(std::move(read));
+                  });
 }
 
 }  // namespace omnistock::services

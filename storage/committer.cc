@@ -51,7 +51,7 @@ void Committer::WhenDurable(CommitTicket ticket, DoneCallback done) {
     if (ticket <= durable_ticket_.load(std::memory_order_relaxed)) {
       result = absl::OkStatus();
     } else if (!failure_.ok()) {
-      result = FailureFor(ticket);
+      result = InDoubt();
     } else if (exited_) {
       result = absl::UnavailableError("the server is shutting down");
     } else {
@@ -93,18 +93,16 @@ absl::Duration Committer::stalled_for(absl::Time now) const {
   return std::max(absl::ZeroDuration(), now - absl::FromUnixNanos(since));
 }
 
-absl::Status Committer::FailureFor(CommitTicket ticket) const {
-  if (ticket > failed_last_ticket_) {
-    return absl::UnavailableError(absl::StrCat(failure_.message(),
-                                               "; this change was not written, and a restart "
-                                               "does not have it"));
-  }
-  // The write reached the WAL file before its sync failed, or part of it did: RocksDB replays
-  // on restart whatever the disk kept.
+absl::Status Committer::InDoubt() const {
+  // The failed batch reached the WAL file before its sync failed, or part of it did, and a
+  // restart replays what the disk kept. A caller may wait on a later ticket than its own
+  // change's (a batch of orders waits on its last; a replay on the newest), so no caller is
+  // told its change was surely not written.
   return absl::UnavailableError(absl::StrCat(
       failure_.message(),
-      "; this change may or may not have been made durable (a restart keeps it if the disk "
-      "wrote it): retry it with the same id or idempotency key, which is never applied twice"));
+      "; what this call changed may or may not have been made durable (a restart keeps what the "
+      "disk wrote): retry it with the same id or idempotency key, which is never applied twice, "
+      "and read back a change sent without one before sending it again"));
 }
 
 absl::Status Committer::status() const {
@@ -203,13 +201,16 @@ void Committer::Run() {
     writing_since_.store(absl::GetCurrentTimeNanos(), std::memory_order_relaxed);
     const absl::Status written = WriteBatchOf(batch);
     writing_since_.store(0, std::memory_order_relaxed);
+    // The feed first: once a read may show a change as durable (durable_sequence(), and the
+    // tickets below), a watcher may already resume after it.
+    if (written.ok() && on_durable_) on_durable_(batch);
 
     std::vector<std::pair<DoneCallback, absl::Status>> ready;
     bool failed_now = false;
     {
       absl::MutexLock lock(&mu_);
       if (written.ok()) {
-        durable_ticket_.store(last, std::memory_order_relaxed);
+        durable_ticket_.store(last, std::memory_order_release);
         durable_sequence_.store(batch.back().last_sequence, std::memory_order_release);
         stats_.commits += batch.size();
         stats_.batches += 1;
@@ -220,19 +221,16 @@ void Committer::Run() {
         waiters_.erase(waiters_.begin(), end);
       } else {
         failure_ = written;
-        failed_last_ticket_ = last;
         failed_.store(true, std::memory_order_release);
         failed_now = true;
-        for (auto& [ticket, done] : waiters_) {
-          ready.emplace_back(std::move(done), FailureFor(ticket));
-        }
+        const absl::Status in_doubt = InDoubt();
+        for (auto& [ticket, done] : waiters_) ready.emplace_back(std::move(done), in_doubt);
         waiters_.clear();
       }
     }
     // Report the failure first, so health says NOT_SERVING before any caller sees UNAVAILABLE.
     if (failed_now && on_failure_) on_failure_(written);
-    if (written.ok() && on_durable_) on_durable_(batch);
-    for (auto& [done, status] : ready) std::move(done)(written.ok() ? written : status);
+    for (auto& [done, status] : ready) std::move(done)(std::move(status));
   }
 }
 

@@ -8,8 +8,7 @@
 // `on_failure` is called once so the process can stop serving and exit. Because batches are
 // written in order, what is on disk is always a prefix of what was applied. The commits of the
 // batch whose write failed are in doubt: RocksDB may have put them in the WAL file before its
-// sync failed, and a restart replays what the disk kept. Their callers are told so; the callers
-// of later commits are told theirs were not written.
+// sync failed, and a restart replays what the disk kept. Every caller still waiting is told so.
 //
 // A disk that is slow or has stopped answering does not fail a write; the calls wait. Admit()
 // says when the commits waiting for the disk reach `backlog_max`, so that the server refuses new
@@ -84,8 +83,10 @@ class Committer final : public JournalSink {
     const CommitTicket durable = durable_ticket_.load(std::memory_order_relaxed);
     return appended > durable ? appended - durable : 0;
   }
-  // The journal's last sequence as far as it is durable: the last durable commit's
-  // last_sequence, or the recovered one (SetRecoveredSequence) before any. Lock-free.
+  // The last durable commit's ticket, and the journal's last sequence as far as it is durable
+  // (that commit's last_sequence, or the recovered one before any: SetRecoveredSequence). Both
+  // are advanced after `on_durable` has seen the batch. Lock-free.
+  CommitTicket durable_ticket() const { return durable_ticket_.load(std::memory_order_acquire); }
   Sequence durable_sequence() const { return durable_sequence_.load(std::memory_order_acquire); }
   // At start-up, before any commit: the last sequence the store recovered.
   void SetRecoveredSequence(Sequence sequence) {
@@ -101,9 +102,9 @@ class Committer final : public JournalSink {
     return !queue_.empty() || stopping_;
   }
   absl::Status WriteBatchOf(const std::vector<Commit>& commits);
-  // The UNAVAILABLE a caller waiting on `ticket` gets once the committer has failed: in doubt
-  // for the failed batch's commits, not written for later ones.
-  absl::Status FailureFor(CommitTicket ticket) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The UNAVAILABLE a caller waiting for a commit not durable gets once the committer has
+  // failed: in doubt, since its change may be in the failed batch.
+  absl::Status InDoubt() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store& store_;
   std::function<void(const absl::Status&)> on_failure_;
@@ -118,7 +119,6 @@ class Committer final : public JournalSink {
   std::atomic<CommitTicket> durable_ticket_{0};
   std::atomic<Sequence> durable_sequence_{0};  // written with durable_ticket_
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
-  CommitTicket failed_last_ticket_ ABSL_GUARDED_BY(mu_) = 0;  // the failed batch's last
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool exited_ ABSL_GUARDED_BY(mu_) = false;  // the thread has returned
   std::atomic<bool> failed_{false};           // failure_ is set

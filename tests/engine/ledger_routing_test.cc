@@ -211,6 +211,32 @@ TEST_CASE("a retried partial RouteAndReserve is a replay of what it held") {
   CHECK(f.ledger.GetPositions({Sku("A")}, {LocationId("W1")}).at(0).reserved == 2);
 }
 
+TEST_CASE("a RouteAndReserve retried past the hold's deadline expires it and answers EXPIRED") {
+  RoutingLedger f;
+  f.Warehouse("W1", 35.6);
+  f.Receive("W1", 10);
+  RouteCommand command;
+  command.plan.lines.push_back(routing::OrderLine{Sku("A"), 2});
+  command.plan.destination = routing::GeoPoint{35.6, 139.7};
+  command.id = ReservationId("routed");
+  command.channel = "web";
+  command.ttl = absl::Seconds(30);
+  absl::StatusOr<Routed> first = f.ledger.RouteAndReserve(command, kT0);
+  REQUIRE(first.ok());
+  REQUIRE(first->held.has_value());
+  REQUIRE(first->held->value.state == ReservationState::kHeld);
+  REQUIRE(f.ledger.GetPositions({Sku("A")}, {LocationId("W1")}).at(0).reserved == 2);
+
+  absl::StatusOr<Routed> late = f.ledger.RouteAndReserve(command, kT0 + absl::Minutes(1));
+  REQUIRE(late.ok());
+  REQUIRE(late->held.has_value());
+  CHECK(late->held->outcome == Outcome::kReplayed);
+  CHECK(late->held->value.state == ReservationState::kExpired);
+  CHECK(late->held->ticket == f.ledger.last_ticket());  // waits for the expiry it made
+  CHECK(f.sink.commits().back().reservations.at(0).state == ReservationState::kExpired);
+  CHECK(f.ledger.GetPositions({Sku("A")}, {LocationId("W1")}).at(0).reserved == 0);
+}
+
 // A client that retries a routed order while the first call is still in flight must get the
 // order back, not ALREADY_EXISTS. The nearer warehouse has one unit per round: the call that
 // holds first takes it, so a call that plans after that hold plans the farther warehouse, and

@@ -470,6 +470,17 @@ TEST_CASE("cli: reserve-batch holds a file's orders in calls of 1,000, each on i
   CHECK(malformed.exit_code == 2);
   CHECK_THAT(malformed.output, Catch::Contains("line 2 is not a ReserveRequest"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 1001);
+
+  // A replay of an order since released holds nothing: not counted as held.
+  REQUIRE(RunCli(address, "release b-0").exit_code == 0);
+  const std::string first_line = orders.substr(0, orders.find('\n') + 1);
+  const CliResult released =
+      RunCli(address, "reserve-batch " + WriteFile(dir, "b0.jsonl", first_line));
+  INFO(released.output);
+  CHECK(released.exit_code == 1);
+  CHECK_THAT(LineStartingWith(released.output, "1 "),
+             Catch::Matches("1 +b-0 +RELEASED +a replay.*"));
+  CHECK_THAT(released.output, Catch::Contains("1 of 1 orders were not held"));
 }
 
 TEST_CASE("cli: transfer ships stock in transit, receive-transfer lands it") {

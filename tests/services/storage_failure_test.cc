@@ -162,6 +162,8 @@ TEST_CASE_METHOD(FailingDiskServer,
   v1::ReceiveRequest other = receipt;
   other.set_sku("SKU-B");
   REQUIRE(inventory->Receive(Deadline().get(), other, &position).ok());
+  v1::Reservation durable;
+  REQUIRE(reservations->Reserve(Deadline().get(), Order("durable", 1), &durable).ok());
   server->Sweep();
   CHECK(HealthOf(*channel) == grpc::health::v1::HealthCheckResponse::SERVING);
 
@@ -214,14 +216,14 @@ TEST_CASE_METHOD(FailingDiskServer,
                                    });
     // Applied (held in memory) or answered (refused) before the next one goes.
     const absl::Time give_up = absl::Now() + absl::Seconds(10);
-    while (!c->done && reserved() < std::min(i + 1, 4) && absl::Now() < give_up) {
+    while (!c->done && reserved() < 1 + std::min(i + 1, 4) && absl::Now() < give_up) {
       absl::SleepFor(absl::Milliseconds(1));
     }
     if (i >= 4) {
       while (!c->done && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
     }
   }
-  CHECK(reserved() == 4);
+  CHECK(reserved() == 1 + 4);  // "durable" and the four waiting
   for (int i = 0; i < 7; ++i) {
     INFO("order " << i << ": " << calls[i]->status.error_message());
     if (i < 4) {
@@ -256,6 +258,17 @@ TEST_CASE_METHOD(FailingDiskServer,
   }
   absl::SleepFor(absl::Milliseconds(100));
   CHECK_FALSE(waiting_read.done);
+  // So with reservations: a waiting order is shown once durable, a durable one at once.
+  v1::ReservationRef ref;
+  ref.set_reservation_id("stalled-0");
+  v1::Reservation shown;
+  grpc::ClientContext short_wait;
+  short_wait.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  CHECK(reservations->GetReservation(&short_wait, ref, &shown).error_code() ==
+        grpc::StatusCode::DEADLINE_EXCEEDED);
+  ref.set_reservation_id("durable");
+  REQUIRE(reservations->GetReservation(Deadline().get(), ref, &shown).ok());
+  CHECK(shown.state() == v1::HELD);
   // The client streams stop at the message that found the disk behind, and say where.
   {
     auto warehouse = v1::Warehouse::NewStub(channel);
@@ -318,14 +331,14 @@ TEST_CASE_METHOD(FailingDiskServer,
   REQUIRE(waiting_read.done);
   REQUIRE(waiting_read.status.ok());
   REQUIRE(waiting_read.response.positions_size() == 1);
-  CHECK(waiting_read.response.positions(0).reserved() == 4);
+  CHECK(waiting_read.response.positions(0).reserved() == 1 + 4);
   server->Sweep();
   CHECK(HealthOf(*channel) == grpc::health::v1::HealthCheckResponse::SERVING);
   CHECK(HealthOf(*channel, kLivenessHealthService) ==
         grpc::health::v1::HealthCheckResponse::SERVING);
   v1::Reservation held;
   CHECK(reservations->Reserve(Deadline().get(), Order("after", 1), &held).ok());
-  CHECK(reserved() == 5);
+  CHECK(reserved() == 1 + 5);
   server->Shutdown(absl::Seconds(1));
 }
 
