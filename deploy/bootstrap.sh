@@ -11,6 +11,7 @@ PACKAGES=(
   libjemalloc-dev  # omnistockd's allocator (services/tuning.h says why)
   catch2 libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   prometheus-cpp-dev  # omnistockd's /metrics endpoint
+  libtomlplusplus-dev  # omnistockd --routing_config (a TOML file)
   tzdata       # local days of daily capacity (abseil reads the system zone database)
   glpk-utils   # bench/routing cross-checks the planner against an ILP solved by glpsol
   git          # a ctest checks that bench/ablation.patch still applies (bench/ablate.sh --check)

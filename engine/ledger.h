@@ -243,6 +243,9 @@ class Ledger {
   // Daily-capacity counters held: one per (location, local day) with online orders.
   size_t capacity_counters() const;
   const routing::RoutingConfig& routing_config() const { return routing_config_; }
+  // The cost model and rules plans are made with (routing::Validate must accept it). Before
+  // serving: not synchronized with planning.
+  void SetRoutingConfig(routing::RoutingConfig config) { routing_config_ = std::move(config); }
 
   // --- Store sales (POS) ---
   // Till transactions are kept `retention` after they were recorded (ForgetPosTransactions, run

@@ -1,5 +1,9 @@
 #include "services/fulfillment_service.h"
 
+#include <span>
+#include <string>
+
+#include "engine/check.h"
 #include "google/protobuf/util/time_util.h"
 #include "services/convert.h"
 #include "services/validation.h"
@@ -108,31 +112,30 @@ void ToProto(const routing::Plan& plan, const std::vector<routing::OrderLine>& l
   out->set_network_version(plan.network_version);
 }
 
+// Field by field from routing_config.h's lists of settings, whose names are the message's.
 void ToProto(const routing::RoutingConfig& c, v1::RoutingConfig* out) {
-  out->set_version(c.version);
-  out->set_carrier_base(c.carrier_base);
-  out->set_handling_store(c.handling_store);
-  out->set_handling_warehouse(c.handling_warehouse);
-  out->set_handling_pickup(c.handling_pickup);
-  out->set_picking_store(c.picking_store);
-  out->set_picking_warehouse(c.picking_warehouse);
-  out->set_carrier_per_unit(c.carrier_per_unit);
-  out->set_carrier_per_unit_km(c.carrier_per_unit_km);
-  out->set_split_penalty(c.split_penalty);
-  out->set_capacity_balancing(c.capacity_balancing);
-  out->set_method_fallback_penalty(c.method_fallback_penalty);
-  out->set_pickup_per_km(c.pickup_per_km);
-  out->set_pickup_radius_km(c.pickup_radius_km);
-  out->set_safety_store_ship(c.safety_store_ship);
-  out->set_safety_store_pickup(c.safety_store_pickup);
-  out->set_safety_warehouse(c.safety_warehouse);
-  ToProto(c.pickup_lead_store, out->mutable_pickup_lead_store());
-  ToProto(c.ship_lead_store, out->mutable_ship_lead_store());
-  ToProto(c.ship_lead_warehouse, out->mutable_ship_lead_warehouse());
-  ToProto(c.ship_lead_dc, out->mutable_ship_lead_dc());
-  out->set_next_day_km(c.next_day_km);
-  out->set_two_day_km(c.two_day_km);
-  out->set_default_timezone(c.default_timezone);
+  const google::protobuf::Descriptor* descriptor = out->GetDescriptor();
+  const google::protobuf::Reflection* reflection = out->GetReflection();
+  auto field = [descriptor](absl::string_view name) {
+    const google::protobuf::FieldDescriptor* found = descriptor->FindFieldByName(std::string(name));
+    OMNISTOCK_CHECK(found != nullptr);
+    return found;
+  };
+  using Doubles = std::span<const routing::RoutingSetting<double>>;
+  for (const Doubles settings :
+       {Doubles(routing::kRoutingCostTerms), Doubles(routing::kRoutingDistances)}) {
+    for (const auto& [name, member] : settings) reflection->SetDouble(out, field(name), c.*member);
+  }
+  for (const auto& [name, member] : routing::kRoutingSafetyStocks) {
+    reflection->SetInt64(out, field(name), c.*member);
+  }
+  for (const auto& [name, member] : routing::kRoutingLeadTimes) {
+    ToProto(c.*member,
+            static_cast<google::protobuf::Duration*>(reflection->MutableMessage(out, field(name))));
+  }
+  for (const auto& [name, member] : routing::kRoutingNames) {
+    reflection->SetString(out, field(name), c.*member);
+  }
 }
 
 grpc::ServerUnaryReactor* FulfillmentService::Plan(grpc::CallbackServerContext* context,

@@ -16,6 +16,7 @@
 #include "boost/asio.hpp"
 #include "engine/limits.h"
 #include "services/clock.h"
+#include "services/routing_config_file.h"
 #include "services/server.h"
 #include "services/tuning.h"
 #include "spdlog/spdlog.h"
@@ -51,6 +52,9 @@ ABSL_FLAG(absl::Duration, storage_stall, absl::Seconds(5),
           "health turns NOT_SERVING while a storage write has taken this long, until it "
           "returns (the health name omnistock.liveness stays SERVING: for liveness probes)");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off");
+ABSL_FLAG(std::string, routing_config, "",
+          "a TOML file of routing costs and rules (deploy/routing.toml lists every setting and "
+          "its default); empty: the built-in defaults");
 
 namespace {
 
@@ -146,6 +150,16 @@ int main(int argc, char** argv) {
     spdlog::critical("--expiry_interval must be at least 1ms, got {}",
                      absl::FormatDuration(expiry_interval));
     return 1;
+  }
+  if (const std::string routing_file = absl::GetFlag(FLAGS_routing_config); !routing_file.empty()) {
+    absl::StatusOr<omnistock::routing::RoutingConfig> routing =
+        omnistock::services::LoadRoutingConfig(routing_file);
+    if (!routing.ok()) {
+      spdlog::critical("--routing_config: {}", std::string(routing.status().message()));
+      return 1;
+    }
+    options.routing_config = *std::move(routing);
+    spdlog::info("routing cost model '{}' from {}", options.routing_config.version, routing_file);
   }
 
   // Set once serving; read on the committer's thread when a write fails.

@@ -82,6 +82,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->storage_stall_max_ = options.storage_stall_max;
   server->ledger_ = std::make_unique<Ledger>(server->committer_.get());
   server->ledger_->LimitTillTimeToRetention(options.idempotency_retention);
+  if (absl::Status valid = routing::Validate(options.routing_config); !valid.ok()) return valid;
+  server->ledger_->SetRoutingConfig(options.routing_config);
 
   absl::StatusOr<storage::LoadSummary> loaded = server->store_->LoadInto(*server->ledger_);
   if (!loaded.ok()) return loaded.status();

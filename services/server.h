@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "engine/ledger.h"
 #include "engine/limits.h"
+#include "engine/routing/routing_config.h"
 #include "grpcpp/grpcpp.h"
 #include "services/availability_service.h"
 #include "services/change_feed.h"
@@ -54,6 +55,8 @@ struct ServerOptions {
   uint64_t commit_backlog_max = storage::kCommitBacklogMaxDefault;
   // Health turns NOT_SERVING while a storage write has taken this long, until it returns.
   absl::Duration storage_stall_max = absl::Seconds(5);
+  // The routing cost model and rules (omnistockd --routing_config); must pass routing::Validate.
+  routing::RoutingConfig routing_config;
 };
 
 class Server {

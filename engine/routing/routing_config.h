@@ -9,8 +9,10 @@
 #define OMNISTOCK_ENGINE_ROUTING_ROUTING_CONFIG_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/types.h"
 
@@ -56,6 +58,47 @@ struct RoutingConfig {
   double two_day_km = 600;
   // The time zone of a location whose own is empty; capacity days start at its midnight.
   std::string default_timezone = "Asia/Tokyo";
+
+  friend bool operator==(const RoutingConfig&, const RoutingConfig&) = default;
+};
+
+// Every setting by its name (in Validate's messages, GetRoutingConfig and a routing config
+// file), grouped by type. The cost terms must be finite and >= 0.
+template <typename T>
+using RoutingSetting = std::pair<absl::string_view, T RoutingConfig::*>;
+inline constexpr RoutingSetting<double> kRoutingCostTerms[] = {
+    {"carrier_base", &RoutingConfig::carrier_base},
+    {"handling_store", &RoutingConfig::handling_store},
+    {"handling_warehouse", &RoutingConfig::handling_warehouse},
+    {"handling_pickup", &RoutingConfig::handling_pickup},
+    {"picking_store", &RoutingConfig::picking_store},
+    {"picking_warehouse", &RoutingConfig::picking_warehouse},
+    {"carrier_per_unit", &RoutingConfig::carrier_per_unit},
+    {"carrier_per_unit_km", &RoutingConfig::carrier_per_unit_km},
+    {"split_penalty", &RoutingConfig::split_penalty},
+    {"capacity_balancing", &RoutingConfig::capacity_balancing},
+    {"method_fallback_penalty", &RoutingConfig::method_fallback_penalty},
+    {"pickup_per_km", &RoutingConfig::pickup_per_km},
+};
+inline constexpr RoutingSetting<double> kRoutingDistances[] = {
+    {"pickup_radius_km", &RoutingConfig::pickup_radius_km},
+    {"next_day_km", &RoutingConfig::next_day_km},
+    {"two_day_km", &RoutingConfig::two_day_km},
+};
+inline constexpr RoutingSetting<Quantity> kRoutingSafetyStocks[] = {
+    {"safety_store_ship", &RoutingConfig::safety_store_ship},
+    {"safety_store_pickup", &RoutingConfig::safety_store_pickup},
+    {"safety_warehouse", &RoutingConfig::safety_warehouse},
+};
+inline constexpr RoutingSetting<absl::Duration> kRoutingLeadTimes[] = {
+    {"pickup_lead_store", &RoutingConfig::pickup_lead_store},
+    {"ship_lead_store", &RoutingConfig::ship_lead_store},
+    {"ship_lead_warehouse", &RoutingConfig::ship_lead_warehouse},
+    {"ship_lead_dc", &RoutingConfig::ship_lead_dc},
+};
+inline constexpr RoutingSetting<std::string> kRoutingNames[] = {
+    {"version", &RoutingConfig::version},
+    {"default_timezone", &RoutingConfig::default_timezone},
 };
 
 // INVALID_ARGUMENT naming the field when a term is negative or not finite, a band or radius

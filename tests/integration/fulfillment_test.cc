@@ -1,6 +1,7 @@
 // Fulfillment over gRPC against a real omnistockd: plans, RouteAndReserve holding them under
 // concurrency, daily capacity taken and given back (also across a restart), and bad input.
 #include <atomic>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -221,6 +222,40 @@ TEST_CASE("a pickup point may set pickup, the one capability it can have") {
   point->mutable_capabilities()->set_curbside(true);
   CHECK(live.network->UpsertLocation(Deadline().get(), request, &stored).error_code() ==
         grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_CASE("fulfillment: omnistockd plans with the routing config file it was given") {
+  TempDir dir;
+  const std::string file = dir.Sub("routing.toml");
+  std::ofstream(file) << "version = \"acme-test\"\nsafety_store_ship = 0\n";
+  ServerProcess server(dir.Sub("data"), {"--routing_config=" + file});
+  auto network = server.network();
+  auto inventory = server.inventory();
+  auto fulfillment = v1::Fulfillment::NewStub(server.channel());
+  v1::RoutingConfig config;
+  REQUIRE(
+      fulfillment->GetRoutingConfig(Deadline().get(), v1::GetRoutingConfigRequest(), &config).ok());
+  CHECK(config.version() == "acme-test");
+  CHECK(config.safety_store_ship() == 0);
+  CHECK(config.carrier_base() == Approx(8.76));  // not in the file: the default
+
+  // With no units kept back for walk-in shoppers, a store ships its last five.
+  AddStore(*network, "ST-A", 35.69, 139.77, 100);
+  ReceiveStock(*inventory, "ST-A", "SKU-ALL", 5);
+  v1::PlanResponse plan;
+  REQUIRE(fulfillment->Plan(Deadline().get(), DeliveryOf("SKU-ALL", 5), &plan).ok());
+  CHECK(plan.status() == v1::PLAN_FULFILLED);
+  CHECK(plan.config_version() == "acme-test");
+}
+
+TEST_CASE("fulfillment: a routing config file that cannot be used stops the start, saying why") {
+  TempDir dir;
+  const std::string file = dir.Sub("routing.toml");
+  std::ofstream(file) << "version = \"acme-test\"\ncarrier_bse = 7.5\n";
+  const FailedStart start = RunToExit(dir.Sub("data"), {"--routing_config=" + file});
+  CHECK(start.exit_code == 1);
+  CHECK_THAT(start.log, Catch::Contains("--routing_config") &&
+                            Catch::Contains("line 2: 'carrier_bse' is not a routing setting"));
 }
 
 }  // namespace omnistock::testing
