@@ -99,7 +99,8 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
       applied.outcome = Outcome::kPosTransactionExistsWithDifferentContent;
       applied.detail =
           absl::StrCat("pos_transaction_id '", transaction.transaction_id, "' of terminal_id '",
-                       transaction.terminal_id, "' was already recorded with other content");
+                       transaction.terminal_id, "' at '", transaction.store.value(),
+                       "' was already recorded with other content");
       applied.ticket = last_ticket();  // waits for the commit that recorded it (Ledger::Reserve)
       return applied;
     }

@@ -51,10 +51,14 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
   CountSummary& summary = applied.value;
 
   absl::flat_hash_set<LocationId> known;
+  absl::flat_hash_set<LocationId> holds_no_stock;  // pickup points
   {
     absl::ReaderMutexLock lock(&locations_mu_);
     for (const CountRow& row : rows) {
-      if (locations_.contains(row.location)) known.insert(row.location);
+      auto it = locations_.find(row.location);
+      if (it == locations_.end()) continue;
+      known.insert(row.location);
+      if (it->second.kind == LocationKind::kPickupPoint) holds_no_stock.insert(row.location);
     }
   }
   ShardLockSet shard_locks(shards_.data(), rows);
@@ -70,8 +74,13 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
       ShardFor(later.sku).Prefetch(later.sku, later.location);
     }
     const CountRow& row = rows[i];
-    if (known.contains(row.location)) {
-      found[i] = &ShardFor(row.sku).FindOrCreate(row.sku, row.location);
+    if (holds_no_stock.contains(row.location)) {
+      // A pickup point may be counted down to clear what an earlier version let in, never up:
+      // no position is made there.
+      found[i] = ShardFor(row.sku).Find(row.sku, row.location);
+    } else if (known.contains(row.location)) {
+      found[i] = &ShardFor(row.sku).FindOrCreate(row.sku_interned ? row.sku : Sku(row.sku.value()),
+                                                 row.location);
     }
   }
 
@@ -81,8 +90,15 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
   std::vector<PositionSlot*> counted;  // the position each movement changed
   for (size_t i = 0; i < rows.size(); ++i) {
     const CountRow& row = rows[i];
+    const bool pickup_point = holds_no_stock.contains(row.location);
     if (found[i] == nullptr) {
-      ++summary.unknown;
+      if (!pickup_point) {
+        ++summary.unknown;
+      } else if (row.counted > 0) {
+        ++summary.holds_no_stock;
+      } else {
+        ++summary.applied;  // nothing there, and nothing counted: nothing to change
+      }
       continue;
     }
     PositionSlot& position = *found[i];
@@ -100,6 +116,10 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
       ++summary.over_limit;
       continue;
     }
+    if (pickup_point && target > position.on_hand) {
+      ++summary.holds_no_stock;
+      continue;
+    }
     const Quantity correction = target - position.on_hand;
     position.on_hand = target;
     position.last_counted_at = counted_at;
@@ -110,8 +130,8 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     // must not see it as a change after itself.
     movement.time = counted_at;
     movement.kind = MovementKind::kCount;
-    movement.sku = row.sku;
-    movement.location = row.location;
+    movement.sku = position.sku;  // interned, where the row's may be transient
+    movement.location = position.location;
     movement.on_hand_delta = correction;
     movement.reference = absl::StrCat("counted ", row.counted);
     StampValues(movement, position);

@@ -53,9 +53,19 @@ struct PosTransaction {
   // retention counts. Infinite future in rows written before it was kept: never forgotten.
   absl::Time recorded_at = absl::InfiniteFuture();
 
-  // The idempotency key: terminal and transaction, which never contain NUL. A WMS's key (no
-  // terminal) begins with the NUL, so it is never a till's.
-  std::string Key() const { return terminal_id + '\0' + transaction_id; }
+  // The idempotency key: a till's is its store, terminal and transaction (tills are numbered
+  // per store: "till-1" at every store is a different till), which never contain NUL. A WMS's
+  // key (no terminal) is NUL and its own key, so it is never a till's. Before session 19 a
+  // till's key had no store; Store::LoadInto moves such rows to this key.
+  std::string Key() const {
+    if (terminal_id.empty()) return '\0' + transaction_id;
+    std::string key(store.value());
+    key += '\0';
+    key += terminal_id;
+    key += '\0';
+    key += transaction_id;
+    return key;
+  }
 
   friend bool operator==(const PosTransaction&, const PosTransaction&) = default;
 };

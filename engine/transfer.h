@@ -36,14 +36,19 @@ struct CountRow {
   Sku sku;
   Quantity counted = 0;
   absl::Time counted_at;
+  // False when `sku` may be a transient id (transient_ids.h), as for a row at a pickup point:
+  // ApplyCounts interns it before making a position with it (the location may have become
+  // another kind since).
+  bool sku_interned = true;
 };
 
 struct CountSummary {
   int64_t applied = 0;
-  int64_t stale = 0;         // older than the last applied count of the position, or too old
-  int64_t unknown = 0;       // unknown location
-  int64_t over_limit = 0;    // would put on_hand beyond kOnHandMax either way: not applied
-  Quantity discrepancy = 0;  // sum of |correction| over the applied rows
+  int64_t stale = 0;           // older than the last applied count of the position, or too old
+  int64_t unknown = 0;         // unknown location
+  int64_t over_limit = 0;      // would put on_hand beyond kOnHandMax either way: not applied
+  int64_t holds_no_stock = 0;  // would raise on_hand at a pickup point: not applied
+  Quantity discrepancy = 0;    // sum of |correction| over the applied rows
   std::vector<AtRisk> at_risk;
 };
 

@@ -337,6 +337,7 @@ void PrintCountsSummary(const v1::SyncCountsSummary& summary) {
               {"rows_stale", absl::StrCat(summary.rows_stale())},
               {"rows_unknown", absl::StrCat(summary.rows_unknown())},
               {"rows_over_limit", absl::StrCat(summary.rows_over_limit())},
+              {"rows_holding_no_stock", absl::StrCat(summary.rows_holding_no_stock())},
               {"total_absolute_discrepancy", absl::StrCat(summary.total_absolute_discrepancy())}});
   PrintAtRisk(summary.at_risk());
 }
@@ -1199,11 +1200,12 @@ int Counts(const Client& client, const Options& o, std::optional<absl::Duration>
     return code;
   }
   if (const int shown = client.Show(summary, PrintCountsSummary); shown != kExitOk) return shown;
-  const int64_t not_applied = summary.rows_unknown() + summary.rows_over_limit();
+  const int64_t not_applied =
+      summary.rows_unknown() + summary.rows_over_limit() + summary.rows_holding_no_stock();
   if (not_applied == 0) return kExitOk;
   std::cerr << not_applied
-            << " rows were not applied (at a location the server does not know, or past the "
-               "on_hand limit)\n";
+            << " rows were not applied (at a location the server does not know, past the "
+               "on_hand limit, or raising stock at a pickup point)\n";
   return kExitRpcError;
 }
 

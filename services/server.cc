@@ -89,6 +89,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (!loaded.ok()) return loaded.status();
   server->feed_.SetPublished(loaded->last_sequence);
   server->committer_->SetRecoveredSequence(loaded->last_sequence);
+  if (loaded->pos_transactions_rekeyed > 0) {
+    spdlog::info("moved {} till transactions to keys that name their store",
+                 loaded->pos_transactions_rekeyed);
+  }
   spdlog::info(
       "recovered {} locations, {} positions, {} reservations, {} till transactions and "
       "receipt or adjustment keys up to "

@@ -304,14 +304,19 @@ absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& b
     }
     counted_ats.push_back(*counted_at);
   }
-  // Every row valid: only now intern what the rows at known locations may store.
+  // Every row valid: only now intern what the rows at known locations may store. A pickup
+  // point's row makes no position (Ledger::ApplyCounts): its SKU is interned only if stored.
   std::vector<CountRow> rows;
   rows.reserve(batch.rows_size());
   for (int i = 0; i < batch.rows_size(); ++i) {
     const v1::CountRow& row = batch.rows(i);
     const std::optional<LocationId> location = FindKnownLocation(row.location_id(), ledger);
     if (location) {
-      rows.push_back(CountRow{*location, Sku(row.sku()), row.counted_quantity(), counted_ats[i]});
+      const bool makes_positions =
+          ledger.StateOf(*location) != Ledger::LocationState::kHoldsNoStock;
+      rows.push_back(CountRow{*location,
+                              makes_positions ? Sku(row.sku()) : ids.Resolve<Sku>(row.sku()),
+                              row.counted_quantity(), counted_ats[i], makes_positions});
     } else {
       rows.push_back(CountRow{ids.Unmatched<LocationId>(row.location_id()),
                               ids.Resolve<Sku>(row.sku()), row.counted_quantity(), counted_ats[i]});

@@ -52,6 +52,7 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
     summary_.set_rows_stale(summary_.rows_stale() + counted.stale);
     summary_.set_rows_unknown(summary_.rows_unknown() + counted.unknown);
     summary_.set_rows_over_limit(summary_.rows_over_limit() + counted.over_limit);
+    summary_.set_rows_holding_no_stock(summary_.rows_holding_no_stock() + counted.holds_no_stock);
     summary_.set_total_absolute_discrepancy(summary_.total_absolute_discrepancy() +
                                             counted.discrepancy);
     at_risk_.Add(counted.at_risk, summary_.mutable_at_risk());
@@ -67,6 +68,7 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
                      summary_.batches(), ", were: ", summary_.rows_applied(), " rows applied, ",
                      summary_.rows_stale(), " stale, ", summary_.rows_unknown(),
                      " at unknown locations, ", summary_.rows_over_limit(), " over the limit, ",
+                     summary_.rows_holding_no_stock(), " raising a pickup point's stock, ",
                      summary_.at_risk_size(), " reservations listed at risk (at most ",
                      kAtRiskListedMax, "; all are on their count movements))")));
   }

@@ -211,12 +211,29 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
     return reservation.has_value();
   });
   if (!status.ok()) return status;
+  // A till's key gained its store in session 19 (PosTransaction::Key): a row under the older key
+  // moves to the new one, so that forgetting it later deletes it.
+  rocksdb::WriteBatch rekeyed;
   status = load(kPosTransactionPrefix, [&](std::string_view v) {
     auto transaction = DecodePosTransaction(v);
-    if (transaction) ledger.RestorePosTransaction(*transaction), ++summary.pos_transactions;
-    return transaction.has_value();
+    if (!transaction) return false;
+    if (const std::string key = PosTransactionKey(*transaction); it->key() != key) {
+      if (!rekeyed.Put(state_, key, it->value()).ok() || !rekeyed.Delete(state_, it->key()).ok()) {
+        return false;
+      }
+      ++summary.pos_transactions_rekeyed;
+    }
+    ledger.RestorePosTransaction(*transaction);
+    ++summary.pos_transactions;
+    return true;
   });
   if (!status.ok()) return status;
+  if (rekeyed.Count() > 0) {
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    status = FromRocks(db_->Write(synced, &rekeyed), "moving till transactions to their new keys");
+    if (!status.ok()) return status;
+  }
   status = load(kTransferPrefix, [&](std::string_view v) {
     auto transfer = DecodeTransfer(v);
     if (transfer) ledger.RestoreTransfer(*transfer), ++summary.transfers;

@@ -52,6 +52,7 @@ struct LoadSummary {
   size_t positions = 0;
   size_t reservations = 0;
   size_t pos_transactions = 0;
+  size_t pos_transactions_rekeyed = 0;  // till transactions moved from their pre-store key
   size_t transfers = 0;
   Sequence last_sequence = 0;
 };

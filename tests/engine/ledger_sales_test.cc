@@ -34,6 +34,26 @@ TEST_CASE("a sale drops on_hand at once and is journaled at the till's time") {
   CHECK(commit.pos_transactions.size() == 1);
 }
 
+TEST_CASE("tills are numbered per store: the same terminal and transaction at two stores") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 5);
+  f.Stock("A", "S2", 5);
+  REQUIRE(f.ledger.RecordSale(Sale("t1", "A", 1, "S1"), kT0).outcome == Outcome::kOk);
+  // "till-1"'s "t1" at S2 is another till's sale, recorded too.
+  CHECK(f.ledger.RecordSale(Sale("t1", "A", 2, "S2"), kT0).outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 4);
+  CHECK(f.At("A", "S2").on_hand == 3);
+  // Within one store the key is the till's transaction: sent again, a duplicate; with other
+  // content, refused naming the store.
+  CHECK(f.ledger.RecordSale(Sale("t1", "A", 2, "S2"), kT0).outcome == Outcome::kReplayed);
+  const Applied<PosResult> other = f.ledger.RecordSale(Sale("t1", "A", 3, "S2"), kT0);
+  CHECK(other.outcome == Outcome::kPosTransactionExistsWithDifferentContent);
+  CHECK(other.detail ==
+        "pos_transaction_id 't1' of terminal_id 'till-1' at 'S2' was already recorded with "
+        "other content");
+  CHECK(f.At("A", "S2").on_hand == 3);
+}
+
 TEST_CASE("a sale that oversells is recorded and reports the newest reservations at risk") {
   LedgerFixture f;
   f.Stock("A", "S1", 5);
@@ -328,7 +348,7 @@ TEST_CASE("a till transaction is forgotten a retention after it was recorded, no
   REQUIRE(f.sink.size() == commits + 1);
   CHECK(f.sink.commits().back().ticket == ticket);
   CHECK(f.sink.commits().back().forgotten_pos_transactions ==
-        std::vector<std::string>{Sale("t1", "A", 2).terminal_id + '\0' + "t1"});
+        std::vector<std::string>{std::string("S1") + '\0' + "till-1" + '\0' + "t1"});
   // Forgotten, the same ids are a new transaction; t2 is still known.
   CHECK(f.ledger.RecordSale(Sale("t2", "A", 1), recorded + absl::Hours(3)).outcome ==
         Outcome::kReplayed);

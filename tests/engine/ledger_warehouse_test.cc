@@ -431,6 +431,14 @@ TEST_CASE("a pickup point takes no stock, and what was left there can be cleared
   in.lines = {PosLine{Sku("A"), 2}};
   CHECK(f.ledger.ShipTransfer(in, kT0).outcome == Outcome::kLocationHoldsNoStock);
   CHECK(f.sink.size() == commits);
+  // Nor a count that would raise it: of what is there, or of a SKU not there at all.
+  const Applied<CountSummary> up = f.ledger.ApplyCounts(
+      {Count("P1", "A", 7, kT0), Count("P1", "B", 5, kT0), Count("P1", "C", 0, kT0)}, kT0);
+  CHECK(up.value.holds_no_stock == 2);
+  CHECK(up.value.applied == 1);  // C: nothing there, none counted
+  CHECK(f.At("A", "P1").on_hand == 6);
+  CHECK(f.ledger.GetPositions({Sku("B"), Sku("C")}, {}).empty());  // no position made
+  CHECK(f.sink.commits().back().movements.empty());                // the counts changed nothing
   // A till there is refused as before, for what it is: no till.
   SaleCommand at_point = Sale("s1", 1, kT0);
   at_point.store = LocationId("P1");

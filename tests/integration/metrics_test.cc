@@ -201,6 +201,7 @@ TEST_CASE_METHOD(MetricsServer,
                  "reads and rejected calls naming unknown SKUs or locations intern nothing") {
   // Interned strings are kept for good, so only what is stored may intern: a site cache asking
   // for products never stocked anywhere, or a client with typos, must not grow the server.
+  AddLocation(*network, "P1", v1::PICKUP_POINT);
   const int64_t before = InternedIds(port);
 
   v1::GetAvailabilityRequest at_store;
@@ -296,7 +297,8 @@ TEST_CASE_METHOD(MetricsServer,
   REQUIRE(fulfillment->RouteAndReserve(Deadline().get(), route, &routed).ok());
   CHECK_FALSE(routed.has_reservation());  // nothing to ship from: nothing held
 
-  // Cycle counts: a row at an unknown location is counted as such and kept nowhere; a batch
+  // Cycle counts: a row at an unknown location or raising a pickup point's stock is counted as
+  // such and kept nowhere; a batch
   // refused for a bad row interns nothing of its good rows either.
   auto warehouse = v1::Warehouse::NewStub(server.channel());
   auto count_row = [](v1::CountBatch& batch, const std::string& location, const std::string& sku,
@@ -310,6 +312,7 @@ TEST_CASE_METHOD(MetricsServer,
   v1::CountBatch unknown_and_known;
   count_row(unknown_and_known, "NOWHERE-L", "NEVER-L", 4);
   count_row(unknown_and_known, "S1", "A", 5);
+  count_row(unknown_and_known, "P1", "NEVER-P", 4);  // a pickup point holds no stock
   v1::CountBatch refused;
   count_row(refused, "S1", "NEVER-M", 3);
   count_row(refused, "S1", "A", -1);
@@ -324,6 +327,7 @@ TEST_CASE_METHOD(MetricsServer,
       REQUIRE(status.ok());
       CHECK(summary.rows_unknown() == 1);
       CHECK(summary.rows_applied() == 1);
+      CHECK(summary.rows_holding_no_stock() == 1);
     } else {
       CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
       CHECK(absl::StrContains(status.error_message(), "rows[1].counted_quantity"));

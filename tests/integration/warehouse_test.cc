@@ -48,7 +48,8 @@ v1::SyncCountsSummary Sync(v1::Warehouse::Stub& warehouse,
 }  // namespace
 
 TEST_CASE(
-    "count of 10 an hour ago, a till sale of 3 half an hour ago, a receipt of 5 now: on_hand 12") {
+    "count of 10 an hour ago, a till sale of 3 half an hour ago, a receipt of 5 now make on_hand "
+    "12") {
   LiveServer live;
   AddLocation(*live.network, "ST-1");
   auto warehouse = v1::Warehouse::NewStub(live.server.channel());
@@ -102,7 +103,8 @@ TEST_CASE(
   CHECK(status.error_message().find(
             "nothing of this batch was applied; the batches before it, 1, were: 1 "
             "rows applied, 0 stale, 0 at unknown locations, 0 over the "
-            "limit, 0 reservations listed at risk") != std::string::npos);
+            "limit, 0 raising a pickup point's stock, 0 reservations listed at risk") !=
+        std::string::npos);
   CHECK(PositionOf(*live.inventory, "SKU-B", "ST-1").on_hand() == 3);
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 12);
 

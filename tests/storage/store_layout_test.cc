@@ -262,6 +262,52 @@ TEST_CASE("a database written before movements were chained reads the same, then
   CheckPositionReads(*db.store, db.ledger, "B", "S1", 15);
 }
 
+TEST_CASE("a till transaction stored under its key without the store is moved to the new key") {
+  TempDir dir;
+  std::string old_key;
+  {
+    OpenStore db(dir.path());
+    AddLocations(db.ledger, {"S1"});
+    const SaleCommand sale{LocationId("S1"), "till-1", "t-1", {PosLine{Sku("A"), 1}}, kNow};
+    REQUIRE(db.ledger.RecordSale(sale, kNow).outcome == Outcome::kOk);
+    REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
+    db.committer.Stop();
+    // As an omnistockd before session 19 wrote it: keyed by terminal and transaction alone.
+    PosTransaction transaction;
+    transaction.store = LocationId("S1");
+    transaction.terminal_id = "till-1";
+    transaction.transaction_id = "t-1";
+    const std::string new_key = PosTransactionKey(transaction);
+    old_key = PosTransactionKey(std::string("till-1") + '\0' + "t-1");
+    std::string row;
+    REQUIRE(
+        db.store->db()->Get(rocksdb::ReadOptions(), db.store->state_family(), new_key, &row).ok());
+    rocksdb::WriteBatch rewrite;
+    REQUIRE(rewrite.Delete(db.store->state_family(), new_key).ok());
+    REQUIRE(rewrite.Put(db.store->state_family(), old_key, row).ok());
+    REQUIRE(db.store->db()->Write(rocksdb::WriteOptions(), &rewrite).ok());
+  }
+  {
+    OpenStore db(dir.path());
+    absl::StatusOr<LoadSummary> loaded = db.store->LoadInto(db.ledger);
+    REQUIRE(loaded.ok());
+    CHECK(loaded->pos_transactions == 1);
+    CHECK(loaded->pos_transactions_rekeyed == 1);
+    std::string row;
+    CHECK(db.store->db()
+              ->Get(rocksdb::ReadOptions(), db.store->state_family(), old_key, &row)
+              .IsNotFound());
+    // The sale sent again is still the same sale.
+    const SaleCommand sale{LocationId("S1"), "till-1", "t-1", {PosLine{Sku("A"), 1}}, kNow};
+    CHECK(db.ledger.RecordSale(sale, kNow).outcome == Outcome::kReplayed);
+  }
+  OpenStore db(dir.path());
+  absl::StatusOr<LoadSummary> again = db.store->LoadInto(db.ledger);
+  REQUIRE(again.ok());
+  CHECK(again->pos_transactions == 1);
+  CHECK(again->pos_transactions_rekeyed == 0);  // moved once, for good
+}
+
 TEST_CASE("a row of a newer storage format stops the load, saying a newer omnistockd wrote it") {
   TempDir dir;
   OpenStore db(dir.path());
