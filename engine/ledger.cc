@@ -60,7 +60,9 @@ bool MayBeInExpiry(const MinHeap<std::pair<absl::Time, const Reservation*>, Late
 
 }  // namespace
 
-Ledger::Ledger(JournalSink* sink) : sink_(sink) {}
+Ledger::Ledger(JournalSink* sink) : sink_(sink) {
+  for (ReservationStripe& stripe : stripes_) stripe.expiry.hint_ = &earliest_deadline_;
+}
 
 Ledger::ReservationStripe& Ledger::StripeFor(const ReservationId& id) const {
   return stripes_[StripeOfHash<kReservationStripeCount>(absl::Hash<ReservationId>{}(id))];
@@ -375,6 +377,19 @@ std::vector<Position> Ledger::GetPositions(const std::vector<Sku>& skus,
 // --- Reservations ---
 
 Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time now) {
+  Applied<Reservation> applied = ReserveOnce(command, now);
+  if (applied.outcome == Outcome::kInsufficientAvailable && ExpireIfDue(now)) {
+    applied = ReserveOnce(command, now);
+  }
+  return applied;
+}
+
+bool Ledger::ExpireIfDue(absl::Time now) {
+  if (earliest_deadline_.load(std::memory_order_relaxed) > absl::ToUnixNanos(now)) return false;
+  return ExpireDue(now).first > 0;
+}
+
+Applied<Reservation> Ledger::ReserveOnce(const ReserveCommand& command, absl::Time now) {
   ReservationStripe& stripe = StripeFor(command.id);
   absl::MutexLock stripe_lock(&stripe.mu);
   // The reservation's place in its table, and the expiry heap's entry a new one is compared
@@ -681,7 +696,7 @@ Applied<Reservation> Ledger::Extend(const ReservationId& id, absl::Duration ttl,
         : reservation.state == ReservationState::kExpired ? Outcome::kReservationExpired
                                                           : Outcome::kIllegalTransition,
         absl::StrCat("reservation '", id.value(), "' is ", ReservationStateName(reservation.state),
-                     ": only a HELD one expires"));
+                     ": only a HELD one can be extended"));
     applied.value = reservation;
     applied.ticket = last_ticket();  // as in Transition's refusals
     return applied;
@@ -716,6 +731,9 @@ std::optional<Reservation> Ledger::GetReservation(const ReservationId& id) const
 
 std::pair<int, CommitTicket> Ledger::ExpireDue(absl::Time now, int max) {
   std::vector<ReservationId> due;
+  // The earliest deadline left, for the hint: kept unless a push lowered the hint meanwhile.
+  int64_t hint = earliest_deadline_.load(std::memory_order_relaxed);
+  int64_t earliest_left = std::numeric_limits<int64_t>::max();
   for (ReservationStripe& stripe : stripes_) {
     absl::MutexLock lock(&stripe.mu);
     while (!stripe.expiry.empty() && stripe.expiry.top().first <= now &&
@@ -726,7 +744,11 @@ std::pair<int, CommitTicket> Ledger::ExpireDue(absl::Time now, int max) {
         due.push_back(reservation->id);
       }
     }
+    if (!stripe.expiry.empty()) {
+      earliest_left = std::min(earliest_left, absl::ToUnixNanos(stripe.expiry.top().first));
+    }
   }
+  earliest_deadline_.compare_exchange_strong(hint, earliest_left, std::memory_order_relaxed);
   int expired = 0;
   CommitTicket ticket = 0;
   for (const ReservationId& id : due) {

@@ -18,7 +18,9 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
@@ -202,6 +204,9 @@ class Ledger {
   // --- Reservations ---
   // A line's SKU may be a transient id (transient_ids.h): it finds no position, so the order is
   // refused as short, or as different from a stored one of the same id, and nothing keeps it.
+  // A hold past its deadline counts until it is expired (by ExpireDue, every
+  // --expiry_interval): an order short of stock while any hold may be past its deadline expires
+  // the due ones first and is tried once more.
   Applied<Reservation> Reserve(const ReserveCommand& command, absl::Time now);
   Applied<Reservation> Confirm(const ReservationId& id, absl::Time now);
   Applied<Reservation> Release(const ReservationId& id, absl::Time now);
@@ -295,6 +300,10 @@ class Ledger {
  private:
   enum class Action { kConfirm, kRelease, kFulfill, kExpire };
 
+  Applied<Reservation> ReserveOnce(const ReserveCommand& command, absl::Time now);
+  // ExpireDue when a hold may be past its deadline (earliest_deadline_); whether any expired.
+  bool ExpireIfDue(absl::Time now);
+
   // The orders of the ledger's heaps (min_heap.h): earliest on top, ties by id or key, so that
   // which rows a sweep takes first does not depend on where they are in memory.
   using ExpiryEntry = std::pair<absl::Time, const Reservation*>;
@@ -303,6 +312,21 @@ class Ledger {
       if (a.first != b.first) return a.first > b.first;
       return a.second->id > b.second->id;
     }
+  };
+  // A stripe's expiry heap, which also lowers the ledger's hint of its earliest deadline
+  // (earliest_deadline_) on every push, so that a short order can tell at the cost of one load
+  // whether any hold may be past its deadline (Reserve).
+  class ExpiryHeap : public MinHeap<ExpiryEntry, ExpiresLater> {
+   public:
+    void Push(ExpiryEntry entry) {
+      const int64_t deadline = absl::ToUnixNanos(entry.first);
+      int64_t hint = hint_->load(std::memory_order_relaxed);
+      while (deadline < hint &&
+             !hint_->compare_exchange_weak(hint, deadline, std::memory_order_relaxed)) {
+      }
+      MinHeap::Push(entry);
+    }
+    std::atomic<int64_t>* hint_ = nullptr;  // set by the ledger's constructor
   };
   struct SettledLater {
     bool operator()(const Reservation* a, const Reservation* b) const {
@@ -328,7 +352,7 @@ class Ledger {
     // the new deadline): a sweep pops the due entries and expires those still HELD with that
     // deadline. So the heap holds one entry per reservation and extension, each gone by its
     // deadline, which is never later than the reservation's expires_at.
-    MinHeap<ExpiryEntry, ExpiresLater> expiry ABSL_GUARDED_BY(mu);
+    ExpiryHeap expiry ABSL_GUARDED_BY(mu);
     // The terminal reservations, the earliest settled (updated_at, then id) on top of a
     // min-heap, to be forgotten in that order. One is forgotten only once the expiry heap can
     // hold no entry for it (its top is later than the reservation's expires_at), so that no
@@ -415,6 +439,10 @@ class Ledger {
   JournalSink* const sink_;
   mutable std::array<LedgerShard, kLedgerShardCount> shards_;
   mutable std::array<ReservationStripe, kReservationStripeCount> stripes_;
+  // No HELD reservation's deadline is earlier than this (Unix ns), as far as the stripes' heaps
+  // know: lowered by every push, raised by ExpireDue to the earliest deadline left. A hint: a
+  // deadline it names may belong to a reservation confirmed or extended since.
+  std::atomic<int64_t> earliest_deadline_{std::numeric_limits<int64_t>::max()};
   mutable std::array<PosStripe, kReservationStripeCount> pos_stripes_;
 
   // Transfers are rare next to orders: one table, taken before the locations in lock order.

@@ -198,6 +198,8 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
     return held;
   };
   if (std::optional<Routed> held = answer_held()) return *std::move(held);
+  // A plan counts what holds keep: those past their deadline are let go first (Reserve).
+  ExpireIfDue(now);
 
   Routed routed;
 

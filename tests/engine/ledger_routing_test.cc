@@ -120,7 +120,10 @@ TEST_CASE("daily-capacity counters of days over everywhere are dropped, today's 
     command.id = ReservationId(id);
     absl::StatusOr<Routed> routed = f.ledger.RouteAndReserve(command, now);
     REQUIRE(routed.ok());
-    return routed->held.has_value() && routed->held->outcome == Outcome::kOk;
+    const bool held = routed->held.has_value() && routed->held->outcome == Outcome::kOk;
+    // Paid for: a HELD order would expire in 15 minutes and give its place back.
+    if (held) REQUIRE(f.ledger.Confirm(command.id, now).outcome == Outcome::kOk);
+    return held;
   };
   REQUIRE(route("day-1", kT0));
   CHECK_FALSE(route("day-1-again", kT0 + absl::Minutes(1)));  // the day's one order is taken
@@ -235,6 +238,27 @@ TEST_CASE("a RouteAndReserve retried past the hold's deadline expires it and ans
   CHECK(late->held->ticket == f.ledger.last_ticket());  // waits for the expiry it made
   CHECK(f.sink.commits().back().reservations.at(0).state == ReservationState::kExpired);
   CHECK(f.ledger.GetPositions({Sku("A")}, {LocationId("W1")}).at(0).reserved == 0);
+}
+
+TEST_CASE("RouteAndReserve lets go of holds past their deadline before it plans") {
+  RoutingLedger f;
+  f.Warehouse("W1", 35.6);
+  f.Receive("W1", 3);
+  RouteCommand cart;
+  cart.plan.lines.push_back(routing::OrderLine{Sku("A"), 3});
+  cart.plan.destination = routing::GeoPoint{35.6, 139.7};
+  cart.id = ReservationId("cart");
+  cart.channel = "web";
+  cart.ttl = absl::Seconds(30);
+  REQUIRE(f.ledger.RouteAndReserve(cart, kT0)->held->outcome == Outcome::kOk);
+  RouteCommand next = cart;
+  next.id = ReservationId("next");
+  // No sweep has run since the cart's deadline: the plan still sees the stock.
+  absl::StatusOr<Routed> routed = f.ledger.RouteAndReserve(next, kT0 + absl::Seconds(31));
+  REQUIRE(routed.ok());
+  REQUIRE(routed->held.has_value());
+  CHECK(routed->held->outcome == Outcome::kOk);
+  CHECK(f.ledger.GetReservation(ReservationId("cart"))->state == ReservationState::kExpired);
 }
 
 // A client that retries a routed order while the first call is still in flight must get the

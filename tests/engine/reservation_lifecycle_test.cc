@@ -257,6 +257,28 @@ TEST_CASE("a reserve retried past the hold's deadline expires it and answers EXP
   CHECK(f.sink.size() == commits);
 }
 
+TEST_CASE("an order short of stock expires the holds past their deadline first") {
+  LifecycleFixture f;  // A: 10 at S1, B: 10 at W1
+  REQUIRE(f.ledger.Reserve(f.Order("cart", {f.L("A", "S1", 9)}, absl::Seconds(30)), kT0).outcome ==
+          Outcome::kOk);
+  REQUIRE(f.ledger.Reserve(f.Order("paid", {f.L("B", "W1", 9)}, absl::Seconds(30)), kT0).outcome ==
+          Outcome::kOk);
+  REQUIRE(f.ledger.Confirm(ReservationId("paid"), kT0).outcome == Outcome::kOk);
+  // Before the deadline the hold counts.
+  CHECK(f.ledger.Reserve(f.Order("early", {f.L("A", "S1", 2)}), kT0 + absl::Seconds(29)).outcome ==
+        Outcome::kInsufficientAvailable);
+  // Past it, no sweep has run yet: the short order expires the dead cart and is held.
+  auto late = f.ledger.Reserve(f.Order("late", {f.L("A", "S1", 2)}), kT0 + absl::Seconds(31));
+  CHECK(late.outcome == Outcome::kOk);
+  CHECK(f.ledger.GetReservation(ReservationId("cart"))->state == ReservationState::kExpired);
+  CHECK(f.At("A", "S1").reserved == 2);
+  CHECK(late.ticket == f.ledger.last_ticket());  // its answer waits for the expiry before it
+  // A confirmed order never expires: short is short.
+  CHECK(f.ledger.Reserve(f.Order("more", {f.L("B", "W1", 2)}), kT0 + absl::Seconds(31)).outcome ==
+        Outcome::kInsufficientAvailable);
+  CHECK(f.At("B", "W1").reserved == 9);
+}
+
 TEST_CASE("fulfil refuses when a physical loss left less on hand than reserved") {
   LifecycleFixture f;
   REQUIRE(f.Hold("r1").outcome == Outcome::kOk);
