@@ -102,6 +102,8 @@ inline constexpr int kExpiryBatchMax = 1000;
 // capacity on its local day, which a restart recounts from the reservations.
 inline constexpr absl::Duration kIdempotencyRetentionDefault = absl::Hours(7 * 24);
 inline constexpr absl::Duration kIdempotencyRetentionMin = absl::Hours(48);
+// Memory holds every settled reservation and till transaction for the retention: a year at most.
+inline constexpr absl::Duration kIdempotencyRetentionMax = absl::Hours(366 * 24);
 // At most this many reservations, till transactions or transfers are forgotten per call, so that
 // one call never holds locks long (a sweep calls again while the calls come back full).
 inline constexpr int kForgetBatchMax = 1000;

@@ -9,6 +9,7 @@
 // Exit codes: 0 the call succeeded, 1 it failed (the server's status is printed), 2 the command
 // line is wrong.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <fstream>
 #include <functional>
@@ -249,11 +250,13 @@ void PrintLocations(const v1::ListLocationsResponse& response) {
 
 void PrintMovements(const v1::ListMovementsResponse& response) {
   std::vector<Row> rows = {{"SEQ", "TIME", "KIND", "SKU", "LOCATION", "ON_HAND_DELTA",
-                            "RESERVED_DELTA", "NON_SELLABLE_DELTA", "REFERENCE"}};
+                            "RESERVED_DELTA", "IN_TRANSIT_DELTA", "SAFETY_DELTA",
+                            "NON_SELLABLE_DELTA", "REFERENCE"}};
   for (const v1::Movement& m : response.movements()) {
     rows.push_back({absl::StrCat(m.sequence()), TimeUtil::ToString(m.time()),
                     v1::MovementKind_Name(m.kind()), m.sku(), m.location_id(),
                     Signed(m.on_hand_delta()), Signed(m.reserved_delta()),
+                    Signed(m.in_transit_delta()), Signed(m.safety_stock_delta()),
                     Signed(m.non_sellable_delta()), OrDash(m.reference())});
   }
   PrintTable(rows);
@@ -511,7 +514,11 @@ class Client {
     if (!status.ok()) {
       // Once updates came, an UNAVAILABLE is the server going away, not "cannot reach".
       const int exit_code = ReportError(status, options_.target, seen > 0);
-      if (last) std::cerr << "resume with --after " << *last << '\n';
+      // Not after OUT_OF_RANGE: the point asked for is past the journal's end, and the message
+      // says where that is.
+      if (last && status.error_code() != grpc::StatusCode::OUT_OF_RANGE) {
+        std::cerr << "resume with --after " << *last << '\n';
+      }
       return exit_code;
     }
     std::cerr << "the server ended the watch" << resume << '\n';
@@ -695,20 +702,39 @@ std::string ClockFault(absl::string_view what, const google::protobuf::Timestamp
                       " ahead of now (the server refuses it as a clock fault)");
 }
 
-// Whether a count file's line is its column names: every field one of the names below.
-bool IsCountHeader(const std::vector<absl::string_view>& fields) {
-  static const char* const kNames[] = {"location",         "location_id", "sku",       "counted",
-                                       "counted_quantity", "quantity",    "counted_at"};
-  return std::all_of(fields.begin(), fields.end(), [](absl::string_view field) {
+// The columns of a count file.
+enum class CountColumn { kLocation, kSku, kCounted, kCountedAt };
+constexpr const char* kCountColumnNames[] = {"LOCATION", "SKU", "COUNTED", "COUNTED_AT"};
+
+// A count file's first line as column names, in the file's order: nullopt when some field is
+// not one of the names below (then the line is a row, in the default order).
+std::optional<std::vector<CountColumn>> CountHeaderOf(
+    const std::vector<absl::string_view>& fields) {
+  static const std::pair<const char*, CountColumn> kNames[] = {
+      {"location", CountColumn::kLocation},
+      {"location_id", CountColumn::kLocation},
+      {"sku", CountColumn::kSku},
+      {"counted", CountColumn::kCounted},
+      {"counted_quantity", CountColumn::kCounted},
+      {"quantity", CountColumn::kCounted},
+      {"counted_at", CountColumn::kCountedAt}};
+  std::vector<CountColumn> columns;
+  for (absl::string_view field : fields) {
     field = absl::StripAsciiWhitespace(field);
-    return std::any_of(std::begin(kNames), std::end(kNames),
-                       [field](const char* name) { return absl::EqualsIgnoreCase(field, name); });
-  });
+    const auto* named = std::find_if(std::begin(kNames), std::end(kNames), [field](const auto& n) {
+      return absl::EqualsIgnoreCase(field, n.first);
+    });
+    if (named == std::end(kNames)) return std::nullopt;
+    columns.push_back(named->second);
+  }
+  return columns;
 }
 
 // A count file: one row per line, LOCATION,SKU,COUNTED[,COUNTED_AT] (COUNTED_AT in RFC 3339;
 // left out or empty: `counted_at`), cut into SyncCounts batches of the largest size allowed.
-// Blank lines, lines starting with '#' and a first line of column names are skipped. Each row is
+// Blank lines and lines starting with '#' are skipped. A first line of column names gives the
+// columns' order instead (a spreadsheet's "sku,location,counted"); it must name LOCATION, SKU
+// and COUNTED once each, COUNTED_AT at most once. Each row is
 // checked as the server checks it (ids, the count's bounds, a COUNTED_AT at most 30 days back
 // and 5 minutes ahead of this machine's clock), and so that no position is counted twice at one
 // time (the second would be stale). False, with `error` naming the file's line, at the first
@@ -719,19 +745,52 @@ bool CountBatchesOf(const std::vector<std::string>& lines,
   const absl::Time now = absl::Now();
   std::set<std::tuple<std::string, std::string, int64_t, int32_t>> counted;  // position, time
   bool first = true;
+  std::vector<CountColumn> columns;  // from a header; empty: the default order
+  std::string shape = "LOCATION,SKU,COUNTED[,COUNTED_AT]";
   for (size_t i = 0; i < lines.size(); ++i) {
     const absl::string_view text = absl::StripAsciiWhitespace(lines[i]);
     if (text.empty() || text.front() == '#') continue;
     const std::vector<absl::string_view> fields = absl::StrSplit(text, ',');
-    if (std::exchange(first, false) && IsCountHeader(fields)) continue;
     const std::string where = absl::StrCat("line ", i + 1, " '", text, "'");
-    if (fields.size() < 3 || fields.size() > 4) {
-      error = absl::StrCat(where, " is not LOCATION,SKU,COUNTED[,COUNTED_AT]");
+    if (std::optional<std::vector<CountColumn>> header;
+        std::exchange(first, false) && (header = CountHeaderOf(fields))) {
+      for (CountColumn column : {CountColumn::kLocation, CountColumn::kSku, CountColumn::kCounted,
+                                 CountColumn::kCountedAt}) {
+        const auto named = std::count(header->begin(), header->end(), column);
+        if (named > 1 || (named == 0 && column != CountColumn::kCountedAt)) {
+          error = absl::StrCat(where, ": column names must name LOCATION, SKU and COUNTED once ",
+                               "each, and COUNTED_AT at most once");
+          return false;
+        }
+      }
+      columns = *std::move(header);
+      shape.clear();
+      for (CountColumn column : columns) {
+        const bool optional = column == CountColumn::kCountedAt && column == columns.back();
+        absl::StrAppend(&shape, optional ? "[" : "", shape.empty() ? "" : ",",
+                        kCountColumnNames[static_cast<int>(column)], optional ? "]" : "");
+      }
+      continue;
+    }
+    // A last COUNTED_AT column may be left out of a row.
+    const size_t full = columns.empty() ? 4 : columns.size();
+    const bool time_last = columns.empty() || columns.back() == CountColumn::kCountedAt;
+    if (fields.size() != full && !(time_last && fields.size() + 1 == full)) {
+      error = absl::StrCat(where, " is not ", shape);
       return false;
     }
-    const std::string location(absl::StripAsciiWhitespace(fields[0]));
-    const std::string sku(absl::StripAsciiWhitespace(fields[1]));
-    const std::optional<int64_t> quantity = ParseWholeNumber(absl::StripAsciiWhitespace(fields[2]));
+    // The field of `column` ("" when the row has none).
+    auto field = [&](CountColumn column) -> absl::string_view {
+      size_t at = static_cast<size_t>(column);
+      if (!columns.empty()) {
+        at = static_cast<size_t>(std::find(columns.begin(), columns.end(), column) -
+                                 columns.begin());
+      }
+      return at < fields.size() ? absl::StripAsciiWhitespace(fields[at]) : absl::string_view();
+    };
+    const std::string location(field(CountColumn::kLocation));
+    const std::string sku(field(CountColumn::kSku));
+    const std::optional<int64_t> quantity = ParseWholeNumber(field(CountColumn::kCounted));
     std::string problem =
         omnistock::IdProblem("LOCATION", location, omnistock::kLocationIdLengthMax);
     if (problem.empty()) problem = omnistock::IdProblem("SKU", sku, omnistock::kSkuLengthMax);
@@ -739,7 +798,7 @@ bool CountBatchesOf(const std::vector<std::string>& lines,
       problem = absl::StrCat("COUNTED must be a whole number from 0 to ", omnistock::kOnHandMax);
     }
     google::protobuf::Timestamp at = counted_at;
-    const absl::string_view time = fields.size() == 4 ? absl::StripAsciiWhitespace(fields[3]) : "";
+    const absl::string_view time = field(CountColumn::kCountedAt);
     // A time that does not parse says so in `problem`; one that does is checked as the server
     // checks it.
     if (problem.empty() && !time.empty() &&
@@ -1323,6 +1382,21 @@ CLI::Validator NotNegative() {
       "NOT NEGATIVE");
 }
 
+// CLI11 reads a whole number too large for 64 bits as the largest one (strtoll saturates):
+// refused here as a usage error instead.
+CLI::Validator Fits64Bits() {
+  return CLI::Validator(
+      [](const std::string& value) {
+        int64_t as_signed = 0;
+        uint64_t as_unsigned = 0;
+        if (absl::SimpleAtoi(value, &as_signed) || absl::SimpleAtoi(value, &as_unsigned)) {
+          return std::string();
+        }
+        return absl::StrCat("'", value, "' is not a whole number that fits in 64 bits");
+      },
+      "");
+}
+
 // A subcommand and what runs when it is chosen.
 struct Command {
   CLI::App* app;
@@ -1392,7 +1466,7 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c = app.add_subcommand("receive", "Add received units to on_hand");
   c->add_option("LOCATION", o.location, "location id")->required();
   c->add_option("SKU", o.sku, "SKU")->required();
-  c->add_option("QTY", o.quantity, "units received")->required();
+  c->add_option("QTY", o.quantity, "units received")->required()->check(Fits64Bits());
   c->add_option("--reference", o.reference, "e.g. the ASN or PO number");
   c->add_option("--idempotency-key", o.idempotency_key,
                 "names this receipt: sent again, it is not added twice");
@@ -1402,7 +1476,7 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
       "adjust", "Change on_hand (or with --non-sellable the units kept apart) by a signed delta");
   c->add_option("LOCATION", o.location, "location id")->required();
   c->add_option("SKU", o.sku, "SKU")->required();
-  c->add_option("DELTA", o.quantity, "signed change, e.g. -1")->required();
+  c->add_option("DELTA", o.quantity, "signed change, e.g. -1")->required()->check(Fits64Bits());
   c->add_option("--reason", o.reason, "damage, shrink, found or correction")
       ->required()
       ->check(CLI::IsMember({"damage", "shrink", "found", "correction"}, CLI::ignore_case));
@@ -1417,7 +1491,7 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c = app.add_subcommand("safety-stock", "Set the units kept back for walk-in shoppers");
   c->add_option("LOCATION", o.location, "location id")->required();
   c->add_option("SKU", o.sku, "SKU")->required();
-  c->add_option("QTY", o.quantity, "units kept back")->required();
+  c->add_option("QTY", o.quantity, "units kept back")->required()->check(Fits64Bits());
   commands.push_back({c, SafetyStock});
 
   CLI::App* const cli = &app;
@@ -1554,7 +1628,7 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c->add_option("--sku", o.sku, "only this SKU");
   c->add_option("--location", o.location, "only this location");
   c->add_option("--after", o.after_sequence, "start after this sequence number")
-      ->check(NotNegative());
+      ->check(NotNegative() & Fits64Bits());
   c->add_option("--limit", o.limit, "at most this many (server default 100, max 1000)");
   commands.push_back({c, Movements});
 
@@ -1567,9 +1641,9 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   CLI::Option* after =
       c->add_option("--after", o.after_sequence,
                     "first replay the journal after this sequence (default: live changes only)")
-          ->check(NotNegative());
+          ->check(NotNegative() & Fits64Bits());
   c->add_option("--count", o.count, "stop after this many updates")
-      ->check(CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max()));
+      ->check(Fits64Bits() & CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max()));
   commands.push_back({c, [after, cli](const Client& client, const Options& options) {
                         v1::WatchRequest request;
                         for (const std::string& sku : options.skus) request.add_skus(sku);
@@ -1612,7 +1686,15 @@ int main(int argc, char** argv) {
   app.add_option("--timeout", options.timeout_seconds,
                  "deadline of the call, in seconds (watch, counts, upload-sales: none unless "
                  "given)")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Validator(
+          [](const std::string& value) {
+            double seconds = 0;
+            if (absl::SimpleAtod(value, &seconds) && seconds > 0 && std::isfinite(seconds)) {
+              return std::string();
+            }
+            return absl::StrCat("'", value, "' is not a number of seconds above 0");
+          },
+          "SECONDS > 0"))
       ->capture_default_str();
   app.add_flag("--json", options.json, "print the response message as JSON instead of a table");
   app.require_subcommand(1);

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -89,11 +90,17 @@ int main(int argc, char** argv) {
     return absl::StrContains(file, "omnistockd");
   };
   usage.contains_help_flags = usage.contains_helpshort_flags;
-  absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
       "omnistockd: the omnistock inventory and order-fulfilment server.\n"
       "  omnistockd --listen=127.0.0.1:50051 --data_dir=./var/data [--demo]");
-  absl::ParseCommandLine(argc, argv);
+  usage.version_string = [] { return std::string("omnistockd " OMNISTOCK_VERSION "\n"); };
+  absl::SetFlagsUsageConfig(usage);
+  const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() > 1) {
+    std::fprintf(stderr, "omnistockd takes flags only (--help lists them), not '%s'\n",
+                 positional[1]);
+    return 1;
+  }
 
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ omnistockd: %v");
   // spdlog takes a name it does not know for "off": a typo would silence the server.
@@ -135,22 +142,30 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.storage_stall_max = absl::GetFlag(FLAGS_storage_stall);
-  if (options.storage_stall_max < absl::Milliseconds(100)) {
-    spdlog::critical("--storage_stall must be at least 100ms, got {}",
-                     absl::FormatDuration(options.storage_stall_max));
-    return 1;
-  }
-  if (absl::GetFlag(FLAGS_shutdown_grace) < absl::ZeroDuration()) {
-    spdlog::critical("--shutdown_grace must not be negative, got {}",
-                     absl::FormatDuration(absl::GetFlag(FLAGS_shutdown_grace)));
-    return 1;
+  // Each duration within its bounds, and why.
+  struct Bounded {
+    const char* flag;
+    absl::Duration value, min, max;
+    const char* why;  // of the upper bound
+  };
+  for (const Bounded& d : {
+           Bounded{"--storage_stall", options.storage_stall_max, absl::Milliseconds(100),
+                   absl::Hours(1), "a disk stalled longer must show in health"},
+           Bounded{"--shutdown_grace", absl::GetFlag(FLAGS_shutdown_grace), absl::ZeroDuration(),
+                   absl::Hours(1), "a supervisor's stop timeout must exceed it"},
+           Bounded{"--expiry_interval", absl::GetFlag(FLAGS_expiry_interval), absl::Milliseconds(1),
+                   absl::Minutes(1),
+                   "reads count a hold past its deadline until a sweep expires it, and the sweep "
+                   "also notices a stalled disk"},
+       }) {
+    if (d.value < d.min || d.value > d.max) {
+      spdlog::critical("--{} must be from {} to {} ({}), got {}", d.flag + 2,
+                       absl::FormatDuration(d.min), absl::FormatDuration(d.max), d.why,
+                       absl::FormatDuration(d.value));
+      return 1;
+    }
   }
   const absl::Duration expiry_interval = absl::GetFlag(FLAGS_expiry_interval);
-  if (expiry_interval < absl::Milliseconds(1)) {
-    spdlog::critical("--expiry_interval must be at least 1ms, got {}",
-                     absl::FormatDuration(expiry_interval));
-    return 1;
-  }
   if (const std::string routing_file = absl::GetFlag(FLAGS_routing_config); !routing_file.empty()) {
     absl::StatusOr<omnistock::routing::RoutingConfig> routing =
         omnistock::services::LoadRoutingConfig(routing_file);

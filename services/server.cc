@@ -51,6 +51,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         " (a routed order's capacity is recounted from its reservation after a restart), got ",
         absl::FormatDuration(options.idempotency_retention)));
   }
+  if (options.idempotency_retention > kIdempotencyRetentionMax) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "idempotency_retention must be at most ", absl::FormatDuration(kIdempotencyRetentionMax),
+        " (memory holds every settled reservation and till transaction for it), got ",
+        absl::FormatDuration(options.idempotency_retention)));
+  }
   std::unique_ptr<Server> server(new Server());
   server->clock_ = clock;
   server->idempotency_retention_ = options.idempotency_retention;
@@ -251,6 +257,7 @@ void Server::Shutdown(absl::Duration grace) {
         stats.commits, stats.batches);
     return;
   }
+  if (!grpc_) return;  // never served: the failed start says why
   spdlog::info("stopped: {} commits in {} synced batches, last sequence {}", stats.commits,
                stats.batches, ledger_ ? ledger_->last_sequence() : 0);
 }

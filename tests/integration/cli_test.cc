@@ -375,6 +375,15 @@ TEST_CASE("cli: counts sends a CSV file's rows, and a file with a bad row sends 
       RunCli(address, "counts " + WriteFile(dir, "h.csv", "location-7,SKU-A,abc\nWH-1,SKU-A,7\n"));
   CHECK(not_header.exit_code == 2);
   CHECK_THAT(not_header.output, Catch::Contains("line 1"));
+  // Column names name each column once: then rows follow their order.
+  const CliResult twice = RunCli(
+      address, "counts " + WriteFile(dir, "h2.csv", "location,sku,location\nWH-1,SKU-A,7\n"));
+  CHECK(twice.exit_code == 2);
+  CHECK_THAT(twice.output, Catch::Contains("must name LOCATION, SKU and COUNTED once each"));
+  const CliResult short_row =
+      RunCli(address, "counts " + WriteFile(dir, "h3.csv", "sku,counted,location\nSKU-A,7\n"));
+  CHECK(short_row.exit_code == 2);
+  CHECK_THAT(short_row.output, Catch::Contains("line 2 'SKU-A,7' is not SKU,COUNTED,LOCATION"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 10);
   CHECK(PositionOf(*live.inventory, "SKU-C5", "WH-1").on_hand() == 0);  // never counted
 
@@ -392,6 +401,13 @@ TEST_CASE("cli: counts sends a CSV file's rows, and a file with a bad row sends 
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 7);
   CHECK(PositionOf(*live.inventory, "SKU-C5", "WH-1").on_hand() == 5);
   CHECK(PositionOf(*live.inventory, "SKU-C11999", "WH-1").on_hand() == 11999);
+
+  // Columns in another order, named by the first line, are read in that order.
+  const CliResult reordered = RunCli(
+      address, "counts " + WriteFile(dir, "reordered.csv", "SKU,Counted,Location\nSKU-A,3,WH-1\n"));
+  INFO(reordered.output);
+  CHECK(reordered.exit_code == 0);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 3);
 }
 
 // A server whose store ST-1 holds `units` of SKU-A, and a directory for the files sent to it.

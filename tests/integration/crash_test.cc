@@ -276,17 +276,23 @@ TEST_CASE("a write-ahead log damaged before its end stops omnistockd until the o
 
 TEST_CASE(
     "omnistockd refuses a --wal_recovery, --expiry_interval, --log_level, storage bound, shutdown "
-    "grace or listen address it cannot use") {
+    "grace, retention, listen address or argument it cannot use") {
   TempDir dir;
   const std::pair<const char*, const char*> kRefused[] = {
       {"--wal_recovery=lenient", "--wal_recovery must be strict or point_in_time, got 'lenient'"},
-      {"--expiry_interval=0", "--expiry_interval must be at least 1ms, got 0"},
+      {"--expiry_interval=0", "--expiry_interval must be from 1ms to 1m (reads count a hold"},
+      {"--expiry_interval=2m", "--expiry_interval must be from 1ms to 1m"},
       // spdlog reads a level it does not know as "off", which would start a silent server.
       {"--log_level=verbose",
        "--log_level must be trace, debug, info, warn, error, critical or off, got 'verbose'"},
       {"--commit_backlog_max=0", "--commit_backlog_max must be at least 1"},
-      {"--storage_stall=10ms", "--storage_stall must be at least 100ms, got 10ms"},
-      {"--shutdown_grace=-5s", "--shutdown_grace must not be negative, got -5s"},
+      {"--storage_stall=10ms", "--storage_stall must be from 100ms to 1h"},
+      {"--storage_stall=inf", "--storage_stall must be from 100ms to 1h"},
+      {"--shutdown_grace=-5s", "--shutdown_grace must be from 0 to 1h"},
+      {"--shutdown_grace=inf", "got inf"},
+      {"--idempotency_retention=inf", "idempotency_retention must be at most 8784h"},
+      {"extra_positional",
+       "omnistockd takes flags only (--help lists them), not 'extra_positional'"},
       // gRPC would serve on 34463 (99999 modulo 65536), and on 443 without a port.
       {"--listen=127.0.0.1:99999", "--listen '127.0.0.1:99999' is not HOST:PORT with PORT from 0"},
       {"--listen=127.0.0.1", "--listen '127.0.0.1' is not HOST:PORT"},
