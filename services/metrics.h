@@ -77,6 +77,7 @@ class Metrics {
   Metrics() = default;
 
   std::unique_ptr<prometheus::Exposer> exposer_;
+  std::string host_;  // where it listens, for the destructor to connect to
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<prometheus::Collectable> server_figures_;
   prometheus::Family<prometheus::Counter>* calls_ = nullptr;
