@@ -205,6 +205,7 @@ Metrics::~Metrics() {
   // Stop serving scrapes before the figures they read go away. civetweb's acceptor sees the
   // stop only when its poll() of the socket returns, after up to its 2 s quantum (about 0.9 s
   // measured): connecting to it wakes it, so a shutdown takes milliseconds, not a second.
+  if (!exposer_) return;  // Serve failed to listen
   const std::string port = absl::StrCat(this->port());
   std::atomic<bool> stopped{false};
   std::thread stop([&] {
