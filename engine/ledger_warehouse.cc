@@ -52,16 +52,18 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
 
   absl::flat_hash_set<LocationId> known;
   absl::flat_hash_set<LocationId> holds_no_stock;  // pickup points
-  {
-    absl::ReaderMutexLock lock(&locations_mu_);
-    for (const CountRow& row : rows) {
-      auto it = locations_.find(row.location);
-      if (it == locations_.end()) continue;
-      known.insert(row.location);
-      if (it->second.kind == LocationKind::kPickupPoint) holds_no_stock.insert(row.location);
-    }
+  // The locations' kinds hold until the shards are locked: a location made a pickup point
+  // meanwhile (UpsertLocation checks under the locations' lock that it holds no stock) would
+  // otherwise be counted up as a store.
+  locations_mu_.ReaderLock();
+  for (const CountRow& row : rows) {
+    auto it = locations_.find(row.location);
+    if (it == locations_.end()) continue;
+    known.insert(row.location);
+    if (it->second.kind == LocationKind::kPickupPoint) holds_no_stock.insert(row.location);
   }
   ShardLockSet shard_locks(shards_.data(), rows);
+  locations_mu_.ReaderUnlock();
 
   // The rows' positions first, in a loop that does nothing else, starting to fetch each row's
   // slot a few rows ahead: with every shard lock already held, the cache misses of several

@@ -1382,17 +1382,21 @@ CLI::Validator NotNegative() {
       "NOT NEGATIVE");
 }
 
-// CLI11 reads a whole number too large for 64 bits as the largest one (strtoll saturates):
-// refused here as a usage error instead.
-CLI::Validator Fits64Bits() {
+// CLI11 reads a whole number too large for its type as the largest one (strtoll saturates), and
+// one with a leading zero as octal: refused here as usage errors instead. `T` is the option's
+// type (int64_t or uint64_t).
+template <typename T>
+CLI::Validator WholeNumber() {
   return CLI::Validator(
       [](const std::string& value) {
-        int64_t as_signed = 0;
-        uint64_t as_unsigned = 0;
-        if (absl::SimpleAtoi(value, &as_signed) || absl::SimpleAtoi(value, &as_unsigned)) {
-          return std::string();
+        const absl::string_view digits = absl::StripPrefix(absl::StripPrefix(value, "-"), "+");
+        if (digits.size() > 1 && digits.front() == '0') {
+          return absl::StrCat("'", value, "': write it without leading zeros");
         }
-        return absl::StrCat("'", value, "' is not a whole number that fits in 64 bits");
+        T number = 0;
+        if (absl::SimpleAtoi(value, &number)) return std::string();
+        return absl::StrCat("'", value, "' is not a whole number from ",
+                            std::numeric_limits<T>::min(), " to ", std::numeric_limits<T>::max());
       },
       "");
 }
@@ -1466,7 +1470,7 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c = app.add_subcommand("receive", "Add received units to on_hand");
   c->add_option("LOCATION", o.location, "location id")->required();
   c->add_option("SKU", o.sku, "SKU")->required();
-  c->add_option("QTY", o.quantity, "units received")->required()->check(Fits64Bits());
+  c->add_option("QTY", o.quantity, "units received")->required()->check(WholeNumber<int64_t>());
   c->add_option("--reference", o.reference, "e.g. the ASN or PO number");
   c->add_option("--idempotency-key", o.idempotency_key,
                 "names this receipt: sent again, it is not added twice");
@@ -1476,7 +1480,9 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
       "adjust", "Change on_hand (or with --non-sellable the units kept apart) by a signed delta");
   c->add_option("LOCATION", o.location, "location id")->required();
   c->add_option("SKU", o.sku, "SKU")->required();
-  c->add_option("DELTA", o.quantity, "signed change, e.g. -1")->required()->check(Fits64Bits());
+  c->add_option("DELTA", o.quantity, "signed change, e.g. -1")
+      ->required()
+      ->check(WholeNumber<int64_t>());
   c->add_option("--reason", o.reason, "damage, shrink, found or correction")
       ->required()
       ->check(CLI::IsMember({"damage", "shrink", "found", "correction"}, CLI::ignore_case));
@@ -1491,7 +1497,7 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c = app.add_subcommand("safety-stock", "Set the units kept back for walk-in shoppers");
   c->add_option("LOCATION", o.location, "location id")->required();
   c->add_option("SKU", o.sku, "SKU")->required();
-  c->add_option("QTY", o.quantity, "units kept back")->required()->check(Fits64Bits());
+  c->add_option("QTY", o.quantity, "units kept back")->required()->check(WholeNumber<int64_t>());
   commands.push_back({c, SafetyStock});
 
   CLI::App* const cli = &app;
@@ -1628,7 +1634,7 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c->add_option("--sku", o.sku, "only this SKU");
   c->add_option("--location", o.location, "only this location");
   c->add_option("--after", o.after_sequence, "start after this sequence number")
-      ->check(NotNegative() & Fits64Bits());
+      ->check(NotNegative() & WholeNumber<uint64_t>());
   c->add_option("--limit", o.limit, "at most this many (server default 100, max 1000)");
   commands.push_back({c, Movements});
 
@@ -1641,9 +1647,9 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   CLI::Option* after =
       c->add_option("--after", o.after_sequence,
                     "first replay the journal after this sequence (default: live changes only)")
-          ->check(NotNegative() & Fits64Bits());
+          ->check(NotNegative() & WholeNumber<uint64_t>());
   c->add_option("--count", o.count, "stop after this many updates")
-      ->check(Fits64Bits() & CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max()));
+      ->check(WholeNumber<int64_t>() & CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max()));
   commands.push_back({c, [after, cli](const Client& client, const Options& options) {
                         v1::WatchRequest request;
                         for (const std::string& sku : options.skus) request.add_skus(sku);

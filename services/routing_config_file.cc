@@ -24,8 +24,10 @@ absl::Status Set(absl::string_view name, const toml::node& node, RoutingConfig& 
         absl::StrCat("'", name, "' must be ", expected, ", got a ", got.str()));
   };
   auto number = [&](double RoutingConfig::*field) {
-    if (!node.is_number()) return wrong("a number");
-    config.*field = node.value<double>().value();
+    // toml++ gives no double for an integer past 2^53.
+    const std::optional<double> value = node.is_number() ? node.value<double>() : std::nullopt;
+    if (!value) return wrong("a number (a whole one at most 2^53)");
+    config.*field = *value;
     return absl::OkStatus();
   };
   for (const auto& [setting, field] : routing::kRoutingCostTerms) {
@@ -36,8 +38,9 @@ absl::Status Set(absl::string_view name, const toml::node& node, RoutingConfig& 
   }
   for (const auto& [setting, field] : routing::kRoutingSafetyStocks) {
     if (setting != name) continue;
-    if (!node.is_integer()) return wrong("a whole number of units");
-    config.*field = node.value<int64_t>().value();
+    const std::optional<int64_t> units = node.is_integer() ? node.value<int64_t>() : std::nullopt;
+    if (!units) return wrong("a whole number of units");
+    config.*field = *units;
     return absl::OkStatus();
   }
   for (const auto& [setting, field] : routing::kRoutingLeadTimes) {

@@ -11,9 +11,12 @@
 //   'p' sku '\0' location                -> Position            current state rows
 //   'r' reservation_id                   -> Reservation
 //   'l' location_id                      -> Location
-//   's' terminal_id '\0' transaction_id  -> PosTransaction      till sales and returns, and the
-//                                                            kept keys of receipts and
-//                                                            adjustments (no terminal_id)
+//   's' PosTransaction::Key()            -> PosTransaction      till sales and returns
+//                                                            (store '\0' terminal '\0'
+//                                                            transaction; before session 19
+//                                                            terminal '\0' transaction, moved
+//                                                            at load), and the kept keys of
+//                                                            receipts and adjustments ('\0' key)
 //   't' transfer_id                      -> Transfer
 //   "m/last_sequence"                    -> seq(8 BE)
 // 'j' rows live in RocksDB's default column family, 'x' rows in "position_index", the rest in

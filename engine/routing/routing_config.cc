@@ -3,26 +3,32 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "engine/limits.h"
 
 namespace omnistock::routing {
 
 absl::Status Validate(const RoutingConfig& config) {
   for (const auto& [name, term] : kRoutingCostTerms) {
     const double value = config.*term;
-    if (!std::isfinite(value) || value < 0) {
+    if (!std::isfinite(value) || value < 0 || value > kRoutingCostMax) {
       return absl::InvalidArgumentError(
-          absl::StrCat(name, " must be finite and >= 0, got ", value));
+          absl::StrCat(name, " must be from 0 to ", kRoutingCostMax, ", got ", value));
     }
   }
   if (!(config.pickup_radius_km > 0) || !std::isfinite(config.pickup_radius_km)) {
     return absl::InvalidArgumentError("pickup_radius_km must be > 0");
   }
   for (const auto& [name, safety] : kRoutingSafetyStocks) {
-    if (config.*safety < 0) return absl::InvalidArgumentError(absl::StrCat(name, " must be >= 0"));
+    if (config.*safety < 0 || config.*safety > kQuantityPerLineMax) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(name, " must be from 0 to ", kQuantityPerLineMax, ", got ", config.*safety));
+    }
   }
   for (const auto& [name, lead] : kRoutingLeadTimes) {
-    if (config.*lead < absl::ZeroDuration() || config.*lead == absl::InfiniteDuration()) {
-      return absl::InvalidArgumentError(absl::StrCat(name, " must be >= 0 and finite"));
+    if (config.*lead < absl::ZeroDuration() || config.*lead > kRoutingLeadMax) {
+      return absl::InvalidArgumentError(absl::StrCat(name, " must be from 0 to ",
+                                                     absl::FormatDuration(kRoutingLeadMax),
+                                                     ", got ", absl::FormatDuration(config.*lead)));
     }
   }
   if (!(config.next_day_km > 0) || !(config.two_day_km >= config.next_day_km) ||

@@ -62,6 +62,12 @@ struct RoutingConfig {
   friend bool operator==(const RoutingConfig&, const RoutingConfig&) = default;
 };
 
+// Bounds Validate holds every setting to: no cost term above kRoutingCostMax (sums of them stay
+// exact enough to compare), no lead time above kRoutingLeadMax; safety stock defaults at most
+// kQuantityPerLineMax, as a position's own.
+inline constexpr double kRoutingCostMax = 1e6;
+inline constexpr absl::Duration kRoutingLeadMax = absl::Hours(30 * 24);
+
 // Every setting by its name (in Validate's messages, GetRoutingConfig and a routing config
 // file), grouped by type. The cost terms must be finite and >= 0.
 template <typename T>

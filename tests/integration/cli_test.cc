@@ -186,6 +186,13 @@ TEST_CASE("cli: a malformed command line exits 2 and calls nothing") {
   CHECK_THAT(unknown.output, Catch::StartsWith("error: 'reserv' is not a command"));
   CliResult bad_reason = RunCli(live.server.address(), "adjust ST-1 SKU-A -1 --reason lost");
   CHECK(bad_reason.exit_code == 2);
+  // A number CLI11 would saturate, or read as octal, is a usage error.
+  for (const char* quantity : {"9223372036854775808", "99999999999999999999", "010"}) {
+    const CliResult refused =
+        RunCli(live.server.address(), std::string("receive ST-1 SKU-A ") + quantity);
+    INFO(refused.output);
+    CHECK(refused.exit_code == 2);
+  }
   // A known command missing a required option names the option, not the command as unknown.
   CliResult no_reason = RunCli(live.server.address(), "adjust ST-1 SKU-A -1");
   CHECK(no_reason.exit_code == 2);

@@ -74,16 +74,25 @@ default_timezone = "Europe/Berlin"
 TEST_CASE("routing config: a file that cannot be used is refused, naming the setting") {
   CHECK_THAT(RefusalOf("version = \"a\"\ncarrier_bse = 7.5\n"),
              Catch::Contains("line 2: 'carrier_bse' is not a routing setting"));
-  CHECK_THAT(RefusalOf("version = \"a\"\ncarrier_base = \"7.5\"\n"),
-             Catch::Contains("line 2: 'carrier_base' must be a number, got a string"));
+  CHECK_THAT(
+      RefusalOf("version = \"a\"\ncarrier_base = \"7.5\"\n"),
+      Catch::Contains(
+          "line 2: 'carrier_base' must be a number (a whole one at most 2^53), got a string"));
   CHECK_THAT(RefusalOf("version = \"a\"\nsafety_store_ship = 1.5\n"),
              Catch::Contains("'safety_store_ship' must be a whole number of units"));
   CHECK_THAT(RefusalOf("version = \"a\"\nship_lead_dc = \"12 hours\"\n"),
              Catch::Contains("'ship_lead_dc' must be a duration such as \"2h\""));
   CHECK_THAT(RefusalOf("version = \"a\"\nship_lead_dc = \"-1h\"\n"),
-             Catch::Contains("ship_lead_dc must be >= 0"));
+             Catch::Contains("ship_lead_dc must be from 0 to 720h, got -1h"));
   CHECK_THAT(RefusalOf("version = \"a\"\nsplit_penalty = -1\n"),
-             Catch::Contains("split_penalty must be finite and >= 0, got -1"));
+             Catch::Contains("split_penalty must be from 0 to 1e+06, got -1"));
+  // Numbers past what the engine's arithmetic is meant for.
+  CHECK_THAT(RefusalOf("version = \"a\"\ncarrier_base = 10000000000000000\n"),
+             Catch::Contains("'carrier_base' must be a number (a whole one at most 2^53)"));
+  CHECK_THAT(RefusalOf("version = \"a\"\nsafety_store_ship = 9223372036854775807\n"),
+             Catch::Contains("safety_store_ship must be from 0 to 1000000"));
+  CHECK_THAT(RefusalOf("version = \"a\"\nship_lead_dc = \"100000000h\"\n"),
+             Catch::Contains("ship_lead_dc must be from 0 to 720h"));
   CHECK_THAT(RefusalOf("version = \"a\"\nnext_day_km = 700\n"),
              Catch::Contains("next_day_km <= two_day_km"));
   CHECK_THAT(RefusalOf("version = \"a\"\ndefault_timezone = \"Asia/Tokio\"\n"),
