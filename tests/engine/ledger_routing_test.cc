@@ -40,6 +40,18 @@ struct RoutingLedger {
                 .outcome == Outcome::kOk);
   }
 
+  // `units` of A delivered near the warehouses, held for `ttl`.
+  static RouteCommand Order(const std::string& id, Quantity units = 1,
+                            absl::Duration ttl = kReservationTtlDefault) {
+    RouteCommand command;
+    command.plan.lines.push_back(routing::OrderLine{Sku("A"), units});
+    command.plan.destination = routing::GeoPoint{35.6, 139.7};
+    command.id = ReservationId(id);
+    command.channel = "web";
+    command.ttl = ttl;
+    return command;
+  }
+
   // Three units of A, delivered near the warehouses: where from, or "" when not fulfilled.
   std::string ShipsFrom() const {
     routing::PlanRequest request;
@@ -114,10 +126,7 @@ TEST_CASE("daily-capacity counters of days over everywhere are dropped, today's 
   f.Warehouse("W1", 35.6, 1);  // one online order a day
   f.Receive("W1", 10);
   auto route = [&f](const std::string& id, absl::Time now) {
-    RouteCommand command;
-    command.plan.lines.push_back(routing::OrderLine{Sku("A"), 1});
-    command.plan.destination = routing::GeoPoint{35.6, 139.7};
-    command.id = ReservationId(id);
+    const RouteCommand command = RoutingLedger::Order(id);
     absl::StatusOr<Routed> routed = f.ledger.RouteAndReserve(command, now);
     REQUIRE(routed.ok());
     const bool held = routed->held.has_value() && routed->held->outcome == Outcome::kOk;
@@ -147,11 +156,7 @@ TEST_CASE("a capacity-limited location whose time zone is unknown is refused, no
   // The service refuses such a zone; a row stored before it did may hold one.
   f.Warehouse("W1", 35.6, 10, "Not/AZone");
   f.Receive("W1", 10);
-  RouteCommand command;
-  command.plan.lines.push_back(routing::OrderLine{Sku("A"), 1});
-  command.plan.destination = routing::GeoPoint{35.6, 139.7};
-  command.id = ReservationId("r-1");
-  const absl::StatusOr<Routed> routed = f.ledger.RouteAndReserve(command, kT0);
+  const absl::StatusOr<Routed> routed = f.ledger.RouteAndReserve(RoutingLedger::Order("r-1"), kT0);
   REQUIRE_FALSE(routed.ok());
   CHECK(routed.status().code() == absl::StatusCode::kFailedPrecondition);
   CHECK(routed.status().message() ==
@@ -218,12 +223,7 @@ TEST_CASE("a RouteAndReserve retried past the hold's deadline expires it and ans
   RoutingLedger f;
   f.Warehouse("W1", 35.6);
   f.Receive("W1", 10);
-  RouteCommand command;
-  command.plan.lines.push_back(routing::OrderLine{Sku("A"), 2});
-  command.plan.destination = routing::GeoPoint{35.6, 139.7};
-  command.id = ReservationId("routed");
-  command.channel = "web";
-  command.ttl = absl::Seconds(30);
+  const RouteCommand command = RoutingLedger::Order("routed", 2, absl::Seconds(30));
   absl::StatusOr<Routed> first = f.ledger.RouteAndReserve(command, kT0);
   REQUIRE(first.ok());
   REQUIRE(first->held.has_value());
@@ -244,15 +244,9 @@ TEST_CASE("RouteAndReserve lets go of holds past their deadline before it plans"
   RoutingLedger f;
   f.Warehouse("W1", 35.6);
   f.Receive("W1", 3);
-  RouteCommand cart;
-  cart.plan.lines.push_back(routing::OrderLine{Sku("A"), 3});
-  cart.plan.destination = routing::GeoPoint{35.6, 139.7};
-  cart.id = ReservationId("cart");
-  cart.channel = "web";
-  cart.ttl = absl::Seconds(30);
-  REQUIRE(f.ledger.RouteAndReserve(cart, kT0)->held->outcome == Outcome::kOk);
-  RouteCommand next = cart;
-  next.id = ReservationId("next");
+  REQUIRE(f.ledger.RouteAndReserve(RoutingLedger::Order("cart", 3, absl::Seconds(30)), kT0)
+              ->held->outcome == Outcome::kOk);
+  const RouteCommand next = RoutingLedger::Order("next", 3);
   // No sweep has run since the cart's deadline: the plan still sees the stock.
   absl::StatusOr<Routed> routed = f.ledger.RouteAndReserve(next, kT0 + absl::Seconds(31));
   REQUIRE(routed.ok());
@@ -271,14 +265,7 @@ TEST_CASE("concurrent RouteAndReserve calls of one order all get that order") {
   f.Warehouse("FAR", 36.6);
   constexpr int kRounds = 3000;
   f.Receive("FAR", kRounds * 2);
-  auto order = [](int round) {
-    RouteCommand command;
-    command.plan.lines.push_back(routing::OrderLine{Sku("A"), 1});
-    command.plan.destination = routing::GeoPoint{35.6, 139.7};
-    command.id = ReservationId("retried-" + std::to_string(round));
-    command.channel = "web";
-    return command;
-  };
+  auto order = [](int round) { return RoutingLedger::Order("retried-" + std::to_string(round)); };
   std::barrier<> round_edge(2);
   std::atomic<int> not_the_order{0};
   auto caller = [&](bool restocks) {

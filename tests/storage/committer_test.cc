@@ -44,6 +44,14 @@ ReserveCommand Order(const std::string& id, const std::string& sku, Quantity q) 
 
 }  // namespace
 
+// A temporary directory on a file system whose failures a test turns on.
+struct FailingDisk {
+  TempDir dir;
+  std::atomic<bool> failing{false};
+  std::shared_ptr<FailingFileSystem> fs = std::make_shared<FailingFileSystem>(&failing);
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+};
+
 TEST_CASE("acknowledged commits survive a reopen and rebuild the same ledger") {
   TempDir dir;
   std::vector<Position> before;
@@ -163,11 +171,11 @@ TEST_CASE("forgotten reservations', till transactions' and transfers' rows stay 
 }
 
 TEST_CASE("a commit is durable only once the write-ahead log holding it was synced") {
-  TempDir dir;
-  std::atomic<bool> failing{false};
-  auto fs = std::make_shared<FailingFileSystem>(&failing);
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
-  OpenStore db(dir.path(), env.get());
+  FailingDisk disk;
+  TempDir& dir = disk.dir;
+  FailingFileSystem* fs = disk.fs.get();
+  rocksdb::Env* env = disk.env.get();
+  OpenStore db(dir.path(), env);
   AddNetwork(db.ledger);
   REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
   // One commit at a time, each waited for: a batch each, and a sync of the log each.
@@ -274,14 +282,14 @@ TEST_CASE("a commit appended before a lower ticket is written after it, never al
 
 TEST_CASE(
     "a storage write failure latches: every later write is refused, the disk keeps a prefix") {
-  TempDir dir;
-  std::atomic<bool> failing{false};
-  auto fs = std::make_shared<FailingFileSystem>(&failing);
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  FailingDisk disk;
+  TempDir& dir = disk.dir;
+  std::atomic<bool>& failing = disk.failing;
+  rocksdb::Env* env = disk.env.get();
   std::vector<Position> durable_positions;
   std::atomic<int> failures_reported{0};
   {
-    OpenStore db(dir.path(), env.get(), [&](const absl::Status&) { failures_reported++; });
+    OpenStore db(dir.path(), env, [&](const absl::Status&) { failures_reported++; });
     AddNetwork(db.ledger);
     db.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, ""}, kNow);
     REQUIRE(db.ledger.Reserve(Order("kept", "A", 2), kNow).outcome == Outcome::kOk);
@@ -316,12 +324,12 @@ TEST_CASE(
 TEST_CASE(
     "a failed sync leaves what waits in doubt and says so; a restart has what the disk kept; "
     "earlier commits stay durable") {
-  TempDir dir;
-  std::atomic<bool> failing{false};
-  auto fs = std::make_shared<FailingFileSystem>(&failing);
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  FailingDisk disk;
+  TempDir& dir = disk.dir;
+  FailingFileSystem* fs = disk.fs.get();
+  rocksdb::Env* env = disk.env.get();
   {
-    OpenStore db(dir.path(), env.get());
+    OpenStore db(dir.path(), env);
     AddNetwork(db.ledger);
     db.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 10, ""}, kNow);
     auto kept = db.ledger.Reserve(Order("kept", "A", 2), kNow);
