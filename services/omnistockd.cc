@@ -20,6 +20,7 @@
 #include "services/routing_config_file.h"
 #include "services/server.h"
 #include "services/tuning.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -102,7 +103,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ omnistockd: %v");
+  // To stderr, as a service's log (stdout stays free), with the UTC offset in every stamp.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("omnistockd"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ omnistockd: %v");
   // spdlog takes a name it does not know for "off": a typo would silence the server.
   const std::string log_level = absl::GetFlag(FLAGS_log_level);
   const spdlog::level::level_enum level = spdlog::level::from_str(log_level);
