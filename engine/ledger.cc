@@ -140,6 +140,10 @@ std::optional<Location> Ledger::FindLocation(const LocationId& id) const {
 
 Ledger::LocationState Ledger::StateOf(const LocationId& id) const {
   absl::ReaderMutexLock lock(&locations_mu_);
+  return StateOfLocked(id);
+}
+
+Ledger::LocationState Ledger::StateOfLocked(const LocationId& id) const {
   auto it = locations_.find(id);
   if (it == locations_.end()) return LocationState::kUnknown;
   if (it->second.kind == LocationKind::kPickupPoint) return LocationState::kHoldsNoStock;
@@ -162,7 +166,13 @@ std::vector<Location> Ledger::ListLocations() const {
 
 Outcome Ledger::CheckLocation(const LocationId& location, bool refuse_disabled, std::string& detail,
                               bool adds_stock) const {
-  switch (StateOf(location)) {
+  absl::ReaderMutexLock lock(&locations_mu_);
+  return CheckLocationLocked(location, refuse_disabled, detail, adds_stock);
+}
+
+Outcome Ledger::CheckLocationLocked(const LocationId& location, bool refuse_disabled,
+                                    std::string& detail, bool adds_stock) const {
+  switch (StateOfLocked(location)) {
     case LocationState::kUnknown:
       detail = absl::StrCat("location_id '", location.value(), "' is not known");
       return Outcome::kLocationNotFound;
@@ -215,12 +225,17 @@ Applied<Position> Ledger::ChangePosition(
     }
   }
   std::string detail;
-  if (const Outcome refused = CheckLocation(location, false, detail, adds_stock);
+  LedgerShard& shard = ShardFor(sku);
+  // The location's kind holds until the shard is locked: UpsertLocation makes a location a
+  // pickup point only if, under the locations' lock, it holds no stock.
+  locations_mu_.ReaderLock();
+  if (const Outcome refused = CheckLocationLocked(location, false, detail, adds_stock);
       refused != Outcome::kOk) {
+    locations_mu_.ReaderUnlock();
     return Rejected<Position>(refused, std::move(detail));
   }
-  LedgerShard& shard = ShardFor(sku);
   absl::MutexLock lock(&shard.mu);
+  locations_mu_.ReaderUnlock();
   Position* existing = shard.Find(sku, location);
   Position candidate = existing ? *existing : EmptyPosition(sku, location);
   Movement movement;

@@ -400,6 +400,11 @@ class Ledger {
   // that holds stock a pickup point). When refused, `detail` says why.
   Outcome CheckLocation(const LocationId& location, bool refuse_disabled, std::string& detail,
                         bool adds_stock = true) const;
+  // The same with locations_mu_ held (shared) by the caller, who keeps it until it has locked
+  // the shards it changes, so that the location's kind cannot change in between.
+  Outcome CheckLocationLocked(const LocationId& location, bool refuse_disabled, std::string& detail,
+                              bool adds_stock) const ABSL_SHARED_LOCKS_REQUIRED(locations_mu_);
+  LocationState StateOfLocked(const LocationId& id) const ABSL_SHARED_LOCKS_REQUIRED(locations_mu_);
   // Changes one position through `change`, which fills the movement or refuses. With `keyed`
   // (a receipt or an adjustment sent with an idempotency key, as the PosTransaction that keeps
   // the key), a key applied before is answered as such, and one applied now is kept with it.

@@ -172,13 +172,18 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
     applied.ticket = last_ticket();
     return applied;
   }
-  // Stock may leave a pickup point (what was left there before), never go to one.
+  // Stock may leave a pickup point (what was left there before), never go to one. The kinds
+  // hold until the shards are locked (ApplyCounts says why).
+  locations_mu_.ReaderLock();
   for (const auto& [location, adds_stock] : {std::pair{request.from, false}, {request.to, true}}) {
-    applied.outcome = CheckLocation(location, false, applied.detail, adds_stock);
-    if (applied.outcome != Outcome::kOk) return applied;
+    applied.outcome = CheckLocationLocked(location, false, applied.detail, adds_stock);
+    if (applied.outcome != Outcome::kOk) {
+      locations_mu_.ReaderUnlock();
+      return applied;
+    }
   }
-
   ShardLockSet shard_locks(shards_.data(), request.lines);
+  locations_mu_.ReaderUnlock();
 
   // Stock held for orders or kept for walk-in shoppers does not leave.
   for (const PosLine& line : request.lines) {

@@ -1,4 +1,7 @@
 // Cycle counts reconciled against what happened after them, and transfers through transit.
+#include <barrier>
+#include <thread>
+
 #include "catch2/catch.hpp"
 #include "engine/ledger.h"
 #include "tests/engine/ledger_fixture.h"
@@ -456,6 +459,44 @@ TEST_CASE("a pickup point takes no stock, and what was left there can be cleared
       f.ledger.ApplyCounts({Count("P1", "A", 0, kT0 + absl::Seconds(1))}, kT0 + absl::Seconds(1))
           .value.applied == 1);
   CHECK(f.At("A", "P1").on_hand == 0);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
+TEST_CASE("a receipt racing a store's change into a pickup point never leaves stock there") {
+  // UpsertLocation makes an empty location a pickup point; a receipt checked the location as a
+  // store just before must not then put stock there.
+  LedgerFixture f;
+  Location store;
+  store.id = LocationId("P1");
+  store.kind = LocationKind::kStore;
+  Location point = store;
+  point.kind = LocationKind::kPickupPoint;
+  point.capabilities = Capabilities{true, false, false, false};
+  constexpr int kRounds = 2000;
+  std::barrier<> start(2);
+  std::thread receiver([&] {
+    for (int round = 0; round < kRounds; ++round) {
+      start.arrive_and_wait();
+      f.ledger.Receive(ReceiveCommand{LocationId("P1"), Sku("A"), 1, "po"}, kT0);
+      start.arrive_and_wait();
+    }
+  });
+  int pickup_points_with_stock = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    REQUIRE(Succeeded(f.ledger.UpsertLocation(store).outcome));
+    const Quantity left = f.At("A", "P1").on_hand;
+    if (left > 0) {
+      REQUIRE(
+          f.ledger.Adjust(AdjustCommand{LocationId("P1"), Sku("A"), -left, "correction", ""}, kT0)
+              .outcome == Outcome::kOk);
+    }
+    start.arrive_and_wait();
+    const bool made_point = f.ledger.UpsertLocation(point).outcome == Outcome::kOk;
+    start.arrive_and_wait();
+    if (made_point && f.At("A", "P1").on_hand != 0) ++pickup_points_with_stock;
+  }
+  receiver.join();
+  CHECK(pickup_points_with_stock == 0);
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
