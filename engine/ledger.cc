@@ -228,14 +228,13 @@ Applied<Position> Ledger::ChangePosition(
   LedgerShard& shard = ShardFor(sku);
   // The location's kind holds until the shard is locked: UpsertLocation makes a location a
   // pickup point only if, under the locations' lock, it holds no stock.
-  locations_mu_.ReaderLock();
+  std::optional<absl::ReaderMutexLock> kinds(std::in_place, &locations_mu_);
   if (const Outcome refused = CheckLocationLocked(location, false, detail, adds_stock);
       refused != Outcome::kOk) {
-    locations_mu_.ReaderUnlock();
     return Rejected<Position>(refused, std::move(detail));
   }
   absl::MutexLock lock(&shard.mu);
-  locations_mu_.ReaderUnlock();
+  kinds.reset();
   Position* existing = shard.Find(sku, location);
   Position candidate = existing ? *existing : EmptyPosition(sku, location);
   Movement movement;
@@ -441,13 +440,9 @@ Applied<Reservation> Ledger::ReserveOnce(const ReserveCommand& command, absl::Ti
       applied.ticket = last_ticket();
       return applied;
     }
-    // A HELD one past its deadline is expired first, as every other call on it does: the
-    // retry is told it no longer holds stock, not HELD with an expiry in the past.
-    CommitTicket expiry_ticket = 0;
-    if (existing->state == ReservationState::kHeld && existing->expires_at <= now) {
-      shard_locks.reset();  // the expiry locks the same shards itself
-      expiry_ticket = ApplyTransition(stripe, *existing, Action::kExpire, now).ticket;
-    }
+    // The retry is told it no longer holds stock, not HELD with an expiry in the past.
+    shard_locks.reset();  // an expiry locks the same shards itself
+    const CommitTicket expiry_ticket = ExpireOnAccess(stripe, *existing, now);
     applied = Applied<Reservation>();
     applied.outcome = Outcome::kReplayed;
     applied.value = *existing;
@@ -537,6 +532,12 @@ Applied<Reservation> Ledger::Fulfill(const ReservationId& id, absl::Time now) {
   return Transition(id, Action::kFulfill, now);
 }
 
+CommitTicket Ledger::ExpireOnAccess(ReservationStripe& stripe, Reservation& reservation,
+                                    absl::Time now) {
+  if (reservation.state != ReservationState::kHeld || reservation.expires_at > now) return 0;
+  return ApplyTransition(stripe, reservation, Action::kExpire, now).ticket;
+}
+
 Applied<Reservation> Ledger::Transition(const ReservationId& id, Action action, absl::Time now) {
   ReservationStripe& stripe = StripeFor(id);
   absl::MutexLock stripe_lock(&stripe.mu);
@@ -547,13 +548,8 @@ Applied<Reservation> Ledger::Transition(const ReservationId& id, Action action, 
   }
   Reservation& reservation = *found;
 
-  // A HELD reservation past its deadline is expired first, whatever the sweeper has done yet,
-  // so that no call ever sees a hold that should be gone.
-  CommitTicket expiry_ticket = 0;
-  if (action != Action::kExpire && reservation.state == ReservationState::kHeld &&
-      reservation.expires_at <= now) {
-    expiry_ticket = ApplyTransition(stripe, reservation, Action::kExpire, now).ticket;
-  }
+  const CommitTicket expiry_ticket =
+      action == Action::kExpire ? 0 : ExpireOnAccess(stripe, reservation, now);
 
   const ReservationState state = reservation.state;
   auto replay = [&] {
@@ -702,9 +698,7 @@ Applied<Reservation> Ledger::Extend(const ReservationId& id, absl::Duration ttl,
                                  absl::StrCat("reservation_id '", id.value(), "' is not known"));
   }
   Reservation& reservation = *found;
-  if (reservation.state == ReservationState::kHeld && reservation.expires_at <= now) {
-    ApplyTransition(stripe, reservation, Action::kExpire, now);
-  }
+  ExpireOnAccess(stripe, reservation, now);
   if (reservation.state != ReservationState::kHeld) {
     Applied<Reservation> applied = Rejected<Reservation>(
         reservation.state == ReservationState::kConfirmed ? Outcome::kReplayed

@@ -376,6 +376,10 @@ class Ledger {
 
   Applied<Reservation> Transition(const ReservationId& id, Action action, absl::Time now);
   // Applies `action` to a live reservation whose stripe lock is held. Returns the new state.
+  // A HELD reservation past its deadline is expired by whatever call touches it first, whatever
+  // the sweeper has done yet, so that no call ever sees a hold that should be gone. The ticket
+  // of the expiry, or 0 when there was none. The caller holds the stripe's lock and no shard's.
+  CommitTicket ExpireOnAccess(ReservationStripe& stripe, Reservation& reservation, absl::Time now);
   Applied<Reservation> ApplyTransition(ReservationStripe& stripe, Reservation& reservation,
                                        Action action, absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(stripe.mu);

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,7 +56,7 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
   // The locations' kinds hold until the shards are locked: a location made a pickup point
   // meanwhile (UpsertLocation checks under the locations' lock that it holds no stock) would
   // otherwise be counted up as a store.
-  locations_mu_.ReaderLock();
+  std::optional<absl::ReaderMutexLock> kinds(std::in_place, &locations_mu_);
   for (const CountRow& row : rows) {
     auto it = locations_.find(row.location);
     if (it == locations_.end()) continue;
@@ -63,7 +64,7 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     if (it->second.kind == LocationKind::kPickupPoint) holds_no_stock.insert(row.location);
   }
   ShardLockSet shard_locks(shards_.data(), rows);
-  locations_mu_.ReaderUnlock();
+  kinds.reset();
 
   // The rows' positions first, in a loop that does nothing else, starting to fetch each row's
   // slot a few rows ahead: with every shard lock already held, the cache misses of several
@@ -174,16 +175,13 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
   }
   // Stock may leave a pickup point (what was left there before), never go to one. The kinds
   // hold until the shards are locked (ApplyCounts says why).
-  locations_mu_.ReaderLock();
+  std::optional<absl::ReaderMutexLock> kinds(std::in_place, &locations_mu_);
   for (const auto& [location, adds_stock] : {std::pair{request.from, false}, {request.to, true}}) {
     applied.outcome = CheckLocationLocked(location, false, applied.detail, adds_stock);
-    if (applied.outcome != Outcome::kOk) {
-      locations_mu_.ReaderUnlock();
-      return applied;
-    }
+    if (applied.outcome != Outcome::kOk) return applied;
   }
   ShardLockSet shard_locks(shards_.data(), request.lines);
-  locations_mu_.ReaderUnlock();
+  kinds.reset();
 
   // Stock held for orders or kept for walk-in shoppers does not leave.
   for (const PosLine& line : request.lines) {

@@ -63,7 +63,8 @@ class Metrics {
   static absl::StatusOr<std::unique_ptr<Metrics>> Serve(const std::string& listen, Sources sources);
   ~Metrics();
 
-  // The port actually bound.
+  // The host it listens on (as given) and the port actually bound.
+  const std::string& host() const { return host_; }
   int port() const;
 
   // For grpc::ServerBuilder::experimental().SetInterceptorCreators: counts and times every call.

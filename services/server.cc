@@ -148,7 +148,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
     creators.push_back(server->metrics_->InterceptorFactory());
     builder.experimental().SetInterceptorCreators(std::move(creators));
-    spdlog::info("metrics on http://{}:{}/metrics", HostOf(options.metrics_listen),
+    spdlog::info("metrics on http://{}:{}/metrics", server->metrics_->host(),
                  server->metrics_->port());
   }
   int port = 0;

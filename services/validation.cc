@@ -111,11 +111,16 @@ absl::Status CheckCoordinates(absl::string_view prefix, double latitude, double 
   return absl::OkStatus();
 }
 
-// The id of `id` if the ledger knows that location (enabled or not), else nullopt. Looked up
-// without interning (an id never made names no location) and without copying the location.
-std::optional<LocationId> FindKnownLocation(std::string_view id, const Ledger& ledger) {
+// The id of `id` if the ledger knows that location (enabled or not), else nullopt, and its
+// state in `state` if given. Looked up without interning (an id never made names no location)
+// and without copying the location.
+std::optional<LocationId> FindKnownLocation(std::string_view id, const Ledger& ledger,
+                                            Ledger::LocationState* state = nullptr) {
   std::optional<LocationId> location = LocationId::IfInterned(id);
-  if (location && ledger.StateOf(*location) == Ledger::LocationState::kUnknown) return std::nullopt;
+  const Ledger::LocationState found =
+      location ? ledger.StateOf(*location) : Ledger::LocationState::kUnknown;
+  if (state != nullptr) *state = found;
+  if (found == Ledger::LocationState::kUnknown) return std::nullopt;
   return location;
 }
 
@@ -310,10 +315,10 @@ absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& b
   rows.reserve(batch.rows_size());
   for (int i = 0; i < batch.rows_size(); ++i) {
     const v1::CountRow& row = batch.rows(i);
-    const std::optional<LocationId> location = FindKnownLocation(row.location_id(), ledger);
+    Ledger::LocationState state;
+    const std::optional<LocationId> location = FindKnownLocation(row.location_id(), ledger, &state);
     if (location) {
-      const bool makes_positions =
-          ledger.StateOf(*location) != Ledger::LocationState::kHoldsNoStock;
+      const bool makes_positions = state != Ledger::LocationState::kHoldsNoStock;
       rows.push_back(CountRow{*location,
                               makes_positions ? Sku(row.sku()) : ids.Resolve<Sku>(row.sku()),
                               row.counted_quantity(), counted_ats[i], makes_positions});
