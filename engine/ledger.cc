@@ -415,15 +415,18 @@ Applied<Reservation> Ledger::ReserveOnce(const ReserveCommand& command, absl::Ti
   // Every path returns this one object, so that it is built in the caller's place, never moved.
   Applied<Reservation> applied;
 
-  // Locations first (their lock comes before the shards'), but a repeated id is a replay
-  // whatever became of its locations since: their verdict waits for the replay check below.
+  // Locations first (their lock comes before the shards', and is held until those are locked,
+  // so that none becomes a pickup point in between), but a repeated id is a replay whatever
+  // became of its locations since: their verdict waits for the replay check below.
+  std::optional<absl::ReaderMutexLock> locations_lock(std::in_place, &locations_mu_);
   for (const Line& line : command.lines) {
-    applied.outcome = CheckLocation(line.location, true, applied.detail);
+    applied.outcome = CheckLocationLocked(line.location, true, applied.detail, true);
     if (applied.outcome != Outcome::kOk) break;
   }
   const bool bad_location = !Succeeded(applied.outcome);
 
   std::optional<ShardLockSet> shard_locks(std::in_place, shards_.data(), command.lines);
+  locations_lock.reset();
   // The positions' slots arrive while the replay check reads the reservation's.
   if (!bad_location) {
     for (const Line& line : command.lines) ShardFor(line.sku).Prefetch(line.sku, line.location);
@@ -735,6 +738,17 @@ std::optional<Reservation> Ledger::GetReservation(const ReservationId& id) const
   absl::MutexLock lock(&stripe.mu);
   const Reservation* found = stripe.reservations.Find(id);
   if (found == nullptr) return std::nullopt;
+  return *found;
+}
+
+std::optional<Reservation> Ledger::GetReservation(const ReservationId& id, absl::Time now,
+                                                  CommitTicket* expiry_ticket) {
+  ReservationStripe& stripe = StripeFor(id);
+  absl::MutexLock lock(&stripe.mu);
+  Reservation* found = stripe.reservations.Find(id);
+  if (found == nullptr) return std::nullopt;
+  const CommitTicket expired = ExpireOnAccess(stripe, *found, now);
+  if (expiry_ticket != nullptr) *expiry_ticket = expired;
   return *found;
 }
 

@@ -214,6 +214,11 @@ class Ledger {
   // Pushes a HELD reservation's expires_at out to now + ttl (never earlier than it was).
   Applied<Reservation> Extend(const ReservationId& id, absl::Duration ttl, absl::Time now);
   std::optional<Reservation> GetReservation(const ReservationId& id) const;
+  // The same, once a HELD reservation past its deadline is expired, as every call on it expires
+  // it (whatever the sweep has done yet): what a client reading it is shown. `expiry_ticket`,
+  // when given, is set to the expiry's commit, 0 when there was none.
+  std::optional<Reservation> GetReservation(const ReservationId& id, absl::Time now,
+                                            CommitTicket* expiry_ticket = nullptr);
   // Expires up to `max` HELD reservations whose expires_at <= now. Returns how many, and the
   // ticket of the last commit (0 when none).
   std::pair<int, CommitTicket> ExpireDue(absl::Time now, int max = kExpiryBatchMax);

@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "engine/check.h"
 #include "engine/ledger.h"
@@ -154,26 +155,50 @@ absl::StatusOr<routing::Plan> Ledger::Plan(routing::PlanRequest request, absl::T
 
 namespace {
 
+// Each SKU a partial hold holds short, as "3 of 10 units of sku 'X' held".
+std::string HeldShort(const Reservation& reservation) {
+  const std::map<std::string_view, Quantity> held = UnitsBySku(reservation.lines);
+  std::vector<std::string> parts;
+  for (const auto& [sku, units] : UnitsBySku(reservation.ordered)) {
+    const auto it = held.find(sku);
+    const Quantity got = it == held.end() ? 0 : it->second;
+    if (got < units) {
+      parts.push_back(absl::StrCat(got, " of ", units, " units of sku '",
+                                   absl::string_view(sku.data(), sku.size()), "' held"));
+    }
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
 // What a routed order whose id is already held answers: a replay when the reservation holds
 // what the command orders (its SKUs and units, wherever they were planned from), with the
-// same channel and order_ref; else a different order under the same id.
+// same channel and order_ref, and, when it holds only part of them, the command allows that;
+// else a different order under the same id.
 Applied<Reservation> RoutedReplay(Reservation existing, const RouteCommand& command,
                                   CommitTicket ticket) {
   Applied<Reservation> applied;
+  applied.ticket = ticket;  // "it exists" waits for the commit that made it (Ledger::Reserve)
+  const bool partial = !existing.ordered.empty();  // reservation.h
   const std::map<std::string_view, Quantity> ordered =
-      existing.ordered.empty() ? UnitsBySku(existing.lines) : UnitsBySku(existing.ordered);
-  if (ordered == UnitsBySku(command.plan.lines) && existing.channel == command.channel &&
-      existing.order_ref == command.order_ref) {
-    applied.outcome = Outcome::kReplayed;
-    applied.value = std::move(existing);
-    applied.ticket = ticket;
-  } else {
+      partial ? UnitsBySku(existing.ordered) : UnitsBySku(existing.lines);
+  if (ordered != UnitsBySku(command.plan.lines) || existing.channel != command.channel ||
+      existing.order_ref != command.order_ref) {
     applied.outcome = Outcome::kReservationExistsWithDifferentContent;
     applied.detail = absl::StrCat("reservation_id '", command.id.value(),
                                   "' already exists with other SKUs, quantities, channel or "
                                   "order_ref");
-    applied.ticket = ticket;  // "it exists" waits for the commit that made it (Ledger::Reserve)
+    return applied;
   }
+  if (partial && !command.plan.allow_partial) {
+    applied.outcome = Outcome::kReservationExistsWithDifferentContent;
+    applied.detail = absl::StrCat("reservation_id '", command.id.value(),
+                                  "' holds part of the order (", HeldShort(existing),
+                                  "), and this call does not allow a partial hold "
+                                  "(plan.allow_partial)");
+    return applied;
+  }
+  applied.outcome = Outcome::kReplayed;
+  applied.value = std::move(existing);
   return applied;
 }
 
@@ -183,18 +208,13 @@ absl::StatusOr<Routed> Ledger::RouteAndReserve(const RouteCommand& command, absl
   // An order already held under the id answers the call: a replay, or another order under the
   // same id; with no plan and attempts 0 (ledger.h).
   auto answer_held = [&]() -> std::optional<Routed> {
-    std::optional<Reservation> existing = GetReservation(command.id);
-    if (!existing) return std::nullopt;
-    CommitTicket ticket = last_ticket();
     // A HELD one past its deadline is expired first, as Reserve's replay does.
-    if (existing->state == ReservationState::kHeld && existing->expires_at <= now) {
-      Applied<Reservation> expired = Transition(command.id, Action::kExpire, now);
-      if (expired.outcome == Outcome::kOk) ticket = expired.ticket;
-      existing = GetReservation(command.id);  // expired, by this call or a concurrent one
-      OMNISTOCK_CHECK(existing.has_value());
-    }
+    CommitTicket expiry_ticket = 0;
+    std::optional<Reservation> existing = GetReservation(command.id, now, &expiry_ticket);
+    if (!existing) return std::nullopt;
     Routed held;
-    held.held = RoutedReplay(*std::move(existing), command, ticket);
+    held.held =
+        RoutedReplay(*std::move(existing), command, expiry_ticket ? expiry_ticket : last_ticket());
     return held;
   };
   if (std::optional<Routed> held = answer_held()) return *std::move(held);

@@ -936,6 +936,21 @@ bool SetTtl(const std::string& text, Request& request, std::string& error) {
   return true;
 }
 
+// A reservation answered to a reserve or a route that holds no stock: a replay of an order
+// that expired or was released since. Such a call exits 1, as one refused for stock does, so
+// that `omnistock reserve ... && charge_card` stops there.
+bool HoldsNothing(const v1::Reservation& reservation) {
+  return reservation.state() == v1::EXPIRED || reservation.state() == v1::RELEASED;
+}
+
+int ExitUnlessHolding(const v1::Reservation& reservation) {
+  if (!HoldsNothing(reservation)) return kExitOk;
+  std::cerr << "reservation '" << reservation.reservation_id() << "' is "
+            << v1::ReservationState_Name(reservation.state())
+            << ": it holds no stock (this call replayed it); reserve again with a new id\n";
+  return kExitRpcError;
+}
+
 int Reserve(const Client& client, const Options& o) {
   v1::ReserveRequest request;
   request.set_reservation_id(o.reservation_id);
@@ -951,7 +966,8 @@ int Reserve(const Client& client, const Options& o) {
     *request.add_lines() = *std::move(line);
   }
   if (std::string error; !SetTtl(o.ttl, request, error)) return UsageError(error);
-  return client.Call(&v1::Reservations::Stub::Reserve, request, PrintReservation);
+  return client.Call(&v1::Reservations::Stub::Reserve, request, PrintReservation,
+                     ExitUnlessHolding);
 }
 
 // confirm, release, fulfill and get: one call naming a reservation, answered by the reservation.
@@ -1021,7 +1037,8 @@ int Route(const Client& client, const Options& o) {
         }
       },
       [](const v1::RouteAndReserveResponse& response) {
-        return response.has_reservation() ? kExitOk : kExitRpcError;
+        return response.has_reservation() ? ExitUnlessHolding(response.reservation())
+                                          : kExitRpcError;
       });
 }
 
@@ -1208,11 +1225,9 @@ int ReserveBatch(const Client& client, const Options& o) {
   }
   if (shown != kExitOk) return shown;
   // A replay of an order that expired or was released holds nothing.
-  const int refused = static_cast<int>(
-      std::count_if(all.results().begin(), all.results().end(), [](const v1::ReserveResult& r) {
-        return r.code() != 0 || r.reservation().state() == v1::EXPIRED ||
-               r.reservation().state() == v1::RELEASED;
-      }));
+  const int refused = static_cast<int>(std::count_if(
+      all.results().begin(), all.results().end(),
+      [](const v1::ReserveResult& r) { return r.code() != 0 || HoldsNothing(r.reservation()); }));
   if (refused == 0) return kExitOk;
   std::cerr << refused << " of " << total << " orders were not held (listed above)\n";
   return kExitRpcError;
@@ -1422,7 +1437,8 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
       ->allow_extra_args(false);
   commands.push_back({c, Availability});
 
-  c = app.add_subcommand("reserve", "Hold stock for an order, every line or none");
+  c = app.add_subcommand("reserve",
+                         "Hold stock for an order, every line or none (exit 1: nothing held)");
   c->add_option("--id", o.reservation_id, "reservation id, the idempotency key")->required();
   c->add_option("--line", o.lines, "SKU@LOCATION:QTY (repeatable)")
       ->required()

@@ -107,7 +107,8 @@ grpc::ServerUnaryReactor* ReservationsService::GetReservation(grpc::CallbackServ
                                                               v1::Reservation* response) {
   absl::StatusOr<ReservationId> id = ValidateReservationRef(*request);
   if (!id.ok()) return AnswerNow(context, ToGrpc(id.status()));
-  std::optional<Reservation> reservation = ctx_.ledger->GetReservation(*id);
+  // A hold past its deadline is shown EXPIRED, as every other call on it would find it.
+  std::optional<Reservation> reservation = ctx_.ledger->GetReservation(*id, ctx_.clock->Now());
   if (!reservation) {
     return AnswerNow(context,
                      grpc::Status(grpc::StatusCode::NOT_FOUND,

@@ -1,9 +1,11 @@
 #include "services/routing_config_file.h"
 
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -98,6 +100,10 @@ absl::StatusOr<RoutingConfig> FromTable(const toml::table& table) {
 }  // namespace
 
 absl::StatusOr<RoutingConfig> LoadRoutingConfig(const std::string& path) {
+  if (std::error_code error; std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("routing config '", path, "' is a directory, not a file"));
+  }
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("routing config '", path, "' cannot be read"));
   std::ostringstream text;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "engine/ids.h"
 #include "engine/limits.h"
 
 namespace omnistock::routing {
@@ -15,8 +16,10 @@ absl::Status Validate(const RoutingConfig& config) {
           absl::StrCat(name, " must be from 0 to ", kRoutingCostMax, ", got ", value));
     }
   }
-  if (!(config.pickup_radius_km > 0) || !std::isfinite(config.pickup_radius_km)) {
-    return absl::InvalidArgumentError("pickup_radius_km must be > 0");
+  if (!(config.pickup_radius_km > 0) || !(config.pickup_radius_km <= kRoutingDistanceMaxKm)) {
+    return absl::InvalidArgumentError(absl::StrCat("pickup_radius_km must be above 0 and at most ",
+                                                   kRoutingDistanceMaxKm, ", got ",
+                                                   config.pickup_radius_km));
   }
   for (const auto& [name, safety] : kRoutingSafetyStocks) {
     if (config.*safety < 0 || config.*safety > kQuantityPerLineMax) {
@@ -32,10 +35,15 @@ absl::Status Validate(const RoutingConfig& config) {
     }
   }
   if (!(config.next_day_km > 0) || !(config.two_day_km >= config.next_day_km) ||
-      !std::isfinite(config.two_day_km)) {
-    return absl::InvalidArgumentError("need 0 < next_day_km <= two_day_km");
+      !(config.two_day_km <= kRoutingDistanceMaxKm)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("need 0 < next_day_km <= two_day_km <= ", kRoutingDistanceMaxKm,
+                     ", got next_day_km ", config.next_day_km, ", two_day_km ", config.two_day_km));
   }
-  if (config.version.empty()) return absl::InvalidArgumentError("version must not be empty");
+  if (std::string problem = IdProblem("version", config.version, kRoutingVersionLengthMax);
+      !problem.empty()) {
+    return absl::InvalidArgumentError(problem);
+  }
   return absl::OkStatus();
 }
 

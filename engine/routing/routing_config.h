@@ -67,6 +67,10 @@ struct RoutingConfig {
 // kQuantityPerLineMax, as a position's own.
 inline constexpr double kRoutingCostMax = 1e6;
 inline constexpr absl::Duration kRoutingLeadMax = absl::Hours(30 * 24);
+// Distances are on the Earth: none further apart than half its circumference.
+inline constexpr double kRoutingDistanceMaxKm = 20'000;
+// The version is an id (engine/ids.h), named in every plan.
+inline constexpr int kRoutingVersionLengthMax = 64;
 
 // Every setting by its name (in Validate's messages, GetRoutingConfig and a routing config
 // file), grouped by type. The cost terms must be finite and >= 0.

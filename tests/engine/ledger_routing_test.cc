@@ -217,6 +217,19 @@ TEST_CASE("a retried partial RouteAndReserve is a replay of what it held") {
   CHECK(other->held->outcome == Outcome::kReservationExistsWithDifferentContent);
   CHECK(other->held->ticket == f.ledger.last_ticket());  // waits for the commit that made it
   CHECK(f.ledger.GetPositions({Sku("A")}, {LocationId("W1")}).at(0).reserved == 2);
+
+  // A retry that does not allow a partial hold is not answered with one as if it were whole.
+  TransientIds whole_ids;
+  RouteCommand whole = order(whole_ids, 1);
+  whole.plan.allow_partial = false;
+  absl::StatusOr<Routed> refused = f.ledger.RouteAndReserve(whole, kT0 + absl::Seconds(7));
+  REQUIRE(refused.ok());
+  REQUIRE(refused->held.has_value());
+  CHECK(refused->held->outcome == Outcome::kReservationExistsWithDifferentContent);
+  CHECK_THAT(refused->held->detail, Catch::Contains("holds part of the order (0 of 1 units of sku "
+                                                    "'PARTIAL-ROUTE-NEVER-STOCKED' held)") &&
+                                        Catch::Contains("allow_partial"));
+  CHECK(f.ledger.GetPositions({Sku("A")}, {LocationId("W1")}).at(0).reserved == 2);
 }
 
 TEST_CASE("a RouteAndReserve retried past the hold's deadline expires it and answers EXPIRED") {

@@ -257,6 +257,28 @@ TEST_CASE("a reserve retried past the hold's deadline expires it and answers EXP
   CHECK(f.sink.size() == commits);
 }
 
+TEST_CASE("a reservation read past its hold's deadline is expired first and shown EXPIRED") {
+  LifecycleFixture f;
+  REQUIRE(f.Hold("r1", absl::Seconds(30)).outcome == Outcome::kOk);
+  CommitTicket expiry = 1;
+  std::optional<Reservation> early =
+      f.ledger.GetReservation(ReservationId("r1"), kT0 + absl::Seconds(29), &expiry);
+  REQUIRE(early.has_value());
+  CHECK(early->state == ReservationState::kHeld);
+  CHECK(expiry == 0);
+
+  std::optional<Reservation> late =
+      f.ledger.GetReservation(ReservationId("r1"), kT0 + absl::Minutes(1), &expiry);
+  REQUIRE(late.has_value());
+  CHECK(late->state == ReservationState::kExpired);
+  CHECK(f.At("A", "S1").reserved == 0);
+  // The read is shown once the expiry it made is durable.
+  CHECK(expiry == f.ledger.last_ticket());
+  CHECK(late->written_by.ticket == expiry);
+  CHECK_FALSE(f.ledger.GetReservation(ReservationId("nobody"), kT0).has_value());
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
 TEST_CASE("an order short of stock expires the holds past their deadline first") {
   LifecycleFixture f;  // A: 10 at S1, B: 10 at W1
   REQUIRE(f.ledger.Reserve(f.Order("cart", {f.L("A", "S1", 9)}, absl::Seconds(30)), kT0).outcome ==

@@ -124,6 +124,31 @@ TEST_CASE("cli: a short order exits 1 and shows what was available, and nothing 
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 0);
 }
 
+TEST_CASE("cli: reserve and route retried after a release exit 1: the replay holds nothing") {
+  LiveServer live;
+  AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
+  ReceiveStock(*live.inventory, "WH-1", "SKU-A", 10);
+  const std::string& address = live.server.address();
+
+  const std::string reserve = "reserve --id order-r --line SKU-A@WH-1:1";
+  REQUIRE(RunCli(address, reserve).exit_code == 0);
+  CHECK(RunCli(address, reserve).exit_code == 0);  // a replay of a HELD order holds it
+  REQUIRE(RunCli(address, "release order-r").exit_code == 0);
+  const CliResult again = RunCli(address, reserve);
+  INFO(again.output);
+  CHECK(again.exit_code == 1);
+  CHECK_THAT(again.output, Catch::Contains("RELEASED") && Catch::Contains("holds no stock"));
+
+  const std::string route = "route --id routed-r --line SKU-A:1 --to 35.66,139.70 --brief";
+  REQUIRE(RunCli(address, route).exit_code == 0);
+  REQUIRE(RunCli(address, "release routed-r").exit_code == 0);
+  const CliResult rerouted = RunCli(address, route);
+  INFO(rerouted.output);
+  CHECK(rerouted.exit_code == 1);
+  CHECK_THAT(rerouted.output, Catch::Contains("holds no stock"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").reserved() == 0);
+}
+
 TEST_CASE(
     "cli: a receipt sent twice with --idempotency-key is added once, the second a duplicate") {
   LiveServer live;

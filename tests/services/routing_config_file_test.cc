@@ -104,6 +104,15 @@ TEST_CASE("routing config: a file that cannot be used is refused, naming the set
              Catch::Contains("'rates' is not a routing setting"));
   CHECK_THAT(RefusalOf("version = \"a\"\nsplit_penalty = [\n"),
              Catch::Contains("line 2: not TOML"));
+  CHECK_THAT(RefusalOf("version = \"a\"\npickup_radius_km = inf\n"),
+             Catch::Contains("pickup_radius_km must be above 0 and at most 20000, got inf"));
+  CHECK_THAT(RefusalOf("version = \"a\"\ntwo_day_km = 30000\n"),
+             Catch::Contains("two_day_km <= 20000"));
+  // The version is named in every plan: an id, as a reservation's.
+  CHECK_THAT(RefusalOf("version = \"v\\u0001x\"\n"),
+             Catch::Contains("version may contain only letters, digits"));
+  CHECK_THAT(RefusalOf("version = \"" + std::string(65, 'v') + "\"\n"),
+             Catch::Contains("version is 65 bytes, over the limit of 64"));
   // Every refusal names the file.
   CHECK_THAT(RefusalOf("version = 1\n"), Catch::StartsWith("routing config '") &&
                                              Catch::Contains("'version' must be a string"));
@@ -113,6 +122,11 @@ TEST_CASE("routing config: a file that cannot be used is refused, naming the set
   CHECK(missing.status().code() == absl::StatusCode::kNotFound);
   CHECK_THAT(std::string(missing.status().message()),
              Catch::Contains("'/nonexistent/routing.toml' cannot be read"));
+
+  const TempDir dir;
+  absl::StatusOr<RoutingConfig> directory = LoadRoutingConfig(dir.path());
+  REQUIRE_FALSE(directory.ok());
+  CHECK_THAT(std::string(directory.status().message()), Catch::Contains("is a directory"));
 }
 
 }  // namespace omnistock::services
