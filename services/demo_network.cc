@@ -1,6 +1,7 @@
 #include "services/demo_network.h"
 
 #include <random>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 
@@ -79,7 +80,12 @@ DemoSummary SeedDemoNetwork(Ledger& ledger, absl::Time now) {
           continue;
       }
       if (quantity <= 0) continue;
-      ledger.Receive(ReceiveCommand{LocationId(d.id), sku, quantity, "demo-seed"}, now);
+      // A seeding cut short stocked the positions before this one (and nothing else did: the
+      // server did not serve meanwhile).
+      const std::vector<Position> there = ledger.GetPositions({sku}, {LocationId(d.id)});
+      if (there.empty() || there.front().on_hand == 0) {
+        ledger.Receive(ReceiveCommand{LocationId(d.id), sku, quantity, "demo-seed"}, now);
+      }
       if (d.kind == LocationKind::kStore) {
         ledger.SetSafetyStock(SafetyStockCommand{LocationId(d.id), sku, 1}, now);
       }

@@ -20,7 +20,9 @@ struct DemoSummary {
 };
 
 // Applies the demo network through the ledger's normal commands, so it is journaled and
-// committed like any other change. Meant for an empty ledger.
+// committed like any other change. Meant for an empty ledger, or for one a seeding was cut
+// short in, and nothing else changed since: it finishes that one (a position that has stock
+// was stocked by it; the locations and safety stocks are the same again).
 DemoSummary SeedDemoNetwork(Ledger& ledger, absl::Time now);
 
 }  // namespace omnistock::services

@@ -1,7 +1,9 @@
 // omnistockd: the omnistock server. See README.md for the quick start and --help for flags.
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -30,9 +32,10 @@ ABSL_FLAG(bool, demo, false, "seed the demo network when the data directory hold
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus metrics on (http://HOST:PORT/metrics); empty: none");
 ABSL_FLAG(std::string, ready_file, "",
-          "once serving, write the bound host:port to this file (for supervisors and tests)");
+          "once serving, write the bound host:port to this file (for supervisors and tests); "
+          "removed at start-up and at exit");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
-          "on SIGTERM/SIGINT, how long in-flight calls may take to finish");
+          "on SIGTERM/SIGINT/SIGHUP, how long in-flight calls may take to finish");
 ABSL_FLAG(absl::Duration, expiry_interval, absl::Milliseconds(200),
           "how often HELD reservations past their deadline are expired (and what is past the "
           "idempotency retention forgotten, and a stalled storage write looked for)");
@@ -192,6 +195,23 @@ int main(int argc, char** argv) {
     });
   };
 
+  // A ready file left by an earlier run would say "ready" (at its address) before this one is.
+  const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
+  if (!ready_file.empty() && std::remove(ready_file.c_str()) != 0 && errno != ENOENT) {
+    spdlog::critical("cannot remove the earlier --ready_file {}: {}", ready_file,
+                     std::strerror(errno));
+    return 1;
+  }
+
+  // Taken from here on, so that a stop asked for during recovery or the demo seeding drains
+  // once the server serves instead of cutting them short.
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  signals.async_wait([&io](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("received signal {}, draining in-flight calls", signal);
+    io.stop();
+  });
+
   auto server = omnistock::services::Server::Start(options, &clock, on_storage_failure);
   if (!server.ok()) {
     spdlog::critical("cannot start: {}", server.status().ToString());
@@ -201,18 +221,10 @@ int main(int argc, char** argv) {
   spdlog::info("serving omnistock.v1 on {} with data in {}", (*server)->address(),
                options.data_dir);
 
-  const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
   if (!ready_file.empty() && !WriteReadyFile(ready_file, (*server)->address())) {
     spdlog::critical("cannot write --ready_file {}", ready_file);
     return 1;
   }
-
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&io](const boost::system::error_code& error, int signal) {
-    if (error) return;
-    spdlog::info("received signal {}, draining in-flight calls", signal);
-    io.stop();
-  });
   boost::asio::steady_timer sweeper(io);
   ScheduleSweeps(sweeper, **server, expiry_interval);
 
@@ -226,5 +238,6 @@ int main(int argc, char** argv) {
   std::unique_ptr<omnistock::Ledger> ledger = (*server)->ReleaseLedger();
   server->reset();
   static_cast<void>(ledger.release());
+  if (!ready_file.empty()) std::remove(ready_file.c_str());  // no longer serving there
   return exit_code;
 }

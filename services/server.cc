@@ -1,7 +1,12 @@
 #include "services/server.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
+#include <system_error>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -33,6 +38,36 @@ absl::Status CheckListen(absl::string_view flag, const std::string& listen) {
                      "' is not HOST:PORT with PORT from 0 (any free port) to 65535, e.g. "
                      "127.0.0.1:50051"));
   }
+  return absl::OkStatus();
+}
+
+// The mark of a demo seeding under way, in the data directory: made durable before the
+// seeding's first change and removed, durably, once its last one is durable. A start that finds
+// it knows the seeding was cut short (a kill, a crash) and finishes it (SeedDemoNetwork).
+constexpr char kDemoSeedingMark[] = "DEMO-SEEDING";
+
+// Makes (`present`) or removes the file `path`, and syncs its directory so that the change
+// survives a crash.
+absl::Status SetMark(const std::filesystem::path& path, bool present) {
+  if (present) {
+    const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      const int error = errno;
+      if (fd >= 0) ::close(fd);
+      return absl::ErrnoToStatus(error, absl::StrCat("cannot write ", path.string()));
+    }
+    ::close(fd);
+  } else if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return absl::ErrnoToStatus(errno, absl::StrCat("cannot remove ", path.string()));
+  }
+  const std::filesystem::path dir = path.parent_path();
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0 || ::fsync(dir_fd) != 0) {
+    const int error = errno;
+    if (dir_fd >= 0) ::close(dir_fd);
+    return absl::ErrnoToStatus(error, absl::StrCat("cannot sync ", dir.string()));
+  }
+  ::close(dir_fd);
   return absl::OkStatus();
 }
 
@@ -106,13 +141,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       loaded->locations, loaded->positions, loaded->reservations, loaded->pos_transactions,
       loaded->last_sequence, absl::FormatDuration(absl::Now() - started));
 
-  if (options.demo && loaded->locations == 0) {
+  const std::filesystem::path seeding_mark =
+      std::filesystem::path(options.data_dir) / kDemoSeedingMark;
+  std::error_code ec;
+  const bool seeding_cut_short = std::filesystem::exists(seeding_mark, ec);
+  if (options.demo && (loaded->locations == 0 || seeding_cut_short)) {
+    if (absl::Status s = SetMark(seeding_mark, true); !s.ok()) return s;
     const DemoSummary demo = SeedDemoNetwork(*server->ledger_, clock->Now());
     if (absl::Status s = server->committer_->WaitDurable(server->ledger_->last_ticket()); !s.ok()) {
       return s;
     }
-    spdlog::info("seeded the demo network: {} locations, {} SKUs, {} positions", demo.locations,
-                 demo.skus, demo.positions);
+    if (absl::Status s = SetMark(seeding_mark, false); !s.ok()) return s;
+    spdlog::info("seeded the demo network{}: {} locations, {} SKUs, {} positions",
+                 seeding_cut_short ? " (finished one cut short)" : "", demo.locations, demo.skus,
+                 demo.positions);
+  } else if (seeding_cut_short) {
+    spdlog::warn("the demo network's seeding in '{}' was cut short: start with --demo to finish it",
+                 options.data_dir);
   }
 
   // Reservations that expired while the server was down are expired before serving.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <limits>
+#include <optional>
+#include <string>
 #include <system_error>
 
 #include "absl/strings/match.h"
@@ -51,13 +53,40 @@ class PositionOfIndexKey final : public rocksdb::SliceTransform {
   }
 };
 
+// A file of a RocksDB database in `dir` (a MANIFEST, a table or a write-ahead log), or
+// nullopt when there is none (or no such directory).
+std::optional<std::string> DatabaseFileIn(const std::string& dir) {
+  std::error_code ec;
+  for (const std::filesystem::directory_entry& entry :
+       std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, "MANIFEST-") || absl::EndsWith(name, ".sst") ||
+        absl::EndsWith(name, ".log")) {
+      return name;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    const StoreOptions& store_options) {
   std::error_code ec;
-  // RocksDB's CURRENT file names the live manifest: without it there is no database here.
+  // RocksDB's CURRENT file names the live manifest: without it there is no database here,
+  // unless the database's other files are (CURRENT lost to a bad disk or a hand): RocksDB
+  // would create a new, empty one over them and delete them at its next start.
   const bool created = !std::filesystem::exists(std::filesystem::path(dir) / "CURRENT", ec);
+  if (created) {
+    if (std::optional<std::string> file = DatabaseFileIn(dir)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data directory '", dir, "' holds RocksDB's files (", *file,
+          ") but no CURRENT, the file that names the live MANIFEST: refusing to create a new, "
+          "empty database over them, and nothing was changed. Restore CURRENT from a backup "
+          "of the directory, or write into it the name of the newest MANIFEST-* file followed "
+          "by a newline (on a copy first); to start afresh, move the files away"));
+    }
+  }
   std::filesystem::create_directories(dir, ec);
   if (ec) {
     return absl::FailedPreconditionError(

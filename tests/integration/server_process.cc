@@ -16,22 +16,27 @@
 
 namespace omnistock::testing {
 
-ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_flags) {
-  const std::string ready_file = data_dir + ".ready";
-  ::unlink(ready_file.c_str());
+pid_t SpawnOmnistockd(const std::string& data_dir, const std::vector<std::string>& flags) {
   std::vector<std::string> args = {OMNISTOCKD_PATH, "--listen=127.0.0.1:0",
-                                   "--data_dir=" + data_dir, "--ready_file=" + ready_file,
-                                   "--log_level=warn"};
-  args.insert(args.end(), extra_flags.begin(), extra_flags.end());
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
+                                   "--data_dir=" + data_dir, "--log_level=warn"};
+  args.insert(args.end(), flags.begin(), flags.end());
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
+  return pid;
+}
+
+ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_flags) {
+  const std::string ready_file = data_dir + ".ready";
+  ::unlink(ready_file.c_str());
+  extra_flags.insert(extra_flags.begin(), "--ready_file=" + ready_file);
+  pid_ = SpawnOmnistockd(data_dir, extra_flags);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(ready_file);

@@ -18,6 +18,10 @@
 
 namespace omnistock::testing {
 
+// Starts omnistockd on loopback (any free port) on `data_dir` with `flags`, and returns its pid
+// at once, without waiting for it to serve: for what happens during start-up.
+pid_t SpawnOmnistockd(const std::string& data_dir, const std::vector<std::string>& flags);
+
 class ServerProcess {
  public:
   // Starts omnistockd on `data_dir` and waits until it serves (at most 30 s).

@@ -3,9 +3,11 @@
 // damaged before its end stops the store from opening (WalRecovery::kStrict) instead of losing
 // the acknowledged writes after the damage, while a torn last record is dropped as a crash in
 // the middle of a write leaves it.
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -134,6 +136,41 @@ TEST_CASE("a write-ahead log damaged before its end is refused, not cut short") 
 
   // The operator's choice: the nine receipts before the damage, none after it.
   CHECK(RecoveredOnHand(dir.path(), {.wal_recovery = WalRecovery::kPointInTime}) == 9);
+}
+
+TEST_CASE("a database that lost its CURRENT file is refused and left as it is, in either mode") {
+  TempDir dir;
+  WriteReceipts(dir.path());
+  std::filesystem::remove(std::filesystem::path(dir.path()) / "CURRENT");
+  auto listing = [&dir] {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+      names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const std::vector<std::string> before = listing();
+
+  for (WalRecovery mode : {WalRecovery::kStrict, WalRecovery::kPointInTime}) {
+    const absl::StatusOr<std::unique_ptr<Store>> refused =
+        Store::Open(dir.path(), {.wal_recovery = mode});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+    CHECK_THAT(std::string(refused.status().message()),
+               Catch::Contains("but no CURRENT") && Catch::Contains("nothing was changed"));
+    // No new, empty database: the next start would have taken it for the data and deleted it.
+    CHECK(listing() == before);
+  }
+
+  // What the message says to do brings every receipt back.
+  std::string manifest;
+  for (const std::string& name : before) {
+    if (name.rfind("MANIFEST-", 0) == 0) manifest = std::max(manifest, name);
+  }
+  REQUIRE_FALSE(manifest.empty());
+  std::ofstream(std::filesystem::path(dir.path()) / "CURRENT") << manifest << "\n";
+  CHECK(RecoveredOnHand(dir.path(), {}) == kReceipts);
 }
 
 TEST_CASE("a torn last record of the write-ahead log is dropped, and the rest recovered") {
