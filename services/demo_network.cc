@@ -81,7 +81,7 @@ DemoSummary SeedDemoNetwork(Ledger& ledger, absl::Time now) {
       }
       if (quantity <= 0) continue;
       // A seeding cut short stocked the positions before this one (and nothing else did: the
-      // server did not serve meanwhile).
+      // server does not serve with a seeding cut short, Server::Start).
       const std::vector<Position> there = ledger.GetPositions({sku}, {LocationId(d.id)});
       if (there.empty() || there.front().on_hand == 0) {
         ledger.Receive(ReceiveCommand{LocationId(d.id), sku, quantity, "demo-seed"}, now);

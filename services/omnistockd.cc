@@ -1,9 +1,9 @@
 // omnistockd: the omnistock server. See README.md for the quick start and --help for flags.
+#include <signal.h>
+
 #include <atomic>
-#include <cerrno>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -28,14 +28,16 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve gRPC on; port 0 picks a free port");
 ABSL_FLAG(std::string, data_dir, "./var/data", "directory of the embedded RocksDB database");
-ABSL_FLAG(bool, demo, false, "seed the demo network when the data directory holds none");
+ABSL_FLAG(bool, demo, false,
+          "seed the demo network when the data directory holds none (or finish a seeding cut "
+          "short)");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus metrics on (http://HOST:PORT/metrics); empty: none");
 ABSL_FLAG(std::string, ready_file, "",
           "once serving, write the bound host:port to this file (for supervisors and tests); "
-          "removed at start-up and at exit");
+          "an earlier run's is removed at start-up, and this one's when the drain begins");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
-          "on SIGTERM/SIGINT/SIGHUP, how long in-flight calls may take to finish");
+          "on SIGTERM, SIGINT or SIGHUP, how long in-flight calls may take to finish");
 ABSL_FLAG(absl::Duration, expiry_interval, absl::Milliseconds(200),
           "how often HELD reservations past their deadline are expired (and what is past the "
           "idempotency retention forgotten, and a stalled storage write looked for)");
@@ -195,22 +197,8 @@ int main(int argc, char** argv) {
     });
   };
 
-  // A ready file left by an earlier run would say "ready" (at its address) before this one is.
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
-  if (!ready_file.empty() && std::remove(ready_file.c_str()) != 0 && errno != ENOENT) {
-    spdlog::critical("cannot remove the earlier --ready_file {}: {}", ready_file,
-                     std::strerror(errno));
-    return 1;
-  }
-
-  // Taken from here on, so that a stop asked for during recovery or the demo seeding drains
-  // once the server serves instead of cutting them short.
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  signals.async_wait([&io](const boost::system::error_code& error, int signal) {
-    if (error) return;
-    spdlog::info("received signal {}, draining in-flight calls", signal);
-    io.stop();
-  });
+  options.ready_file = ready_file;
 
   auto server = omnistock::services::Server::Start(options, &clock, on_storage_failure);
   if (!server.ok()) {
@@ -225,10 +213,23 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot write --ready_file {}", ready_file);
     return 1;
   }
+
+  // A hangup drains as a stop does, unless the process was started to ignore it (nohup).
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  if (struct sigaction hangup{};
+      ::sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN) {
+    signals.add(SIGHUP);
+  }
+  signals.async_wait([&io](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("received signal {}, draining in-flight calls", signal);
+    io.stop();
+  });
   boost::asio::steady_timer sweeper(io);
   ScheduleSweeps(sweeper, **server, expiry_interval);
 
   io.run();
+  if (!ready_file.empty()) std::remove(ready_file.c_str());  // draining: not ready any more
   (*server)->Shutdown(exit_code == 0 ? absl::GetFlag(FLAGS_shutdown_grace) : absl::Seconds(1));
   // A write that failed while draining (after io stopped, so the handler posted above never
   // ran) is a storage failure all the same: a supervisor must not take it for a clean stop.
@@ -238,6 +239,5 @@ int main(int argc, char** argv) {
   std::unique_ptr<omnistock::Ledger> ledger = (*server)->ReleaseLedger();
   server->reset();
   static_cast<void>(ledger.release());
-  if (!ready_file.empty()) std::remove(ready_file.c_str());  // no longer serving there
   return exit_code;
 }

@@ -107,8 +107,11 @@ grpc::ServerUnaryReactor* ReservationsService::GetReservation(grpc::CallbackServ
                                                               v1::Reservation* response) {
   absl::StatusOr<ReservationId> id = ValidateReservationRef(*request);
   if (!id.ok()) return AnswerNow(context, ToGrpc(id.status()));
-  // A hold past its deadline is shown EXPIRED, as every other call on it would find it.
-  std::optional<Reservation> reservation = ctx_.ledger->GetReservation(*id, ctx_.clock->Now());
+  // A hold past its deadline is shown EXPIRED, as every other call on it would find it; after
+  // a storage failure nothing more is applied (the read is refused below all the same).
+  std::optional<Reservation> reservation =
+      ctx_.committer->failed() ? ctx_.ledger->GetReservation(*id)
+                               : ctx_.ledger->GetReservation(*id, ctx_.clock->Now());
   if (!reservation) {
     return AnswerNow(context,
                      grpc::Status(grpc::StatusCode::NOT_FOUND,

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 
@@ -102,6 +103,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       storage::StoreOptions{.env = options.env, .wal_recovery = options.wal_recovery});
   if (!store.ok()) return store.status();
   server->store_ = std::move(*store);
+  if (!options.ready_file.empty() && std::remove(options.ready_file.c_str()) != 0 &&
+      errno != ENOENT) {
+    return absl::ErrnoToStatus(
+        errno, absl::StrCat("cannot remove the earlier ready file ", options.ready_file));
+  }
   if (server->store_->created()) {
     // An unmounted volume or a mistyped --data_dir looks just like a first start.
     std::error_code ec;
@@ -156,8 +162,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                  seeding_cut_short ? " (finished one cut short)" : "", demo.locations, demo.skus,
                  demo.positions);
   } else if (seeding_cut_short) {
-    spdlog::warn("the demo network's seeding in '{}' was cut short: start with --demo to finish it",
-                 options.data_dir);
+    // Serving would let orders change what the seeding's finish takes for its own.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the demo network's seeding in '", options.data_dir, "' was cut short (",
+        seeding_mark.string(),
+        " is there): start with --demo to finish it, or remove that file to serve the network "
+        "as it is"));
   }
 
   // Reservations that expired while the server was down are expired before serving.

@@ -41,8 +41,13 @@ inline constexpr char kLivenessHealthService[] = "omnistock.liveness";
 struct ServerOptions {
   std::string listen = "127.0.0.1:50051";  // port 0 picks a free port
   std::string data_dir = "./var/data";
-  bool demo = false;           // seed the demo network when the data dir holds none
+  // Seed the demo network when the data dir holds none, or finish a seeding cut short.
+  bool demo = false;
   std::string metrics_listen;  // host:port of the Prometheus endpoint; empty: none
+  // The file the caller writes the bound address to once serving (omnistockd --ready_file;
+  // empty: none). An earlier run's is removed as soon as the data directory is this server's,
+  // so that it never says "ready" for a server still recovering.
+  std::string ready_file;
   // What to do with a write-ahead log damaged before its end (storage::WalRecovery).
   storage::WalRecovery wal_recovery = storage::WalRecovery::kStrict;
   // RocksDB's environment; null: the default (tests inject a failing file system).

@@ -7,6 +7,7 @@
 #include <string>
 #include <system_error>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/memtablerep.h"
@@ -53,17 +54,26 @@ class PositionOfIndexKey final : public rocksdb::SliceTransform {
   }
 };
 
-// A file of a RocksDB database in `dir` (a MANIFEST, a table or a write-ahead log), or
-// nullopt when there is none (or no such directory).
+bool AllDigits(absl::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), absl::ascii_isdigit);
+}
+
+// A file of a RocksDB database in `dir` that holds its data: a table, a blob file or a
+// write-ahead log ("000047.sst", "000048.log"), or a MANIFEST. nullopt when there is none (or no
+// such directory). A MANIFEST-000001 alone is a database RocksDB was creating when it stopped,
+// before it named it in CURRENT: that one never held rows, and RocksDB makes it anew.
 std::optional<std::string> DatabaseFileIn(const std::string& dir) {
   std::error_code ec;
   for (const std::filesystem::directory_entry& entry :
        std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (absl::StartsWith(name, "MANIFEST-") || absl::EndsWith(name, ".sst") ||
-        absl::EndsWith(name, ".log")) {
-      return name;
-    }
+    const size_t dot = name.find('.');
+    const bool numbered =
+        dot != std::string::npos && AllDigits(name.substr(0, dot)) &&
+        (name.substr(dot) == ".sst" || name.substr(dot) == ".log" || name.substr(dot) == ".blob");
+    const bool manifest = absl::StartsWith(name, "MANIFEST-") && AllDigits(name.substr(9)) &&
+                          name != "MANIFEST-000001";
+    if (numbered || manifest) return name;
   }
   return std::nullopt;
 }
@@ -80,7 +90,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   if (created) {
     if (std::optional<std::string> file = DatabaseFileIn(dir)) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "data directory '", dir, "' holds RocksDB's files (", *file,
+          "data directory '", dir, "' holds a database's files (", *file,
           ") but no CURRENT, the file that names the live MANIFEST: refusing to create a new, "
           "empty database over them, and nothing was changed. Restore CURRENT from a backup "
           "of the directory, or write into it the name of the newest MANIFEST-* file followed "

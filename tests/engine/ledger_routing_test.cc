@@ -230,6 +230,15 @@ TEST_CASE("a retried partial RouteAndReserve is a replay of what it held") {
                                                     "'PARTIAL-ROUTE-NEVER-STOCKED' held)") &&
                                         Catch::Contains("allow_partial"));
   CHECK(f.ledger.GetPositions({Sku("A")}, {LocationId("W1")}).at(0).reserved == 2);
+
+  // Once let go it holds nothing, in part or whole: the retry is told so, as any replay.
+  REQUIRE(f.ledger.Release(ReservationId("partial"), kT0 + absl::Seconds(8)).outcome ==
+          Outcome::kOk);
+  absl::StatusOr<Routed> released = f.ledger.RouteAndReserve(whole, kT0 + absl::Seconds(9));
+  REQUIRE(released.ok());
+  REQUIRE(released->held.has_value());
+  CHECK(released->held->outcome == Outcome::kReplayed);
+  CHECK(released->held->value.state == ReservationState::kReleased);
 }
 
 TEST_CASE("a RouteAndReserve retried past the hold's deadline expires it and answers EXPIRED") {

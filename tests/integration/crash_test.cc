@@ -1,7 +1,6 @@
 // SIGKILL under load, then a restart: every acknowledged reservation and receipt is there. And
 // a write-ahead log damaged before its end stops the restart, with the way out named.
 #include <signal.h>
-#include <sys/wait.h>
 
 #include <atomic>
 #include <chrono>
@@ -363,13 +362,15 @@ TEST_CASE("a demo seeding cut short is finished by the next start, never doubled
   const std::filesystem::path mark = std::filesystem::path(data) / "DEMO-SEEDING";
   std::ofstream(mark).flush();
 
-  // Without --demo the seeding stays as it is (the log says how to finish it).
-  {
-    ServerProcess without(data);
-    CHECK(DemoStock(without).size() == expected.size() / 2);
-    REQUIRE(without.Terminate() == 0);
-  }
+  // Without --demo the server refuses to start (orders would change what the finish takes for
+  // its own), and says how to go on. It got as far as removing an earlier run's ready file.
+  const std::string stale_ready_file = dir.Sub("ready");
+  std::ofstream(stale_ready_file) << "127.0.0.1:1\n";
+  const FailedStart refused = RunToExit(data, {"--ready_file=" + stale_ready_file});
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.log, Catch::Contains("was cut short") && Catch::Contains("--demo"));
   CHECK(std::filesystem::exists(mark));
+  CHECK_FALSE(std::filesystem::exists(stale_ready_file));
 
   ServerProcess finished(data, {"--demo"});
   CHECK_FALSE(std::filesystem::exists(mark));
@@ -380,20 +381,21 @@ TEST_CASE("a demo seeding cut short is finished by the next start, never doubled
   CHECK(DemoStock(again) == expected);
 }
 
-TEST_CASE("omnistockd removes a ready file left by an earlier run, and its own at exit") {
+TEST_CASE("omnistockd's ready file is its own: kept by a second start, removed when it stops") {
   TempDir dir;
-  const std::string ready_file = dir.Sub("ready");
-  std::ofstream(ready_file) << "127.0.0.1:1\n";
-  // A start that fails once past that point (the data directory is a file) leaves none.
-  std::ofstream(dir.Sub("not-a-directory")) << "x";
-  const FailedStart refused = RunToExit(dir.Sub("not-a-directory"), {"--ready_file=" + ready_file});
-  CHECK(refused.exit_code == 1);
-  CHECK_FALSE(std::filesystem::exists(ready_file));
-
-  ServerProcess server(dir.Sub("data"));
-  const std::string own = dir.Sub("data") + ".ready";
+  const std::string data = dir.Sub("data");
+  ServerProcess server(data);
+  const std::string own = data + ".ready";
   REQUIRE(std::filesystem::exists(own));
+  // A second start on the same data directory (and ready file) is refused without touching it.
+  const FailedStart second = RunToExit(data, {"--ready_file=" + own});
+  CHECK(second.exit_code == 1);
+  CHECK(std::filesystem::exists(own));
   CHECK(server.Terminate() == 0);
+  CHECK_FALSE(std::filesystem::exists(own));
+  // A hangup drains as SIGTERM does.
+  ServerProcess hung_up(data);
+  CHECK(hung_up.Terminate(SIGHUP) == 0);
   CHECK_FALSE(std::filesystem::exists(own));
 }
 

@@ -16,6 +16,9 @@
 
 namespace omnistock::testing {
 
+namespace {
+
+// Starts omnistockd on loopback (any free port) on `data_dir` with `flags`; returns its pid.
 pid_t SpawnOmnistockd(const std::string& data_dir, const std::vector<std::string>& flags) {
   std::vector<std::string> args = {OMNISTOCKD_PATH, "--listen=127.0.0.1:0",
                                    "--data_dir=" + data_dir, "--log_level=warn"};
@@ -31,6 +34,8 @@ pid_t SpawnOmnistockd(const std::string& data_dir, const std::vector<std::string
   }
   return pid;
 }
+
+}  // namespace
 
 ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_flags) {
   const std::string ready_file = data_dir + ".ready";
@@ -64,8 +69,8 @@ int ServerProcess::Wait() {
   return WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
 }
 
-int ServerProcess::Terminate() {
-  ::kill(pid_, SIGTERM);
+int ServerProcess::Terminate(int signal) {
+  ::kill(pid_, signal);
   return Wait();
 }
 

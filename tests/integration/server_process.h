@@ -4,6 +4,7 @@
 #ifndef OMNISTOCK_TESTS_INTEGRATION_SERVER_PROCESS_H_
 #define OMNISTOCK_TESTS_INTEGRATION_SERVER_PROCESS_H_
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <memory>
@@ -18,10 +19,6 @@
 
 namespace omnistock::testing {
 
-// Starts omnistockd on loopback (any free port) on `data_dir` with `flags`, and returns its pid
-// at once, without waiting for it to serve: for what happens during start-up.
-pid_t SpawnOmnistockd(const std::string& data_dir, const std::vector<std::string>& flags);
-
 class ServerProcess {
  public:
   // Starts omnistockd on `data_dir` and waits until it serves (at most 30 s).
@@ -31,8 +28,8 @@ class ServerProcess {
   const std::string& address() const { return address_; }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
-  // Sends SIGTERM and waits; returns the exit code (-signal if killed by one).
-  int Terminate();
+  // Sends `signal` (a stop) and waits; returns the exit code (-signal if killed by one).
+  int Terminate(int signal = SIGTERM);
   // SIGKILL, as a crash would.
   void Kill();
 

@@ -173,6 +173,18 @@ TEST_CASE("a database that lost its CURRENT file is refused and left as it is, i
   CHECK(RecoveredOnHand(dir.path(), {}) == kReceipts);
 }
 
+TEST_CASE("other files, or a database RocksDB was still making, do not stop a first start") {
+  TempDir dir;
+  std::ofstream(std::filesystem::path(dir.path()) / "omnistockd.log") << "a service's own log\n";
+  // What RocksDB writes before CURRENT when it makes a database, cut short there.
+  std::ofstream(std::filesystem::path(dir.path()) / "MANIFEST-000001") << "";
+  std::ofstream(std::filesystem::path(dir.path()) / "IDENTITY") << "";
+  const absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(dir.path());
+  INFO(opened.status().message());
+  REQUIRE(opened.ok());
+  CHECK((*opened)->created());
+}
+
 TEST_CASE("a torn last record of the write-ahead log is dropped, and the rest recovered") {
   TempDir dir;
   WriteReceipts(dir.path());
