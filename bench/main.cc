@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "bench/runner.h"
 #include "bench/workload.h"
 #include "engine/limits.h"
+#include "services/command_line.h"
 #include "services/tuning.h"
 
 namespace {
@@ -25,7 +27,7 @@ using omnistock::bench::Workload;
 using omnistock::bench::WorkloadName;
 
 constexpr int kExitCheckFailed = 1;
-constexpr int kExitSetupFailed = 2;
+constexpr int kExitSetupFailed = 2;  // command_line::kExitUsage too
 
 struct Options {
   std::string mode;
@@ -151,14 +153,19 @@ int Run(const Options& options, bool seed_given) {
   }
 
   PrintTable(report, stdout);
-  if (report.check.performed) std::printf("%s\n", report.check.passed ? "PASS" : "FAIL");
+  if (report.check.performed) {
+    std::printf("%s\n", report.check.passed          ? "PASS"
+                        : report.check.error.empty() ? "FAIL"
+                                                     : "NOT CHECKED");
+  }
 
+  bool written = true;
   if (!options.json.empty()) {
     std::ofstream out(options.json, std::ios::trunc);
     out << ToJson(report).dump(2) << "\n";
     if (!out) {
       std::fprintf(stderr, "omnistock-bench: cannot write --json %s\n", options.json.c_str());
-      return kExitSetupFailed;
+      written = false;
     }
   }
   if (!options.jsonl.empty()) {
@@ -166,9 +173,10 @@ int Run(const Options& options, bool seed_given) {
     out << ToJson(report).dump() << "\n";
     if (!out) {
       std::fprintf(stderr, "omnistock-bench: cannot append to --jsonl %s\n", options.jsonl.c_str());
-      return kExitSetupFailed;
+      written = false;
     }
   }
+  if (!written) return kExitSetupFailed;
   if (report.check.performed && !report.check.passed) return kExitCheckFailed;
   if (options.strict) {
     uint64_t calls = 0;
@@ -224,16 +232,16 @@ int main(int argc, char** argv) {
   app.add_option("--rate", options.rate,
                  "paced load: steps (calls, or checkouts) per second across all clients, latency "
                  "counted from each step's scheduled start; 0: closed loop")
-      ->check(CLI::Range(0.0, 1e9))
+      ->check(omnistock::command_line::Finite() & CLI::Range(0.0, 1e9))
       ->capture_default_str();
   app.add_option("--clients", options.clients, "closed-loop client threads")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
   app.add_option("--duration", options.duration, "measured seconds")
-      ->check(CLI::Range(0.1, 86400.0))
+      ->check(omnistock::command_line::Finite() & CLI::Range(0.1, 86400.0))
       ->capture_default_str();
   app.add_option("--warmup", options.warmup, "seconds run first and not counted")
-      ->check(CLI::Range(0.0, 3600.0))
+      ->check(omnistock::command_line::Finite() & CLI::Range(0.0, 3600.0))
       ->capture_default_str();
   app.add_option("--skus", options.skus, "uniform: SKUs in the catalog")
       ->check(CLI::Range(1, 1'000'000))
@@ -248,7 +256,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI::Option* seed = app.add_option("--seed", options.seed,
                                      "seed of the order generators "
-                                     "(default: random, printed)");
+                                     "(default: random, printed)")
+                          ->check(omnistock::command_line::NotNegative() &
+                                  omnistock::command_line::WholeNumber<uint64_t>());
   app.add_option("--catalog", options.catalog,
                  "grpc: name the catalog and reuse it if a previous run seeded it (not flash)")
       ->check(CLI::Validator(
@@ -263,7 +273,23 @@ int main(int argc, char** argv) {
                  "also append the results as one JSON line to FILE (bench/results/*.jsonl)");
   app.add_flag("--strict", options.strict,
                "exit 1 unless calls completed and none failed (stock-outs excepted)");
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit = omnistock::command_line::Parse(app, argc, argv)) return *exit;
+  if (options.batch > 1 &&
+      !omnistock::bench::ReserveWorkload(*omnistock::bench::ParseWorkload(options.workload))) {
+    std::fprintf(stderr,
+                 "omnistock-bench: --batch applies to uniform, skewed and flash only, "
+                 "not %s\n",
+                 options.workload.c_str());
+    return kExitSetupFailed;
+  }
+  // A file that cannot be written is said before the run, not after it.
+  for (const std::string* file : {&options.json, &options.jsonl}) {
+    if (file->empty()) continue;
+    if (std::optional<std::string> why = omnistock::command_line::CannotWrite(*file)) {
+      std::fprintf(stderr, "omnistock-bench: %s\n", why->c_str());
+      return kExitSetupFailed;
+    }
+  }
   try {
     return Run(options, seed->count() > 0);
   } catch (const std::exception& e) {

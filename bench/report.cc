@@ -49,10 +49,6 @@ struct Quantile {
 constexpr Quantile kQuantiles[] = {
     {"p50", 0.50}, {"p90", 0.90}, {"p99", 0.99}, {"p99.9", 0.999}, {"max", 1.0}};
 
-bool ReserveWorkload(Workload w) {
-  return w == Workload::kUniform || w == Workload::kSkewed || w == Workload::kFlash;
-}
-
 std::string LatencyText(const LatencyHistogram& h) {
   std::string text;
   for (const Quantile& q : kQuantiles) {
@@ -90,9 +86,9 @@ double HeadlineRate(const Report& report) {
   if (report.workload == Workload::kCounts) {
     return PerSecond(report, report.run.kind(OpKind::kCount).ok());
   }
-  uint64_t calls = 0;
-  for (const KindStats& k : report.run.kinds) calls += k.calls;
-  return PerSecond(report, calls);
+  uint64_t answered = 0;  // a failed call is no work done
+  for (const KindStats& k : report.run.kinds) answered += k.calls - k.failed_calls;
+  return PerSecond(report, answered);
 }
 
 void PrintTable(const Report& report, std::FILE* out) {
@@ -115,14 +111,14 @@ void PrintTable(const Report& report, std::FILE* out) {
           report.connections > 0 ? absl::StrFormat(" over %d connections", report.connections)
                                  : std::string(),
           report.batch > 1 ? absl::StrFormat(", %d orders per call", report.batch) : std::string(),
-          report.rate > 0 ? absl::StrFormat(", paced at %.0f steps/s", report.rate)
+          report.rate > 0 ? absl::StrFormat(", paced at %g steps/s", report.rate)
                           : std::string(", closed loop")));
   rows.emplace_back("duration", absl::StrFormat("%.2f s measured (after %.1f s warmup)",
                                                 run.measured_seconds, report.warmup_seconds));
   rows.emplace_back("seeding", absl::StrFormat("%.2f s", report.seed_seconds));
   const char* headline = ReserveWorkload(report.workload)       ? "orders answered/s"
                          : report.workload == Workload::kCounts ? "count rows applied/s"
-                                                                : "calls/s (all kinds)";
+                                                                : "calls answered/s (all kinds)";
   rows.emplace_back(headline, absl::StrFormat("%.0f", HeadlineRate(report)));
   if (report.check.performed) {
     const FlashCheck& c = report.check;
@@ -132,7 +128,7 @@ void PrintTable(const Report& report, std::FILE* out) {
             ? absl::StrFormat("%s: successes %d, reserved %d, min(attempts %d, on_hand %d) = %d",
                               c.passed ? "PASS" : "FAIL", c.successes, c.reserved, c.attempts,
                               report.on_hand_per_position, c.expected)
-            : absl::StrFormat("FAIL: %s", c.error));
+            : absl::StrFormat("NOT CHECKED (the position could not be read): %s", c.error));
   }
   if (run.paced) {
     const PacedStarts& p = *run.paced;
@@ -157,7 +153,7 @@ void PrintTable(const Report& report, std::FILE* out) {
     std::fprintf(out, "  %-*s  %s\n", static_cast<int>(width), key.c_str(), value.c_str());
   }
   std::fprintf(out, "\n  %-10s %10s %12s %10s %9s %9s  %s\n", "kind", "calls", "units/s", "errors",
-               "stockout", "stale", "latency per call (ms)");
+               "stockout", "stale", "latency per answered call (ms)");
   for (int k = 0; k < kOpKindCount; ++k) {
     const KindStats& s = run.kinds[static_cast<size_t>(k)];
     if (s.calls == 0) continue;
@@ -184,6 +180,7 @@ nlohmann::json ToJson(const Report& report) {
         {"units_per_s", PerSecond(report, s.units)},
         {"stale", s.stale},
         {"errors", ErrorsJson(s)},
+        {"failed_calls", s.failed_calls},
         {"latency_ms", LatencyJson(s.latency)},
     };
   }
@@ -194,7 +191,7 @@ nlohmann::json ToJson(const Report& report) {
        absl::StrCat(
            report.mode, report.batch > 1 ? absl::StrFormat(", batch %d", report.batch) : "",
            report.max_lines == 1 && report.workload != Workload::kFlash ? ", single-line" : "",
-           report.rate > 0 ? absl::StrFormat(", paced %.0f/s", report.rate) : "")},
+           report.rate > 0 ? absl::StrFormat(", paced %g/s", report.rate) : "")},
       {"mode", report.mode},
       {"workload", WorkloadName(report.workload)},
       {"clients", report.clients},

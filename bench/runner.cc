@@ -26,6 +26,7 @@ void KindStats::Merge(const KindStats& other) {
   calls += other.calls;
   units += other.units;
   stale += other.stale;
+  failed_calls += other.failed_calls;
   for (size_t c = 0; c < by_code.size(); ++c) by_code[c] += other.by_code[c];
   latency.Merge(other.latency);
 }
@@ -108,6 +109,7 @@ int64_t Nanos(Clock::time_point t) { return Nanos(t.time_since_epoch()); }
 // by its client.
 struct alignas(64) LiveCounters {
   std::atomic<uint64_t> units{0};
+  std::atomic<uint64_t> calls{0};
   std::atomic<uint64_t> errors{0};
 };
 
@@ -130,7 +132,11 @@ class Recorder {
     k.units += units;
     k.by_code[static_cast<size_t>(code)] += units;
     if (code == 0) k.stale += stale;
-    k.latency.Record(Nanos(took));
+    if (code != 0 && code != kFailedPrecondition) {
+      ++k.failed_calls;
+    } else {
+      k.latency.Record(Nanos(took));
+    }
   }
 
   // Records one ReserveBatch call: its own status, and each order's when the call succeeded.
@@ -180,16 +186,20 @@ class Recorder {
   PacedStarts paced_;
 
  private:
+  // One call that carried `units`, `errors` of them failed.
   void Count(uint64_t units, uint64_t errors) {
     units_ += units;
+    ++calls_;
     errors_ += errors;
     live_.units.store(units_, std::memory_order_relaxed);
+    live_.calls.store(calls_, std::memory_order_relaxed);
     live_.errors.store(errors_, std::memory_order_relaxed);
   }
 
   const std::atomic<int>& phase_;
   LiveCounters& live_;
   uint64_t units_ = 0;
+  uint64_t calls_ = 0;
   uint64_t errors_ = 0;
 };
 
@@ -406,7 +416,12 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
         const bool slept = ready < due;
         Clock::duration late;
         if (slept) {
-          std::this_thread::sleep_until(due);
+          // In slices, so that a step due after the run's end does not hold the run open.
+          for (Clock::time_point now = ready; now < due && !recorder.stopped();
+               now = Clock::now()) {
+            std::this_thread::sleep_until(std::min(due, now + std::chrono::milliseconds(100)));
+          }
+          if (recorder.stopped()) break;
           late = Clock::now() - due;
           generator_late = late;
         } else {
@@ -430,7 +445,21 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
   Clock::time_point measure_stopped = measure_end;
   Clock::time_point next_tick = started + std::chrono::seconds(1);
   Clock::time_point last_tick = started;
-  uint64_t last_units = 0;
+  // The progress line counts what the result's headline does: orders or rows for the workloads
+  // of one kind, calls for the mixes; in the measured window from its start.
+  const bool by_units = ReserveWorkload(config.workload) || config.workload == Workload::kCounts;
+  auto done_so_far = [&] {
+    uint64_t done = 0;
+    uint64_t errors = 0;
+    for (int i = 0; i < n; ++i) {
+      const LiveCounters& c = live[static_cast<size_t>(i)];
+      done += (by_units ? c.units : c.calls).load(std::memory_order_relaxed);
+      errors += c.errors.load(std::memory_order_relaxed);
+    }
+    return std::pair{done, errors};
+  };
+  std::pair<uint64_t, uint64_t> phase_start{0, 0};  // done, errors when the phase began
+  uint64_t last_done = 0;
 
   for (;;) {
     const int current = phase.load();
@@ -439,6 +468,7 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
     const Clock::time_point now = Clock::now();
     if (current == kWarmup && now >= measure_start) {
       phase.store(kMeasure, std::memory_order_release);
+      phase_start = done_so_far();
       measure_start = now;
       measure_end = measure_start + FromSeconds(config.duration_seconds);
       continue;
@@ -449,20 +479,19 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       break;
     }
     if (now >= next_tick) {
-      uint64_t units = 0;
-      uint64_t errors = 0;
-      for (int i = 0; i < n; ++i) {
-        units += live[static_cast<size_t>(i)].units.load(std::memory_order_relaxed);
-        errors += live[static_cast<size_t>(i)].errors.load(std::memory_order_relaxed);
-      }
+      const auto [done, errors] = done_so_far();
       const double interval = Seconds(now - last_tick);
-      std::fprintf(stderr, "%s[%6.1fs %-6s] ops %llu  ops/s %.0f  errors %llu%s", tty ? "\r" : "",
-                   Seconds(now - started), PhaseName(current),
-                   static_cast<unsigned long long>(units),
-                   interval > 0 ? static_cast<double>(units - last_units) / interval : 0.0,
-                   static_cast<unsigned long long>(errors), tty ? "\033[K" : "\n");
+      const char* what = ReserveWorkload(config.workload)       ? "orders"
+                         : config.workload == Workload::kCounts ? "rows"
+                                                                : "calls";
+      std::fprintf(stderr, "%s[%6.1fs %-6s] %s %llu  %s/s %.0f  errors %llu%s", tty ? "\r" : "",
+                   Seconds(now - started), PhaseName(current), what,
+                   static_cast<unsigned long long>(done - phase_start.first), what,
+                   interval > 0 ? static_cast<double>(done - last_done) / interval : 0.0,
+                   static_cast<unsigned long long>(errors - phase_start.second),
+                   tty ? "\033[K" : "\n");
       std::fflush(stderr);
-      last_units = units;
+      last_done = done;
       last_tick = now;
       next_tick += std::chrono::seconds(1);
     }

@@ -31,8 +31,11 @@ struct KindStats {
   uint64_t calls = 0;
   uint64_t units = 0;
   std::array<uint64_t, kStatusCodeCount> by_code{};
-  uint64_t stale = 0;        // count rows answered OK but ignored as stale (counts only)
-  LatencyHistogram latency;  // per call
+  uint64_t stale = 0;  // count rows answered OK but ignored as stale (counts only)
+  // Calls that failed: neither OK nor a stock-out (FAILED_PRECONDITION) answer. Their latency
+  // is left out, so that a broken run does not show the fast failures as fast service.
+  uint64_t failed_calls = 0;
+  LatencyHistogram latency;  // per answered call
 
   uint64_t ok() const { return by_code[0] - stale; }
   uint64_t errors() const { return units - by_code[0]; }

@@ -68,4 +68,27 @@ grep -q '"sale_to_feed_ms"' "$work/results.jsonl" || {
   echo "the grpc omnichannel run measured no sale -> feed latency" >&2
   exit 1
 }
-echo "bench smoke: all $lines runs completed"
+# Usage the tool refuses at once (exit 2), before seeding or running anything: within a
+# second, also for a pace that would put the first step past the run's end.
+refused() {
+  if "$bin/omnistock-bench" engine "${small[@]}" "$@" >/dev/null 2>&1; then
+    echo "omnistock-bench accepted: $*" >&2
+    exit 1
+  elif [[ $? -ne 2 ]]; then
+    echo "omnistock-bench exited other than 2 (usage) for: $*" >&2
+    exit 1
+  fi
+}
+refused --rate nan
+refused --duration nan
+refused --seed -1
+refused --workload lifecycle --batch 10
+refused --json /nonexistent/results.json
+started=$SECONDS
+"$bin/omnistock-bench" engine --skus 20 --locations 2 --clients 1 --duration 0.5 --warmup 0 \
+  --rate 0.01 >/dev/null
+if ((SECONDS - started > 5)); then
+  echo "a run paced at one step in 100 s lasted $((SECONDS - started)) s, not its 0.5 s" >&2
+  exit 1
+fi
+echo "bench smoke: all $lines runs completed, bad usage refused"

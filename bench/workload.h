@@ -25,6 +25,11 @@ inline constexpr Workload kWorkloads[] = {Workload::kUniform,     Workload::kSke
                                           Workload::kOmnichannel, Workload::kCounts};
 const char* WorkloadName(Workload workload);
 std::optional<Workload> ParseWorkload(const std::string& name);
+// Whether `workload` is orders alone (uniform, skewed, flash): what --batch applies to.
+inline bool ReserveWorkload(Workload workload) {
+  return workload == Workload::kUniform || workload == Workload::kSkewed ||
+         workload == Workload::kFlash;
+}
 
 // Starting stock per position.
 inline constexpr int64_t kUniformOnHand = 1'000'000;

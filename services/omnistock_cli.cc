@@ -50,15 +50,18 @@
 #include "omnistock/v1/reservations.grpc.pb.h"
 #include "omnistock/v1/store_sales.grpc.pb.h"
 #include "omnistock/v1/warehouse.grpc.pb.h"
+#include "services/command_line.h"
 
 namespace {
 
 namespace v1 = omnistock::v1;
 using google::protobuf::util::TimeUtil;
+using omnistock::command_line::kExitUsage;
+using omnistock::command_line::NotNegative;
+using omnistock::command_line::WholeNumber;
 
 constexpr int kExitOk = 0;
 constexpr int kExitRpcError = 1;
-constexpr int kExitUsage = 2;
 
 // Everything the command line sets. A subcommand reads only the fields it declared.
 struct Options {
@@ -1387,34 +1390,6 @@ int SetLocation(const Client& client, const Options& o, const LocationOptions& g
 
 // ---------------------------------------------------------------------------------------------
 // Command line
-
-// CLI11 2.1 reads "-1" into an unsigned option as its largest value; this refuses the sign.
-CLI::Validator NotNegative() {
-  return CLI::Validator(
-      [](const std::string& value) {
-        return value.rfind('-', 0) == 0 ? std::string("must not be negative") : std::string();
-      },
-      "NOT NEGATIVE");
-}
-
-// CLI11 reads a whole number too large for its type as the largest one (strtoll saturates), and
-// one with a leading zero as octal: refused here as usage errors instead. `T` is the option's
-// type (int64_t or uint64_t).
-template <typename T>
-CLI::Validator WholeNumber() {
-  return CLI::Validator(
-      [](const std::string& value) {
-        const absl::string_view digits = absl::StripPrefix(absl::StripPrefix(value, "-"), "+");
-        if (digits.size() > 1 && digits.front() == '0') {
-          return absl::StrCat("'", value, "': write it without leading zeros");
-        }
-        T number = 0;
-        if (absl::SimpleAtoi(value, &number)) return std::string();
-        return absl::StrCat("'", value, "' is not a whole number from ",
-                            std::numeric_limits<T>::min(), " to ", std::numeric_limits<T>::max());
-      },
-      "");
-}
 
 // A subcommand and what runs when it is chosen.
 struct Command {

@@ -38,6 +38,7 @@
 #include "engine/routing/brute_force.h"
 #include "engine/routing/planner.h"
 #include "nlohmann/json.hpp"
+#include "services/command_line.h"
 
 namespace omnistock::routing_bench {
 namespace {
@@ -575,7 +576,8 @@ int Main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
   Options options;
   CLI::App app{"routing-eval: exactness, hard rules and speed of the fulfilment planner"};
-  app.add_option("--seed", options.seed, "seed of every generated instance");
+  app.add_option("--seed", options.seed, "seed of every generated instance")
+      ->check(command_line::NotNegative() & command_line::WholeNumber<uint64_t>());
   app.add_option("--exact-orders", options.exact_orders, "orders checked against brute force")
       ->check(CLI::Range(0, 10'000'000));
   app.add_option("--exact-networks", options.exact_networks, "small networks they are spread over")
@@ -599,7 +601,13 @@ int Main(int argc, char** argv) {
   app.add_flag("!--no-scale-audit", options.scale_audit,
                "skip the hard-rule audit of the scale phase (for profiling the planner alone)");
   app.add_option("--json", options.json_path, "write the figures as JSON to this file");
-  CLI11_PARSE(app, argc, argv);
+  if (std::optional<int> exit = command_line::Parse(app, argc, argv)) return *exit;
+  if (!options.json_path.empty()) {
+    if (std::optional<std::string> why = command_line::CannotWrite(options.json_path)) {
+      std::fprintf(stderr, "routing-eval: %s\n", why->c_str());
+      return command_line::kExitUsage;
+    }
+  }
 
   nlohmann::json report;
   report["seed"] = options.seed;
@@ -730,6 +738,10 @@ int Main(int argc, char** argv) {
   if (!options.json_path.empty()) {
     std::ofstream out(options.json_path);
     out << report.dump(2) << "\n";
+    if (!out) {
+      std::fprintf(stderr, "routing-eval: cannot write --json %s\n", options.json_path.c_str());
+      return command_line::kExitUsage;
+    }
   }
   // A plan through the ledger that is not the planner's own is a bug in reading the stock.
   const bool ledger_differs =
