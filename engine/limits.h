@@ -58,6 +58,10 @@ inline constexpr int kUploadRejectionsListedMax = 100;
 // tells the watcher the sequence to resume from, so a slow consumer never slows the engine.
 inline constexpr int kWatchBufferMax = 10'000;
 inline constexpr int kWatchFilterMax = 1000;  // SKUs, and locations, one watcher may name
+// Watches at once (omnistockd --watchers_max): each may hold kWatchBufferMax updates (a few MB)
+// its client has not read.
+inline constexpr int kWatchersMaxDefault = 256;
+inline constexpr int kWatchersMaxLimit = 100'000;
 
 // Rows in one CountBatch of SyncCounts: one batch is applied as one commit, under the locks of
 // the SKUs it names, so its size bounds how long other writers wait behind it.

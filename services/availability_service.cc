@@ -306,6 +306,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
 grpc::ServerWriteReactor<v1::AvailabilityUpdate>* AvailabilityService::Watch(
     grpc::CallbackServerContext*, const v1::WatchRequest* request) {
   absl::StatusOr<WatchFilter> filter = ValidateWatch(*request, *ctx_.ledger);
+  // Watches starting at the same moment may each see room for one more: the bound is kept to
+  // within the calls that race for the last place.
+  if (filter.ok() && feed_->subscriber_count() >= watchers_max_) {
+    filter = absl::ResourceExhaustedError(
+        absl::StrCat("the server already has ", watchers_max_,
+                     " watches, its limit (omnistockd --watchers_max): retry later, or share "
+                     "one watch among the clients of one process"));
+  }
   if (!filter.ok()) {
     auto* reactor = new RejectedWatch();
     reactor->Finish(ToGrpc(filter.status()));

@@ -10,8 +10,10 @@ namespace omnistock::services {
 
 class AvailabilityService final : public v1::Availability::CallbackService {
  public:
-  // `feed` must outlive the service.
-  AvailabilityService(ServiceContext ctx, ChangeFeed* feed) : ctx_(ctx), feed_(feed) {}
+  // `feed` must outlive the service. At most `watchers_max` watches at once: each may hold
+  // kWatchBufferMax updates it has not read yet.
+  AvailabilityService(ServiceContext ctx, ChangeFeed* feed, size_t watchers_max)
+      : ctx_(ctx), feed_(feed), watchers_max_(watchers_max) {}
 
   grpc::ServerWriteReactor<v1::AvailabilityUpdate>* Watch(grpc::CallbackServerContext* context,
                                                           const v1::WatchRequest* request) override;
@@ -19,6 +21,7 @@ class AvailabilityService final : public v1::Availability::CallbackService {
  private:
   ServiceContext ctx_;
   ChangeFeed* const feed_;
+  const size_t watchers_max_;
 };
 
 }  // namespace omnistock::services

@@ -12,10 +12,12 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "google/protobuf/descriptor.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
@@ -173,6 +175,10 @@ class CallInterceptorFactory final : public grpc::experimental::ServerIntercepto
   Metrics* metrics_;
 };
 
+// Scrapes served at once, and how long one may take to send its request.
+constexpr int kMetricsThreads = 8;
+constexpr absl::Duration kMetricsRequestTimeout = absl::Seconds(5);
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Serve(const std::string& listen,
@@ -180,7 +186,11 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Serve(const std::string& liste
   std::unique_ptr<Metrics> metrics(new Metrics());
   metrics->host_ = listen.substr(0, listen.rfind(':'));
   try {
-    metrics->exposer_ = std::make_unique<prometheus::Exposer>(listen);
+    // civetweb's defaults (2 threads, 30 s to read a request) let two idle connections hold
+    // every scrape off for good; a request must arrive whole within 5 s.
+    metrics->exposer_ = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", listen, "num_threads", std::to_string(kMetricsThreads),
+        "request_timeout_ms", std::to_string(absl::ToInt64Milliseconds(kMetricsRequestTimeout))});
   } catch (const std::exception& e) {
     return absl::UnavailableError(
         absl::StrCat("cannot serve metrics on '", listen,

@@ -36,6 +36,9 @@ ABSL_FLAG(std::string, metrics_listen, "",
 ABSL_FLAG(std::string, ready_file, "",
           "once serving, write the bound host:port to this file (for supervisors and tests); "
           "an earlier run's is removed at start-up, and this one's when the drain begins");
+ABSL_FLAG(int64_t, watchers_max, omnistock::kWatchersMaxDefault,
+          "watches of the availability feed at once (1 to 100000); more are refused "
+          "RESOURCE_EXHAUSTED");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "on SIGTERM, SIGINT or SIGHUP, how long in-flight calls may take to finish");
 ABSL_FLAG(absl::Duration, expiry_interval, absl::Milliseconds(200),
@@ -150,6 +153,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.storage_stall_max = absl::GetFlag(FLAGS_storage_stall);
+  if (const int64_t watchers = absl::GetFlag(FLAGS_watchers_max);
+      watchers < 1 || watchers > omnistock::kWatchersMaxLimit) {
+    spdlog::critical("--watchers_max must be from 1 to {}, got {}", omnistock::kWatchersMaxLimit,
+                     watchers);
+    return 1;
+  } else {
+    options.watchers_max = static_cast<size_t>(watchers);
+  }
   // Each duration within its bounds, and why.
   struct Bounded {
     const char* flag;

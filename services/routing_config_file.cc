@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "engine/routing/local_day.h"
 #include "toml++/toml.h"
 
 namespace omnistock::services {
@@ -88,7 +89,7 @@ absl::StatusOr<RoutingConfig> FromTable(const toml::table& table) {
         "the file changes settings but keeps the built-in version '", config.version,
         "': give it a version of its own, so that plans made with it can be told apart"));
   }
-  if (absl::TimeZone zone; !absl::LoadTimeZone(config.default_timezone, &zone)) {
+  if (!routing::LoadZone(config.default_timezone)) {
     return absl::InvalidArgumentError(
         absl::StrCat("'default_timezone' \"", config.default_timezone,
                      "\" is not a time zone of this machine's zone database (e.g. Asia/Tokyo)"));

@@ -185,7 +185,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->inventory_ = std::make_unique<InventoryService>(ctx);
   server->reservations_ = std::make_unique<ReservationsService>(ctx);
   server->store_sales_ = std::make_unique<StoreSalesService>(ctx);
-  server->availability_ = std::make_unique<AvailabilityService>(ctx, &server->feed_);
+  server->availability_ =
+      std::make_unique<AvailabilityService>(ctx, &server->feed_, options.watchers_max);
   server->warehouse_ = std::make_unique<WarehouseService>(ctx);
   server->fulfillment_ = std::make_unique<FulfillmentService>(ctx);
 
@@ -193,6 +194,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(kRequestBytesMax);
+  // Requests come uncompressed: gRPC inflates a compressed message whole before it checks the
+  // size limit, so a megabyte of gzip could make the server allocate a gigabyte.
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
+  builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, false);
   if (!options.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<Metrics>> metrics =
         Metrics::Serve(options.metrics_listen,

@@ -58,6 +58,9 @@ struct ServerOptions {
   absl::Duration idempotency_retention = kIdempotencyRetentionDefault;
   // Writes are refused (UNAVAILABLE) while this many applied changes wait for the disk.
   uint64_t commit_backlog_max = storage::kCommitBacklogMaxDefault;
+  // Watches of the change feed at once (each may hold kWatchBufferMax unread updates); more are
+  // refused RESOURCE_EXHAUSTED.
+  size_t watchers_max = kWatchersMaxDefault;
   // Health turns NOT_SERVING while a storage write has taken this long, until it returns.
   absl::Duration storage_stall_max = absl::Seconds(5);
   // The routing cost model and rules (omnistockd --routing_config); must pass routing::Validate.

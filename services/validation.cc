@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "engine/ids.h"
 #include "engine/limits.h"
+#include "engine/routing/local_day.h"
 #include "services/convert.h"
 
 namespace omnistock::services {
@@ -451,10 +452,12 @@ absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest&
   if (absl::Status s = CheckText("location.name", l.name()); !s.ok()) return s;
   if (absl::Status s = CheckText("location.timezone", l.timezone()); !s.ok()) return s;
   // A location's local day counts its daily capacity (engine/routing/local_day.h).
-  if (absl::TimeZone zone; !l.timezone().empty() && !absl::LoadTimeZone(l.timezone(), &zone)) {
+  if (!l.timezone().empty() && !routing::LoadZone(l.timezone())) {
     return absl::InvalidArgumentError(
         absl::StrCat("location.timezone '", l.timezone(),
-                     "' is not an IANA time zone this server knows, e.g. Asia/Tokyo"));
+                     "' is not an IANA time zone this server knows (a name such as Asia/Tokyo, "
+                     "at most ",
+                     routing::kTimeZoneNameLengthMax, " characters)"));
   }
   if (absl::Status s = CheckCoordinates("location.", l.latitude(), l.longitude()); !s.ok()) {
     return s;

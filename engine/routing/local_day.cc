@@ -1,18 +1,49 @@
 #include "engine/routing/local_day.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 
 namespace omnistock::routing {
 
+std::optional<absl::TimeZone> LoadZone(absl::string_view name) {
+  if (name.empty() || name.size() > kTimeZoneNameLengthMax || name == "localtime") {
+    return std::nullopt;
+  }
+  for (absl::string_view part : absl::StrSplit(name, '/')) {
+    const bool named = !part.empty() && std::all_of(part.begin(), part.end(), [](char c) {
+      return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '+' || c == '-';
+    });
+    if (!named) return std::nullopt;
+  }
+  const char* tzdir = std::getenv("TZDIR");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(
+          std::filesystem::path(tzdir != nullptr && *tzdir != '\0' ? tzdir
+                                                                   : "/usr/share/zoneinfo") /
+              std::string(name),
+          ec)) {
+    return std::nullopt;
+  }
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(name, &zone)) return std::nullopt;
+  return zone;
+}
+
 absl::StatusOr<absl::TimeZone> ZoneOf(const Location& location, const RoutingConfig& config) {
   const std::string& name = location.timezone.empty() ? config.default_timezone : location.timezone;
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(name, &zone)) {
+  std::optional<absl::TimeZone> zone = LoadZone(name);
+  if (!zone) {
     return absl::NotFoundError(
         absl::StrCat("time zone ", name, " of location ", location.id.value(), " is unknown"));
   }
-  return zone;
+  return *zone;
 }
 
 absl::StatusOr<absl::CivilDay> LocalDay(absl::Time now, const Location& location,

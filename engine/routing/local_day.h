@@ -11,6 +11,8 @@
 #ifndef OMNISTOCK_ENGINE_ROUTING_LOCAL_DAY_H_
 #define OMNISTOCK_ENGINE_ROUTING_LOCAL_DAY_H_
 
+#include <cstddef>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -21,6 +23,17 @@
 #include "engine/routing/routing_config.h"
 
 namespace omnistock::routing {
+
+// The longest zone name taken (the tz database's longest is about 32 characters).
+inline constexpr size_t kTimeZoneNameLengthMax = 64;
+
+// The zone `name` names, if it is a zone of this machine's tz database: parts of letters,
+// digits and "_+-" separated by "/" (e.g. Asia/Tokyo, Etc/GMT+9, UTC), whose file is in the
+// database's directory ($TZDIR, else /usr/share/zoneinfo). nullopt otherwise, and then the file
+// is not opened: abseil would take a path ("/dev/stderr", "Asia/../../dev/tty", a FIFO) and
+// block on it, and it keeps every name it is asked for, loaded or not, for the life of the
+// process. "localtime" (the machine's own zone, which may change) is not taken either.
+std::optional<absl::TimeZone> LoadZone(absl::string_view name);
 
 // NOT_FOUND when the zone is not in the tz database.
 absl::StatusOr<absl::TimeZone> ZoneOf(const Location& location, const RoutingConfig& config);

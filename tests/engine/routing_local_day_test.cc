@@ -1,4 +1,6 @@
 // Capacity days start at each location's own midnight.
+#include <string>
+
 #include "absl/time/civil_time.h"
 #include "catch2/catch.hpp"
 #include "engine/routing/local_day.h"
@@ -35,6 +37,25 @@ TEST_CASE("an unknown timezone is NOT_FOUND") {
   store.id = LocationId("S-MARS");
   store.timezone = "Mars/Olympus_Mons";
   CHECK(LocalDay(absl::Now(), store, config).status().code() == absl::StatusCode::kNotFound);
+}
+
+TEST_CASE("a zone is a name of the tz database, never a path or a device") {
+  CHECK(LoadZone("Asia/Tokyo").has_value());
+  CHECK(LoadZone("UTC").has_value());
+  CHECK(LoadZone("Etc/GMT+9").has_value());
+  CHECK(LoadZone("America/Argentina/Buenos_Aires").has_value());
+  // Paths abseil would open as the zone file: a device or a FIFO there blocks the caller.
+  for (const char* name : {"/etc/localtime", "/dev/stderr", "Asia/../Asia/Tokyo", "./UTC",
+                           "Asia//Tokyo", "Asia/Tokyo/", "../zoneinfo/UTC", "dev/stderr"}) {
+    INFO(name);
+    CHECK_FALSE(LoadZone(name).has_value());
+  }
+  // The machine's own zone, which may change under a running server; names not in the
+  // database; too long.
+  CHECK_FALSE(LoadZone("localtime").has_value());
+  CHECK_FALSE(LoadZone("Asia/Tokio").has_value());
+  CHECK_FALSE(LoadZone("").has_value());
+  CHECK_FALSE(LoadZone(std::string(kTimeZoneNameLengthMax + 1, 'A')).has_value());
 }
 
 }  // namespace omnistock::routing

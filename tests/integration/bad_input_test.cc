@@ -167,6 +167,11 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
       {"location in an unknown time zone",
        upsert([](v1::Location& l) { l.set_timezone("Not/AZone"); }), kInvalid,
        "location.timezone 'Not/AZone' is not an IANA time zone this server knows"},
+      // A path would be opened as the zone file: this one would block the handler for good.
+      {"location in a time zone that is a path",
+       upsert([](v1::Location& l) { l.set_timezone("/dev/stderr"); }), kInvalid,
+       "location.timezone '/dev/stderr' is not an IANA time zone this server knows (a name such "
+       "as Asia/Tokyo, at most 64 characters)"},
       {"location without kind",
        upsert([](v1::Location& l) { l.set_kind(v1::LOCATION_KIND_UNSPECIFIED); }), kInvalid,
        "location.kind"},
@@ -306,6 +311,21 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
        grpc::StatusCode::NOT_FOUND, "reservation_id 'never-made' is not known"},
       {"existing id, other lines", reserve(ReserveOf("existing", {{"SKU-A", "ST-1", 2}})),
        grpc::StatusCode::ALREADY_EXISTS, "reservation_id 'existing' already exists"},
+      // gRPC inflates a compressed message whole before its size limit applies: a small gzip
+      // bomb would have the server allocate gigabytes.
+      {"a compressed request",
+       [&] {
+         grpc::ClientContext context;
+         context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+         context.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+         v1::ReceiveRequest request;
+         request.set_location_id("ST-1");
+         request.set_sku("SKU-A");
+         request.set_quantity(1);
+         v1::PositionView response;
+         return inventory->Receive(&context, request, &response);
+       },
+       grpc::StatusCode::UNIMPLEMENTED, "gzip"},
   };
 
   for (const Case& c : cases) {
@@ -315,7 +335,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
     CHECK(status.error_message().find(c.message_part) != std::string::npos);
     CHECK(Snapshot(server) == before);
   }
-  CHECK(cases.size() == 47);
+  CHECK(cases.size() == 49);
 }
 
 }  // namespace omnistock::testing

@@ -13,9 +13,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "catch2/catch.hpp"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/generic/generic_stub.h"
@@ -155,6 +157,26 @@ TEST_CASE_METHOD(MetricsServer,
   CHECK(ValueIn(Scrape(port), "omnistock_pos_transactions") == 1);
   watching.TryCancel();
   CHECK(stream->Finish().error_code() == grpc::StatusCode::CANCELLED);
+}
+
+TEST_CASE_METHOD(MetricsServer,
+                 "connections that never finish their request do not block a scrape") {
+  // Four clients that send half a request and stall (civetweb's 2 threads and 30 s read timeout
+  // let two of them hold every scrape off).
+  std::vector<int> stalled;
+  for (int i = 0; i < 4; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in address = Loopback(port);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+    const std::string partial = "GET /metrics HTTP/1.1\r\n";
+    REQUIRE(::write(fd, partial.data(), partial.size()) == static_cast<ssize_t>(partial.size()));
+    stalled.push_back(fd);
+  }
+  absl::SleepFor(absl::Milliseconds(200));  // each has a thread by now
+  // Answered, not left waiting past Scrape's 10 s for a thread.
+  CHECK_THAT(Scrape(port), Catch::Contains("omnistock_reservations"));
+  for (int fd : stalled) ::close(fd);
 }
 
 TEST_CASE_METHOD(MetricsServer, "calls to methods the server does not have add no series") {

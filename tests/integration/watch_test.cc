@@ -2,6 +2,7 @@
 // disconnect from its last sequence with no gap and no duplicate.
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -10,6 +11,7 @@
 #include "omnistock/v1/store_sales.grpc.pb.h"
 #include "omnistock/v1/warehouse.grpc.pb.h"
 #include "tests/integration/server_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace omnistock::testing {
 namespace {
@@ -367,6 +369,48 @@ TEST_CASE("watchers replaying a long journal at once each see every change once,
     }
     contexts[w]->TryCancel();
   }
+}
+
+TEST_CASE("watches past --watchers_max are refused RESOURCE_EXHAUSTED, and room frees up") {
+  TempDir dir;
+  ServerProcess server(dir.Sub("data"), {"--watchers_max=2"});
+  AddLocation(*server.network(), "ST-1");
+  auto inventory = server.inventory();
+  auto availability = v1::Availability::NewStub(server.channel());
+  // A watch is in place once it has delivered a change made after it started.
+  auto started = [&](grpc::ClientContext& context) {
+    auto stream = availability->Watch(&context, WatchOf("SKU-A"));
+    ReceiveStock(*inventory, "ST-1", "SKU-A", 1);
+    v1::AvailabilityUpdate update;
+    const bool delivered = stream->Read(&update);
+    return std::pair{std::move(stream), delivered};
+  };
+  auto first_context = Deadline(20);
+  auto first = started(*first_context);
+  REQUIRE(first.second);
+  auto second_context = Deadline(20);
+  auto second = started(*second_context);
+  REQUIRE(second.second);
+
+  const grpc::Status refused = Refused(*availability, WatchOf("SKU-A"));
+  CHECK(refused.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  CHECK_THAT(refused.error_message(),
+             Catch::Contains("2 watches") && Catch::Contains("--watchers_max"));
+
+  // One ends: its place is free again once the server has seen it go.
+  first_context->TryCancel();
+  first.first->Finish();
+  bool admitted = false;
+  for (int attempt = 0; attempt < 50 && !admitted; ++attempt) {
+    auto context = Deadline(20);
+    auto third = started(*context);
+    admitted = third.second;
+    context->TryCancel();
+    third.first->Finish();
+    if (!admitted) absl::SleepFor(absl::Milliseconds(100));
+  }
+  CHECK(admitted);
+  second_context->TryCancel();
 }
 
 }  // namespace omnistock::testing
