@@ -28,6 +28,7 @@ using omnistock::bench::WorkloadName;
 
 constexpr int kExitCheckFailed = 1;
 constexpr int kExitSetupFailed = 2;  // command_line::kExitUsage too
+constexpr double kRateMin = 0.001;   // steps per second
 
 struct Options {
   std::string mode;
@@ -176,7 +177,7 @@ int Run(const Options& options, bool seed_given) {
       written = false;
     }
   }
-  if (!written) return kExitSetupFailed;
+  // A failed (or undone) check says more than a results file that could not be written.
   if (report.check.performed && !report.check.passed) return kExitCheckFailed;
   if (options.strict) {
     uint64_t calls = 0;
@@ -192,7 +193,7 @@ int Run(const Options& options, bool seed_given) {
       return kExitCheckFailed;
     }
   }
-  return 0;
+  return written ? 0 : kExitSetupFailed;
 }
 
 }  // namespace
@@ -274,6 +275,12 @@ int main(int argc, char** argv) {
   app.add_flag("--strict", options.strict,
                "exit 1 unless calls completed and none failed (stock-outs excepted)");
   if (std::optional<int> exit = omnistock::command_line::Parse(app, argc, argv)) return *exit;
+  // A pace slower than this would put a client's next step further off than a clock counts.
+  if (options.rate > 0 && options.rate < kRateMin) {
+    std::fprintf(stderr, "omnistock-bench: --rate must be 0 (closed loop) or at least %g, got %g\n",
+                 kRateMin, options.rate);
+    return kExitSetupFailed;
+  }
   if (options.batch > 1 &&
       !omnistock::bench::ReserveWorkload(*omnistock::bench::ParseWorkload(options.workload))) {
     std::fprintf(stderr,

@@ -78,17 +78,9 @@ nlohmann::json ErrorsJson(const KindStats& k) {
 }  // namespace
 
 double HeadlineRate(const Report& report) {
-  if (ReserveWorkload(report.workload)) {
-    // Once a flash sale sells out, answering "out of stock" is the work.
-    const KindStats& reserve = report.run.kind(OpKind::kReserve);
-    return PerSecond(report, reserve.ok() + reserve.by_code[kFailedPrecondition]);
-  }
-  if (report.workload == Workload::kCounts) {
-    return PerSecond(report, report.run.kind(OpKind::kCount).ok());
-  }
-  uint64_t answered = 0;  // a failed call is no work done
-  for (const KindStats& k : report.run.kinds) answered += k.calls - k.failed_calls;
-  return PerSecond(report, answered);
+  uint64_t done = 0;
+  for (const KindStats& k : report.run.kinds) done += k.Headline(report.workload);
+  return PerSecond(report, done);
 }
 
 void PrintTable(const Report& report, std::FILE* out) {
@@ -116,9 +108,7 @@ void PrintTable(const Report& report, std::FILE* out) {
   rows.emplace_back("duration", absl::StrFormat("%.2f s measured (after %.1f s warmup)",
                                                 run.measured_seconds, report.warmup_seconds));
   rows.emplace_back("seeding", absl::StrFormat("%.2f s", report.seed_seconds));
-  const char* headline = ReserveWorkload(report.workload)       ? "orders answered/s"
-                         : report.workload == Workload::kCounts ? "count rows applied/s"
-                                                                : "calls answered/s (all kinds)";
+  const char* headline = HeadlineOf(report.workload).label;
   rows.emplace_back(headline, absl::StrFormat("%.0f", HeadlineRate(report)));
   if (report.check.performed) {
     const FlashCheck& c = report.check;
@@ -164,6 +154,14 @@ void PrintTable(const Report& report, std::FILE* out) {
                  static_cast<unsigned long long>(s.by_code[kFailedPrecondition]),
                  static_cast<unsigned long long>(s.stale), LatencyText(s.latency).c_str());
   }
+  // Failed calls (neither OK nor a stock-out) are not in the latency above: their own.
+  for (int k = 0; k < kOpKindCount; ++k) {
+    const KindStats& s = run.kinds[static_cast<size_t>(k)];
+    if (s.failed_calls == 0) continue;
+    std::fprintf(
+        out, "  %-10s %10llu failed calls, latency (ms)  %s\n", OpKindName(static_cast<OpKind>(k)),
+        static_cast<unsigned long long>(s.failed_calls), LatencyText(s.failed_latency).c_str());
+  }
   std::fflush(out);
 }
 
@@ -181,6 +179,7 @@ nlohmann::json ToJson(const Report& report) {
         {"stale", s.stale},
         {"errors", ErrorsJson(s)},
         {"failed_calls", s.failed_calls},
+        {"failed_latency_ms", LatencyJson(s.failed_latency)},
         {"latency_ms", LatencyJson(s.latency)},
     };
   }

@@ -29,6 +29,13 @@ void KindStats::Merge(const KindStats& other) {
   failed_calls += other.failed_calls;
   for (size_t c = 0; c < by_code.size(); ++c) by_code[c] += other.by_code[c];
   latency.Merge(other.latency);
+  failed_latency.Merge(other.failed_latency);
+}
+
+uint64_t KindStats::Headline(Workload workload) const {
+  if (ReserveWorkload(workload)) return ok() + by_code[kFailedPrecondition];
+  if (workload == Workload::kCounts) return ok();
+  return calls - failed_calls;
 }
 
 void PacedStarts::Merge(const PacedStarts& other) {
@@ -108,15 +115,15 @@ int64_t Nanos(Clock::time_point t) { return Nanos(t.time_since_epoch()); }
 // What the progress line reads while the clients run: one cache line per client, written only
 // by its client.
 struct alignas(64) LiveCounters {
-  std::atomic<uint64_t> units{0};
-  std::atomic<uint64_t> calls{0};
-  std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> done{0};  // what the headline counts (KindStats::Headline)
+  std::atomic<uint64_t> failed_calls{0};
 };
 
 // One client's records; counts only in the measured window.
 class Recorder {
  public:
-  Recorder(const std::atomic<int>& phase, LiveCounters& live) : phase_(phase), live_(live) {}
+  Recorder(Workload workload, const std::atomic<int>& phase, LiveCounters& live)
+      : workload_(workload), phase_(phase), live_(live) {}
 
   // Records one call of `kind` that carried `units` units, all answered with `code`.
   void Record(OpKind kind, int code, Clock::duration took, uint64_t units = 1, uint64_t stale = 0) {
@@ -125,36 +132,42 @@ class Recorder {
       reserve_attempts_ += units;
       if (code == 0) reserve_successes_ += units;
     }
-    Count(units, code == 0 ? 0 : units);
+    KindStats call;  // this call alone, as the run counts it
+    call.calls = 1;
+    call.units = units;
+    call.by_code[static_cast<size_t>(code)] = units;
+    if (code == 0) call.stale = stale;
+    const bool failed = code != 0 && code != kFailedPrecondition;
+    call.failed_calls = failed ? 1 : 0;
+    Count(call);
     if (!measuring()) return;
     KindStats& k = kinds_[static_cast<size_t>(kind)];
-    ++k.calls;
-    k.units += units;
+    k.calls += call.calls;
+    k.units += call.units;
     k.by_code[static_cast<size_t>(code)] += units;
-    if (code == 0) k.stale += stale;
-    if (code != 0 && code != kFailedPrecondition) {
-      ++k.failed_calls;
-    } else {
-      k.latency.Record(Nanos(took));
-    }
+    k.stale += call.stale;
+    k.failed_calls += call.failed_calls;
+    (failed ? k.failed_latency : k.latency).Record(Nanos(took));
   }
 
   // Records one ReserveBatch call: its own status, and each order's when the call succeeded.
   void RecordBatch(int call_code, const std::vector<int>& codes, size_t orders,
                    Clock::duration took) {
     if (call_code != 0) return Record(OpKind::kReserve, call_code, took, orders);
-    uint64_t ok = 0;
-    for (int code : codes) ok += code == 0 ? 1 : 0;
+    KindStats call;  // this call alone, as the run counts it
+    call.calls = 1;
+    call.units = codes.size();
+    for (int code : codes) {
+      ++call.by_code[static_cast<size_t>(code < 0 || code >= kStatusCodeCount ? 2 : code)];
+    }
     reserve_attempts_ += codes.size();
-    reserve_successes_ += ok;
-    Count(codes.size(), codes.size() - ok);
+    reserve_successes_ += call.by_code[0];
+    Count(call);
     if (!measuring()) return;
     KindStats& k = kinds_[static_cast<size_t>(OpKind::kReserve)];
     ++k.calls;
-    k.units += codes.size();
-    for (int code : codes) {
-      ++k.by_code[static_cast<size_t>(code < 0 || code >= kStatusCodeCount ? 2 : code)];
-    }
+    k.units += call.units;
+    for (size_t c = 0; c < call.by_code.size(); ++c) k.by_code[c] += call.by_code[c];
     k.latency.Record(Nanos(took));
   }
 
@@ -186,21 +199,19 @@ class Recorder {
   PacedStarts paced_;
 
  private:
-  // One call that carried `units`, `errors` of them failed.
-  void Count(uint64_t units, uint64_t errors) {
-    units_ += units;
-    ++calls_;
-    errors_ += errors;
-    live_.units.store(units_, std::memory_order_relaxed);
-    live_.calls.store(calls_, std::memory_order_relaxed);
-    live_.errors.store(errors_, std::memory_order_relaxed);
+  // One call, warmup included, for the progress line.
+  void Count(const KindStats& call) {
+    done_ += call.Headline(workload_);
+    failed_calls_ += call.failed_calls;
+    live_.done.store(done_, std::memory_order_relaxed);
+    live_.failed_calls.store(failed_calls_, std::memory_order_relaxed);
   }
 
+  const Workload workload_;
   const std::atomic<int>& phase_;
   LiveCounters& live_;
-  uint64_t units_ = 0;
-  uint64_t calls_ = 0;
-  uint64_t errors_ = 0;
+  uint64_t done_ = 0;
+  uint64_t failed_calls_ = 0;
 };
 
 // One client's work: a step at a time, by workload.
@@ -386,7 +397,8 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
   auto live = std::make_unique<LiveCounters[]>(static_cast<size_t>(n));
   std::vector<std::unique_ptr<Recorder>> recorders;
   for (int i = 0; i < n; ++i) {
-    recorders.push_back(std::make_unique<Recorder>(phase, live[static_cast<size_t>(i)]));
+    recorders.push_back(
+        std::make_unique<Recorder>(config.workload, phase, live[static_cast<size_t>(i)]));
   }
 
   std::vector<std::thread> threads;
@@ -445,20 +457,19 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
   Clock::time_point measure_stopped = measure_end;
   Clock::time_point next_tick = started + std::chrono::seconds(1);
   Clock::time_point last_tick = started;
-  // The progress line counts what the result's headline does: orders or rows for the workloads
-  // of one kind, calls for the mixes; in the measured window from its start.
-  const bool by_units = ReserveWorkload(config.workload) || config.workload == Workload::kCounts;
+  // The progress line counts what the result's headline does (HeadlineOf), and the failed
+  // calls, within the phase it is in.
   auto done_so_far = [&] {
     uint64_t done = 0;
-    uint64_t errors = 0;
+    uint64_t failed = 0;
     for (int i = 0; i < n; ++i) {
       const LiveCounters& c = live[static_cast<size_t>(i)];
-      done += (by_units ? c.units : c.calls).load(std::memory_order_relaxed);
-      errors += c.errors.load(std::memory_order_relaxed);
+      done += c.done.load(std::memory_order_relaxed);
+      failed += c.failed_calls.load(std::memory_order_relaxed);
     }
-    return std::pair{done, errors};
+    return std::pair{done, failed};
   };
-  std::pair<uint64_t, uint64_t> phase_start{0, 0};  // done, errors when the phase began
+  std::pair<uint64_t, uint64_t> phase_start{0, 0};  // done, failed calls when the phase began
   uint64_t last_done = 0;
 
   for (;;) {
@@ -479,16 +490,14 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       break;
     }
     if (now >= next_tick) {
-      const auto [done, errors] = done_so_far();
+      const auto [done, failed] = done_so_far();
       const double interval = Seconds(now - last_tick);
-      const char* what = ReserveWorkload(config.workload)       ? "orders"
-                         : config.workload == Workload::kCounts ? "rows"
-                                                                : "calls";
-      std::fprintf(stderr, "%s[%6.1fs %-6s] %s %llu  %s/s %.0f  errors %llu%s", tty ? "\r" : "",
-                   Seconds(now - started), PhaseName(current), what,
+      const char* what = HeadlineOf(config.workload).unit;
+      std::fprintf(stderr, "%s[%6.1fs %-6s] %s %llu  %s/s %.0f  failed calls %llu%s",
+                   tty ? "\r" : "", Seconds(now - started), PhaseName(current), what,
                    static_cast<unsigned long long>(done - phase_start.first), what,
                    interval > 0 ? static_cast<double>(done - last_done) / interval : 0.0,
-                   static_cast<unsigned long long>(errors - phase_start.second),
+                   static_cast<unsigned long long>(failed - phase_start.second),
                    tty ? "\033[K" : "\n");
       std::fflush(stderr);
       last_done = done;

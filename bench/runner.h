@@ -32,10 +32,15 @@ struct KindStats {
   uint64_t units = 0;
   std::array<uint64_t, kStatusCodeCount> by_code{};
   uint64_t stale = 0;  // count rows answered OK but ignored as stale (counts only)
-  // Calls that failed: neither OK nor a stock-out (FAILED_PRECONDITION) answer. Their latency
-  // is left out, so that a broken run does not show the fast failures as fast service.
+  // Calls that failed: neither OK nor a stock-out (FAILED_PRECONDITION) answer, such as
+  // UNAVAILABLE from a server going down or DEADLINE_EXCEEDED. Their latency is kept apart, so
+  // that neither hides the other: fast failures do not pass for fast service, and calls that
+  // waited out their deadline still show.
   uint64_t failed_calls = 0;
-  LatencyHistogram latency;  // per answered call
+  LatencyHistogram latency;         // per answered call
+  LatencyHistogram failed_latency;  // per failed call
+  // What the workload's headline counts of these calls (HeadlineOf).
+  uint64_t Headline(Workload workload) const;
 
   uint64_t ok() const { return by_code[0] - stale; }
   uint64_t errors() const { return units - by_code[0]; }

@@ -71,7 +71,8 @@ grep -q '"sale_to_feed_ms"' "$work/results.jsonl" || {
 # Usage the tool refuses at once (exit 2), before seeding or running anything: within a
 # second, also for a pace that would put the first step past the run's end.
 refused() {
-  if "$bin/omnistock-bench" engine "${small[@]}" "$@" >/dev/null 2>&1; then
+  if "$bin/omnistock-bench" engine --skus 20 --locations 2 --clients 1 --warmup 0 "$@" \
+    >/dev/null 2>&1; then
     echo "omnistock-bench accepted: $*" >&2
     exit 1
   elif [[ $? -ne 2 ]]; then
@@ -80,6 +81,7 @@ refused() {
   fi
 }
 refused --rate nan
+refused --rate 0.0001
 refused --duration nan
 refused --seed -1
 refused --workload lifecycle --batch 10

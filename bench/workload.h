@@ -31,6 +31,20 @@ inline bool ReserveWorkload(Workload workload) {
          workload == Workload::kFlash;
 }
 
+// What a workload's headline rate counts, in the result's table and the progress line alike:
+// orders answered OK or out of stock (once a flash sale sells out, answering "sold out" is the
+// work), count rows applied, or calls of every kind answered (OK or FAILED_PRECONDITION; a
+// failed call is no work done).
+struct Headline {
+  const char* unit;   // "orders", "rows", "calls"
+  const char* label;  // the table's row
+};
+inline Headline HeadlineOf(Workload workload) {
+  if (ReserveWorkload(workload)) return {"orders", "orders answered/s"};
+  if (workload == Workload::kCounts) return {"rows", "count rows applied/s"};
+  return {"calls", "calls answered/s (all kinds)"};
+}
+
 // Starting stock per position.
 inline constexpr int64_t kUniformOnHand = 1'000'000;
 inline constexpr int64_t kFlashOnHand = 100'000;

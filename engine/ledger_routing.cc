@@ -189,9 +189,7 @@ Applied<Reservation> RoutedReplay(Reservation existing, const RouteCommand& comm
                                   "order_ref");
     return applied;
   }
-  const bool live =
-      existing.state == ReservationState::kHeld || existing.state == ReservationState::kConfirmed;
-  if (partial && live && !command.plan.allow_partial) {
+  if (partial && IsLive(existing.state) && !command.plan.allow_partial) {
     applied.outcome = Outcome::kReservationExistsWithDifferentContent;
     applied.detail = absl::StrCat("reservation_id '", command.id.value(),
                                   "' holds part of the order (", HeldShort(existing),

@@ -81,6 +81,7 @@ inline std::optional<std::string> CannotWrite(const std::string& file) {
   const std::filesystem::path path(file);
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
   std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return absl::StrCat(file, " is a directory");
   const bool exists = std::filesystem::exists(path, ec);
   if (::access(exists ? path.c_str() : dir.c_str(), W_OK) == 0) return std::nullopt;
   return absl::StrCat("cannot write ", file, ": ", std::strerror(errno));

@@ -211,35 +211,43 @@ int main(int argc, char** argv) {
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
   options.ready_file = ready_file;
 
+  // Taken from before the start: a stop asked for during recovery or the demo seeding (a
+  // container's PID 1 would otherwise ignore it) takes effect once the start is done, without
+  // serving. A hangup stops as SIGTERM does, unless the process was started ignoring it (nohup).
+  bool stop_requested = false;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  if (struct sigaction hangup{};
+      ::sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN) {
+    signals.add(SIGHUP);
+  }
+  signals.async_wait([&io, &stop_requested](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("received signal {}, draining in-flight calls", signal);
+    stop_requested = true;
+    io.stop();
+  });
+
   auto server = omnistock::services::Server::Start(options, &clock, on_storage_failure);
   if (!server.ok()) {
     spdlog::critical("cannot start: {}", server.status().ToString());
     return 1;
   }
   serving.store(server->get());
-  spdlog::info("serving omnistock.v1 on {} with data in {}", (*server)->address(),
-               options.data_dir);
+  io.poll();  // a stop asked for during the start
+  if (!stop_requested) {
+    spdlog::info("serving omnistock.v1 on {} with data in {}", (*server)->address(),
+                 options.data_dir);
+  }
 
-  if (!ready_file.empty() && !WriteReadyFile(ready_file, (*server)->address())) {
+  if (!stop_requested && !ready_file.empty() && !WriteReadyFile(ready_file, (*server)->address())) {
     spdlog::critical("cannot write --ready_file {}", ready_file);
     return 1;
   }
 
-  // A hangup drains as a stop does, unless the process was started to ignore it (nohup).
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  if (struct sigaction hangup{};
-      ::sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN) {
-    signals.add(SIGHUP);
-  }
-  signals.async_wait([&io](const boost::system::error_code& error, int signal) {
-    if (error) return;
-    spdlog::info("received signal {}, draining in-flight calls", signal);
-    io.stop();
-  });
   boost::asio::steady_timer sweeper(io);
   ScheduleSweeps(sweeper, **server, expiry_interval);
 
-  io.run();
+  if (!stop_requested) io.run();
   if (!ready_file.empty()) std::remove(ready_file.c_str());  // draining: not ready any more
   (*server)->Shutdown(exit_code == 0 ? absl::GetFlag(FLAGS_shutdown_grace) : absl::Seconds(1));
   // A write that failed while draining (after io stopped, so the handler posted above never

@@ -108,7 +108,7 @@ grpc::ServerUnaryReactor* ReservationsService::GetReservation(grpc::CallbackServ
   absl::StatusOr<ReservationId> id = ValidateReservationRef(*request);
   if (!id.ok()) return AnswerNow(context, ToGrpc(id.status()));
   // A hold past its deadline is shown EXPIRED, as every other call on it would find it; after
-  // a storage failure nothing more is applied (the read is refused below all the same).
+  // a storage failure nothing more is applied, and the read shows what the disk holds.
   std::optional<Reservation> reservation =
       ctx_.committer->failed() ? ctx_.ledger->GetReservation(*id)
                                : ctx_.ledger->GetReservation(*id, ctx_.clock->Now());

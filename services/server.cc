@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "engine/limits.h"
+#include "engine/routing/local_day.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/demo_network.h"
@@ -146,6 +147,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       "sequence {} in {}",
       loaded->locations, loaded->positions, loaded->reservations, loaded->pos_transactions,
       loaded->last_sequence, absl::FormatDuration(absl::Now() - started));
+
+  // Zones an earlier version took (a path, "localtime", "UTC0") that are not names of the tz
+  // database: a routed order through such a location with a daily capacity is refused.
+  for (const Location& location : server->ledger_->ListLocations()) {
+    if (!location.timezone.empty() && !routing::LoadZone(location.timezone)) {
+      spdlog::warn(
+          "location {} has the time zone '{}', which is not a name of this machine's tz "
+          "database: routed orders through it are refused while it has a daily capacity; give "
+          "it one (omnistock set-location {} --timezone Asia/Tokyo)",
+          location.id.value(), location.timezone, location.id.value());
+    }
+  }
 
   const std::filesystem::path seeding_mark =
       std::filesystem::path(options.data_dir) / kDemoSeedingMark;

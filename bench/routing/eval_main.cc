@@ -735,19 +735,21 @@ int Main(int argc, char** argv) {
       std::printf("  ilp: %s\n", m.get<std::string>().c_str());
     }
   }
+  bool written = true;
   if (!options.json_path.empty()) {
     std::ofstream out(options.json_path);
     out << report.dump(2) << "\n";
     if (!out) {
       std::fprintf(stderr, "routing-eval: cannot write --json %s\n", options.json_path.c_str());
-      return command_line::kExitUsage;
+      written = false;
     }
   }
   // A plan through the ledger that is not the planner's own is a bug in reading the stock.
   const bool ledger_differs =
       report.contains("scale") && report["scale"].contains("ledger") &&
       report["scale"]["ledger"]["same_as_planner"] != report["scale"]["ledger"]["plans"];
-  return violations == 0 && !ledger_differs ? 0 : 1;
+  if (violations != 0 || ledger_differs) return 1;
+  return written ? 0 : command_line::kExitUsage;
 }
 
 }  // namespace

@@ -5,14 +5,37 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 
 namespace omnistock::routing {
 
+namespace {
+
+// The zones LoadZone has taken, so that planning (which asks for every limited location's
+// zone) reads no file system: at most the tz database's names.
+struct TakenZones {
+  absl::Mutex mu;
+  absl::flat_hash_map<std::string, absl::TimeZone> zones ABSL_GUARDED_BY(mu);
+};
+
+TakenZones& Taken() {
+  static TakenZones* const taken = new TakenZones;
+  return *taken;
+}
+
+}  // namespace
+
 std::optional<absl::TimeZone> LoadZone(absl::string_view name) {
+  TakenZones& taken = Taken();
+  {
+    absl::MutexLock lock(&taken.mu);
+    if (auto it = taken.zones.find(name); it != taken.zones.end()) return it->second;
+  }
   if (name.empty() || name.size() > kTimeZoneNameLengthMax || name == "localtime") {
     return std::nullopt;
   }
@@ -33,6 +56,8 @@ std::optional<absl::TimeZone> LoadZone(absl::string_view name) {
   }
   absl::TimeZone zone;
   if (!absl::LoadTimeZone(name, &zone)) return std::nullopt;
+  absl::MutexLock lock(&taken.mu);
+  taken.zones.emplace(std::string(name), zone);
   return zone;
 }
 

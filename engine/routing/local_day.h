@@ -32,7 +32,8 @@ inline constexpr size_t kTimeZoneNameLengthMax = 64;
 // database's directory ($TZDIR, else /usr/share/zoneinfo). nullopt otherwise, and then the file
 // is not opened: abseil would take a path ("/dev/stderr", "Asia/../../dev/tty", a FIFO) and
 // block on it, and it keeps every name it is asked for, loaded or not, for the life of the
-// process. "localtime" (the machine's own zone, which may change) is not taken either.
+// process. "localtime" (the machine's own zone, which may change) is not taken either. A zone
+// once taken is kept: later calls read no file system. Thread-safe.
 std::optional<absl::TimeZone> LoadZone(absl::string_view name);
 
 // NOT_FOUND when the zone is not in the tz database.

@@ -380,6 +380,7 @@ TEST_CASE("watches past --watchers_max are refused RESOURCE_EXHAUSTED, and room 
   // A watch is in place once it has delivered a change made after it started.
   auto started = [&](grpc::ClientContext& context) {
     auto stream = availability->Watch(&context, WatchOf("SKU-A"));
+    stream->WaitForInitialMetadata();  // sent once the server has subscribed it (or refused it)
     ReceiveStock(*inventory, "ST-1", "SKU-A", 1);
     v1::AvailabilityUpdate update;
     const bool delivered = stream->Read(&update);
