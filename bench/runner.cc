@@ -22,17 +22,21 @@ const char* OpKindName(OpKind kind) {
   return kNames[static_cast<int>(kind)];
 }
 
-void KindStats::Merge(const KindStats& other) {
+void KindCounts::Add(const KindCounts& other) {
   calls += other.calls;
   units += other.units;
   stale += other.stale;
   failed_calls += other.failed_calls;
   for (size_t c = 0; c < by_code.size(); ++c) by_code[c] += other.by_code[c];
+}
+
+void KindStats::Merge(const KindStats& other) {
+  Add(other);
   latency.Merge(other.latency);
   failed_latency.Merge(other.failed_latency);
 }
 
-uint64_t KindStats::Headline(Workload workload) const {
+uint64_t KindCounts::Headline(Workload workload) const {
   if (ReserveWorkload(workload)) return ok() + by_code[kFailedPrecondition];
   if (workload == Workload::kCounts) return ok();
   return calls - failed_calls;
@@ -132,7 +136,7 @@ class Recorder {
       reserve_attempts_ += units;
       if (code == 0) reserve_successes_ += units;
     }
-    KindStats call;  // this call alone, as the run counts it
+    KindCounts call;  // this call alone, as the run counts it
     call.calls = 1;
     call.units = units;
     call.by_code[static_cast<size_t>(code)] = units;
@@ -142,11 +146,7 @@ class Recorder {
     Count(call);
     if (!measuring()) return;
     KindStats& k = kinds_[static_cast<size_t>(kind)];
-    k.calls += call.calls;
-    k.units += call.units;
-    k.by_code[static_cast<size_t>(code)] += units;
-    k.stale += call.stale;
-    k.failed_calls += call.failed_calls;
+    k.Add(call);
     (failed ? k.failed_latency : k.latency).Record(Nanos(took));
   }
 
@@ -154,7 +154,7 @@ class Recorder {
   void RecordBatch(int call_code, const std::vector<int>& codes, size_t orders,
                    Clock::duration took) {
     if (call_code != 0) return Record(OpKind::kReserve, call_code, took, orders);
-    KindStats call;  // this call alone, as the run counts it
+    KindCounts call;  // this call alone, as the run counts it
     call.calls = 1;
     call.units = codes.size();
     for (int code : codes) {
@@ -165,9 +165,7 @@ class Recorder {
     Count(call);
     if (!measuring()) return;
     KindStats& k = kinds_[static_cast<size_t>(OpKind::kReserve)];
-    ++k.calls;
-    k.units += call.units;
-    for (size_t c = 0; c < call.by_code.size(); ++c) k.by_code[c] += call.by_code[c];
+    k.Add(call);
     k.latency.Record(Nanos(took));
   }
 
@@ -200,7 +198,7 @@ class Recorder {
 
  private:
   // One call, warmup included, for the progress line.
-  void Count(const KindStats& call) {
+  void Count(const KindCounts& call) {
     done_ += call.Headline(workload_);
     failed_calls_ += call.failed_calls;
     live_.done.store(done_, std::memory_order_relaxed);
@@ -418,7 +416,8 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
       const auto interval = std::chrono::duration_cast<Clock::duration>(
           std::chrono::duration<double>(n / config.rate));
-      Clock::time_point due = Clock::now() + interval * i / n;
+      // In floating point: interval * i overflows nanoseconds at slow paces and many clients.
+      Clock::time_point due = Clock::now() + FromSeconds(i / config.rate);
       // The load generator's share of how late this client is. A step that is behind (its
       // previous one ran past its due time) inherits at most the last late wake-up: had the
       // client woken on time, it would be that much less late.

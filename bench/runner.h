@@ -25,25 +25,32 @@ enum class OpKind { kReserve, kConfirm, kRelease, kFulfill, kSale, kReceive, kCo
 inline constexpr int kOpKindCount = 8;
 const char* OpKindName(OpKind kind);
 
-// The calls of one kind in the measured window. Units are orders for Reserve (a batch call
-// carries many), rows for counts, one otherwise; codes are counted per unit.
-struct KindStats {
+// What calls of one kind were answered. Units are orders for Reserve (a batch call carries
+// many), rows for counts, one otherwise; codes are counted per unit. No histogram: a client
+// makes one of these per call.
+struct KindCounts {
   uint64_t calls = 0;
   uint64_t units = 0;
   std::array<uint64_t, kStatusCodeCount> by_code{};
   uint64_t stale = 0;  // count rows answered OK but ignored as stale (counts only)
   // Calls that failed: neither OK nor a stock-out (FAILED_PRECONDITION) answer, such as
-  // UNAVAILABLE from a server going down or DEADLINE_EXCEEDED. Their latency is kept apart, so
-  // that neither hides the other: fast failures do not pass for fast service, and calls that
-  // waited out their deadline still show.
+  // UNAVAILABLE from a server going down or DEADLINE_EXCEEDED.
   uint64_t failed_calls = 0;
-  LatencyHistogram latency;         // per answered call
-  LatencyHistogram failed_latency;  // per failed call
+
   // What the workload's headline counts of these calls (HeadlineOf).
   uint64_t Headline(Workload workload) const;
-
   uint64_t ok() const { return by_code[0] - stale; }
   uint64_t errors() const { return units - by_code[0]; }
+  void Add(const KindCounts& other);
+};
+
+// The calls of one kind in the measured window, with their latency. Failed calls' latency is
+// kept apart, so that neither hides the other: fast failures do not pass for fast service, and
+// calls that waited out their deadline still show.
+struct KindStats : KindCounts {
+  LatencyHistogram latency;         // per answered call
+  LatencyHistogram failed_latency;  // per failed call
+
   void Merge(const KindStats& other);
 };
 

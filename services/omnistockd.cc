@@ -80,6 +80,15 @@ bool WriteReadyFile(const std::string& path, const std::string& address) {
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// Stop signals received during the start (main): the first is acted on once the start is done,
+// a second ends the process at once.
+volatile std::sig_atomic_t g_stops_during_start = 0;
+
+void StopDuringStart(int signal) {
+  g_stops_during_start = g_stops_during_start + 1;
+  if (g_stops_during_start > 1) std::_Exit(128 + signal);
+}
+
 void ScheduleSweeps(boost::asio::steady_timer& timer, omnistock::services::Server& server,
                     absl::Duration interval) {
   timer.expires_after(absl::ToChronoMilliseconds(interval));
@@ -211,21 +220,21 @@ int main(int argc, char** argv) {
   const std::string ready_file = absl::GetFlag(FLAGS_ready_file);
   options.ready_file = ready_file;
 
-  // Taken from before the start: a stop asked for during recovery or the demo seeding (a
-  // container's PID 1 would otherwise ignore it) takes effect once the start is done, without
-  // serving. A hangup stops as SIGTERM does, unless the process was started ignoring it (nohup).
-  bool stop_requested = false;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  if (struct sigaction hangup{};
-      ::sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN) {
-    signals.add(SIGHUP);
+  // A hangup stops the server as SIGTERM does, unless it was started ignoring it (nohup).
+  struct sigaction hangup {};
+  const bool take_hangup =
+      ::sigaction(SIGHUP, nullptr, &hangup) == 0 && hangup.sa_handler != SIG_IGN;
+  std::vector<int> stop_signals = {SIGINT, SIGTERM};
+  if (take_hangup) stop_signals.push_back(SIGHUP);
+  // During the start (recovery, the demo seeding), a first stop takes effect once the start is
+  // done, before serving (a container's PID 1 would otherwise ignore it); a second one ends the
+  // process at once: nothing is served yet, and both survive a kill.
+  for (int signal : stop_signals) {
+    struct sigaction during_start {};
+    during_start.sa_handler = StopDuringStart;
+    ::sigemptyset(&during_start.sa_mask);
+    ::sigaction(signal, &during_start, nullptr);
   }
-  signals.async_wait([&io, &stop_requested](const boost::system::error_code& error, int signal) {
-    if (error) return;
-    spdlog::info("received signal {}, draining in-flight calls", signal);
-    stop_requested = true;
-    io.stop();
-  });
 
   auto server = omnistock::services::Server::Start(options, &clock, on_storage_failure);
   if (!server.ok()) {
@@ -233,8 +242,22 @@ int main(int argc, char** argv) {
     return 1;
   }
   serving.store(server->get());
-  io.poll();  // a stop asked for during the start
-  if (!stop_requested) {
+
+  bool stop_requested = false;
+  boost::asio::signal_set signals(io);
+  for (int signal : stop_signals) signals.add(signal);
+  signals.async_wait([&io, &stop_requested](const boost::system::error_code& error, int signal) {
+    if (error) return;
+    spdlog::info("received signal {}, draining in-flight calls", signal);
+    stop_requested = true;
+    io.stop();
+  });
+  if (g_stops_during_start > 0) {
+    spdlog::info("a stop was asked for during the start: draining without serving");
+    stop_requested = true;
+  } else if ((*server)->storage_failed()) {
+    stop_requested = true;  // the failure's handler, posted to `io`, sets the exit code
+  } else {
     spdlog::info("serving omnistock.v1 on {} with data in {}", (*server)->address(),
                  options.data_dir);
   }
@@ -247,7 +270,11 @@ int main(int argc, char** argv) {
   boost::asio::steady_timer sweeper(io);
   ScheduleSweeps(sweeper, **server, expiry_interval);
 
-  if (!stop_requested) io.run();
+  if (stop_requested) {
+    io.poll();  // a storage failure's handler, if one was posted
+  } else {
+    io.run();
+  }
   if (!ready_file.empty()) std::remove(ready_file.c_str());  // draining: not ready any more
   (*server)->Shutdown(exit_code == 0 ? absl::GetFlag(FLAGS_shutdown_grace) : absl::Seconds(1));
   // A write that failed while draining (after io stopped, so the handler posted above never
