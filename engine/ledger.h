@@ -271,6 +271,9 @@ class Ledger {
   // transaction were recorded before with the same content.
   Applied<PosResult> RecordSale(const SaleCommand& command, absl::Time now);
   Applied<PosResult> RecordReturn(const ReturnCommand& command, absl::Time now);
+  // Whether the till transaction is recorded (within its retention).
+  bool HasPosTransaction(const LocationId& store, const std::string& terminal_id,
+                         const std::string& transaction_id) const;
 
   // --- Warehouse ---
   // Applies a batch of cycle counts as one commit. A count says what was on the shelf at

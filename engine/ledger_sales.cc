@@ -78,6 +78,18 @@ Applied<PosResult> Ledger::RecordReturn(const ReturnCommand& command, absl::Time
   return RecordPosTransaction(std::move(transaction), now);
 }
 
+bool Ledger::HasPosTransaction(const LocationId& store, const std::string& terminal_id,
+                               const std::string& transaction_id) const {
+  PosTransaction transaction;
+  transaction.store = store;
+  transaction.terminal_id = terminal_id;
+  transaction.transaction_id = transaction_id;
+  const std::string key = transaction.Key();
+  const PosStripe& stripe = PosStripeFor(key);
+  absl::MutexLock lock(&stripe.mu);
+  return stripe.transactions.contains(key);
+}
+
 Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl::Time now) {
   // Undated: now. Dated a little ahead of the server (the edge refuses more than
   // kPosClockSkewMax): now too, as it cannot have happened after it arrived, and a cycle count

@@ -394,9 +394,6 @@ absl::StatusOr<SaleCommand> ValidateRecordSale(const v1::RecordSaleRequest& requ
 
 absl::StatusOr<ReturnCommand> ValidateRecordReturn(const v1::RecordReturnRequest& request,
                                                    const Ledger& ledger, absl::Time now) {
-  if (request.non_sellable() && request.reason().empty()) {
-    return absl::InvalidArgumentError("reason must say why a non_sellable return is kept apart");
-  }
   if (absl::Status s = CheckText("reason", request.reason()); !s.ok()) return s;
   if (absl::Status s = CheckText("original_order_ref", request.original_order_ref()); !s.ok()) {
     return s;
@@ -405,6 +402,11 @@ absl::StatusOr<ReturnCommand> ValidateRecordReturn(const v1::RecordReturnRequest
       request.location_id(), request.lines(), request.pos_transaction_id(), request.terminal_id(),
       request.has_returned_at(), request.returned_at(), "returned_at", ledger, now);
   if (!parts.ok()) return parts.status();
+  // A new one must say why; a retry need not repeat it (the proto).
+  if (request.non_sellable() && request.reason().empty() &&
+      !ledger.HasPosTransaction(parts->store, parts->terminal_id, parts->transaction_id)) {
+    return absl::InvalidArgumentError("reason must say why a non_sellable return is kept apart");
+  }
   return ReturnCommand{parts->store,          parts->terminal_id,
                        parts->transaction_id, std::move(parts->lines),
                        parts->occurred_at,    request.non_sellable(),

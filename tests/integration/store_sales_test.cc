@@ -170,6 +170,39 @@ TEST_CASE("a cross-channel return restocks the store, and a damaged one never be
   context->TryCancel();
 }
 
+TEST_CASE("a damaged return must say why, and its retry need not say it again") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  auto sales = v1::StoreSales::NewStub(live.server.channel());
+  auto damaged = [](const std::string& txn, const std::string& reason) {
+    v1::RecordReturnRequest back;
+    back.set_location_id("ST-1");
+    back.set_terminal_id("till-1");
+    back.set_pos_transaction_id(txn);
+    back.set_non_sellable(true);
+    back.set_reason(reason);
+    v1::PosLine* line = back.add_lines();
+    line->set_sku("SKU-A");
+    line->set_quantity(2);
+    return back;
+  };
+  v1::PosResult result;
+  const grpc::Status unexplained =
+      sales->RecordReturn(Deadline().get(), damaged("R-1", ""), &result);
+  CHECK(unexplained.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(unexplained.error_message(), Catch::Contains("reason must say why"));
+
+  REQUIRE(sales->RecordReturn(Deadline().get(), damaged("R-1", "opened box"), &result).ok());
+  CHECK_FALSE(result.duplicate());
+  // The retry repeats the lines, not the reason: it is answered as the duplicate it is.
+  REQUIRE(sales->RecordReturn(Deadline().get(), damaged("R-1", ""), &result).ok());
+  CHECK(result.duplicate());
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").non_sellable() == 2);
+  // A new one without a reason is still refused.
+  CHECK(sales->RecordReturn(Deadline().get(), damaged("R-2", ""), &result).error_code() ==
+        grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_CASE("an upload lists each reservation it puts at risk once, and at most 1,000 of them") {
   LiveServer live;
   AddLocation(*live.network, "ST-1");
