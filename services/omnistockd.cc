@@ -162,14 +162,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   options.storage_stall_max = absl::GetFlag(FLAGS_storage_stall);
-  if (const int64_t watchers = absl::GetFlag(FLAGS_watchers_max);
-      watchers < 1 || watchers > omnistock::kWatchersMaxLimit) {
+  const int64_t watchers = absl::GetFlag(FLAGS_watchers_max);
+  if (watchers < 1 || watchers > omnistock::kWatchersMaxLimit) {
     spdlog::critical("--watchers_max must be from 1 to {}, got {}", omnistock::kWatchersMaxLimit,
                      watchers);
     return 1;
-  } else {
-    options.watchers_max = static_cast<size_t>(watchers);
   }
+  options.watchers_max = static_cast<size_t>(watchers);
   // Each duration within its bounds, and why.
   struct Bounded {
     const char* flag;

@@ -33,7 +33,7 @@ TakenZones& Taken() {
 std::optional<absl::TimeZone> LoadZone(absl::string_view name) {
   TakenZones& taken = Taken();
   {
-    absl::MutexLock lock(&taken.mu);
+    absl::ReaderMutexLock lock(&taken.mu);  // planning threads read it at once
     if (auto it = taken.zones.find(name); it != taken.zones.end()) return it->second;
   }
   if (name.empty() || name.size() > kTimeZoneNameLengthMax || name == "localtime") {
