@@ -202,6 +202,9 @@ Applied<Position> Ledger::ChangePosition(
     const std::string key = keyed->Key();
     key_stripe = &PosStripeFor(key);
     key_lock.emplace(&key_stripe->mu);
+    // A key is kept after its SKU is interned, under this lock: a retry racing the first call
+    // compares as the same content.
+    keyed->lines.front().sku = keyed->lines.front().sku.Current();
     if (auto it = key_stripe->transactions.find(key); it != key_stripe->transactions.end()) {
       const PosTransaction& before = it->second;
       Applied<Position> applied;
@@ -216,8 +219,9 @@ Applied<Position> Ledger::ChangePosition(
         return applied;
       }
       applied.outcome = Outcome::kReplayed;
-      const std::vector<Position> now_there = GetPositions({sku}, {location});
-      applied.value = now_there.empty() ? EmptyPosition(sku, location) : now_there.front();
+      const Sku stored = keyed->lines.front().sku;
+      const std::vector<Position> now_there = GetPositions({stored}, {location});
+      applied.value = now_there.empty() ? EmptyPosition(stored, location) : now_there.front();
       // After the read: the answer shows the position as it is, so it waits for the commits
       // behind that too (another call's may have changed it since the key was applied).
       applied.ticket = last_ticket();
@@ -235,11 +239,13 @@ Applied<Position> Ledger::ChangePosition(
   }
   absl::MutexLock lock(&shard.mu);
   kinds.reset();
-  Position* existing = shard.Find(sku, location);
-  Position candidate = existing ? *existing : EmptyPosition(sku, location);
+  // The command's SKU may be transient (a refused change must intern nothing): interned only
+  // once the change is made.
+  const Sku current = sku.Current();
+  Position* existing = shard.Find(current, location);
+  Position candidate = existing ? *existing : EmptyPosition(current, location);
   Movement movement;
   movement.time = now;
-  movement.sku = sku;
   movement.location = location;
   Applied<Position> applied;
   const Outcome outcome = change(candidate, movement, applied.detail);
@@ -254,7 +260,9 @@ Applied<Position> Ledger::ChangePosition(
   OMNISTOCK_CHECK(candidate.on_hand >= -kOnHandMax);
   OMNISTOCK_CHECK(candidate.on_hand <= kOnHandMax);
   OMNISTOCK_CHECK(candidate.safety_stock >= 0);
-  PositionSlot& position = shard.FindOrCreate(sku, location);
+  PositionSlot& position = shard.FindOrCreate(existing ? current : current.Stored(), location);
+  candidate.sku = position.sku;
+  movement.sku = position.sku;
   Commit commit;
   commit.movements.push_back(std::move(movement));
   applied.ticket = Publish(commit, [&](Commit& c) {

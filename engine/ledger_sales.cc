@@ -102,8 +102,14 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
   PosStripe& stripe = PosStripeFor(key);
   absl::MutexLock stripe_lock(&stripe.mu);
 
+  // The lines' SKUs may be transient ids (a refused transaction must intern nothing). A
+  // transaction is kept after its SKUs are interned, under this lock: a retry racing the first
+  // call compares as the same content.
   std::vector<Sku> skus;
-  for (const PosLine& line : transaction.lines) skus.push_back(line.sku);
+  for (PosLine& line : transaction.lines) {
+    line.sku = line.sku.Current();
+    skus.push_back(line.sku);
+  }
 
   Applied<PosResult> applied;
   if (auto it = stripe.transactions.find(key); it != stripe.transactions.end()) {
@@ -147,6 +153,9 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     return applied;
   }
 
+  // Nothing refuses it from here on (a line's on_hand can only pass its limit where the SKU
+  // has a position, so is interned already): its SKUs are kept.
+  for (PosLine& line : transaction.lines) line.sku = line.sku.Stored();
   ShardLockSet shard_locks(shards_.data(), transaction.lines);
 
   // A till transaction is never refused for the stock it finds, but on_hand has a limit either

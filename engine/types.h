@@ -15,10 +15,12 @@
 // intern: an existence check asks `IfInterned`, and availability, movements, plans, reserves
 // and routes resolve through a `TransientIds` (transient_ids.h: an order can only hold SKUs
 // that have positions, so interned ones); the edge checks the locations a call names before
-// interning anything of it. What interns: only what may be stored (receipts, adjustments, counts
-// at known locations, transfers, till transactions, held orders); a watch's filter keeps what
-// is not interned yet as strings. Reservation ids are one per order and are not interned; the
-// copies of one share its string (StringId).
+// interning anything of it. What interns: only what is stored. Receipts, adjustments, safety
+// stock and till transactions name their SKUs through a `TransientIds` too, and the ledger
+// interns them once it makes the change (`Stored`), so that one it refuses (a pickup point, a
+// till at a warehouse) leaves nothing; counts at known locations and transfers intern what they
+// store; a watch's filter keeps what is not interned yet as strings. Reservation ids are one per
+// order and are not interned; the copies of one share its string (StringId).
 #ifndef OMNISTOCK_ENGINE_TYPES_H_
 #define OMNISTOCK_ENGINE_TYPES_H_
 
@@ -149,6 +151,16 @@ class InternedId {
 
   const std::string& value() const { return entry_->value; }
   bool empty() const { return entry_->value.empty(); }
+
+  // For the ledger, given an id that may be transient (transient_ids.h): the interned id of its
+  // string if some call has interned it by now, else this one. Taken under the lock its rows
+  // are made under, it finds them: a SKU is interned before a position of it is made.
+  InternedId Current() const {
+    const internal::InternedString* entry = internal::FindInterned(value());
+    return entry != nullptr ? InternedId(entry) : *this;
+  }
+  // The interned id of its string, interning it: what the ledger keeps, once a change is made.
+  InternedId Stored() const { return InternedId(value()); }
 
   friend bool operator==(const InternedId& a, const InternedId& b) { return a.entry_ == b.entry_; }
   friend std::strong_ordering operator<=>(const InternedId& a, const InternedId& b) {

@@ -12,7 +12,8 @@ grpc::ServerUnaryReactor* AnswerReceive(grpc::CallbackServerContext* context,
                                         const ServiceContext& ctx,
                                         const v1::ReceiveRequest& request,
                                         v1::PositionView* response) {
-  return AnswerCommand(context, ctx, ValidateReceive(request, *ctx.ledger), &Ledger::Receive,
+  TransientIds ids;  // used by the ledger within this call only
+  return AnswerCommand(context, ctx, ValidateReceive(request, *ctx.ledger, ids), &Ledger::Receive,
                        response);
 }
 
@@ -39,7 +40,8 @@ grpc::ServerUnaryReactor* InventoryService::Adjust(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* InventoryService::SetSafetyStock(grpc::CallbackServerContext* context,
                                                            const v1::SetSafetyStockRequest* request,
                                                            v1::PositionView* response) {
-  return AnswerCommand(context, ctx_, ValidateSetSafetyStock(*request, *ctx_.ledger),
+  TransientIds ids;  // used by the ledger within this call only
+  return AnswerCommand(context, ctx_, ValidateSetSafetyStock(*request, *ctx_.ledger, ids),
                        &Ledger::SetSafetyStock, response);
 }
 

@@ -59,7 +59,8 @@ class UploadSalesReactor final
 
   void Apply(int64_t index, const v1::RecordSaleRequest& request) {
     const absl::Time now = ctx_.clock->Now();
-    absl::StatusOr<SaleCommand> command = ValidateRecordSale(request, *ctx_.ledger, now);
+    TransientIds ids;  // used by the ledger within this sale only
+    absl::StatusOr<SaleCommand> command = ValidateRecordSale(request, *ctx_.ledger, now, ids);
     if (!command.ok()) {
       Reject(index, request.pos_transaction_id(), std::string(command.status().message()));
       return;
@@ -103,7 +104,8 @@ grpc::ServerUnaryReactor* StoreSalesService::RecordSale(grpc::CallbackServerCont
                                                         v1::PosResult* response) {
   if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx_)) return refused;
   const absl::Time now = ctx_.clock->Now();
-  absl::StatusOr<SaleCommand> command = ValidateRecordSale(*request, *ctx_.ledger, now);
+  TransientIds ids;  // used by the ledger within this call only
+  absl::StatusOr<SaleCommand> command = ValidateRecordSale(*request, *ctx_.ledger, now, ids);
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
   return Answer(context, ctx_, ctx_.ledger->RecordSale(*command, now),
                 [&](const PosResult& value) { ToProto(value, response); });
@@ -114,7 +116,8 @@ grpc::ServerUnaryReactor* StoreSalesService::RecordReturn(grpc::CallbackServerCo
                                                           v1::PosResult* response) {
   if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx_)) return refused;
   const absl::Time now = ctx_.clock->Now();
-  absl::StatusOr<ReturnCommand> command = ValidateRecordReturn(*request, *ctx_.ledger, now);
+  TransientIds ids;  // used by the ledger within this call only
+  absl::StatusOr<ReturnCommand> command = ValidateRecordReturn(*request, *ctx_.ledger, now, ids);
   if (!command.ok()) return AnswerNow(context, ToGrpc(command.status()));
   return Answer(context, ctx_, ctx_.ledger->RecordReturn(*command, now),
                 [&](const PosResult& value) { ToProto(value, response); });

@@ -149,7 +149,7 @@ absl::StatusOr<PosParts> ValidatePosParts(
     const std::string& location_id, const google::protobuf::RepeatedPtrField<v1::PosLine>& lines,
     const std::string& transaction_id, const std::string& terminal_id, bool has_time,
     const google::protobuf::Timestamp& time, absl::string_view time_field, const Ledger& ledger,
-    absl::Time now) {
+    absl::Time now, TransientIds& ids) {
   if (absl::Status s = CheckId("terminal_id", terminal_id, kLocationIdLengthMax); !s.ok()) return s;
   if (absl::Status s = CheckId("pos_transaction_id", transaction_id, kReservationIdLengthMax);
       !s.ok()) {
@@ -178,8 +178,10 @@ absl::StatusOr<PosParts> ValidatePosParts(
   }
   absl::StatusOr<LocationId> store = KnownLocation("location_id", location_id, ledger);
   if (!store.ok()) return store.status();
-  // Only now, with every check passed, are the SKUs interned (a till sale may create them).
-  for (const auto& line : lines) parts.lines.push_back(PosLine{Sku(line.sku()), line.quantity()});
+  // The ledger interns them if it records the transaction (it may still refuse it).
+  for (const auto& line : lines) {
+    parts.lines.push_back(PosLine{ids.Resolve<Sku>(line.sku()), line.quantity()});
+  }
   parts.store = *std::move(store);
   parts.terminal_id = terminal_id;
   parts.transaction_id = transaction_id;
@@ -383,24 +385,26 @@ absl::StatusOr<std::string> ValidateTransferRef(const v1::TransferRef& request) 
 }
 
 absl::StatusOr<SaleCommand> ValidateRecordSale(const v1::RecordSaleRequest& request,
-                                               const Ledger& ledger, absl::Time now) {
+                                               const Ledger& ledger, absl::Time now,
+                                               TransientIds& ids) {
   absl::StatusOr<PosParts> parts = ValidatePosParts(
       request.location_id(), request.lines(), request.pos_transaction_id(), request.terminal_id(),
-      request.has_sold_at(), request.sold_at(), "sold_at", ledger, now);
+      request.has_sold_at(), request.sold_at(), "sold_at", ledger, now, ids);
   if (!parts.ok()) return parts.status();
   return SaleCommand{parts->store, parts->terminal_id, parts->transaction_id,
                      std::move(parts->lines), parts->occurred_at};
 }
 
 absl::StatusOr<ReturnCommand> ValidateRecordReturn(const v1::RecordReturnRequest& request,
-                                                   const Ledger& ledger, absl::Time now) {
+                                                   const Ledger& ledger, absl::Time now,
+                                                   TransientIds& ids) {
   if (absl::Status s = CheckText("reason", request.reason()); !s.ok()) return s;
   if (absl::Status s = CheckText("original_order_ref", request.original_order_ref()); !s.ok()) {
     return s;
   }
   absl::StatusOr<PosParts> parts = ValidatePosParts(
       request.location_id(), request.lines(), request.pos_transaction_id(), request.terminal_id(),
-      request.has_returned_at(), request.returned_at(), "returned_at", ledger, now);
+      request.has_returned_at(), request.returned_at(), "returned_at", ledger, now, ids);
   if (!parts.ok()) return parts.status();
   // A new one must say why; a retry need not repeat it (the proto).
   if (request.non_sellable() && request.reason().empty() &&
@@ -473,14 +477,14 @@ absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest&
 }
 
 absl::StatusOr<ReceiveCommand> ValidateReceive(const v1::ReceiveRequest& request,
-                                               const Ledger& ledger) {
+                                               const Ledger& ledger, TransientIds& ids) {
   if (absl::Status s = CheckId("sku", request.sku(), kSkuLengthMax); !s.ok()) return s;
   if (absl::Status s = CheckQuantity("quantity", request.quantity()); !s.ok()) return s;
   if (absl::Status s = CheckText("reference", request.reference()); !s.ok()) return s;
   if (absl::Status s = CheckIdempotencyKey(request.idempotency_key()); !s.ok()) return s;
   absl::StatusOr<LocationId> location = KnownLocation("location_id", request.location_id(), ledger);
   if (!location.ok()) return location.status();
-  return ReceiveCommand{*std::move(location), Sku(request.sku()), request.quantity(),
+  return ReceiveCommand{*std::move(location), ids.Resolve<Sku>(request.sku()), request.quantity(),
                         request.reference(), request.idempotency_key()};
 }
 
@@ -506,9 +510,7 @@ absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request, c
   if (absl::Status s = CheckIdempotencyKey(request.idempotency_key()); !s.ok()) return s;
   absl::StatusOr<LocationId> location = KnownLocation("location_id", request.location_id(), ledger);
   if (!location.ok()) return location.status();
-  // A correction down of a SKU no position holds would go below zero and is refused, so it
-  // interns nothing; one up may create the position.
-  const Sku sku = request.delta() < 0 ? ids.Resolve<Sku>(request.sku()) : Sku(request.sku());
+  const Sku sku = ids.Resolve<Sku>(request.sku());
   AdjustCommand command;
   command.location = *std::move(location);
   command.sku = sku;
@@ -521,7 +523,7 @@ absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request, c
 }
 
 absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(const v1::SetSafetyStockRequest& request,
-                                                          const Ledger& ledger) {
+                                                          const Ledger& ledger, TransientIds& ids) {
   if (absl::Status s = CheckId("sku", request.sku(), kSkuLengthMax); !s.ok()) return s;
   if (request.safety_stock() < 0 || request.safety_stock() > kQuantityPerLineMax) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -529,7 +531,8 @@ absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(const v1::SetSafetySto
   }
   absl::StatusOr<LocationId> location = KnownLocation("location_id", request.location_id(), ledger);
   if (!location.ok()) return location.status();
-  return SafetyStockCommand{*std::move(location), Sku(request.sku()), request.safety_stock()};
+  return SafetyStockCommand{*std::move(location), ids.Resolve<Sku>(request.sku()),
+                            request.safety_stock()};
 }
 
 absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabilityRequest& request,

@@ -23,14 +23,15 @@
 namespace omnistock::services {
 
 absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest& request);
+// Changes of stock and till transactions name their SKUs through `ids` (valid while it lives),
+// and the ledger interns a SKU only once it makes the change: a refused call (a pickup point,
+// a correction below zero, a till at a warehouse) interns nothing.
 absl::StatusOr<ReceiveCommand> ValidateReceive(const v1::ReceiveRequest& request,
-                                               const Ledger& ledger);
-// Adjust and Transfer name their SKUs through `ids` where the ledger can only refuse a SKU no
-// position holds (a correction down, a shipment), so that a refused call interns nothing.
+                                               const Ledger& ledger, TransientIds& ids);
 absl::StatusOr<AdjustCommand> ValidateAdjust(const v1::AdjustRequest& request, const Ledger& ledger,
                                              TransientIds& ids);
 absl::StatusOr<SafetyStockCommand> ValidateSetSafetyStock(const v1::SetSafetyStockRequest& request,
-                                                          const Ledger& ledger);
+                                                          const Ledger& ledger, TransientIds& ids);
 
 struct AvailabilityQuery {
   std::vector<Sku> skus;
@@ -77,9 +78,11 @@ absl::StatusOr<std::string> ValidateTransferRef(const v1::TransferRef& request);
 
 // Till transactions; `now` bounds how far in the future a till's clock may be.
 absl::StatusOr<SaleCommand> ValidateRecordSale(const v1::RecordSaleRequest& request,
-                                               const Ledger& ledger, absl::Time now);
+                                               const Ledger& ledger, absl::Time now,
+                                               TransientIds& ids);
 absl::StatusOr<ReturnCommand> ValidateRecordReturn(const v1::RecordReturnRequest& request,
-                                                   const Ledger& ledger, absl::Time now);
+                                                   const Ledger& ledger, absl::Time now,
+                                                   TransientIds& ids);
 
 }  // namespace omnistock::services
 

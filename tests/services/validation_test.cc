@@ -59,6 +59,134 @@ TEST_CASE("a refused correction down or shipment of an unheld SKU interns nothin
   CHECK(f.At("NEVER-HELD-1", "W1").in_transit == 1);
 }
 
+TEST_CASE("a refused change of stock or till transaction interns nothing") {
+  LedgerFixture f;
+  Location pickup;
+  pickup.id = LocationId("P1");
+  pickup.kind = LocationKind::kPickupPoint;
+  REQUIRE(f.ledger.UpsertLocation(pickup).outcome == Outcome::kOk);
+  const size_t interned = internal::InternedCount();
+
+  v1::ReceiveRequest receipt;
+  receipt.set_location_id("P1");
+  receipt.set_sku("REFUSED-RECEIPT");
+  receipt.set_quantity(1);
+  v1::AdjustRequest adjust;
+  adjust.set_location_id("P1");
+  adjust.set_sku("REFUSED-ADJUST");
+  adjust.set_delta(1);
+  adjust.set_reason(v1::FOUND);
+  v1::SetSafetyStockRequest safety;
+  safety.set_location_id("P1");
+  safety.set_sku("REFUSED-SAFETY");
+  safety.set_safety_stock(1);
+  v1::RecordSaleRequest at_warehouse;
+  at_warehouse.set_location_id("W1");
+  at_warehouse.set_terminal_id("till-1");
+  at_warehouse.set_pos_transaction_id("t-1");
+  v1::PosLine* line = at_warehouse.add_lines();
+  line->set_sku("REFUSED-SALE");
+  line->set_quantity(1);
+  // Within what the edge takes (kClientTimeAgeMax), beyond the ledger's bound.
+  v1::RecordReturnRequest too_old;
+  too_old.set_location_id("S1");
+  too_old.set_terminal_id("till-1");
+  too_old.set_pos_transaction_id("t-2");
+  too_old.mutable_returned_at()->set_seconds(absl::ToUnixSeconds(kT0 - absl::Hours(24 * 3)));
+  line = too_old.add_lines();
+  line->set_sku("REFUSED-RETURN");
+  line->set_quantity(1);
+  f.ledger.LimitTillTimeToRetention(absl::Hours(24));
+  {
+    TransientIds ids;
+    const absl::StatusOr<ReceiveCommand> r = ValidateReceive(receipt, f.ledger, ids);
+    REQUIRE(r.ok());
+    CHECK(f.ledger.Receive(*r, kT0).outcome == Outcome::kLocationHoldsNoStock);
+    const absl::StatusOr<AdjustCommand> a = ValidateAdjust(adjust, f.ledger, ids);
+    REQUIRE(a.ok());
+    CHECK(f.ledger.Adjust(*a, kT0).outcome == Outcome::kLocationHoldsNoStock);
+    const absl::StatusOr<SafetyStockCommand> s = ValidateSetSafetyStock(safety, f.ledger, ids);
+    REQUIRE(s.ok());
+    CHECK(f.ledger.SetSafetyStock(*s, kT0).outcome == Outcome::kLocationHoldsNoStock);
+    const absl::StatusOr<SaleCommand> sale = ValidateRecordSale(at_warehouse, f.ledger, kT0, ids);
+    REQUIRE(sale.ok());
+    CHECK(f.ledger.RecordSale(*sale, kT0).outcome == Outcome::kLocationHasNoTill);
+    const absl::StatusOr<ReturnCommand> back = ValidateRecordReturn(too_old, f.ledger, kT0, ids);
+    REQUIRE(back.ok());
+    CHECK(f.ledger.RecordReturn(*back, kT0).outcome == Outcome::kClientTimeTooOld);
+  }
+  CHECK(internal::InternedCount() == interned);
+
+  // Accepted, each is stored under an interned id that outlives the call's own.
+  receipt.set_location_id("S1");
+  at_warehouse.set_location_id("S2");
+  {
+    TransientIds ids;
+    const absl::StatusOr<ReceiveCommand> r = ValidateReceive(receipt, f.ledger, ids);
+    REQUIRE(r.ok());
+    CHECK(f.ledger.Receive(*r, kT0).outcome == Outcome::kOk);
+    const absl::StatusOr<SaleCommand> sale = ValidateRecordSale(at_warehouse, f.ledger, kT0, ids);
+    REQUIRE(sale.ok());
+    const Applied<PosResult> sold = f.ledger.RecordSale(*sale, kT0);
+    CHECK(sold.outcome == Outcome::kOk);
+    CHECK(sold.value.transaction.lines.at(0).sku == Sku("REFUSED-SALE"));
+  }
+  CHECK(internal::InternedCount() == interned + 2);
+  CHECK(f.At("REFUSED-RECEIPT", "S1").on_hand == 1);
+  CHECK(f.At("REFUSED-SALE", "S2").on_hand == -1);
+}
+
+TEST_CASE("a retry resolved before its first call interned the SKU is still the same change") {
+  LedgerFixture f;
+  // Both calls resolve their ids before either reaches the ledger: both are transient.
+  v1::ReceiveRequest receipt;
+  receipt.set_location_id("S1");
+  receipt.set_sku("RACED-RECEIPT");
+  receipt.set_quantity(3);
+  receipt.set_idempotency_key("asn-1");
+  v1::RecordSaleRequest sale;
+  sale.set_location_id("S1");
+  sale.set_terminal_id("till-1");
+  sale.set_pos_transaction_id("t-9");
+  v1::PosLine* line = sale.add_lines();
+  line->set_sku("RACED-SALE");
+  line->set_quantity(2);
+  TransientIds first_ids, retry_ids;
+  const absl::StatusOr<ReceiveCommand> first = ValidateReceive(receipt, f.ledger, first_ids);
+  const absl::StatusOr<ReceiveCommand> retry = ValidateReceive(receipt, f.ledger, retry_ids);
+  const absl::StatusOr<SaleCommand> sold = ValidateRecordSale(sale, f.ledger, kT0, first_ids);
+  const absl::StatusOr<SaleCommand> resold = ValidateRecordSale(sale, f.ledger, kT0, retry_ids);
+  REQUIRE(first.ok());
+  REQUIRE(retry.ok());
+  REQUIRE(sold.ok());
+  REQUIRE(resold.ok());
+
+  CHECK(f.ledger.Receive(*first, kT0).outcome == Outcome::kOk);
+  const Applied<Position> again = f.ledger.Receive(*retry, kT0);
+  CHECK(again.outcome == Outcome::kReplayed);
+  CHECK(again.value.on_hand == 3);
+  CHECK(f.ledger.RecordSale(*sold, kT0).outcome == Outcome::kOk);
+  const Applied<PosResult> resold_applied = f.ledger.RecordSale(*resold, kT0);
+  CHECK(resold_applied.outcome == Outcome::kReplayed);
+  CHECK(resold_applied.value.duplicate);
+  CHECK(f.At("RACED-RECEIPT", "S1").on_hand == 3);
+  CHECK(f.At("RACED-SALE", "S1").on_hand == -2);
+
+  // A second receipt of the same SKU, with another key and an id resolved before the first
+  // was stored, adds to the one position.
+  v1::ReceiveRequest more = receipt;
+  more.set_idempotency_key("asn-2");
+  TransientIds stale_ids;
+  receipt.set_sku("RACED-LATE");
+  more.set_sku("RACED-LATE");
+  const absl::StatusOr<ReceiveCommand> late = ValidateReceive(more, f.ledger, stale_ids);
+  REQUIRE(late.ok());
+  f.Stock("RACED-LATE", "S1", 5);
+  CHECK(f.ledger.Receive(*late, kT0).outcome == Outcome::kOk);
+  CHECK(f.At("RACED-LATE", "S1").on_hand == 8);
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
 TEST_CASE("a client's time and a ttl are taken to the microsecond, as the store keeps times") {
   LedgerFixture f;
   f.Stock("A", "S1", 5);
