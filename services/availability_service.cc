@@ -1,8 +1,13 @@
 #include "services/availability_service.h"
 
 #include <deque>
+#include <memory>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/alarm.h"
 #include "services/convert.h"
 #include "services/validation.h"
 
@@ -43,11 +48,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
                            public FeedSubscriber {
  public:
   static grpc::ServerWriteReactor<v1::AvailabilityUpdate>* Start(
-      const ServiceContext& ctx, ChangeFeed* feed, WatchFilter filter,
-      std::optional<Sequence> resume_after) {
+      grpc::CallbackServerContext* context, const ServiceContext& ctx, ChangeFeed* feed,
+      WatchFilter filter, std::optional<Sequence> resume_after) {
     // The feed shares ownership so that a batch being published never outlives its receiver;
     // the gRPC side ends with OnDone, which drops the reactor's own reference.
-    auto reactor = std::shared_ptr<WatchReactor>(new WatchReactor(ctx, feed, std::move(filter)));
+    auto reactor =
+        std::shared_ptr<WatchReactor>(new WatchReactor(context, ctx, feed, std::move(filter)));
     reactor->self_ = reactor;
     const ChangeFeed::Subscription subscription = feed->Subscribe(reactor);
     const Sequence subscribed_at = subscription.published;
@@ -108,6 +114,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
         }
         if (overflowed_) break;
       }
+      if (overflowed_ && writing_) CancelUnlessWrittenLocked(kWatchBehindWriteMax);
       if (writing_ || !replayed_) return;  // the write in flight or the replay will pump
     }
     // Runs on the committer thread: only starts the next write, never waits for it.
@@ -118,7 +125,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
     {
       absl::MutexLock lock(&mu_);
       closing_ = true;
-      if (writing_) return;   // OnWriteDone will pump and finish
+      if (writing_) {  // OnWriteDone will pump and finish
+        CancelUnlessWrittenLocked(kWatchStoppingWriteMax);
+        return;
+      }
       if (!started_) return;  // Start will, once it knows the resume point
     }
     Pump();
@@ -154,8 +164,39 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   }  // `lock` is released before `last` deletes this
 
  private:
-  WatchReactor(const ServiceContext& ctx, ChangeFeed* feed, WatchFilter filter)
-      : ctx_(ctx), feed_(feed), filter_(std::move(filter)) {}
+  WatchReactor(grpc::CallbackServerContext* context, const ServiceContext& ctx, ChangeFeed* feed,
+               WatchFilter filter)
+      : context_(context), ctx_(ctx), feed_(feed), filter_(std::move(filter)) {}
+
+  // The watch must end, but its write in flight waits for the client: if that write is still
+  // not done `within` from now (a client that no longer reads), the call is cancelled, which
+  // fails the write and ends the stream.
+  void CancelUnlessWrittenLocked(absl::Duration within) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (cancel_alarm_set_) return;
+    cancel_alarm_set_ = true;
+    cancel_alarm_.Set(
+        absl::ToChronoTime(absl::Now() + within),
+        [weak = std::weak_ptr<WatchReactor>(self_), write = writes_started_](bool expired) {
+          if (std::shared_ptr<WatchReactor> self = weak.lock(); self && expired) {
+            self->CancelIfStillWriting(write);
+          }
+        });
+  }
+
+  void CancelIfStillWriting(uint64_t write) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!writing_ || writes_started_ != write || finish_called_) return;
+      // Finish waits until TryCancel is done: the context lives until OnDone, which comes
+      // only after Finish.
+      cancelling_ = true;
+    }
+    // Not under mu_: gRPC may run OnCancel and OnWriteDone before TryCancel returns.
+    context_->TryCancel();
+    absl::MutexLock lock(&mu_);
+    cancelling_ = false;
+    if (finish_wanted_) FinishLocked(*std::exchange(finish_wanted_, std::nullopt));
+  }
 
   // Starts the next write if there is one and none is in flight, or the read of the replay's
   // next page (ReadJournal: the read itself on a journal reader, never here, which may be a gRPC
@@ -164,7 +205,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
     std::shared_ptr<WatchReactor> keep;  // what the read holds on to until it is done
     {
       absl::MutexLock lock(&mu_);
-      if (writing_ || reading_ || finished_ || finish_called_) return;
+      if (writing_ || reading_ || finished_ || finish_called_ || finish_wanted_) return;
       if (cancelled_) {
         FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
         return;
@@ -194,6 +235,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
         out_ = std::move(source.front());
         source.pop_front();
         writing_ = true;
+        ++writes_started_;
       } else if (!replayed_) {
         reading_ = true;
         keep = self_;
@@ -273,10 +315,15 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
 
   void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finish_called_) return;
+    if (cancelling_) {  // CancelIfStillWriting finishes once TryCancel is done
+      if (!finish_wanted_) finish_wanted_ = status;
+      return;
+    }
     finish_called_ = true;
     Finish(status);
   }
 
+  grpc::CallbackServerContext* const context_;  // valid until OnDone
   const ServiceContext ctx_;
   ChangeFeed* const feed_;
   const WatchFilter filter_;
@@ -299,12 +346,17 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> refusal_ ABSL_GUARDED_BY(mu_);
+  uint64_t writes_started_ ABSL_GUARDED_BY(mu_) = 0;
+  bool cancel_alarm_set_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelling_ ABSL_GUARDED_BY(mu_) = false;                    // TryCancel is running
+  std::optional<grpc::Status> finish_wanted_ ABSL_GUARDED_BY(mu_);  // while cancelling_
+  grpc::Alarm cancel_alarm_;  // declared last: destroyed (cancelled) first
 };
 
 }  // namespace
 
 grpc::ServerWriteReactor<v1::AvailabilityUpdate>* AvailabilityService::Watch(
-    grpc::CallbackServerContext*, const v1::WatchRequest* request) {
+    grpc::CallbackServerContext* context, const v1::WatchRequest* request) {
   absl::StatusOr<WatchFilter> filter = ValidateWatch(*request, *ctx_.ledger);
   // Watches starting at the same moment may each see room for one more: the bound is kept to
   // within the calls that race for the last place.
@@ -321,7 +373,7 @@ grpc::ServerWriteReactor<v1::AvailabilityUpdate>* AvailabilityService::Watch(
   }
   std::optional<Sequence> resume_after;
   if (request->has_resume_after_sequence()) resume_after = request->resume_after_sequence();
-  return WatchReactor::Start(ctx_, feed_, std::move(*filter), resume_after);
+  return WatchReactor::Start(context, ctx_, feed_, std::move(*filter), resume_after);
 }
 
 }  // namespace omnistock::services

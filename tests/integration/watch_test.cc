@@ -1,5 +1,8 @@
 // The live availability feed over gRPC: a watcher sees a till sale, and resumes after a
 // disconnect from its last sequence with no gap and no duplicate.
+#include <algorithm>
+#include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 #include <utility>
@@ -7,6 +10,8 @@
 
 #include "absl/time/clock.h"
 #include "catch2/catch.hpp"
+#include "engine/limits.h"
+#include "grpcpp/create_channel.h"
 #include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/store_sales.grpc.pb.h"
 #include "omnistock/v1/warehouse.grpc.pb.h"
@@ -41,6 +46,30 @@ grpc::Status Refused(v1::Availability::Stub& availability, const v1::WatchReques
   v1::AvailabilityUpdate update;
   CHECK_FALSE(stream->Read(&update));
   return stream->Finish();
+}
+
+// Counts `rows` SKUs never seen before (<prefix><first>, ...) at `location`, one SyncCounts call
+// in batches of 10,000 rows: as many changes for a watcher of everything.
+void CountNewSkus(v1::Warehouse::Stub& warehouse, const std::string& location, int first, int rows,
+                  const std::string& prefix = "SKU-") {
+  const absl::Time now = absl::Now();
+  v1::SyncCountsSummary summary;
+  auto context = Deadline(60);
+  auto sync = warehouse.SyncCounts(context.get(), &summary);
+  for (int begin = 0; begin < rows; begin += 10'000) {
+    v1::CountBatch batch;
+    for (int i = begin; i < std::min(rows, begin + 10'000); ++i) {
+      v1::CountRow* row = batch.add_rows();
+      row->set_location_id(location);
+      row->set_sku(prefix + std::to_string(first + i));
+      row->set_counted_quantity(5);
+      row->mutable_counted_at()->set_seconds(absl::ToUnixSeconds(now));
+    }
+    REQUIRE(sync->Write(batch));
+  }
+  sync->WritesDone();
+  REQUIRE(sync->Finish().ok());
+  REQUIRE(summary.rows_applied() == rows);
 }
 
 }  // namespace
@@ -214,26 +243,7 @@ TEST_CASE("a watcher that stops reading is ended with the sequence to resume fro
   REQUIRE(stream->Read(&update));  // the receipt, replayed: the watch is set up
 
   // 30,000 count rows, 3 batches, while the watcher reads nothing: far past its buffer.
-  const absl::Time now = absl::Now();
-  v1::SyncCountsSummary summary;
-  {
-    auto sync_context = Deadline(60);
-    auto sync = warehouse->SyncCounts(sync_context.get(), &summary);
-    for (int b = 0; b < 3; ++b) {
-      v1::CountBatch batch;
-      for (int i = 0; i < 10'000; ++i) {
-        v1::CountRow* row = batch.add_rows();
-        row->set_location_id("WH-1");
-        row->set_sku("SKU-" + std::to_string(b * 10'000 + i));
-        row->set_counted_quantity(5);
-        row->mutable_counted_at()->set_seconds(absl::ToUnixSeconds(now));
-      }
-      REQUIRE(sync->Write(batch));
-    }
-    sync->WritesDone();
-    REQUIRE(sync->Finish().ok());
-  }
-  REQUIRE(summary.rows_applied() == 30'000);
+  CountNewSkus(*warehouse, "WH-1", 0, 30'000);
 
   // Now read: the stream delivers what it had buffered, then ends telling where to resume.
   uint64_t last = update.sequence();
@@ -412,6 +422,67 @@ TEST_CASE("watches past --watchers_max are refused RESOURCE_EXHAUSTED, and room 
   }
   CHECK(admitted);
   second_context->TryCancel();
+}
+
+}  // namespace omnistock::testing
+
+namespace omnistock::testing {
+
+TEST_CASE("a watcher that no longer reads gives its place back and does not hold a shutdown") {
+  TempDir dir;
+  ServerProcess server(dir.Sub("data"), {"--watchers_max=1", "--shutdown_grace=120s"});
+  AddLocation(*server.network(), "WH-1", v1::WAREHOUSE);
+  const std::string kLongLocation(kLocationIdLengthMax, 'W');
+  AddLocation(*server.network(), kLongLocation, v1::WAREHOUSE);
+  auto availability = v1::Availability::NewStub(server.channel());
+  auto warehouse = v1::Warehouse::NewStub(server.channel());
+  // The stalled watchers' own connection takes no more than its first window of their updates
+  // (no window growth), so the server's write to them waits.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+  auto stalled_availability = v1::Availability::NewStub(
+      grpc::CreateCustomChannel(server.address(), grpc::InsecureChannelCredentials(), args));
+  // Whether a watch is admitted (it delivers nothing, so runs to its deadline), not refused for
+  // --watchers_max (at once).
+  auto admitted = [&] {
+    auto context = Deadline(2);
+    auto stream = availability->Watch(context.get(), WatchOf("SKU-NONE"));
+    v1::AvailabilityUpdate update;
+    CHECK_FALSE(stream->Read(&update));
+    return stream->Finish().error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED;
+  };
+
+  // One falls far behind, and never reads again: after kWatchBehindWriteMax the server cancels
+  // it, and its place is free.
+  auto behind_context = Deadline(300);
+  auto behind = stalled_availability->Watch(behind_context.get(), v1::WatchRequest());
+  behind->WaitForInitialMetadata();
+  REQUIRE_FALSE(admitted());
+  CountNewSkus(*warehouse, "WH-1", 0, 30'000);
+  bool freed = false;
+  for (int attempt = 0; attempt < 120 && !freed; ++attempt) {
+    freed = admitted();
+    if (!freed) absl::SleepFor(absl::Milliseconds(250));
+  }
+  CHECK(freed);
+  v1::AvailabilityUpdate update;
+  int64_t delivered = 0;
+  while (behind->Read(&update)) ++delivered;
+  CHECK(behind->Finish().error_code() == grpc::StatusCode::CANCELLED);
+  CHECK(delivered < 30'000);
+
+  // One not behind, whose write waits when the server stops: the drain cancels it after
+  // kWatchStoppingWriteMax instead of waiting the whole grace.
+  auto stuck_context = Deadline(300);
+  auto stuck = stalled_availability->Watch(stuck_context.get(), v1::WatchRequest());
+  stuck->WaitForInitialMetadata();
+  // Long ids: about 160 bytes an update, 1.4 MB in all, past what the connection takes in.
+  CountNewSkus(*warehouse, kLongLocation, 0, 9'000, std::string(kSkuLengthMax - 4, 'L'));
+  std::future<int> exit_code = std::async(std::launch::async, [&] { return server.Terminate(); });
+  REQUIRE(exit_code.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  CHECK(exit_code.get() == 0);
+  stuck_context->TryCancel();
 }
 
 }  // namespace omnistock::testing
