@@ -373,12 +373,23 @@ void PrintRoutingConfig(const v1::RoutingConfig& config) {
 // Prints a failed call's status to stderr and returns the exit code for it. A FAILED_PRECONDITION
 // for lack of stock carries the lines it could not cover among its google.rpc.Status details.
 // `reached`: the server answered (still connected after a unary call; a stream's updates came),
-// so an UNAVAILABLE is its own (a storage failure, a shutdown), not "cannot reach".
+// so an UNAVAILABLE is its own (a storage failure, a shutdown), not "cannot reach". Neither that
+// nor a failure to connect (a server that answered, then closed the connection as it stopped):
+// the call was ended, whoever ended it.
 int ReportError(const grpc::Status& status, const std::string& target, bool reached = false) {
   std::string message = status.error_message();
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    message = reached ? absl::StrCat("omnistockd at ", target, " answered: ", message)
-                      : absl::StrCat("cannot reach omnistockd at ", target, ": ", message);
+    // gRPC's words for a connection it could not make (1.51).
+    const bool not_connected = absl::StrContains(message, "failed to connect") ||
+                               absl::StrContains(message, "DNS resolution failed") ||
+                               absl::StrContains(message, "Connection refused");
+    if (reached) {
+      message = absl::StrCat("omnistockd at ", target, " answered: ", message);
+    } else if (not_connected) {
+      message = absl::StrCat("cannot reach omnistockd at ", target, ": ", message);
+    } else {
+      message = absl::StrCat("the call to omnistockd at ", target, " ended: ", message);
+    }
   }
   std::cerr << "error: "
             << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) << ": "

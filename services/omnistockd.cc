@@ -1,5 +1,6 @@
 // omnistockd: the omnistock server. See README.md for the quick start and --help for flags.
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
@@ -86,7 +87,14 @@ volatile std::sig_atomic_t g_stops_during_start = 0;
 
 void StopDuringStart(int signal) {
   g_stops_during_start = g_stops_during_start + 1;
-  if (g_stops_during_start > 1) std::_Exit(128 + signal);
+  if (g_stops_during_start > 1) {
+    // write(2) and _Exit only: what a signal handler may call.
+    constexpr char kSaid[] =
+        "omnistockd: a second stop signal during the start: exiting at once (128 + the signal's "
+        "number), without a drain; nothing acknowledged is lost\n";
+    [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, kSaid, sizeof(kSaid) - 1);
+    std::_Exit(128 + signal);
+  }
 }
 
 void ScheduleSweeps(boost::asio::steady_timer& timer, omnistock::services::Server& server,

@@ -1,6 +1,8 @@
 #include "services/server.h"
 
 #include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,6 +43,41 @@ absl::Status CheckListen(absl::string_view flag, const std::string& listen) {
                      "127.0.0.1:50051"));
   }
   return absl::OkStatus();
+}
+
+// Refuses `listen` (HOST:PORT, as CheckListen takes it) if another socket already listens
+// there, before the start spends its recovery on a port it cannot have. Only that: whatever
+// else binding may say is left to gRPC (or the metrics server), which says it then.
+absl::Status CheckPortFree(absl::string_view flag, const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  std::string host = listen.substr(0, colon);
+  const std::string port = listen.substr(colon + 1);
+  if (port == "0") return absl::OkStatus();
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* addresses = nullptr;
+  if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &addresses) != 0) return absl::OkStatus();
+  int tried = 0, in_use = 0;
+  for (const addrinfo* a = addresses; a != nullptr; a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    const int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));  // as gRPC binds
+    ++tried;
+    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 && errno == EADDRINUSE) ++in_use;
+    ::close(fd);
+  }
+  ::freeaddrinfo(addresses);
+  if (tried == 0 || in_use < tried) return absl::OkStatus();
+  return absl::UnavailableError(
+      absl::StrCat("cannot listen on '", listen, "' (--", flag,
+                   "): the address is in use (another omnistockd, or another program, listens "
+                   "there); nothing was opened"));
 }
 
 // The mark of a demo seeding under way, in the data directory: made durable before the
@@ -93,6 +130,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         "idempotency_retention must be at most ", absl::FormatDuration(kIdempotencyRetentionMax),
         " (memory holds every settled reservation and till transaction for it), got ",
         absl::FormatDuration(options.idempotency_retention)));
+  }
+  if (absl::Status s = CheckPortFree("listen", options.listen); !s.ok()) return s;
+  if (!options.metrics_listen.empty()) {
+    if (absl::Status s = CheckPortFree("metrics_listen", options.metrics_listen); !s.ok()) {
+      return s;
+    }
   }
   std::unique_ptr<Server> server(new Server());
   server->clock_ = clock;

@@ -1,6 +1,10 @@
 // The omnistock command-line client, run as a real process against a real omnistockd: what it
 // prints, its exit codes, and that what it reports is what the server holds.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -630,6 +634,29 @@ TEST_CASE("cli: extend pushes a hold's expiry out, and routing-config shows the 
              Catch::Matches("version +[a-z0-9-]+\\n(.|\\n)*") &&
                  Catch::Matches("(.|\\n)*\\npickup_lead_store +[0-9]+s\\n(.|\\n)*") &&
                  Catch::Contains("Asia/Tokyo") && !Catch::Contains("\""));
+}
+
+}  // namespace omnistock::testing
+
+namespace omnistock::testing {
+
+TEST_CASE("cli: a server it cannot connect to is 'cannot reach', exit 1") {
+  // A port bound but not listened on: connections to it are refused.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  socklen_t length = sizeof(address);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  const std::string target = absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
+  const CliResult result = RunCliAsIs(target, "--timeout 3 availability SKU-A 2>&1");
+  ::close(fd);
+  INFO(result.output);
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.output,
+             Catch::StartsWith("error: UNAVAILABLE: cannot reach omnistockd at " + target + ": "));
 }
 
 }  // namespace omnistock::testing

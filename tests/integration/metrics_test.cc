@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -391,8 +392,10 @@ TEST_CASE("omnistockd refuses to start when it cannot serve metrics where told")
   ::close(taken);
   INFO(start.log);
   CHECK(start.exit_code == 1);
-  CHECK(
-      absl::StrContains(start.log, absl::StrCat("cannot serve metrics on '127.0.0.1:", port, "'")));
+  CHECK(absl::StrContains(start.log, absl::StrCat("cannot listen on '127.0.0.1:", port,
+                                                  "' (--metrics_listen): the address is in use")));
+  // Found before the data directory was opened, let alone recovered.
+  CHECK_FALSE(std::filesystem::exists(dir.Sub("data")));
 }
 
 TEST_CASE("a second omnistockd on a serving one's port or data directory refuses to start") {
@@ -403,8 +406,9 @@ TEST_CASE("a second omnistockd on a serving one's port or data directory refuses
   const FailedStart second = RunToExit(dir.Sub("data"), {"--listen=" + first.server.address()});
   INFO(second.log);
   CHECK(second.exit_code == 1);
-  CHECK(absl::StrContains(second.log,
-                          absl::StrCat("cannot listen on '", first.server.address(), "'")));
+  CHECK(absl::StrContains(second.log, absl::StrCat("cannot listen on '", first.server.address(),
+                                                   "' (--listen): the address is in use")));
+  CHECK_FALSE(std::filesystem::exists(dir.Sub("data")));  // found before anything was opened
   v1::ListLocationsResponse listed;
   CHECK(first.network->ListLocations(Deadline().get(), {}, &listed).ok());
 

@@ -138,19 +138,45 @@ TEST_CASE("a write-ahead log damaged before its end is refused, not cut short") 
   CHECK(RecoveredOnHand(dir.path(), {.wal_recovery = WalRecovery::kPointInTime}) == 9);
 }
 
+// The names of the files in `dir`, sorted.
+std::vector<std::string> Listing(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_CASE("a start without room on the disk is refused before anything is touched") {
+  TempDir dir;
+  WriteReceipts(dir.path());
+  // A write-ahead log bigger than the free space (sparse: it takes none), as a full disk would
+  // leave the recovery without room to write out.
+  const std::filesystem::path wal = std::filesystem::path(dir.path()) / "999999.log";
+  std::ofstream(wal) << "";
+  const uintmax_t free_bytes = std::filesystem::space(dir.path()).available;
+  std::filesystem::resize_file(wal, free_bytes + (uintmax_t{1} << 30));
+  const std::vector<std::string> before = Listing(dir.path());
+
+  const absl::StatusOr<std::unique_ptr<Store>> refused = Store::Open(dir.path());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == absl::StatusCode::kResourceExhausted);
+  CHECK_THAT(
+      std::string(refused.status().message()),
+      Catch::Contains("bytes free, under the") && Catch::Contains("nothing was opened or changed"));
+  // RocksDB's LOG was not rotated, nor anything made: the history of the incident stays.
+  CHECK(Listing(dir.path()) == before);
+
+  std::filesystem::remove(wal);
+  CHECK(RecoveredOnHand(dir.path(), {}) == kReceipts);
+}
+
 TEST_CASE("a database that lost its CURRENT file is refused and left as it is, in either mode") {
   TempDir dir;
   WriteReceipts(dir.path());
   std::filesystem::remove(std::filesystem::path(dir.path()) / "CURRENT");
-  auto listing = [&dir] {
-    std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
-      names.push_back(entry.path().filename().string());
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  };
-  const std::vector<std::string> before = listing();
+  const std::vector<std::string> before = Listing(dir.path());
 
   for (WalRecovery mode : {WalRecovery::kStrict, WalRecovery::kPointInTime}) {
     const absl::StatusOr<std::unique_ptr<Store>> refused =
@@ -160,7 +186,7 @@ TEST_CASE("a database that lost its CURRENT file is refused and left as it is, i
     CHECK_THAT(std::string(refused.status().message()),
                Catch::Contains("but no CURRENT") && Catch::Contains("nothing was changed"));
     // No new, empty database: the next start would have taken it for the data and deleted it.
-    CHECK(listing() == before);
+    CHECK(Listing(dir.path()) == before);
   }
 
   // What the message says to do brings every receipt back.
