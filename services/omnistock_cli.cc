@@ -716,14 +716,54 @@ std::string ClockFault(absl::string_view what, const google::protobuf::Timestamp
                       " ahead of now (the server refuses it as a clock fault)");
 }
 
+// The fields of one CSV line as spreadsheets and WMS exports write it (RFC 4180, one line): a
+// field in double quotes may hold commas, and "" stands for a quote in it; spaces around a
+// quoted field are dropped. False, with `error`, for a quote left open or text after one.
+bool CsvFields(absl::string_view line, std::vector<std::string>& fields, std::string& error) {
+  fields.clear();
+  size_t i = 0;
+  for (;;) {
+    size_t quote = i;
+    while (quote < line.size() && line[quote] == ' ') ++quote;
+    std::string field;
+    if (quote < line.size() && line[quote] == '"') {
+      for (i = quote + 1;; ++i) {
+        if (i >= line.size()) {
+          error = "a field's opening quote is not closed";
+          return false;
+        }
+        if (line[i] != '"') {
+          field += line[i];
+        } else if (i + 1 < line.size() && line[i + 1] == '"') {
+          field += '"';
+          ++i;
+        } else {
+          break;
+        }
+      }
+      for (++i; i < line.size() && line[i] == ' ';) ++i;
+      if (i < line.size() && line[i] != ',') {
+        error = "a quoted field is followed by more than a comma";
+        return false;
+      }
+    } else {
+      const size_t comma = std::min(line.find(',', i), line.size());
+      field = std::string(line.substr(i, comma - i));
+      i = comma;
+    }
+    fields.push_back(std::move(field));
+    if (i >= line.size()) return true;
+    ++i;  // the comma
+  }
+}
+
 // The columns of a count file.
 enum class CountColumn { kLocation, kSku, kCounted, kCountedAt };
 constexpr const char* kCountColumnNames[] = {"LOCATION", "SKU", "COUNTED", "COUNTED_AT"};
 
 // A count file's first line as column names, in the file's order: nullopt when some field is
 // not one of the names below (then the line is a row, in the default order).
-std::optional<std::vector<CountColumn>> CountHeaderOf(
-    const std::vector<absl::string_view>& fields) {
+std::optional<std::vector<CountColumn>> CountHeaderOf(const std::vector<std::string>& fields) {
   static const std::pair<const char*, CountColumn> kNames[] = {
       {"location", CountColumn::kLocation},
       {"location_id", CountColumn::kLocation},
@@ -746,13 +786,13 @@ std::optional<std::vector<CountColumn>> CountHeaderOf(
 
 // A count file: one row per line, LOCATION,SKU,COUNTED[,COUNTED_AT] (COUNTED_AT in RFC 3339;
 // left out or empty: `counted_at`), cut into SyncCounts batches of the largest size allowed.
-// Blank lines and lines starting with '#' are skipped. A first line of column names gives the
-// columns' order instead (a spreadsheet's "sku,location,counted"); it must name LOCATION, SKU
-// and COUNTED once each, COUNTED_AT at most once. Each row is
-// checked as the server checks it (ids, the count's bounds, a COUNTED_AT at most 30 days back
-// and 5 minutes ahead of this machine's clock), and so that no position is counted twice at one
-// time (the second would be stale). False, with `error` naming the file's line, at the first
-// row that is not so: then nothing is sent. (The caller checks `counted_at` itself.)
+// Fields may be quoted (CsvFields). Blank lines and lines starting with '#' are skipped. A first
+// line of column names gives the columns' order instead (a spreadsheet's "sku,location,counted");
+// it must name LOCATION, SKU and COUNTED once each, COUNTED_AT at most once. Each row is checked as
+// the server checks it (ids, the count's bounds, a COUNTED_AT at most 30 days back and 5 minutes
+// ahead of this machine's clock), and so that no position is counted twice at one time (the second
+// would be stale). False, with `error` naming the file's line, at the first row that is not so:
+// then nothing is sent. (The caller checks `counted_at` itself.)
 bool CountBatchesOf(const std::vector<std::string>& lines,
                     const google::protobuf::Timestamp& counted_at, FileRows<v1::CountBatch>& file,
                     std::string& error) {
@@ -764,8 +804,12 @@ bool CountBatchesOf(const std::vector<std::string>& lines,
   for (size_t i = 0; i < lines.size(); ++i) {
     const absl::string_view text = absl::StripAsciiWhitespace(lines[i]);
     if (text.empty() || text.front() == '#') continue;
-    const std::vector<absl::string_view> fields = absl::StrSplit(text, ',');
     const std::string where = absl::StrCat("line ", i + 1, " '", text, "'");
+    std::vector<std::string> fields;
+    if (std::string problem; !CsvFields(text, fields, problem)) {
+      error = absl::StrCat(where, ": ", problem);
+      return false;
+    }
     if (std::optional<std::vector<CountColumn>> header;
         std::exchange(first, false) && (header = CountHeaderOf(fields))) {
       for (CountColumn column : {CountColumn::kLocation, CountColumn::kSku, CountColumn::kCounted,
@@ -1542,9 +1586,9 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   c = app.add_subcommand("counts", "Send cycle counts from a CSV file (SyncCounts)");
   c->add_option("FILE", o.file,
                 "LOCATION,SKU,COUNTED[,COUNTED_AT] per line, COUNTED_AT in RFC 3339 ('-': "
-                "standard input); lines starting with # are skipped, and a first line of column "
-                "names (location or location_id, sku, counted or counted_quantity or quantity, "
-                "counted_at)")
+                "standard input; fields may be \"quoted\"); lines starting with # are skipped, "
+                "and a first line of column names (location or location_id, sku, counted or "
+                "counted_quantity or quantity, counted_at)")
       ->required();
   c->add_option("--counted-at", o.at,
                 "when the rows without a COUNTED_AT were counted, RFC 3339 (default: now)");

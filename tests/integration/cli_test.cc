@@ -444,6 +444,21 @@ TEST_CASE("cli: counts sends a CSV file's rows, and a file with a bad row sends 
   INFO(reordered.output);
   CHECK(reordered.exit_code == 0);
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 3);
+
+  // Quoted fields, as a WMS export writes every field.
+  const CliResult quoted = RunCli(
+      address,
+      "counts " + WriteFile(dir, "quoted.csv",
+                            "\"sku\",\"location\",\"counted\"\n\"SKU-A\", \"WH-1\",\"4\"\n"));
+  INFO(quoted.output);
+  CHECK(quoted.exit_code == 0);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 4);
+  const CliResult open_quote =
+      RunCli(address, "counts " + WriteFile(dir, "open.csv", "WH-1,\"SKU-A,5\n"));
+  CHECK(open_quote.exit_code == 2);
+  CHECK_THAT(open_quote.output,
+             Catch::Contains("line 1 'WH-1,\"SKU-A,5': a field's opening quote is not closed"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 4);
 }
 
 // A server whose store ST-1 holds `units` of SKU-A, and a directory for the files sent to it.
