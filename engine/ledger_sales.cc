@@ -153,10 +153,9 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     return applied;
   }
 
-  // Nothing refuses it from here on (a line's on_hand can only pass its limit where the SKU
-  // has a position, so is interned already): its SKUs are kept.
-  for (PosLine& line : transaction.lines) line.sku = line.sku.Stored();
-  ShardLockSet shard_locks(shards_.data(), transaction.lines);
+  ShardLockSet shard_locks(shards_.data(), transaction.lines);  // the same shards, by hash
+  // The positions made since the stripe was locked are made under these locks.
+  for (PosLine& line : transaction.lines) line.sku = line.sku.Current();
 
   // A till transaction is never refused for the stock it finds, but on_hand has a limit either
   // way (kOnHandMax): checked for every line before any changes.
@@ -173,6 +172,8 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     }
   }
 
+  // Nothing refuses it from here on: its SKUs are kept.
+  for (PosLine& line : transaction.lines) line.sku = line.sku.Stored();
   const bool sale = transaction.kind == MovementKind::kSale;
   Commit commit;
   TouchedPositions touched;

@@ -56,24 +56,30 @@ absl::Status CheckPortFree(absl::string_view flag, const std::string& listen) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* addresses = nullptr;
-  if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &addresses) != 0) return absl::OkStatus();
-  int tried = 0, in_use = 0;
-  for (const addrinfo* a = addresses; a != nullptr; a = a->ai_next) {
-    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    const int on = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));  // as gRPC binds
-    ++tried;
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 && errno == EADDRINUSE) ++in_use;
-    ::close(fd);
-  }
-  ::freeaddrinfo(addresses);
-  if (tried == 0 || in_use < tried) return absl::OkStatus();
+  // Whether every address `name` resolves to is taken (false when none could be tried).
+  auto all_in_use = [&port](const std::string& name) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* addresses = nullptr;
+    if (::getaddrinfo(name.c_str(), port.c_str(), &hints, &addresses) != 0) return false;
+    int tried = 0, in_use = 0;
+    for (const addrinfo* a = addresses; a != nullptr; a = a->ai_next) {
+      const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+      if (fd < 0) continue;
+      const int on = 1;
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));  // as gRPC binds
+      ++tried;
+      if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 && errno == EADDRINUSE) ++in_use;
+      ::close(fd);
+    }
+    ::freeaddrinfo(addresses);
+    return tried > 0 && in_use == tried;
+  };
+  // gRPC serves a wildcard on IPv4 alone when the IPv6 one is taken.
+  const bool in_use = all_in_use(host) && (host != "::" || all_in_use("0.0.0.0"));
+  if (!in_use) return absl::OkStatus();
   return absl::UnavailableError(
       absl::StrCat("cannot listen on '", listen, "' (--", flag,
                    "): the address is in use (another omnistockd, or another program, listens "

@@ -1,5 +1,7 @@
 #include "storage/store.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <limits>
@@ -78,30 +80,19 @@ std::optional<std::string> DatabaseFileIn(const std::string& dir) {
   return std::nullopt;
 }
 
-// Free space a start needs on the data directory's file system: the write-ahead logs' bytes
-// (recovery writes what they hold out as tables) and kStartRoomBytes besides, for the MANIFEST,
-// the logs and the first writes.
-absl::Status CheckRoomToStart(const std::string& dir) {
-  constexpr uintmax_t kStartRoomBytes = 16 << 20;
+// Refuses a start with less than `needed` bytes free in `dir` (StoreOptions).
+absl::Status CheckRoomToStart(const std::string& dir, uintmax_t needed) {
   std::error_code ec;
   const std::filesystem::space_info space = std::filesystem::space(dir, ec);
   if (ec) return absl::OkStatus();  // not known: RocksDB reports what fails
-  uintmax_t wal_bytes = 0;
-  for (const std::filesystem::directory_entry& entry :
-       std::filesystem::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (!absl::EndsWith(name, ".log") || !AllDigits(name.substr(0, name.size() - 4))) continue;
-    std::error_code size_ec;
-    const uintmax_t size = entry.file_size(size_ec);
-    if (!size_ec) wal_bytes += size;
-  }
-  const uintmax_t needed = kStartRoomBytes + wal_bytes;
-  if (space.available >= needed) return absl::OkStatus();
+  const uintmax_t free_bytes = ::geteuid() == 0 ? space.free : space.available;
+  if (free_bytes >= needed) return absl::OkStatus();
   return absl::ResourceExhaustedError(
-      absl::StrCat("the file system of data directory '", dir, "' has ", space.available,
-                   " bytes free, under the ", needed, " a start needs (the write-ahead logs' ",
-                   wal_bytes, " bytes, which recovery writes out as tables, and ", kStartRoomBytes,
-                   " more): nothing was opened or changed. Free space on it, then start again"));
+      absl::StrCat("the file system of data directory '", dir, "' has ", free_bytes,
+                   " bytes free, under the ", needed,
+                   " a start needs: nothing was opened or changed. Free space on it, then start "
+                   "again (a recovery also writes out what the write-ahead logs hold that no "
+                   "table does yet)"));
 }
 
 }  // namespace
@@ -128,10 +119,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create data directory '", dir, "': ", ec.message()));
   }
-  // A start on a full disk would fail part way (a new MANIFEST, recovery's flush), or come up
-  // serving on the few KB that rotating the logs freed and fail at its first write: refused
-  // before anything in the directory is touched.
-  if (absl::Status room = CheckRoomToStart(dir); !room.ok()) return room;
+  if (absl::Status room = CheckRoomToStart(dir, store_options.start_free_bytes_min); !room.ok()) {
+    return room;
+  }
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;

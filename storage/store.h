@@ -84,10 +84,17 @@ enum class WalRecovery {
   kPointInTime,
 };
 
+// Free space Open wants on the data directory's file system (to root, which may use the
+// blocks reserved for it), or it refuses before touching anything: a start on a full disk fails
+// part way (a new MANIFEST, recovery's flush), or comes up serving on the few KB that rotating
+// the logs freed and fails at its first write.
+inline constexpr uint64_t kStartFreeBytesMin = 16 << 20;
+
 struct StoreOptions {
   rocksdb::Env* env = nullptr;  // for fault injection in tests; nullptr: the default
   uint64_t max_wal_bytes = kMaxWalBytes;
   WalRecovery wal_recovery = WalRecovery::kStrict;
+  uint64_t start_free_bytes_min = kStartFreeBytesMin;
 };
 
 class Store {

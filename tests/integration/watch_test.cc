@@ -474,9 +474,20 @@ TEST_CASE("a watcher that no longer reads gives its place back and does not hold
 
   // One not behind, whose write waits when the server stops: the drain cancels it after
   // kWatchStoppingWriteMax instead of waiting the whole grace.
-  auto stuck_context = Deadline(300);
-  auto stuck = stalled_availability->Watch(stuck_context.get(), v1::WatchRequest());
-  stuck->WaitForInitialMetadata();
+  // Admitted once the server has let the last probe's place go: it delivers a receipt.
+  std::unique_ptr<grpc::ClientContext> stuck_context;
+  std::unique_ptr<grpc::ClientReader<v1::AvailabilityUpdate>> stuck;
+  for (int attempt = 0; attempt < 40 && !stuck; ++attempt) {
+    stuck_context = Deadline(300);
+    stuck = stalled_availability->Watch(stuck_context.get(), v1::WatchRequest());
+    ReceiveStock(*server.inventory(), "WH-1", "SKU-PING", 1);
+    if (!stuck->Read(&update)) {
+      stuck->Finish();
+      stuck.reset();
+      absl::SleepFor(absl::Milliseconds(250));
+    }
+  }
+  REQUIRE(stuck);
   // Long ids: about 160 bytes an update, 1.4 MB in all, past what the connection takes in.
   CountNewSkus(*warehouse, kLongLocation, 0, 9'000, std::string(kSkuLengthMax - 4, 'L'));
   std::future<int> exit_code = std::async(std::launch::async, [&] { return server.Terminate(); });

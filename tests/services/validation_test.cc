@@ -65,7 +65,6 @@ TEST_CASE("a refused change of stock or till transaction interns nothing") {
   pickup.id = LocationId("P1");
   pickup.kind = LocationKind::kPickupPoint;
   REQUIRE(f.ledger.UpsertLocation(pickup).outcome == Outcome::kOk);
-  const size_t interned = internal::InternedCount();
 
   v1::ReceiveRequest receipt;
   receipt.set_location_id("P1");
@@ -97,6 +96,21 @@ TEST_CASE("a refused change of stock or till transaction interns nothing") {
   line->set_sku("REFUSED-RETURN");
   line->set_quantity(1);
   f.ledger.LimitTillTimeToRetention(absl::Hours(24));
+  // A return whose other line would take a full position past the on_hand limit.
+  REQUIRE(f.ledger
+              .ApplyCounts(
+                  {CountRow{LocationId("S2"), Sku("FULL"), kOnHandMax, kT0 - absl::Hours(1)}}, kT0)
+              .outcome == Outcome::kOk);
+  v1::RecordReturnRequest past_limit;
+  past_limit.set_location_id("S2");
+  past_limit.set_terminal_id("till-1");
+  past_limit.set_pos_transaction_id("t-3");
+  for (const char* sku : {"FULL", "REFUSED-WITH-FULL"}) {
+    line = past_limit.add_lines();
+    line->set_sku(sku);
+    line->set_quantity(1);
+  }
+  const size_t interned = internal::InternedCount();
   {
     TransientIds ids;
     const absl::StatusOr<ReceiveCommand> r = ValidateReceive(receipt, f.ledger, ids);
@@ -114,6 +128,9 @@ TEST_CASE("a refused change of stock or till transaction interns nothing") {
     const absl::StatusOr<ReturnCommand> back = ValidateRecordReturn(too_old, f.ledger, kT0, ids);
     REQUIRE(back.ok());
     CHECK(f.ledger.RecordReturn(*back, kT0).outcome == Outcome::kClientTimeTooOld);
+    const absl::StatusOr<ReturnCommand> full = ValidateRecordReturn(past_limit, f.ledger, kT0, ids);
+    REQUIRE(full.ok());
+    CHECK(f.ledger.RecordReturn(*full, kT0).outcome == Outcome::kOnHandLimitExceeded);
   }
   CHECK(internal::InternedCount() == interned);
 
