@@ -6,11 +6,14 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/internal/parse.h"
+#include "absl/flags/internal/usage.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
@@ -117,11 +120,19 @@ int main(int argc, char** argv) {
   };
   usage.contains_help_flags = usage.contains_helpshort_flags;
   absl::SetProgramUsageMessage(
-      "omnistockd: the omnistock inventory and order-fulfilment server.\n"
+      "the omnistock inventory and order-fulfilment server.\n"
       "  omnistockd --listen=127.0.0.1:50051 --data_dir=./var/data [--demo]");
   usage.version_string = [] { return std::string("omnistockd " OMNISTOCK_VERSION "\n"); };
   absl::SetFlagsUsageConfig(usage);
-  const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  // absl::ParseCommandLine, but --help and the like exit 0, as they do in the other tools:
+  // abseil 20220623 exits 1 after printing the help that was asked for.
+  const std::vector<char*> positional = absl::flags_internal::ParseCommandLineImpl(
+      argc, argv, absl::flags_internal::ArgvListAction::kRemoveParsedArgs,
+      absl::flags_internal::UsageFlagsAction::kIgnoreUsage,
+      absl::flags_internal::OnUndefinedFlag::kAbortIfUndefined);
+  if (absl::flags_internal::HandleUsageFlags(std::cout, absl::ProgramUsageMessage()) != -1) {
+    return 0;
+  }
   if (positional.size() > 1) {
     std::fprintf(stderr, "omnistockd takes flags only (--help lists them), not '%s'\n",
                  positional[1]);

@@ -311,6 +311,19 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("omnistockd --help and --version answer, exit 0 and start nothing") {
+  TempDir dir;
+  const FailedStart help = RunToExit(dir.Sub("data"), {"--help"});
+  INFO(help.log);
+  CHECK(help.exit_code == 0);
+  CHECK(absl::StrContains(help.log, "omnistockd: the omnistock inventory and order-fulfilment"));
+  CHECK(absl::StrContains(help.log, "--data_dir"));
+  const FailedStart version = RunToExit(dir.Sub("data"), {"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(absl::StartsWith(version.log, "omnistockd "));
+  CHECK_FALSE(std::filesystem::exists(dir.Sub("data")));
+}
+
 // Every position of the demo network's SKUs: (sku, location) -> on_hand, safety stock.
 std::map<std::pair<std::string, std::string>, std::pair<int64_t, int64_t>> DemoStock(
     const ServerProcess& server) {
