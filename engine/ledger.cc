@@ -427,9 +427,12 @@ Applied<Reservation> Ledger::ReserveOnce(const ReserveCommand& command, absl::Ti
   // so that none becomes a pickup point in between), but a repeated id is a replay whatever
   // became of its locations since: their verdict waits for the replay check below.
   std::optional<absl::ReaderMutexLock> locations_lock(std::in_place, &locations_mu_);
-  for (const Line& line : command.lines) {
-    applied.outcome = CheckLocationLocked(line.location, true, applied.detail, true);
-    if (applied.outcome != Outcome::kOk) break;
+  for (size_t i = 0; i < command.lines.size(); ++i) {
+    applied.outcome = CheckLocationLocked(command.lines[i].location, true, applied.detail, true);
+    if (applied.outcome != Outcome::kOk) {
+      applied.detail = absl::StrCat("lines[", i, "].", applied.detail);  // "lines[1].location_id"
+      break;
+    }
   }
   const bool bad_location = !Succeeded(applied.outcome);
 

@@ -475,7 +475,6 @@ class Ledger {
   absl::flat_hash_map<LocationId, Location> locations_ ABSL_GUARDED_BY(locations_mu_);
   // The routing view of the locations, rebuilt on first use after they change (null: stale).
   mutable std::shared_ptr<const routing::Network> network_ ABSL_GUARDED_BY(locations_mu_);
-  mutable uint64_t network_version_ ABSL_GUARDED_BY(locations_mu_) = 0;
   routing::RoutingConfig routing_config_;
   absl::Duration till_time_age_max_ = kClientTimeAgeMax;  // LimitTillTimeToRetention
 

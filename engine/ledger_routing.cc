@@ -6,6 +6,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "engine/check.h"
@@ -16,6 +17,30 @@
 #include "engine/routing/stock_snapshot.h"
 
 namespace omnistock {
+namespace {
+
+// What a plan names its network by: "network-" and 16 hex digits of a hash (FNV-1a, 64 bits) of
+// every location as routing reads it. The same network gives the same version, also after a
+// restart, and any change a plan could see gives another, so a client may cache plans by it.
+std::string NetworkVersion(std::vector<Location> locations) {
+  std::sort(locations.begin(), locations.end(),
+            [](const Location& a, const Location& b) { return a.id.value() < b.id.value(); });
+  uint64_t hash = 14695981039346656037ull;
+  auto add = [&hash](absl::string_view field) {
+    for (const char c : field) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    hash = (hash ^ 0x1f) * 1099511628211ull;  // a separator no field holds
+  };
+  for (const Location& l : locations) {
+    const Capabilities& c = l.capabilities;
+    add(absl::StrCat(l.id.value(), "\x1e", static_cast<int>(l.kind), "\x1e", l.name, "\x1e",
+                     absl::StrFormat("%.17g,%.17g", l.latitude, l.longitude), "\x1e", c.pickup,
+                     c.curbside, c.ship_from_store, c.walk_in_sales, "\x1e", l.daily_capacity,
+                     "\x1e", l.disabled, "\x1e", l.timezone));
+  }
+  return absl::StrFormat("network-%016x", hash);
+}
+
+}  // namespace
 
 std::shared_ptr<const routing::Network> Ledger::CurrentNetwork() const {
   {
@@ -28,8 +53,9 @@ std::shared_ptr<const routing::Network> Ledger::CurrentNetwork() const {
   locations.reserve(locations_.size());
   for (const auto& [id, location] : locations_) locations.push_back(location);
   // The locations were validated when they were upserted, so Build cannot refuse them.
+  std::string version = NetworkVersion(locations);
   absl::StatusOr<std::shared_ptr<const routing::Network>> built =
-      routing::Network::Build(std::move(locations), absl::StrCat("network-", ++network_version_));
+      routing::Network::Build(std::move(locations), std::move(version));
   OMNISTOCK_CHECK(built.ok());
   network_ = *std::move(built);
   return network_;

@@ -52,7 +52,8 @@ void ToProto(const Reservation& reservation, v1::Reservation* out) {
   }
   out->set_channel(reservation.channel);
   out->set_order_ref(reservation.order_ref);
-  if (reservation.state == ReservationState::kHeld) {
+  if (reservation.state == ReservationState::kHeld ||
+      reservation.state == ReservationState::kExpired) {
     ToProto(reservation.expires_at, out->mutable_expires_at());
   }
   ToProto(reservation.created_at, out->mutable_created_at());

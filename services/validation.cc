@@ -197,15 +197,14 @@ absl::StatusOr<absl::Duration> ValidateTtl(const google::protobuf::Duration& pro
         "of seconds, got seconds ",
         proto.seconds(), ", nanos ", proto.nanos()));
   }
-  // To the microsecond, so that expires_at is (services/clock.h).
-  const absl::Duration ttl =
-      absl::Seconds(proto.seconds()) + absl::Microseconds(proto.nanos() / 1000);
-  if (ttl < kReservationTtlMin || ttl > kReservationTtlMax) {
+  // Bounded as sent; then to the microsecond, so that expires_at is (services/clock.h).
+  const absl::Duration sent = absl::Seconds(proto.seconds()) + absl::Nanoseconds(proto.nanos());
+  if (sent < kReservationTtlMin || sent > kReservationTtlMax) {
     return absl::InvalidArgumentError(absl::StrCat(
         "ttl must be between ", absl::FormatDuration(kReservationTtlMin), " and ",
-        absl::FormatDuration(kReservationTtlMax), ", got ", absl::FormatDuration(ttl)));
+        absl::FormatDuration(kReservationTtlMax), ", got ", absl::FormatDuration(sent)));
   }
-  return ttl;
+  return absl::Trunc(sent, absl::Microseconds(1));
 }
 
 // 1 .. kLinesPerOrderMax lines: the bound of every order, reserved or planned.
@@ -634,13 +633,16 @@ absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& r
 }
 
 absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request,
-                                                  const Ledger& ledger, TransientIds& ids) {
-  if (absl::Status s = CheckLineCount(request.lines_size()); !s.ok()) return s;
+                                                  const Ledger& ledger, TransientIds& ids,
+                                                  absl::string_view in) {
+  if (absl::Status s = CheckLineCount(request.lines_size()); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat(in, s.message()));
+  }
   routing::PlanRequest plan;
   absl::flat_hash_set<std::string> seen;
   for (int i = 0; i < request.lines_size(); ++i) {
     const v1::OrderLine& line = request.lines(i);
-    const std::string prefix = absl::StrCat("lines[", i, "].");
+    const std::string prefix = absl::StrCat(in, "lines[", i, "].");
     if (absl::Status s = CheckId(prefix + "sku", line.sku(), kSkuLengthMax); !s.ok()) return s;
     if (absl::Status s = CheckQuantity(prefix + "quantity", line.quantity()); !s.ok()) return s;
     if (!seen.insert(line.sku()).second) {
@@ -650,28 +652,32 @@ absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request
   }
   if (request.has_destination()) {
     const v1::GeoPoint& d = request.destination();
-    if (absl::Status s = CheckCoordinates("destination.", d.latitude(), d.longitude()); !s.ok()) {
+    if (absl::Status s =
+            CheckCoordinates(absl::StrCat(in, "destination."), d.latitude(), d.longitude());
+        !s.ok()) {
       return s;
     }
     plan.destination = routing::GeoPoint{d.latitude(), d.longitude()};
   }
   if (!request.preferred_pickup_location_id().empty()) {
-    absl::StatusOr<LocationId> pickup = KnownLocation(
-        "preferred_pickup_location_id", request.preferred_pickup_location_id(), ledger);
+    absl::StatusOr<LocationId> pickup =
+        KnownLocation(absl::StrCat(in, "preferred_pickup_location_id"),
+                      request.preferred_pickup_location_id(), ledger);
     if (!pickup.ok()) return pickup.status();
     // Routing plans pickup at stores only: a warehouse, the DC or a pickup point named here
     // would be planned around, answered with another store, as if the store were the choice.
     if (const std::optional<Location> place = ledger.FindLocation(*pickup);
         place && place->kind != LocationKind::kStore) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "preferred_pickup_location_id '", pickup->value(), "' is a ",
+          in, "preferred_pickup_location_id '", pickup->value(), "' is a ",
           LocationKindName(place->kind), ", not a STORE: orders are picked up at stores"));
     }
     plan.preferred_pickup = *std::move(pickup);
   }
   if (!plan.destination && !plan.preferred_pickup) {
-    return absl::InvalidArgumentError(
-        "destination or preferred_pickup_location_id is required: where does the order go?");
+    return absl::InvalidArgumentError(absl::StrCat(in, "destination or ", in,
+                                                   "preferred_pickup_location_id is required: "
+                                                   "where does the order go?"));
   }
   switch (request.preference()) {
     case v1::FULFILLMENT_PREFERENCE_UNSPECIFIED:
@@ -686,14 +692,15 @@ absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request
       break;
     default:
       return absl::InvalidArgumentError(absl::StrCat(
-          "preference must be DELIVERY, BOPIS or CURBSIDE, got ", request.preference()));
+          in, "preference must be DELIVERY, BOPIS or CURBSIDE, got ", request.preference()));
   }
   if (plan.preference == routing::Preference::kDelivery && !plan.destination) {
-    return absl::InvalidArgumentError("destination is required for a DELIVERY preference");
+    return absl::InvalidArgumentError(
+        absl::StrCat(in, "destination is required for a DELIVERY preference"));
   }
   if (request.max_shipments() < 0 || request.max_shipments() > routing::kShipmentsPerPlanMax) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "max_shipments must be in [0, ", routing::kShipmentsPerPlanMax, "] (0: the default, ",
+        in, "max_shipments must be in [0, ", routing::kShipmentsPerPlanMax, "] (0: the default, ",
         routing::kShipmentsPerPlanDefault, "), got ", request.max_shipments()));
   }
   plan.max_shipments =
@@ -715,10 +722,8 @@ absl::StatusOr<RouteCommand> ValidateRouteAndReserve(const v1::RouteAndReserveRe
   }
   RouteCommand command;
   if (absl::Status s = ValidateOrderFields(request, command); !s.ok()) return s;
-  absl::StatusOr<routing::PlanRequest> plan = ValidatePlan(request.plan(), ledger, ids);
-  if (!plan.ok()) {
-    return absl::Status(plan.status().code(), absl::StrCat("plan.", plan.status().message()));
-  }
+  absl::StatusOr<routing::PlanRequest> plan = ValidatePlan(request.plan(), ledger, ids, "plan.");
+  if (!plan.ok()) return plan.status();
   command.plan = *std::move(plan);
   return command;
 }

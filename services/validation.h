@@ -56,9 +56,11 @@ absl::StatusOr<ReservationId> ValidateReservationRef(const v1::ReservationRef& r
 absl::StatusOr<std::pair<ReservationId, absl::Duration>> ValidateExtendReservation(
     const v1::ExtendReservationRequest& request);
 
-// A plan resolves its SKUs through `ids`, valid while it lives, as ValidateReserve does.
+// A plan resolves its SKUs through `ids`, valid while it lives, as ValidateReserve does. Its
+// errors name each field after `in` (the request it is part of: "plan.").
 absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request,
-                                                  const Ledger& ledger, TransientIds& ids);
+                                                  const Ledger& ledger, TransientIds& ids,
+                                                  absl::string_view in = "");
 absl::StatusOr<RouteCommand> ValidateRouteAndReserve(const v1::RouteAndReserveRequest& request,
                                                      const Ledger& ledger, TransientIds& ids);
 

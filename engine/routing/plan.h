@@ -84,7 +84,9 @@ enum class PlanStatus : uint8_t {
 //                              (exact for a pickup), never below the winner's;
 //      MAX_SHIPMENTS           not FULFILLED, though the usable candidates together hold every
 //                              unit: only the shipment limit stood in the way;
-//      INSUFFICIENT_AVAILABLE  not FULFILLED because the network as a whole is short.
+//      INSUFFICIENT_AVAILABLE  not FULFILLED because the network as a whole is short, or
+//      SAFETY_STOCK_PROTECTED  the same, when every line this candidate is short of is short
+//                              only because of safety stock (as for pickup above).
 enum class RejectReason : uint8_t {
   kNotCapable = 1,
   kDisabled = 2,

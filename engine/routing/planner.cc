@@ -1178,7 +1178,19 @@ void Solver::ExplainUnused() {
     const Slot& where = s_.slots[usable.slot];
     const double km = where.km_to_destination;
     if (!delivery_holds_all_) {
-      AppendLines(Reject(where, usable.method, RejectReason::kInsufficientAvailable, km),
+      // As for pickup: short only because of safety stock, it says so (lowering that would
+      // let the units go).
+      bool any_short = false, only_safety = true;
+      for (int line = 0; line < lines_ && only_safety; ++line) {
+        const LineStock stock = StockOf(usable.slot, line, where.kind, usable.method);
+        if (stock.available() >= stock.needed) continue;
+        any_short = true;
+        only_safety = stock.safety_protected();
+      }
+      AppendLines(Reject(where, usable.method,
+                         any_short && only_safety ? RejectReason::kSafetyStockProtected
+                                                  : RejectReason::kInsufficientAvailable,
+                         km),
                   usable.slot, usable.method, /*short_only=*/true);
     } else if (fulfilled) {
       Reject(where, usable.method, RejectReason::kDominated, km)->cost =

@@ -171,6 +171,36 @@ const RejectedCandidate* Find(const Plan& plan, const std::string& location,
 
 // --- Worked examples ---
 
+TEST_CASE("a candidate short only by safety stock says so, whatever the method") {
+  // Three wanted, three on hand at each, two kept back: each could send one, the two together
+  // two, and either all three but for its safety stock. The plan is rejected.
+  // A warehouse keeps nothing back for its method, but its position may (SetSafetyStock).
+  RoutingFixture f;
+  f.Store("S-ONLY", At(2, 0));
+  f.Stock("TEE", "S-ONLY", 3);
+  f.Warehouse("W-ONLY", At(20, 0));
+  f.Stock("TEE", "W-ONLY", 3, /*reserved=*/0, /*safety_override=*/2);
+  const Plan plan = f.PlanOf(RoutingFixture::Delivery({RoutingFixture::L("TEE", 3)}));
+  REQUIRE(plan.status == PlanStatus::kRejected);
+  for (const auto& [location, method] : {std::pair{"S-ONLY", Method::kShipFromStore},
+                                         std::pair{"W-ONLY", Method::kDeliveryParcel}}) {
+    INFO(location);
+    const RejectedCandidate* rejected = Find(plan, location, method);
+    REQUIRE(rejected != nullptr);
+    CHECK(rejected->reason == RejectReason::kSafetyStockProtected);
+  }
+
+  // Short beyond safety stock (one on hand, reserved besides): stock is missing.
+  RoutingFixture g;
+  g.Store("S-ONLY", At(2, 0));
+  g.Stock("TEE", "S-ONLY", 3, /*reserved=*/2);
+  const Plan short_plan = g.PlanOf(RoutingFixture::Delivery({RoutingFixture::L("TEE", 2)}));
+  REQUIRE(short_plan.status == PlanStatus::kRejected);
+  const RejectedCandidate* missing = Find(short_plan, "S-ONLY", Method::kShipFromStore);
+  REQUIRE(missing != nullptr);
+  CHECK(missing->reason == RejectReason::kInsufficientAvailable);
+}
+
 TEST_CASE(
     "the nearest store has the item but only at its safety stock, so it ships from the next one") {
   RoutingFixture f;

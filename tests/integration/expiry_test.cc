@@ -60,6 +60,11 @@ TEST_CASE("a HELD reservation expires and its stock is available again within a 
   CHECK(position.available() == 3);
 
   v1::Reservation r;
+  // An expired one still says when it lapsed.
+  REQUIRE(live.reservations->GetReservation(Deadline().get(), Ref("cart-1"), &r).ok());
+  CHECK(r.state() == v1::EXPIRED);
+  CHECK(r.expires_at().seconds() == held.expires_at().seconds());
+  CHECK(r.expires_at().nanos() == held.expires_at().nanos());
   grpc::Status status = live.reservations->Confirm(Deadline().get(), Ref("cart-1"), &r);
   CHECK(status.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
   CHECK(status.error_message().find("expired") != std::string::npos);

@@ -196,6 +196,47 @@ TEST_CASE("fulfillment: bad plan requests name the field and hold nothing") {
   status = fulfillment->RouteAndReserve(Deadline().get(), RouteOf("bad-1", too_many), &routed);
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK_THAT(status.error_message(), Catch::Contains("plan.max_shipments"));
+  // Within RouteAndReserve every field a message names is the plan's.
+  status = fulfillment->RouteAndReserve(Deadline().get(), RouteOf("bad-2", nowhere), &routed);
+  CHECK(status.error_message() ==
+        "plan.destination or plan.preferred_pickup_location_id is required: where does the "
+        "order go?");
+  v1::PlanRequest null_island = DeliveryOf("SKU-A", 1);
+  null_island.mutable_destination()->set_latitude(0);
+  null_island.mutable_destination()->set_longitude(0);
+  status = fulfillment->RouteAndReserve(Deadline().get(), RouteOf("bad-3", null_island), &routed);
+  CHECK_THAT(status.error_message(),
+             Catch::StartsWith("plan.destination.latitude and plan.destination.longitude"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-A").reserved() == 0);
+
+  // A reservation's line at a disabled location is named by its index.
+  AddStore(*live.network, "ST-B", 35.70, 139.78, 10);
+  ReceiveStock(*live.inventory, "ST-B", "SKU-A", 10);
+  v1::UpsertLocationRequest disable;
+  *disable.mutable_location() = [&] {
+    v1::ListLocationsResponse listed;
+    REQUIRE(live.network->ListLocations(Deadline().get(), {}, &listed).ok());
+    for (const v1::Location& l : listed.locations()) {
+      if (l.location_id() == "ST-B") return l;
+    }
+    FAIL("no ST-B");
+    return v1::Location();
+  }();
+  disable.mutable_location()->set_disabled(true);
+  v1::Location stored;
+  REQUIRE(live.network->UpsertLocation(Deadline().get(), disable, &stored).ok());
+  v1::ReserveRequest order;
+  order.set_reservation_id("two-stores");
+  for (const char* store : {"ST-A", "ST-B"}) {
+    v1::Line* line = order.add_lines();
+    line->set_sku("SKU-A");
+    line->set_location_id(store);
+    line->set_quantity(1);
+  }
+  v1::Reservation held;
+  status = live.reservations->Reserve(Deadline().get(), order, &held);
+  CHECK(status.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(status.error_message() == "lines[1].location_id 'ST-B' is disabled");
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-A").reserved() == 0);
 
   v1::RoutingConfig config;
@@ -246,6 +287,35 @@ TEST_CASE("fulfillment: omnistockd plans with the routing config file it was giv
   REQUIRE(fulfillment->Plan(Deadline().get(), DeliveryOf("SKU-ALL", 5), &plan).ok());
   CHECK(plan.status() == v1::PLAN_FULFILLED);
   CHECK(plan.config_version() == "acme-test");
+}
+
+TEST_CASE("fulfillment: a plan's network_version changes with the network, not with a restart") {
+  TempDir dir;
+  auto version = [](ServerProcess& server) {
+    v1::PlanResponse plan;
+    REQUIRE(v1::Fulfillment::NewStub(server.channel())
+                ->Plan(Deadline().get(), DeliveryOf("SKU-ALL", 1), &plan)
+                .ok());
+    return plan.network_version();
+  };
+  std::string first, changed;
+  {
+    ServerProcess server(dir.Sub("data"));
+    AddStore(*server.network(), "ST-A", 35.69, 139.77, 100);
+    ReceiveStock(*server.inventory(), "ST-A", "SKU-ALL", 5);
+    first = version(server);
+    CHECK_THAT(first, Catch::Matches("network-[0-9a-f]{16}"));
+    CHECK(version(server) == first);
+    AddStore(*server.network(), "ST-A", 35.69, 139.77, 99);  // its capacity only
+    changed = version(server);
+    CHECK(changed != first);
+    AddStore(*server.network(), "ST-A", 35.69, 139.77, 100);  // as it was
+    CHECK(version(server) == first);
+    AddStore(*server.network(), "ST-A", 35.69, 139.77, 99);
+    REQUIRE(server.Terminate() == 0);
+  }
+  ServerProcess restarted(dir.Sub("data"));
+  CHECK(version(restarted) == changed);
 }
 
 TEST_CASE("fulfillment: a routing config file that cannot be used stops the start, saying why") {

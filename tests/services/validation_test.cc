@@ -229,6 +229,15 @@ TEST_CASE("a client's time and a ttl are taken to the microsecond, as the store 
   const auto taken = ValidateExtendReservation(extend);
   REQUIRE(taken.ok());
   CHECK(taken->second == absl::Seconds(60) + absl::Microseconds(1));
+  // Bounded as sent, before it is cut to the microsecond.
+  extend.mutable_ttl()->set_seconds(86'400);
+  extend.mutable_ttl()->set_nanos(999);
+  CHECK(ValidateExtendReservation(extend).status().message() ==
+        "ttl must be between 1s and 24h, got 24h0.000000999s");
+  extend.mutable_ttl()->set_seconds(0);
+  extend.mutable_ttl()->set_nanos(999'999'999);
+  CHECK(ValidateExtendReservation(extend).status().message() ==
+        "ttl must be between 1s and 24h, got 999.999999ms");
 }
 
 TEST_CASE("free text with a control character is refused, other UTF-8 is kept") {
