@@ -130,7 +130,11 @@ int main(int argc, char** argv) {
       argc, argv, absl::flags_internal::ArgvListAction::kRemoveParsedArgs,
       absl::flags_internal::UsageFlagsAction::kIgnoreUsage,
       absl::flags_internal::OnUndefinedFlag::kAbortIfUndefined);
-  if (absl::flags_internal::HandleUsageFlags(std::cout, absl::ProgramUsageMessage()) != -1) {
+  // --only_check_args goes through omnistockd's own checks too, and stops before the start.
+  const bool only_check_args =
+      absl::flags_internal::GetFlagsHelpMode() == absl::flags_internal::HelpMode::kOnlyCheckArgs;
+  if (!only_check_args &&
+      absl::flags_internal::HandleUsageFlags(std::cout, absl::ProgramUsageMessage()) != -1) {
     return 0;
   }
   if (positional.size() > 1) {
@@ -222,6 +226,7 @@ int main(int argc, char** argv) {
     options.routing_config = *std::move(routing);
     spdlog::info("routing cost model '{}' from {}", options.routing_config.version, routing_file);
   }
+  if (only_check_args) return 0;
 
   // Set once serving; read on the committer's thread when a write fails.
   std::atomic<omnistock::services::Server*> serving{nullptr};

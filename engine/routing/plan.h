@@ -71,10 +71,10 @@ enum class PlanStatus : uint8_t {
 //   3. CAPACITY_EXHAUSTED      no room today for one more online order        (location level)
 //   4. OUT_OF_RADIUS           a pickup method, beyond pickup_radius_km of the pickup centre
 //   5. stock, per method:
-//      delivery: INSUFFICIENT_AVAILABLE when it can send no unit of any line, or
-//                SAFETY_STOCK_PROTECTED when some line's units are there (on_hand - reserved >=
-//                needed) but only inside safety stock; the lines it holds a position for are
-//                listed (it holds nothing of the others);
+//      delivery: when it can send no unit of any line, INSUFFICIENT_AVAILABLE, or
+//                SAFETY_STOCK_PROTECTED when every line is short only because of safety stock
+//                (on_hand - reserved >= needed); the lines it holds a position for are listed
+//                (it holds nothing of the others);
 //      pickup:   PICKUP_INCOMPLETE when it cannot hand over every line in full (the short lines
 //                are listed), or SAFETY_STOCK_PROTECTED when every short line is short only
 //                because of safety stock.

@@ -208,6 +208,7 @@ class Solver {
   double KmToDestination(Slot& where);
   double KmToCentre(Slot& where);
   LineStock StockOf(int slot, int line, LocationKind kind, Method method) const;
+  RejectReason StockReason(int slot, Method method) const;
   // Lists a rejected candidate; nullptr (nothing listed) when the plan is not explaining.
   RejectedCandidate* Reject(const Slot& where, Method method, RejectReason reason, double km);
   // Lists a location that NeedsStock says is rejected whatever it holds.
@@ -589,15 +590,8 @@ void Solver::ClassifySlot(int slot) {
     // A delivery method.
     if (where.delivery_lines == 0) {
       if (!explain_) continue;
-      bool any_protected = false;
-      for (int line = 0; line < lines_ && !any_protected; ++line) {
-        any_protected = StockOf(slot, line, where.kind, method).safety_protected();
-      }
-      AppendLines(Reject(where, method,
-                         any_protected ? RejectReason::kSafetyStockProtected
-                                       : RejectReason::kInsufficientAvailable,
-                         kUnknownKm),
-                  slot, method, /*short_only=*/false, /*held_only=*/true);
+      AppendLines(Reject(where, method, StockReason(slot, method), kUnknownKm), slot, method,
+                  /*short_only=*/false, /*held_only=*/true);
       continue;
     }
     Usable& usable = s_.usable.emplace_back();
@@ -1156,6 +1150,20 @@ void Solver::BuildShipments() {
   plan_.status = totals.units == units_ordered_ ? PlanStatus::kFulfilled : PlanStatus::kPartial;
 }
 
+// Why a delivery candidate is short (RejectReason): SAFETY_STOCK_PROTECTED when every line it
+// is short of is short only because of safety stock (lowering that would let the units go),
+// as for pickup; INSUFFICIENT_AVAILABLE otherwise.
+RejectReason Solver::StockReason(int slot, Method method) const {
+  bool any_short = false;
+  for (int line = 0; line < lines_; ++line) {
+    const LineStock stock = StockOf(slot, line, s_.slots[slot].kind, method);
+    if (stock.available() >= stock.needed) continue;
+    if (!stock.safety_protected()) return RejectReason::kInsufficientAvailable;
+    any_short = true;
+  }
+  return any_short ? RejectReason::kSafetyStockProtected : RejectReason::kInsufficientAvailable;
+}
+
 // Reasons for the usable candidates the plan does not use; see RejectReason.
 void Solver::ExplainUnused() {
   if (!explain_) return;
@@ -1178,19 +1186,7 @@ void Solver::ExplainUnused() {
     const Slot& where = s_.slots[usable.slot];
     const double km = where.km_to_destination;
     if (!delivery_holds_all_) {
-      // As for pickup: short only because of safety stock, it says so (lowering that would
-      // let the units go).
-      bool any_short = false, only_safety = true;
-      for (int line = 0; line < lines_ && only_safety; ++line) {
-        const LineStock stock = StockOf(usable.slot, line, where.kind, usable.method);
-        if (stock.available() >= stock.needed) continue;
-        any_short = true;
-        only_safety = stock.safety_protected();
-      }
-      AppendLines(Reject(where, usable.method,
-                         any_short && only_safety ? RejectReason::kSafetyStockProtected
-                                                  : RejectReason::kInsufficientAvailable,
-                         km),
+      AppendLines(Reject(where, usable.method, StockReason(usable.slot, usable.method), km),
                   usable.slot, usable.method, /*short_only=*/true);
     } else if (fulfilled) {
       Reject(where, usable.method, RejectReason::kDominated, km)->cost =

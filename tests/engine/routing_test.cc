@@ -190,6 +190,19 @@ TEST_CASE("a candidate short only by safety stock says so, whatever the method")
     CHECK(rejected->reason == RejectReason::kSafetyStockProtected);
   }
 
+  // A store that can send nothing: one line inside its safety stock, the other with none on
+  // hand. Stock is missing, whatever the first line's safety stock.
+  RoutingFixture mixed;
+  mixed.Store("S-ONLY", At(2, 0));
+  mixed.Stock("TEE", "S-ONLY", 2);
+  mixed.Stock("CAP", "S-ONLY", 0);
+  const Plan mixed_plan = mixed.PlanOf(
+      RoutingFixture::Delivery({RoutingFixture::L("TEE", 1), RoutingFixture::L("CAP", 1)}));
+  REQUIRE(mixed_plan.status == PlanStatus::kRejected);
+  const RejectedCandidate* none = Find(mixed_plan, "S-ONLY", Method::kShipFromStore);
+  REQUIRE(none != nullptr);
+  CHECK(none->reason == RejectReason::kInsufficientAvailable);
+
   // Short beyond safety stock (one on hand, reserved besides): stock is missing.
   RoutingFixture g;
   g.Store("S-ONLY", At(2, 0));

@@ -320,6 +320,11 @@ TEST_CASE("omnistockd --help and --version answer, exit 0 and start nothing") {
   CHECK(absl::StrContains(help.log, "--data_dir"));
   const FailedStart version = RunToExit(dir.Sub("data"), {"--version"});
   CHECK(version.exit_code == 0);
+  // --only_check_args: omnistockd's own checks too, then no start.
+  CHECK(RunToExit(dir.Sub("data"), {"--only_check_args"}).exit_code == 0);
+  const FailedStart checked = RunToExit(dir.Sub("data"), {"--only_check_args", "--watchers_max=0"});
+  CHECK(checked.exit_code == 1);
+  CHECK(absl::StrContains(checked.log, "--watchers_max must be from 1"));
   CHECK(absl::StartsWith(version.log, "omnistockd "));
   CHECK_FALSE(std::filesystem::exists(dir.Sub("data")));
 }
