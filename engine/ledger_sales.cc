@@ -170,6 +170,16 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
                                     ", beyond the limit of ", kOnHandMax, " either way");
       return applied;
     }
+    // Units kept apart have the same limit (an Adjust of them checks it too).
+    const Quantity apart = position ? position->non_sellable : 0;
+    if (transaction.non_sellable && transaction.kind != MovementKind::kSale &&
+        apart > kOnHandMax - line.quantity) {
+      applied.outcome = Outcome::kOnHandLimitExceeded;
+      applied.detail = absl::StrCat("sku '", line.sku.value(), "' at '", transaction.store.value(),
+                                    "': non_sellable ", apart, " and ", line.quantity,
+                                    " more would pass the limit of ", kOnHandMax);
+      return applied;
+    }
   }
 
   // Nothing refuses it from here on: its SKUs are kept.

@@ -2,7 +2,7 @@
 //
 // Invariants (checked after every recovery, see Ledger::CheckInvariants):
 //   -kOnHandMax <= on_hand <= kOnHandMax, 0 <= reserved, 0 <= safety_stock, 0 <= in_transit,
-//   0 <= non_sellable,
+//   0 <= non_sellable <= kOnHandMax (a till's non-sellable return past it is refused),
 //   reserved == the sum of the quantities of the live (HELD or CONFIRMED) reservation lines
 //   on this position.
 // reserved may exceed on_hand only after a physical fact (a sale at the till, a loss, a count);

@@ -398,3 +398,31 @@ TEST_CASE("with a retention shorter than 30 days, a till transaction dated past 
 }
 
 }  // namespace omnistock::testing
+
+namespace omnistock::testing {
+
+TEST_CASE("a non-sellable return past the limit of units kept apart is refused, changing nothing") {
+  LedgerFixture f;
+  f.Stock("A", "S2", 1);
+  AdjustCommand apart;
+  apart.location = LocationId("S2");
+  apart.sku = Sku("A");
+  apart.delta = kOnHandMax;  // beyond what the edge takes in one call, as many calls would add
+  apart.reason = "FOUND";
+  apart.non_sellable = true;
+  REQUIRE(f.ledger.Adjust(apart, kT0).outcome == Outcome::kOk);
+  ReturnCommand damaged{LocationId("S2"), "till-9", "r1", {PosLine{Sku("A"), 1}}, kT0, true,
+                        "opened box",     ""};
+  const Applied<PosResult> refused = f.ledger.RecordReturn(damaged, kT0);
+  CHECK(refused.outcome == Outcome::kOnHandLimitExceeded);
+  CHECK(refused.detail ==
+        "sku 'A' at 'S2': non_sellable 1000000000000 and 1 more would pass the "
+        "limit of 1000000000000");
+  CHECK(f.At("A", "S2").non_sellable == kOnHandMax);
+  // A sellable return is not kept apart: it goes on the shelf.
+  damaged.non_sellable = false;
+  CHECK(f.ledger.RecordReturn(damaged, kT0).outcome == Outcome::kOk);
+  CHECK(f.At("A", "S2").on_hand == 2);
+}
+
+}  // namespace omnistock::testing
