@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpc/grpc.h"
 #include "grpcpp/alarm.h"
 #include "services/convert.h"
 #include "services/validation.h"
@@ -52,8 +53,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       WatchFilter filter, std::optional<Sequence> resume_after) {
     // The feed shares ownership so that a batch being published never outlives its receiver;
     // the gRPC side ends with OnDone, which drops the reactor's own reference.
-    auto reactor =
-        std::shared_ptr<WatchReactor>(new WatchReactor(context, ctx, feed, std::move(filter)));
+    auto reactor = std::shared_ptr<WatchReactor>(
+        new WatchReactor(context->c_call(), ctx, feed, std::move(filter)));
     reactor->self_ = reactor;
     const ChangeFeed::Subscription subscription = feed->Subscribe(reactor);
     const Sequence subscribed_at = subscription.published;
@@ -114,7 +115,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
         }
         if (overflowed_) break;
       }
-      if (overflowed_ && writing_) CancelUnlessWrittenLocked(kWatchBehindWriteMax);
+      if (overflowed_) CancelUnlessDoneLocked(kWatchBehindWriteMax);
       if (writing_ || !replayed_) return;  // the write in flight or the replay will pump
     }
     // Runs on the committer thread: only starts the next write, never waits for it.
@@ -125,10 +126,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
     {
       absl::MutexLock lock(&mu_);
       closing_ = true;
-      if (writing_) {  // OnWriteDone will pump and finish
-        CancelUnlessWrittenLocked(kWatchStoppingWriteMax);
-        return;
-      }
+      CancelUnlessDoneLocked(kWatchStoppingWriteMax);
+      if (writing_) return;   // OnWriteDone will pump and finish
       if (!started_) return;  // Start will, once it knows the resume point
     }
     Pump();
@@ -164,38 +163,37 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   }  // `lock` is released before `last` deletes this
 
  private:
-  WatchReactor(grpc::CallbackServerContext* context, const ServiceContext& ctx, ChangeFeed* feed,
-               WatchFilter filter)
-      : context_(context), ctx_(ctx), feed_(feed), filter_(std::move(filter)) {}
-
-  // The watch must end, but its write in flight waits for the client: if that write is still
-  // not done `within` from now (a client that no longer reads), the call is cancelled, which
-  // fails the write and ends the stream.
-  void CancelUnlessWrittenLocked(absl::Duration within) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (cancel_alarm_set_) return;
-    cancel_alarm_set_ = true;
-    cancel_alarm_.Set(
-        absl::ToChronoTime(absl::Now() + within),
-        [weak = std::weak_ptr<WatchReactor>(self_), write = writes_started_](bool expired) {
-          if (std::shared_ptr<WatchReactor> self = weak.lock(); self && expired) {
-            self->CancelIfStillWriting(write);
-          }
-        });
+  // `call` is referenced until the reactor goes, so that it can be cancelled whenever the
+  // alarm fires (grpc_call_cancel is thread-safe until the last unref; the C++ context ends at
+  // OnDone).
+  WatchReactor(grpc_call* call, const ServiceContext& ctx, ChangeFeed* feed, WatchFilter filter)
+      : call_(call), ctx_(ctx), feed_(feed), filter_(std::move(filter)) {
+    grpc_call_ref(call_);
   }
 
-  void CancelIfStillWriting(uint64_t write) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (!writing_ || writes_started_ != write || finish_called_) return;
-      // Finish waits until TryCancel is done: the context lives until OnDone, which comes
-      // only after Finish.
-      cancelling_ = true;
-    }
-    // Not under mu_: gRPC may run OnCancel and OnWriteDone before TryCancel returns.
-    context_->TryCancel();
-    absl::MutexLock lock(&mu_);
-    cancelling_ = false;
-    if (finish_wanted_) FinishLocked(*std::exchange(finish_wanted_, std::nullopt));
+ public:
+  ~WatchReactor() override { grpc_call_unref(call_); }
+
+ private:
+  // The watch must end, but its end waits for the client: the write in flight, or the status
+  // queued behind updates the transport could not send yet. If the call is still not done
+  // `within` from now (a client that no longer reads), it is cancelled, which fails what waits
+  // and ends the stream.
+  void CancelUnlessDoneLocked(absl::Duration within) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (cancel_alarm_set_ || finished_) return;
+    cancel_alarm_set_ = true;
+    cancel_alarm_.Set(absl::ToChronoTime(absl::Now() + within),
+                      [weak = std::weak_ptr<WatchReactor>(self_)](bool expired) {
+                        std::shared_ptr<WatchReactor> self = weak.lock();
+                        if (!self || !expired) return;
+                        {
+                          absl::MutexLock lock(&self->mu_);
+                          if (self->finished_) return;
+                        }
+                        // Not under mu_: gRPC may run OnCancel, OnWriteDone and OnDone before
+                        // it returns.
+                        grpc_call_cancel(self->call_, nullptr);
+                      });
   }
 
   // Starts the next write if there is one and none is in flight, or the read of the replay's
@@ -205,7 +203,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
     std::shared_ptr<WatchReactor> keep;  // what the read holds on to until it is done
     {
       absl::MutexLock lock(&mu_);
-      if (writing_ || reading_ || finished_ || finish_called_ || finish_wanted_) return;
+      if (writing_ || reading_ || finished_ || finish_called_) return;
       if (cancelled_) {
         FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
         return;
@@ -235,7 +233,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
         out_ = std::move(source.front());
         source.pop_front();
         writing_ = true;
-        ++writes_started_;
       } else if (!replayed_) {
         reading_ = true;
         keep = self_;
@@ -315,15 +312,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
 
   void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finish_called_) return;
-    if (cancelling_) {  // CancelIfStillWriting finishes once TryCancel is done
-      if (!finish_wanted_) finish_wanted_ = status;
-      return;
-    }
     finish_called_ = true;
     Finish(status);
   }
 
-  grpc::CallbackServerContext* const context_;  // valid until OnDone
+  grpc_call* const call_;
   const ServiceContext ctx_;
   ChangeFeed* const feed_;
   const WatchFilter filter_;
@@ -346,10 +339,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> refusal_ ABSL_GUARDED_BY(mu_);
-  uint64_t writes_started_ ABSL_GUARDED_BY(mu_) = 0;
   bool cancel_alarm_set_ ABSL_GUARDED_BY(mu_) = false;
-  bool cancelling_ ABSL_GUARDED_BY(mu_) = false;                    // TryCancel is running
-  std::optional<grpc::Status> finish_wanted_ ABSL_GUARDED_BY(mu_);  // while cancelling_
   grpc::Alarm cancel_alarm_;  // declared last: destroyed (cancelled) first
 };
 

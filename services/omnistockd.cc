@@ -226,7 +226,13 @@ int main(int argc, char** argv) {
     options.routing_config = *std::move(routing);
     spdlog::info("routing cost model '{}' from {}", options.routing_config.version, routing_file);
   }
-  if (only_check_args) return 0;
+  if (only_check_args) {
+    if (absl::Status s = omnistock::services::CheckServerOptions(options); !s.ok()) {
+      spdlog::critical("cannot start: {}", s.ToString());
+      return 1;
+    }
+    return 0;
+  }
 
   // Set once serving; read on the committer's thread when a write fails.
   std::atomic<omnistock::services::Server*> serving{nullptr};

@@ -118,12 +118,24 @@ absl::Status SetMark(const std::filesystem::path& path, bool present) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(
-    const ServerOptions& options, const Clock* clock,
-    std::function<void(const absl::Status&)> on_storage_failure) {
+absl::Status CheckServerOptions(const ServerOptions& options) {
   if (absl::Status s = CheckListen("listen", options.listen); !s.ok()) return s;
   if (!options.metrics_listen.empty()) {
     if (absl::Status s = CheckListen("metrics_listen", options.metrics_listen); !s.ok()) return s;
+    // One port for both: whichever binds second fails, after the recovery.
+    const std::string port = options.listen.substr(options.listen.rfind(':') + 1);
+    const bool wildcard = [&options] {
+      for (const std::string& host : {HostOf(options.listen), HostOf(options.metrics_listen)}) {
+        if (host == "0.0.0.0" || host == "[::]" || host == "::" || host == "localhost") return true;
+      }
+      return false;
+    }();
+    if (port != "0" &&
+        port == options.metrics_listen.substr(options.metrics_listen.rfind(':') + 1) &&
+        (wildcard || HostOf(options.listen) == HostOf(options.metrics_listen))) {
+      return absl::InvalidArgumentError(absl::StrCat("--metrics_listen '", options.metrics_listen,
+                                                     "' is --listen's port: give it another"));
+    }
   }
   if (options.idempotency_retention < kIdempotencyRetentionMin) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -137,6 +149,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         " (memory holds every settled reservation and till transaction for it), got ",
         absl::FormatDuration(options.idempotency_retention)));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    const ServerOptions& options, const Clock* clock,
+    std::function<void(const absl::Status&)> on_storage_failure) {
+  if (absl::Status s = CheckServerOptions(options); !s.ok()) return s;
   if (absl::Status s = CheckPortFree("listen", options.listen); !s.ok()) return s;
   if (!options.metrics_listen.empty()) {
     if (absl::Status s = CheckPortFree("metrics_listen", options.metrics_listen); !s.ok()) {

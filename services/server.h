@@ -67,6 +67,10 @@ struct ServerOptions {
   routing::RoutingConfig routing_config;
 };
 
+// What Server::Start refuses of `options` before it touches anything (addresses, the
+// retention), for omnistockd --only_check_args too. Whether the ports are free it asks later.
+absl::Status CheckServerOptions(const ServerOptions& options);
+
 class Server {
  public:
   // `clock` must outlive the server. `on_storage_failure` runs once, on the committer thread,

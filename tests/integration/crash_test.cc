@@ -325,6 +325,21 @@ TEST_CASE("omnistockd --help and --version answer, exit 0 and start nothing") {
   const FailedStart checked = RunToExit(dir.Sub("data"), {"--only_check_args", "--watchers_max=0"});
   CHECK(checked.exit_code == 1);
   CHECK(absl::StrContains(checked.log, "--watchers_max must be from 1"));
+  const FailedStart bad_listen =
+      RunToExit(dir.Sub("data"), {"--only_check_args", "--listen=127.0.0.1:99999"});
+  CHECK(bad_listen.exit_code == 1);
+  CHECK(absl::StrContains(bad_listen.log, "--listen '127.0.0.1:99999' is not HOST:PORT"));
+  // One port for both servers: refused before the data directory is touched, checked or not.
+  for (const bool check_only : {true, false}) {
+    std::vector<std::string> flags = {"--listen=127.0.0.1:50499",
+                                      "--metrics_listen=localhost:50499"};
+    if (check_only) flags.push_back("--only_check_args");
+    const FailedStart same_port = RunToExit(dir.Sub("data"), flags);
+    INFO(same_port.log);
+    CHECK(same_port.exit_code == 1);
+    CHECK(absl::StrContains(
+        same_port.log, "--metrics_listen 'localhost:50499' is --listen's port: give it another"));
+  }
   CHECK(absl::StartsWith(version.log, "omnistockd "));
   CHECK_FALSE(std::filesystem::exists(dir.Sub("data")));
 }
