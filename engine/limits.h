@@ -58,10 +58,10 @@ inline constexpr int kUploadRejectionsListedMax = 100;
 // tells the watcher the sequence to resume from, so a slow consumer never slows the engine.
 inline constexpr int kWatchBufferMax = 10'000;
 inline constexpr int kWatchFilterMax = 1000;  // SKUs, and locations, one watcher may name
-// A watch the server ends (it fell behind, or the server stops) ends once its write in flight
-// is done; one whose client no longer reads would keep it, with its place under --watchers_max
-// and the shutdown's grace. Past these the call is cancelled instead. (One already given the
-// longer wait keeps it.)
+// A watch the server ends (it fell behind, or the server stops) ends once what it is sending
+// is taken (the write in flight, the status queued behind unsent updates); one whose client no
+// longer reads would keep its place under --watchers_max and the shutdown's grace. Past these
+// the call is cancelled instead. (One already given the longer wait keeps it.)
 inline constexpr absl::Duration kWatchBehindWriteMax = absl::Seconds(10);
 inline constexpr absl::Duration kWatchStoppingWriteMax = absl::Seconds(1);
 // Watches at once (omnistockd --watchers_max): each may hold kWatchBufferMax updates (a few MB)

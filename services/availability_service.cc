@@ -109,7 +109,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
           }
           // Live: the watcher is that far behind (or no longer reads: the write in flight may
           // never complete, and it would hold the buffer). The watch ends once that write is
-          // done, saying where to resume.
+          // done, saying where to resume, or is cancelled (CancelUnlessDoneLocked).
           overflowed_ = true;
           break;
         }
