@@ -147,8 +147,8 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
   if (const std::optional<Location> place = FindLocation(transaction.store);
       place && place->kind != LocationKind::kStore) {
     applied.outcome = Outcome::kLocationHasNoTill;
-    applied.detail = absl::StrCat("location_id '", transaction.store.value(), "' is a ",
-                                  LocationKindName(place->kind),
+    applied.detail = absl::StrCat("location_id '", transaction.store.value(), "' is ",
+                                  LocationKindWithArticle(place->kind),
                                   ", not a STORE: till sales and returns are recorded at stores");
     return applied;
   }

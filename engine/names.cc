@@ -34,6 +34,14 @@ absl::string_view LocationKindName(LocationKind kind) {
   return "UNKNOWN";
 }
 
+absl::string_view LocationKindWithArticle(LocationKind kind) {
+  return kind == LocationKind::kEcDc          ? "an EC_DC"
+         : kind == LocationKind::kStore       ? "a STORE"
+         : kind == LocationKind::kWarehouse   ? "a WAREHOUSE"
+         : kind == LocationKind::kPickupPoint ? "a PICKUP_POINT"
+                                              : "an UNKNOWN";
+}
+
 absl::string_view OutcomeName(Outcome outcome) {
   switch (outcome) {
     case Outcome::kOk:

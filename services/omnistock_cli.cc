@@ -920,11 +920,13 @@ bool JsonLinesOf(const std::string& path, FileRows<Message>& file, std::string& 
 
 void PrintPlan(const v1::PlanResponse& plan) {
   std::cout << "plan " << v1::PlanStatus_Name(plan.status()) << ": "
-            << absl::StrFormat(
-                   "cost %.2f, %d shipment(s)%s%s", plan.totals().cost(), plan.totals().shipments(),
-                   plan.totals().is_split() ? ", split" : "",
-                   plan.totals().preference_honoured() ? "" : ", preference not honoured")
-            << "  (" << plan.config_version() << ")\n\n";
+            << (plan.status() == v1::PLAN_REJECTED
+                    ? std::string("nothing can be planned: the candidates below say why")
+                    : absl::StrFormat(
+                          "cost %.2f, %d shipment(s)%s%s", plan.totals().cost(),
+                          plan.totals().shipments(), plan.totals().is_split() ? ", split" : "",
+                          plan.totals().preference_honoured() ? "" : ", preference not honoured"))
+            << "  (" << plan.config_version() << ", " << plan.network_version() << ")\n\n";
   std::vector<Row> shipments = {
       {"LOCATION", "METHOD", "LINES", "KM", "READY_AT", "DELIVERY", "COST"}};
   for (const v1::Shipment& s : plan.shipments()) {

@@ -669,8 +669,8 @@ absl::StatusOr<routing::PlanRequest> ValidatePlan(const v1::PlanRequest& request
     if (const std::optional<Location> place = ledger.FindLocation(*pickup);
         place && place->kind != LocationKind::kStore) {
       return absl::FailedPreconditionError(absl::StrCat(
-          in, "preferred_pickup_location_id '", pickup->value(), "' is a ",
-          LocationKindName(place->kind), ", not a STORE: orders are picked up at stores"));
+          in, "preferred_pickup_location_id '", pickup->value(), "' is ",
+          LocationKindWithArticle(place->kind), ", not a STORE: orders are picked up at stores"));
     }
     plan.preferred_pickup = *std::move(pickup);
   }

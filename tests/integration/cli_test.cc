@@ -256,8 +256,9 @@ TEST_CASE("cli: plan shows where an order comes from, and route holds it") {
   CliResult rejected = RunCli(address, "route --id routed-2 --line SKU-A:50 --to 35.66,139.70");
   INFO(rejected.output);
   CHECK(rejected.exit_code == 1);
-  CHECK_THAT(rejected.output,
-             Catch::Contains("PLAN_REJECTED") && Catch::Contains("nothing reserved"));
+  CHECK_THAT(rejected.output, Catch::Contains("plan PLAN_REJECTED: nothing can be planned") &&
+                                  Catch::Contains("nothing reserved") &&
+                                  !Catch::Contains("cost 0.00") && Catch::Contains(", network-"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").reserved() == 2);
 
   CHECK(RunCli(address, "plan --line SKU-A:2 --to north").exit_code == 2);

@@ -182,6 +182,12 @@ TEST_CASE("fulfillment: bad plan requests name the field and hold nothing") {
   CHECK(status.error_code() == grpc::StatusCode::NOT_FOUND);
   CHECK_THAT(status.error_message(), Catch::Contains("preferred_pickup_location_id"));
   // A place that is not a store: refused, instead of a plan at some store nearby.
+  AddLocation(*live.network, "DC-1", v1::EC_DC);
+  unknown_store.set_preferred_pickup_location_id("DC-1");
+  status = fulfillment->Plan(Deadline().get(), unknown_store, &response);
+  CHECK(status.error_message() ==
+        "preferred_pickup_location_id 'DC-1' is an EC_DC, not a STORE: orders are picked up at "
+        "stores");
   AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
   unknown_store.set_preferred_pickup_location_id("WH-1");
   status = fulfillment->Plan(Deadline().get(), unknown_store, &response);
