@@ -40,7 +40,7 @@ struct Location {
 // "STORE", "WAREHOUSE", "EC_DC", "PICKUP_POINT" (the API's names).
 absl::string_view LocationKindName(LocationKind kind);
 // The same with its article, for messages: "a STORE", "an EC_DC".
-absl::string_view LocationKindWithArticle(LocationKind kind);
+std::string LocationKindWithArticle(LocationKind kind);
 
 }  // namespace omnistock
 

@@ -1,3 +1,6 @@
+#include <string>
+
+#include "absl/strings/str_cat.h"
 #include "engine/location.h"
 #include "engine/outcome.h"
 #include "engine/reservation.h"
@@ -34,12 +37,8 @@ absl::string_view LocationKindName(LocationKind kind) {
   return "UNKNOWN";
 }
 
-absl::string_view LocationKindWithArticle(LocationKind kind) {
-  return kind == LocationKind::kEcDc          ? "an EC_DC"
-         : kind == LocationKind::kStore       ? "a STORE"
-         : kind == LocationKind::kWarehouse   ? "a WAREHOUSE"
-         : kind == LocationKind::kPickupPoint ? "a PICKUP_POINT"
-                                              : "an UNKNOWN";
+std::string LocationKindWithArticle(LocationKind kind) {
+  return absl::StrCat(kind == LocationKind::kEcDc ? "an " : "a ", LocationKindName(kind));
 }
 
 absl::string_view OutcomeName(Outcome outcome) {

@@ -23,18 +23,22 @@
 namespace omnistock::services {
 namespace {
 
+// The parts of HOST:PORT: the host (all of it without a colon), the port ("" without one).
 std::string HostOf(const std::string& listen) {
   const size_t colon = listen.rfind(':');
   return colon == std::string::npos ? listen : listen.substr(0, colon);
+}
+std::string PortOf(const std::string& listen) {
+  const size_t colon = listen.rfind(':');
+  return colon == std::string::npos ? std::string() : listen.substr(colon + 1);
 }
 
 // HOST:PORT, PORT from 0 (any free port) to 65535. gRPC would take a port past 65535 modulo
 // 65536 and a missing one as 443, and serve there.
 absl::Status CheckListen(absl::string_view flag, const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  const std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
+  const std::string port = PortOf(listen);
   int number = -1;
-  if (colon == std::string::npos || colon == 0 || port.empty() || port.size() > 5 ||
+  if (port.empty() || HostOf(listen).empty() || port.size() > 5 ||
       !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
       !absl::SimpleAtoi(port, &number) || number > 65535) {
     return absl::InvalidArgumentError(
@@ -49,9 +53,8 @@ absl::Status CheckListen(absl::string_view flag, const std::string& listen) {
 // there, before the start spends its recovery on a port it cannot have. Only that: whatever
 // else binding may say is left to gRPC (or the metrics server), which says it then.
 absl::Status CheckPortFree(absl::string_view flag, const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  std::string host = listen.substr(0, colon);
-  const std::string port = listen.substr(colon + 1);
+  std::string host = HostOf(listen);
+  const std::string port = PortOf(listen);
   if (port == "0") return absl::OkStatus();
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
@@ -123,15 +126,14 @@ absl::Status CheckServerOptions(const ServerOptions& options) {
   if (!options.metrics_listen.empty()) {
     if (absl::Status s = CheckListen("metrics_listen", options.metrics_listen); !s.ok()) return s;
     // One port for both: whichever binds second fails, after the recovery.
-    const std::string port = options.listen.substr(options.listen.rfind(':') + 1);
+    const std::string port = PortOf(options.listen);
     const bool wildcard = [&options] {
       for (const std::string& host : {HostOf(options.listen), HostOf(options.metrics_listen)}) {
         if (host == "0.0.0.0" || host == "[::]" || host == "::" || host == "localhost") return true;
       }
       return false;
     }();
-    if (port != "0" &&
-        port == options.metrics_listen.substr(options.metrics_listen.rfind(':') + 1) &&
+    if (port != "0" && port == PortOf(options.metrics_listen) &&
         (wildcard || HostOf(options.listen) == HostOf(options.metrics_listen))) {
       return absl::InvalidArgumentError(absl::StrCat("--metrics_listen '", options.metrics_listen,
                                                      "' is --listen's port: give it another"));
