@@ -16,7 +16,6 @@
 #include "engine/limits.h"
 #include "engine/routing/local_day.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "services/demo_network.h"
 #include "spdlog/spdlog.h"
 
@@ -273,7 +272,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->warehouse_ = std::make_unique<WarehouseService>(ctx);
   server->fulfillment_ = std::make_unique<FulfillmentService>(ctx);
 
-  grpc::EnableDefaultHealthCheckService(true);
+  server->health_ =
+      std::make_unique<HealthService>(std::vector<std::string>{"", kLivenessHealthService});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.SetMaxReceiveMessageSize(kRequestBytesMax);
@@ -306,14 +306,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.RegisterService(server->availability_.get());
   builder.RegisterService(server->warehouse_.get());
   builder.RegisterService(server->fulfillment_.get());
+  builder.RegisterService(server->health_.get());
   server->grpc_ = builder.BuildAndStart();
   if (!server->grpc_ || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on '", options.listen,
                                                "' (is the address valid and the port free?)"));
   }
   server->address_ = absl::StrCat(HostOf(options.listen), ":", port);
-  server->grpc_->GetHealthCheckService()->SetServingStatus(true);
-  server->grpc_->GetHealthCheckService()->SetServingStatus(kLivenessHealthService, true);
+  server->health_->SetServingStatus(true);
   return server;
 }
 
@@ -355,14 +355,13 @@ void Server::WatchStorage() {
   if (stalled == stalled_) return;
   stalled_ = stalled;
   if (!serving_ || !grpc_) return;  // shutting down, or failed: NOT_SERVING for good
-  grpc::HealthCheckServiceInterface* health = grpc_->GetHealthCheckService();
+  HealthService* health = health_.get();
   if (stalled) {
     spdlog::error(
         "a storage write has not returned for {} ({} changes wait for the disk): health is "
         "NOT_SERVING until it does (but {})",
         absl::FormatDuration(stalled_for), committer_->backlog(), kLivenessHealthService);
-    health->SetServingStatus(false);
-    health->SetServingStatus(kLivenessHealthService, true);
+    health->SetServingStatus("", false);  // not kLivenessHealthService's
   } else {
     spdlog::warn("the storage answers again: health is SERVING");
     health->SetServingStatus(true);
@@ -372,7 +371,7 @@ void Server::WatchStorage() {
 void Server::SetNotServing() {
   absl::MutexLock lock(&health_mu_);
   serving_ = false;
-  if (grpc_) grpc_->GetHealthCheckService()->SetServingStatus(false);
+  if (health_) health_->Shutdown();
 }
 
 void Server::Shutdown(absl::Duration grace) {

@@ -21,6 +21,7 @@
 #include "services/change_feed.h"
 #include "services/clock.h"
 #include "services/fulfillment_service.h"
+#include "services/health_service.h"
 #include "services/inventory_service.h"
 #include "services/journal_readers.h"
 #include "services/metrics.h"
@@ -126,6 +127,7 @@ class Server {
   std::unique_ptr<AvailabilityService> availability_;
   std::unique_ptr<WarehouseService> warehouse_;
   std::unique_ptr<FulfillmentService> fulfillment_;
+  std::unique_ptr<HealthService> health_;
   // After the ledger and committer it reads, before the gRPC server whose interceptors use it.
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<grpc::Server> grpc_;

@@ -1,4 +1,6 @@
 // The full life cycle of stock and reservations over gRPC against a real omnistockd.
+#include <future>
+
 #include "catch2/catch.hpp"
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -133,6 +135,45 @@ TEST_CASE("a short reserve is FAILED_PRECONDITION listing each short line, and c
   CHECK(PositionOf(*inventory, "SKU-A", "ST-1").reserved() == 0);
   status = reservations->GetReservation(Deadline().get(), Ref("short"), &ignored);
   CHECK(status.error_code() == grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace omnistock::testing
+
+namespace omnistock::testing {
+
+TEST_CASE("a shutdown ends health watches (NOT_SERVING, then UNAVAILABLE) without its grace") {
+  using grpc::health::v1::HealthCheckResponse;
+  TempDir dir;
+  ServerProcess server(dir.Sub("data"), {"--shutdown_grace=120s"});
+  auto health = grpc::health::v1::Health::NewStub(server.channel());
+  // As gRPC's client-side health checking watches a connection.
+  auto context = Deadline(300);
+  auto watch = health->Watch(context.get(), {});
+  HealthCheckResponse update;
+  REQUIRE(watch->Read(&update));
+  CHECK(update.status() == HealthCheckResponse::SERVING);
+  grpc::health::v1::HealthCheckRequest other;
+  other.set_service("omnistock.nothing");
+  auto other_context = Deadline(300);
+  auto unknown = health->Watch(other_context.get(), other);
+  REQUIRE(unknown->Read(&update));
+  CHECK(update.status() == HealthCheckResponse::SERVICE_UNKNOWN);
+  HealthCheckResponse checked;
+  CHECK(health->Check(Deadline().get(), other, &checked).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
+
+  // Before, the watches kept the server up for the whole 120 s.
+  std::future<int> exit_code = std::async(std::launch::async, [&] { return server.Terminate(); });
+  REQUIRE(exit_code.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+  CHECK(exit_code.get() == 0);
+  REQUIRE(watch->Read(&update));
+  CHECK(update.status() == HealthCheckResponse::NOT_SERVING);
+  CHECK_FALSE(watch->Read(&update));
+  const grpc::Status ended = watch->Finish();
+  CHECK(ended.error_code() == grpc::StatusCode::UNAVAILABLE);
+  CHECK(ended.error_message() == "omnistockd is shutting down");
+  CHECK_FALSE(unknown->Read(&update));  // no status to change: ended
+  CHECK(unknown->Finish().error_code() == grpc::StatusCode::UNAVAILABLE);
 }
 
 }  // namespace omnistock::testing
