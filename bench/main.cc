@@ -122,6 +122,7 @@ int Run(const Options& options, bool seed_given) {
   report.workload = workload;
   report.clients = options.clients;
   report.batch = options.batch;
+  if (workload == Workload::kCounts) report.count_rows = options.count_rows;
   report.rate = options.rate;
   report.duration_seconds = options.duration;
   report.warmup_seconds = options.warmup;

@@ -99,10 +99,12 @@ void PrintTable(const Report& report, std::FILE* out) {
   rows.emplace_back(
       "clients",
       absl::StrFormat(
-          "%d%s%s%s", report.clients,
+          "%d%s%s%s%s", report.clients,
           report.connections > 0 ? absl::StrFormat(" over %d connections", report.connections)
                                  : std::string(),
           report.batch > 1 ? absl::StrFormat(", %d orders per call", report.batch) : std::string(),
+          report.count_rows > 0 ? absl::StrFormat(", %d rows per call", report.count_rows)
+                                : std::string(),
           report.rate > 0 ? absl::StrFormat(", paced at %g steps/s", report.rate)
                           : std::string(", closed loop")));
   rows.emplace_back("duration", absl::StrFormat("%.2f s measured (after %.1f s warmup)",
@@ -217,6 +219,7 @@ nlohmann::json ToJson(const Report& report) {
   };
   if (!report.target.empty()) json["target"] = report.target;
   if (report.connections > 0) json["connections"] = report.connections;
+  if (report.count_rows > 0) json["count_rows"] = report.count_rows;
   if (run.feed_latency) {
     json["sale_to_feed_ms"] = LatencyJson(*run.feed_latency);
     json["sale_to_feed_matched"] = run.feed_latency->count();

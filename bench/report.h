@@ -32,6 +32,7 @@ struct Report {
   int clients = 0;
   int batch = 1;
   int max_lines = 3;  // orders have 1 to max_lines lines
+  int count_rows = 0;  // counts: rows per SyncCounts call
   double rate = 0;    // paced steps/s; 0: closed loop
   double duration_seconds = 0;
   double warmup_seconds = 0;
