@@ -58,6 +58,10 @@ inline constexpr int kUploadRejectionsListedMax = 100;
 // tells the watcher the sequence to resume from, so a slow consumer never slows the engine.
 inline constexpr int kWatchBufferMax = 10'000;
 inline constexpr int kWatchFilterMax = 1000;  // SKUs, and locations, one watcher may name
+// The initial metadata of a watch the server has subscribed (sent before any update), and its
+// value: a client can tell a quiet feed from a refused watch without waiting for either.
+inline constexpr char kWatchSubscribedKey[] = "omnistock-watch";
+inline constexpr char kWatchSubscribedValue[] = "subscribed";
 // A watch the server ends (it fell behind, or the server stops) ends once what it is sending
 // is taken (the write in flight, the status queued behind unsent updates); one whose client no
 // longer reads would keep its place under --watchers_max and the shutdown's grace. Past these

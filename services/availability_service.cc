@@ -82,7 +82,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       ending = reactor->refusal_.has_value() || reactor->closing_ || reactor->finish_called_;
     }
     // Headers go out now, so a client can tell it is subscribed before any change happens.
-    if (!ending) reactor->StartSendInitialMetadata();
+    if (!ending) {
+      context->AddInitialMetadata(kWatchSubscribedKey, kWatchSubscribedValue);
+      reactor->StartSendInitialMetadata();
+    }
     reactor->Pump();
     return reactor.get();
   }

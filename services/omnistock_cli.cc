@@ -492,8 +492,14 @@ class Client {
     v1::AvailabilityUpdate update;
     google::protobuf::util::JsonPrintOptions json_options;
     json_options.always_print_primitive_fields = true;
-    // The header at once, so that a quiet feed still shows the watch is on.
-    if (!options_.json) std::cout << WatchRow::Header() << std::endl;
+    // The header as soon as the server says the watch is on (before any update: a quiet feed
+    // still shows it), and not for a watch it refused.
+    stream->WaitForInitialMetadata();
+    const auto subscribed = context.GetServerInitialMetadata().find(omnistock::kWatchSubscribedKey);
+    if (!options_.json && subscribed != context.GetServerInitialMetadata().end() &&
+        subscribed->second == omnistock::kWatchSubscribedValue) {
+      std::cout << WatchRow::Header() << std::endl;
+    }
     while ((count == 0 || seen < count) && stream->Read(&update)) {
       ++seen;
       last = update.sequence();

@@ -318,6 +318,12 @@ TEST_CASE("cli: watch replays the changes of a SKU and stops after --count updat
   CliResult ahead = RunCli(address, "watch --after 1000000");
   CHECK(ahead.exit_code == 1);
   CHECK_THAT(ahead.output, Catch::Contains("OUT_OF_RANGE"));
+  CHECK_THAT(ahead.output, !Catch::Contains("AVAILABLE"));  // no table header for a refusal
+  // A quiet feed shows the header: the watch is on.
+  CliResult quiet = RunCliAsIs(address, "--timeout 1 watch --sku SKU-NONE 2>&1");
+  INFO(quiet.output);
+  CHECK(quiet.exit_code == 0);
+  CHECK_THAT(quiet.output, Catch::StartsWith("SEQ ") && Catch::Contains("AVAILABLE"));
   CHECK(RunCli(address, "watch --count 0").exit_code == 2);
 }
 
