@@ -5,9 +5,11 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -114,6 +116,18 @@ void ScheduleSweeps(boost::asio::steady_timer& timer, omnistock::services::Serve
 
 int main(int argc, char** argv) {
   omnistock::services::TuneProcessForServing();
+  // An allocation that fails stops the process rather than throwing: the ledger changes its
+  // memory before it hands the change to the disk, and gRPC would answer a handler's exception
+  // and serve on with memory the disk does not have (an idempotency key kept for a sale never
+  // written, so that the till's retry is told "duplicate"). A restart recovers every
+  // acknowledged change instead.
+  std::set_new_handler([] {
+    static constexpr char kLine[] =
+        "omnistockd: out of memory: stopping at once; a restart recovers every acknowledged "
+        "change\n";
+    (void)!::write(STDERR_FILENO, kLine, sizeof(kLine) - 1);
+    std::abort();
+  });
   absl::FlagsUsageConfig usage;
   usage.contains_helpshort_flags = [](absl::string_view file) {
     return absl::StrContains(file, "omnistockd");
