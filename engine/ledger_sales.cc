@@ -138,22 +138,27 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     applied.detail = *std::move(too_old);
     return applied;
   }
-  applied.outcome = CheckLocation(transaction.store, false, applied.detail, /*adds_stock=*/false);
+  // The location's kind holds until the shards are locked (as in ChangePosition): a store
+  // becomes a pickup point only while it holds no stock, which this sale would change.
+  std::optional<absl::ReaderMutexLock> kinds(std::in_place, &locations_mu_);
+  applied.outcome =
+      CheckLocationLocked(transaction.store, false, applied.detail, /*adds_stock=*/false);
   if (applied.outcome != Outcome::kOk) return applied;
   // A till rings up at a store: a terminal set up with a warehouse's or a pickup point's id
   // would drive that stock below zero without a word (a sale is never refused for stock).
   // After the replay check, as for reservations: a recorded transaction is answered whatever
   // became of its location since.
-  if (const std::optional<Location> place = FindLocation(transaction.store);
-      place && place->kind != LocationKind::kStore) {
+  if (const auto place = locations_.find(transaction.store);
+      place != locations_.end() && place->second.kind != LocationKind::kStore) {
     applied.outcome = Outcome::kLocationHasNoTill;
     applied.detail = absl::StrCat("location_id '", transaction.store.value(), "' is ",
-                                  LocationKindWithArticle(place->kind),
+                                  LocationKindWithArticle(place->second.kind),
                                   ", not a STORE: till sales and returns are recorded at stores");
     return applied;
   }
 
   ShardLockSet shard_locks(shards_.data(), transaction.lines);  // the same shards, by hash
+  kinds.reset();
   // The positions made since the stripe was locked are made under these locks.
   for (PosLine& line : transaction.lines) line.sku = line.sku.Current();
 
