@@ -164,27 +164,22 @@ std::vector<Location> Ledger::ListLocations() const {
 
 // --- Stock ---
 
-Outcome Ledger::CheckLocation(const LocationId& location, bool refuse_disabled, std::string& detail,
-                              bool adds_stock) const {
-  absl::ReaderMutexLock lock(&locations_mu_);
-  return CheckLocationLocked(location, refuse_disabled, detail, adds_stock);
-}
-
 Outcome Ledger::CheckLocationLocked(const LocationId& location, bool refuse_disabled,
-                                    std::string& detail, bool adds_stock) const {
+                                    std::string& detail, bool adds_stock,
+                                    absl::string_view field) const {
   switch (StateOfLocked(location)) {
     case LocationState::kUnknown:
-      detail = absl::StrCat("location_id '", location.value(), "' is not known");
+      detail = absl::StrCat(field, " '", location.value(), "' is not known");
       return Outcome::kLocationNotFound;
     case LocationState::kDisabled:
       if (!refuse_disabled) return Outcome::kOk;
-      detail = absl::StrCat("location_id '", location.value(), "' is disabled");
+      detail = absl::StrCat(field, " '", location.value(), "' is disabled");
       return Outcome::kLocationDisabled;
     case LocationState::kActive:
       return Outcome::kOk;
     case LocationState::kHoldsNoStock:
       if (!adds_stock) return Outcome::kOk;
-      detail = absl::StrCat("location_id '", location.value(),
+      detail = absl::StrCat(field, " '", location.value(),
                             "' is a PICKUP_POINT: it holds no stock (orders are delivered to its "
                             "address and handed over there)");
       return Outcome::kLocationHoldsNoStock;

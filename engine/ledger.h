@@ -409,13 +409,12 @@ class Ledger {
   // (`adds_stock`: a receipt, an adjustment up, safety stock, a hold, a transfer to it). What
   // takes stock away (an adjustment down, a transfer from it, a count) is allowed, so that
   // stock an earlier version let in can be cleared (UpsertLocation refuses to make a location
-  // that holds stock a pickup point). When refused, `detail` says why.
-  Outcome CheckLocation(const LocationId& location, bool refuse_disabled, std::string& detail,
-                        bool adds_stock = true) const;
-  // The same with locations_mu_ held (shared) by the caller, who keeps it until it has locked
-  // the shards it changes, so that the location's kind cannot change in between.
+  // that holds stock a pickup point). When refused, `detail` says why, naming the location as
+  // `field`. The caller holds locations_mu_ (shared) until it has locked the shards it changes,
+  // so that the location's kind cannot change in between.
   Outcome CheckLocationLocked(const LocationId& location, bool refuse_disabled, std::string& detail,
-                              bool adds_stock) const ABSL_SHARED_LOCKS_REQUIRED(locations_mu_);
+                              bool adds_stock, absl::string_view field = "location_id") const
+      ABSL_SHARED_LOCKS_REQUIRED(locations_mu_);
   LocationState StateOfLocked(const LocationId& id) const ABSL_SHARED_LOCKS_REQUIRED(locations_mu_);
   // Changes one position through `change`, which fills the movement or refuses. With `keyed`
   // (a receipt or an adjustment sent with an idempotency key, as the PosTransaction that keeps

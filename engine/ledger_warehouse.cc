@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -176,8 +177,10 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
   // Stock may leave a pickup point (what was left there before), never go to one. The kinds
   // hold until the shards are locked (ApplyCounts says why).
   std::optional<absl::ReaderMutexLock> kinds(std::in_place, &locations_mu_);
-  for (const auto& [location, adds_stock] : {std::pair{request.from, false}, {request.to, true}}) {
-    applied.outcome = CheckLocationLocked(location, false, applied.detail, adds_stock);
+  for (const auto& [location, adds_stock, field] :
+       {std::tuple{request.from, false, "from_location_id"},
+        {request.to, true, "to_location_id"}}) {
+    applied.outcome = CheckLocationLocked(location, false, applied.detail, adds_stock, field);
     if (applied.outcome != Outcome::kOk) return applied;
   }
   ShardLockSet shard_locks(shards_.data(), request.lines);

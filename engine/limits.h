@@ -73,6 +73,9 @@ inline constexpr absl::Duration kWatchStoppingWriteMax = absl::Seconds(1);
 inline constexpr int kWatchersMaxDefault = 256;
 inline constexpr int kWatchersMaxLimit = 100'000;
 
+// A location's daily_capacity (online orders a day): far past any store's or warehouse's.
+inline constexpr int64_t kDailyCapacityMax = 1'000'000'000;
+
 // Rows in one CountBatch of SyncCounts: one batch is applied as one commit, under the locks of
 // the SKUs it names, so its size bounds how long other writers wait behind it.
 inline constexpr int kCountRowsPerBatchMax = 10'000;

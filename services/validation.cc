@@ -1,12 +1,16 @@
 #include "services/validation.h"
 
+#include <array>
+#include <charconv>
 #include <cmath>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "engine/ids.h"
 #include "engine/limits.h"
@@ -78,6 +82,19 @@ absl::Status CheckText(absl::string_view field, const std::string& value) {
           field, " holds a control character (byte 0x", absl::Hex(byte(i), absl::kZeroPad2),
           " at offset ", i, "): free text is one line of printable characters"));
     }
+    // Bidirectional embeddings, overrides and isolates (U+202A to U+202E, U+2066 to U+2069)
+    // would make what a screen or a log shows differ from what is stored ("Trojan Source").
+    const bool embedding =
+        byte(i) == 0xe2 && byte(i + 1) == 0x80 && byte(i + 2) >= 0xaa && byte(i + 2) <= 0xae;
+    const bool isolate =
+        byte(i) == 0xe2 && byte(i + 1) == 0x81 && byte(i + 2) >= 0xa6 && byte(i + 2) <= 0xa9;
+    if (embedding || isolate) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " holds a bidirectional control character (U+",
+          absl::StrFormat("%04X", ((byte(i) & 0x0f) << 12) | ((byte(i + 1) & 0x3f) << 6) |
+                                      (byte(i + 2) & 0x3f)),
+          " at offset ", i, "): free text may not reorder how it is shown"));
+    }
   }
   return absl::OkStatus();
 }
@@ -93,15 +110,23 @@ absl::Status CheckQuantity(absl::string_view field, int64_t quantity) {
   return absl::OkStatus();
 }
 
+// A double as the shortest text that reads back as the same value: a refused 90.0000001 shows
+// as that, not as the 90 of six significant digits.
+std::string ExactText(double value) {
+  std::array<char, 32> text;
+  const auto [end, error] = std::to_chars(text.data(), text.data() + text.size(), value);
+  return std::string(text.data(), error == std::errc() ? end : text.data());
+}
+
 // WGS84 degrees; `prefix` names the message, e.g. "location.".
 absl::Status CheckCoordinates(absl::string_view prefix, double latitude, double longitude) {
   if (!std::isfinite(latitude) || latitude < -90 || latitude > 90) {
     return absl::InvalidArgumentError(
-        absl::StrCat(prefix, "latitude must be a number in [-90, 90], got ", latitude));
+        absl::StrCat(prefix, "latitude must be a number in [-90, 90], got ", ExactText(latitude)));
   }
   if (!std::isfinite(longitude) || longitude < -180 || longitude > 180) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(prefix, "longitude must be a number in [-180, 180], got ", longitude));
+    return absl::InvalidArgumentError(absl::StrCat(
+        prefix, "longitude must be a number in [-180, 180], got ", ExactText(longitude)));
   }
   // Proto3 cannot tell an unset double from 0: (0, 0), in the sea off West Africa, is a point
   // the client left unset, and routing would measure every distance from it.
@@ -189,7 +214,14 @@ absl::StatusOr<PosParts> ValidatePosParts(
 }
 
 absl::StatusOr<absl::Duration> ValidateTtl(const google::protobuf::Duration& proto) {
-  // google.protobuf.Duration: nanos below a second, with the sign of seconds.
+  // google.protobuf.Duration: seconds within about 10,000 years either way, and nanos below a
+  // second with the sign of seconds.
+  constexpr int64_t kDurationSecondsMax = 315'576'000'000;
+  if (proto.seconds() < -kDurationSecondsMax || proto.seconds() > kDurationSecondsMax) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ttl is not a valid duration: seconds must be within -", kDurationSecondsMax,
+                     " to ", kDurationSecondsMax, ", got ", proto.seconds()));
+  }
   if (proto.nanos() <= -1'000'000'000 || proto.nanos() >= 1'000'000'000 ||
       (proto.seconds() > 0 && proto.nanos() < 0) || (proto.seconds() < 0 && proto.nanos() > 0)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -406,7 +438,7 @@ absl::StatusOr<ReturnCommand> ValidateRecordReturn(const v1::RecordReturnRequest
       request.has_returned_at(), request.returned_at(), "returned_at", ledger, now, ids);
   if (!parts.ok()) return parts.status();
   // A new one must say why; a retry need not repeat it (the proto).
-  if (request.non_sellable() && request.reason().empty() &&
+  if (request.non_sellable() && absl::StripAsciiWhitespace(request.reason()).empty() &&
       !ledger.HasPosTransaction(parts->store, parts->terminal_id, parts->transaction_id)) {
     return absl::InvalidArgumentError("reason must say why a non_sellable return is kept apart");
   }
@@ -432,11 +464,12 @@ absl::Status CheckCapabilities(const v1::Location& l) {
                                                 {"walk_in_sales", c.walk_in_sales()}};
   for (const auto& [name, refused] : flags) {
     if (!refused) continue;
-    return absl::InvalidArgumentError(absl::StrCat(
-        "location.capabilities.", name, " is set on a ", v1::LocationKind_Name(l.kind()),
-        pickup_point ? ": a PICKUP_POINT may only set pickup"
-                     : ": a WAREHOUSE or EC_DC ships parcels and sets no capability",
-        " (the capabilities are a STORE's)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("location.capabilities.", name, " is set on ",
+                     LocationKindWithArticle(static_cast<LocationKind>(l.kind())),
+                     pickup_point ? ": a PICKUP_POINT may only set pickup"
+                                  : ": a WAREHOUSE or EC_DC ships parcels and sets no capability",
+                     " (the capabilities are a STORE's)"));
   }
   return absl::OkStatus();
 }
@@ -467,9 +500,16 @@ absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest&
   if (absl::Status s = CheckCoordinates("location.", l.latitude(), l.longitude()); !s.ok()) {
     return s;
   }
-  if (l.daily_capacity() < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("location.daily_capacity must be >= 0, got ", l.daily_capacity()));
+  if (l.daily_capacity() < 0 || l.daily_capacity() > kDailyCapacityMax) {
+    return absl::InvalidArgumentError(absl::StrCat("location.daily_capacity must be in [0, ",
+                                                   kDailyCapacityMax, "], got ",
+                                                   l.daily_capacity()));
+  }
+  if (l.kind() == v1::PICKUP_POINT && l.daily_capacity() != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "location.daily_capacity is ", l.daily_capacity(),
+        " on a PICKUP_POINT, which fulfils no orders (it holds no stock; orders are delivered "
+        "to it): leave it 0"));
   }
   if (absl::Status s = CheckCapabilities(l); !s.ok()) return s;
   return FromProto(l);
@@ -722,6 +762,9 @@ absl::StatusOr<RouteCommand> ValidateRouteAndReserve(const v1::RouteAndReserveRe
   }
   RouteCommand command;
   if (absl::Status s = ValidateOrderFields(request, command); !s.ok()) return s;
+  if (!request.has_plan()) {
+    return absl::InvalidArgumentError("plan must be set: the lines and where they go");
+  }
   absl::StatusOr<routing::PlanRequest> plan = ValidatePlan(request.plan(), ledger, ids, "plan.");
   if (!plan.ok()) return plan.status();
   command.plan = *std::move(plan);

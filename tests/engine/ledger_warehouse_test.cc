@@ -432,7 +432,9 @@ TEST_CASE("a pickup point takes no stock, and what was left there can be cleared
   in.from = LocationId("W1");
   in.to = LocationId("P1");
   in.lines = {PosLine{Sku("A"), 2}};
-  CHECK(f.ledger.ShipTransfer(in, kT0).outcome == Outcome::kLocationHoldsNoStock);
+  const Applied<Transfer> shipped_in = f.ledger.ShipTransfer(in, kT0);
+  CHECK(shipped_in.outcome == Outcome::kLocationHoldsNoStock);
+  CHECK_THAT(shipped_in.detail, Catch::StartsWith("to_location_id 'P1' is a PICKUP_POINT"));
   CHECK(f.sink.size() == commits);
   // Nor a count that would raise it: of what is there, or of a SKU not there at all.
   const Applied<CountSummary> up = f.ledger.ApplyCounts(

@@ -190,7 +190,7 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
        kInvalid,
        "location.latitude and location.longitude are both 0, taken as unset: set the point"},
       {"negative capacity", upsert([](v1::Location& l) { l.set_daily_capacity(-1); }), kInvalid,
-       "location.daily_capacity must be >= 0"},
+       "location.daily_capacity must be in [0, 1000000000], got -1"},
       {"a warehouse offering pickup", upsert([](v1::Location& l) {
          l.set_kind(v1::WAREHOUSE);
          l.mutable_capabilities()->set_pickup(true);

@@ -262,6 +262,81 @@ TEST_CASE("free text with a control character is refused, other UTF-8 is kept") 
   CHECK(refusal("web-\xc2\x85") != "");                                  // NEL, a C1 control
   CHECK(refusal("web-\xe2\x80\xa8x") != "");                             // the line separator
   CHECK(refusal("caf\xc3\xa9 \xc2\xa0\xe6\x9d\xb1\xe4\xba\xac") == "");  // é, NBSP, 東京
+  // Bidirectional overrides and isolates would show text other than what is stored.
+  CHECK(refusal("WH \xe2\x80\xae"
+                "9.931") ==
+        "order_ref holds a bidirectional control character (U+202E at offset 3): free text may "
+        "not reorder how it is shown");
+  CHECK(refusal("x\xe2\x80\xaay") != "");                                 // U+202A
+  CHECK(refusal("x\xe2\x81\xa6y") != "");                                 // U+2066
+  CHECK(refusal("x\xe2\x81\xa9y") != "");                                 // U+2069
+  CHECK(refusal("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xe2\x80\x8f") == "");  // Hebrew, and RLM
+}
+
+TEST_CASE("bad fields are named with their limits, values shown as sent") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 5);
+  // A non-sellable return must say why, in more than blanks.
+  v1::RecordReturnRequest back;
+  back.set_location_id("S1");
+  back.set_terminal_id("till-1");
+  back.set_pos_transaction_id("R-1");
+  back.set_non_sellable(true);
+  back.set_reason("   ");
+  v1::PosLine* line = back.add_lines();
+  line->set_sku("A");
+  line->set_quantity(1);
+  TransientIds ids;
+  CHECK(ValidateRecordReturn(back, f.ledger, kT0, ids).status().message() ==
+        "reason must say why a non_sellable return is kept apart");
+
+  // Coordinates refused are shown as sent, not rounded into the range.
+  v1::UpsertLocationRequest upsert;
+  v1::Location* l = upsert.mutable_location();
+  l->set_location_id("S9");
+  l->set_kind(v1::STORE);
+  l->set_latitude(90.0000001);
+  l->set_longitude(139.7);
+  CHECK(ValidateUpsertLocation(upsert).status().message() ==
+        "location.latitude must be a number in [-90, 90], got 90.0000001");
+  l->set_latitude(35.6);
+  l->set_longitude(-180.00001);
+  CHECK(ValidateUpsertLocation(upsert).status().message() ==
+        "location.longitude must be a number in [-180, 180], got -180.00001");
+  l->set_longitude(139.7);
+  l->set_daily_capacity(kDailyCapacityMax + 1);
+  CHECK(ValidateUpsertLocation(upsert).status().message() ==
+        "location.daily_capacity must be in [0, 1000000000], got 1000000001");
+  l->set_daily_capacity(kDailyCapacityMax);
+  CHECK(ValidateUpsertLocation(upsert).ok());
+  l->set_kind(v1::PICKUP_POINT);
+  l->set_daily_capacity(5);
+  CHECK_THAT(std::string(ValidateUpsertLocation(upsert).status().message()),
+             Catch::StartsWith("location.daily_capacity is 5 on a PICKUP_POINT"));
+  l->set_kind(v1::EC_DC);
+  l->set_daily_capacity(0);
+  l->mutable_capabilities()->set_pickup(true);
+  CHECK_THAT(std::string(ValidateUpsertLocation(upsert).status().message()),
+             Catch::StartsWith("location.capabilities.pickup is set on an EC_DC:"));
+
+  // A ttl outside google.protobuf.Duration's range is no duration at all.
+  v1::ExtendReservationRequest extend;
+  extend.set_reservation_id("r1");
+  extend.mutable_ttl()->set_seconds(INT64_MIN);
+  extend.mutable_ttl()->set_nanos(-999'999'999);
+  CHECK(ValidateExtendReservation(extend).status().message() ==
+        "ttl is not a valid duration: seconds must be within -315576000000 to 315576000000, "
+        "got -9223372036854775808");
+  extend.mutable_ttl()->set_seconds(315'576'000'001);
+  extend.mutable_ttl()->set_nanos(0);
+  CHECK_THAT(std::string(ValidateExtendReservation(extend).status().message()),
+             Catch::StartsWith("ttl is not a valid duration"));
+
+  // RouteAndReserve without its plan says so.
+  v1::RouteAndReserveRequest route;
+  route.set_reservation_id("r2");
+  CHECK(ValidateRouteAndReserve(route, f.ledger, ids).status().message() ==
+        "plan must be set: the lines and where they go");
 }
 
 }  // namespace
