@@ -58,9 +58,7 @@ int Run(const Options& options, bool seed_given) {
   if (!seed_given)
     seed = (static_cast<uint64_t>(std::random_device{}()) << 32) | std::random_device{}();
   const std::string nonce = MakeNonce();
-  // flash always gets a fresh catalog: its one position sells out.
-  const std::string catalog_name =
-      options.catalog.empty() || workload == Workload::kFlash ? nonce : options.catalog;
+  const std::string catalog_name = options.catalog.empty() ? nonce : options.catalog;
   Catalog catalog = MakeCatalog(workload, options.skus, options.locations, catalog_name, nonce);
   catalog.max_lines = options.max_lines;
 
@@ -288,6 +286,14 @@ int main(int argc, char** argv) {
                  "omnistock-bench: --batch applies to uniform, skewed and flash only, "
                  "not %s\n",
                  options.workload.c_str());
+    return kExitSetupFailed;
+  }
+  // A flash sale sells its one position out: it always seeds a fresh one.
+  if (!options.catalog.empty() &&
+      omnistock::bench::ParseWorkload(options.workload) == omnistock::bench::Workload::kFlash) {
+    std::fprintf(stderr,
+                 "omnistock-bench: --catalog does not apply to flash, which seeds a fresh "
+                 "position every run (it sells out)\n");
     return kExitSetupFailed;
   }
   // A file that cannot be written is said before the run, not after it.

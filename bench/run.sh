@@ -35,11 +35,13 @@ done
 # The engine target counts single-line reservations.
 run engine --workload uniform --clients 2 --max-lines 1
 
-# Over gRPC, durable. uniform and skewed share one seeded catalog.
+# Over gRPC, durable. uniform and skewed share one seeded catalog; flash seeds its own.
 for clients in $CLIENTS; do
   for workload in uniform skewed flash; do
-    run grpc --target 127.0.0.1:$PORT --workload $workload --clients "$clients" --catalog main
-    run grpc --target 127.0.0.1:$PORT --workload $workload --clients "$clients" --catalog main \
+    catalog=(--catalog main)
+    [[ $workload == flash ]] && catalog=()
+    run grpc --target 127.0.0.1:$PORT --workload $workload --clients "$clients" "${catalog[@]}"
+    run grpc --target 127.0.0.1:$PORT --workload $workload --clients "$clients" "${catalog[@]}" \
       --batch "$BATCH"
   done
 done

@@ -163,9 +163,10 @@ std::string OrDash(const std::string& text) { return text.empty() ? "-" : text; 
 
 std::string Signed(int64_t value) { return value == 0 ? "0" : absl::StrFormat("%+d", value); }
 
+// SHORTFALL: units held for orders beyond what is on hand (the position is oversold).
 Row PositionHeader() {
-  return {"SKU",    "LOCATION",  "ON_HAND",    "RESERVED",
-          "SAFETY", "AVAILABLE", "IN_TRANSIT", "NON_SELLABLE"};
+  return {"SKU",       "LOCATION",   "ON_HAND",      "RESERVED", "SAFETY",
+          "AVAILABLE", "IN_TRANSIT", "NON_SELLABLE", "SHORTFALL"};
 }
 
 Row PositionRow(const v1::PositionView& p) {
@@ -176,7 +177,8 @@ Row PositionRow(const v1::PositionView& p) {
           absl::StrCat(p.safety_stock()),
           absl::StrCat(p.available()),
           absl::StrCat(p.in_transit()),
-          absl::StrCat(p.non_sellable())};
+          absl::StrCat(p.non_sellable()),
+          absl::StrCat(p.shortfall())};
 }
 
 void PrintPosition(const v1::PositionView& position) {
@@ -254,13 +256,13 @@ void PrintLocations(const v1::ListLocationsResponse& response) {
 void PrintMovements(const v1::ListMovementsResponse& response) {
   std::vector<Row> rows = {{"SEQ", "TIME", "KIND", "SKU", "LOCATION", "ON_HAND_DELTA",
                             "RESERVED_DELTA", "IN_TRANSIT_DELTA", "SAFETY_DELTA",
-                            "NON_SELLABLE_DELTA", "REFERENCE"}};
+                            "NON_SELLABLE_DELTA", "REFERENCE", "ACTOR"}};
   for (const v1::Movement& m : response.movements()) {
     rows.push_back({absl::StrCat(m.sequence()), TimeUtil::ToString(m.time()),
                     v1::MovementKind_Name(m.kind()), m.sku(), m.location_id(),
                     Signed(m.on_hand_delta()), Signed(m.reserved_delta()),
                     Signed(m.in_transit_delta()), Signed(m.safety_stock_delta()),
-                    Signed(m.non_sellable_delta()), OrDash(m.reference())});
+                    Signed(m.non_sellable_delta()), OrDash(m.reference()), OrDash(m.actor())});
   }
   PrintTable(rows);
   if (response.next_after_sequence() != 0) {
@@ -1170,7 +1172,21 @@ int Extend(const Client& client, const Options& o) {
   v1::ExtendReservationRequest request;
   request.set_reservation_id(o.reservation_id);
   if (std::string error; !SetTtl(o.ttl, request, error)) return UsageError(error);
-  return client.Call(&v1::Reservations::Stub::ExtendReservation, request, PrintReservation);
+  // By this machine's clock, with room for the server's to differ a little: a hint only.
+  const absl::Time asked_until = absl::Now() +
+                                 absl::Nanoseconds(TimeUtil::DurationToNanoseconds(request.ttl())) +
+                                 absl::Seconds(5);
+  return client.Call(&v1::Reservations::Stub::ExtendReservation, request,
+                     [asked_until](const v1::Reservation& reservation) {
+                       PrintReservation(reservation);
+                       // The server never brings a hold's expiry forward (the proto): say so,
+                       // rather than leave a shorter --ttl looking applied.
+                       if (reservation.state() == v1::HELD &&
+                           absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(
+                               reservation.expires_at())) > asked_until) {
+                         std::cout << "expires_at unchanged: a hold is extended, never shortened\n";
+                       }
+                     });
 }
 
 // sale and return: a till's transaction at a store.
@@ -1396,8 +1412,10 @@ bool ParseCapabilities(const std::string& text, v1::Capabilities& capabilities,
           return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(name), c.name);
         });
     if (known == std::end(kCapabilityNames)) {
-      error = absl::StrCat("--capabilities: '", name,
-                           "' is none of pickup, curbside, ship, pos (or give the word none)");
+      error = absl::StrCat(
+          "--capabilities: '", name,
+          "' is none of pickup, curbside, ship (ship from store), pos (walk-in sales at a "
+          "till), or the word none");
       return false;
     }
     (capabilities.*known->set)(true);
@@ -1633,7 +1651,8 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   given.longitude = c->add_option("--lon", o.longitude, "longitude, WGS84 degrees");
   given.capabilities = c->add_option(
       "--capabilities", o.capabilities,
-      "pickup,curbside,ship,pos (a store's; pickup alone for a pickup point) or none");
+      "pickup,curbside,ship,pos: pickup, curbside, ship from store, walk-in sales at a till (a "
+      "store's; pickup alone for a pickup point), or none");
   given.capacity = c->add_option("--capacity", o.capacity,
                                  "online orders a day (0: none at a store, unlimited at a "
                                  "warehouse or EC DC)")
@@ -1739,7 +1758,9 @@ int main(int argc, char** argv) {
   Options options;
   CLI::App app{"omnistock: the command-line client of omnistockd (inventory and reservations)",
                "omnistock"};
-  app.footer("Exit codes: 0 success, 1 the call failed, 2 usage error.");
+  app.footer(
+      "Every command also takes --target HOST:PORT, --timeout SECONDS and --json (omnistock "
+      "--help).\nExit codes: 0 success, 1 the call failed, 2 usage error.");
   app.add_option("--target", options.target, "omnistockd address HOST:PORT")
       ->envname("OMNISTOCK_TARGET")
       ->capture_default_str();

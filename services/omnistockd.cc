@@ -32,13 +32,15 @@
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
-          "host:port to serve gRPC on; port 0 picks a free port");
+          "host:port to serve gRPC on, port 0 to 65535 (0 picks a free one); refused when "
+          "another socket listens there");
 ABSL_FLAG(std::string, data_dir, "./var/data", "directory of the embedded RocksDB database");
 ABSL_FLAG(bool, demo, false,
           "seed the demo network when the data directory holds none (or finish a seeding cut "
           "short)");
 ABSL_FLAG(std::string, metrics_listen, "",
-          "host:port to serve Prometheus metrics on (http://HOST:PORT/metrics); empty: none");
+          "host:port to serve Prometheus metrics on (http://HOST:PORT/metrics; 8 scrapes at "
+          "once); empty: none");
 ABSL_FLAG(std::string, ready_file, "",
           "once serving, write the bound host:port to this file (for supervisors and tests); "
           "an earlier run's is removed at start-up, and this one's when the drain begins");
@@ -46,16 +48,19 @@ ABSL_FLAG(int64_t, watchers_max, omnistock::kWatchersMaxDefault,
           "watches of the availability feed at once (1 to 100000); more are refused "
           "RESOURCE_EXHAUSTED");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
-          "on SIGTERM, SIGINT or SIGHUP, how long in-flight calls may take to finish");
+          "on SIGTERM, SIGINT or SIGHUP, how long in-flight calls may take to finish (0 to "
+          "1h)");
 ABSL_FLAG(absl::Duration, expiry_interval, absl::Milliseconds(200),
           "how often HELD reservations past their deadline are expired (and what is past the "
-          "idempotency retention forgotten, and a stalled storage write looked for)");
-ABSL_FLAG(absl::Duration, idempotency_retention, omnistock::kIdempotencyRetentionDefault,
-          "how long FULFILLED, RELEASED and EXPIRED reservations, recorded till transactions, "
-          "received transfers and the idempotency keys of receipts and adjustments are kept "
-          "so that retried calls and re-uploads stay "
-          "idempotent, before they are forgotten (at least 48h); a new till transaction dated "
-          "further back than this is refused");
+          "idempotency retention forgotten, and a stalled storage write looked for) (1ms to "
+          "1m)");
+ABSL_FLAG(
+    absl::Duration, idempotency_retention, omnistock::kIdempotencyRetentionDefault,
+    "how long FULFILLED, RELEASED and EXPIRED reservations, recorded till transactions, "
+    "received transfers and the idempotency keys of receipts and adjustments are kept "
+    "so that retried calls and re-uploads stay "
+    "idempotent, before they are forgotten (48h to 8784h, 366 days); a new till transaction dated "
+    "further back than this is refused");
 ABSL_FLAG(std::string, wal_recovery, "strict",
           "strict: refuse to start when the write-ahead log is damaged before its end (the "
           "records after the damage may be acknowledged writes); point_in_time: recover up to "
@@ -66,7 +71,8 @@ ABSL_FLAG(uint64_t, commit_backlog_max, omnistock::storage::kCommitBacklogMaxDef
           "so that a slow or stalled disk does not grow memory without bound");
 ABSL_FLAG(absl::Duration, storage_stall, absl::Seconds(5),
           "health turns NOT_SERVING while a storage write has taken this long, until it "
-          "returns (the health name omnistock.liveness stays SERVING: for liveness probes)");
+          "returns (the health name omnistock.liveness stays SERVING: for liveness probes) "
+          "(100ms to 1h)");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off");
 ABSL_FLAG(std::string, routing_config, "",
           "a TOML file of routing costs and rules (deploy/routing.toml lists every setting and "

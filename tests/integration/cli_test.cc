@@ -196,7 +196,7 @@ TEST_CASE("cli: adjust --non-sellable changes the units kept apart, shown in the
   CHECK(sent_back.exit_code == 0);
   CHECK_THAT(sent_back.output, Catch::Contains("NON_SELLABLE") && Catch::Contains("IN_TRANSIT"));
   // The row: SKU-A ST-1 5 0 0 5 0 1 (on_hand untouched, one unit still apart).
-  CHECK_THAT(sent_back.output, Catch::Matches("(.|\\n)*SKU-A +ST-1 +5 +0 +0 +5 +0 +1\\s*"));
+  CHECK_THAT(sent_back.output, Catch::Matches("(.|\\n)*SKU-A +ST-1 +5 +0 +0 +5 +0 +1 +0\\s*"));
   const v1::PositionView position = PositionOf(*live.inventory, "SKU-A", "ST-1");
   CHECK(position.non_sellable() == 1);
   CHECK(position.on_hand() == 5);
@@ -338,7 +338,7 @@ TEST_CASE("cli: a till's sale is recorded once, and a return kept apart is not s
   INFO(sold.output);
   CHECK(sold.exit_code == 0);
   CHECK_THAT(sold.output, Catch::Contains("recorded, journal sequence"));
-  CHECK_THAT(sold.output, Catch::Matches("(.|\\n)*SKU-A +ST-1 +3 +0 +0 +3 +0 +0\\s*"));
+  CHECK_THAT(sold.output, Catch::Matches("(.|\\n)*SKU-A +ST-1 +3 +0 +0 +3 +0 +0 +0\\s*"));
   const CliResult again = RunCli(address, sale);
   CHECK(again.exit_code == 0);
   CHECK_THAT(again.output, Catch::Contains("duplicate: recorded before, nothing changed"));
@@ -380,6 +380,20 @@ TEST_CASE("cli: a till's sale is recorded once, and a return kept apart is not s
   CHECK(RunCli(address, "sale ST-1 --terminal till-1 --transaction T-3 --line SKU-A:1 --at noon")
             .exit_code == 2);
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == -2);
+
+  // Held for orders beyond what the shelf has: the table shows the shortfall.
+  ReceiveStock(*live.inventory, "ST-1", "SKU-B", 3);
+  REQUIRE(RunCli(address, "reserve --id web-1 --line SKU-B@ST-1:3").exit_code == 0);
+  const CliResult oversold =
+      RunCli(address, "sale ST-1 --terminal till-1 --transaction T-20 --line SKU-B:2");
+  INFO(oversold.output);
+  CHECK_THAT(oversold.output,
+             Catch::Contains("SHORTFALL") &&
+                 Catch::Matches("(.|\\n)*SKU-B +ST-1 +1 +3 +0 +0 +0 +0 +2\\n(.|\\n)*"));
+  // The movements name who or why: the till, and the reason a return was kept apart.
+  const CliResult journal = RunCli(address, "movements --location ST-1");
+  INFO(journal.output);
+  CHECK_THAT(journal.output, Catch::Contains("ACTOR") && Catch::Contains("damaged"));
 }
 
 TEST_CASE("cli: counts sends a CSV file's rows, and a file with a bad row sends nothing") {
@@ -648,6 +662,13 @@ TEST_CASE("cli: extend pushes a hold's expiry out, and routing-config shows the 
   const int64_t left = reservation.expires_at().seconds() - absl::ToUnixSeconds(absl::Now());
   CHECK(left > 3600);
   CHECK(RunCli(address, "extend order-1").exit_code == 2);  // --ttl is required
+  // A shorter ttl leaves the hold as it was, and the command says so.
+  const CliResult shorter = RunCli(address, "extend order-1 --ttl 1s");
+  INFO(shorter.output);
+  CHECK(shorter.exit_code == 0);
+  CHECK_THAT(shorter.output,
+             Catch::Contains("expires_at unchanged: a hold is extended, never shortened"));
+  CHECK_THAT(RunCli(address, "extend order-1 --ttl 3h").output, !Catch::Contains("unchanged"));
 
   const CliResult config = RunCli(address, "routing-config");
   INFO(config.output);
