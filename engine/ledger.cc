@@ -391,6 +391,35 @@ std::vector<Position> Ledger::GetPositions(const std::vector<Sku>& skus,
   return result;
 }
 
+std::vector<Position> Ledger::PositionsAt(const LocationId& location, absl::string_view after_sku,
+                                          int limit) const {
+  // The page's SKUs first (16 bytes each, kept to the `limit` smallest as the shards go by),
+  // then their positions: no copy of a position the page does not show.
+  auto by_value = [](const Sku& a, const Sku& b) { return a.value() < b.value(); };
+  std::vector<Sku> page;
+  for (LedgerShard& shard : shards_) {
+    absl::MutexLock lock(&shard.mu);
+    for (const auto& [key, position] : shard.positions) {
+      if (key.location == location && key.sku.value() > after_sku) page.push_back(key.sku);
+    }
+    if (page.size() > static_cast<size_t>(2 * limit)) {
+      std::nth_element(page.begin(), page.begin() + limit, page.end(), by_value);
+      page.resize(limit);
+    }
+  }
+  std::sort(page.begin(), page.end(), by_value);
+  if (page.size() > static_cast<size_t>(limit)) page.resize(limit);
+  std::vector<Position> result;
+  result.reserve(page.size());
+  for (const Sku& sku : page) {
+    LedgerShard& shard = shards_[ShardIndexFor(sku)];
+    absl::MutexLock lock(&shard.mu);
+    // Positions are never removed: the one found above is still there.
+    if (const Position* position = shard.Find(sku, location)) result.push_back(*position);
+  }
+  return result;
+}
+
 // --- Reservations ---
 
 Applied<Reservation> Ledger::Reserve(const ReserveCommand& command, absl::Time now) {

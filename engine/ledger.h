@@ -200,6 +200,10 @@ class Ledger {
   // (sku, location). A named location without a position yields an all-zero position.
   std::vector<Position> GetPositions(const std::vector<Sku>& skus,
                                      const std::vector<LocationId>& locations) const;
+  // The positions at `location` whose SKU comes after `after_sku` (byte order; empty: from the
+  // first), ordered by SKU, at most `limit`. Reads every shard, one lock at a time.
+  std::vector<Position> PositionsAt(const LocationId& location, absl::string_view after_sku,
+                                    int limit) const;
 
   // --- Reservations ---
   // A line's SKU may be a transient id (transient_ids.h): it finds no position, so the order is

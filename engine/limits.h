@@ -93,6 +93,8 @@ inline constexpr int kAvailabilitySkusMax = 1000;
 inline constexpr int kAvailabilityLocationsMax = 1000;
 inline constexpr int kMovementsPageDefault = 100;
 inline constexpr int kMovementsPageMax = 1000;
+inline constexpr int kPositionsPageDefault = 100;  // ListPositions
+inline constexpr int kPositionsPageMax = 1000;
 // Journal rows one read by SKU alone or by location alone examines at most (about 50 ms on the
 // reference machine): the journal is never pruned, and a rare SKU's movements may be far apart.
 inline constexpr int kJournalScanRowsMax = 100'000;

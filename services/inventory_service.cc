@@ -59,6 +59,26 @@ grpc::ServerUnaryReactor* InventoryService::GetAvailability(
   return AnswerReadWhenDurable(context, ctx_, TicketShowing(ctx_, shown));
 }
 
+grpc::ServerUnaryReactor* InventoryService::ListPositions(grpc::CallbackServerContext* context,
+                                                          const v1::ListPositionsRequest* request,
+                                                          v1::ListPositionsResponse* response) {
+  absl::StatusOr<PositionsQuery> query = ValidateListPositions(*request, *ctx_.ledger);
+  if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
+  // One more than the page, to know whether another follows.
+  std::vector<Position> positions =
+      ctx_.ledger->PositionsAt(query->location, query->after_sku, query->limit + 1);
+  if (static_cast<int>(positions.size()) > query->limit) {
+    positions.resize(query->limit);
+    response->set_next_after_sku(positions.back().sku.value());
+  }
+  Sequence shown = 0;
+  for (const Position& position : positions) {
+    ToProto(position, response->add_positions());
+    shown = std::max(shown, position.last_sequence);
+  }
+  return AnswerReadWhenDurable(context, ctx_, TicketShowing(ctx_, shown));
+}
+
 grpc::ServerUnaryReactor* InventoryService::ListMovements(grpc::CallbackServerContext* context,
                                                           const v1::ListMovementsRequest* request,
                                                           v1::ListMovementsResponse* response) {

@@ -37,6 +37,9 @@ class InventoryService final : public v1::Inventory::CallbackService {
   grpc::ServerUnaryReactor* ListMovements(grpc::CallbackServerContext* context,
                                           const v1::ListMovementsRequest* request,
                                           v1::ListMovementsResponse* response) override;
+  grpc::ServerUnaryReactor* ListPositions(grpc::CallbackServerContext* context,
+                                          const v1::ListPositionsRequest* request,
+                                          v1::ListPositionsResponse* response) override;
 
  private:
   ServiceContext ctx_;

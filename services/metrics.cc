@@ -138,7 +138,8 @@ const absl::flat_hash_set<std::string>& ServedMethods() {
     for (const char* service :
          {"omnistock.v1.Network", "omnistock.v1.Inventory", "omnistock.v1.Reservations",
           "omnistock.v1.StoreSales", "omnistock.v1.Availability", "omnistock.v1.Warehouse",
-          "omnistock.v1.Fulfillment", "grpc.reflection.v1alpha.ServerReflection"}) {
+          "omnistock.v1.Fulfillment", "grpc.reflection.v1alpha.ServerReflection",
+          "grpc.health.v1.Health"}) {
       const google::protobuf::ServiceDescriptor* descriptor =
           google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
       if (descriptor == nullptr) continue;
@@ -146,9 +147,6 @@ const absl::flat_hash_set<std::string>& ServedMethods() {
         paths->insert(absl::StrCat("/", service, "/", descriptor->method(i)->name()));
       }
     }
-    // gRPC's own health service is not built from this binary's descriptors.
-    paths->insert("/grpc.health.v1.Health/Check");
-    paths->insert("/grpc.health.v1.Health/Watch");
     return paths;
   }();
   return *served;

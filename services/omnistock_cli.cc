@@ -86,6 +86,7 @@ struct Options {
   bool non_sellable = false;    // adjust
   std::string health_service;   // health: "" is the server's own
   uint64_t after_sequence = 0;
+  std::string after_sku;
   int32_t limit = 0;
   int64_t count = 0;  // watch: stop after this many updates (0: no limit)
   // plan and route
@@ -186,11 +187,19 @@ void PrintPosition(const v1::PositionView& position) {
   if (position.duplicate()) std::cout << "duplicate: nothing changed, it was already so\n";
 }
 
-void PrintAvailability(const v1::GetAvailabilityResponse& response) {
+template <typename Response>  // GetAvailabilityResponse, ListPositionsResponse
+void PrintPositions(const Response& response) {
   std::vector<Row> rows = {PositionHeader()};
   for (const v1::PositionView& position : response.positions())
     rows.push_back(PositionRow(position));
   PrintTable(rows);
+}
+
+void PrintStock(const v1::ListPositionsResponse& response) {
+  PrintPositions(response);
+  if (!response.next_after_sku().empty()) {
+    std::cerr << "more follow: pass --after " << response.next_after_sku() << '\n';
+  }
 }
 
 void PrintReservation(const v1::Reservation& reservation) {
@@ -986,7 +995,21 @@ int Availability(const Client& client, const Options& o) {
   v1::GetAvailabilityRequest request;
   for (const std::string& sku : o.skus) request.add_skus(sku);
   for (const std::string& location : o.locations) request.add_location_ids(location);
-  return client.Call(&v1::Inventory::Stub::GetAvailability, request, PrintAvailability);
+  if (request.skus().empty()) {
+    return UsageError(
+        "availability needs at least one SKU; for every SKU at one location: omnistock stock "
+        "LOCATION");
+  }
+  return client.Call(&v1::Inventory::Stub::GetAvailability, request,
+                     PrintPositions<v1::GetAvailabilityResponse>);
+}
+
+int Stock(const Client& client, const Options& o) {
+  v1::ListPositionsRequest request;
+  request.set_location_id(o.location);
+  request.set_after_sku(o.after_sku);
+  request.set_limit(o.limit);
+  return client.Call(&v1::Inventory::Stub::ListPositions, request, PrintStock);
 }
 
 // --ttl into `request`'s ttl, unless empty (the server's default). False, with `error`, when it
@@ -1488,7 +1511,7 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
   };
   CLI::App* c = app.add_subcommand("availability",
                                    "Show the stock of SKUs, at every location or the given ones");
-  c->add_option("SKU", o.skus, "SKUs to show")->required();
+  c->add_option("SKU", o.skus, "SKUs to show (every SKU at one location: stock LOCATION)");
   c->add_option("--location", o.locations, "only this location (repeatable; default all)")
       ->allow_extra_args(false);
   commands.push_back({c, Availability});
@@ -1702,6 +1725,12 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
 
   c = app.add_subcommand("routing-config", "The routing cost model and rules in force");
   commands.push_back({c, RoutingConfig});
+
+  c = app.add_subcommand("stock", "Every SKU's position at one location, a page at a time");
+  c->add_option("LOCATION", o.location, "location id")->required();
+  c->add_option("--after", o.after_sku, "start after this SKU (the last one shown)");
+  c->add_option("--limit", o.limit, "at most this many (server default 100, max 1000)");
+  commands.push_back({c, Stock});
 
   c = app.add_subcommand("movements", "The journal of movements, oldest first");
   c->add_option("--sku", o.sku, "only this SKU");

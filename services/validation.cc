@@ -603,6 +603,26 @@ absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabil
   return query;
 }
 
+absl::StatusOr<PositionsQuery> ValidateListPositions(const v1::ListPositionsRequest& request,
+                                                     const Ledger& ledger) {
+  PositionsQuery query;
+  absl::StatusOr<LocationId> location = KnownLocation("location_id", request.location_id(), ledger);
+  if (!location.ok()) return location.status();
+  query.location = *std::move(location);
+  if (!request.after_sku().empty()) {
+    if (absl::Status s = CheckId("after_sku", request.after_sku(), kSkuLengthMax); !s.ok()) {
+      return s;
+    }
+  }
+  query.after_sku = request.after_sku();
+  if (request.limit() < 0 || request.limit() > kPositionsPageMax) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit must be in [0, ", kPositionsPageMax, "], got ", request.limit()));
+  }
+  query.limit = request.limit() == 0 ? kPositionsPageDefault : request.limit();
+  return query;
+}
+
 absl::StatusOr<storage::JournalQuery> ValidateListMovements(const v1::ListMovementsRequest& request,
                                                             const Ledger& ledger,
                                                             TransientIds& ids) {

@@ -41,6 +41,14 @@ struct AvailabilityQuery {
 // one): the query is valid while `ids` lives.
 absl::StatusOr<AvailabilityQuery> ValidateGetAvailability(const v1::GetAvailabilityRequest& request,
                                                           const Ledger& ledger, TransientIds& ids);
+struct PositionsQuery {
+  LocationId location;
+  std::string after_sku;
+  int limit = 0;
+};
+// An unknown location_id is NOT_FOUND.
+absl::StatusOr<PositionsQuery> ValidateListPositions(const v1::ListPositionsRequest& request,
+                                                     const Ledger& ledger);
 // An unknown location_id is NOT_FOUND.
 absl::StatusOr<storage::JournalQuery> ValidateListMovements(const v1::ListMovementsRequest& request,
                                                             const Ledger& ledger,

@@ -1,6 +1,7 @@
 // Positions, stock movements, all-or-nothing reservation and the journal the ledger produces.
 #include "engine/ledger.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -360,6 +361,32 @@ TEST_CASE("the SKUs of one shard keep the hash bits its hash maps probe with") {
     INFO("shard " << shard);
     CHECK(tags.size() > 100);  // about 117 of 128 expected from ~312 SKUs per shard
   }
+}
+
+TEST_CASE("a location's positions are listed by SKU, a page at a time, across every shard") {
+  LedgerFixture f;
+  std::vector<std::string> at_s1;
+  for (int i = 0; i < 300; ++i) {
+    const std::string sku = absl::StrCat("K-", (i * 7919) % 1000);  // not made in SKU order
+    f.Stock(sku, i % 3 == 0 ? "S2" : "S1", i + 1);
+    if (i % 3 != 0) at_s1.push_back(sku);
+  }
+  std::sort(at_s1.begin(), at_s1.end());
+  std::vector<std::string> listed;
+  std::string after;
+  for (int page = 0; page < 100; ++page) {
+    const std::vector<Position> positions = f.ledger.PositionsAt(LocationId("S1"), after, 7);
+    for (const Position& position : positions) {
+      CHECK(position.location == LocationId("S1"));
+      CHECK(position.on_hand == f.At(position.sku.value(), "S1").on_hand);
+      listed.push_back(position.sku.value());
+    }
+    if (positions.size() < 7) break;
+    after = positions.back().sku.value();
+  }
+  CHECK(listed == at_s1);
+  CHECK(f.ledger.PositionsAt(LocationId("W1"), "", 10).empty());
+  CHECK(f.ledger.PositionsAt(LocationId("S1"), at_s1.back(), 10).empty());
 }
 
 }  // namespace omnistock::testing

@@ -645,6 +645,36 @@ TEST_CASE("cli: set-location creates a location and changes only the fields give
   CHECK(back.timezone() == "Asia/Tokyo");
 }
 
+TEST_CASE("cli: stock lists a location's positions by SKU, a page at a time") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  AddLocation(*live.network, "ST-2");
+  for (const char* sku : {"SKU-C", "SKU-A", "SKU-B"}) ReceiveStock(*live.inventory, "ST-1", sku, 4);
+  ReceiveStock(*live.inventory, "ST-2", "SKU-D", 1);
+  const std::string& address = live.server.address();
+  const CliResult first = RunCli(address, "stock ST-1 --limit 2");
+  INFO(first.output);
+  CHECK(first.exit_code == 0);
+  CHECK_THAT(first.output, Catch::Matches("(.|\\n)*SKU-A +ST-1 +4(.|\\n)*SKU-B +ST-1 +4(.|\\n)*") &&
+                               !Catch::Contains("SKU-C") && !Catch::Contains("SKU-D") &&
+                               Catch::Contains("more follow: pass --after SKU-B"));
+  const CliResult rest = RunCli(address, "stock ST-1 --limit 2 --after SKU-B");
+  INFO(rest.output);
+  CHECK_THAT(rest.output, Catch::Contains("SKU-C") && !Catch::Contains("SKU-B") &&
+                              !Catch::Contains("more follow"));
+  // The server names what it refuses.
+  CHECK_THAT(RunCli(address, "stock NOPE").output,
+             Catch::Contains("NOT_FOUND: location_id 'NOPE' is not a known location"));
+  CHECK_THAT(RunCli(address, "stock ST-1 --limit 1001").output,
+             Catch::Contains("limit must be in [0, 1000], got 1001"));
+  CHECK_THAT(RunCli(address, "stock ST-1 --after 'SKU A'").output,
+             Catch::Contains("INVALID_ARGUMENT: after_sku"));
+  // availability without a SKU points at stock.
+  const CliResult unnamed = RunCli(address, "availability --location ST-1");
+  CHECK(unnamed.exit_code == 2);
+  CHECK_THAT(unnamed.output, Catch::Contains("omnistock stock LOCATION"));
+}
+
 TEST_CASE("cli: extend pushes a hold's expiry out, and routing-config shows the cost model") {
   LiveServer live;
   AddLocation(*live.network, "ST-1");
