@@ -399,8 +399,10 @@ std::vector<Position> Ledger::PositionsAt(const LocationId& location, absl::stri
   std::vector<Sku> page;
   for (LedgerShard& shard : shards_) {
     absl::MutexLock lock(&shard.mu);
-    for (const auto& [key, position] : shard.positions) {
-      if (key.location == location && key.sku.value() > after_sku) page.push_back(key.sku);
+    const auto here = shard.by_location.find(location);
+    if (here == shard.by_location.end()) continue;
+    for (const PositionSlot* position : here->second) {
+      if (position->sku.value() > after_sku) page.push_back(position->sku);
     }
     if (page.size() > static_cast<size_t>(2 * limit)) {
       std::nth_element(page.begin(), page.begin() + limit, page.end(), by_value);

@@ -201,7 +201,8 @@ class Ledger {
   std::vector<Position> GetPositions(const std::vector<Sku>& skus,
                                      const std::vector<LocationId>& locations) const;
   // The positions at `location` whose SKU comes after `after_sku` (byte order; empty: from the
-  // first), ordered by SKU, at most `limit`. Reads every shard, one lock at a time.
+  // first), ordered by SKU, at most `limit`. Reads the location's positions in every shard,
+  // one shard's lock at a time.
   std::vector<Position> PositionsAt(const LocationId& location, absl::string_view after_sku,
                                     int limit) const;
 

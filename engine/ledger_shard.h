@@ -121,6 +121,9 @@ struct LedgerShard {
   // The positions of each SKU, in the order they were made, for what reads a SKU across the
   // network (availability, routing).
   absl::flat_hash_map<Sku, std::vector<PositionSlot*>> by_sku ABSL_GUARDED_BY(mu);
+  // The positions at each location, in the order they were made, for what lists a location's
+  // stock (Ledger::PositionsAt) without reading every position of the shard.
+  absl::flat_hash_map<LocationId, std::vector<PositionSlot*>> by_location ABSL_GUARDED_BY(mu);
   // A cache for planning, filled by RoutingRowsFor: only SKUs with a position have an entry, only
   // for routing_network. FindOrCreate drops a SKU's entry when it adds a position.
   mutable absl::flat_hash_map<Sku, RoutingRows> routing_rows ABSL_GUARDED_BY(mu);
@@ -146,6 +149,7 @@ struct LedgerShard {
       position.sku = sku;
       position.location = location;
       by_sku[sku].push_back(&position);
+      by_location[location].push_back(&position);
       routing_rows.erase(sku);
     }
     return position;

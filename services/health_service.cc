@@ -33,6 +33,16 @@ class HealthService::WatchReactor final : public grpc::ServerWriteReactor<Health
 
   void Keep(std::shared_ptr<WatchReactor> self) { self_ = std::move(self); }
 
+  // Ends a watch refused before it started. Through finish_called_, as every end is: a cancel
+  // that arrives after it must not finish the call a second time (gRPC aborts on that).
+  void Refuse(const grpc::Status& status) {
+    {
+      absl::MutexLock lock(&mu_);
+      finish_called_ = true;
+    }
+    Finish(status);
+  }
+
   // Writes the current status if it is not the last one sent, or ends the watch; a write in
   // flight pumps again when it is done.
   void Pump() {
@@ -188,7 +198,7 @@ grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
   auto watch = std::make_shared<WatchReactor>(this, request->service());
   watch->Keep(watch);
   if (std::optional<grpc::Status> refused = CheckName(*request)) {
-    watch->Finish(*refused);
+    watch->Refuse(*refused);
     return watch.get();
   }
   {

@@ -509,7 +509,7 @@ absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest&
     return absl::InvalidArgumentError(absl::StrCat(
         "location.daily_capacity is ", l.daily_capacity(),
         " on a PICKUP_POINT, which fulfils no orders (it holds no stock; orders are delivered "
-        "to it): leave it 0"));
+        "to it): set it to 0 (omnistock set-location ... --capacity 0)"));
   }
   if (absl::Status s = CheckCapabilities(l); !s.ok()) return s;
   return FromProto(l);

@@ -1,5 +1,7 @@
 // The full life cycle of stock and reservations over gRPC against a real omnistockd.
 #include <future>
+#include <thread>
+#include <vector>
 
 #include "catch2/catch.hpp"
 #include "google/rpc/status.pb.h"
@@ -174,6 +176,40 @@ TEST_CASE("a shutdown ends health watches (NOT_SERVING, then UNAVAILABLE) withou
   CHECK(ended.error_message() == "omnistockd is shutting down");
   CHECK_FALSE(unknown->Read(&update));  // no status to change: ended
   CHECK(unknown->Finish().error_code() == grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_CASE("health watches refused or cancelled at once leave the server serving") {
+  using grpc::health::v1::HealthCheckResponse;
+  LiveServer live;
+  auto health = grpc::health::v1::Health::NewStub(live.server.channel());
+  grpc::health::v1::HealthCheckRequest too_long;
+  too_long.set_service(std::string(300, 'x'));
+  // A refused watch (a name past the limit) cancelled as it is answered was finished twice,
+  // which aborted the server; cancelled accepted ones must be let go too.
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 400; ++i) {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        grpc::health::v1::HealthCheckRequest accepted;
+        auto watch = health->Watch(&context, (i + t) % 2 == 0 ? too_long : accepted);
+        context.TryCancel();
+        watch->Finish();
+      }
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  HealthCheckResponse serving;
+  REQUIRE(health->Check(Deadline().get(), {}, &serving).ok());
+  CHECK(serving.status() == HealthCheckResponse::SERVING);
+  auto context = Deadline();
+  auto refused = health->Watch(context.get(), too_long);
+  HealthCheckResponse update;
+  CHECK_FALSE(refused->Read(&update));
+  const grpc::Status status = refused->Finish();
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() == "service is 300 bytes long; at most 256");
 }
 
 }  // namespace omnistock::testing
