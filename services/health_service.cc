@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/limits.h"
@@ -183,8 +184,8 @@ grpc::ServerUnaryReactor* HealthService::Check(grpc::CallbackServerContext* cont
     std::sort(names.begin(), names.end());
     reactor->Finish(grpc::Status(
         grpc::StatusCode::NOT_FOUND,
-        absl::StrCat("service '", request->service(), "' has no health status; the names are ",
-                     absl::StrJoin(names, ", "))));
+        absl::StrCat("service '", absl::CHexEscape(request->service()),
+                     "' has no health status; the names are ", absl::StrJoin(names, ", "))));
     return reactor;
   }
   response->set_status(status);

@@ -99,6 +99,32 @@ absl::Status CheckText(absl::string_view field, const std::string& value) {
   return absl::OkStatus();
 }
 
+// Whether `text` (valid UTF-8) holds nothing but spaces: ASCII ones, and the Unicode spaces a
+// keyboard or a paste gives (no-break U+00A0, U+1680, U+2000 to U+200B, U+202F, U+205F,
+// ideographic U+3000, U+FEFF).
+bool IsBlank(absl::string_view text) {
+  auto byte = [text](size_t i) {
+    return i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
+  };
+  for (size_t i = 0; i < text.size();) {
+    if (absl::ascii_isspace(byte(i))) {
+      i += 1;
+    } else if (byte(i) == 0xc2 && byte(i + 1) == 0xa0) {
+      i += 2;
+    } else if ((byte(i) == 0xe1 && byte(i + 1) == 0x9a && byte(i + 2) == 0x80) ||
+               (byte(i) == 0xe2 && byte(i + 1) == 0x80 &&
+                (byte(i + 2) <= 0x8b || byte(i + 2) == 0xaf)) ||
+               (byte(i) == 0xe2 && byte(i + 1) == 0x81 && byte(i + 2) == 0x9f) ||
+               (byte(i) == 0xe3 && byte(i + 1) == 0x80 && byte(i + 2) == 0x80) ||
+               (byte(i) == 0xef && byte(i + 1) == 0xbb && byte(i + 2) == 0xbf)) {
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::Status CheckQuantity(absl::string_view field, int64_t quantity) {
   if (quantity <= 0) {
     return absl::InvalidArgumentError(absl::StrCat(field, " must be at least 1, got ", quantity));
@@ -438,7 +464,7 @@ absl::StatusOr<ReturnCommand> ValidateRecordReturn(const v1::RecordReturnRequest
       request.has_returned_at(), request.returned_at(), "returned_at", ledger, now, ids);
   if (!parts.ok()) return parts.status();
   // A new one must say why; a retry need not repeat it (the proto).
-  if (request.non_sellable() && absl::StripAsciiWhitespace(request.reason()).empty() &&
+  if (request.non_sellable() && IsBlank(request.reason()) &&
       !ledger.HasPosTransaction(parts->store, parts->terminal_id, parts->transaction_id)) {
     return absl::InvalidArgumentError("reason must say why a non_sellable return is kept apart");
   }

@@ -210,6 +210,13 @@ TEST_CASE("health watches refused or cancelled at once leave the server serving"
   const grpc::Status status = refused->Finish();
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(status.error_message() == "service is 300 bytes long; at most 256");
+  // An unknown name is shown escaped: a client's log line stays one line.
+  grpc::health::v1::HealthCheckRequest odd;
+  odd.set_service("a\nb");
+  HealthCheckResponse checked;
+  const grpc::Status unknown = health->Check(Deadline().get(), odd, &checked);
+  CHECK(unknown.error_code() == grpc::StatusCode::NOT_FOUND);
+  CHECK_THAT(unknown.error_message(), Catch::StartsWith("service 'a\\nb' has no health status"));
 }
 
 }  // namespace omnistock::testing

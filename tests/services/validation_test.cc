@@ -289,6 +289,12 @@ TEST_CASE("bad fields are named with their limits, values shown as sent") {
   TransientIds ids;
   CHECK(ValidateRecordReturn(back, f.ledger, kT0, ids).status().message() ==
         "reason must say why a non_sellable return is kept apart");
+  for (const char* blank : {"\xe3\x80\x80", " \xc2\xa0 ", "\xe2\x80\x8b", "\xef\xbb\xbf"}) {
+    back.set_reason(blank);  // U+3000, NBSP, U+200B, U+FEFF
+    CHECK_FALSE(ValidateRecordReturn(back, f.ledger, kT0, ids).ok());
+  }
+  back.set_reason("\xe7\xae\xb1\xe3\x80\x80\xe7\xa0\xb4\xe6\x90\x8d");  // 箱　破損
+  CHECK(ValidateRecordReturn(back, f.ledger, kT0, ids).ok());
 
   // Coordinates refused are shown as sent, not rounded into the range.
   v1::UpsertLocationRequest upsert;
