@@ -21,6 +21,7 @@
 #include "google/protobuf/descriptor.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
+#include "services/address.h"
 
 namespace omnistock::services {
 namespace {
@@ -182,7 +183,7 @@ constexpr absl::Duration kMetricsRequestTimeout = absl::Seconds(5);
 absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Serve(const std::string& listen,
                                                         Sources sources) {
   std::unique_ptr<Metrics> metrics(new Metrics());
-  metrics->host_ = listen.substr(0, listen.rfind(':'));
+  metrics->host_ = HostOf(listen);
   try {
     // civetweb's defaults (2 threads, 30 s to read a request) let two idle connections hold
     // every scrape off for good; a request must arrive whole within 5 s.
@@ -220,10 +221,9 @@ Metrics::~Metrics() {
     exposer_.reset();
     stopped = true;
   });
-  std::string host = host_;
+  std::string host = Unbracketed(host_);
   if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
-  if (host == "[::]" || host == "::") host = "::1";
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (host == "::") host = "::1";
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;

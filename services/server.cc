@@ -16,21 +16,12 @@
 #include "engine/limits.h"
 #include "engine/routing/local_day.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "services/address.h"
 #include "services/demo_network.h"
 #include "spdlog/spdlog.h"
 
 namespace omnistock::services {
 namespace {
-
-// The parts of HOST:PORT: the host (all of it without a colon), the port ("" without one).
-std::string HostOf(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  return colon == std::string::npos ? listen : listen.substr(0, colon);
-}
-std::string PortOf(const std::string& listen) {
-  const size_t colon = listen.rfind(':');
-  return colon == std::string::npos ? std::string() : listen.substr(colon + 1);
-}
 
 // HOST:PORT, PORT from 0 (any free port) to 65535. gRPC would take a port past 65535 modulo
 // 65536 and a missing one as 443, and serve there.
@@ -52,12 +43,9 @@ absl::Status CheckListen(absl::string_view flag, const std::string& listen) {
 // there, before the start spends its recovery on a port it cannot have. Only that: whatever
 // else binding may say is left to gRPC (or the metrics server), which says it then.
 absl::Status CheckPortFree(absl::string_view flag, const std::string& listen) {
-  std::string host = HostOf(listen);
+  const std::string host = Unbracketed(HostOf(listen));
   const std::string port = PortOf(listen);
   if (port == "0") return absl::OkStatus();
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
   // Whether every address `name` resolves to is taken (false when none could be tried).
   auto all_in_use = [&port](const std::string& name) {
     addrinfo hints{};
