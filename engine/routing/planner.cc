@@ -214,7 +214,7 @@ class Solver {
   // Lists a location that NeedsStock says is rejected whatever it holds.
   void RejectUnstocked(const Slot& where);
   // Appends the stock of the lines (the short ones only, or all; those it holds a position
-  // for, or all) to the last rejection.
+  // for, or all, as when it holds none of them) to the last rejection.
   void AppendLines(RejectedCandidate* rejected, int slot, Method method, bool short_only,
                    bool held_only = false);
   bool TryPreferredPickup();
@@ -515,12 +515,18 @@ void Solver::AppendLines(RejectedCandidate* rejected, int slot, Method method, b
   if (rejected == nullptr) return;
   const LocationKind kind = s_.slots[slot].kind;
   rejected->lines_begin = static_cast<uint32_t>(plan_.rejected_lines.size());
-  for (int line = 0; line < lines_; ++line) {
-    if (held_only && Cell(slot, line) == nullptr) continue;
-    LineStock stock = StockOf(slot, line, kind, method);
-    if (short_only && stock.available() >= stock.needed) continue;
-    plan_.rejected_lines.push_back(stock);
-  }
+  auto append = [&](bool held) {
+    for (int line = 0; line < lines_; ++line) {
+      if (held && Cell(slot, line) == nullptr) continue;
+      LineStock stock = StockOf(slot, line, kind, method);
+      if (short_only && stock.available() >= stock.needed) continue;
+      plan_.rejected_lines.push_back(stock);
+    }
+  };
+  append(held_only);
+  // A location holding none of the order's SKUs still lists what it is short of (the reason
+  // promises its lines), as zeros.
+  if (held_only && plan_.rejected_lines.size() == rejected->lines_begin) append(false);
   rejected->lines_count =
       static_cast<uint32_t>(plan_.rejected_lines.size()) - rejected->lines_begin;
 }

@@ -171,6 +171,24 @@ const RejectedCandidate* Find(const Plan& plan, const std::string& location,
 
 // --- Worked examples ---
 
+TEST_CASE("a store holding none of the order's SKUs lists the lines it is short of") {
+  RoutingFixture f;
+  f.Store("S-NONE", At(2, 0));  // within the pickup radius, holding no TEE at all
+  f.Warehouse("W-ONLY", At(20, 0));
+  f.Stock("TEE", "W-ONLY", 10);
+  PlanRequest request = RoutingFixture::Pickup({RoutingFixture::L("TEE", 1)});
+  request.allow_method_fallback = true;
+  const Plan plan = f.PlanOf(request);
+  REQUIRE(plan.status == PlanStatus::kFulfilled);
+  const RejectedCandidate* none = Find(plan, "S-NONE", Method::kShipFromStore);
+  REQUIRE(none != nullptr);
+  CHECK(none->reason == RejectReason::kInsufficientAvailable);
+  REQUIRE(none->lines_count == 1);  // was 0: "lines lists it" held nothing
+  const LineStock& line = plan.rejected_lines[none->lines_begin];
+  CHECK(line.on_hand == 0);
+  CHECK(line.needed == 1);
+}
+
 TEST_CASE("a candidate short only by safety stock says so, whatever the method") {
   // Three wanted, three on hand at each, two kept back: each could send one, the two together
   // two, and either all three but for its safety stock. The plan is rejected.
