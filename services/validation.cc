@@ -60,6 +60,12 @@ absl::StatusOr<absl::Time> ClientTime(absl::string_view field,
   return at;
 }
 
+// The byte of `text` at `i` as a number, 0 past its end: UTF-8 sequences are matched a few
+// bytes ahead without a bounds check each.
+unsigned char ByteAt(absl::string_view text, size_t i) {
+  return i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
+}
+
 // Free text: one line of at most kTextLengthMax bytes. A control character (a newline, a tab, a
 // terminal escape, also the C1 controls U+0080..U+009F and the line and paragraph separators
 // U+2028, U+2029 in UTF-8) would break every line- or column-based reader of the journal and
@@ -69,9 +75,7 @@ absl::Status CheckText(absl::string_view field, const std::string& value) {
     return absl::InvalidArgumentError(
         absl::StrCat(field, " is ", value.size(), " bytes, over the limit of ", kTextLengthMax));
   }
-  auto byte = [&value](size_t i) {
-    return i < value.size() ? static_cast<unsigned char>(value[i]) : 0;
-  };
+  auto byte = [&value](size_t i) { return ByteAt(value, i); };
   for (size_t i = 0; i < value.size(); ++i) {
     const bool c0 = byte(i) < 0x20 || byte(i) == 0x7f;
     const bool c1 = byte(i) == 0xc2 && byte(i + 1) >= 0x80 && byte(i + 1) <= 0x9f;
@@ -103,9 +107,7 @@ absl::Status CheckText(absl::string_view field, const std::string& value) {
 // keyboard or a paste gives (no-break U+00A0, U+1680, U+2000 to U+200B, U+202F, U+205F,
 // ideographic U+3000, U+FEFF).
 bool IsBlank(absl::string_view text) {
-  auto byte = [text](size_t i) {
-    return i < text.size() ? static_cast<unsigned char>(text[i]) : 0;
-  };
+  auto byte = [text](size_t i) { return ByteAt(text, i); };
   for (size_t i = 0; i < text.size();) {
     if (absl::ascii_isspace(byte(i))) {
       i += 1;
