@@ -33,6 +33,31 @@ std::string OverLimit(const PosLine& line, const Position& destination) {
                       " under the limit of ", kOnHandMax);
 }
 
+// Lists in `summary` the reservations that `position` no longer covers after the count of
+// `movement`, each once in a batch: up to kAtRiskListedMax in all, where the movement lists
+// only the first kAtRiskPerMovementMax (a count far below a flash sale's holds leaves more).
+// Marks the summary when some were left out.
+void ListAtRisk(const Movement& movement, PositionSlot& position, CountSummary& summary,
+                absl::flat_hash_set<AtRisk>& listed) {
+  std::vector<ReservationId> all;
+  const std::vector<ReservationId>* ids = &movement.at_risk;
+  if (movement.at_risk.size() >= static_cast<size_t>(kAtRiskPerMovementMax)) {
+    // One more than the summary can hold: whether any is left out.
+    all = position.holds.Uncovered(position.on_hand, kAtRiskListedMax + 1);
+    ids = &all;
+  }
+  for (const ReservationId& id : *ids) {
+    AtRisk one{id, movement.sku, movement.location};
+    if (listed.contains(one)) continue;
+    if (summary.at_risk.size() >= static_cast<size_t>(kAtRiskListedMax)) {
+      summary.at_risk_truncated = true;
+      return;
+    }
+    listed.insert(one);
+    summary.at_risk.push_back(std::move(one));
+  }
+}
+
 bool SameContent(const Transfer& a, const Transfer& b) {
   auto sorted = [](std::vector<PosLine> lines) {
     std::sort(lines.begin(), lines.end(),
@@ -91,7 +116,8 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
   // Rows are applied in order (two rows of one batch may count the same position); the
   // movements are linked to their positions once they are numbered.
   Commit commit;
-  std::vector<PositionSlot*> counted;  // the position each movement changed
+  std::vector<PositionSlot*> counted;          // the position each movement changed
+  absl::flat_hash_set<AtRisk> at_risk_listed;  // summary.at_risk, for ListAtRisk
   for (size_t i = 0; i < rows.size(); ++i) {
     const CountRow& row = rows[i];
     const bool pickup_point = holds_no_stock.contains(row.location);
@@ -141,9 +167,7 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     StampValues(movement, position);
     ++summary.applied;
     summary.discrepancy += std::llabs(correction);
-    for (const ReservationId& id : movement.at_risk) {
-      summary.at_risk.push_back(AtRisk{id, movement.sku, movement.location});
-    }
+    ListAtRisk(movement, position, summary, at_risk_listed);
     counted.push_back(&position);
     commit.movements.push_back(std::move(movement));
   }

@@ -116,10 +116,16 @@ void ToProto(const Transfer& transfer, v1::TransferView* out) {
 }
 
 void AtRiskListing::Add(absl::Span<const AtRisk> at_risk,
-                        google::protobuf::RepeatedPtrField<v1::AtRiskReservation>* out) {
+                        google::protobuf::RepeatedPtrField<v1::AtRiskReservation>* out, bool cut) {
+  truncated_ = truncated_ || cut;
   for (const AtRisk& one : at_risk) {
-    if (out->size() >= kAtRiskListedMax) return;
-    if (listed_.insert(one).second) ToProto(one, out->Add());
+    if (listed_.contains(one)) continue;
+    if (out->size() >= kAtRiskListedMax) {
+      truncated_ = true;
+      return;
+    }
+    listed_.insert(one);
+    ToProto(one, out->Add());
   }
 }
 

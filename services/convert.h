@@ -36,11 +36,16 @@ Location FromProto(const v1::Location& location);
 // batch counting it twice, puts the same holds at risk again.
 class AtRiskListing {
  public:
+  // Lists in `out` those of `at_risk` not listed yet, while there is room. `cut`: `at_risk` is
+  // itself the first part of a longer list.
   void Add(absl::Span<const AtRisk> at_risk,
-           google::protobuf::RepeatedPtrField<v1::AtRiskReservation>* out);
+           google::protobuf::RepeatedPtrField<v1::AtRiskReservation>* out, bool cut = false);
+  // Whether some reservation at risk was left out of the listing.
+  bool truncated() const { return truncated_; }
 
  private:
   absl::flat_hash_set<AtRisk> listed_;
+  bool truncated_ = false;
 };
 
 }  // namespace omnistock::services

@@ -1,9 +1,17 @@
 #include "services/status_map.h"
 
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
 #include "google/rpc/status.pb.h"
 #include "omnistock/v1/reservations.pb.h"
 
 namespace omnistock::services {
+namespace {
+
+// What google.protobuf.Any names a message type by.
+constexpr absl::string_view kTypeUrlPrefix = "type.googleapis.com/";
+
+}  // namespace
 
 absl::StatusCode StatusCodeFor(Outcome outcome) {
   switch (outcome) {
@@ -34,9 +42,25 @@ absl::StatusCode StatusCodeFor(Outcome outcome) {
   return absl::StatusCode::kInternal;
 }
 
+void AddDetail(const google::protobuf::Message& detail, absl::Status& status) {
+  status.SetPayload(absl::StrCat(kTypeUrlPrefix, detail.GetDescriptor()->full_name()),
+                    absl::Cord(detail.SerializeAsString()));
+}
+
 grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  std::string message(status.message());
+  google::rpc::Status rich;
+  status.ForEachPayload([&rich](absl::string_view type_url, const absl::Cord& payload) {
+    google::protobuf::Any* any = rich.add_details();
+    any->set_type_url(std::string(type_url));
+    any->set_value(std::string(payload));
+  });
+  if (rich.details().empty()) return grpc::Status(code, std::move(message));
+  rich.set_code(code);
+  rich.set_message(message);
+  return grpc::Status(code, std::move(message), rich.SerializeAsString());
 }
 
 v1::ReserveShortfall ToShortfall(const std::vector<ShortLine>& short_lines) {
@@ -53,15 +77,9 @@ v1::ReserveShortfall ToShortfall(const std::vector<ShortLine>& short_lines) {
 
 grpc::Status RejectionStatus(Outcome outcome, const std::string& detail,
                              const std::vector<ShortLine>& short_lines) {
-  const auto code = static_cast<grpc::StatusCode>(StatusCodeFor(outcome));
-  if (short_lines.empty()) return grpc::Status(code, detail);
-  // gRPC's rich error model: a google.rpc.Status with the shortfall among its details, which
-  // every gRPC language's status helpers decode.
-  google::rpc::Status rich;
-  rich.set_code(code);
-  rich.set_message(detail);
-  rich.add_details()->PackFrom(ToShortfall(short_lines));
-  return grpc::Status(code, detail, rich.SerializeAsString());
+  absl::Status status(StatusCodeFor(outcome), detail);
+  if (!short_lines.empty()) AddDetail(ToShortfall(short_lines), status);
+  return ToGrpc(status);
 }
 
 }  // namespace omnistock::services

@@ -79,6 +79,7 @@ class UploadSalesReactor final
     if (!applied.value.transaction.at_risk.empty()) {
       summary_.set_at_risk_results(summary_.at_risk_results() + 1);
       at_risk_.Add(applied.value.transaction.at_risk, summary_.mutable_at_risk());
+      summary_.set_at_risk_truncated(at_risk_.truncated());
     }
   }
 

@@ -55,22 +55,25 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
     summary_.set_rows_holding_no_stock(summary_.rows_holding_no_stock() + counted.holds_no_stock);
     summary_.set_total_absolute_discrepancy(summary_.total_absolute_discrepancy() +
                                             counted.discrepancy);
-    at_risk_.Add(counted.at_risk, summary_.mutable_at_risk());
+    at_risk_.Add(counted.at_risk, summary_.mutable_at_risk(), counted.at_risk_truncated);
+    summary_.set_at_risk_truncated(at_risk_.truncated());
     ReadNext();
   }
 
-  // An error carries no summary: what the applied batches did is told in its message, and
-  // their at-risk reservations are on their count movements (ListMovements, Watch).
+  // What the applied batches did is told in the error's message, and their summary, at-risk
+  // reservations included, is among its details (warehouse.proto).
   void Refuse(absl::string_view why, absl::StatusCode code = absl::StatusCode::kInvalidArgument) {
-    FinishWhenDurable(absl::Status(
+    absl::Status status(
         code,
         absl::StrCat(why, " (nothing of this batch was applied; the batches before it, ",
                      summary_.batches(), ", were: ", summary_.rows_applied(), " rows applied, ",
                      summary_.rows_stale(), " stale, ", summary_.rows_unknown(),
                      " at unknown locations, ", summary_.rows_over_limit(), " over the limit, ",
                      summary_.rows_holding_no_stock(), " raising a pickup point's stock, ",
-                     summary_.at_risk_size(), " reservations listed at risk (at most ",
-                     kAtRiskListedMax, "; all are on their count movements))")));
+                     summary_.at_risk_size(), summary_.at_risk_truncated() ? " and more" : "",
+                     " reservations put at risk; the status's details hold their summary)"));
+    AddDetail(summary_, status);
+    FinishWhenDurable(std::move(status));
   }
 
   void FinishWhenDurable(absl::Status status) {

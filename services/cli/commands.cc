@@ -388,7 +388,11 @@ int Counts(const Client& client, const Options& o, std::optional<absl::Duration>
     }
     return code;
   }
-  if (const int shown = client.Show(summary, PrintCountsSummary); shown != kExitOk) return shown;
+  if (const int shown =
+          client.Show(summary, [](const v1::SyncCountsSummary& s) { PrintCountsSummary(s); });
+      shown != kExitOk) {
+    return shown;
+  }
   const int64_t not_applied =
       summary.rows_unknown() + summary.rows_over_limit() + summary.rows_holding_no_stock();
   if (not_applied == 0) return kExitOk;

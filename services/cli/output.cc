@@ -32,15 +32,19 @@ std::string Capacity(const v1::Location& location) {
   return absl::StrCat(location.daily_capacity());
 }
 
-// Reservations a sale, a return or a count left uncovered, if any.
-void PrintAtRisk(const google::protobuf::RepeatedPtrField<v1::AtRiskReservation>& at_risk) {
+// Reservations a sale, a return or a count left uncovered, if any; `truncated`: more were
+// than the server listed.
+void PrintAtRisk(const google::protobuf::RepeatedPtrField<v1::AtRiskReservation>& at_risk,
+                 bool truncated = false, std::ostream& out = std::cout) {
   if (at_risk.empty()) return;
-  std::cout << "\nreservations at risk (their stock is no longer on hand):\n";
+  out << "\nreservations at risk (their stock is no longer on hand)"
+      << (truncated ? absl::StrCat(", the first ", at_risk.size(), "; more were put at risk") : "")
+      << ":\n";
   std::vector<Row> rows = {{"RESERVATION", "SKU", "LOCATION"}};
   for (const v1::AtRiskReservation& r : at_risk) {
     rows.push_back({r.reservation_id(), r.sku(), r.location_id()});
   }
-  PrintTable(rows);
+  PrintTable(rows, out);
 }
 
 }  // namespace
@@ -212,18 +216,19 @@ void PrintUploadSummary(const v1::UploadSalesSummary& summary, const std::vector
     }
     PrintTable(rows);
   }
-  PrintAtRisk(summary.at_risk());
+  PrintAtRisk(summary.at_risk(), summary.at_risk_truncated());
 }
 
-void PrintCountsSummary(const v1::SyncCountsSummary& summary) {
+void PrintCountsSummary(const v1::SyncCountsSummary& summary, std::ostream& out) {
   PrintTable({{"batches", absl::StrCat(summary.batches())},
               {"rows_applied", absl::StrCat(summary.rows_applied())},
               {"rows_stale", absl::StrCat(summary.rows_stale())},
               {"rows_unknown", absl::StrCat(summary.rows_unknown())},
               {"rows_over_limit", absl::StrCat(summary.rows_over_limit())},
               {"rows_holding_no_stock", absl::StrCat(summary.rows_holding_no_stock())},
-              {"total_absolute_discrepancy", absl::StrCat(summary.total_absolute_discrepancy())}});
-  PrintAtRisk(summary.at_risk());
+              {"total_absolute_discrepancy", absl::StrCat(summary.total_absolute_discrepancy())}},
+             out);
+  PrintAtRisk(summary.at_risk(), summary.at_risk_truncated(), out);
 }
 
 void PrintRoutingConfig(const v1::RoutingConfig& config) {
@@ -265,20 +270,26 @@ int ReportError(const grpc::Status& status, const std::string& target, bool reac
             << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) << ": "
             << message << '\n';
 
+  // Details (gRPC's rich error model): the lines a reserve could not cover; what the count
+  // batches before a refused one did.
   google::rpc::Status rich;
-  if (status.error_code() != grpc::StatusCode::FAILED_PRECONDITION ||
-      status.error_details().empty() || !rich.ParseFromString(status.error_details())) {
+  if (status.error_details().empty() || !rich.ParseFromString(status.error_details())) {
     return kExitRpcError;
   }
   for (const google::protobuf::Any& detail : rich.details()) {
     v1::ReserveShortfall shortfall;
-    if (!detail.UnpackTo(&shortfall)) continue;
-    std::vector<Row> rows = {{"SKU", "LOCATION", "REQUESTED", "AVAILABLE"}};
-    for (const v1::ShortLine& line : shortfall.short_lines()) {
-      rows.push_back({line.sku(), line.location_id(), absl::StrCat(line.requested()),
-                      absl::StrCat(line.available())});
+    v1::SyncCountsSummary counted;
+    if (detail.UnpackTo(&shortfall)) {
+      std::vector<Row> rows = {{"SKU", "LOCATION", "REQUESTED", "AVAILABLE"}};
+      for (const v1::ShortLine& line : shortfall.short_lines()) {
+        rows.push_back({line.sku(), line.location_id(), absl::StrCat(line.requested()),
+                        absl::StrCat(line.available())});
+      }
+      PrintTable(rows, std::cerr);
+    } else if (detail.UnpackTo(&counted)) {
+      std::cerr << "the batches before it were applied:\n";
+      PrintCountsSummary(counted, std::cerr);
     }
-    PrintTable(rows, std::cerr);
   }
   return kExitRpcError;
 }

@@ -67,14 +67,15 @@ void PrintTransfer(const v1::TransferView& transfer);
 
 // `line_of[i]`: the file line of the i-th sale sent.
 void PrintUploadSummary(const v1::UploadSalesSummary& summary, const std::vector<size_t>& line_of);
-void PrintCountsSummary(const v1::SyncCountsSummary& summary);
+void PrintCountsSummary(const v1::SyncCountsSummary& summary, std::ostream& out = std::cout);
 
 // Every field of the routing configuration as NAME VALUE, in the message's order (durations as
 // "7200s", strings as they are, numbers as protobuf's text format writes them).
 void PrintRoutingConfig(const v1::RoutingConfig& config);
 
-// Prints a failed call's status to stderr and returns the exit code for it. A FAILED_PRECONDITION
-// for lack of stock carries the lines it could not cover among its google.rpc.Status details.
+// Prints a failed call's status to stderr and returns the exit code for it, with what its
+// google.rpc.Status details carry: the lines a FAILED_PRECONDITION for lack of stock could not
+// cover, the summary of the count batches applied before a refused one.
 // `reached`: the server answered (still connected after a unary call; a stream's updates came),
 // so an UNAVAILABLE is its own (a storage failure, a shutdown), not "cannot reach". Neither that
 // nor a failure to connect (a server that answered, then closed the connection as it stopped):

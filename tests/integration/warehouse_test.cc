@@ -1,6 +1,9 @@
 // The WMS over gRPC against a real omnistockd: cycle counts reconciled exactly, stale counts
 // ignored, transfers visible in transit and landing at the destination.
+#include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
+#include "google/rpc/status.pb.h"
+#include "omnistock/v1/reservations.grpc.pb.h"
 #include "omnistock/v1/store_sales.grpc.pb.h"
 #include "omnistock/v1/warehouse.grpc.pb.h"
 #include "tests/integration/server_process.h"
@@ -280,6 +283,72 @@ TEST_CASE("a count summary lists each reservation it leaves at risk once") {
   CHECK(last.on_hand_after() == 0);
   CHECK(last.reserved_after() == 2);
   CHECK(last.at_risk_reservation_ids_size() == 2);
+}
+
+// Holds `count` one-unit reservations "<prefix>-<i>" of `sku` at ST-1, oldest first.
+void HoldEach(LiveServer& live, const std::string& prefix, const std::string& sku, int count) {
+  for (int first = 0; first < count; first += 1000) {
+    v1::ReserveBatchRequest batch;
+    for (int i = first; i < std::min(count, first + 1000); ++i) {
+      *batch.add_orders() = ReserveOf(absl::StrCat(prefix, "-", i), {{sku, "ST-1", 1}});
+    }
+    v1::ReserveBatchResponse held;
+    REQUIRE(live.reservations->ReserveBatch(Deadline(30).get(), batch, &held).ok());
+    for (const v1::ReserveResult& result : held.results()) REQUIRE(result.code() == 0);
+  }
+}
+
+TEST_CASE(
+    "a count summary lists up to 1,000 reservations it leaves at risk, past a movement's 100, "
+    "and says when more were") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  auto warehouse = v1::Warehouse::NewStub(live.server.channel());
+  const absl::Time now = absl::Now();
+  Sync(*warehouse, {BatchOf("ST-1", "SKU-300", 300, now - absl::Hours(3)),
+                    BatchOf("ST-1", "SKU-1100", 1100, now - absl::Hours(3))});
+  HoldEach(live, "a", "SKU-300", 300);
+  HoldEach(live, "b", "SKU-1100", 1100);
+
+  const v1::SyncCountsSummary three_hundred =
+      Sync(*warehouse, {BatchOf("ST-1", "SKU-300", 0, now - absl::Hours(2))});
+  REQUIRE(three_hundred.at_risk_size() == 300);
+  CHECK_FALSE(three_hundred.at_risk_truncated());
+  CHECK(three_hundred.at_risk(0).reservation_id() == "a-0");  // the oldest first
+  CHECK(three_hundred.at_risk(299).reservation_id() == "a-299");
+  // The count's movement lists its first 100 only (the position's journal: the first count,
+  // 300 holds, this count).
+  v1::ListMovementsRequest journal;
+  journal.set_sku("SKU-300");
+  journal.set_location_id("ST-1");
+  journal.set_limit(1000);
+  v1::ListMovementsResponse movements;
+  REQUIRE(live.inventory->ListMovements(Deadline().get(), journal, &movements).ok());
+  REQUIRE(movements.movements_size() == 302);
+  CHECK(movements.movements(301).kind() == v1::COUNT);
+  CHECK(movements.movements(301).at_risk_reservation_ids_size() == 100);
+
+  const v1::SyncCountsSummary eleven_hundred =
+      Sync(*warehouse, {BatchOf("ST-1", "SKU-1100", 0, now - absl::Hours(2))});
+  CHECK(eleven_hundred.at_risk_size() == 1000);
+  CHECK(eleven_hundred.at_risk_truncated());
+
+  // A batch refused after one applied: the status's details hold what the applied one did.
+  v1::CountBatch bad = BatchOf("ST-1", "SKU-300", 0, now - absl::Hours(1));
+  bad.mutable_rows(0)->set_sku("");
+  grpc::Status status;
+  Sync(*warehouse, {BatchOf("ST-1", "SKU-300", 0, now - absl::Minutes(90)), bad}, &status);
+  REQUIRE(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  INFO(status.error_message());
+  CHECK(status.error_message().find("300 reservations put at risk") != std::string::npos);
+  google::rpc::Status rich;
+  REQUIRE(rich.ParseFromString(status.error_details()));
+  REQUIRE(rich.details_size() == 1);
+  v1::SyncCountsSummary before;
+  REQUIRE(rich.details(0).UnpackTo(&before));
+  CHECK(before.batches() == 1);
+  CHECK(before.rows_applied() == 1);
+  CHECK(before.at_risk_size() == 300);
 }
 
 }  // namespace omnistock::testing
