@@ -98,6 +98,9 @@ inline constexpr int kPositionsPageMax = 1000;
 // Journal rows one read by SKU alone or by location alone examines at most (about 50 ms on the
 // reference machine): the journal is never pruned, and a rare SKU's movements may be far apart.
 inline constexpr int kJournalScanRowsMax = 100'000;
+// ListMovements calls refused (RESOURCE_EXHAUSTED) while this many journal reads wait for the
+// reader: at up to about 50 ms a read, a queue past it would wait out any caller's deadline.
+inline constexpr int kJournalReadsPendingMax = 1000;
 
 // How many recent on_hand changes a position keeps for reconciling late cycle counts.
 inline constexpr int kOnHandHistoryMax = 64;

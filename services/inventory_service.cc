@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "absl/strings/str_cat.h"
+#include "engine/limits.h"
 #include "services/convert.h"
 #include "services/validation.h"
 
@@ -86,25 +88,38 @@ grpc::ServerUnaryReactor* InventoryService::ListMovements(grpc::CallbackServerCo
   auto ids = std::make_shared<TransientIds>();
   absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request, *ctx_.ledger, *ids);
   if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
+  if (const int64_t pending = ctx_.journal_readers->pending(); pending >= kJournalReadsPendingMax) {
+    return AnswerNow(context,
+                     grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                  absl::StrCat(pending,
+                                               " journal reads are waiting for the reader "
+                                               "(at most ",
+                                               kJournalReadsPendingMax, "); retry later")));
+  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  ReadJournal(ctx_, *query,
-              [ids, limit = query->limit, response, reactor](
-                  absl::StatusOr<std::vector<Movement>> movements, Sequence scanned_through) {
-                if (!movements.ok()) {
-                  reactor->Finish(ToGrpc(movements.status()));
-                  return;
-                }
-                for (const Movement& movement : *movements) {
-                  ToProto(movement, response->add_movements());
-                }
-                if (static_cast<int>(movements->size()) == limit) {
-                  response->set_next_after_sequence(movements->back().sequence);
-                } else if (scanned_through > 0) {
-                  // The read stopped at its row bound.
-                  response->set_next_after_sequence(scanned_through);
-                }
-                reactor->Finish(grpc::Status::OK);
-              });
+  // A call that ended (its deadline passed, its client cancelled) while its read waited costs
+  // no read. The context lives until Finish, which comes after.
+  auto wanted = [context] { return !context->IsCancelled(); };
+  ReadJournal(
+      ctx_, *query,
+      [ids, limit = query->limit, response, reactor](
+          absl::StatusOr<std::vector<Movement>> movements, Sequence scanned_through) {
+        if (!movements.ok()) {
+          reactor->Finish(ToGrpc(movements.status()));
+          return;
+        }
+        for (const Movement& movement : *movements) {
+          ToProto(movement, response->add_movements());
+        }
+        if (static_cast<int>(movements->size()) == limit) {
+          response->set_next_after_sequence(movements->back().sequence);
+        } else if (scanned_through > 0) {
+          // The read stopped at its row bound.
+          response->set_next_after_sequence(scanned_through);
+        }
+        reactor->Finish(grpc::Status::OK);
+      },
+      wanted);
   return reactor;
 }
 

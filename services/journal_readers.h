@@ -45,12 +45,18 @@ class JournalReaders {
   // calls wait for the reader.
   int64_t pending() const { return pending_.load(std::memory_order_relaxed); }
 
+  // Reads not made because their call or watch ended while they waited (ReadJournal's
+  // `wanted`): a client's deadline or cancel costs the reader nothing.
+  void CountSkipped() { skipped_.fetch_add(1, std::memory_order_relaxed); }
+  int64_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
+
   // Runs what was posted, then ends the threads. Later posts never run: stop posting first (the
   // server joins after gRPC has finished every call).
   void Join() { pool_.join(); }
 
  private:
   std::atomic<int64_t> pending_{0};
+  std::atomic<int64_t> skipped_{0};
   boost::asio::thread_pool pool_;
 };
 

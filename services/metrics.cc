@@ -82,6 +82,10 @@ class ServerFigures final : public prometheus::Collectable {
             "Journal reads (ListMovements calls, pages of a watch's replay) queued or running on "
             "the journal reader.",
             MetricType::Gauge, static_cast<double>(sources_.journal_readers->pending())),
+        One("omnistock_journal_reads_skipped_total",
+            "Journal reads not made because their ListMovements call or watch ended (deadline, "
+            "cancel) while they waited for the reader.",
+            MetricType::Counter, static_cast<double>(sources_.journal_readers->skipped())),
         One("omnistock_storage_ok", "1 while storage writes succeed; 0 after a failure.",
             MetricType::Gauge, sources_.committer->status().ok() ? 1 : 0),
         One("omnistock_commit_backlog",

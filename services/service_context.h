@@ -155,6 +155,7 @@ void ReadJournal(const ServiceContext& ctx, storage::JournalQuery query, Done do
   }
   auto read = [ctx, query, done, wanted]() mutable {
     if (wanted && !wanted()) {
+      ctx.journal_readers->CountSkipped();
       done(absl::CancelledError("the read is no longer wanted"), 0);
       return;
     }
