@@ -15,25 +15,12 @@
 namespace omnistock::services {
 namespace {
 
-v1::AvailabilityUpdate UpdateOf(const Movement& m) {
-  v1::AvailabilityUpdate update;
-  update.set_sequence(m.sequence);
-  ToProto(m.time, update.mutable_time());
-  update.set_kind(static_cast<v1::MovementKind>(m.kind));
-  update.set_sku(m.sku.value());
-  update.set_location_id(m.location.value());
-  update.set_on_hand(m.on_hand_after);
-  update.set_reserved(m.reserved_after);
-  update.set_safety_stock(m.safety_stock_after);
-  update.set_available(
-      std::max<Quantity>(0, m.on_hand_after - m.reserved_after - m.safety_stock_after));
-  update.set_in_transit(m.in_transit_after);
-  update.set_non_sellable(m.non_sellable_after);
-  update.set_oversold(ShortfallOf(m.on_hand_after, m.reserved_after) > 0);
-  for (const ReservationId& id : m.at_risk) update.add_at_risk_reservation_ids(id.value());
-  update.set_reference(m.reference);
-  return update;
-}
+using SharedUpdate = std::shared_ptr<const v1::AvailabilityUpdate>;
+
+// After the resume hint of an ended watch, which names the last update the server sent: a
+// client library may drop updates it had received but not yet handed over when the status came.
+constexpr absl::string_view kResumeCaveat =
+    " (the last update sent; if your application did not process it, the last one it did)";
 
 // Answers a Watch whose request was refused.
 class RejectedWatch final : public grpc::ServerWriteReactor<v1::AvailabilityUpdate> {
@@ -90,33 +77,30 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
     return reactor.get();
   }
 
-  void OnDurable(const std::vector<Commit>& commits) override {
+  void OnDurable(const std::vector<FeedItem>& items, Sequence last_sequence) override {
     {
       absl::MutexLock lock(&mu_);
       if (finished_ || overflowed_) return;
-      for (const Commit& commit : commits) {
-        for (const Movement& movement : commit.movements) {
-          if (!filter_.Matches(movement)) continue;
-          if (static_cast<int>(live_.size()) < kWatchBufferMax) {
-            live_.push_back(UpdateOf(movement));
-            continue;
-          }
-          // Past the buffer. Every one of these is in the journal, durable now.
-          live_.clear();
-          if (!replayed_) {
-            // Still replaying: the replay goes on to the end of these commits instead, and
-            // the buffer starts over after them. (Ending the watch here would send a watcher
-            // that resumes during a busy hour back to the same point, again and again.)
-            replay_until_ = commits.back().last_sequence;
-            return;
-          }
-          // Live: the watcher is that far behind (or no longer reads: the write in flight may
-          // never complete, and it would hold the buffer). The watch ends once that write is
-          // done, saying where to resume, or is cancelled (CancelUnlessDoneLocked).
-          overflowed_ = true;
-          break;
+      for (const FeedItem& item : items) {
+        if (!filter_.Matches(*item.movement)) continue;
+        if (static_cast<int>(live_.size()) < kWatchBufferMax) {
+          live_.push_back(item.update);
+          continue;
         }
-        if (overflowed_) break;
+        // Past the buffer. Every one of these is in the journal, durable now.
+        live_.clear();
+        if (!replayed_) {
+          // Still replaying: the replay goes on to the end of these commits instead, and
+          // the buffer starts over after them. (Ending the watch here would send a watcher
+          // that resumes during a busy hour back to the same point, again and again.)
+          replay_until_ = last_sequence;
+          return;
+        }
+        // Live: the watcher is that far behind (or no longer reads: the write in flight may
+        // never complete, and it would hold the buffer). The watch ends once that write is
+        // done, saying where to resume, or is cancelled (CancelUnlessDoneLocked).
+        overflowed_ = true;
+        break;
       }
       if (overflowed_) CancelUnlessDoneLocked(kWatchBehindWriteMax);
       if (writing_ || !replayed_) return;  // the write in flight or the replay will pump
@@ -144,7 +128,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
         FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "the watcher went away"));
         return;
       }
-      last_sent_ = out_.sequence();
+      last_sent_ = out_->sequence();
     }
     Pump();
   }
@@ -219,19 +203,20 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
         FinishLocked(grpc::Status(
             grpc::StatusCode::UNAVAILABLE,
             absl::StrCat("the server is shutting down; watch again with resume_after_sequence=",
-                         last_sent_)));
+                         last_sent_, kResumeCaveat)));
         return;
       }
       if (overflowed_) {
         FinishLocked(grpc::Status(
             grpc::StatusCode::RESOURCE_EXHAUSTED,
             absl::StrCat("the watcher fell more than ", kWatchBufferMax,
-                         " updates behind; watch again with resume_after_sequence=", last_sent_)));
+                         " updates behind; watch again with resume_after_sequence=", last_sent_,
+                         kResumeCaveat)));
         return;
       }
       // The replay's last page written: live from here, with no read to find that out.
       if (!replayed_ && page_.empty() && replay_after_ >= replay_until_) replayed_ = true;
-      std::deque<v1::AvailabilityUpdate>& source = replayed_ ? live_ : page_;
+      std::deque<SharedUpdate>& source = replayed_ ? live_ : page_;
       if (!source.empty()) {
         out_ = std::move(source.front());
         source.pop_front();
@@ -244,7 +229,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       }
     }
     if (!keep) {
-      StartWrite(&out_);
+      StartWrite(out_.get());
       return;
     }
     ReadReplayPage(std::move(keep));
@@ -286,7 +271,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   // could not be read, or the watch ended while the page was read.
   bool TakeReplayPage(Sequence after, Sequence until, int limit,
                       const absl::StatusOr<std::vector<Movement>>& movements) {
-    std::deque<v1::AvailabilityUpdate> page;
+    std::deque<SharedUpdate> page;
     Sequence scanned_to = after;
     if (movements.ok()) {
       for (const Movement& movement : *movements) {
@@ -295,7 +280,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
           break;
         }
         scanned_to = movement.sequence;
-        if (filter_.Matches(movement)) page.push_back(UpdateOf(movement));
+        if (filter_.Matches(movement)) {
+          page.push_back(std::make_shared<const v1::AvailabilityUpdate>(UpdateOf(movement)));
+        }
       }
       if (static_cast<int>(movements->size()) < limit) {
         scanned_to = until;  // nothing more before the subscription point
@@ -329,9 +316,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   Sequence replay_after_ ABSL_GUARDED_BY(mu_) = 0;
   Sequence replay_until_ ABSL_GUARDED_BY(mu_) = 0;
   bool replayed_ ABSL_GUARDED_BY(mu_) = false;
-  std::deque<v1::AvailabilityUpdate> page_ ABSL_GUARDED_BY(mu_);
-  std::deque<v1::AvailabilityUpdate> live_ ABSL_GUARDED_BY(mu_);
-  v1::AvailabilityUpdate out_;
+  std::deque<SharedUpdate> page_ ABSL_GUARDED_BY(mu_);
+  std::deque<SharedUpdate> live_ ABSL_GUARDED_BY(mu_);
+  SharedUpdate out_;  // the write in flight: held until the next
   Sequence last_sent_ ABSL_GUARDED_BY(mu_) = 0;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;  // a replay page is being read

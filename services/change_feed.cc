@@ -2,16 +2,40 @@
 
 #include <algorithm>
 
+#include "services/convert.h"
+
 namespace omnistock::services {
 
+bool ChangesFigures(const Movement& movement) {
+  return movement.on_hand_delta != 0 || movement.reserved_delta != 0 ||
+         movement.safety_stock_delta != 0 || movement.in_transit_delta != 0 ||
+         movement.non_sellable_delta != 0 || !movement.at_risk.empty();
+}
+
 bool WatchFilter::Matches(const Movement& movement) const {
-  if (movement.on_hand_delta == 0 && movement.reserved_delta == 0 &&
-      movement.safety_stock_delta == 0 && movement.in_transit_delta == 0 &&
-      movement.non_sellable_delta == 0 && movement.at_risk.empty()) {
-    return false;  // e.g. a Confirm: the reservation changed, the figures did not
-  }
+  if (!ChangesFigures(movement)) return false;
   if (!skus.empty() && !skus.Contains(movement.sku)) return false;
   return locations.empty() || locations.Contains(movement.location);
+}
+
+v1::AvailabilityUpdate UpdateOf(const Movement& m) {
+  v1::AvailabilityUpdate update;
+  update.set_sequence(m.sequence);
+  ToProto(m.time, update.mutable_time());
+  update.set_kind(static_cast<v1::MovementKind>(m.kind));
+  update.set_sku(m.sku.value());
+  update.set_location_id(m.location.value());
+  update.set_on_hand(m.on_hand_after);
+  update.set_reserved(m.reserved_after);
+  update.set_safety_stock(m.safety_stock_after);
+  update.set_available(
+      std::max<Quantity>(0, m.on_hand_after - m.reserved_after - m.safety_stock_after));
+  update.set_in_transit(m.in_transit_after);
+  update.set_non_sellable(m.non_sellable_after);
+  update.set_oversold(ShortfallOf(m.on_hand_after, m.reserved_after) > 0);
+  for (const ReservationId& id : m.at_risk) update.add_at_risk_reservation_ids(id.value());
+  update.set_reference(m.reference);
+  return update;
 }
 
 void ChangeFeed::SetPublished(Sequence sequence) {
@@ -35,8 +59,19 @@ void ChangeFeed::Unsubscribe(const FeedSubscriber* subscriber) {
 void ChangeFeed::Publish(const std::vector<Commit>& commits) {
   if (commits.empty()) return;
   absl::MutexLock lock(&mu_);
-  for (const auto& subscriber : subscribers_) subscriber->OnDurable(commits);
-  published_ = std::max(published_, commits.back().last_sequence);
+  const Sequence last = commits.back().last_sequence;
+  if (!subscribers_.empty()) {
+    std::vector<FeedItem> items;
+    for (const Commit& commit : commits) {
+      for (const Movement& movement : commit.movements) {
+        if (!ChangesFigures(movement)) continue;
+        items.push_back(FeedItem{
+            &movement, std::make_shared<const v1::AvailabilityUpdate>(UpdateOf(movement))});
+      }
+    }
+    for (const auto& subscriber : subscribers_) subscriber->OnDurable(items, last);
+  }
+  published_ = std::max(published_, last);
 }
 
 void ChangeFeed::Close() {

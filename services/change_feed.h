@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "engine/journal_sink.h"
 #include "engine/movement.h"
+#include "omnistock/v1/availability.pb.h"
 
 namespace omnistock::services {
 
@@ -50,6 +51,10 @@ class IdFilter {
   absl::flat_hash_set<std::string> names_;
 };
 
+// Whether `movement` changed one of its position's figures (a Confirm changes none: the feed
+// leaves it out).
+bool ChangesFigures(const Movement& movement);
+
 // Which positions a watcher follows.
 struct WatchFilter {
   IdFilter<Sku> skus;
@@ -59,10 +64,23 @@ struct WatchFilter {
   bool Matches(const Movement& movement) const;
 };
 
+// A movement as the feed sends it (the position's figures after it).
+v1::AvailabilityUpdate UpdateOf(const Movement& movement);
+
+// One published movement that changed figures, with its update, made once and shared by every
+// watcher it matches (a count batch of 10,000 rows reaches each matching watcher as 10,000
+// pointers, not 10,000 copies).
+struct FeedItem {
+  const Movement* movement;
+  std::shared_ptr<const v1::AvailabilityUpdate> update;
+};
+
 class FeedSubscriber {
  public:
   virtual ~FeedSubscriber() = default;
-  virtual void OnDurable(const std::vector<Commit>& commits) = 0;
+  // The published batch's movements that changed figures, in journal order, and the batch's
+  // last sequence. `items` live for the call only; their updates as long as they are held.
+  virtual void OnDurable(const std::vector<FeedItem>& items, Sequence last_sequence) = 0;
   // The server is stopping: end the stream promptly, saying where to resume.
   virtual void OnClose() = 0;
 };

@@ -11,9 +11,15 @@ namespace omnistock::services {
 namespace {
 
 struct CountingSubscriber final : FeedSubscriber {
-  void OnDurable(const std::vector<Commit>& commits) override { batches += commits.size(); }
+  void OnDurable(const std::vector<FeedItem>& items, Sequence last) override {
+    ++batches;
+    updates += items.size();
+    last_sequence = last;
+  }
   void OnClose() override { ++closes; }
   size_t batches = 0;
+  size_t updates = 0;
+  Sequence last_sequence = 0;
   int closes = 0;
 };
 
@@ -43,6 +49,43 @@ TEST_CASE("a subscription says what was published before it, and whether the fee
   feed.Unsubscribe(late.get());
   feed.Unsubscribe(early.get());
   CHECK(feed.subscriber_count() == 0);
+}
+
+struct KeepingSubscriber final : FeedSubscriber {
+  void OnDurable(const std::vector<FeedItem>& items, Sequence) override {
+    for (const FeedItem& item : items) kept.push_back(item.update);
+  }
+  void OnClose() override {}
+  std::vector<std::shared_ptr<const v1::AvailabilityUpdate>> kept;
+};
+
+TEST_CASE("a published movement's update is made once, shared by every subscriber") {
+  ChangeFeed feed;
+  auto first = std::make_shared<KeepingSubscriber>();
+  auto second = std::make_shared<KeepingSubscriber>();
+  feed.Subscribe(first);
+  feed.Subscribe(second);
+  Commit commit;
+  Movement& sale = commit.movements.emplace_back();
+  sale.sequence = 1;
+  sale.sku = Sku("A");
+  sale.location = LocationId("S1");
+  sale.on_hand_delta = -1;
+  sale.on_hand_after = 4;
+  Movement& confirm = commit.movements.emplace_back();  // changes no figure: not on the feed
+  confirm.sequence = 2;
+  confirm.sku = Sku("A");
+  confirm.location = LocationId("S1");
+  commit.last_sequence = 2;
+  feed.Publish({commit});
+  REQUIRE(first->kept.size() == 1);
+  REQUIRE(second->kept.size() == 1);
+  CHECK(first->kept[0] == second->kept[0]);  // one object
+  CHECK(first->kept[0]->sequence() == 1);
+  CHECK(first->kept[0]->on_hand() == 4);
+  CHECK(first->kept[0]->available() == 4);
+  feed.Unsubscribe(first.get());
+  feed.Unsubscribe(second.get());
 }
 
 }  // namespace
