@@ -37,13 +37,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
  public:
   static grpc::ServerWriteReactor<v1::AvailabilityUpdate>* Start(
       grpc::CallbackServerContext* context, const ServiceContext& ctx, ChangeFeed* feed,
-      WatchFilter filter, std::optional<Sequence> resume_after) {
+      WatchFilter filter, std::optional<Sequence> resume_after, size_t watchers_max) {
     // The feed shares ownership so that a batch being published never outlives its receiver;
     // the gRPC side ends with OnDone, which drops the reactor's own reference.
     auto reactor = std::shared_ptr<WatchReactor>(
         new WatchReactor(context->c_call(), ctx, feed, std::move(filter)));
     reactor->self_ = reactor;
-    const ChangeFeed::Subscription subscription = feed->Subscribe(reactor);
+    const ChangeFeed::Subscription subscription = feed->Subscribe(reactor, watchers_max);
     const Sequence subscribed_at = subscription.published;
     bool ending = false;
     {
@@ -59,7 +59,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       // Live at once, with no read, unless there is a replay to do.
       reactor->replayed_ = reactor->replay_after_ >= reactor->replay_until_;
       reactor->last_sent_ = reactor->replay_after_;
-      if (reactor->replay_after_ > subscribed_at) {
+      if (subscription.full) {
+        reactor->refusal_ = grpc::Status(
+            grpc::StatusCode::RESOURCE_EXHAUSTED,
+            absl::StrCat("the server already has ", watchers_max,
+                         " watches, its limit (omnistockd --watchers_max): retry later, or share "
+                         "one watch among the clients of one process"));
+      } else if (reactor->replay_after_ > subscribed_at) {
         reactor->refusal_ =
             grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
                          absl::StrCat("resume_after_sequence ", reactor->replay_after_,
@@ -338,14 +344,6 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
 grpc::ServerWriteReactor<v1::AvailabilityUpdate>* AvailabilityService::Watch(
     grpc::CallbackServerContext* context, const v1::WatchRequest* request) {
   absl::StatusOr<WatchFilter> filter = ValidateWatch(*request, *ctx_.ledger);
-  // Watches starting at the same moment may each see room for one more: the bound is kept to
-  // within the calls that race for the last place.
-  if (filter.ok() && feed_->subscriber_count() >= watchers_max_) {
-    filter = absl::ResourceExhaustedError(
-        absl::StrCat("the server already has ", watchers_max_,
-                     " watches, its limit (omnistockd --watchers_max): retry later, or share "
-                     "one watch among the clients of one process"));
-  }
   if (!filter.ok()) {
     auto* reactor = new RejectedWatch();
     reactor->Finish(ToGrpc(filter.status()));
@@ -353,7 +351,7 @@ grpc::ServerWriteReactor<v1::AvailabilityUpdate>* AvailabilityService::Watch(
   }
   std::optional<Sequence> resume_after;
   if (request->has_resume_after_sequence()) resume_after = request->resume_after_sequence();
-  return WatchReactor::Start(context, ctx_, feed_, std::move(*filter), resume_after);
+  return WatchReactor::Start(context, ctx_, feed_, std::move(*filter), resume_after, watchers_max_);
 }
 
 }  // namespace omnistock::services

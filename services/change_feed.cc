@@ -43,10 +43,12 @@ void ChangeFeed::SetPublished(Sequence sequence) {
   published_ = sequence;
 }
 
-ChangeFeed::Subscription ChangeFeed::Subscribe(std::shared_ptr<FeedSubscriber> subscriber) {
+ChangeFeed::Subscription ChangeFeed::Subscribe(std::shared_ptr<FeedSubscriber> subscriber,
+                                               size_t max) {
   absl::MutexLock lock(&mu_);
-  subscribers_.push_back(std::move(subscriber));
-  return Subscription{published_, closed_};
+  const bool full = subscribers_.size() >= max;
+  if (!full) subscribers_.push_back(std::move(subscriber));
+  return Subscription{published_, closed_, full};
 }
 
 void ChangeFeed::Unsubscribe(const FeedSubscriber* subscriber) {

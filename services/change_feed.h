@@ -8,6 +8,7 @@
 #ifndef OMNISTOCK_SERVICES_CHANGE_FEED_H_
 #define OMNISTOCK_SERVICES_CHANGE_FEED_H_
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,9 +98,13 @@ class ChangeFeed {
     // The feed was closed before: the server is stopping, and the subscriber, which gets no
     // OnClose, must end at once.
     bool closed = false;
+    // The feed had its `max` subscribers already: this one was not subscribed.
+    bool full = false;
   };
-  // From now on `subscriber` gets every published batch.
-  Subscription Subscribe(std::shared_ptr<FeedSubscriber> subscriber);
+  // From now on `subscriber` gets every published batch, unless the feed has `max` subscribers
+  // already (checked and taken under one lock: concurrent subscriptions never pass it).
+  Subscription Subscribe(std::shared_ptr<FeedSubscriber> subscriber,
+                         size_t max = std::numeric_limits<size_t>::max());
   void Unsubscribe(const FeedSubscriber* subscriber);
 
   void Publish(const std::vector<Commit>& commits);

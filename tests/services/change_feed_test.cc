@@ -2,7 +2,9 @@
 // after the feed closed must learn it from Subscribe, since no OnClose will come.
 #include "services/change_feed.h"
 
+#include <atomic>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "catch2/catch.hpp"
@@ -86,6 +88,30 @@ TEST_CASE("a published movement's update is made once, shared by every subscribe
   CHECK(first->kept[0]->available() == 4);
   feed.Unsubscribe(first.get());
   feed.Unsubscribe(second.get());
+}
+
+TEST_CASE("subscriptions racing for the last places never pass the feed's limit") {
+  ChangeFeed feed;
+  std::vector<std::shared_ptr<CountingSubscriber>> subscribers(64);
+  for (auto& subscriber : subscribers) subscriber = std::make_shared<CountingSubscriber>();
+  std::atomic<int> full{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < 64; i += 8) {
+        if (feed.Subscribe(subscribers[static_cast<size_t>(i)], 50).full) ++full;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(feed.subscriber_count() == 50);
+  CHECK(full == 14);
+  feed.Publish({CommitUpTo(3)});
+  size_t told = 0;
+  for (const auto& subscriber : subscribers) told += subscriber->batches;
+  CHECK(told == 50);  // a subscription refused for room gets nothing
+  for (const auto& subscriber : subscribers) feed.Unsubscribe(subscriber.get());
+  CHECK(feed.subscriber_count() == 0);
 }
 
 }  // namespace
