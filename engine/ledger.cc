@@ -303,7 +303,9 @@ Applied<Position> Ledger::Receive(const ReceiveCommand& command, absl::Time now)
       command.location, command.sku, now, /*adds_stock=*/true,
       [&](Position& position, Movement& movement, std::string& detail) {
         if (position.on_hand > kOnHandMax - command.quantity) {
-          detail = absl::StrCat("on_hand would exceed the limit of ", kOnHandMax);
+          detail = absl::StrCat("sku '", command.sku.value(), "' at '", command.location.value(),
+                                "': receiving ", command.quantity, " onto on_hand ",
+                                position.on_hand, " would exceed the limit of ", kOnHandMax);
           return Outcome::kOnHandLimitExceeded;
         }
         position.on_hand += command.quantity;
@@ -329,12 +331,15 @@ Applied<Position> Ledger::Adjust(const AdjustCommand& command, absl::Time now) {
         const char* name = command.non_sellable ? "non_sellable" : "on_hand";
         // A correction up of a position oversold at the till is fine.
         if (command.delta < 0 && units + command.delta < 0) {
-          detail = absl::StrCat("adjusting ", name, " ", units, " by ", command.delta,
+          detail = absl::StrCat("sku '", command.sku.value(), "' at '", command.location.value(),
+                                "': adjusting ", name, " ", units, " by ", command.delta,
                                 " would leave it below zero");
           return Outcome::kOnHandBelowZero;
         }
         if (command.delta > 0 && units + command.delta > kOnHandMax) {
-          detail = absl::StrCat(name, " would exceed the limit of ", kOnHandMax);
+          detail = absl::StrCat("sku '", command.sku.value(), "' at '", command.location.value(),
+                                "': adjusting ", name, " ", units, " by ", command.delta,
+                                " would exceed the limit of ", kOnHandMax);
           return Outcome::kOnHandLimitExceeded;
         }
         units += command.delta;

@@ -175,7 +175,7 @@ TEST_CASE("a position oversold at the till takes receipts, safety stock and corr
   const Applied<Position> lost =
       f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("NEW"), -1, "lost", ""}, kT0);
   CHECK(lost.outcome == Outcome::kOnHandBelowZero);
-  CHECK(lost.detail == "adjusting on_hand -1 by -1 would leave it below zero");
+  CHECK(lost.detail == "sku 'NEW' at 'S1': adjusting on_hand -1 by -1 would leave it below zero");
   CHECK(f.At("NEW", "S1").on_hand == -1);
   CHECK(f.ledger.CheckInvariants().ok());
 }
@@ -288,6 +288,24 @@ TEST_CASE("returns restock the store as sellable, or keep non-sellable units apa
         "till-9 non-sellable: opened box (order web-7)");
 }
 
+TEST_CASE("a receipt or an adjustment past the on_hand limit names the position and the figures") {
+  LedgerFixture f;
+  f.Stock("A", "S1", kOnHandMax - 2);
+  const Applied<Position> received =
+      f.ledger.Receive(ReceiveCommand{LocationId("S1"), Sku("A"), 3, "PO-1", ""}, kT0);
+  CHECK(received.outcome == Outcome::kOnHandLimitExceeded);
+  CHECK(received.detail ==
+        "sku 'A' at 'S1': receiving 3 onto on_hand 999999999998 would exceed the limit of "
+        "1000000000000");
+  const Applied<Position> adjusted =
+      f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("A"), 5, "found", ""}, kT0);
+  CHECK(adjusted.outcome == Outcome::kOnHandLimitExceeded);
+  CHECK(adjusted.detail ==
+        "sku 'A' at 'S1': adjusting on_hand 999999999998 by 5 would exceed the limit of "
+        "1000000000000");
+  CHECK(f.At("A", "S1").on_hand == kOnHandMax - 2);
+}
+
 TEST_CASE("units kept apart are adjusted on their own: never below zero, on_hand untouched") {
   LedgerFixture f;
   f.Stock("A", "S2", 4);
@@ -313,7 +331,8 @@ TEST_CASE("units kept apart are adjusted on their own: never below zero, on_hand
   // One unit is left apart: two more cannot go, whatever on_hand holds.
   const Applied<Position> too_many = f.ledger.Adjust(sent_back, kT0);
   CHECK(too_many.outcome == Outcome::kOnHandBelowZero);
-  CHECK(too_many.detail == "adjusting non_sellable 1 by -2 would leave it below zero");
+  CHECK(too_many.detail ==
+        "sku 'A' at 'S2': adjusting non_sellable 1 by -2 would leave it below zero");
   // Under an idempotency key, the bucket is part of the content a retry repeats.
   sent_back.delta = -1;
   sent_back.idempotency_key = "rtv-6";
