@@ -95,16 +95,34 @@ bool WriteReadyFile(const std::string& path, const std::string& address) {
 // Stop signals received during the start (main): the first is acted on once the start is done,
 // a second ends the process at once.
 volatile std::sig_atomic_t g_stops_during_start = 0;
+// Set once the drain has begun (the first stop, taken by the signal set while serving).
+volatile std::sig_atomic_t g_draining = 0;
 
-void StopDuringStart(int signal) {
-  g_stops_during_start = g_stops_during_start + 1;
-  if (g_stops_during_start > 1) {
-    // write(2) and _Exit only: what a signal handler may call.
-    constexpr char kSaid[] =
-        "omnistockd: a second stop signal during the start: exiting at once (128 + the signal's "
-        "number), without a drain; nothing acknowledged is lost\n";
-    [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, kSaid, sizeof(kSaid) - 1);
-    std::_Exit(128 + signal);
+// A stop signal during the start (recovery, the demo seeding) or the drain. During the start a
+// first one takes effect once the start is done; a second one, or any during the drain (a drain
+// held by calls that do not end, or by a disk that stopped answering), ends the process at once.
+// Nothing acknowledged is lost: an acknowledgement waits for the synced write, and recovery
+// replays it, as after a kill.
+void StopDuringStartOrDrain(int signal) {
+  if (g_draining == 0) {
+    g_stops_during_start = g_stops_during_start + 1;
+    if (g_stops_during_start < 2) return;
+  }
+  // write(2) and _Exit only: what a signal handler may call.
+  constexpr char kSaid[] =
+      "omnistockd: a second stop signal: exiting at once (128 + the signal's number), without "
+      "waiting for the start or the drain to end; nothing acknowledged is lost\n";
+  [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, kSaid, sizeof(kSaid) - 1);
+  std::_Exit(128 + signal);
+}
+
+// Sends every stop signal to StopDuringStartOrDrain.
+void TakeStopSignals(const std::vector<int>& stop_signals) {
+  for (int signal : stop_signals) {
+    struct sigaction action {};
+    action.sa_handler = StopDuringStartOrDrain;
+    ::sigemptyset(&action.sa_mask);
+    ::sigaction(signal, &action, nullptr);
   }
 }
 
@@ -278,12 +296,7 @@ int main(int argc, char** argv) {
   // During the start (recovery, the demo seeding), a first stop takes effect once the start is
   // done, before serving (a container's PID 1 would otherwise ignore it); a second one ends the
   // process at once: nothing is served yet, and both survive a kill.
-  for (int signal : stop_signals) {
-    struct sigaction during_start {};
-    during_start.sa_handler = StopDuringStart;
-    ::sigemptyset(&during_start.sa_mask);
-    ::sigaction(signal, &during_start, nullptr);
-  }
+  TakeStopSignals(stop_signals);
 
   auto server = omnistock::services::Server::Start(options, &clock, on_storage_failure);
   if (!server.ok()) {
@@ -325,6 +338,10 @@ int main(int argc, char** argv) {
     io.run();
   }
   if (!ready_file.empty()) std::remove(ready_file.c_str());  // draining: not ready any more
+  // From here a stop signal ends the process at once (StopDuringStartOrDrain).
+  signals.clear();
+  g_draining = 1;
+  TakeStopSignals(stop_signals);
   (*server)->Shutdown(exit_code == 0 ? absl::GetFlag(FLAGS_shutdown_grace) : absl::Seconds(1));
   // A write that failed while draining (after io stopped, so the handler posted above never
   // ran) is a storage failure all the same: a supervisor must not take it for a clean stop.

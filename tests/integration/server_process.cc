@@ -70,9 +70,11 @@ int ServerProcess::Wait() {
 }
 
 int ServerProcess::Terminate(int signal) {
-  ::kill(pid_, signal);
+  Signal(signal);
   return Wait();
 }
+
+void ServerProcess::Signal(int signal) { ::kill(pid_, signal); }
 
 void ServerProcess::Kill() {
   ::kill(pid_, SIGKILL);

@@ -30,6 +30,8 @@ class ServerProcess {
 
   // Sends `signal` (a stop) and waits; returns the exit code (-signal if killed by one).
   int Terminate(int signal = SIGTERM);
+  // Sends `signal` and returns at once.
+  void Signal(int signal);
   // SIGKILL, as a crash would.
   void Kill();
 
