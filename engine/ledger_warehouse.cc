@@ -39,6 +39,7 @@ std::string OverLimit(const PosLine& line, const Position& destination) {
 // Marks the summary when some were left out.
 void ListAtRisk(const Movement& movement, PositionSlot& position, CountSummary& summary,
                 absl::flat_hash_set<AtRisk>& listed) {
+  if (summary.at_risk_truncated) return;  // full, and known to be
   std::vector<ReservationId> all;
   const std::vector<ReservationId>* ids = &movement.at_risk;
   if (movement.at_risk.size() >= static_cast<size_t>(kAtRiskPerMovementMax)) {

@@ -20,7 +20,8 @@ using SharedUpdate = std::shared_ptr<const v1::AvailabilityUpdate>;
 // After the resume hint of an ended watch, which names the last update the server sent: a
 // client library may drop updates it had received but not yet handed over when the status came.
 constexpr absl::string_view kResumeCaveat =
-    " (the last update sent; if your application did not process it, the last one it did)";
+    " (the last update sent, or where the watch started; if your application did not process "
+    "it, the last one it did)";
 
 // Answers a Watch whose request was refused.
 class RejectedWatch final : public grpc::ServerWriteReactor<v1::AvailabilityUpdate> {
@@ -88,9 +89,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       absl::MutexLock lock(&mu_);
       if (finished_ || overflowed_) return;
       for (const FeedItem& item : items) {
-        if (!filter_.Matches(*item.movement)) continue;
+        if (!filter_.Matches(item.movement())) continue;
         if (static_cast<int>(live_.size()) < kWatchBufferMax) {
-          live_.push_back(item.update);
+          live_.push_back(item.update());
           continue;
         }
         // Past the buffer. Every one of these is in the journal, durable now.

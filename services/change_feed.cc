@@ -66,9 +66,7 @@ void ChangeFeed::Publish(const std::vector<Commit>& commits) {
     std::vector<FeedItem> items;
     for (const Commit& commit : commits) {
       for (const Movement& movement : commit.movements) {
-        if (!ChangesFigures(movement)) continue;
-        items.push_back(FeedItem{
-            &movement, std::make_shared<const v1::AvailabilityUpdate>(UpdateOf(movement))});
+        if (ChangesFigures(movement)) items.emplace_back(movement);
       }
     }
     for (const auto& subscriber : subscribers_) subscriber->OnDurable(items, last);

@@ -68,12 +68,22 @@ struct WatchFilter {
 // A movement as the feed sends it (the position's figures after it).
 v1::AvailabilityUpdate UpdateOf(const Movement& movement);
 
-// One published movement that changed figures, with its update, made once and shared by every
-// watcher it matches (a count batch of 10,000 rows reaches each matching watcher as 10,000
-// pointers, not 10,000 copies).
-struct FeedItem {
-  const Movement* movement;
-  std::shared_ptr<const v1::AvailabilityUpdate> update;
+// One published movement that changed figures, and its update, made for the first watcher it
+// matches and shared by every other (a count batch of 10,000 rows reaches each matching watcher
+// as 10,000 pointers, not 10,000 copies, and costs nothing when no watcher follows it). Used on
+// the committer's thread only, under the feed's lock.
+class FeedItem {
+ public:
+  explicit FeedItem(const Movement& movement) : movement_(&movement) {}
+  const Movement& movement() const { return *movement_; }
+  const std::shared_ptr<const v1::AvailabilityUpdate>& update() const {
+    if (!update_) update_ = std::make_shared<const v1::AvailabilityUpdate>(UpdateOf(*movement_));
+    return update_;
+  }
+
+ private:
+  const Movement* movement_;
+  mutable std::shared_ptr<const v1::AvailabilityUpdate> update_;
 };
 
 class FeedSubscriber {

@@ -1,9 +1,11 @@
 // omnistockd: the omnistock server. See README.md for the quick start and --help for flags.
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -95,25 +97,41 @@ bool WriteReadyFile(const std::string& path, const std::string& address) {
 // Stop signals received during the start (main): the first is acted on once the start is done,
 // a second ends the process at once.
 volatile std::sig_atomic_t g_stops_during_start = 0;
-// Set once the drain has begun (the first stop, taken by the signal set while serving).
-volatile std::sig_atomic_t g_draining = 0;
+// When the drain began (CLOCK_MONOTONIC nanoseconds; 0 before it): set once the first stop,
+// taken by the signal set while serving, has stopped serving.
+std::atomic<int64_t> g_drain_began{0};
+static_assert(std::atomic<int64_t>::is_always_lock_free);  // read in a signal handler
+// A write failed: the process's end is a storage failure's, whatever ends it.
+volatile std::sig_atomic_t g_storage_failed = 0;
+// A stop signal this soon after the drain began is the same stop delivered twice (a wrapper
+// that forwards a Ctrl-C the terminal also sent), not a second one.
+constexpr int64_t kSameStopNanos = 1'000'000'000;
+
+int64_t MonotonicNanos() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);  // async-signal-safe
+  return int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec;
+}
 
 // A stop signal during the start (recovery, the demo seeding) or the drain. During the start a
-// first one takes effect once the start is done; a second one, or any during the drain (a drain
-// held by calls that do not end, or by a disk that stopped answering), ends the process at once.
-// Nothing acknowledged is lost: an acknowledgement waits for the synced write, and recovery
-// replays it, as after a kill.
+// first one takes effect once the start is done; a second one, or one during the drain (held by
+// calls that do not end, or by a disk that stopped answering), ends the process at once, with
+// 128 + the signal's number (70 after a storage failure). Nothing acknowledged is lost: an
+// acknowledgement waits for the synced write, and recovery replays it, as after a kill.
 void StopDuringStartOrDrain(int signal) {
-  if (g_draining == 0) {
+  const int64_t drain_began = g_drain_began.load(std::memory_order_relaxed);
+  if (drain_began == 0) {
     g_stops_during_start = g_stops_during_start + 1;
     if (g_stops_during_start < 2) return;
+  } else if (MonotonicNanos() - drain_began < kSameStopNanos) {
+    return;
   }
   // write(2) and _Exit only: what a signal handler may call.
   constexpr char kSaid[] =
-      "omnistockd: a second stop signal: exiting at once (128 + the signal's number), without "
-      "waiting for the start or the drain to end; nothing acknowledged is lost\n";
+      "omnistockd: a second stop signal: exiting at once, without waiting for the start or the "
+      "drain to end; nothing acknowledged is lost\n";
   [[maybe_unused]] const ssize_t written = ::write(STDERR_FILENO, kSaid, sizeof(kSaid) - 1);
-  std::_Exit(128 + signal);
+  std::_Exit(g_storage_failed != 0 ? kExitStorageFailure : 128 + signal);
 }
 
 // Sends every stop signal to StopDuringStartOrDrain.
@@ -275,6 +293,7 @@ int main(int argc, char** argv) {
   // Set once serving; read on the committer's thread when a write fails.
   std::atomic<omnistock::services::Server*> serving{nullptr};
   auto on_storage_failure = [&io, &exit_code, &serving](const absl::Status& status) {
+    g_storage_failed = 1;
     spdlog::critical("{}; no write is acknowledged from now on, exiting for a restart",
                      status.ToString());
     if (omnistock::services::Server* server = serving.load()) server->SetNotServing();
@@ -338,9 +357,9 @@ int main(int argc, char** argv) {
     io.run();
   }
   if (!ready_file.empty()) std::remove(ready_file.c_str());  // draining: not ready any more
-  // From here a stop signal ends the process at once (StopDuringStartOrDrain).
-  signals.clear();
-  g_draining = 1;
+  // From here a second stop ends the process at once (StopDuringStartOrDrain): its handler
+  // takes the signals over from the signal set's, with no moment left to the default action.
+  g_drain_began.store(MonotonicNanos(), std::memory_order_relaxed);
   TakeStopSignals(stop_signals);
   (*server)->Shutdown(exit_code == 0 ? absl::GetFlag(FLAGS_shutdown_grace) : absl::Seconds(1));
   // A write that failed while draining (after io stopped, so the handler posted above never

@@ -2,6 +2,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "engine/limits.h"
 #include "google/rpc/status.pb.h"
 #include "omnistock/v1/reservations.pb.h"
 
@@ -52,11 +53,19 @@ grpc::Status ToGrpc(const absl::Status& status) {
   const auto code = static_cast<grpc::StatusCode>(status.code());
   std::string message(status.message());
   google::rpc::Status rich;
-  status.ForEachPayload([&rich](absl::string_view type_url, const absl::Cord& payload) {
+  size_t bytes = 0;
+  status.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
     google::protobuf::Any* any = rich.add_details();
     any->set_type_url(std::string(type_url));
     any->set_value(std::string(payload));
+    bytes += payload.size();
   });
+  if (bytes > kStatusDetailsBytesMax) {
+    // Past what a client takes in a trailer, the call would end with none of its status.
+    absl::StrAppend(&message, " (the details, ", bytes, " bytes, are left out: a status carries ",
+                    kStatusDetailsBytesMax, " at most)");
+    rich.clear_details();
+  }
   if (rich.details().empty()) return grpc::Status(code, std::move(message));
   rich.set_code(code);
   rich.set_message(message);

@@ -1,14 +1,28 @@
 #include "services/store_sales_service.h"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "engine/limits.h"
 #include "services/convert.h"
 #include "services/parsed_stream.h"
 #include "services/validation.h"
 
 namespace omnistock::services {
 namespace {
+
+// Whether a sale's list of reservations at risk may be cut short: a line (one position) lists at
+// most kAtRiskPerMovementMax of them.
+bool MayBeCut(const std::vector<AtRisk>& at_risk) {
+  absl::flat_hash_map<std::pair<Sku, LocationId>, int> per_position;
+  for (const AtRisk& one : at_risk) {
+    if (++per_position[{one.sku, one.location}] >= kAtRiskPerMovementMax) return true;
+  }
+  return false;
+}
 
 // Applies each uploaded sale as it arrives, in order, and answers with the summary once the
 // last one is durable. A sale that is invalid, or does not parse, is rejected in the summary
@@ -78,7 +92,8 @@ class UploadSalesReactor final
     summary_.set_applied(summary_.applied() + 1);
     if (!applied.value.transaction.at_risk.empty()) {
       summary_.set_at_risk_results(summary_.at_risk_results() + 1);
-      at_risk_.Add(applied.value.transaction.at_risk, summary_.mutable_at_risk());
+      at_risk_.Add(applied.value.transaction.at_risk, summary_.mutable_at_risk(),
+                   MayBeCut(applied.value.transaction.at_risk));
       summary_.set_at_risk_truncated(at_risk_.truncated());
     }
   }

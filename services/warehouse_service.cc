@@ -3,12 +3,35 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "services/inventory_service.h"
 #include "services/parsed_stream.h"
 #include "services/validation.h"
 
 namespace omnistock::services {
 namespace {
+
+// The summary as a refused batch's status carries it: with as many of its reservations at risk
+// as fit within kStatusDetailsBytesMax (the first; at_risk_truncated when some are left out).
+v1::SyncCountsSummary DetailOf(const v1::SyncCountsSummary& summary) {
+  v1::SyncCountsSummary detail = summary;
+  detail.clear_at_risk();
+  // The status wraps the summary in an Any, and that in google.rpc.Status with its message
+  // (which names at most a row's field and value).
+  constexpr size_t kWrapping = 1024;
+  size_t size = detail.ByteSizeLong() + kWrapping;
+  for (const v1::AtRiskReservation& one : summary.at_risk()) {
+    const size_t entry = one.ByteSizeLong();
+    // A tag byte and the entry's length before it.
+    size += 1 + google::protobuf::io::CodedOutputStream::VarintSize64(entry) + entry;
+    if (size > kStatusDetailsBytesMax) {
+      detail.set_at_risk_truncated(true);
+      break;
+    }
+    *detail.add_at_risk() = one;
+  }
+  return detail;
+}
 
 // Applies each batch of counts as it arrives (one commit per batch), and answers with the
 // summary once the last batch is durable. A malformed batch, or one that does not parse, ends
@@ -72,7 +95,7 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
                      summary_.rows_holding_no_stock(), " raising a pickup point's stock, ",
                      summary_.at_risk_size(), summary_.at_risk_truncated() ? " and more" : "",
                      " reservations put at risk; the status's details hold their summary)"));
-    AddDetail(summary_, status);
+    AddDetail(DetailOf(summary_), status);
     FinishWhenDurable(std::move(status));
   }
 

@@ -239,6 +239,7 @@ TEST_CASE("an upload lists each reservation it puts at risk once, and at most 1,
   CHECK(twice.applied() == 2);
   CHECK(twice.at_risk_results() == 2);
   CHECK(twice.at_risk_size() == 31);
+  CHECK_FALSE(twice.at_risk_truncated());  // every one listed
   // Every remaining unit of every SKU: 1,210 holds uncovered. Each sale's movement lists the
   // oldest 100 of its position's; the summary, the first 1,000 of the 1,100 listed.
   std::vector<std::tuple<std::string, std::string, int64_t>> all;
@@ -247,6 +248,7 @@ TEST_CASE("an upload lists each reservation it puts at risk once, and at most 1,
   const v1::UploadSalesSummary many = upload_of(all);
   CHECK(many.at_risk_results() == kSkus);
   CHECK(many.at_risk_size() == 1000);
+  CHECK(many.at_risk_truncated());
   std::set<std::string> distinct;
   for (const v1::AtRiskReservation& at_risk : many.at_risk()) {
     distinct.insert(at_risk.reservation_id());

@@ -55,7 +55,7 @@ TEST_CASE("a subscription says what was published before it, and whether the fee
 
 struct KeepingSubscriber final : FeedSubscriber {
   void OnDurable(const std::vector<FeedItem>& items, Sequence) override {
-    for (const FeedItem& item : items) kept.push_back(item.update);
+    for (const FeedItem& item : items) kept.push_back(item.update());
   }
   void OnClose() override {}
   std::vector<std::shared_ptr<const v1::AvailabilityUpdate>> kept;
