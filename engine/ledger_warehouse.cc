@@ -138,8 +138,14 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     // `now`, and the later counted_at is the later count.
     const absl::Time counted_at = std::min(row.counted_at, now);
     if (row.counted_at <= position.last_count_reported_at ||
-        counted_at < position.last_counted_at || counted_at < position.history_complete_after) {
+        counted_at < position.last_counted_at) {
       ++summary.stale;
+      continue;
+    }
+    // Before the oldest on_hand change the position keeps: the changes since cannot all be
+    // netted out of it.
+    if (counted_at < position.history_complete_after) {
+      ++summary.unreconciled;
       continue;
     }
     const Quantity target = row.counted + NetChangeAfter(position, counted_at);

@@ -48,7 +48,10 @@ struct CountSummary {
   int64_t unknown = 0;         // unknown location
   int64_t over_limit = 0;      // would put on_hand beyond kOnHandMax either way: not applied
   int64_t holds_no_stock = 0;  // would raise on_hand at a pickup point: not applied
-  Quantity discrepancy = 0;    // sum of |correction| over the applied rows
+  // Dated before the oldest of the position's last kOnHandHistoryMax on_hand changes: the
+  // changes since cannot all be netted out, so not applied.
+  int64_t unreconciled = 0;
+  Quantity discrepancy = 0;  // sum of |correction| over the applied rows
   // The reservations the applied rows left uncovered, each once, the first kAtRiskListedMax
   // (oldest first at each position); `at_risk_truncated` when more were.
   std::vector<AtRisk> at_risk;

@@ -76,6 +76,7 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
     summary_.set_rows_unknown(summary_.rows_unknown() + counted.unknown);
     summary_.set_rows_over_limit(summary_.rows_over_limit() + counted.over_limit);
     summary_.set_rows_holding_no_stock(summary_.rows_holding_no_stock() + counted.holds_no_stock);
+    summary_.set_rows_unreconciled(summary_.rows_unreconciled() + counted.unreconciled);
     summary_.set_total_absolute_discrepancy(summary_.total_absolute_discrepancy() +
                                             counted.discrepancy);
     at_risk_.Add(counted.at_risk, summary_.mutable_at_risk(), counted.at_risk_truncated);
@@ -93,6 +94,7 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
                      summary_.rows_stale(), " stale, ", summary_.rows_unknown(),
                      " at unknown locations, ", summary_.rows_over_limit(), " over the limit, ",
                      summary_.rows_holding_no_stock(), " raising a pickup point's stock, ",
+                     summary_.rows_unreconciled(), " older than their positions' history, ",
                      summary_.at_risk_size(), summary_.at_risk_truncated() ? " and more" : "",
                      " reservations put at risk; the status's details hold their summary)"));
     AddDetail(DetailOf(summary_), status);

@@ -393,12 +393,13 @@ int Counts(const Client& client, const Options& o, std::optional<absl::Duration>
       shown != kExitOk) {
     return shown;
   }
-  const int64_t not_applied =
-      summary.rows_unknown() + summary.rows_over_limit() + summary.rows_holding_no_stock();
+  const int64_t not_applied = summary.rows_unknown() + summary.rows_over_limit() +
+                              summary.rows_holding_no_stock() + summary.rows_unreconciled();
   if (not_applied == 0) return kExitOk;
   std::cerr << not_applied
             << " rows were not applied (at a location the server does not know, past the "
-               "on_hand limit, or raising stock at a pickup point)\n";
+               "on_hand limit, raising stock at a pickup point, or counted before the 64 "
+               "changes their position keeps)\n";
   return kExitRpcError;
 }
 

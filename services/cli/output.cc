@@ -226,6 +226,7 @@ void PrintCountsSummary(const v1::SyncCountsSummary& summary, std::ostream& out)
               {"rows_unknown", absl::StrCat(summary.rows_unknown())},
               {"rows_over_limit", absl::StrCat(summary.rows_over_limit())},
               {"rows_holding_no_stock", absl::StrCat(summary.rows_holding_no_stock())},
+              {"rows_unreconciled", absl::StrCat(summary.rows_unreconciled())},
               {"total_absolute_discrepancy", absl::StrCat(summary.total_absolute_discrepancy())}},
              out);
   PrintAtRisk(summary.at_risk(), summary.at_risk_truncated(), out);

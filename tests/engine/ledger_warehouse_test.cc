@@ -152,6 +152,29 @@ TEST_CASE("a count older than the last applied one is stale and changes nothing"
   CHECK(f.At("A", "S1").on_hand == 7);
 }
 
+TEST_CASE(
+    "a count from before the 64 on_hand changes a position keeps is unreconciled, not stale") {
+  LedgerFixture f;
+  REQUIRE(Counted(f, 100, k0900, k0900));
+  // 64 sales after 10:00: the position keeps them all, back to the first.
+  for (int i = 0; i < kOnHandHistoryMax; ++i) {
+    REQUIRE(Sold(f, "t" + std::to_string(i), 1, k0900 + absl::Hours(1) + absl::Seconds(i),
+                 k0900 + absl::Hours(2)));
+  }
+  const absl::Time now = k0900 + absl::Hours(2);
+  // A count from 09:30 nets all 64 out: applied.
+  auto kept = f.ledger.ApplyCounts({Count("S1", "A", 80, k0900 + absl::Minutes(30))}, now);
+  CHECK(kept.value.applied == 1);
+  CHECK(f.At("A", "S1").on_hand == 80 - kOnHandHistoryMax);
+  // One sale more drops the oldest change: a count before it can no longer be netted.
+  REQUIRE(Sold(f, "t-last", 1, k0900 + absl::Minutes(100), now));
+  auto late = f.ledger.ApplyCounts({Count("S1", "A", 50, k0900 + absl::Minutes(45))}, now);
+  CHECK(late.value.applied == 0);
+  CHECK(late.value.unreconciled == 1);
+  CHECK(late.value.stale == 0);
+  CHECK(f.At("A", "S1").on_hand == 80 - kOnHandHistoryMax - 1);
+}
+
 TEST_CASE("a count never drops reservations: it reports the ones it leaves uncovered") {
   LedgerFixture f;
   f.Stock("A", "S1", 5);

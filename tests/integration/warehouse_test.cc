@@ -106,8 +106,8 @@ TEST_CASE(
   CHECK(status.error_message().find(
             "nothing of this batch was applied; the batches before it, 1, were: 1 "
             "rows applied, 0 stale, 0 at unknown locations, 0 over the "
-            "limit, 0 raising a pickup point's stock, 0 reservations put at risk") !=
-        std::string::npos);
+            "limit, 0 raising a pickup point's stock, 0 older than their positions' history, 0 "
+            "reservations put at risk") != std::string::npos);
   CHECK(PositionOf(*live.inventory, "SKU-B", "ST-1").on_hand() == 3);
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 12);
 
