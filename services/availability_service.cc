@@ -325,7 +325,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   bool replayed_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<SharedUpdate> page_ ABSL_GUARDED_BY(mu_);
   std::deque<SharedUpdate> live_ ABSL_GUARDED_BY(mu_);
-  SharedUpdate out_;  // the write in flight: held until the next
+  SharedUpdate out_;  // the write in flight, held until the next write replaces it
   Sequence last_sent_ ABSL_GUARDED_BY(mu_) = 0;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;  // a replay page is being read
