@@ -72,9 +72,9 @@ ABSL_FLAG(uint64_t, commit_backlog_max, omnistock::storage::kCommitBacklogMaxDef
           "writes are refused (UNAVAILABLE) while this many applied changes wait for the disk, "
           "so that a slow or stalled disk does not grow memory without bound");
 ABSL_FLAG(absl::Duration, storage_stall, absl::Seconds(5),
-          "health turns NOT_SERVING while a storage write has taken this long, until it "
-          "returns (the health name omnistock.liveness stays SERVING: for liveness probes) "
-          "(100ms to 1h)");
+          "while a storage write has taken this long, new writes are refused (UNAVAILABLE) and "
+          "health turns NOT_SERVING, until it returns (the health name omnistock.liveness "
+          "stays SERVING: for liveness probes) (100ms to 1h)");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off");
 ABSL_FLAG(std::string, routing_config, "",
           "a TOML file of routing costs and rules (deploy/routing.toml lists every setting and "

@@ -183,7 +183,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->committer_ = std::make_unique<storage::Committer>(
       *server->store_, std::move(on_storage_failure),
       [feed](const std::vector<Commit>& commits) { feed->Publish(commits); },
-      options.commit_backlog_max);
+      options.commit_backlog_max, options.storage_stall_max);
   server->storage_stall_max_ = options.storage_stall_max;
   server->ledger_ = std::make_unique<Ledger>(server->committer_.get());
   server->ledger_->LimitTillTimeToRetention(options.idempotency_retention);

@@ -13,11 +13,12 @@
 namespace omnistock::storage {
 
 Committer::Committer(Store& store, std::function<void(const absl::Status&)> on_failure,
-                     DurableListener on_durable, uint64_t backlog_max)
+                     DurableListener on_durable, uint64_t backlog_max, absl::Duration stall_max)
     : store_(store),
       on_failure_(std::move(on_failure)),
       on_durable_(std::move(on_durable)),
       backlog_max_(backlog_max),
+      stall_max_(stall_max),
       thread_([this] { Run(); }) {}
 
 Committer::~Committer() { Stop(); }
@@ -83,6 +84,12 @@ absl::Status Committer::Admit() const {
     return absl::UnavailableError(absl::StrCat(
         "the disk is behind: ", waiting, " changes wait to be made durable, at the limit of ",
         backlog_max_, "; no more is applied until it catches up"));
+  }
+  if (const absl::Duration stalled = stalled_for(absl::Now()); stalled >= stall_max_) {
+    return absl::UnavailableError(
+        absl::StrCat("the disk has not finished a write for ", absl::FormatDuration(stalled),
+                     " (omnistockd --storage_stall: ", absl::FormatDuration(stall_max_),
+                     "); no more is applied until it does: retry later"));
   }
   return absl::OkStatus();
 }

@@ -11,9 +11,10 @@
 // sync failed, and a restart replays what the disk kept. Every caller still waiting is told so.
 //
 // A disk that is slow or has stopped answering does not fail a write; the calls wait. Admit()
-// says when the commits waiting for the disk reach `backlog_max`, so that the server refuses new
-// writes instead of holding ever more of them in memory, and stalled_for() how long the write
-// in progress has taken, so that health can say the server cannot answer writes.
+// says when the commits waiting for the disk reach `backlog_max`, or the write in progress has
+// taken `stall_max`, so that the server refuses new writes instead of applying ever more of them
+// in memory that no caller will hear about in time, and stalled_for() how long the write in
+// progress has taken, so that health can say the server cannot answer writes.
 //
 // Thread-safety: Append, WhenDurable and WaitDurable may be called from any thread.
 #ifndef OMNISTOCK_STORAGE_COMMITTER_H_
@@ -57,7 +58,8 @@ class Committer final : public JournalSink {
 
   // `store` must outlive the committer. `on_failure` runs once, on the committer thread.
   Committer(Store& store, std::function<void(const absl::Status&)> on_failure,
-            DurableListener on_durable = nullptr, uint64_t backlog_max = kCommitBacklogMaxDefault);
+            DurableListener on_durable = nullptr, uint64_t backlog_max = kCommitBacklogMaxDefault,
+            absl::Duration stall_max = absl::InfiniteDuration());
   ~Committer() override;
 
   void Append(Commit commit) override;
@@ -75,7 +77,8 @@ class Committer final : public JournalSink {
   // Whether a write has failed (status() says how): lock-free, for every call to check first.
   bool failed() const { return failed_.load(std::memory_order_acquire); }
   // Whether a new write may be applied: OK, or the failure, or UNAVAILABLE while backlog_max
-  // commits wait for the disk. Lock-free until a write has failed.
+  // commits wait for the disk or the write in progress has taken stall_max. Lock-free until a
+  // write has failed.
   absl::Status Admit() const;
   // Commits handed to the committer and not yet durable.
   uint64_t backlog() const {
@@ -123,6 +126,7 @@ class Committer final : public JournalSink {
   bool exited_ ABSL_GUARDED_BY(mu_) = false;  // the thread has returned
   std::atomic<bool> failed_{false};           // failure_ is set
   const uint64_t backlog_max_;
+  const absl::Duration stall_max_;
   std::atomic<CommitTicket> appended_{0};  // the highest ticket appended
   std::atomic<int64_t> writing_since_{0};  // Unix nanoseconds the write began; 0: none
   CommitterStats stats_ ABSL_GUARDED_BY(mu_);

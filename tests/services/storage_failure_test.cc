@@ -347,5 +347,64 @@ TEST_CASE_METHOD(FailingDiskServer,
   server->Shutdown(absl::Seconds(1));
 }
 
+TEST_CASE_METHOD(FailingDiskServer,
+                 "while a write has not returned for --storage_stall, new writes are refused") {
+  ServerOptions options;
+  options.storage_stall_max = absl::Milliseconds(200);
+  Start(
+      options, [](const absl::Status&) {}, 100);
+  auto reserved = [this] {
+    return server->ledger().GetPositions({Sku("SKU-A")}, {LocationId("ST-1")}).at(0).reserved;
+  };
+  file_system->wal_stalled = true;
+  // One order is applied and waits for the disk (the backlog is far from its limit).
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  v1::ReserveRequest waiting = Order("waiting", 1);
+  v1::Reservation waited;
+  grpc::Status waited_status;
+  std::atomic<bool> done{false};
+  reservations->async()->Reserve(&context, &waiting, &waited, [&](grpc::Status status) {
+    waited_status = std::move(status);
+    done = true;
+  });
+  struct Unstall {
+    FailingFileSystem& file_system;
+    std::atomic<bool>& done;
+    ~Unstall() {
+      file_system.wal_stalled = false;
+      const absl::Time give_up = absl::Now() + absl::Seconds(30);
+      while (!done && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(1));
+    }
+  } unstall{*file_system, done};
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
+       reserved() < 1 && absl::Now() < give_up;) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  REQUIRE(reserved() == 1);
+  // Past the stall limit: refused at once, nothing applied.
+  absl::SleepFor(absl::Milliseconds(300));
+  v1::Reservation held;
+  const grpc::Status refused = reservations->Reserve(Deadline().get(), Order("refused", 1), &held);
+  CHECK(refused.error_code() == grpc::StatusCode::UNAVAILABLE);
+  CHECK_THAT(refused.error_message(),
+             Catch::StartsWith("the disk has not finished a write for ") &&
+                 Catch::Contains("(omnistockd --storage_stall: 200ms); no more is applied"));
+  CHECK(reserved() == 1);
+  CHECK_FALSE(done);
+
+  // The disk answers: the waiting order is acknowledged, and new ones are taken.
+  file_system->wal_stalled = false;
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
+       !done && absl::Now() < give_up;) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  REQUIRE(done);
+  CHECK(waited_status.ok());
+  CHECK(reservations->Reserve(Deadline().get(), Order("after", 1), &held).ok());
+  CHECK(reserved() == 2);
+  server->Shutdown(absl::Seconds(1));
+}
+
 }  // namespace
 }  // namespace omnistock::services
