@@ -75,7 +75,9 @@ ABSL_FLAG(absl::Duration, storage_stall, absl::Seconds(5),
           "while a storage write has taken this long, new writes are refused (UNAVAILABLE) and "
           "health turns NOT_SERVING, until it returns (the health name omnistock.liveness "
           "stays SERVING: for liveness probes) (100ms to 1h)");
-ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn, error, critical or off");
+ABSL_FLAG(std::string, log_level, "info",
+          "trace, debug, info, warn, error, critical or off (off silences even why a start was "
+          "refused)");
 ABSL_FLAG(std::string, routing_config, "",
           "a TOML file of routing costs and rules (deploy/routing.toml lists every setting and "
           "its default); empty: the built-in defaults");
