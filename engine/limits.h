@@ -88,10 +88,10 @@ inline constexpr int kAtRiskListedMax = 1000;
 // count far below a flash sale's holds) as large as the holds, every later movement there too.
 // The position's reserved minus on_hand is always the whole shortfall.
 inline constexpr int kAtRiskPerMovementMax = 100;
-// The details one error status carries (a google.rpc.Status, serialized): they travel base64 in
-// a trailer, and gRPC clients refuse trailers past 8-16 KiB in all (the call then ends
-// RESOURCE_EXHAUSTED, its own status lost). A refused count batch's summary lists its first
-// reservations at risk within it.
+// The details one error status carries (a google.rpc.Status, serialized) with its message, which
+// goes in it and as grpc-message too: they travel in trailers (the details base64), and gRPC
+// clients refuse trailers past 8-16 KiB in all (the call then ends RESOURCE_EXHAUSTED, its own
+// status lost). A refused count batch's summary lists its first reservations at risk within it.
 inline constexpr size_t kStatusDetailsBytesMax = 6 * 1024;
 
 // Read requests: how many SKUs / locations one GetAvailability may name, and journal pages.

@@ -327,7 +327,10 @@ int main(int argc, char** argv) {
   serving.store(server->get());
 
   bool stop_requested = false;
-  boost::asio::signal_set signals(io);
+  // Never destroyed: its destructor would give the stop signals back to their default action
+  // as the process ends, after StopDuringStartOrDrain has taken them over, and a stop arriving
+  // then would kill the process by the signal instead of letting it exit with its code.
+  boost::asio::signal_set& signals = *new boost::asio::signal_set(io);
   for (int signal : stop_signals) signals.add(signal);
   signals.async_wait([&io, &stop_requested](const boost::system::error_code& error, int signal) {
     if (error) return;

@@ -60,7 +60,8 @@ grpc::Status ToGrpc(const absl::Status& status) {
     any->set_value(std::string(payload));
     bytes += payload.size();
   });
-  if (bytes > kStatusDetailsBytesMax) {
+  // The message goes twice: as grpc-message, and in the google.rpc.Status.
+  if (bytes + 2 * message.size() > kStatusDetailsBytesMax) {
     // Past what a client takes in a trailer, the call would end with none of its status.
     absl::StrAppend(&message, " (the details, ", bytes, " bytes, are left out: a status carries ",
                     kStatusDetailsBytesMax, " at most)");

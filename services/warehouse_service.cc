@@ -12,14 +12,15 @@ namespace omnistock::services {
 namespace {
 
 // The summary as a refused batch's status carries it: with as many of its reservations at risk
-// as fit within kStatusDetailsBytesMax (the first; at_risk_truncated when some are left out).
-v1::SyncCountsSummary DetailOf(const v1::SyncCountsSummary& summary) {
+// as fit within kStatusDetailsBytesMax with the status's `message` (the first; at_risk_truncated
+// when some are left out).
+v1::SyncCountsSummary DetailOf(const v1::SyncCountsSummary& summary, absl::string_view message) {
   v1::SyncCountsSummary detail = summary;
   detail.clear_at_risk();
-  // The status wraps the summary in an Any, and that in google.rpc.Status with its message
-  // (which names at most a row's field and value).
-  constexpr size_t kWrapping = 1024;
-  size_t size = detail.ByteSizeLong() + kWrapping;
+  // The message goes twice (grpc-message, and in the google.rpc.Status of the details), and the
+  // status wraps the summary in an Any.
+  constexpr size_t kWrapping = 256;
+  size_t size = detail.ByteSizeLong() + 2 * message.size() + kWrapping;
   for (const v1::AtRiskReservation& one : summary.at_risk()) {
     const size_t entry = one.ByteSizeLong();
     // A tag byte and the entry's length before it.
@@ -97,7 +98,7 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
                      summary_.rows_unreconciled(), " older than their positions' history, ",
                      summary_.at_risk_size(), summary_.at_risk_truncated() ? " and more" : "",
                      " reservations put at risk; the status's details hold their summary)"));
-    AddDetail(DetailOf(summary_), status);
+    AddDetail(DetailOf(summary_, status.message()), status);
     FinishWhenDurable(std::move(status));
   }
 
