@@ -184,7 +184,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       *server->store_, std::move(on_storage_failure),
       [feed](const std::vector<Commit>& commits) { feed->Publish(commits); },
       options.commit_backlog_max, options.storage_stall_max);
-  server->storage_stall_max_ = options.storage_stall_max;
   server->ledger_ = std::make_unique<Ledger>(server->committer_.get());
   server->ledger_->LimitTillTimeToRetention(options.idempotency_retention);
   if (absl::Status valid = routing::Validate(options.routing_config); !valid.ok()) return valid;
@@ -338,7 +337,7 @@ void Server::Sweep() {
 
 void Server::WatchStorage() {
   const absl::Duration stalled_for = committer_->stalled_for(absl::Now());
-  const bool stalled = stalled_for >= storage_stall_max_;
+  const bool stalled = stalled_for >= committer_->stall_max();
   absl::MutexLock lock(&health_mu_);
   if (stalled == stalled_) return;
   stalled_ = stalled;

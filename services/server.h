@@ -110,7 +110,6 @@ class Server {
 
   const Clock* clock_ = nullptr;
   absl::Duration idempotency_retention_ = kIdempotencyRetentionDefault;
-  absl::Duration storage_stall_max_ = absl::Seconds(5);
   absl::Mutex health_mu_;
   bool serving_ ABSL_GUARDED_BY(health_mu_) = true;  // false once SetNotServing
   bool stalled_ ABSL_GUARDED_BY(health_mu_) = false;

@@ -97,6 +97,8 @@ class Committer final : public JournalSink {
   }
   // How long the write in progress has been running at `now`; zero when none is.
   absl::Duration stalled_for(absl::Time now) const;
+  // How long a write may take before Admit refuses new ones (and health says NOT_SERVING).
+  absl::Duration stall_max() const { return stall_max_; }
   CommitterStats stats() const;
 
  private:
