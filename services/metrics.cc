@@ -8,6 +8,7 @@
 #include <chrono>
 #include <exception>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <thread>
@@ -41,6 +42,25 @@ prometheus::MetricFamily One(const std::string& name, const std::string& help,
   return prometheus::MetricFamily{name, help, type, {metric}};
 }
 
+// The committer's write times as a Prometheus histogram (cumulative buckets, then +Inf).
+prometheus::MetricFamily WriteSeconds(const storage::CommitterStats& stats) {
+  prometheus::ClientMetric metric;
+  uint64_t below = 0;
+  for (size_t i = 0; i < storage::kWriteSecondsBuckets; ++i) {
+    below += stats.write_seconds_le[i];
+    metric.histogram.bucket.push_back({below, storage::kWriteSecondsBounds[i]});
+  }
+  metric.histogram.bucket.push_back({stats.batches, std::numeric_limits<double>::infinity()});
+  metric.histogram.sample_count = stats.batches;
+  metric.histogram.sample_sum = stats.write_seconds_sum;
+  return prometheus::MetricFamily{
+      "omnistock_commit_write_seconds",
+      "How long each synced RocksDB write batch took, fsync included: the disk's share of a "
+      "write call's latency.",
+      prometheus::MetricType::Histogram,
+      {metric}};
+}
+
 // The process's resident memory in bytes, from /proc/self/statm (0 if unreadable).
 double ResidentBytes() {
   std::ifstream statm("/proc/self/statm");
@@ -67,6 +87,7 @@ class ServerFigures final : public prometheus::Collectable {
         One("omnistock_commit_batches_total",
             "Synced RocksDB write batches (one fsync each) that carried them.", MetricType::Counter,
             static_cast<double>(stats.batches)),
+        WriteSeconds(stats),
         One("omnistock_reservations", "Reservations held in memory, in every state.",
             MetricType::Gauge, static_cast<double>(ledger.reservation_count())),
         One("omnistock_pos_transactions",

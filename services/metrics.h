@@ -7,6 +7,8 @@
 //   omnistock_commits_total                   ledger commits made durable
 //   omnistock_commit_batches_total            synced WriteBatches (fsyncs): commits / batches
 //                                             is the group commit's fan-in
+//   omnistock_commit_write_seconds           how long each of those writes took, fsync included
+//                                             (a histogram): the disk's share of a write's latency
 //   omnistock_reservations                    reservations held in memory (every state)
 //   omnistock_interned_ids                    distinct SKU and location strings interned (see
 //                                             engine/types.h for what interns and what not)

@@ -124,6 +124,15 @@ CommitterStats Committer::stats() const {
   return stats;
 }
 
+void Committer::CountWrite(double seconds) {
+  const double* bound =
+      std::lower_bound(std::begin(kWriteSecondsBounds), std::end(kWriteSecondsBounds), seconds);
+  if (bound != std::end(kWriteSecondsBounds)) {
+    ++stats_.write_seconds_le[bound - std::begin(kWriteSecondsBounds)];
+  }
+  stats_.write_seconds_sum += seconds;
+}
+
 absl::Status Committer::WriteBatchOf(const std::vector<Commit>& commits) {
   rocksdb::ColumnFamilyHandle* const journal = store_.journal_family();
   rocksdb::ColumnFamilyHandle* const state = store_.state_family();
@@ -205,8 +214,10 @@ void Committer::Run() {
     if (!status().ok()) continue;  // latched: drop, never write after a failure
 
     const CommitTicket last = batch.back().ticket;
-    writing_since_.store(absl::GetCurrentTimeNanos(), std::memory_order_relaxed);
+    const int64_t began = absl::GetCurrentTimeNanos();
+    writing_since_.store(began, std::memory_order_relaxed);
     const absl::Status written = WriteBatchOf(batch);
+    const double took = static_cast<double>(absl::GetCurrentTimeNanos() - began) * 1e-9;
     writing_since_.store(0, std::memory_order_relaxed);
     // The feed first: once a read may show a change as durable (durable_sequence(), and the
     // tickets below), a watcher may already resume after it.
@@ -221,6 +232,7 @@ void Committer::Run() {
         durable_sequence_.store(batch.back().last_sequence, std::memory_order_release);
         stats_.commits += batch.size();
         stats_.batches += 1;
+        CountWrite(took);
         auto end = waiters_.upper_bound(last);
         for (auto it = waiters_.begin(); it != end; ++it) {
           ready.emplace_back(std::move(it->second), absl::OkStatus());

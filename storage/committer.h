@@ -20,10 +20,12 @@
 #ifndef OMNISTOCK_STORAGE_COMMITTER_H_
 #define OMNISTOCK_STORAGE_COMMITTER_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <thread>
 #include <vector>
@@ -42,10 +44,21 @@ namespace omnistock::storage {
 // default: at about 1 KiB each, 100 MiB of memory, and several seconds of the peak rate.
 inline constexpr uint64_t kCommitBacklogMaxDefault = 100'000;
 
+// Upper bounds, in seconds, of the buckets CommitterStats counts its writes in: from a tenth of a
+// millisecond (a synced append on a fast disk) to ten seconds (a disk that has all but stopped).
+inline constexpr double kWriteSecondsBounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01,
+                                                 0.02,   0.05,    0.1,    0.25,  1,     10};
+inline constexpr size_t kWriteSecondsBuckets = std::size(kWriteSecondsBounds);
+
 struct CommitterStats {
   uint64_t commits = 0;  // ledger commits written
   uint64_t batches = 0;  // WriteBatches, i.e. fsyncs
   CommitTicket durable_ticket = 0;
+  // How long the batches' writes took (RocksDB's Write with a synced WAL, the fsync included):
+  // write_seconds_le[i] counts those that took at most kWriteSecondsBounds[i], not
+  // cumulatively (the rest took longer than the last bound); write_seconds_sum adds them all.
+  std::array<uint64_t, kWriteSecondsBuckets> write_seconds_le{};
+  double write_seconds_sum = 0;
 };
 
 class Committer final : public JournalSink {
@@ -107,6 +120,8 @@ class Committer final : public JournalSink {
     return !queue_.empty() || stopping_;
   }
   absl::Status WriteBatchOf(const std::vector<Commit>& commits);
+  // Counts one durable batch's write of `seconds` in stats_.
+  void CountWrite(double seconds) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The UNAVAILABLE a caller waiting for a commit not durable gets once the committer has
   // failed: in doubt, since its change may be in the failed batch.
   absl::Status InDoubt() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -123,6 +123,13 @@ TEST_CASE_METHOD(MetricsServer,
       "omnistock_rpc_duration_seconds_count{method=\"/omnistock.v1.Reservations/Reserve\"} 2\n"));
   // The location, the receipt and r1: three commits, each durable before its answer.
   CHECK(absl::StrContains(body, "omnistock_commits_total 3\n"));
+  // Each synced batch's write is timed: as many as there were batches, all under 10 s.
+  const double batches = ValueIn(body, "omnistock_commit_batches_total");
+  CHECK(batches >= 1);
+  CHECK(ValueIn(body, "omnistock_commit_write_seconds_count") == batches);
+  CHECK(ValueIn(body, "omnistock_commit_write_seconds_bucket{le=\"+Inf\"}") == batches);
+  CHECK(ValueIn(body, "omnistock_commit_write_seconds_bucket{le=\"10\"}") == batches);
+  CHECK(ValueIn(body, "omnistock_commit_write_seconds_sum") > 0);
   CHECK(absl::StrContains(body, "omnistock_reservations 1\n"));
   CHECK(absl::StrContains(body, "omnistock_storage_ok 1\n"));
   CHECK(ValueIn(body, "omnistock_pos_transactions") == 0);

@@ -241,6 +241,11 @@ TEST_CASE("many concurrent calls share synced batches (group commit)") {
   CHECK(stats.commits == static_cast<uint64_t>(kThreads * kPerThread + 3));
   // With 8 callers waiting at once, fewer fsyncs than commits were needed.
   CHECK(stats.batches < stats.commits);
+  // Every batch's write was timed, and none took 10 s.
+  uint64_t timed = 0;
+  for (const uint64_t count : stats.write_seconds_le) timed += count;
+  CHECK(timed == stats.batches);
+  CHECK(stats.write_seconds_sum > 0);
 }
 
 TEST_CASE("a commit appended before a lower ticket is written after it, never alone") {
