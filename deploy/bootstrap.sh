@@ -9,6 +9,7 @@ PACKAGES=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libabsl-dev libboost-dev
   libjemalloc-dev  # omnistockd's allocator (services/tuning.h says why)
+  libsystemd-dev   # sd_notify: omnistockd tells systemd when it serves (Type=notify)
   catch2 libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   prometheus-cpp-dev  # omnistockd's /metrics endpoint
   libtomlplusplus-dev  # omnistockd --routing_config (a TOML file)

@@ -22,6 +22,8 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "boost/asio.hpp"
@@ -32,6 +34,7 @@
 #include "services/tuning.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
+#include "systemd/sd-daemon.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to serve gRPC on, port 0 to 65535 (0 picks a free one); refused when "
@@ -85,6 +88,18 @@ ABSL_FLAG(std::string, routing_config, "",
 namespace {
 
 constexpr int kExitStorageFailure = 70;  // EX_SOFTWARE: a supervisor should restart us
+
+// Tells a service manager that started omnistockd with a notification socket (systemd's
+// Type=notify, in NOTIFY_SOCKET) how the service stands: `state` is "READY=1" once it serves,
+// "STOPPING=1" as the drain begins, or empty; `status` is one line for `systemctl status`. Does
+// nothing without the socket; a message that cannot be sent is not worth stopping the server for.
+void NotifyServiceManager(const std::string& state, const std::string& status) {
+  std::string message = state;
+  if (!message.empty()) message += '\n';
+  // One assignment per line: a line break in a message would end it.
+  absl::StrAppend(&message, "STATUS=", absl::StrReplaceAll(status, {{"\n", " "}}));
+  static_cast<void>(sd_notify(/*unset_environment=*/0, message.c_str()));
+}
 
 bool WriteReadyFile(const std::string& path, const std::string& address) {
   const std::string tmp = path + ".tmp";
@@ -298,6 +313,8 @@ int main(int argc, char** argv) {
     g_storage_failed = 1;
     spdlog::critical("{}; no write is acknowledged from now on, exiting for a restart",
                      status.ToString());
+    NotifyServiceManager(
+        "", absl::StrCat("storage failure, exiting for a restart: ", status.message()));
     if (omnistock::services::Server* server = serving.load()) server->SetNotServing();
     boost::asio::post(io, [&io, &exit_code] {
       exit_code = kExitStorageFailure;
@@ -319,9 +336,11 @@ int main(int argc, char** argv) {
   // process at once: nothing is served yet, and both survive a kill.
   TakeStopSignals(stop_signals);
 
+  NotifyServiceManager("", absl::StrCat("recovering the ledger from ", options.data_dir));
   auto server = omnistock::services::Server::Start(options, &clock, on_storage_failure);
   if (!server.ok()) {
     spdlog::critical("cannot start: {}", server.status().ToString());
+    NotifyServiceManager("", absl::StrCat("cannot start: ", server.status().message()));
     return 1;
   }
   serving.store(server->get());
@@ -352,6 +371,10 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot write --ready_file {}", ready_file);
     return 1;
   }
+  if (!stop_requested) {
+    NotifyServiceManager("READY=1", absl::StrCat("serving omnistock.v1 on ", (*server)->address(),
+                                                 " with data in ", options.data_dir));
+  }
 
   boost::asio::steady_timer sweeper(io);
   ScheduleSweeps(sweeper, **server, expiry_interval);
@@ -362,6 +385,7 @@ int main(int argc, char** argv) {
     io.run();
   }
   if (!ready_file.empty()) std::remove(ready_file.c_str());  // draining: not ready any more
+  NotifyServiceManager("STOPPING=1", "draining in-flight calls, then writing what was applied");
   // From here a second stop ends the process at once (StopDuringStartOrDrain): its handler
   // takes the signals over from the signal set's, with no moment left to the default action.
   g_drain_began.store(MonotonicNanos(), std::memory_order_relaxed);

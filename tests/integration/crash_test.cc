@@ -1,6 +1,10 @@
 // SIGKILL under load, then a restart: every acknowledged reservation and receipt is there. And
 // a write-ahead log damaged before its end stops the restart, with the way out named.
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -33,6 +37,37 @@ struct Acknowledged {
   std::map<std::string, v1::Reservation> reservations;  // id -> acknowledged content
   std::map<std::string, int64_t> received;              // sku -> units acknowledged
   std::map<std::string, int64_t> attempted_receipts;    // sku -> units sent at all
+};
+
+// A datagram socket standing in for a service manager's notification socket (systemd's
+// NOTIFY_SOCKET), bound in a directory the test owns.
+class NotifySocket {
+ public:
+  explicit NotifySocket(std::string path) : path_(std::move(path)) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    REQUIRE(path_.size() < sizeof(address.sun_path));
+    path_.copy(address.sun_path, path_.size());
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  }
+  ~NotifySocket() { ::close(fd_); }
+
+  const std::string& path() const { return path_; }
+
+  // The next message, or "" when none came within 10 s.
+  std::string Receive() {
+    pollfd ready{fd_, POLLIN, 0};
+    if (::poll(&ready, 1, 10'000) != 1) return "";
+    char message[4096];
+    const ssize_t size = ::recv(fd_, message, sizeof(message), 0);
+    return size > 0 ? std::string(message, static_cast<size_t>(size)) : "";
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
 };
 
 }  // namespace
@@ -473,6 +508,22 @@ TEST_CASE("a second stop signal ends a drain held by a call that does not end, a
   // acknowledged is lost: the server starts again.
   ServerProcess again(data);
   CHECK(again.Terminate() == 0);
+}
+
+TEST_CASE("under systemd (Type=notify) omnistockd says when it serves, and when it stops") {
+  TempDir dir;
+  NotifySocket manager(dir.Sub("notify"));
+  const std::string data = dir.Sub("data");
+  ServerProcess server(data, {}, {"NOTIFY_SOCKET=" + manager.path()});
+  // A status while it recovers, then ready once it serves, naming where.
+  CHECK(manager.Receive() == "STATUS=recovering the ledger from " + data);
+  CHECK(manager.Receive() ==
+        "READY=1\nSTATUS=serving omnistock.v1 on " + server.address() + " with data in " + data);
+  AddLocation(*server.network(), "S1");  // serving, as it said
+  // Stopping as the drain begins, and nothing after it.
+  CHECK(server.Terminate() == 0);
+  CHECK(manager.Receive() ==
+        "STOPPING=1\nSTATUS=draining in-flight calls, then writing what was applied");
 }
 
 }  // namespace omnistock::testing

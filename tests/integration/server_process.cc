@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
@@ -18,18 +19,25 @@ namespace omnistock::testing {
 
 namespace {
 
-// Starts omnistockd on loopback (any free port) on `data_dir` with `flags`; returns its pid.
-pid_t SpawnOmnistockd(const std::string& data_dir, const std::vector<std::string>& flags) {
+// Starts omnistockd on loopback (any free port) on `data_dir` with `flags`, and `extra_env`
+// beside the environment it inherits; returns its pid.
+pid_t SpawnOmnistockd(const std::string& data_dir, const std::vector<std::string>& flags,
+                      std::vector<std::string> extra_env = {}) {
   std::vector<std::string> args = {OMNISTOCKD_PATH, "--listen=127.0.0.1:0",
                                    "--data_dir=" + data_dir, "--log_level=warn"};
   args.insert(args.end(), flags.begin(), flags.end());
+  // Built before the fork: the child only execs.
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (char** variable = environ; *variable != nullptr; ++variable) envp.push_back(*variable);
+  for (std::string& variable : extra_env) envp.push_back(variable.data());
+  envp.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    std::vector<char*> argv;
-    for (std::string& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   return pid;
@@ -37,11 +45,12 @@ pid_t SpawnOmnistockd(const std::string& data_dir, const std::vector<std::string
 
 }  // namespace
 
-ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_flags) {
+ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_flags,
+                             std::vector<std::string> extra_env) {
   const std::string ready_file = data_dir + ".ready";
   ::unlink(ready_file.c_str());
   extra_flags.insert(extra_flags.begin(), "--ready_file=" + ready_file);
-  pid_ = SpawnOmnistockd(data_dir, extra_flags);
+  pid_ = SpawnOmnistockd(data_dir, extra_flags, std::move(extra_env));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(ready_file);

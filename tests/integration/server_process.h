@@ -21,8 +21,10 @@ namespace omnistock::testing {
 
 class ServerProcess {
  public:
-  // Starts omnistockd on `data_dir` and waits until it serves (at most 30 s).
-  explicit ServerProcess(const std::string& data_dir, std::vector<std::string> extra_flags = {});
+  // Starts omnistockd on `data_dir` and waits until it serves (at most 30 s). `extra_env`
+  // ("NAME=value") is added to the environment it inherits.
+  explicit ServerProcess(const std::string& data_dir, std::vector<std::string> extra_flags = {},
+                         std::vector<std::string> extra_env = {});
   ~ServerProcess();  // SIGKILL if still running
 
   const std::string& address() const { return address_; }
