@@ -390,7 +390,8 @@ int main(int argc, char** argv) {
   // takes the signals over from the signal set's, with no moment left to the default action.
   g_drain_began.store(MonotonicNanos(), std::memory_order_relaxed);
   TakeStopSignals(stop_signals);
-  (*server)->Shutdown(exit_code == 0 ? absl::GetFlag(FLAGS_shutdown_grace) : absl::Seconds(1));
+  (*server)->Shutdown(exit_code == 0 ? absl::GetFlag(FLAGS_shutdown_grace)
+                                     : omnistock::services::kStorageFailureGrace);
   // A write that failed while draining (after io stopped, so the handler posted above never
   // ran) is a storage failure all the same: a supervisor must not take it for a clean stop.
   if ((*server)->storage_failed()) exit_code = kExitStorageFailure;

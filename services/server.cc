@@ -10,11 +10,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "engine/limits.h"
 #include "engine/routing/local_day.h"
+#include "grpc/grpc.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "services/address.h"
 #include "services/demo_network.h"
@@ -80,6 +82,9 @@ absl::Status CheckPortFree(absl::string_view flag, const std::string& listen) {
 // seeding's first change and removed, durably, once its last one is durable. A start that finds
 // it knows the seeding was cut short (a kill, a crash) and finishes it (SeedDemoNetwork).
 constexpr char kDemoSeedingMark[] = "DEMO-SEEDING";
+
+// How often a drain looks for a storage failure (Server::Shutdown).
+constexpr absl::Duration kStorageFailurePoll = absl::Milliseconds(50);
 
 // Makes (`present`) or removes the file `path`, and syncs its directory so that the change
 // survives a crash.
@@ -367,8 +372,27 @@ void Server::Shutdown(absl::Duration grace) {
   if (grpc_) {
     SetNotServing();
     feed_.Close();
+    // A storage failure during the drain ends what is left of the grace: nothing more can be
+    // made durable, so the calls still open (a count stream its client keeps open) get the
+    // second a failure while serving gives them (omnistockd), and are then cancelled.
+    std::thread cancel_on_failure([this, grace] {
+      absl::MutexLock lock(&drain_mu_);
+      for (const absl::Time end = absl::Now() + grace;
+           !drained_ && !committer_->failed() && absl::Now() < end;) {
+        drain_mu_.AwaitWithTimeout(absl::Condition(&drained_), kStorageFailurePoll);
+      }
+      if (drained_ || !committer_->failed()) return;
+      if (drain_mu_.AwaitWithTimeout(absl::Condition(&drained_), kStorageFailureGrace)) return;
+      spdlog::warn("the storage failed during the drain: cancelling the calls still open");
+      grpc_server_cancel_all_calls(grpc_->c_server());
+    });
     grpc_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
     grpc_->Wait();
+    {
+      absl::MutexLock lock(&drain_mu_);
+      drained_ = true;
+    }
+    cancel_on_failure.join();
   }
   // Every call has finished; a page read that a watch which ended meanwhile had queued runs
   // now, harmlessly, before the committer stops. (One still waiting for durability gets the

@@ -72,6 +72,10 @@ struct ServerOptions {
 // retention), for omnistockd --only_check_args too. Whether the ports are free it asks later.
 absl::Status CheckServerOptions(const ServerOptions& options);
 
+// How long the calls in flight may take to finish once the storage has failed, before they are
+// cancelled: nothing more can be made durable, so there is nothing worth waiting for.
+inline constexpr absl::Duration kStorageFailureGrace = absl::Seconds(1);
+
 class Server {
  public:
   // `clock` must outlive the server. `on_storage_failure` runs once, on the committer thread,
@@ -113,6 +117,8 @@ class Server {
   absl::Mutex health_mu_;
   bool serving_ ABSL_GUARDED_BY(health_mu_) = true;  // false once SetNotServing
   bool stalled_ ABSL_GUARDED_BY(health_mu_) = false;
+  absl::Mutex drain_mu_;
+  bool drained_ ABSL_GUARDED_BY(drain_mu_) = false;  // Shutdown's calls have all finished
   std::unique_ptr<storage::Store> store_;
   ChangeFeed feed_;
   std::unique_ptr<storage::Committer> committer_;

@@ -4,9 +4,11 @@
 // rest, and health says NOT_SERVING until the disk answers.
 #include <atomic>
 #include <memory>
+#include <thread>
 
 #include "absl/time/clock.h"
 #include "catch2/catch.hpp"
+#include "google/protobuf/util/time_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "omnistock/v1/inventory.grpc.pb.h"
@@ -404,6 +406,54 @@ TEST_CASE_METHOD(FailingDiskServer,
   CHECK(reservations->Reserve(Deadline().get(), Order("after", 1), &held).ok());
   CHECK(reserved() == 2);
   server->Shutdown(absl::Seconds(1));
+}
+
+// A count batch of one row: SKU-A at ST-1 counted `quantity`, now.
+v1::CountBatch CountOf(int64_t quantity) {
+  v1::CountBatch batch;
+  v1::CountRow* row = batch.add_rows();
+  row->set_location_id("ST-1");
+  row->set_sku("SKU-A");
+  row->set_counted_quantity(quantity);
+  *row->mutable_counted_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
+  return batch;
+}
+
+TEST_CASE_METHOD(FailingDiskServer,
+                 "a storage failure during the drain cancels the calls still open within a "
+                 "second, instead of waiting out the grace") {
+  std::atomic<int> failures{0};
+  Start(
+      ServerOptions(), [&](const absl::Status&) { ++failures; }, 10);
+  auto warehouse = v1::Warehouse::NewStub(channel);
+  // Two count streams their clients keep open: one that sends a batch during the drain, and
+  // one idle, which a drain waits for up to its grace.
+  grpc::ClientContext writing_context;
+  grpc::ClientContext idle_context;
+  v1::SyncCountsSummary writing_summary;
+  v1::SyncCountsSummary idle_summary;
+  auto writing = warehouse->SyncCounts(&writing_context, &writing_summary);
+  auto idle = warehouse->SyncCounts(&idle_context, &idle_summary);
+  REQUIRE(writing->Write(CountOf(7)));
+  REQUIRE(idle->Write(CountOf(8)));
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
+       server->ledger().GetPositions({Sku("SKU-A")}, {}).at(0).on_hand != 8 &&
+       absl::Now() < give_up;) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+
+  const absl::Time began = absl::Now();
+  std::thread drain([&] { server->Shutdown(absl::Seconds(60)); });
+  absl::SleepFor(absl::Milliseconds(300));  // draining
+  failing = true;
+  writing->Write(CountOf(9));  // applied, and its write fails
+  drain.join();
+  // Not the 60 s grace: nothing more can be made durable, so nothing is worth waiting for.
+  CHECK(absl::Now() - began < absl::Seconds(20));
+  CHECK(failures == 1);
+  CHECK_FALSE(idle->Finish().ok());
+  writing->Finish();
 }
 
 }  // namespace
