@@ -371,7 +371,7 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot write --ready_file {}", ready_file);
     return 1;
   }
-  if (!stop_requested) {
+  if (!stop_requested && !(*server)->storage_failed()) {
     NotifyServiceManager("READY=1", absl::StrCat("serving omnistock.v1 on ", (*server)->address(),
                                                  " with data in ", options.data_dir));
   }
@@ -385,13 +385,16 @@ int main(int argc, char** argv) {
     io.run();
   }
   if (!ready_file.empty()) std::remove(ready_file.c_str());  // draining: not ready any more
-  NotifyServiceManager("STOPPING=1", "draining in-flight calls, then writing what was applied");
+  NotifyServiceManager("STOPPING=1",
+                       (*server)->storage_failed()
+                           ? "storage failure: ending the calls in flight, then exiting for a "
+                             "restart"
+                           : "draining in-flight calls, then writing what was applied");
   // From here a second stop ends the process at once (StopDuringStartOrDrain): its handler
   // takes the signals over from the signal set's, with no moment left to the default action.
   g_drain_began.store(MonotonicNanos(), std::memory_order_relaxed);
   TakeStopSignals(stop_signals);
-  (*server)->Shutdown(exit_code == 0 ? absl::GetFlag(FLAGS_shutdown_grace)
-                                     : omnistock::services::kStorageFailureGrace);
+  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));  // a second after a storage failure
   // A write that failed while draining (after io stopped, so the handler posted above never
   // ran) is a storage failure all the same: a supervisor must not take it for a clean stop.
   if ((*server)->storage_failed()) exit_code = kExitStorageFailure;

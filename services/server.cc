@@ -83,7 +83,9 @@ absl::Status CheckPortFree(absl::string_view flag, const std::string& listen) {
 // it knows the seeding was cut short (a kill, a crash) and finishes it (SeedDemoNetwork).
 constexpr char kDemoSeedingMark[] = "DEMO-SEEDING";
 
-// How often a drain looks for a storage failure (Server::Shutdown).
+// How long the calls in flight may take to finish once the storage has failed, before they are
+// cancelled, and how often a drain looks for a failure (Server::Shutdown).
+constexpr absl::Duration kStorageFailureGrace = absl::Seconds(1);
 constexpr absl::Duration kStorageFailurePoll = absl::Milliseconds(50);
 
 // Makes (`present`) or removes the file `path`, and syncs its directory so that the change
@@ -366,33 +368,40 @@ void Server::SetNotServing() {
   if (health_) health_->Shutdown();
 }
 
+void Server::CancelCallsOnStorageFailure(absl::Duration grace) {
+  absl::MutexLock lock(&drain_mu_);
+  for (const absl::Time end = absl::Now() + grace;
+       !drained_ && !committer_->failed() && absl::Now() < end;) {
+    drain_mu_.AwaitWithTimeout(absl::Condition(&drained_), kStorageFailurePoll);
+  }
+  if (drained_ || !committer_->failed()) return;
+  if (drain_mu_.AwaitWithTimeout(absl::Condition(&drained_), kStorageFailureGrace)) return;
+  spdlog::warn("the storage failed during the drain: cancelling the calls still open");
+  grpc_server_cancel_all_calls(grpc_->c_server());
+}
+
 void Server::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
   if (grpc_) {
     SetNotServing();
     feed_.Close();
-    // A storage failure during the drain ends what is left of the grace: nothing more can be
-    // made durable, so the calls still open (a count stream its client keeps open) get the
-    // second a failure while serving gives them (omnistockd), and are then cancelled.
-    std::thread cancel_on_failure([this, grace] {
-      absl::MutexLock lock(&drain_mu_);
-      for (const absl::Time end = absl::Now() + grace;
-           !drained_ && !committer_->failed() && absl::Now() < end;) {
-        drain_mu_.AwaitWithTimeout(absl::Condition(&drained_), kStorageFailurePoll);
-      }
-      if (drained_ || !committer_->failed()) return;
-      if (drain_mu_.AwaitWithTimeout(absl::Condition(&drained_), kStorageFailureGrace)) return;
-      spdlog::warn("the storage failed during the drain: cancelling the calls still open");
-      grpc_server_cancel_all_calls(grpc_->c_server());
-    });
+    // After a storage failure nothing more can be made durable: the calls still open (a count
+    // stream its client keeps open) get a second, then are cancelled; by gRPC at the deadline
+    // when the failure came first, else by this thread once it comes.
+    std::thread cancel_on_failure;
+    if (committer_->failed()) {
+      grace = std::min(grace, kStorageFailureGrace);
+    } else {
+      cancel_on_failure = std::thread([this, grace] { CancelCallsOnStorageFailure(grace); });
+    }
     grpc_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoSeconds(grace));
     grpc_->Wait();
     {
       absl::MutexLock lock(&drain_mu_);
       drained_ = true;
     }
-    cancel_on_failure.join();
+    if (cancel_on_failure.joinable()) cancel_on_failure.join();
   }
   // Every call has finished; a page read that a watch which ended meanwhile had queued runs
   // now, harmlessly, before the committer stops. (One still waiting for durability gets the

@@ -72,10 +72,6 @@ struct ServerOptions {
 // retention), for omnistockd --only_check_args too. Whether the ports are free it asks later.
 absl::Status CheckServerOptions(const ServerOptions& options);
 
-// How long the calls in flight may take to finish once the storage has failed, before they are
-// cancelled: nothing more can be made durable, so there is nothing worth waiting for.
-inline constexpr absl::Duration kStorageFailureGrace = absl::Seconds(1);
-
 class Server {
  public:
   // `clock` must outlive the server. `on_storage_failure` runs once, on the committer thread,
@@ -97,7 +93,8 @@ class Server {
   // Whether a storage write has failed (omnistockd then exits with its own code).
   bool storage_failed() const { return committer_ != nullptr && committer_->failed(); }
   // Stops accepting calls, lets in-flight ones finish (at most `grace`), then makes every
-  // applied change durable.
+  // applied change durable. Once the storage has failed (before or during the drain), the calls
+  // still open get a second at most, then are cancelled: nothing more can be made durable.
   void Shutdown(absl::Duration grace);
 
   Ledger& ledger() { return *ledger_; }
@@ -111,6 +108,9 @@ class Server {
 
   // Health follows a stalled storage write (Sweep).
   void WatchStorage();
+  // Run beside a drain of at most `grace` (Shutdown): once the storage fails, the calls still
+  // open get kStorageFailureGrace, then are cancelled. Returns when the drain is over.
+  void CancelCallsOnStorageFailure(absl::Duration grace);
 
   const Clock* clock_ = nullptr;
   absl::Duration idempotency_retention_ = kIdempotencyRetentionDefault;

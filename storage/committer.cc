@@ -1,6 +1,7 @@
 #include "storage/committer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <utility>
 
@@ -214,10 +215,11 @@ void Committer::Run() {
     if (!status().ok()) continue;  // latched: drop, never write after a failure
 
     const CommitTicket last = batch.back().ticket;
-    const int64_t began = absl::GetCurrentTimeNanos();
-    writing_since_.store(began, std::memory_order_relaxed);
+    const auto began = std::chrono::steady_clock::now();
+    writing_since_.store(absl::GetCurrentTimeNanos(), std::memory_order_relaxed);
     const absl::Status written = WriteBatchOf(batch);
-    const double took = static_cast<double>(absl::GetCurrentTimeNanos() - began) * 1e-9;
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     writing_since_.store(0, std::memory_order_relaxed);
     // The feed first: once a read may show a change as durable (durable_sequence(), and the
     // tickets below), a watcher may already resume after it.

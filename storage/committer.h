@@ -54,7 +54,9 @@ struct CommitterStats {
   uint64_t commits = 0;  // ledger commits written
   uint64_t batches = 0;  // WriteBatches, i.e. fsyncs
   CommitTicket durable_ticket = 0;
-  // How long the batches' writes took (RocksDB's Write with a synced WAL, the fsync included):
+  // How long the durable batches' writes took (RocksDB's Write with a synced WAL, the fsync
+  // included; a failed write is not counted, the failure stops the server), kept here like the
+  // counts above so that storage needs no metrics library; services/metrics.cc exports them:
   // write_seconds_le[i] counts those that took at most kWriteSecondsBounds[i], not
   // cumulatively (the rest took longer than the last bound); write_seconds_sum adds them all.
   std::array<uint64_t, kWriteSecondsBuckets> write_seconds_le{};

@@ -56,10 +56,10 @@ class NotifySocket {
 
   const std::string& path() const { return path_; }
 
-  // The next message, or "" when none came within 10 s.
-  std::string Receive() {
+  // The next message, or "" when none came within `timeout_ms`.
+  std::string Receive(int timeout_ms = 10'000) {
     pollfd ready{fd_, POLLIN, 0};
-    if (::poll(&ready, 1, 10'000) != 1) return "";
+    if (::poll(&ready, 1, timeout_ms) != 1) return "";
     char message[4096];
     const ssize_t size = ::recv(fd_, message, sizeof(message), 0);
     return size > 0 ? std::string(message, static_cast<size_t>(size)) : "";
@@ -524,6 +524,7 @@ TEST_CASE("under systemd (Type=notify) omnistockd says when it serves, and when 
   CHECK(server.Terminate() == 0);
   CHECK(manager.Receive() ==
         "STOPPING=1\nSTATUS=draining in-flight calls, then writing what was applied");
+  CHECK(manager.Receive(0) == "");  // it has exited: all it sent is here
 }
 
 }  // namespace omnistock::testing

@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -30,8 +32,15 @@ pid_t SpawnOmnistockd(const std::string& data_dir, const std::vector<std::string
   std::vector<char*> argv;
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  // The extras replace inherited variables of their names; a service manager's notification
+  // socket is never inherited (the tests' own runner may have one).
+  auto name_of = [](std::string_view variable) { return variable.substr(0, variable.find('=')); };
+  std::set<std::string_view> replaced = {"NOTIFY_SOCKET"};
+  for (const std::string& variable : extra_env) replaced.insert(name_of(variable));
   std::vector<char*> envp;
-  for (char** variable = environ; *variable != nullptr; ++variable) envp.push_back(*variable);
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    if (!replaced.contains(name_of(*variable))) envp.push_back(*variable);
+  }
   for (std::string& variable : extra_env) envp.push_back(variable.data());
   envp.push_back(nullptr);
   const pid_t pid = ::fork();

@@ -435,17 +435,27 @@ TEST_CASE_METHOD(FailingDiskServer,
   v1::SyncCountsSummary idle_summary;
   auto writing = warehouse->SyncCounts(&writing_context, &writing_summary);
   auto idle = warehouse->SyncCounts(&idle_context, &idle_summary);
+  // Each stream's first batch applied, in turn.
+  auto on_hand_becomes = [&](int64_t quantity) {
+    for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
+         server->ledger().GetPositions({Sku("SKU-A")}, {}).at(0).on_hand != quantity &&
+         absl::Now() < give_up;) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return server->ledger().GetPositions({Sku("SKU-A")}, {}).at(0).on_hand == quantity;
+  };
   REQUIRE(writing->Write(CountOf(7)));
+  REQUIRE(on_hand_becomes(7));
   REQUIRE(idle->Write(CountOf(8)));
-  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
-       server->ledger().GetPositions({Sku("SKU-A")}, {}).at(0).on_hand != 8 &&
-       absl::Now() < give_up;) {
-    absl::SleepFor(absl::Milliseconds(1));
-  }
+  REQUIRE(on_hand_becomes(8));
 
   const absl::Time began = absl::Now();
   std::thread drain([&] { server->Shutdown(absl::Seconds(60)); });
-  absl::SleepFor(absl::Milliseconds(300));  // draining
+  // Draining once a new call is refused.
+  v1::Reservation held;
+  while (reservations->Reserve(Deadline().get(), Order("during", 1), &held).ok()) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
   failing = true;
   writing->Write(CountOf(9));  // applied, and its write fails
   drain.join();
