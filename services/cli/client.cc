@@ -87,7 +87,7 @@ int Client::Watch(const v1::WatchRequest& request, int64_t count,
   }
   if (!status.ok()) {
     // Once updates came, an UNAVAILABLE is the server going away, not "cannot reach".
-    const int exit_code = ReportError(status, options_.target, seen > 0);
+    const int exit_code = ReportError(status, options_.target, seen > 0, options_.json);
     // Not after OUT_OF_RANGE: the point asked for is past the journal's end, and the message
     // says where that is.
     if (last && status.error_code() != grpc::StatusCode::OUT_OF_RANGE) {

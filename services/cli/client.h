@@ -74,7 +74,8 @@ class Client {
   // connected: the server itself answered (an UNAVAILABLE of its own: a storage failure, a
   // shutdown), which is no "cannot reach".
   int Report(const grpc::Status& status) const {
-    return ReportError(status, options_.target, channel_->GetState(false) == GRPC_CHANNEL_READY);
+    return ReportError(status, options_.target, channel_->GetState(false) == GRPC_CHANNEL_READY,
+                       options_.json);
   }
 
   // Follows the availability feed, printing each update as it arrives (as a line of JSON with

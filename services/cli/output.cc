@@ -252,7 +252,7 @@ void PrintRoutingConfig(const v1::RoutingConfig& config) {
   PrintTable(rows);
 }
 
-int ReportError(const grpc::Status& status, const std::string& target, bool reached) {
+int ReportError(const grpc::Status& status, const std::string& target, bool reached, bool json) {
   std::string message = status.error_message();
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
     // gRPC's words for a connection it could not make (1.51).
@@ -280,7 +280,13 @@ int ReportError(const grpc::Status& status, const std::string& target, bool reac
   for (const google::protobuf::Any& detail : rich.details()) {
     v1::ReserveShortfall shortfall;
     v1::SyncCountsSummary counted;
-    if (detail.UnpackTo(&shortfall)) {
+    if (json) {
+      if (detail.UnpackTo(&shortfall)) {
+        PrintJson(shortfall);
+      } else if (detail.UnpackTo(&counted)) {
+        PrintJson(counted);
+      }
+    } else if (detail.UnpackTo(&shortfall)) {
       std::vector<Row> rows = {{"SKU", "LOCATION", "REQUESTED", "AVAILABLE"}};
       for (const v1::ShortLine& line : shortfall.short_lines()) {
         rows.push_back({line.sku(), line.location_id(), absl::StrCat(line.requested()),

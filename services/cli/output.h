@@ -79,8 +79,10 @@ void PrintRoutingConfig(const v1::RoutingConfig& config);
 // `reached`: the server answered (still connected after a unary call; a stream's updates came),
 // so an UNAVAILABLE is its own (a storage failure, a shutdown), not "cannot reach". Neither that
 // nor a failure to connect (a server that answered, then closed the connection as it stopped):
-// the call was ended, whoever ended it.
-int ReportError(const grpc::Status& status, const std::string& target, bool reached = false);
+// the call was ended, whoever ended it. `json` (--json): the details go to stdout as JSON, one
+// message each (a ReserveShortfall, a SyncCountsSummary), instead of tables on stderr.
+int ReportError(const grpc::Status& status, const std::string& target, bool reached = false,
+                bool json = false);
 void PrintPlan(const v1::PlanResponse& plan);
 
 }  // namespace omnistock::cli

@@ -126,6 +126,16 @@ TEST_CASE("cli: a short order exits 1 and shows what was available, and nothing 
   CHECK_THAT(short_order.output, Catch::Contains("FAILED_PRECONDITION") &&
                                      Catch::Contains("REQUESTED") && Catch::Contains("SKU-A"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 0);
+  // With --json the short lines come on stdout as JSON, for a script to read; the error line
+  // stays on stderr.
+  CliResult as_json = RunCliAsIs(live.server.address(),
+                                 "--timeout 10 --json reserve --id order-2 --line SKU-A@ST-1:5 "
+                                 "2>/dev/null");
+  CHECK(as_json.exit_code == 1);
+  CHECK_THAT(as_json.output, Catch::StartsWith("{") && Catch::Contains("\"shortLines\": [") &&
+                                 Catch::Contains("\"requested\": \"5\"") &&
+                                 Catch::Contains("\"available\": \"2\""));
+  CHECK_THAT(as_json.output, !Catch::Contains("REQUESTED") && !Catch::Contains("error:"));
 }
 
 TEST_CASE("cli: reserve and route retried after a release exit 1: the replay holds nothing") {
