@@ -33,10 +33,12 @@ std::vector<std::tuple<std::string_view, std::string_view, Quantity>> LineValues
   return values;
 }
 
-bool SameContent(const Reservation& existing, const ReserveCommand& command) {
-  return existing.channel == command.channel && existing.order_ref == command.order_ref &&
-         LineValues(existing.lines) == LineValues(command.lines) &&
-         UnitsBySku(existing.ordered) == UnitsBySku(command.ordered);
+// How `command` differs from the order held under its id (ContentDifference); empty: a replay.
+std::string OrderDifference(const Reservation& existing, const ReserveCommand& command) {
+  const bool same_lines = LineValues(existing.lines) == LineValues(command.lines) &&
+                          UnitsBySku(existing.ordered) == UnitsBySku(command.ordered);
+  return ContentDifference(same_lines ? "" : "other lines", existing.channel, command.channel,
+                           existing.order_ref, command.order_ref);
 }
 
 // The sum of `size_of` over stripes (or shards), each read under its own lock.
@@ -475,11 +477,10 @@ Applied<Reservation> Ledger::ReserveOnce(const ReserveCommand& command, absl::Ti
   }
 
   if (Reservation* existing = stripe.reservations.Find(command.id)) {
-    if (!SameContent(*existing, command)) {
+    if (const std::string differs = OrderDifference(*existing, command); !differs.empty()) {
       applied = Rejected<Reservation>(
           Outcome::kReservationExistsWithDifferentContent,
-          absl::StrCat("reservation_id '", command.id.value(),
-                       "' already exists with different lines, channel or order_ref"));
+          absl::StrCat("reservation_id '", command.id.value(), "' already exists with ", differs));
       // "It exists" must not be taken back by a crash: the answer waits for the commit that
       // made it, which may not be durable yet (a concurrent call's).
       applied.ticket = last_ticket();

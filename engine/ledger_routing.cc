@@ -207,12 +207,13 @@ Applied<Reservation> RoutedReplay(Reservation existing, const RouteCommand& comm
   const bool partial = !existing.ordered.empty();  // reservation.h
   const std::map<std::string_view, Quantity> ordered =
       partial ? UnitsBySku(existing.ordered) : UnitsBySku(existing.lines);
-  if (ordered != UnitsBySku(command.plan.lines) || existing.channel != command.channel ||
-      existing.order_ref != command.order_ref) {
+  if (const std::string differs = ContentDifference(
+          ordered == UnitsBySku(command.plan.lines) ? "" : "other SKUs or quantities",
+          existing.channel, command.channel, existing.order_ref, command.order_ref);
+      !differs.empty()) {
     applied.outcome = Outcome::kReservationExistsWithDifferentContent;
-    applied.detail = absl::StrCat("reservation_id '", command.id.value(),
-                                  "' already exists with other SKUs, quantities, channel or "
-                                  "order_ref");
+    applied.detail =
+        absl::StrCat("reservation_id '", command.id.value(), "' already exists with ", differs);
     return applied;
   }
   if (partial && IsLive(existing.state) && !command.plan.allow_partial) {

@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/types.h"
@@ -73,6 +75,25 @@ std::map<std::string_view, Quantity> UnitsBySku(const Lines& lines) {
   std::map<std::string_view, Quantity> units;
   for (const auto& line : lines) units[line.sku.value()] += line.quantity;
   return units;
+}
+
+// What sets an order sent under an existing reservation's id apart from it, for the refusal's
+// message: `other_lines` when the caller found its lines (or units) other ("other lines"), or
+// empty, then the channel and the order_ref that differ, each with both values. Empty: the same
+// order.
+inline std::string ContentDifference(absl::string_view other_lines, absl::string_view held_channel,
+                                     absl::string_view channel, absl::string_view held_order_ref,
+                                     absl::string_view order_ref) {
+  std::vector<std::string> parts;
+  if (!other_lines.empty()) parts.emplace_back(other_lines);
+  if (held_channel != channel) {
+    parts.push_back(absl::StrCat("channel '", held_channel, "' (this call: '", channel, "')"));
+  }
+  if (held_order_ref != order_ref) {
+    parts.push_back(
+        absl::StrCat("order_ref '", held_order_ref, "' (this call: '", order_ref, "')"));
+  }
+  return absl::StrJoin(parts, ", ");
 }
 
 // The commit that last wrote a reservation, kept in memory for a read to wait on until it is

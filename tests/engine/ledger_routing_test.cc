@@ -215,6 +215,7 @@ TEST_CASE("a retried partial RouteAndReserve is a replay of what it held") {
   REQUIRE(other.ok());
   REQUIRE(other->held.has_value());
   CHECK(other->held->outcome == Outcome::kReservationExistsWithDifferentContent);
+  CHECK_THAT(other->held->detail, Catch::EndsWith("already exists with other SKUs or quantities"));
   CHECK(other->held->ticket == f.ledger.last_ticket());  // waits for the commit that made it
   CHECK(f.ledger.GetPositions({Sku("A")}, {LocationId("W1")}).at(0).reserved == 2);
 

@@ -1,5 +1,6 @@
 // The reservation life cycle: HELD -> CONFIRMED -> FULFILLED, or RELEASED / EXPIRED, with
 // idempotent retries and refused illegal transitions. Time is injected.
+#include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
 #include "engine/ledger.h"
 #include "engine/transient_ids.h"
@@ -122,7 +123,19 @@ TEST_CASE("the same reservation id with different lines is refused as already ex
   REQUIRE(f.Hold("r1").outcome == Outcome::kOk);
   auto other = f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 1)}), kT0);
   CHECK(other.outcome == Outcome::kReservationExistsWithDifferentContent);
+  CHECK(other.detail == "reservation_id 'r1' already exists with other lines");
   CHECK(f.At("A", "S1").reserved == 2);
+  // The message names what differs, with both values.
+  ReserveCommand same_lines = f.Order("r1", {f.L("A", "S1", 2), f.L("B", "W1", 3)});
+  REQUIRE(f.ledger.Reserve(same_lines, kT0).outcome == Outcome::kReplayed);
+  same_lines.channel = "pos";
+  same_lines.order_ref = "cart-9";
+  auto relabelled = f.ledger.Reserve(same_lines, kT0);
+  CHECK(relabelled.outcome == Outcome::kReservationExistsWithDifferentContent);
+  const Reservation held = *f.ledger.GetReservation(ReservationId("r1"));
+  CHECK(relabelled.detail == absl::StrCat("reservation_id 'r1' already exists with channel '",
+                                          held.channel, "' (this call: 'pos'), order_ref '",
+                                          held.order_ref, "' (this call: 'cart-9')"));
 }
 
 TEST_CASE("confirm, release and fulfil are idempotent") {
