@@ -107,7 +107,7 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     if (holds_no_stock.contains(row.location)) {
       // A pickup point may be counted down to clear what an earlier version let in, never up:
       // no position is made there.
-      found[i] = ShardFor(row.sku).Find(row.sku, row.location);
+      found[i] = ShardFor(row.sku).Find(row.sku.Current(), row.location);
     } else if (known.contains(row.location)) {
       found[i] = &ShardFor(row.sku).FindOrCreate(row.sku_interned ? row.sku : Sku(row.sku.value()),
                                                  row.location);
@@ -161,10 +161,11 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     position.on_hand = target;
     position.last_counted_at = counted_at;
     position.last_count_reported_at = row.counted_at;
+    position.ForgetChangesThrough(counted_at);
 
     Movement movement;
     // Dated at counted_at: the correction is to the shelf as it was then, so a later count
-    // must not see it as a change after itself.
+    // must not see it as a change after itself (nor does it take room in the history).
     movement.time = counted_at;
     movement.kind = MovementKind::kCount;
     movement.sku = position.sku;  // interned, where the row's may be transient
@@ -216,9 +217,13 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
   }
   ShardLockSet shard_locks(shards_.data(), request.lines);
   kinds.reset();
+  // A SKU the call resolved before it was interned is found by its interned id, which a
+  // concurrent receipt may have made since (Sku::Current, under the shard locks).
+  Transfer shipment = request;
+  for (PosLine& line : shipment.lines) line.sku = line.sku.Current();
 
   // Stock held for orders or kept for walk-in shoppers does not leave.
-  for (const PosLine& line : request.lines) {
+  for (const PosLine& line : shipment.lines) {
     Position* source = ShardFor(line.sku).Find(line.sku, request.from);
     const Quantity available = source ? source->available() : 0;
     if (available < line.quantity) {
@@ -236,7 +241,7 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
     return applied;
   }
   // What arrives must fit under the destination's limit with what is already on its way there.
-  for (const PosLine& line : request.lines) {
+  for (const PosLine& line : shipment.lines) {
     const Position* destination = ShardFor(line.sku).Find(line.sku, request.to);
     if (destination != nullptr &&
         destination->on_hand + destination->in_transit > kOnHandMax - line.quantity) {
@@ -248,7 +253,7 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
 
   Commit commit;
   TouchedPositions touched;
-  for (const PosLine& line : request.lines) {
+  for (const PosLine& line : shipment.lines) {
     LedgerShard& shard = ShardFor(line.sku);
     PositionSlot* source = shard.Find(line.sku, request.from);  // stays put (a node map)
     PositionSlot& destination = shard.FindOrCreate(line.sku, request.to);
@@ -273,7 +278,7 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
     touched.push_back(&destination);
   }
   Transfer& stored = transfers_[request.id];
-  stored = request;
+  stored = std::move(shipment);
   stored.state = TransferState::kInTransit;
   stored.shipped_at = now;
   applied.ticket = Publish(commit, [&](Commit& c) {

@@ -107,8 +107,11 @@ struct Position {
   // Reserved units that on_hand no longer covers, after a sale or loss at the till.
   Quantity shortfall() const { return ShortfallOf(on_hand, reserved); }
 
+  // Keeps a change for the counts to come to net out. One dated at or before the last count
+  // is in that count (or older), and no count after it nets it: it takes no room (a count's own
+  // correction, dated at its counted_at, among them).
   void RecordChange(absl::Time at, Quantity delta) {
-    if (delta == 0) return;
+    if (delta == 0 || at <= last_counted_at) return;
     std::vector<OnHandChange> changes(history.begin(), history.end());
     changes.push_back(OnHandChange{at, delta});
     if (static_cast<int>(changes.size()) > kOnHandHistoryMax) {
@@ -116,6 +119,20 @@ struct Position {
       changes.erase(changes.begin());
     }
     history = OnHandHistory(std::move(changes));
+  }
+
+  // After a count taken at `at` (last_counted_at): the changes at or before it are in it, so
+  // they make room for later ones (RecordChange).
+  void ForgetChangesThrough(absl::Time at) {
+    if (std::none_of(history.begin(), history.end(),
+                     [at](const OnHandChange& change) { return change.at <= at; })) {
+      return;
+    }
+    std::vector<OnHandChange> after;
+    for (const OnHandChange& change : history) {
+      if (change.at > at) after.push_back(change);
+    }
+    history = OnHandHistory(std::move(after));
   }
 
   friend bool operator==(const Position&, const Position&) = default;

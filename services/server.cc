@@ -343,7 +343,7 @@ void Server::Sweep() {
 }
 
 void Server::WatchStorage() {
-  const absl::Duration stalled_for = committer_->stalled_for(absl::Now());
+  const absl::Duration stalled_for = committer_->stalled_for();
   const bool stalled = stalled_for >= committer_->stall_max();
   absl::MutexLock lock(&health_mu_);
   if (stalled == stalled_) return;

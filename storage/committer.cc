@@ -12,6 +12,15 @@
 #include "storage/codec.h"
 
 namespace omnistock::storage {
+namespace {
+
+// A steady clock's reading in nanoseconds, never 0 (which says "no write in progress").
+int64_t SteadyNanos(std::chrono::steady_clock::time_point at) {
+  return std::max<int64_t>(
+      1, std::chrono::duration_cast<std::chrono::nanoseconds>(at.time_since_epoch()).count());
+}
+
+}  // namespace
 
 Committer::Committer(Store& store, std::function<void(const absl::Status&)> on_failure,
                      DurableListener on_durable, uint64_t backlog_max, absl::Duration stall_max)
@@ -86,7 +95,7 @@ absl::Status Committer::Admit() const {
         "the disk is behind: ", waiting, " changes wait to be made durable, at the limit of ",
         backlog_max_, "; no more is applied until it catches up"));
   }
-  if (const absl::Duration stalled = stalled_for(absl::Now()); stalled >= stall_max_) {
+  if (const absl::Duration stalled = stalled_for(); stalled >= stall_max_) {
     return absl::UnavailableError(
         absl::StrCat("the disk has not finished a write for ", absl::FormatDuration(stalled),
                      " (omnistockd --storage_stall: ", absl::FormatDuration(stall_max_),
@@ -95,10 +104,11 @@ absl::Status Committer::Admit() const {
   return absl::OkStatus();
 }
 
-absl::Duration Committer::stalled_for(absl::Time now) const {
+absl::Duration Committer::stalled_for() const {
   const int64_t since = writing_since_.load(std::memory_order_relaxed);
   if (since == 0) return absl::ZeroDuration();
-  return std::max(absl::ZeroDuration(), now - absl::FromUnixNanos(since));
+  return std::max(absl::ZeroDuration(),
+                  absl::Nanoseconds(SteadyNanos(std::chrono::steady_clock::now()) - since));
 }
 
 absl::Status Committer::InDoubt() const {
@@ -216,7 +226,7 @@ void Committer::Run() {
 
     const CommitTicket last = batch.back().ticket;
     const auto began = std::chrono::steady_clock::now();
-    writing_since_.store(absl::GetCurrentTimeNanos(), std::memory_order_relaxed);
+    writing_since_.store(SteadyNanos(began), std::memory_order_relaxed);
     const absl::Status written = WriteBatchOf(batch);
     const double took =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();

@@ -110,8 +110,9 @@ class Committer final : public JournalSink {
   void SetRecoveredSequence(Sequence sequence) {
     durable_sequence_.store(sequence, std::memory_order_release);
   }
-  // How long the write in progress has been running at `now`; zero when none is.
-  absl::Duration stalled_for(absl::Time now) const;
+  // How long the write in progress has been running (on the steady clock: a step of the wall
+  // clock neither makes nor hides a stall); zero when none is.
+  absl::Duration stalled_for() const;
   // How long a write may take before Admit refuses new ones (and health says NOT_SERVING).
   absl::Duration stall_max() const { return stall_max_; }
   CommitterStats stats() const;
@@ -147,7 +148,7 @@ class Committer final : public JournalSink {
   const uint64_t backlog_max_;
   const absl::Duration stall_max_;
   std::atomic<CommitTicket> appended_{0};  // the highest ticket appended
-  std::atomic<int64_t> writing_since_{0};  // Unix nanoseconds the write began; 0: none
+  std::atomic<int64_t> writing_since_{0};  // steady-clock nanoseconds the write began; 0: none
   CommitterStats stats_ ABSL_GUARDED_BY(mu_);
 
   std::thread thread_;

@@ -22,9 +22,12 @@
 namespace omnistock::storage {
 namespace {
 
+// DATA_LOSS for damaged data (a checksum that does not match: no retry reads it whole), else
+// UNAVAILABLE (an I/O error, a busy moment), each naming what was being done.
 absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
   if (status.ok()) return absl::OkStatus();
-  return absl::UnavailableError(absl::StrCat(what, ": ", status.ToString()));
+  const std::string message = absl::StrCat(what, ": ", status.ToString());
+  return status.IsCorruption() ? absl::DataLossError(message) : absl::UnavailableError(message);
 }
 
 bool HasPrefix(const rocksdb::Slice& key, std::string_view prefix) {

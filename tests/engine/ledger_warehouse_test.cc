@@ -4,6 +4,7 @@
 
 #include "catch2/catch.hpp"
 #include "engine/ledger.h"
+#include "engine/transient_ids.h"
 #include "tests/engine/ledger_fixture.h"
 
 namespace omnistock::testing {
@@ -166,6 +167,9 @@ TEST_CASE(
   auto kept = f.ledger.ApplyCounts({Count("S1", "A", 80, k0900 + absl::Minutes(30))}, now);
   CHECK(kept.value.applied == 1);
   CHECK(f.At("A", "S1").on_hand == 80 - kOnHandHistoryMax);
+  // Its own correction took no room: the 64 sales are all still there to net.
+  CHECK(f.At("A", "S1").history.size() == kOnHandHistoryMax);
+  CHECK(f.At("A", "S1").history_complete_after < k0900 + absl::Hours(1));
   // One sale more drops the oldest change: a count before it can no longer be netted.
   REQUIRE(Sold(f, "t-last", 1, k0900 + absl::Minutes(100), now));
   auto late = f.ledger.ApplyCounts({Count("S1", "A", 50, k0900 + absl::Minutes(45))}, now);
@@ -173,6 +177,24 @@ TEST_CASE(
   CHECK(late.value.unreconciled == 1);
   CHECK(late.value.stale == 0);
   CHECK(f.At("A", "S1").on_hand == 80 - kOnHandHistoryMax - 1);
+}
+
+TEST_CASE("the changes a count takes in make room in the history for later ones") {
+  LedgerFixture f;
+  REQUIRE(Counted(f, 100, k0900, k0900));
+  const absl::Time now = k0900 + absl::Hours(1);
+  REQUIRE(Sold(f, "t1", 1, k0900 + absl::Minutes(10), now));
+  REQUIRE(Sold(f, "t2", 1, k0900 + absl::Minutes(20), now));
+  CHECK(f.At("A", "S1").history.size() == 2);
+  // A count at 09:15 takes the 09:10 sale in; the 09:20 one is still to net for later counts.
+  REQUIRE(Counted(f, 90, k0900 + absl::Minutes(15), now));
+  const Position counted = f.At("A", "S1");
+  CHECK(counted.on_hand == 89);
+  REQUIRE(counted.history.size() == 1);
+  CHECK(counted.history.begin()->at == k0900 + absl::Minutes(20));
+  auto later = f.ledger.ApplyCounts({Count("S1", "A", 70, k0900 + absl::Minutes(18))}, now);
+  CHECK(later.value.applied == 1);
+  CHECK(f.At("A", "S1").on_hand == 69);
 }
 
 TEST_CASE("a count never drops reservations: it reports the ones it leaves uncovered") {
@@ -257,6 +279,23 @@ TEST_CASE("a count that would put on_hand past its limit is reported, not applie
   CHECK(f.At("B", "S1").on_hand == 7);
   REQUIRE(f.sink.size() == commits + 1);
   CHECK(f.sink.commits().back().movements.size() == 1);  // B's count only
+  CHECK(f.ledger.CheckInvariants().ok());
+}
+
+TEST_CASE("a transfer finds a SKU its call resolved before a receipt made the SKU's first row") {
+  LedgerFixture f;
+  TransientIds ids;
+  const Sku resolved = ids.Resolve<Sku>("TRANSFER-LATE-SKU");  // unknown when the call came
+  f.Stock("TRANSFER-LATE-SKU", "W1", 10);                      // a receipt meanwhile
+  Transfer transfer;
+  transfer.id = "tr-late";
+  transfer.from = LocationId("W1");
+  transfer.to = LocationId("S1");
+  transfer.lines = {PosLine{resolved, 4}};
+  auto shipped = f.ledger.ShipTransfer(transfer, kT0);
+  CHECK(shipped.outcome == Outcome::kOk);
+  CHECK(f.At("TRANSFER-LATE-SKU", "W1").on_hand == 6);
+  CHECK(f.At("TRANSFER-LATE-SKU", "S1").in_transit == 4);
   CHECK(f.ledger.CheckInvariants().ok());
 }
 

@@ -17,6 +17,8 @@
 #include "catch2/catch.hpp"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
+#include "storage/codec.h"
+#include "storage/committer.h"
 #include "storage/store.h"
 #include "tests/support/open_store.h"
 #include "tests/support/temp_dir.h"
@@ -247,6 +249,44 @@ TEST_CASE("damage in an older log that a family flushed past is refused in eithe
   CHECK(to_point.status().code() == absl::StatusCode::kDataLoss);
   CHECK_THAT(std::string(to_point.status().message()), Catch::Contains("backup"));
   CHECK(WalFiles(dir.path()) == files);  // nothing was dropped
+}
+
+TEST_CASE("a table file damaged on disk stops the load with DATA_LOSS, not a retryable error") {
+  TempDir dir;
+  {
+    OpenStore db(dir.path());
+    // Position rows enough for several data blocks, flushed to a table file of their own.
+    for (int i = 0; i < 2000; ++i) {
+      const Position position =
+          EmptyPosition(Sku("DAMAGED-TABLE-" + std::to_string(i)), LocationId("S1"));
+      REQUIRE(db.store->db()
+                  ->Put(rocksdb::WriteOptions(), db.store->state_family(),
+                        PositionKey(position.sku, position.location), Encode(position))
+                  .ok());
+    }
+    REQUIRE(db.store->db()->Flush(rocksdb::FlushOptions(), db.store->state_family()).ok());
+  }
+  std::vector<std::filesystem::path> tables;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    if (entry.path().extension() == ".sst") tables.push_back(entry.path());
+  }
+  REQUIRE(tables.size() == 1);
+  // A few bytes a third of the way in: a data block, whose checksum no longer matches (the
+  // index and the footer, at the end, still read).
+  {
+    std::fstream table(tables[0], std::ios::in | std::ios::out | std::ios::binary);
+    table.seekp(static_cast<std::streamoff>(std::filesystem::file_size(tables[0]) / 3));
+    table.write("\xff\x00\xff\x00\xff\x00\xff\x00", 8);
+  }
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir.path(), {});
+  absl::Status status = store.status();
+  if (store.ok()) {
+    Committer committer(**store, nullptr);
+    Ledger ledger(&committer);
+    status = (*store)->LoadInto(ledger).status();
+  }
+  CHECK(status.code() == absl::StatusCode::kDataLoss);
+  CHECK_THAT(std::string(status.message()), Catch::Contains("Corruption"));
 }
 
 }  // namespace
