@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/check.h"
@@ -175,9 +176,17 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     StampValues(movement, position);
     ++summary.applied;
     summary.discrepancy += std::llabs(correction);
-    ListAtRisk(movement, position, summary, at_risk_listed);
     counted.push_back(&position);
     commit.movements.push_back(std::move(movement));
+  }
+  // What is at risk as the batch ends: a later row of a position may cover what an earlier one
+  // left short, so each position's last movement says.
+  absl::flat_hash_map<const PositionSlot*, size_t> last_row;
+  for (size_t i = 0; i < counted.size(); ++i) last_row[counted[i]] = i;
+  for (size_t i = 0; i < counted.size(); ++i) {
+    if (last_row[counted[i]] == i) {
+      ListAtRisk(commit.movements[i], *counted[i], summary, at_risk_listed);
+    }
   }
   applied.ticket = Publish(commit, [&](Commit& c) {
     for (size_t i = 0; i < counted.size(); ++i) LinkToPosition(c.movements[i], *counted[i]);

@@ -212,6 +212,28 @@ TEST_CASE("a count never drops reservations: it reports the ones it leaves uncov
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
+TEST_CASE("a count batch lists what is at risk as it ends, not what a later row covered") {
+  LedgerFixture f;
+  f.Stock("A", "S1", 5);
+  REQUIRE(f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 2)}), kT0).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Reserve(f.Order("r2", {f.L("A", "S1", 2)}), kT0 + absl::Seconds(1)).outcome ==
+          Outcome::kOk);
+  // Counted 3 (r2 short), then 10 a minute later in the same batch: nothing is short at the end.
+  auto applied = f.ledger.ApplyCounts(
+      {Count("S1", "A", 3, kT0 + absl::Seconds(2)), Count("S1", "A", 10, kT0 + absl::Seconds(62))},
+      kT0 + absl::Minutes(2));
+  CHECK(applied.value.applied == 2);
+  CHECK(f.At("A", "S1").on_hand == 10);
+  CHECK(applied.value.at_risk.empty());
+  // The other way round, r2 is short at the end, and listed once.
+  auto lowered = f.ledger.ApplyCounts(
+      {Count("S1", "A", 10, kT0 + absl::Minutes(3)), Count("S1", "A", 3, kT0 + absl::Minutes(4))},
+      kT0 + absl::Minutes(5));
+  CHECK(lowered.value.applied == 2);
+  REQUIRE(lowered.value.at_risk.size() == 1);
+  CHECK(lowered.value.at_risk[0].reservation == ReservationId("r2"));
+}
+
 TEST_CASE("two counts of one position in one batch apply in order") {
   LedgerFixture f;
   auto applied = f.ledger.ApplyCounts(
