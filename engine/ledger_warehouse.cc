@@ -202,8 +202,15 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
 Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) {
   absl::MutexLock transfers_lock(&transfers_mu_);
   Applied<Transfer> applied;
+  // A SKU the call resolved before it was interned is known by its interned id once some call
+  // has interned it (Sku::Current): a stored transfer's SKUs are, and so are the positions.
+  Transfer shipment = request;
+  auto resolve = [&shipment] {
+    for (PosLine& line : shipment.lines) line.sku = line.sku.Current();
+  };
+  resolve();
   if (auto it = transfers_.find(request.id); it != transfers_.end()) {
-    if (!SameContent(it->second, request)) {
+    if (!SameContent(it->second, shipment)) {
       applied.outcome = Outcome::kTransferExistsWithDifferentContent;
       applied.detail = absl::StrCat("transfer_id '", request.id,
                                     "' already exists with other locations or lines");
@@ -226,10 +233,7 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
   }
   ShardLockSet shard_locks(shards_.data(), request.lines);
   kinds.reset();
-  // A SKU the call resolved before it was interned is found by its interned id, which a
-  // concurrent receipt may have made since (Sku::Current, under the shard locks).
-  Transfer shipment = request;
-  for (PosLine& line : shipment.lines) line.sku = line.sku.Current();
+  resolve();  // again: a concurrent receipt may have interned one since, under these locks
 
   // Stock held for orders or kept for walk-in shoppers does not leave.
   for (const PosLine& line : shipment.lines) {

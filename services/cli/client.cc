@@ -89,8 +89,9 @@ int Client::Watch(const v1::WatchRequest& request, int64_t count,
     // Once updates came, an UNAVAILABLE is the server going away, not "cannot reach".
     const int exit_code = ReportError(status, options_.target, seen > 0, options_.json);
     // Not after OUT_OF_RANGE: the point asked for is past the journal's end, and the message
-    // says where that is.
-    if (last && status.error_code() != grpc::StatusCode::OUT_OF_RANGE) {
+    // says where that is; nor after DATA_LOSS: the damaged journal would end the watch again.
+    if (last && status.error_code() != grpc::StatusCode::OUT_OF_RANGE &&
+        status.error_code() != grpc::StatusCode::DATA_LOSS) {
       std::cerr << "resume with --after " << *last << '\n';
     }
     return exit_code;

@@ -318,6 +318,12 @@ TEST_CASE("a transfer finds a SKU its call resolved before a receipt made the SK
   CHECK(shipped.outcome == Outcome::kOk);
   CHECK(f.At("TRANSFER-LATE-SKU", "W1").on_hand == 6);
   CHECK(f.At("TRANSFER-LATE-SKU", "S1").in_transit == 4);
+  // Its retry, resolved as early, is the same transfer.
+  TransientIds retry_ids;
+  Transfer retry = transfer;
+  retry.lines = {PosLine{retry_ids.Unmatched<Sku>("TRANSFER-LATE-SKU"), 4}};
+  CHECK(f.ledger.ShipTransfer(retry, kT0).outcome == Outcome::kReplayed);
+  CHECK(f.At("TRANSFER-LATE-SKU", "W1").on_hand == 6);
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
