@@ -32,6 +32,14 @@ bool Counted(LedgerFixture& f, Quantity counted, absl::Time counted_at, absl::Ti
   return f.ledger.ApplyCounts({Count("S1", "A", counted, counted_at)}, now).value.applied == 1;
 }
 
+// A of S1 with 5 on hand and two holds of 2, r1 then r2 a second later.
+void HoldTwoOfFive(LedgerFixture& f) {
+  f.Stock("A", "S1", 5);
+  REQUIRE(f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 2)}), kT0).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.Reserve(f.Order("r2", {f.L("A", "S1", 2)}), kT0 + absl::Seconds(1)).outcome ==
+          Outcome::kOk);
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -199,10 +207,7 @@ TEST_CASE("the changes a count takes in make room in the history for later ones"
 
 TEST_CASE("a count never drops reservations: it reports the ones it leaves uncovered") {
   LedgerFixture f;
-  f.Stock("A", "S1", 5);
-  REQUIRE(f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 2)}), kT0).outcome == Outcome::kOk);
-  REQUIRE(f.ledger.Reserve(f.Order("r2", {f.L("A", "S1", 2)}), kT0 + absl::Seconds(1)).outcome ==
-          Outcome::kOk);
+  HoldTwoOfFive(f);
   auto applied =
       f.ledger.ApplyCounts({Count("S1", "A", 3, kT0 + absl::Seconds(2))}, kT0 + absl::Seconds(3));
   CHECK(f.At("A", "S1").on_hand == 3);
@@ -214,10 +219,7 @@ TEST_CASE("a count never drops reservations: it reports the ones it leaves uncov
 
 TEST_CASE("a count batch lists what is at risk as it ends, not what a later row covered") {
   LedgerFixture f;
-  f.Stock("A", "S1", 5);
-  REQUIRE(f.ledger.Reserve(f.Order("r1", {f.L("A", "S1", 2)}), kT0).outcome == Outcome::kOk);
-  REQUIRE(f.ledger.Reserve(f.Order("r2", {f.L("A", "S1", 2)}), kT0 + absl::Seconds(1)).outcome ==
-          Outcome::kOk);
+  HoldTwoOfFive(f);
   // Counted 3 (r2 short), then 10 a minute later in the same batch: nothing is short at the end.
   auto applied = f.ledger.ApplyCounts(
       {Count("S1", "A", 3, kT0 + absl::Seconds(2)), Count("S1", "A", 10, kT0 + absl::Seconds(62))},
