@@ -290,12 +290,6 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
     return true;
   });
   if (!status.ok()) return status;
-  if (rekeyed.Count() > 0) {
-    rocksdb::WriteOptions synced;
-    synced.sync = true;
-    status = FromRocks(db_->Write(synced, &rekeyed), "moving till transactions to their new keys");
-    if (!status.ok()) return status;
-  }
   status = load(kTransferPrefix, [&](std::string_view v) {
     auto transfer = DecodeTransfer(v);
     if (transfer) ledger.RestoreTransfer(*transfer), ++summary.transfers;
@@ -306,6 +300,14 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
   status = ledger.CheckInvariants();
   if (!status.ok()) {
     return absl::DataLossError(absl::StrCat("recovered state is inconsistent: ", status.message()));
+  }
+  // Only once everything loaded: a load refused for a row that does not decode has written
+  // nothing ("Nothing was changed", Undecodable).
+  if (rekeyed.Count() > 0) {
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    status = FromRocks(db_->Write(synced, &rekeyed), "moving till transactions to their new keys");
+    if (!status.ok()) return status;
   }
   return summary;
 }

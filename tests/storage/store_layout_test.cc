@@ -288,6 +288,23 @@ TEST_CASE("a till transaction stored under its key without the store is moved to
     REQUIRE(db.store->db()->Write(rocksdb::WriteOptions(), &rewrite).ok());
   }
   {
+    // A transfer row that does not decode, loaded after the till rows: the load stops, and the
+    // till row has not moved ("Nothing was changed").
+    OpenStore db(dir.path());
+    const std::string damaged = std::string(1, kTransferPrefix) + "damaged";
+    REQUIRE(db.store->db()
+                ->Put(rocksdb::WriteOptions(), db.store->state_family(), damaged,
+                      std::string(1, kRowFormat) + "\xff\xff")
+                .ok());
+    const absl::StatusOr<LoadSummary> refused = db.store->LoadInto(db.ledger);
+    CHECK(refused.status().code() == absl::StatusCode::kDataLoss);
+    std::string row;
+    CHECK(
+        db.store->db()->Get(rocksdb::ReadOptions(), db.store->state_family(), old_key, &row).ok());
+    REQUIRE(
+        db.store->db()->Delete(rocksdb::WriteOptions(), db.store->state_family(), damaged).ok());
+  }
+  {
     OpenStore db(dir.path());
     absl::StatusOr<LoadSummary> loaded = db.store->LoadInto(db.ledger);
     REQUIRE(loaded.ok());
