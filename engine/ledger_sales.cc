@@ -228,6 +228,10 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
   applied.ticket = Publish(commit, [&](Commit& c) {
     StampTouched(c, touched);
     for (const Movement& movement : c.movements) {
+      // What a line that took nothing off the shelf left short (a return, a sale a count had
+      // already taken in) was short before it: on its movement, for the feed, not put at risk
+      // by this transaction.
+      if (movement.on_hand_delta >= 0) continue;
       for (const ReservationId& id : movement.at_risk) {
         stored.at_risk.push_back(AtRisk{id, movement.sku, movement.location});
       }

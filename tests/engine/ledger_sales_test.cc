@@ -78,6 +78,20 @@ TEST_CASE("a sale that oversells is recorded and reports the newest reservations
   auto more = f.ledger.RecordSale(Sale("t2", "A", 1), kT0 + absl::Seconds(3));
   REQUIRE(more.value.transaction.at_risk.size() == 1);
   CHECK(more.value.transaction.at_risk[0].reservation == ReservationId("new"));
+  // A return puts nothing at risk: "new" is still short, as its movement (on the feed) says,
+  // but the return's result lists none.
+  ReturnCommand one_back;
+  one_back.store = LocationId("S1");
+  one_back.terminal_id = "till-1";
+  one_back.transaction_id = "r1";
+  one_back.lines = {PosLine{Sku("A"), 1}};
+  auto returned = f.ledger.RecordReturn(one_back, kT0 + absl::Seconds(4));
+  REQUIRE(returned.outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").shortfall() == 1);
+  CHECK(returned.value.transaction.at_risk.empty());
+  const std::vector<Commit> commits = f.sink.commits();
+  REQUIRE(commits.back().movements.size() == 1);
+  CHECK(commits.back().movements[0].at_risk == std::vector<ReservationId>{ReservationId("new")});
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
