@@ -51,6 +51,9 @@ inline constexpr char kLocationPrefix = 'l';
 inline constexpr char kPosTransactionPrefix = 's';
 inline constexpr char kTransferPrefix = 't';
 inline constexpr std::string_view kLastSequenceKey = "m/last_sequence";
+// The first bytes of every kind of row in the state family: locations, "m/" metadata,
+// positions, reservations, till transactions (and receipt or adjustment keys), transfers.
+inline constexpr std::string_view kStateRowKinds = "lmprst";
 
 // The format rows are written in, their first byte. Rows of formats 1 .. kRowFormat decode.
 inline constexpr char kRowFormat = 6;

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "rocksdb/memtablerep.h"
@@ -247,6 +248,21 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
   ledger.RestoreSequence(summary.last_sequence);
 
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), state_));
+  // A row of a kind this build does not know is a newer omnistockd's (after a downgrade), or
+  // damage: refused, as a newer row format is, rather than served without it. One seek per kind
+  // present.
+  for (it->SeekToFirst(); it->Valid();) {
+    const rocksdb::Slice key = it->key();
+    if (key.empty() || kStateRowKinds.find(key[0]) == std::string_view::npos) {
+      return absl::DataLossError(absl::StrCat(
+          "state row '", key.ToString(true), "' is of a kind ('",
+          absl::CHexEscape(absl::string_view(key.data(), key.empty() ? 0 : 1)),
+          "') this omnistockd does not know: a newer omnistockd wrote it (start that version or a "
+          "later one), unless the row is damaged. Nothing was changed"));
+    }
+    it->Seek(std::string(1, static_cast<char>(key[0] + 1)));
+  }
+  if (absl::Status s = FromRocks(it->status(), "scanning state rows"); !s.ok()) return s;
   auto load = [&](char prefix, auto&& each) -> absl::Status {
     const std::string p(1, prefix);
     for (it->Seek(p); it->Valid() && HasPrefix(it->key(), p); it->Next()) {

@@ -346,4 +346,31 @@ TEST_CASE("a row of a newer storage format stops the load, saying a newer omnist
                                    static_cast<int>(kRowFormat), ": a newer omnistockd wrote it")));
 }
 
+TEST_CASE("a state row of a kind this build does not know stops the load, changing nothing") {
+  TempDir dir;
+  OpenStore db(dir.path());
+  AddLocations(db.ledger, {"S1"});
+  REQUIRE(db.committer.WaitDurable(db.ledger.last_ticket()).ok());
+  // As a later omnistockd might add a kind of row: here 'q', between the known ones.
+  REQUIRE(db.store->db()
+              ->Put(rocksdb::WriteOptions(), db.store->state_family(), "q/later-kind", "row")
+              .ok());
+  Committer committer(*db.store, nullptr);
+  Ledger fresh(&committer);
+  const absl::StatusOr<LoadSummary> loaded = db.store->LoadInto(fresh);
+  CHECK(loaded.status().code() == absl::StatusCode::kDataLoss);
+  CHECK_THAT(std::string(loaded.status().message()),
+             Catch::Contains("is of a kind ('q') this omnistockd does not know") &&
+                 Catch::Contains("a newer omnistockd wrote it"));
+  // Without it, the same store loads.
+  REQUIRE(db.store->db()
+              ->Delete(rocksdb::WriteOptions(), db.store->state_family(), "q/later-kind")
+              .ok());
+  Committer again_committer(*db.store, nullptr);
+  Ledger again(&again_committer);
+  const absl::StatusOr<LoadSummary> reloaded = db.store->LoadInto(again);
+  REQUIRE(reloaded.ok());
+  CHECK(reloaded->locations == 1);
+}
+
 }  // namespace omnistock::storage
