@@ -31,6 +31,25 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
   return status.IsCorruption() ? absl::DataLossError(message) : absl::UnavailableError(message);
 }
 
+// Refuses (DATA_LOSS) a row from `from` on whose first byte is not one of `kinds`: a newer
+// omnistockd's kind of row (after a downgrade), or damage, which must not be served without,
+// nor moved. One seek per kind present.
+absl::Status RefuseUnknownKinds(rocksdb::Iterator& it, const std::string& from,
+                                std::string_view kinds, absl::string_view what) {
+  for (it.Seek(from); it.Valid();) {
+    const rocksdb::Slice key = it.key();
+    if (key.empty() || kinds.find(key[0]) == std::string_view::npos) {
+      return absl::DataLossError(absl::StrCat(
+          what, " '", key.ToString(true), "' is of a kind ('",
+          absl::CHexEscape(absl::string_view(key.data(), key.empty() ? 0 : 1)),
+          "') this omnistockd does not know: a newer omnistockd wrote it (start that version or a "
+          "later one), unless the row is damaged. Nothing was changed"));
+    }
+    it.Seek(std::string(1, static_cast<char>(key[0] + 1)));
+  }
+  return FromRocks(it.status(), absl::StrCat("scanning the kinds of ", what, "s"));
+}
+
 bool HasPrefix(const rocksdb::Slice& key, std::string_view prefix) {
   return key.size() >= prefix.size() && std::string_view(key.data(), prefix.size()) == prefix;
 }
@@ -204,10 +223,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
 absl::Status Store::MoveRowsOfOlderLayout() {
   // Every key of the older layout that is not the journal sorts after it.
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), journal_));
+  const std::string after_journal(1, kJournalPrefix + 1);
+  // Only the kinds this build knows are moved: a later version's would be lost to it.
+  if (absl::Status s =
+          RefuseUnknownKinds(*it, after_journal, std::string(kStateRowKinds) + kPositionIndexPrefix,
+                             "row of an older layout");
+      !s.ok()) {
+    return s;
+  }
   rocksdb::WriteBatch batch;
   rocksdb::WriteOptions synced;
   synced.sync = true;
-  for (it->Seek(std::string(1, kJournalPrefix + 1)); it->Valid(); it->Next()) {
+  for (it->Seek(after_journal); it->Valid(); it->Next()) {
     rocksdb::ColumnFamilyHandle* to =
         it->key()[0] == kPositionIndexPrefix ? position_index_ : state_;
     // Each batch moves its rows whole: interrupted, the next Open moves the rest.
@@ -248,21 +275,7 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
   ledger.RestoreSequence(summary.last_sequence);
 
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), state_));
-  // A row of a kind this build does not know is a newer omnistockd's (after a downgrade), or
-  // damage: refused, as a newer row format is, rather than served without it. One seek per kind
-  // present.
-  for (it->SeekToFirst(); it->Valid();) {
-    const rocksdb::Slice key = it->key();
-    if (key.empty() || kStateRowKinds.find(key[0]) == std::string_view::npos) {
-      return absl::DataLossError(absl::StrCat(
-          "state row '", key.ToString(true), "' is of a kind ('",
-          absl::CHexEscape(absl::string_view(key.data(), key.empty() ? 0 : 1)),
-          "') this omnistockd does not know: a newer omnistockd wrote it (start that version or a "
-          "later one), unless the row is damaged. Nothing was changed"));
-    }
-    it->Seek(std::string(1, static_cast<char>(key[0] + 1)));
-  }
-  if (absl::Status s = FromRocks(it->status(), "scanning state rows"); !s.ok()) return s;
+  if (absl::Status s = RefuseUnknownKinds(*it, "", kStateRowKinds, "state row"); !s.ok()) return s;
   auto load = [&](char prefix, auto&& each) -> absl::Status {
     const std::string p(1, prefix);
     for (it->Seek(p); it->Valid() && HasPrefix(it->key(), p); it->Next()) {

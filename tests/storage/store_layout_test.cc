@@ -373,4 +373,37 @@ TEST_CASE("a state row of a kind this build does not know stops the load, changi
   CHECK(reloaded->locations == 1);
 }
 
+TEST_CASE("an older layout's row of a kind this build does not know is refused, and not moved") {
+  TempDir dir;
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(options, dir.path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> older(raw);
+    REQUIRE(older->Put(rocksdb::WriteOptions(), LocationKey(LocationId("S1")), "row").ok());
+    REQUIRE(older->Put(rocksdb::WriteOptions(), "k/later-kind", "row").ok());
+  }
+  const absl::StatusOr<std::unique_ptr<Store>> opened = Store::Open(dir.path(), {});
+  REQUIRE_FALSE(opened.ok());
+  CHECK(opened.status().code() == absl::StatusCode::kDataLoss);
+  CHECK_THAT(std::string(opened.status().message()),
+             Catch::StartsWith("row of an older layout '") &&
+                 Catch::Contains("is of a kind ('k') this omnistockd does not know"));
+  // Both rows are where they were.
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  std::vector<std::string> names;
+  REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.path(), &names).ok());
+  for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  REQUIRE(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), dir.path(), families, &handles, &raw)
+              .ok());
+  std::string row;
+  CHECK(raw->Get(rocksdb::ReadOptions(), LocationKey(LocationId("S1")), &row).ok());
+  CHECK(raw->Get(rocksdb::ReadOptions(), "k/later-kind", &row).ok());
+  for (rocksdb::ColumnFamilyHandle* handle : handles) raw->DestroyColumnFamilyHandle(handle);
+  delete raw;
+}
+
 }  // namespace omnistock::storage
