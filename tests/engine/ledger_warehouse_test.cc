@@ -217,6 +217,19 @@ TEST_CASE("a count never drops reservations: it reports the ones it leaves uncov
   CHECK(f.ledger.CheckInvariants().ok());
 }
 
+TEST_CASE("a sale a count had already taken in puts no reservation at risk") {
+  LedgerFixture f;
+  HoldTwoOfFive(f);
+  REQUIRE(Counted(f, 3, kT0 + absl::Seconds(2), kT0 + absl::Seconds(3)));  // r2 short
+  // Sold before the count, recorded after it: in the count already, nothing changes.
+  auto late =
+      f.ledger.RecordSale(Sale("t-late", 1, kT0 + absl::Seconds(1)), kT0 + absl::Seconds(4));
+  REQUIRE(late.outcome == Outcome::kOk);
+  CHECK(f.At("A", "S1").on_hand == 3);
+  CHECK(f.At("A", "S1").shortfall() == 1);
+  CHECK(late.value.transaction.at_risk.empty());
+}
+
 TEST_CASE("a count batch lists what is at risk as it ends, not what a later row covered") {
   LedgerFixture f;
   HoldTwoOfFive(f);
