@@ -52,8 +52,9 @@ struct CountSummary {
   // changes since cannot all be netted out, so not applied.
   int64_t unreconciled = 0;
   Quantity discrepancy = 0;  // sum of |correction| over the applied rows
-  // The reservations the applied rows left uncovered, each once, the first kAtRiskListedMax
-  // (oldest first at each position); `at_risk_truncated` when more were.
+  // The reservations the applied rows left uncovered as the batch ended (from each position's
+  // last row), each once, the first kAtRiskListedMax (oldest first at each position);
+  // `at_risk_truncated` when more were.
   std::vector<AtRisk> at_risk;
   bool at_risk_truncated = false;
 };

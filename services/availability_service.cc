@@ -89,7 +89,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
       absl::MutexLock lock(&mu_);
       if (finished_ || overflowed_) return;
       for (const FeedItem& item : items) {
-        if (!filter_.Matches(item.movement())) continue;
+        if (!filter_.Follows(item.movement())) continue;  // published items change figures
         if (static_cast<int>(live_.size()) < kWatchBufferMax) {
           live_.push_back(item.update());
           continue;

@@ -12,8 +12,7 @@ bool ChangesFigures(const Movement& movement) {
          movement.non_sellable_delta != 0 || !movement.at_risk.empty();
 }
 
-bool WatchFilter::Matches(const Movement& movement) const {
-  if (!ChangesFigures(movement)) return false;
+bool WatchFilter::Follows(const Movement& movement) const {
   if (!skus.empty() && !skus.Contains(movement.sku)) return false;
   return locations.empty() || locations.Contains(movement.location);
 }

@@ -61,8 +61,12 @@ struct WatchFilter {
   IdFilter<Sku> skus;
   IdFilter<LocationId> locations;
 
+  // True when `movement` is at a watched position.
+  bool Follows(const Movement& movement) const;
   // True when `movement` is at a watched position and changed one of its figures.
-  bool Matches(const Movement& movement) const;
+  bool Matches(const Movement& movement) const {
+    return ChangesFigures(movement) && Follows(movement);
+  }
 };
 
 // A movement as the feed sends it (the position's figures after it).
