@@ -193,8 +193,19 @@ using ReservationId = StringId<struct ReservationIdTag>;
 // limits.h, so the arithmetic of the ledger cannot overflow (see the static_asserts there).
 using Quantity = int64_t;
 
-// Global, gap-free journal sequence number; 0 means "none yet".
+// Global journal sequence number; 0 means "none yet". Gap-free, but for the gaps a start with
+// storage::WalRecovery::kPointInTime leaves (SequenceGap).
 using Sequence = uint64_t;
+
+// Sequences never given to a movement: those strictly between `after` and `before`. A start
+// that recovers a damaged write-ahead log up to the damage leaves one, so that the sequences of
+// the movements it dropped, which a feed client may have seen, never name other movements.
+struct SequenceGap {
+  Sequence after = 0;
+  Sequence before = 0;
+  bool Holds(Sequence sequence) const { return sequence > after && sequence < before; }
+  friend bool operator==(const SequenceGap&, const SequenceGap&) = default;
+};
 
 // The place of a commit in the committer's queue. A call is acknowledged once the commit with
 // its ticket is durable. Tickets are in-memory only and restart from 0.

@@ -247,9 +247,9 @@ int main(int argc, char** argv) {
     options.wal_recovery = omnistock::storage::WalRecovery::kPointInTime;
     spdlog::warn(
         "--wal_recovery=point_in_time: a damaged write-ahead log is recovered up to "
-        "the damage, and what follows it is dropped; the journal's sequences after it will be "
-        "used again, so change-feed clients must reload their figures (GetAvailability) rather "
-        "than resume after a sequence they saw before this start");
+        "the damage, and what follows it is dropped; the journal's sequences jump past those "
+        "the dropped movements may have had, and a watch resuming after one of them is refused "
+        "DATA_LOSS, telling its client to reload its figures (GetAvailability)");
   } else {
     spdlog::critical("--wal_recovery must be strict or point_in_time, got '{}'", wal_recovery);
     return 1;

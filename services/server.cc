@@ -210,6 +210,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       "sequence {} in {}",
       loaded->locations, loaded->positions, loaded->reservations, loaded->pos_transactions,
       loaded->last_sequence, absl::FormatDuration(absl::Now() - started));
+  if (options.wal_recovery == storage::WalRecovery::kPointInTime) {
+    const SequenceGap& gap = loaded->sequence_gaps.back();
+    spdlog::warn(
+        "the journal's sequences jump from {} to {}: a watch resuming after one in between "
+        "(a movement this start may have dropped) is refused DATA_LOSS, to reload",
+        gap.after, gap.before);
+  }
 
   // Zones an earlier version took (a path, "localtime", "UTC0") that are not names of the tz
   // database: a routed order through such a location with a daily capacity is refused.

@@ -527,4 +527,29 @@ std::optional<Transfer> DecodeTransfer(std::string_view in) {
   return t;
 }
 
+std::string Encode(const std::vector<SequenceGap>& gaps) {
+  Writer w;
+  w.Varint(gaps.size());
+  for (const SequenceGap& gap : gaps) {
+    w.Varint(gap.after);
+    w.Varint(gap.before);
+  }
+  return w.Take();
+}
+
+std::optional<std::vector<SequenceGap>> DecodeSequenceGaps(std::string_view in) {
+  Reader r(in);
+  const uint64_t count = r.Varint();
+  // Two varints of at least one byte each per gap: a count past that is damage.
+  if (!r.ok() || count > in.size() / 2) return std::nullopt;
+  std::vector<SequenceGap> gaps(count);
+  for (SequenceGap& gap : gaps) {
+    gap.after = r.Varint();
+    gap.before = r.Varint();
+    if (gap.before <= gap.after) return std::nullopt;
+  }
+  if (!r.Done()) return std::nullopt;
+  return gaps;
+}
+
 }  // namespace omnistock::storage

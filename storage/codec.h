@@ -19,6 +19,7 @@
 //                                                            receipts and adjustments ('\0' key)
 //   't' transfer_id                      -> Transfer
 //   "m/last_sequence"                    -> seq(8 BE)
+//   "m/sequence_gaps"                    -> SequenceGap list (WalRecovery::kPointInTime)
 // 'j' rows live in RocksDB's default column family, 'x' rows in "position_index", the rest in
 // "state" (see store.h).
 // Identifiers never contain NUL: the edge allows only [A-Za-z0-9._:/-].
@@ -30,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -51,6 +53,7 @@ inline constexpr char kLocationPrefix = 'l';
 inline constexpr char kPosTransactionPrefix = 's';
 inline constexpr char kTransferPrefix = 't';
 inline constexpr std::string_view kLastSequenceKey = "m/last_sequence";
+inline constexpr std::string_view kSequenceGapsKey = "m/sequence_gaps";
 // The first bytes of every kind of row in the state family: locations, "m/" metadata,
 // positions, reservations, till transactions (and receipt or adjustment keys), transfers.
 inline constexpr std::string_view kStateRowKinds = "lmprst";
@@ -78,6 +81,9 @@ std::string EncodeSequence(Sequence sequence);
 std::optional<Sequence> DecodeSequence(std::string_view in);
 // The sequence at the end of a journal or position-index key.
 std::optional<Sequence> SequenceOfKey(std::string_view key);
+
+std::string Encode(const std::vector<SequenceGap>& gaps);
+std::optional<std::vector<SequenceGap>> DecodeSequenceGaps(std::string_view in);
 
 std::string Encode(const Movement& movement);
 std::string Encode(const Position& position);

@@ -216,6 +216,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   store->state_ = handles[1];
   store->position_index_ = handles[2];
   store->created_ = created;
+  store->wal_recovery_ = store_options.wal_recovery;
   if (absl::Status moved = store->MoveRowsOfOlderLayout(); !moved.ok()) return moved;
   return store;
 }
@@ -273,6 +274,15 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
     return FromRocks(s, "reading last_sequence");
   }
   ledger.RestoreSequence(summary.last_sequence);
+  std::string gaps;
+  s = db_->Get(rocksdb::ReadOptions(), state_, std::string(kSequenceGapsKey), &gaps);
+  if (s.ok()) {
+    auto decoded = DecodeSequenceGaps(gaps);
+    if (!decoded) return Undecodable("the sequence_gaps row", gaps);
+    summary.sequence_gaps = *std::move(decoded);
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s, "reading sequence_gaps");
+  }
 
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), state_));
   if (absl::Status s = RefuseUnknownKinds(*it, "", kStateRowKinds, "state row"); !s.ok()) return s;
@@ -332,13 +342,44 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
   }
   // Only once everything loaded: a load refused for a row that does not decode has written
   // nothing ("Nothing was changed", Undecodable).
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
   if (rekeyed.Count() > 0) {
-    rocksdb::WriteOptions synced;
-    synced.sync = true;
     status = FromRocks(db_->Write(synced, &rekeyed), "moving till transactions to their new keys");
     if (!status.ok()) return status;
   }
+  // The records dropped after the damage held movements whose sequences a feed client may have
+  // seen (published once synced): those are never given again, and a watch resuming after one
+  // is told to reload (GapHolding). Whether anything was dropped cannot be known here; a gap
+  // when nothing was is harmless, as no client saw a sequence in it.
+  if (wal_recovery_ == WalRecovery::kPointInTime) {
+    const Sequence recovered = summary.last_sequence;
+    if (recovered > std::numeric_limits<Sequence>::max() - 2 * kSequenceGapSpan) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the journal's last sequence ", recovered, " leaves no room for the gap of ",
+          kSequenceGapSpan, " sequences that --wal_recovery=point_in_time puts after it"));
+    }
+    summary.sequence_gaps.push_back(SequenceGap{recovered, recovered + kSequenceGapSpan});
+    summary.last_sequence = recovered + kSequenceGapSpan;
+    rocksdb::WriteBatch gap;
+    if (!gap.Put(state_, std::string(kSequenceGapsKey), Encode(summary.sequence_gaps)).ok() ||
+        !gap.Put(state_, std::string(kLastSequenceKey), EncodeSequence(summary.last_sequence))
+             .ok()) {
+      return absl::InternalError("cannot build the batch that records the sequence gap");
+    }
+    status = FromRocks(db_->Write(synced, &gap), "recording the sequence gap");
+    if (!status.ok()) return status;
+    ledger.RestoreSequence(summary.last_sequence);
+  }
+  sequence_gaps_ = summary.sequence_gaps;
   return summary;
+}
+
+std::optional<SequenceGap> Store::GapHolding(Sequence sequence) const {
+  for (const SequenceGap& gap : sequence_gaps_) {
+    if (gap.Holds(sequence)) return gap;
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<std::vector<Movement>> Store::ScanPosition(const JournalQuery& query) const {

@@ -55,7 +55,16 @@ struct LoadSummary {
   size_t pos_transactions_rekeyed = 0;  // till transactions moved from their pre-store key
   size_t transfers = 0;
   Sequence last_sequence = 0;
+  // Every gap in the journal's sequences (SequenceGap), oldest first; the last is this start's
+  // when it recovered with WalRecovery::kPointInTime.
+  std::vector<SequenceGap> sequence_gaps;
 };
+
+// How far a start with WalRecovery::kPointInTime moves the journal's sequences on past the last
+// one it recovered: more than the movements the dropped records can hold (a write-ahead log of
+// at most kMaxWalBytes, a movement's record taking tens of bytes), so no dropped sequence is
+// given again.
+inline constexpr Sequence kSequenceGapSpan = Sequence{1} << 32;
 
 // How large the write-ahead log may grow before RocksDB flushes the column families that keep
 // its oldest file alive. The position index gets one row in many movements, so its memtable
@@ -105,8 +114,13 @@ class Store {
   ~Store();
 
   // Loads every durable row into `ledger` and checks its invariants. DATA_LOSS when a row does
-  // not decode or the invariants fail.
+  // not decode or the invariants fail. Opened with WalRecovery::kPointInTime, it then moves the
+  // journal's sequences on by kSequenceGapSpan, and records the gap (synced) before it returns.
   absl::StatusOr<LoadSummary> LoadInto(Ledger& ledger);
+
+  // The gap that holds `sequence` (SequenceGap::Holds), if any: the sequence may have named a
+  // movement that a point-in-time recovery dropped. Valid once LoadInto succeeded; thread-safe.
+  std::optional<SequenceGap> GapHolding(Sequence sequence) const;
 
   // Movements after `query.after_sequence`, oldest first. With both `sku` and `location`, the
   // position's own (ScanPosition). With only one of them, the journal is read in order and
@@ -145,6 +159,8 @@ class Store {
   rocksdb::ColumnFamilyHandle* position_index_ = nullptr;
   uint64_t migrated_rows_ = 0;
   bool created_ = false;
+  WalRecovery wal_recovery_ = WalRecovery::kStrict;
+  std::vector<SequenceGap> sequence_gaps_;  // written by LoadInto only
 };
 
 }  // namespace omnistock::storage

@@ -285,11 +285,13 @@ TEST_CASE("a write-ahead log damaged before its end stops omnistockd until the o
   TempDir dir;
   const std::string data = dir.Sub("data");
   constexpr int kReceipts = 20;
+  uint64_t seen = 0;  // the last receipt's sequence, as a watcher would have had it
   {
     ServerProcess server(data);
     AddLocation(*server.network(), "WH-1", v1::WAREHOUSE);
     // One at a time: each its own group commit, its own record in the log.
     for (int i = 0; i < kReceipts; ++i) ReceiveStock(*server.inventory(), "WH-1", "SKU-A", 1);
+    seen = PositionOf(*server.inventory(), "SKU-A", "WH-1").last_sequence();
     server.Kill();
   }
   const std::string wal = WalFile(data);
@@ -303,15 +305,42 @@ TEST_CASE("a write-ahead log damaged before its end stops omnistockd until the o
   CHECK(absl::StrContains(refused.log, "DATA_LOSS"));
   CHECK(absl::StrContains(refused.log, "--wal_recovery=point_in_time"));
 
+  v1::WatchRequest after_seen;
+  after_seen.add_skus("SKU-A");
+  after_seen.set_resume_after_sequence(seen);
+  // A watcher that saw the dropped receipts is told to reload: its figures hold them.
+  auto told_to_reload = [&](v1::Availability::Stub& availability) {
+    const grpc::Status status = RefusedWatch(availability, after_seen);
+    INFO(status.error_message());
+    CHECK(status.error_code() == grpc::StatusCode::DATA_LOSS);
+    CHECK(absl::StrContains(status.error_message(), "reload them with GetAvailability"));
+  };
   // The ten receipts before the damage; the ten after it are gone, as the flag says.
   {
     ServerProcess recovered(data, {"--wal_recovery=point_in_time"});
-    CHECK(PositionOf(*recovered.inventory(), "SKU-A", "WH-1").on_hand() == 10);
+    const v1::PositionView kept = PositionOf(*recovered.inventory(), "SKU-A", "WH-1");
+    CHECK(kept.on_hand() == 10);
+    REQUIRE(kept.last_sequence() < seen);
+    auto availability = v1::Availability::NewStub(recovered.channel());
+    told_to_reload(*availability);
+    // One that saw only what was kept resumes, and the next change comes after every sequence
+    // the dropped receipts had: none is given to another change.
+    v1::WatchRequest after_kept = after_seen;
+    after_kept.set_resume_after_sequence(kept.last_sequence());
+    auto context = Deadline(20);
+    auto stream = availability->Watch(context.get(), after_kept);
+    ReceiveStock(*recovered.inventory(), "WH-1", "SKU-A", 1);
+    v1::AvailabilityUpdate update;
+    REQUIRE(stream->Read(&update));
+    CHECK(update.sequence() > seen);
+    CHECK(update.on_hand() == 11);
+    context->TryCancel();
     recovered.Kill();
   }
-  // That start left no damaged log behind: the next one needs no flag.
+  // That start left no damaged log behind: the next one needs no flag, and keeps the gap.
   ServerProcess next(data);
-  CHECK(PositionOf(*next.inventory(), "SKU-A", "WH-1").on_hand() == 10);
+  CHECK(PositionOf(*next.inventory(), "SKU-A", "WH-1").on_hand() == 11);
+  told_to_reload(*v1::Availability::NewStub(next.channel()));
 }
 
 TEST_CASE(

@@ -153,6 +153,14 @@ void ReceiveStock(v1::Inventory::Stub& inventory, const std::string& location,
   REQUIRE(status.ok());
 }
 
+grpc::Status RefusedWatch(v1::Availability::Stub& availability, const v1::WatchRequest& request) {
+  auto context = Deadline(20);
+  auto stream = availability.Watch(context.get(), request);
+  v1::AvailabilityUpdate update;
+  CHECK_FALSE(stream->Read(&update));
+  return stream->Finish();
+}
+
 v1::PositionView PositionOf(v1::Inventory::Stub& inventory, const std::string& sku,
                             const std::string& location) {
   v1::GetAvailabilityRequest request;

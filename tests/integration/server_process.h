@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "grpcpp/grpcpp.h"
+#include "omnistock/v1/availability.grpc.pb.h"
 #include "omnistock/v1/inventory.grpc.pb.h"
 #include "omnistock/v1/network.grpc.pb.h"
 #include "omnistock/v1/reservations.grpc.pb.h"
@@ -88,6 +89,9 @@ v1::PositionView PositionOf(v1::Inventory::Stub& inventory, const std::string& s
 google::protobuf::RepeatedPtrField<v1::Movement> MovementsOf(v1::Inventory::Stub& inventory,
                                                              const std::string& sku,
                                                              const std::string& location);
+
+// A watch the server refuses: it CHECKs that nothing is delivered and returns how it ended.
+grpc::Status RefusedWatch(v1::Availability::Stub& availability, const v1::WatchRequest& request);
 
 v1::ReserveRequest ReserveOf(
     const std::string& id, const std::vector<std::tuple<std::string, std::string, int64_t>>& lines);

@@ -39,15 +39,6 @@ v1::WatchRequest WatchOf(const std::string& sku) {
   return request;
 }
 
-// A watch the server refuses: it delivers nothing and ends with the returned status.
-grpc::Status Refused(v1::Availability::Stub& availability, const v1::WatchRequest& request) {
-  auto context = Deadline(20);
-  auto stream = availability.Watch(context.get(), request);
-  v1::AvailabilityUpdate update;
-  CHECK_FALSE(stream->Read(&update));
-  return stream->Finish();
-}
-
 // Counts `rows` SKUs never seen before (<prefix><first>, ...) at `location`, one SyncCounts call
 // in batches of 10,000 rows: as many changes for a watcher of everything.
 void CountNewSkus(v1::Warehouse::Stub& warehouse, const std::string& location, int first, int rows,
@@ -205,12 +196,12 @@ TEST_CASE("a watcher resumes after a disconnect from its last sequence, no gap, 
   // Resuming from a sequence the journal has not reached is refused.
   v1::WatchRequest ahead = WatchOf("SKU-A");
   ahead.set_resume_after_sequence(1'000'000);
-  CHECK(Refused(*availability, ahead).error_code() == grpc::StatusCode::OUT_OF_RANGE);
+  CHECK(RefusedWatch(*availability, ahead).error_code() == grpc::StatusCode::OUT_OF_RANGE);
 
   // A filter over its limit is refused naming the field and the limit.
   v1::WatchRequest wide;
   for (int i = 0; i <= 1000; ++i) wide.add_location_ids("ST-" + std::to_string(i));
-  const grpc::Status status = Refused(*availability, wide);
+  const grpc::Status status = RefusedWatch(*availability, wide);
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(status.error_message() == "location_ids has 1001 entries, over the limit of 1000");
 
@@ -219,7 +210,7 @@ TEST_CASE("a watcher resumes after a disconnect from its last sequence, no gap, 
   v1::WatchRequest typo = WatchOf("SKU-A");
   typo.add_location_ids("ST-1");
   typo.add_location_ids("ST-TYPO");
-  const grpc::Status not_found = Refused(*availability, typo);
+  const grpc::Status not_found = RefusedWatch(*availability, typo);
   CHECK(not_found.error_code() == grpc::StatusCode::NOT_FOUND);
   CHECK(not_found.error_message() == "location_ids[1] 'ST-TYPO' is not a known location");
 }
@@ -403,7 +394,7 @@ TEST_CASE("watches past --watchers_max are refused RESOURCE_EXHAUSTED, and room 
   auto second = started(*second_context);
   REQUIRE(second.second);
 
-  const grpc::Status refused = Refused(*availability, WatchOf("SKU-A"));
+  const grpc::Status refused = RefusedWatch(*availability, WatchOf("SKU-A"));
   CHECK(refused.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
   CHECK_THAT(refused.error_message(),
              Catch::Contains("2 watches") && Catch::Contains("--watchers_max"));

@@ -177,6 +177,25 @@ TEST_CASE("a truncated or foreign row does not decode") {
                   .has_value());
 }
 
+TEST_CASE("the gaps in the journal's sequences round-trip, and a damaged list does not decode") {
+  const std::vector<SequenceGap> gaps = {{9, 9 + (Sequence{1} << 32)},
+                                         {(Sequence{1} << 32) + 20, Sequence{1} << 40}};
+  CHECK(DecodeSequenceGaps(Encode(gaps)) == gaps);
+  CHECK(DecodeSequenceGaps(Encode(std::vector<SequenceGap>{})) == std::vector<SequenceGap>{});
+  const std::string encoded = Encode(gaps);
+  CHECK_FALSE(DecodeSequenceGaps(encoded.substr(0, encoded.size() - 1)).has_value());
+  CHECK_FALSE(DecodeSequenceGaps(encoded + "x").has_value());
+  // A gap that holds no sequence, or runs backwards, is damage.
+  CHECK_FALSE(DecodeSequenceGaps(Encode(std::vector<SequenceGap>{{5, 5}})).has_value());
+  CHECK_FALSE(DecodeSequenceGaps(Encode(std::vector<SequenceGap>{{5, 4}})).has_value());
+  // A count far past what the row holds is refused before anything is allocated for it.
+  CHECK_FALSE(DecodeSequenceGaps(std::string("\x06\xff\xff\xff\xff\x0f", 6)).has_value());
+  CHECK(SequenceGap{3, 7}.Holds(4));
+  CHECK(SequenceGap{3, 7}.Holds(6));
+  CHECK_FALSE(SequenceGap{3, 7}.Holds(3));
+  CHECK_FALSE(SequenceGap{3, 7}.Holds(7));
+}
+
 TEST_CASE("a state or kind this build does not know fails its row instead of loading") {
   // Format byte, the id's length and bytes, then the state: byte 4 of "\x05\x02r1<state>...".
   Reservation r;

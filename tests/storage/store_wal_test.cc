@@ -140,6 +140,63 @@ TEST_CASE("a write-ahead log damaged before its end is refused, not cut short") 
   CHECK(RecoveredOnHand(dir.path(), {.wal_recovery = WalRecovery::kPointInTime}) == 9);
 }
 
+TEST_CASE("a point-in-time recovery never gives a dropped movement's sequence again") {
+  TempDir dir;
+  WriteReceipts(dir.path());
+  const std::string wal = WalFile(dir.path());
+  DamageWalRecord(wal, WalRecordOffsets(wal).at(10));  // the tenth receipt's
+  Sequence kept = 0;
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(dir.path(), {.wal_recovery = WalRecovery::kPointInTime});
+    REQUIRE(store.ok());
+    Committer committer(**store, nullptr);
+    Ledger ledger(&committer);
+    absl::StatusOr<LoadSummary> loaded = (*store)->LoadInto(ledger);
+    REQUIRE(loaded.ok());
+    const Position position = ledger.GetPositions({kSku}, {kWarehouse}).at(0);
+    CHECK(position.on_hand == 9);
+    kept = position.last_sequence;
+    // The receipts after the damage had the sequences after `kept`: they are a gap now.
+    const SequenceGap gap{kept, kept + kSequenceGapSpan};
+    CHECK(loaded->sequence_gaps == std::vector<SequenceGap>{gap});
+    CHECK(loaded->last_sequence == gap.before);
+    CHECK(ledger.last_sequence() == gap.before);
+    CHECK((*store)->GapHolding(kept + 1) == gap);
+    CHECK((*store)->GapHolding(kept + 11) == gap);
+    CHECK_FALSE((*store)->GapHolding(kept).has_value());
+    CHECK_FALSE((*store)->GapHolding(gap.before).has_value());
+    const Applied<Position> received =
+        ledger.Receive(ReceiveCommand{kWarehouse, kSku, 1, "r"}, absl::Now());
+    REQUIRE(received.outcome == Outcome::kOk);
+    REQUIRE(committer.WaitDurable(received.ticket).ok());
+    CHECK(received.value.last_sequence == gap.before + 1);
+  }
+  // Recorded: a later start, with or without the flag, keeps the gap and the sequence.
+  {
+    OpenStore open(dir.path());
+    absl::StatusOr<LoadSummary> loaded = open.store->LoadInto(open.ledger);
+    REQUIRE(loaded.ok());
+    CHECK(loaded->last_sequence == kept + kSequenceGapSpan + 1);
+    CHECK(open.store->GapHolding(kept + 1).has_value());
+  }
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open(dir.path(), {.wal_recovery = WalRecovery::kPointInTime});
+    REQUIRE(store.ok());
+    Committer committer(**store, nullptr);
+    Ledger ledger(&committer);
+    absl::StatusOr<LoadSummary> loaded = (*store)->LoadInto(ledger);
+    REQUIRE(loaded.ok());
+    const Sequence last = kept + kSequenceGapSpan + 1;
+    CHECK(loaded->sequence_gaps == std::vector<SequenceGap>{{kept, kept + kSequenceGapSpan},
+                                                            {last, last + kSequenceGapSpan}});
+    CHECK((*store)->GapHolding(kept + 1).has_value());
+    CHECK((*store)->GapHolding(last + 1).has_value());
+    CHECK_FALSE((*store)->GapHolding(last).has_value());
+  }
+}
+
 // The names of the files in `dir`, sorted.
 std::vector<std::string> Listing(const std::string& dir) {
   std::vector<std::string> names;
