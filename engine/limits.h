@@ -73,6 +73,10 @@ inline constexpr absl::Duration kWatchStoppingWriteMax = absl::Seconds(1);
 // its client has not read.
 inline constexpr int kWatchersMaxDefault = 256;
 inline constexpr int kWatchersMaxLimit = 100'000;
+// Health watches (grpc.health.v1 Watch) at once: one per client connection that checks its
+// health that way, far fewer than this; past it, a client opening watches in a loop would grow
+// the server without bound. More are refused RESOURCE_EXHAUSTED.
+inline constexpr int kHealthWatchesMax = 4'096;
 
 // A location's daily_capacity (online orders a day): far past any store's or warehouse's.
 inline constexpr int64_t kDailyCapacityMax = 1'000'000'000;

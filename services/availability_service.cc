@@ -66,19 +66,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
             absl::StrCat("the server already has ", watchers_max,
                          " watches, its limit (omnistockd --watchers_max): retry later, or share "
                          "one watch among the clients of one process"));
-      } else if (const std::optional<SequenceGap> gap =
-                     ctx.store == nullptr ? std::nullopt
-                                          : ctx.store->GapHolding(reactor->replay_after_)) {
-        reactor->refusal_ = grpc::Status(
-            grpc::StatusCode::DATA_LOSS,
-            absl::StrCat(
-                "resume_after_sequence ", reactor->replay_after_,
-                " may name a movement that was lost: the server recovered a damaged "
-                "write-ahead log up to the damage (omnistockd --wal_recovery="
-                "point_in_time), and the journal's sequences jump from ",
-                gap->after, " to ", gap->before,
-                " there. Figures built from this feed may hold changes that no longer exist: "
-                "reload them with GetAvailability, then watch again"));
+      } else if (std::optional<grpc::Status> lost = RefuseDroppedSequence(
+                     ctx, "resume_after_sequence", reactor->replay_after_,
+                     "Figures built from this feed may hold changes that no longer exist: "
+                     "reload them with GetAvailability, then watch again")) {
+        reactor->refusal_ = *std::move(lost);
       } else if (reactor->replay_after_ > subscribed_at) {
         reactor->refusal_ =
             grpc::Status(grpc::StatusCode::OUT_OF_RANGE,

@@ -103,7 +103,8 @@ class HealthService::WatchReactor final : public grpc::ServerWriteReactor<Health
   HealthCheckResponse out_;
 };
 
-HealthService::HealthService(std::vector<std::string> names) {
+HealthService::HealthService(std::vector<std::string> names, size_t watches_max)
+    : watches_max_(watches_max) {
   for (std::string& name : names) serving_.emplace(std::move(name), false);
 }
 
@@ -202,9 +203,17 @@ grpc::ServerWriteReactor<HealthCheckResponse>* HealthService::Watch(
     watch->Refuse(*refused);
     return watch.get();
   }
+  bool full = false;
   {
     absl::MutexLock lock(&mu_);
-    watches_.emplace(watch.get(), watch);
+    full = watches_.size() >= watches_max_;
+    if (!full) watches_.emplace(watch.get(), watch);
+  }
+  if (full) {  // refused outside mu_: gRPC may run OnDone, which takes it, before Finish returns
+    watch->Refuse(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               absl::StrCat("the server already has ", watches_max_,
+                                            " health watches, its limit: end one, or use Check")));
+    return watch.get();
   }
   watch->Pump();
   return watch.get();

@@ -15,6 +15,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "engine/limits.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace omnistock::services {
@@ -24,8 +25,9 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   using ServingStatus = grpc::health::v1::HealthCheckResponse::ServingStatus;
 
   // `names` are the health names served ("" is the server as a whole), all NOT_SERVING until
-  // set; any other name is NOT_FOUND to Check and SERVICE_UNKNOWN to Watch.
-  explicit HealthService(std::vector<std::string> names);
+  // set; any other name is NOT_FOUND to Check and SERVICE_UNKNOWN to Watch. At most
+  // `watches_max` watches at once; more are refused RESOURCE_EXHAUSTED.
+  explicit HealthService(std::vector<std::string> names, size_t watches_max = kHealthWatchesMax);
   ~HealthService() override;
 
   // Sets one name's status, or every name's; ignored once shut down.
@@ -51,6 +53,7 @@ class HealthService final : public grpc::health::v1::Health::CallbackService {
   void NotifyWatches();
   void Forget(const WatchReactor* watch);
 
+  const size_t watches_max_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, bool> serving_ ABSL_GUARDED_BY(mu_);
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;

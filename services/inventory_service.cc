@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "engine/limits.h"
@@ -88,6 +89,12 @@ grpc::ServerUnaryReactor* InventoryService::ListMovements(grpc::CallbackServerCo
   auto ids = std::make_shared<TransientIds>();
   absl::StatusOr<storage::JournalQuery> query = ValidateListMovements(*request, *ctx_.ledger, *ids);
   if (!query.ok()) return AnswerNow(context, ToGrpc(query.status()));
+  if (std::optional<grpc::Status> lost =
+          RefuseDroppedSequence(ctx_, "after_sequence", query->after_sequence,
+                                "Movements read up to it may no longer be in the journal: read "
+                                "it again from before the gap")) {
+    return AnswerNow(context, *lost);
+  }
   if (const int64_t pending = ctx_.journal_readers->pending(); pending >= kJournalReadsPendingMax) {
     return AnswerNow(context,
                      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,

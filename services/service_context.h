@@ -6,9 +6,12 @@
 #define OMNISTOCK_SERVICES_SERVICE_CONTEXT_H_
 
 #include <functional>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "engine/ledger.h"
 #include "grpcpp/grpcpp.h"
 #include "services/clock.h"
@@ -34,6 +37,24 @@ inline grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context,
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   reactor->Finish(status);
   return reactor;
+}
+
+// DATA_LOSS when `sequence`, the request's `field`, is in a gap of the journal's sequences
+// (storage::Store::GapHolding): what the client read up to it may hold movements that a
+// point-in-time recovery dropped. `advice` says what to do instead.
+inline std::optional<grpc::Status> RefuseDroppedSequence(const ServiceContext& ctx,
+                                                         absl::string_view field, Sequence sequence,
+                                                         absl::string_view advice) {
+  const std::optional<SequenceGap> gap =
+      ctx.store == nullptr ? std::nullopt : ctx.store->GapHolding(sequence);
+  if (!gap) return std::nullopt;
+  return grpc::Status(
+      grpc::StatusCode::DATA_LOSS,
+      absl::StrCat(field, " ", sequence,
+                   " may name a movement that was lost: the server recovered a damaged "
+                   "write-ahead log up to the damage (omnistockd --wal_recovery=point_in_time), "
+                   "and the journal's sequences jump from ",
+                   gap->after, " to ", gap->before, " there. ", advice));
 }
 
 // Reads never show what a crash could take back (a position's state, or a sequence number a

@@ -543,10 +543,13 @@ std::optional<std::vector<SequenceGap>> DecodeSequenceGaps(std::string_view in) 
   // Two varints of at least one byte each per gap: a count past that is damage.
   if (!r.ok() || count > in.size() / 2) return std::nullopt;
   std::vector<SequenceGap> gaps(count);
+  Sequence previous = 0;
   for (SequenceGap& gap : gaps) {
     gap.after = r.Varint();
     gap.before = r.Varint();
-    if (gap.before <= gap.after) return std::nullopt;
+    // Each holds a sequence, and comes after the one before it.
+    if (gap.before <= gap.after || gap.after < previous) return std::nullopt;
+    previous = gap.before;
   }
   if (!r.Done()) return std::nullopt;
   return gaps;

@@ -19,7 +19,9 @@
 //                                                            receipts and adjustments ('\0' key)
 //   't' transfer_id                      -> Transfer
 //   "m/last_sequence"                    -> seq(8 BE)
-//   "m/sequence_gaps"                    -> SequenceGap list (WalRecovery::kPointInTime)
+//   "g/sequence_gaps"                    -> SequenceGap list, oldest first (recorded at each
+//                                            start with WalRecovery::kPointInTime; a kind of
+//                                            its own, so that an older build refuses it)
 // 'j' rows live in RocksDB's default column family, 'x' rows in "position_index", the rest in
 // "state" (see store.h).
 // Identifiers never contain NUL: the edge allows only [A-Za-z0-9._:/-].
@@ -53,10 +55,11 @@ inline constexpr char kLocationPrefix = 'l';
 inline constexpr char kPosTransactionPrefix = 's';
 inline constexpr char kTransferPrefix = 't';
 inline constexpr std::string_view kLastSequenceKey = "m/last_sequence";
-inline constexpr std::string_view kSequenceGapsKey = "m/sequence_gaps";
-// The first bytes of every kind of row in the state family: locations, "m/" metadata,
-// positions, reservations, till transactions (and receipt or adjustment keys), transfers.
-inline constexpr std::string_view kStateRowKinds = "lmprst";
+inline constexpr std::string_view kSequenceGapsKey = "g/sequence_gaps";
+// The first bytes of every kind of row in the state family: the sequence gaps, locations, "m/"
+// metadata, positions, reservations, till transactions (and receipt or adjustment keys),
+// transfers.
+inline constexpr std::string_view kStateRowKinds = "glmprst";
 
 // The format rows are written in, their first byte. Rows of formats 1 .. kRowFormat decode.
 inline constexpr char kRowFormat = 6;

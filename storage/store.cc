@@ -216,8 +216,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   store->state_ = handles[1];
   store->position_index_ = handles[2];
   store->created_ = created;
-  store->wal_recovery_ = store_options.wal_recovery;
   if (absl::Status moved = store->MoveRowsOfOlderLayout(); !moved.ok()) return moved;
+  if (store_options.wal_recovery == WalRecovery::kPointInTime) {
+    if (absl::Status gap = store->RecordSequenceGap(); !gap.ok()) return gap;
+  }
   return store;
 }
 
@@ -261,28 +263,64 @@ Store::~Store() {
   db_->Close().PermitUncheckedError();
 }
 
-absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
-  LoadSummary summary;
-  std::string last;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), state_, std::string(kLastSequenceKey), &last);
+absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> Store::ReadSequences() const {
+  std::pair<Sequence, std::vector<SequenceGap>> read;
+  std::string row;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), state_, std::string(kLastSequenceKey), &row);
   if (s.ok()) {
-    auto sequence = DecodeSequence(last);
+    auto sequence = DecodeSequence(row);
     if (!sequence) return absl::DataLossError("the last_sequence row does not decode");
-    summary.last_sequence = *sequence;
+    read.first = *sequence;
   } else if (!s.IsNotFound()) {
     return FromRocks(s, "reading last_sequence");
   }
-  ledger.RestoreSequence(summary.last_sequence);
-  std::string gaps;
-  s = db_->Get(rocksdb::ReadOptions(), state_, std::string(kSequenceGapsKey), &gaps);
+  s = db_->Get(rocksdb::ReadOptions(), state_, std::string(kSequenceGapsKey), &row);
   if (s.ok()) {
-    auto decoded = DecodeSequenceGaps(gaps);
-    if (!decoded) return Undecodable("the sequence_gaps row", gaps);
-    summary.sequence_gaps = *std::move(decoded);
+    auto gaps = DecodeSequenceGaps(row);
+    if (!gaps) return Undecodable("the sequence_gaps row", row);
+    read.second = *std::move(gaps);
   } else if (!s.IsNotFound()) {
     return FromRocks(s, "reading sequence_gaps");
   }
+  if (!read.second.empty() && read.second.back().before > read.first) {
+    return absl::DataLossError(absl::StrCat("the journal's last sequence ", read.first,
+                                            " is before the end of its last gap, ",
+                                            read.second.back().before));
+  }
+  return read;
+}
+
+absl::Status Store::RecordSequenceGap() {
+  // The records dropped after the damage held movements whose sequences a feed client may have
+  // seen (published once synced): those are never given again, and a watch resuming after one
+  // is told to reload (GapHolding). Whether anything was dropped cannot be known here; a gap
+  // when nothing was is harmless, as no client saw a sequence in it.
+  absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> read = ReadSequences();
+  if (!read.ok()) return read.status();
+  auto& [recovered, gaps] = *read;
+  if (recovered > std::numeric_limits<Sequence>::max() - 2 * kSequenceGapSpan) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the journal's last sequence ", recovered, " leaves no room for the gap of ",
+        kSequenceGapSpan, " sequences that --wal_recovery=point_in_time puts after it"));
+  }
+  gaps.push_back(SequenceGap{recovered, recovered + kSequenceGapSpan});
+  rocksdb::WriteBatch batch;
+  if (!batch.Put(state_, std::string(kSequenceGapsKey), Encode(gaps)).ok() ||
+      !batch.Put(state_, std::string(kLastSequenceKey), EncodeSequence(gaps.back().before)).ok()) {
+    return absl::InternalError("cannot build the batch that records the sequence gap");
+  }
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  return FromRocks(db_->Write(synced, &batch), "recording the sequence gap");
+}
+
+absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
+  LoadSummary summary;
+  absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> sequences = ReadSequences();
+  if (!sequences.ok()) return sequences.status();
+  summary.last_sequence = sequences->first;
+  summary.sequence_gaps = std::move(sequences->second);
+  ledger.RestoreSequence(summary.last_sequence);
 
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), state_));
   if (absl::Status s = RefuseUnknownKinds(*it, "", kStateRowKinds, "state row"); !s.ok()) return s;
@@ -342,34 +380,11 @@ absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {
   }
   // Only once everything loaded: a load refused for a row that does not decode has written
   // nothing ("Nothing was changed", Undecodable).
-  rocksdb::WriteOptions synced;
-  synced.sync = true;
   if (rekeyed.Count() > 0) {
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
     status = FromRocks(db_->Write(synced, &rekeyed), "moving till transactions to their new keys");
     if (!status.ok()) return status;
-  }
-  // The records dropped after the damage held movements whose sequences a feed client may have
-  // seen (published once synced): those are never given again, and a watch resuming after one
-  // is told to reload (GapHolding). Whether anything was dropped cannot be known here; a gap
-  // when nothing was is harmless, as no client saw a sequence in it.
-  if (wal_recovery_ == WalRecovery::kPointInTime) {
-    const Sequence recovered = summary.last_sequence;
-    if (recovered > std::numeric_limits<Sequence>::max() - 2 * kSequenceGapSpan) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the journal's last sequence ", recovered, " leaves no room for the gap of ",
-          kSequenceGapSpan, " sequences that --wal_recovery=point_in_time puts after it"));
-    }
-    summary.sequence_gaps.push_back(SequenceGap{recovered, recovered + kSequenceGapSpan});
-    summary.last_sequence = recovered + kSequenceGapSpan;
-    rocksdb::WriteBatch gap;
-    if (!gap.Put(state_, std::string(kSequenceGapsKey), Encode(summary.sequence_gaps)).ok() ||
-        !gap.Put(state_, std::string(kLastSequenceKey), EncodeSequence(summary.last_sequence))
-             .ok()) {
-      return absl::InternalError("cannot build the batch that records the sequence gap");
-    }
-    status = FromRocks(db_->Write(synced, &gap), "recording the sequence gap");
-    if (!status.ok()) return status;
-    ledger.RestoreSequence(summary.last_sequence);
   }
   sequence_gaps_ = summary.sequence_gaps;
   return summary;

@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -56,7 +57,7 @@ struct LoadSummary {
   size_t transfers = 0;
   Sequence last_sequence = 0;
   // Every gap in the journal's sequences (SequenceGap), oldest first; the last is this start's
-  // when it recovered with WalRecovery::kPointInTime.
+  // when it opened with WalRecovery::kPointInTime.
   std::vector<SequenceGap> sequence_gaps;
 };
 
@@ -113,9 +114,13 @@ class Store {
                                                      const StoreOptions& options = {});
   ~Store();
 
+  // Opened with WalRecovery::kPointInTime, Open moves the journal's sequences on by
+  // kSequenceGapSpan and records the gap (synced) as soon as RocksDB has recovered, before
+  // anything else can fail: that recovery has already dropped the damaged records, and the next
+  // start, which needs no flag, must not give their sequences again.
+
   // Loads every durable row into `ledger` and checks its invariants. DATA_LOSS when a row does
-  // not decode or the invariants fail. Opened with WalRecovery::kPointInTime, it then moves the
-  // journal's sequences on by kSequenceGapSpan, and records the gap (synced) before it returns.
+  // not decode or the invariants fail.
   absl::StatusOr<LoadSummary> LoadInto(Ledger& ledger);
 
   // The gap that holds `sequence` (SequenceGap::Holds), if any: the sequence may have named a
@@ -152,6 +157,9 @@ class Store {
   // vector memtable sorts itself for a read.)
   absl::StatusOr<std::vector<Movement>> ScanPosition(const JournalQuery& query) const;
   absl::Status MoveRowsOfOlderLayout();
+  // The journal's last sequence and its gaps, as stored.
+  absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> ReadSequences() const;
+  absl::Status RecordSequenceGap();
 
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* journal_ = nullptr;
@@ -159,7 +167,6 @@ class Store {
   rocksdb::ColumnFamilyHandle* position_index_ = nullptr;
   uint64_t migrated_rows_ = 0;
   bool created_ = false;
-  WalRecovery wal_recovery_ = WalRecovery::kStrict;
   std::vector<SequenceGap> sequence_gaps_;  // written by LoadInto only
 };
 

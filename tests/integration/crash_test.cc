@@ -308,12 +308,22 @@ TEST_CASE("a write-ahead log damaged before its end stops omnistockd until the o
   v1::WatchRequest after_seen;
   after_seen.add_skus("SKU-A");
   after_seen.set_resume_after_sequence(seen);
-  // A watcher that saw the dropped receipts is told to reload: its figures hold them.
-  auto told_to_reload = [&](v1::Availability::Stub& availability) {
-    const grpc::Status status = RefusedWatch(availability, after_seen);
+  // A watcher that saw the dropped receipts is told to reload: its figures hold them. So is a
+  // reader of the journal that paged past them.
+  auto told_to_reload = [&](const ServerProcess& server) {
+    const grpc::Status status =
+        RefusedWatch(*v1::Availability::NewStub(server.channel()), after_seen);
     INFO(status.error_message());
     CHECK(status.error_code() == grpc::StatusCode::DATA_LOSS);
     CHECK(absl::StrContains(status.error_message(), "reload them with GetAvailability"));
+    v1::ListMovementsRequest page;
+    page.set_after_sequence(seen);
+    v1::ListMovementsResponse movements;
+    const grpc::Status listed =
+        server.inventory()->ListMovements(Deadline().get(), page, &movements);
+    INFO(listed.error_message());
+    CHECK(listed.error_code() == grpc::StatusCode::DATA_LOSS);
+    CHECK(absl::StrContains(listed.error_message(), "after_sequence " + std::to_string(seen)));
   };
   // The ten receipts before the damage; the ten after it are gone, as the flag says.
   {
@@ -321,8 +331,8 @@ TEST_CASE("a write-ahead log damaged before its end stops omnistockd until the o
     const v1::PositionView kept = PositionOf(*recovered.inventory(), "SKU-A", "WH-1");
     CHECK(kept.on_hand() == 10);
     REQUIRE(kept.last_sequence() < seen);
+    told_to_reload(recovered);
     auto availability = v1::Availability::NewStub(recovered.channel());
-    told_to_reload(*availability);
     // One that saw only what was kept resumes, and the next change comes after every sequence
     // the dropped receipts had: none is given to another change.
     v1::WatchRequest after_kept = after_seen;
@@ -340,7 +350,7 @@ TEST_CASE("a write-ahead log damaged before its end stops omnistockd until the o
   // That start left no damaged log behind: the next one needs no flag, and keeps the gap.
   ServerProcess next(data);
   CHECK(PositionOf(*next.inventory(), "SKU-A", "WH-1").on_hand() == 11);
-  told_to_reload(*v1::Availability::NewStub(next.channel()));
+  told_to_reload(next);
 }
 
 TEST_CASE(

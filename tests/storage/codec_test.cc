@@ -188,6 +188,8 @@ TEST_CASE("the gaps in the journal's sequences round-trip, and a damaged list do
   // A gap that holds no sequence, or runs backwards, is damage.
   CHECK_FALSE(DecodeSequenceGaps(Encode(std::vector<SequenceGap>{{5, 5}})).has_value());
   CHECK_FALSE(DecodeSequenceGaps(Encode(std::vector<SequenceGap>{{5, 4}})).has_value());
+  CHECK_FALSE(DecodeSequenceGaps(Encode(std::vector<SequenceGap>{{10, 20}, {15, 30}})).has_value());
+  CHECK(DecodeSequenceGaps(Encode(std::vector<SequenceGap>{{10, 20}, {20, 30}})).has_value());
   // A count far past what the row holds is refused before anything is allocated for it.
   CHECK_FALSE(DecodeSequenceGaps(std::string("\x06\xff\xff\xff\xff\x0f", 6)).has_value());
   CHECK(SequenceGap{3, 7}.Holds(4));
