@@ -156,12 +156,15 @@ int Route(const Client& client, const Options& o) {
   return client.Call(
       &v1::Fulfillment::Stub::RouteAndReserve, request,
       [](const v1::RouteAndReserveResponse& response) {
-        if (response.has_plan()) PrintPlan(response.plan());
-        if (response.has_reservation()) {
+        // A replay has no plan: its reservation alone, with no blank line before it.
+        if (response.has_plan()) {
+          PrintPlan(response.plan());
           std::cout << "\n";
+        }
+        if (response.has_reservation()) {
           PrintReservation(response.reservation());
         } else {
-          std::cout << "\nnothing reserved\n";
+          std::cout << "nothing reserved\n";
         }
       },
       [](const v1::RouteAndReserveResponse& response) {

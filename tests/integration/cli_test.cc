@@ -160,6 +160,9 @@ TEST_CASE("cli: reserve and route retried after a release exit 1: the replay hol
   INFO(rerouted.output);
   CHECK(rerouted.exit_code == 1);
   CHECK_THAT(rerouted.output, Catch::Contains("holds no stock"));
+  // A replay has no plan to show: the reservation starts the output, no blank line before it.
+  const CliResult shown = RunCliAsIs(address, route + " 2>/dev/null");
+  CHECK_THAT(shown.output, Catch::StartsWith("id"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").reserved() == 0);
 }
 
