@@ -152,8 +152,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::AvailabilityUpdat
   }
 
   void OnDone() override {
-    // After Unsubscribe no batch is being handed to us, so `last` is the final reference, but
-    // for a replay page still being read, which holds its own until the read is done.
+    // After Unsubscribe no new batch is handed to us. `last` is the final reference but for a
+    // replay page still being read and a batch being handed over right now: each holds its own
+    // until it is done, and finds the watch finished.
     feed_->Unsubscribe(this);
     std::shared_ptr<WatchReactor> last;
     absl::MutexLock lock(&mu_);

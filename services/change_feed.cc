@@ -59,24 +59,33 @@ void ChangeFeed::Unsubscribe(const FeedSubscriber* subscriber) {
 
 void ChangeFeed::Publish(const std::vector<Commit>& commits) {
   if (commits.empty()) return;
-  absl::MutexLock lock(&mu_);
   const Sequence last = commits.back().last_sequence;
-  if (!subscribers_.empty()) {
-    std::vector<FeedItem> items;
-    for (const Commit& commit : commits) {
-      for (const Movement& movement : commit.movements) {
-        if (ChangesFigures(movement)) items.emplace_back(movement);
-      }
-    }
-    for (const auto& subscriber : subscribers_) subscriber->OnDurable(items, last);
+  // Who gets the batch and where a later subscription starts change together: one subscribed
+  // after this reads the batch from the journal (it is durable), one before gets it here.
+  std::vector<std::shared_ptr<FeedSubscriber>> subscribers;
+  {
+    absl::MutexLock lock(&mu_);
+    published_ = std::max(published_, last);
+    if (subscribers_.empty()) return;
+    subscribers = subscribers_;
   }
-  published_ = std::max(published_, last);
+  std::vector<FeedItem> items;
+  for (const Commit& commit : commits) {
+    for (const Movement& movement : commit.movements) {
+      if (ChangesFigures(movement)) items.emplace_back(movement);
+    }
+  }
+  for (const auto& subscriber : subscribers) subscriber->OnDurable(items, last);
 }
 
 void ChangeFeed::Close() {
-  absl::MutexLock lock(&mu_);
-  closed_ = true;
-  for (const auto& subscriber : subscribers_) subscriber->OnClose();
+  std::vector<std::shared_ptr<FeedSubscriber>> subscribers;
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;  // a later subscription is told instead
+    subscribers = subscribers_;
+  }
+  for (const auto& subscriber : subscribers) subscriber->OnClose();
 }
 
 size_t ChangeFeed::subscriber_count() const {

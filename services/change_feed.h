@@ -2,9 +2,11 @@
 // committer publishes each batch right after it is durable, so a watcher never sees a change
 // that a crash could take back, and sees changes in journal order.
 //
-// Thread-safety: all methods may be called from any thread. Publish runs on the committer
-// thread and calls each subscriber's OnDurable under the feed's lock, so subscribers must only
-// enqueue, never block, and never call back into the feed from OnDurable.
+// Thread-safety: all methods may be called from any thread, but Publish from one at a time (the
+// committer's), which keeps batches in order. Publish and Close call the subscribers outside the
+// feed's lock, so a subscriber may call back into the feed (gRPC may end a call, and run its
+// Unsubscribe, inside a write it starts); they must only enqueue, never block: the committer
+// waits for them.
 #ifndef OMNISTOCK_SERVICES_CHANGE_FEED_H_
 #define OMNISTOCK_SERVICES_CHANGE_FEED_H_
 
@@ -121,6 +123,8 @@ class ChangeFeed {
                          size_t max = std::numeric_limits<size_t>::max());
   void Unsubscribe(const FeedSubscriber* subscriber);
 
+  // Hands the batch to every subscriber: those subscribed before it was published, as the
+  // subscription's `published` says. One caller at a time.
   void Publish(const std::vector<Commit>& commits);
   // Tells every subscriber the server is stopping.
   void Close();

@@ -3,6 +3,7 @@
 #include "services/change_feed.h"
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -51,6 +52,42 @@ TEST_CASE("a subscription says what was published before it, and whether the fee
   feed.Unsubscribe(late.get());
   feed.Unsubscribe(early.get());
   CHECK(feed.subscriber_count() == 0);
+}
+
+// Ends its own subscription from inside the feed's calls, as a watch does when gRPC ends its
+// call inside a write the subscriber starts (OnDone, then Unsubscribe).
+struct LeavingSubscriber final : FeedSubscriber {
+  explicit LeavingSubscriber(ChangeFeed* feed) : feed(feed) {}
+  void OnDurable(const std::vector<FeedItem>&, Sequence) override {
+    ++batches;
+    feed->Unsubscribe(this);
+  }
+  void OnClose() override { feed->Unsubscribe(this); }
+  ChangeFeed* feed;
+  int batches = 0;
+};
+
+TEST_CASE("a subscriber may end its subscription from inside the feed's calls") {
+  ChangeFeed feed;
+  auto leaving = std::make_shared<LeavingSubscriber>(&feed);
+  auto closing = std::make_shared<LeavingSubscriber>(&feed);
+  feed.Subscribe(leaving);
+  // On a thread of its own: with the feed's lock held across the calls, as it was, this one
+  // would wait for itself for ever.
+  std::atomic<bool> done{false};
+  std::thread([&feed, &done, leaving, closing] {
+    feed.Publish({CommitUpTo(3)});
+    feed.Subscribe(closing);
+    feed.Close();
+    done = true;
+  }).detach();
+  for (int i = 0; i < 1000 && !done; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(done);
+  CHECK(leaving->batches == 1);
+  CHECK(feed.subscriber_count() == 0);
+  feed.Publish({CommitUpTo(4)});  // delivered to no one
+  CHECK(leaving->batches == 1);
 }
 
 struct KeepingSubscriber final : FeedSubscriber {
