@@ -200,6 +200,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (!loaded.ok()) return loaded.status();
   server->feed_.SetPublished(loaded->last_sequence);
   server->committer_->SetRecoveredSequence(loaded->last_sequence);
+  storage::Committer* committer = server->committer_.get();
+  server->durable_floor_ = std::make_unique<storage::DurableFloorWriter>(
+      options.data_dir, [committer] { return committer->durable_sequence(); },
+      [](const absl::Status& status) {
+        spdlog::warn("cannot record the durable sequence (tried again in a second): {}",
+                     status.ToString());
+      });
   if (loaded->pos_transactions_rekeyed > 0) {
     spdlog::info("moved {} till transactions to keys that name their store",
                  loaded->pos_transactions_rekeyed);
@@ -210,12 +217,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       "sequence {} in {}",
       loaded->locations, loaded->positions, loaded->reservations, loaded->pos_transactions,
       loaded->last_sequence, absl::FormatDuration(absl::Now() - started));
-  if (options.wal_recovery == storage::WalRecovery::kPointInTime) {
-    const SequenceGap& gap = loaded->sequence_gaps.back();
+  if (const std::optional<SequenceGap>& gap = server->store_->recorded_gap()) {
     spdlog::warn(
         "the journal's sequences jump from {} to {}: a watch resuming after one in between "
         "(a movement this start may have dropped) is refused DATA_LOSS, to reload",
-        gap.after, gap.before);
+        gap->after, gap->before);
+  } else if (options.wal_recovery == storage::WalRecovery::kPointInTime) {
+    spdlog::info(
+        "--wal_recovery=point_in_time: the write-ahead log is whole and holds every "
+        "acknowledged write, so nothing was dropped and the journal goes on as usual");
   }
 
   // Zones an earlier version took (a path, "localtime", "UTC0") that are not names of the tz
@@ -415,6 +425,8 @@ void Server::Shutdown(absl::Duration grace) {
   // committer's "shutting down", or is dropped unrun with the pool: its watch is over.)
   if (journal_readers_) journal_readers_->Join();
   if (committer_) committer_->Stop();
+  // After the committer's last batch: a clean stop leaves the floor at the journal's end.
+  if (durable_floor_) durable_floor_->Stop(/*write_last=*/!storage_failed());
   const storage::CommitterStats stats =
       committer_ ? committer_->stats() : storage::CommitterStats{};
   if (storage_failed()) {

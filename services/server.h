@@ -30,6 +30,7 @@
 #include "services/store_sales_service.h"
 #include "services/warehouse_service.h"
 #include "storage/committer.h"
+#include "storage/durable_floor.h"
 #include "storage/store.h"
 
 namespace omnistock::services {
@@ -123,6 +124,8 @@ class Server {
   ChangeFeed feed_;
   std::unique_ptr<storage::Committer> committer_;
   std::unique_ptr<Ledger> ledger_;
+  // After the committer whose durable sequence it records.
+  std::unique_ptr<storage::DurableFloorWriter> durable_floor_;
   // After the store, committer and ledger its reads use, before the calls that post them.
   std::unique_ptr<JournalReaders> journal_readers_;
   std::unique_ptr<NetworkService> network_;

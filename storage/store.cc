@@ -18,6 +18,7 @@
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/write_batch.h"
 #include "storage/codec.h"
+#include "storage/durable_floor.h"
 #include "storage/info_log.h"
 
 namespace omnistock::storage {
@@ -118,6 +119,52 @@ absl::Status CheckRoomToStart(const std::string& dir, uintmax_t needed) {
                    "table does yet)"));
 }
 
+// The journal's last sequence and its gaps, as stored in `state`.
+absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> ReadSequencesFrom(
+    rocksdb::DB& db, rocksdb::ColumnFamilyHandle* state) {
+  std::pair<Sequence, std::vector<SequenceGap>> read;
+  std::string row;
+  rocksdb::Status s = db.Get(rocksdb::ReadOptions(), state, std::string(kLastSequenceKey), &row);
+  if (s.ok()) {
+    auto sequence = DecodeSequence(row);
+    if (!sequence) return absl::DataLossError("the last_sequence row does not decode");
+    read.first = *sequence;
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s, "reading last_sequence");
+  }
+  s = db.Get(rocksdb::ReadOptions(), state, std::string(kSequenceGapsKey), &row);
+  if (s.ok()) {
+    auto gaps = DecodeSequenceGaps(row);
+    if (!gaps) return Undecodable("the sequence_gaps row", row);
+    read.second = *std::move(gaps);
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s, "reading sequence_gaps");
+  }
+  if (!read.second.empty() && read.second.back().before > read.first) {
+    return absl::DataLossError(absl::StrCat("the journal's last sequence ", read.first,
+                                            " is before the end of its last gap, ",
+                                            read.second.back().before));
+  }
+  return read;
+}
+
+// DATA_LOSS when the journal, recovered up to `recovered`, ends before the durable floor recorded
+// in `dir` (storage/durable_floor.h): RocksDB dropped acknowledged writes without a word.
+absl::Status CheckDurableFloorOf(const std::string& dir, Sequence recovered) {
+  absl::StatusOr<std::optional<Sequence>> floor = ReadDurableFloor(dir);
+  if (!floor.ok()) return floor.status();
+  if (!floor->has_value() || recovered >= **floor) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat(
+      "the journal recovered from data directory '", dir, "' ends at sequence ", recovered,
+      ", but it had been durable, and acknowledged, up to sequence ", **floor, " (",
+      kDurableFloorFile,
+      "): the write-ahead log lost acknowledged writes in a way RocksDB could not tell from a "
+      "crash's torn tail (a log cut short or gone, a zeroed stretch of it). RocksDB's LOG "
+      "file in that directory may name the log. Restore the data directory from a backup; or, "
+      "to serve from what is left, losing those writes, copy the directory aside and start "
+      "with --wal_recovery=point_in_time"));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
@@ -137,6 +184,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
           "by a newline (on a copy first); to start afresh, move the files away"));
     }
   }
+  if (created) {
+    // A directory that held a ledger (its floor says how far it went) whose database is gone.
+    absl::StatusOr<std::optional<Sequence>> floor = ReadDurableFloor(dir);
+    if (!floor.ok()) return floor.status();
+    if (floor->has_value() && **floor > 0) {
+      return absl::DataLossError(absl::StrCat(
+          "data directory '", dir, "' has no database, but its ", kDurableFloorFile,
+          " file says a ledger there had made its journal durable up to sequence ", **floor,
+          ": refusing to start an empty ledger in its place, and nothing was changed. Restore "
+          "the directory from a backup; to start afresh, empty it"));
+    }
+  }
   std::filesystem::create_directories(dir, ec);
   if (ec) {
     return absl::FailedPreconditionError(
@@ -153,9 +212,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   // Written by us, not RocksDB's own logger, which aborts on a full disk (info_log.h).
   options.info_log = InfoLog::Open(dir, /*keep_old=*/4);
   options.max_total_wal_size = store_options.max_wal_bytes;
-  options.wal_recovery_mode = store_options.wal_recovery == WalRecovery::kStrict
-                                  ? rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords
-                                  : rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   // The vector memtable takes one writer at a time; the committer is the only one.
   options.allow_concurrent_memtable_write = false;
   if (store_options.env != nullptr) options.env = store_options.env;
@@ -184,10 +240,32 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
       {kStateFamily, state},
       {kPositionIndexFamily, position_index},
   };
+  // Asked to recover up to damage, a database whose log is whole is opened as usual, and a gap
+  // in the sequences (RecordSequenceGap) is put only where something may have been dropped: a
+  // log RocksDB finds damaged, or one that lost acknowledged writes (below). A refused open
+  // changes nothing on disk.
+  const bool point_in_time = store_options.wal_recovery == WalRecovery::kPointInTime;
+  bool recover_to_damage = false;
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  const rocksdb::Status status = rocksdb::DB::Open(options, dir, families, &handles, &raw);
-  if (status.IsCorruption() && store_options.wal_recovery == WalRecovery::kStrict) {
+  rocksdb::Status status = rocksdb::DB::Open(options, dir, families, &handles, &raw);
+  if (status.IsCorruption() && point_in_time) {
+    recover_to_damage = true;
+    options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+    handles.clear();
+    status = rocksdb::DB::Open(options, dir, families, &handles, &raw);
+  }
+  // A record whole by its checksum whose batch does not parse stops RocksDB in either mode.
+  const bool unparsed = absl::StrContains(status.ToString(), "WriteBatch");
+  if (status.IsCorruption() && unparsed) {
+    return absl::DataLossError(absl::StrCat(
+        "cannot open RocksDB in '", dir, "': ", status.ToString(),
+        ". A record of the write-ahead log passes its checksum but does not parse, which "
+        "RocksDB cannot recover past even with --wal_recovery=point_in_time: restore the data "
+        "directory from a backup"));
+  }
+  if (status.IsCorruption() && !recover_to_damage) {
     return absl::DataLossError(absl::StrCat(
         "cannot open RocksDB in '", dir, "': ", status.ToString(),
         ". If the damage is in the write-ahead log (RocksDB's LOG file in that directory names "
@@ -217,7 +295,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   store->position_index_ = handles[2];
   store->created_ = created;
   if (absl::Status moved = store->MoveRowsOfOlderLayout(); !moved.ok()) return moved;
-  if (store_options.wal_recovery == WalRecovery::kPointInTime) {
+  if (!recover_to_damage) {
+    absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> read = store->ReadSequences();
+    if (!read.ok()) return read.status();
+    if (absl::Status kept = CheckDurableFloorOf(dir, read->first); !kept.ok()) {
+      // Lost either way: recovering up to the damage reads what this open read.
+      if (!point_in_time) return kept;
+      recover_to_damage = true;
+    }
+  }
+  if (recover_to_damage) {
     if (absl::Status gap = store->RecordSequenceGap(); !gap.ok()) return gap;
   }
   return store;
@@ -264,30 +351,7 @@ Store::~Store() {
 }
 
 absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> Store::ReadSequences() const {
-  std::pair<Sequence, std::vector<SequenceGap>> read;
-  std::string row;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), state_, std::string(kLastSequenceKey), &row);
-  if (s.ok()) {
-    auto sequence = DecodeSequence(row);
-    if (!sequence) return absl::DataLossError("the last_sequence row does not decode");
-    read.first = *sequence;
-  } else if (!s.IsNotFound()) {
-    return FromRocks(s, "reading last_sequence");
-  }
-  s = db_->Get(rocksdb::ReadOptions(), state_, std::string(kSequenceGapsKey), &row);
-  if (s.ok()) {
-    auto gaps = DecodeSequenceGaps(row);
-    if (!gaps) return Undecodable("the sequence_gaps row", row);
-    read.second = *std::move(gaps);
-  } else if (!s.IsNotFound()) {
-    return FromRocks(s, "reading sequence_gaps");
-  }
-  if (!read.second.empty() && read.second.back().before > read.first) {
-    return absl::DataLossError(absl::StrCat("the journal's last sequence ", read.first,
-                                            " is before the end of its last gap, ",
-                                            read.second.back().before));
-  }
-  return read;
+  return ReadSequencesFrom(*db_, state_);
 }
 
 absl::Status Store::RecordSequenceGap() {
@@ -311,7 +375,12 @@ absl::Status Store::RecordSequenceGap() {
   }
   rocksdb::WriteOptions synced;
   synced.sync = true;
-  return FromRocks(db_->Write(synced, &batch), "recording the sequence gap");
+  if (absl::Status s = FromRocks(db_->Write(synced, &batch), "recording the sequence gap");
+      !s.ok()) {
+    return s;
+  }
+  recorded_gap_ = gaps.back();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<LoadSummary> Store::LoadInto(Ledger& ledger) {

@@ -84,8 +84,11 @@ enum class WalRecovery {
   // kTolerateCorruptedTailRecords). Every write is synced before it is acknowledged, so an
   // incomplete record at the very end of the log (a crash in the middle of writing it) belongs
   // to a write nobody was told of, and is dropped. RocksDB's heuristic cannot tell some damage
-  // from such a tail: a record whose length field now runs past the end of the file, a zeroed
-  // stretch of a block, an older log file cut short or gone: what those hid is lost unsaid.
+  // from such a tail: a log cut at a record's boundary, a record whose length field now runs
+  // past the end of the file, a zeroed stretch of a block, an older log file cut short or gone.
+  // What those hid is dropped unsaid by RocksDB; Open then refuses the journal if it ends
+  // before the durable floor (storage/durable_floor.h), which sees such losses but for those of
+  // the last second before a crash.
   kStrict,
   // Recover every record before the first damaged one and drop the rest, acknowledged or not:
   // what an operator chooses, with the data directory copied aside first, to serve again.
@@ -114,7 +117,12 @@ class Store {
                                                      const StoreOptions& options = {});
   ~Store();
 
-  // Opened with WalRecovery::kPointInTime, Open moves the journal's sequences on by
+  // Opened with WalRecovery::kStrict, Open refuses (DATA_LOSS) a journal that ends before the
+  // durable floor recorded beside it (storage/durable_floor.h): acknowledged writes lost in a
+  // way RocksDB took for a crash's torn tail. The server keeps that floor (DurableFloorWriter).
+  // Opened with WalRecovery::kPointInTime on a log that is whole and holds every acknowledged
+  // write (a read-only open first tells), Open opens it as kStrict does. Otherwise it moves the
+  // journal's sequences on by
   // kSequenceGapSpan and records the gap (synced) as soon as RocksDB has recovered, before
   // anything else can fail: that recovery has already dropped the damaged records, and the next
   // start, which needs no flag, must not give their sequences again.
@@ -144,6 +152,10 @@ class Store {
   // families; nullopt when RocksDB does not know it. Thread-safe.
   std::optional<uint64_t> Property(const std::string& name) const;
 
+  // The gap this start put in the journal's sequences (opened with WalRecovery::kPointInTime,
+  // on a log that was damaged or had lost acknowledged writes); nullopt otherwise.
+  const std::optional<SequenceGap>& recorded_gap() const { return recorded_gap_; }
+
   // Rows moved out of the default family at Open (an older layout); 0 for a current database.
   uint64_t migrated_rows() const { return migrated_rows_; }
   // Whether Open found no database under its directory and created a new, empty one.
@@ -168,6 +180,7 @@ class Store {
   uint64_t migrated_rows_ = 0;
   bool created_ = false;
   std::vector<SequenceGap> sequence_gaps_;  // written by LoadInto only
+  std::optional<SequenceGap> recorded_gap_;
 };
 
 }  // namespace omnistock::storage

@@ -353,6 +353,48 @@ TEST_CASE("a write-ahead log damaged before its end stops omnistockd until the o
   told_to_reload(next);
 }
 
+TEST_CASE("acknowledged writes that a damaged log hides from RocksDB stop omnistockd's start") {
+  TempDir dir;
+  const std::string data = dir.Sub("data");
+  constexpr int kReceipts = 20;
+  {
+    ServerProcess server(data);
+    AddLocation(*server.network(), "WH-1", v1::WAREHOUSE);
+    for (int i = 0; i < kReceipts; ++i) ReceiveStock(*server.inventory(), "WH-1", "SKU-A", 1);
+    const std::string acknowledged =
+        std::to_string(PositionOf(*server.inventory(), "SKU-A", "WH-1").last_sequence()) + "\n";
+    // The durable floor follows within about a second.
+    std::string floor;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (floor != acknowledged && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::ifstream in(data + "/DURABLE_SEQUENCE");
+      floor.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    REQUIRE(floor == acknowledged);
+    server.Kill();
+  }
+  // The log cut at a record's boundary: RocksDB reads a clean end, as after the last write, and
+  // would drop the ten receipts after it without a word.
+  const std::string wal = WalFile(data);
+  const std::vector<uint64_t> records = WalRecordOffsets(wal);
+  REQUIRE(records.size() == kReceipts + 1);  // the location's, then the receipts'
+  std::filesystem::resize_file(wal, records[11]);
+
+  const FailedStart refused = RunToExit(data, {});
+  INFO(refused.log);
+  CHECK(refused.exit_code == 1);
+  CHECK(absl::StrContains(refused.log, "DATA_LOSS"));
+  CHECK(absl::StrContains(refused.log, "DURABLE_SEQUENCE"));
+  CHECK(absl::StrContains(refused.log, "--wal_recovery=point_in_time"));
+  // Refused again, not served, however often it is started.
+  CHECK(RunToExit(data, {}).exit_code == 1);
+
+  // The operator's choice: the ten receipts before the cut.
+  ServerProcess recovered(data, {"--wal_recovery=point_in_time"});
+  CHECK(PositionOf(*recovered.inventory(), "SKU-A", "WH-1").on_hand() == 10);
+}
+
 TEST_CASE(
     "omnistockd refuses a --wal_recovery, --expiry_interval, --log_level, storage bound, shutdown "
     "grace, retention, listen address or argument it cannot use") {
