@@ -246,9 +246,8 @@ int main(int argc, char** argv) {
   } else if (wal_recovery == "point_in_time") {
     options.wal_recovery = omnistock::storage::WalRecovery::kPointInTime;
     spdlog::warn(
-        "--wal_recovery=point_in_time: a damaged write-ahead log (or one that lost "
-        "acknowledged writes) is recovered up to the damage, and what follows it is dropped; "
-        "the journal's sequences then jump past those "
+        "--wal_recovery=point_in_time: a damaged write-ahead log is recovered up to the "
+        "damage, and what follows it is dropped; the journal's sequences jump past those "
         "the dropped movements may have had, and a watch resuming after one of them is refused "
         "DATA_LOSS, telling its client to reload its figures (GetAvailability)");
   } else {

@@ -222,10 +222,6 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         "the journal's sequences jump from {} to {}: a watch resuming after one in between "
         "(a movement this start may have dropped) is refused DATA_LOSS, to reload",
         gap->after, gap->before);
-  } else if (options.wal_recovery == storage::WalRecovery::kPointInTime) {
-    spdlog::info(
-        "--wal_recovery=point_in_time: the write-ahead log is whole and holds every "
-        "acknowledged write, so nothing was dropped and the journal goes on as usual");
   }
 
   // Zones an earlier version took (a path, "localtime", "UTC0") that are not names of the tz

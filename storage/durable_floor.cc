@@ -7,14 +7,13 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 
 namespace omnistock::storage {
 namespace {
@@ -23,8 +22,8 @@ std::string FloorPath(const std::string& dir) {
   return (std::filesystem::path(dir) / kDurableFloorFile).string();
 }
 
-absl::Status Errno(absl::string_view what, const std::string& path) {
-  return absl::UnavailableError(absl::StrCat(what, " '", path, "': ", std::strerror(errno)));
+absl::Status Errno(absl::string_view what, const std::string& path, int error = errno) {
+  return absl::UnavailableError(absl::StrCat(what, " '", path, "': ", std::strerror(error)));
 }
 
 // Opens `path` with `flags`, runs `use(fd)`, closes it: the first failure, naming `path`.
@@ -41,14 +40,20 @@ absl::Status WithFile(const std::string& path, int flags, Use use) {
 
 absl::StatusOr<std::optional<Sequence>> ReadDurableFloor(const std::string& dir) {
   const std::string path = FloorPath(dir);
-  std::ifstream in(path);
-  if (!in) {
-    if (!std::filesystem::exists(path)) return std::nullopt;
-    return Errno("cannot read", path);
+  std::string content;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    return Errno("cannot open", path);
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string content = text.str();
+  char buffer[64];
+  ssize_t got = 0;
+  while ((got = ::read(fd, buffer, sizeof buffer)) > 0 && content.size() < 64) {
+    content.append(buffer, static_cast<size_t>(got));
+  }
+  const int read_error = errno;
+  ::close(fd);
+  if (got < 0) return Errno("cannot read", path, read_error);
   Sequence floor = 0;
   absl::string_view digits = content;
   if (!absl::ConsumeSuffix(&digits, "\n") || digits.empty() ||
@@ -67,8 +72,11 @@ absl::Status WriteDurableFloor(const std::string& dir, Sequence sequence) {
   const std::string temporary = path + ".tmp";
   const std::string content = absl::StrCat(sequence, "\n");
   absl::Status written = WithFile(temporary, O_WRONLY | O_CREAT | O_TRUNC, [&](int fd) {
-    if (::write(fd, content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
-      return Errno("cannot write", temporary);
+    const ssize_t wrote = ::write(fd, content.data(), content.size());
+    if (wrote < 0) return Errno("cannot write", temporary);
+    if (wrote != static_cast<ssize_t>(content.size())) {
+      return absl::UnavailableError(absl::StrCat("cannot write '", temporary, "': ", wrote, " of ",
+                                                 content.size(), " bytes written"));
     }
     if (::fdatasync(fd) != 0) return Errno("cannot sync", temporary);
     return absl::OkStatus();
@@ -116,10 +124,16 @@ void DurableFloorWriter::WriteIfMoved() {
   const Sequence durable = durable_();
   if (written_ == durable) return;
   if (absl::Status status = WriteDurableFloor(dir_, durable); !status.ok()) {
-    on_error_(status);
+    // Said at once, then once a minute while it lasts.
+    const absl::Time now = absl::Now();
+    if (now - last_error_report_ >= absl::Minutes(1)) {
+      last_error_report_ = now;
+      on_error_(status);
+    }
     return;
   }
   written_ = durable;
+  last_error_report_ = absl::InfinitePast();
 }
 
 }  // namespace omnistock::storage

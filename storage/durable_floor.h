@@ -33,8 +33,8 @@ absl::Status WriteDurableFloor(const std::string& dir, Sequence sequence);
 
 // Writes `durable()` as the floor of `dir` every `interval` when it has moved on, on a thread of
 // its own, so that neither the calls nor the health checks wait for it. A write that fails goes
-// to `on_error` and is tried again at the next interval (a failing disk stops the committer
-// anyway).
+// to `on_error` (at once, then at most once a minute while it keeps failing) and is tried again
+// at the next interval (a failing disk stops the committer anyway).
 class DurableFloorWriter {
  public:
   DurableFloorWriter(std::string dir, std::function<Sequence()> durable,
@@ -57,7 +57,9 @@ class DurableFloorWriter {
   const absl::Duration interval_;
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<Sequence> written_;  // the thread's, then Stop's once it has joined
+  // The thread's, then Stop's once it has joined.
+  std::optional<Sequence> written_;
+  absl::Time last_error_report_ = absl::InfinitePast();
   std::thread thread_;
 };
 

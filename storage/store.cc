@@ -159,10 +159,12 @@ absl::Status CheckDurableFloorOf(const std::string& dir, Sequence recovered) {
       ", but it had been durable, and acknowledged, up to sequence ", **floor, " (",
       kDurableFloorFile,
       "): the write-ahead log lost acknowledged writes in a way RocksDB could not tell from a "
-      "crash's torn tail (a log cut short or gone, a zeroed stretch of it). RocksDB's LOG "
-      "file in that directory may name the log. Restore the data directory from a backup; or, "
-      "to serve from what is left, losing those writes, copy the directory aside and start "
-      "with --wal_recovery=point_in_time"));
+      "crash's torn tail (the newest log cut short, or zeroed from some point on). RocksDB's "
+      "recovery has already written out what it could read, and dropped that log. Restore the "
+      "data directory from a backup; or, to serve from what is left, losing those writes, "
+      "start with --wal_recovery=point_in_time. (If this directory's database was itself just "
+      "restored from an older backup, that backup's own DURABLE_SEQUENCE, or none, belongs "
+      "with it: move the newer file away.)"));
 }
 
 }  // namespace
@@ -240,22 +242,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
       {kStateFamily, state},
       {kPositionIndexFamily, position_index},
   };
-  // Asked to recover up to damage, a database whose log is whole is opened as usual, and a gap
-  // in the sequences (RecordSequenceGap) is put only where something may have been dropped: a
-  // log RocksDB finds damaged, or one that lost acknowledged writes (below). A refused open
-  // changes nothing on disk.
-  const bool point_in_time = store_options.wal_recovery == WalRecovery::kPointInTime;
-  bool recover_to_damage = false;
-  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  // Asked to recover up to damage, every start puts a gap in the sequences (RecordSequenceGap):
+  // whether recovery dropped something cannot be told here.
+  const bool recover_to_damage = store_options.wal_recovery == WalRecovery::kPointInTime;
+  options.wal_recovery_mode = recover_to_damage
+                                  ? rocksdb::WALRecoveryMode::kPointInTimeRecovery
+                                  : rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status = rocksdb::DB::Open(options, dir, families, &handles, &raw);
-  if (status.IsCorruption() && point_in_time) {
-    recover_to_damage = true;
-    options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-    handles.clear();
-    status = rocksdb::DB::Open(options, dir, families, &handles, &raw);
-  }
+  const rocksdb::Status status = rocksdb::DB::Open(options, dir, families, &handles, &raw);
   // A record whole by its checksum whose batch does not parse stops RocksDB in either mode.
   const bool unparsed = absl::StrContains(status.ToString(), "WriteBatch");
   if (status.IsCorruption() && unparsed) {
@@ -295,17 +290,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   store->position_index_ = handles[2];
   store->created_ = created;
   if (absl::Status moved = store->MoveRowsOfOlderLayout(); !moved.ok()) return moved;
-  if (!recover_to_damage) {
-    absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> read = store->ReadSequences();
-    if (!read.ok()) return read.status();
-    if (absl::Status kept = CheckDurableFloorOf(dir, read->first); !kept.ok()) {
-      // Lost either way: recovering up to the damage reads what this open read.
-      if (!point_in_time) return kept;
-      recover_to_damage = true;
-    }
-  }
   if (recover_to_damage) {
     if (absl::Status gap = store->RecordSequenceGap(); !gap.ok()) return gap;
+  } else {
+    // After RocksDB's recovery, which has already written out what it read: the check needs
+    // the journal's recovered end, and reading it before would replay the log twice at every
+    // start.
+    absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> read = store->ReadSequences();
+    if (!read.ok()) return read.status();
+    if (absl::Status kept = CheckDurableFloorOf(dir, read->first); !kept.ok()) return kept;
   }
   return store;
 }

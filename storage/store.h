@@ -86,9 +86,10 @@ enum class WalRecovery {
   // to a write nobody was told of, and is dropped. RocksDB's heuristic cannot tell some damage
   // from such a tail: a log cut at a record's boundary, a record whose length field now runs
   // past the end of the file, a zeroed stretch of a block, an older log file cut short or gone.
-  // What those hid is dropped unsaid by RocksDB; Open then refuses the journal if it ends
-  // before the durable floor (storage/durable_floor.h), which sees such losses but for those of
-  // the last second before a crash.
+  // What those hid is dropped unsaid by RocksDB. Open then refuses the journal if it ends
+  // before the durable floor (storage/durable_floor.h): that sees a loss of the journal's end
+  // (damage in the newest log, or that log gone) of more than about the last second's writes,
+  // not a hole in an older log with later writes intact.
   kStrict,
   // Recover every record before the first damaged one and drop the rest, acknowledged or not:
   // what an operator chooses, with the data directory copied aside first, to serve again.
@@ -120,9 +121,8 @@ class Store {
   // Opened with WalRecovery::kStrict, Open refuses (DATA_LOSS) a journal that ends before the
   // durable floor recorded beside it (storage/durable_floor.h): acknowledged writes lost in a
   // way RocksDB took for a crash's torn tail. The server keeps that floor (DurableFloorWriter).
-  // Opened with WalRecovery::kPointInTime on a log that is whole and holds every acknowledged
-  // write (a read-only open first tells), Open opens it as kStrict does. Otherwise it moves the
-  // journal's sequences on by
+  // The check comes after RocksDB's recovery, which has by then written out what it read.
+  // Opened with WalRecovery::kPointInTime, Open moves the journal's sequences on by
   // kSequenceGapSpan and records the gap (synced) as soon as RocksDB has recovered, before
   // anything else can fail: that recovery has already dropped the damaged records, and the next
   // start, which needs no flag, must not give their sequences again.
@@ -152,8 +152,8 @@ class Store {
   // families; nullopt when RocksDB does not know it. Thread-safe.
   std::optional<uint64_t> Property(const std::string& name) const;
 
-  // The gap this start put in the journal's sequences (opened with WalRecovery::kPointInTime,
-  // on a log that was damaged or had lost acknowledged writes); nullopt otherwise.
+  // The gap this start put in the journal's sequences (opened with WalRecovery::kPointInTime);
+  // nullopt otherwise.
   const std::optional<SequenceGap>& recorded_gap() const { return recorded_gap_; }
 
   // Rows moved out of the default family at Open (an older layout); 0 for a current database.
