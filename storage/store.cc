@@ -119,35 +119,6 @@ absl::Status CheckRoomToStart(const std::string& dir, uintmax_t needed) {
                    "table does yet)"));
 }
 
-// The journal's last sequence and its gaps, as stored in `state`.
-absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> ReadSequencesFrom(
-    rocksdb::DB& db, rocksdb::ColumnFamilyHandle* state) {
-  std::pair<Sequence, std::vector<SequenceGap>> read;
-  std::string row;
-  rocksdb::Status s = db.Get(rocksdb::ReadOptions(), state, std::string(kLastSequenceKey), &row);
-  if (s.ok()) {
-    auto sequence = DecodeSequence(row);
-    if (!sequence) return absl::DataLossError("the last_sequence row does not decode");
-    read.first = *sequence;
-  } else if (!s.IsNotFound()) {
-    return FromRocks(s, "reading last_sequence");
-  }
-  s = db.Get(rocksdb::ReadOptions(), state, std::string(kSequenceGapsKey), &row);
-  if (s.ok()) {
-    auto gaps = DecodeSequenceGaps(row);
-    if (!gaps) return Undecodable("the sequence_gaps row", row);
-    read.second = *std::move(gaps);
-  } else if (!s.IsNotFound()) {
-    return FromRocks(s, "reading sequence_gaps");
-  }
-  if (!read.second.empty() && read.second.back().before > read.first) {
-    return absl::DataLossError(absl::StrCat("the journal's last sequence ", read.first,
-                                            " is before the end of its last gap, ",
-                                            read.second.back().before));
-  }
-  return read;
-}
-
 // DATA_LOSS when the journal, recovered up to `recovered`, ends before the durable floor recorded
 // in `dir` (storage/durable_floor.h): RocksDB dropped acknowledged writes without a word.
 absl::Status CheckDurableFloorOf(const std::string& dir, Sequence recovered) {
@@ -344,7 +315,30 @@ Store::~Store() {
 }
 
 absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> Store::ReadSequences() const {
-  return ReadSequencesFrom(*db_, state_);
+  std::pair<Sequence, std::vector<SequenceGap>> read;
+  std::string row;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), state_, std::string(kLastSequenceKey), &row);
+  if (s.ok()) {
+    auto sequence = DecodeSequence(row);
+    if (!sequence) return absl::DataLossError("the last_sequence row does not decode");
+    read.first = *sequence;
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s, "reading last_sequence");
+  }
+  s = db_->Get(rocksdb::ReadOptions(), state_, std::string(kSequenceGapsKey), &row);
+  if (s.ok()) {
+    auto gaps = DecodeSequenceGaps(row);
+    if (!gaps) return Undecodable("the sequence_gaps row", row);
+    read.second = *std::move(gaps);
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s, "reading sequence_gaps");
+  }
+  if (!read.second.empty() && read.second.back().before > read.first) {
+    return absl::DataLossError(absl::StrCat("the journal's last sequence ", read.first,
+                                            " is before the end of its last gap, ",
+                                            read.second.back().before));
+  }
+  return read;
 }
 
 absl::Status Store::RecordSequenceGap() {
