@@ -9,10 +9,10 @@
 #include <filesystem>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 
 namespace omnistock::storage {
@@ -55,8 +55,9 @@ absl::StatusOr<std::optional<Sequence>> ReadDurableFloor(const std::string& dir)
   ::close(fd);
   if (got < 0) return Errno("cannot read", path, read_error);
   Sequence floor = 0;
-  absl::string_view digits = content;
-  if (!absl::ConsumeSuffix(&digits, "\n") || digits.empty() ||
+  // As written, "N\n"; a hand's edit may leave no newline, or "\r\n".
+  const absl::string_view digits = absl::StripAsciiWhitespace(content);
+  if (digits.empty() ||
       !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
       !absl::SimpleAtoi(digits, &floor)) {
     return absl::DataLossError(absl::StrCat(

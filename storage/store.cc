@@ -119,15 +119,14 @@ absl::Status CheckRoomToStart(const std::string& dir, uintmax_t needed) {
                    "table does yet)"));
 }
 
-// DATA_LOSS when the journal, recovered up to `recovered`, ends before the durable floor recorded
-// in `dir` (storage/durable_floor.h): RocksDB dropped acknowledged writes without a word.
-absl::Status CheckDurableFloorOf(const std::string& dir, Sequence recovered) {
-  absl::StatusOr<std::optional<Sequence>> floor = ReadDurableFloor(dir);
-  if (!floor.ok()) return floor.status();
-  if (!floor->has_value() || recovered >= **floor) return absl::OkStatus();
+// DATA_LOSS when the journal, recovered up to `recovered`, ends before the durable floor `floor`
+// recorded in `dir` (storage/durable_floor.h): RocksDB dropped acknowledged writes unsaid.
+absl::Status CheckDurableFloor(const std::string& dir, std::optional<Sequence> floor,
+                               Sequence recovered) {
+  if (!floor || recovered >= *floor) return absl::OkStatus();
   return absl::DataLossError(absl::StrCat(
       "the journal recovered from data directory '", dir, "' ends at sequence ", recovered,
-      ", but it had been durable, and acknowledged, up to sequence ", **floor, " (",
+      ", but it had been durable, and acknowledged, up to sequence ", *floor, " (",
       kDurableFloorFile,
       "): the write-ahead log lost acknowledged writes in a way RocksDB could not tell from a "
       "crash's torn tail (the newest log cut short, or zeroed from some point on). RocksDB's "
@@ -157,17 +156,22 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
           "by a newline (on a copy first); to start afresh, move the files away"));
     }
   }
-  if (created) {
+  // Read before anything is touched: a start refused for it changes nothing. Recovering up to
+  // damage, one that cannot be read is passed over (what is left is what the operator wants).
+  const bool recover_to_damage = store_options.wal_recovery == WalRecovery::kPointInTime;
+  std::optional<Sequence> durable_floor;
+  if (absl::StatusOr<std::optional<Sequence>> floor = ReadDurableFloor(dir); floor.ok()) {
+    durable_floor = *floor;
+  } else if (!recover_to_damage) {
+    return floor.status();
+  }
+  if (created && durable_floor.value_or(0) > 0) {
     // A directory that held a ledger (its floor says how far it went) whose database is gone.
-    absl::StatusOr<std::optional<Sequence>> floor = ReadDurableFloor(dir);
-    if (!floor.ok()) return floor.status();
-    if (floor->has_value() && **floor > 0) {
-      return absl::DataLossError(absl::StrCat(
-          "data directory '", dir, "' has no database, but its ", kDurableFloorFile,
-          " file says a ledger there had made its journal durable up to sequence ", **floor,
-          ": refusing to start an empty ledger in its place, and nothing was changed. Restore "
-          "the directory from a backup; to start afresh, empty it"));
-    }
+    return absl::DataLossError(absl::StrCat(
+        "data directory '", dir, "' has no database, but its ", kDurableFloorFile,
+        " file says a ledger there had made its journal durable up to sequence ", *durable_floor,
+        ": refusing to start an empty ledger in its place, and nothing was changed. Restore "
+        "the directory from a backup; to start afresh, empty it"));
   }
   std::filesystem::create_directories(dir, ec);
   if (ec) {
@@ -215,7 +219,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   };
   // Asked to recover up to damage, every start puts a gap in the sequences (RecordSequenceGap):
   // whether recovery dropped something cannot be told here.
-  const bool recover_to_damage = store_options.wal_recovery == WalRecovery::kPointInTime;
   options.wal_recovery_mode = recover_to_damage
                                   ? rocksdb::WALRecoveryMode::kPointInTimeRecovery
                                   : rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
@@ -262,14 +265,16 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   store->created_ = created;
   if (absl::Status moved = store->MoveRowsOfOlderLayout(); !moved.ok()) return moved;
   if (recover_to_damage) {
-    if (absl::Status gap = store->RecordSequenceGap(); !gap.ok()) return gap;
+    if (absl::Status gap = store->RecordSequenceGap(durable_floor); !gap.ok()) return gap;
   } else {
     // After RocksDB's recovery, which has already written out what it read: the check needs
     // the journal's recovered end, and reading it before would replay the log twice at every
     // start.
     absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> read = store->ReadSequences();
     if (!read.ok()) return read.status();
-    if (absl::Status kept = CheckDurableFloorOf(dir, read->first); !kept.ok()) return kept;
+    if (absl::Status kept = CheckDurableFloor(dir, durable_floor, read->first); !kept.ok()) {
+      return kept;
+    }
   }
   return store;
 }
@@ -341,7 +346,7 @@ absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> Store::ReadSequenc
   return read;
 }
 
-absl::Status Store::RecordSequenceGap() {
+absl::Status Store::RecordSequenceGap(std::optional<Sequence> floor) {
   // The records dropped after the damage held movements whose sequences a feed client may have
   // seen (published once synced): those are never given again, and a watch resuming after one
   // is told to reload (GapHolding). Whether anything was dropped cannot be known here; a gap
@@ -349,12 +354,14 @@ absl::Status Store::RecordSequenceGap() {
   absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> read = ReadSequences();
   if (!read.ok()) return read.status();
   auto& [recovered, gaps] = *read;
-  if (recovered > std::numeric_limits<Sequence>::max() - 2 * kSequenceGapSpan) {
+  // Past the durable floor too, when it is ahead: every sequence up to it was acknowledged.
+  const Sequence reached = std::max(recovered, floor.value_or(0));
+  if (reached > std::numeric_limits<Sequence>::max() - 2 * kSequenceGapSpan) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "the journal's last sequence ", recovered, " leaves no room for the gap of ",
+        "the journal's last sequence ", reached, " leaves no room for the gap of ",
         kSequenceGapSpan, " sequences that --wal_recovery=point_in_time puts after it"));
   }
-  gaps.push_back(SequenceGap{recovered, recovered + kSequenceGapSpan});
+  gaps.push_back(SequenceGap{recovered, reached + kSequenceGapSpan});
   rocksdb::WriteBatch batch;
   if (!batch.Put(state_, std::string(kSequenceGapsKey), Encode(gaps)).ok() ||
       !batch.Put(state_, std::string(kLastSequenceKey), EncodeSequence(gaps.back().before)).ok()) {

@@ -171,7 +171,8 @@ class Store {
   absl::Status MoveRowsOfOlderLayout();
   // The journal's last sequence and its gaps, as stored.
   absl::StatusOr<std::pair<Sequence, std::vector<SequenceGap>>> ReadSequences() const;
-  absl::Status RecordSequenceGap();
+  // The gap runs past `floor` (the durable floor read at Open) too, when that is ahead.
+  absl::Status RecordSequenceGap(std::optional<Sequence> floor);
 
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* journal_ = nullptr;

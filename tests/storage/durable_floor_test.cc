@@ -14,6 +14,7 @@
 #include "storage/store.h"
 #include "tests/support/open_store.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wal_file.h"
 
 namespace omnistock::storage {
 namespace {
@@ -35,7 +36,13 @@ TEST_CASE("the durable floor is written whole, read back, and refused when damag
   CHECK(ReadDurableFloor(dir.path()).value() == 18'000'000'000);
   CHECK_FALSE(std::filesystem::exists(dir.Sub(std::string(kDurableFloorFile) + ".tmp")));
 
-  for (const char* damaged : {"", "42", "4x2\n", "-1\n", " 42\n", "99999999999999999999999\n"}) {
+  // A hand's edit may leave no newline, or a carriage return.
+  WriteFile(dir.Sub(kDurableFloorFile), "43");
+  CHECK(ReadDurableFloor(dir.path()).value() == 43);
+  WriteFile(dir.Sub(kDurableFloorFile), "44\r\n");
+  CHECK(ReadDurableFloor(dir.path()).value() == 44);
+  for (const char* damaged :
+       {"", "\n", "4x2\n", "-1\n", "+42\n", "0x10\n", "1 2\n", "99999999999999999999999\n"}) {
     WriteFile(dir.Sub(kDurableFloorFile), damaged);
     const absl::StatusOr<std::optional<Sequence>> read = ReadDurableFloor(dir.path());
     INFO("content '" << damaged << "'");
@@ -103,10 +110,21 @@ TEST_CASE("a start refuses a journal that ends before its durable floor") {
   {
     Committer committer(**recovered, nullptr);
     Ledger ledger(&committer);
-    REQUIRE((*recovered)->LoadInto(ledger).ok());
+    absl::StatusOr<LoadSummary> loaded = (*recovered)->LoadInto(ledger);
+    REQUIRE(loaded.ok());
     CHECK((*recovered)->GapHolding(last + 1).has_value());
+    // The gap runs past the floor, whose sequences were acknowledged, not from the journal's end.
+    CHECK(loaded->sequence_gaps.back() == SequenceGap{last, last + 1 + kSequenceGapSpan});
   }
   recovered->reset();
+
+  // A floor that cannot be read stops a start before RocksDB recovers anything.
+  const std::vector<std::string> logs = testing::WalFiles(dir.path());
+  WriteFile(dir.Sub(kDurableFloorFile), "damaged\n");
+  absl::StatusOr<std::unique_ptr<Store>> unread = Store::Open(dir.path());
+  REQUIRE_FALSE(unread.ok());
+  CHECK(unread.status().code() == absl::StatusCode::kDataLoss);
+  CHECK(testing::WalFiles(dir.path()) == logs);
 
   // A directory whose database is gone, its floor left: nothing is created there.
   TempDir emptied;
