@@ -1,13 +1,44 @@
 #include "services/cli/client.h"
 
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "engine/limits.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace omnistock::cli {
 namespace {
+
+// The watch in progress, for the signal thread to end (TakeStopSignals), and the signal that
+// ended it.
+absl::Mutex g_stop_mu;
+grpc::ClientContext* g_watching ABSL_GUARDED_BY(g_stop_mu) = nullptr;
+int g_stopped_by ABSL_GUARDED_BY(g_stop_mu) = 0;
+
+// Registers a watch's context for the length of the watch.
+class StoppableWatch {
+ public:
+  explicit StoppableWatch(grpc::ClientContext* context) {
+    absl::MutexLock lock(&g_stop_mu);
+    g_watching = context;
+  }
+  ~StoppableWatch() {
+    absl::MutexLock lock(&g_stop_mu);
+    g_watching = nullptr;
+  }
+  // The signal that ended the watch; 0 if none did.
+  int stopped_by() const {
+    absl::MutexLock lock(&g_stop_mu);
+    return g_stopped_by;
+  }
+};
 
 // One update as a line of fixed columns (the rows come one at a time, so no table).
 struct WatchRow {
@@ -32,11 +63,31 @@ struct WatchRow {
 
 }  // namespace
 
+void TakeStopSignals() {
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  if (pthread_sigmask(SIG_BLOCK, &stop, nullptr) != 0) return;  // the defaults, then
+  std::thread([stop] {
+    for (;;) {
+      int signal = 0;
+      if (sigwait(&stop, &signal) != 0) continue;
+      absl::MutexLock lock(&g_stop_mu);
+      // No watch, or a second signal: at once, as the default action would.
+      if (g_watching == nullptr || g_stopped_by != 0) std::_Exit(128 + signal);
+      g_stopped_by = signal;
+      g_watching->TryCancel();
+    }
+  }).detach();
+}
+
 int Client::Watch(const v1::WatchRequest& request, int64_t count,
                   std::optional<absl::Duration> deadline) const {
   v1::Availability::Stub stub(channel_);
   grpc::ClientContext context;
   if (deadline) context.set_deadline(absl::ToChronoTime(absl::Now() + *deadline));
+  const StoppableWatch stoppable(&context);
   std::unique_ptr<grpc::ClientReader<v1::AvailabilityUpdate>> stream =
       stub.Watch(&context, request);
   // Where to resume: the last update seen, or where this watch replayed from.
@@ -71,14 +122,19 @@ int Client::Watch(const v1::WatchRequest& request, int64_t count,
     }
     std::cout << json << std::endl;
   }
+  const std::string resume =
+      last ? absl::StrCat("; resume with --after ", *last) : std::string("; no update came");
+  if (const int signal = stoppable.stopped_by(); signal != 0) {
+    stream->Finish();  // CANCELLED by the signal
+    std::cerr << "stopped by " << (signal == SIGINT ? "SIGINT" : "SIGTERM") << resume << '\n';
+    return 128 + signal;
+  }
   if (count > 0 && seen >= count) {
     context.TryCancel();
     stream->Finish();  // CANCELLED, as asked
     return kExitOk;
   }
   const grpc::Status status = stream->Finish();
-  const std::string resume =
-      last ? absl::StrCat("; resume with --after ", *last) : std::string("; no update came");
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && deadline) {
     std::cerr << "watched for " << absl::FormatDuration(*deadline);
     if (count > 0) std::cerr << ", " << seen << " of " << count << " updates came";

@@ -21,6 +21,12 @@
 
 namespace omnistock::cli {
 
+// SIGINT (Ctrl-C) and SIGTERM, taken by a thread of their own: they end the process with
+// 128 + the signal, as their default action would, but a watch in progress is ended first, so
+// that it can say where to resume. Called first in main, before any thread starts (threads
+// inherit the blocked signals).
+void TakeStopSignals();
+
 // The channel to omnistockd and what every call shares: the deadline and the output format.
 class Client {
   // A ReserveBatch answer can be larger than gRPC's default 4 MiB receive limit
@@ -79,9 +85,10 @@ class Client {
   }
 
   // Follows the availability feed, printing each update as it arrives (as a line of JSON with
-  // --json), until `count` updates have come (0: no limit), the server ends the stream, or the
-  // deadline passes. A watch is meant to run until it is stopped, so it has a deadline only
-  // when `deadline` is set (--timeout given); reaching it ends the watch normally, unless
+  // --json), until `count` updates have come (0: no limit), the server ends the stream, the
+  // deadline passes, or a stop signal comes (TakeStopSignals: exits 128 + the signal, as the
+  // shell's default would). A watch is meant to run until it is stopped, so it has a deadline
+  // only when `deadline` is set (--timeout given); reaching it ends the watch normally, unless
   // `count` updates were asked for and fewer came. On any end but `count`, says on stderr where
   // to resume from.
   int Watch(const v1::WatchRequest& request, int64_t count,

@@ -316,6 +316,7 @@ std::string FirstWord(int argc, char** argv) {
 }  // namespace
 
 int Run(int argc, char** argv) {
+  TakeStopSignals();
   Options options;
   CLI::App app{"omnistock: the command-line client of omnistockd (inventory and reservations)",
                "omnistock"};

@@ -340,6 +340,23 @@ TEST_CASE("cli: watch replays the changes of a SKU and stops after --count updat
   CHECK(RunCli(address, "watch --count 0").exit_code == 2);
 }
 
+TEST_CASE("cli: a watch stopped by a signal says where to resume, and exits 128 + the signal") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 10);
+  ReceiveStock(*live.inventory, "ST-1", "SKU-A", 2);
+  const uint64_t last = PositionOf(*live.inventory, "SKU-A", "ST-1").last_sequence();
+  // SIGTERM: a background job of a shell that is not interactive ignores SIGINT, as its
+  // children then do; a terminal's Ctrl-C takes the same way (130).
+  CliResult stopped =
+      RunCliAsIs(live.server.address(),
+                 "watch --after 0 2>&1 & p=$!; sleep 1; kill -TERM $p; wait $p; echo exit=$?");
+  INFO(stopped.output);
+  CHECK_THAT(stopped.output,
+             Catch::Contains("stopped by SIGTERM; resume with --after " + std::to_string(last)));
+  CHECK_THAT(stopped.output, Catch::EndsWith("exit=143\n"));
+}
+
 TEST_CASE("cli: a till's sale is recorded once, and a return kept apart is not sellable") {
   LiveServer live;
   AddLocation(*live.network, "ST-1");
