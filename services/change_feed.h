@@ -77,7 +77,7 @@ v1::AvailabilityUpdate UpdateOf(const Movement& movement);
 // One published movement that changed figures, and its update, made for the first watcher it
 // matches and shared by every other (a count batch of 10,000 rows reaches each matching watcher
 // as 10,000 pointers, not 10,000 copies, and costs nothing when no watcher follows it). Used on
-// the committer's thread only, under the feed's lock.
+// the committer's thread only (Publish's one caller), outside the feed's lock: not thread-safe.
 class FeedItem {
  public:
   explicit FeedItem(const Movement& movement) : movement_(&movement) {}

@@ -217,6 +217,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       "sequence {} in {}",
       loaded->locations, loaded->positions, loaded->reservations, loaded->pos_transactions,
       loaded->last_sequence, absl::FormatDuration(absl::Now() - started));
+  if (const absl::Status& unread = server->store_->unread_floor(); !unread.ok()) {
+    spdlog::warn(
+        "the durable floor could not be read ({}): the sequence gap starts from the journal's "
+        "end alone, and sequences acknowledged past it before the damage may be given again",
+        unread.ToString());
+  }
   if (const std::optional<SequenceGap>& gap = server->store_->recorded_gap()) {
     spdlog::warn(
         "the journal's sequences jump from {} to {}: a watch resuming after one in between "

@@ -46,9 +46,11 @@ absl::StatusOr<std::optional<Sequence>> ReadDurableFloor(const std::string& dir)
     if (errno == ENOENT) return std::nullopt;
     return Errno("cannot open", path);
   }
-  char buffer[64];
+  // A sequence is 20 digits at most: a longer file is not one (nor read whole).
+  constexpr size_t kLongest = 64;
+  char buffer[kLongest];
   ssize_t got = 0;
-  while ((got = ::read(fd, buffer, sizeof buffer)) > 0 && content.size() < 64) {
+  while ((got = ::read(fd, buffer, sizeof buffer)) > 0 && content.size() <= kLongest) {
     content.append(buffer, static_cast<size_t>(got));
   }
   const int read_error = errno;
@@ -57,13 +59,14 @@ absl::StatusOr<std::optional<Sequence>> ReadDurableFloor(const std::string& dir)
   Sequence floor = 0;
   // As written, "N\n"; a hand's edit may leave no newline, or "\r\n".
   const absl::string_view digits = absl::StripAsciiWhitespace(content);
-  if (digits.empty() ||
+  if (content.size() > kLongest || digits.empty() ||
       !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
       !absl::SimpleAtoi(digits, &floor)) {
     return absl::DataLossError(absl::StrCat(
         "'", path, "' does not hold a journal sequence (it holds '", absl::CHexEscape(content),
-        "'): omnistockd alone writes it. If it was damaged, move it away: this start then cannot "
-        "check that the write-ahead log kept every acknowledged write"));
+        "'): omnistockd writes it, as the journal's last durable sequence. If it was damaged, move "
+        "it away: this start then cannot check that the write-ahead log kept every "
+        "acknowledged write"));
   }
   return floor;
 }

@@ -160,10 +160,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   // damage, one that cannot be read is passed over (what is left is what the operator wants).
   const bool recover_to_damage = store_options.wal_recovery == WalRecovery::kPointInTime;
   std::optional<Sequence> durable_floor;
+  absl::Status unread_floor;
   if (absl::StatusOr<std::optional<Sequence>> floor = ReadDurableFloor(dir); floor.ok()) {
     durable_floor = *floor;
-  } else if (!recover_to_damage) {
+  } else if (!recover_to_damage || created) {
     return floor.status();
+  } else {
+    unread_floor = floor.status();
   }
   if (created && durable_floor.value_or(0) > 0) {
     // A directory that held a ledger (its floor says how far it went) whose database is gone.
@@ -263,6 +266,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   store->state_ = handles[1];
   store->position_index_ = handles[2];
   store->created_ = created;
+  store->unread_floor_ = unread_floor;
   if (absl::Status moved = store->MoveRowsOfOlderLayout(); !moved.ok()) return moved;
   if (recover_to_damage) {
     if (absl::Status gap = store->RecordSequenceGap(durable_floor); !gap.ok()) return gap;
@@ -357,9 +361,10 @@ absl::Status Store::RecordSequenceGap(std::optional<Sequence> floor) {
   // Past the durable floor too, when it is ahead: every sequence up to it was acknowledged.
   const Sequence reached = std::max(recovered, floor.value_or(0));
   if (reached > std::numeric_limits<Sequence>::max() - 2 * kSequenceGapSpan) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the journal's last sequence ", reached, " leaves no room for the gap of ",
-        kSequenceGapSpan, " sequences that --wal_recovery=point_in_time puts after it"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the journal's last sequence (or its durable floor, past it) ", reached,
+                     " leaves no room for the gap of ", kSequenceGapSpan,
+                     " sequences that --wal_recovery=point_in_time puts after it"));
   }
   gaps.push_back(SequenceGap{recovered, reached + kSequenceGapSpan});
   rocksdb::WriteBatch batch;

@@ -156,6 +156,10 @@ class Store {
   // nullopt otherwise.
   const std::optional<SequenceGap>& recorded_gap() const { return recorded_gap_; }
 
+  // Why the durable floor could not be read, when a start with WalRecovery::kPointInTime went
+  // on without it (its gap then runs from the journal's end alone); OK otherwise.
+  const absl::Status& unread_floor() const { return unread_floor_; }
+
   // Rows moved out of the default family at Open (an older layout); 0 for a current database.
   uint64_t migrated_rows() const { return migrated_rows_; }
   // Whether Open found no database under its directory and created a new, empty one.
@@ -182,6 +186,7 @@ class Store {
   bool created_ = false;
   std::vector<SequenceGap> sequence_gaps_;  // written by LoadInto only
   std::optional<SequenceGap> recorded_gap_;
+  absl::Status unread_floor_;
 };
 
 }  // namespace omnistock::storage

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <thread>
 
@@ -63,23 +64,62 @@ struct WatchRow {
 
 }  // namespace
 
+namespace {
+
+// Ends the process by `signal`, as its default action does (so that a shell running it in a
+// loop stops too, and a supervisor sees a signal, not an exit code).
+[[noreturn]] void DieBy(int signal) {
+  std::cout.flush();
+  std::signal(signal, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, signal);
+  pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+  std::raise(signal);
+  std::_Exit(128 + signal);  // not reached
+}
+
+// How long a watch may take to end once a signal cancelled it (its output may be stuck in a
+// full pipe): then the process ends anyway.
+constexpr absl::Duration kStopWatchMax = absl::Seconds(2);
+
+}  // namespace
+
 void TakeStopSignals() {
   sigset_t stop;
   sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  if (pthread_sigmask(SIG_BLOCK, &stop, nullptr) != 0) return;  // the defaults, then
+  // Only those at their default action: one the CLI was started with ignored (a background job
+  // of a script ignores SIGINT) stays ignored.
+  for (const int signal : {SIGINT, SIGTERM}) {
+    struct sigaction action {};
+    if (sigaction(signal, nullptr, &action) == 0 && action.sa_handler == SIG_DFL) {
+      sigaddset(&stop, signal);
+    }
+  }
+  if (sigisemptyset(&stop) || pthread_sigmask(SIG_BLOCK, &stop, nullptr) != 0) return;
   std::thread([stop] {
     for (;;) {
       int signal = 0;
       if (sigwait(&stop, &signal) != 0) continue;
       absl::MutexLock lock(&g_stop_mu);
-      // No watch, or a second signal: at once, as the default action would.
-      if (g_watching == nullptr || g_stopped_by != 0) std::_Exit(128 + signal);
+      // No watch, or a second signal: at once.
+      if (g_watching == nullptr || g_stopped_by != 0) DieBy(signal);
       g_stopped_by = signal;
       g_watching->TryCancel();
+      auto ended = [] { return g_watching == nullptr; };
+      if (!g_stop_mu.AwaitWithTimeout(absl::Condition(&ended), kStopWatchMax)) DieBy(signal);
+      // The watch has said where to resume; EndIfStopped ends the process.
     }
   }).detach();
+}
+
+void EndIfStopped() {
+  int signal = 0;
+  {
+    absl::MutexLock lock(&g_stop_mu);
+    signal = g_stopped_by;
+  }
+  if (signal != 0) DieBy(signal);
 }
 
 int Client::Watch(const v1::WatchRequest& request, int64_t count,

@@ -21,11 +21,13 @@
 
 namespace omnistock::cli {
 
-// SIGINT (Ctrl-C) and SIGTERM, taken by a thread of their own: they end the process with
-// 128 + the signal, as their default action would, but a watch in progress is ended first, so
-// that it can say where to resume. Called first in main, before any thread starts (threads
-// inherit the blocked signals).
+// SIGINT (Ctrl-C) and SIGTERM, unless ignored, taken by a thread of their own: they end the
+// process as their default action does, but a watch in progress is ended first (within 2 s),
+// so that it can say where to resume; EndIfStopped then ends the process. Called first in main,
+// before any thread starts (threads inherit the blocked signals).
 void TakeStopSignals();
+// Ends the process by the signal that stopped a watch, if one did.
+void EndIfStopped();
 
 // The channel to omnistockd and what every call shares: the deadline and the output format.
 class Client {

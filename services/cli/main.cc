@@ -363,7 +363,10 @@ int Run(int argc, char** argv) {
 
   const Client client(options);
   for (const Command& command : commands) {
-    if (command.app->parsed()) return command.run(client, options);
+    if (!command.app->parsed()) continue;
+    const int exit_code = command.run(client, options);
+    EndIfStopped();
+    return exit_code;
   }
   return kExitUsage;  // not reached: require_subcommand(1)
 }

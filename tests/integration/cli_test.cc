@@ -346,8 +346,9 @@ TEST_CASE("cli: a watch stopped by a signal says where to resume, and exits 128 
   ReceiveStock(*live.inventory, "ST-1", "SKU-A", 10);
   ReceiveStock(*live.inventory, "ST-1", "SKU-A", 2);
   const uint64_t last = PositionOf(*live.inventory, "SKU-A", "ST-1").last_sequence();
-  // SIGTERM: a background job of a shell that is not interactive ignores SIGINT, as its
-  // children then do; a terminal's Ctrl-C takes the same way (130).
+  // SIGTERM: a background job of a shell that is not interactive ignores SIGINT, and the CLI
+  // leaves an ignored signal ignored; a terminal's Ctrl-C takes the same way (130). The process
+  // ends by the signal, as its default action would end it.
   CliResult stopped =
       RunCliAsIs(live.server.address(),
                  "watch --after 0 2>&1 & p=$!; sleep 1; kill -TERM $p; wait $p; echo exit=$?");

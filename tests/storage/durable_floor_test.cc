@@ -42,7 +42,8 @@ TEST_CASE("the durable floor is written whole, read back, and refused when damag
   WriteFile(dir.Sub(kDurableFloorFile), "44\r\n");
   CHECK(ReadDurableFloor(dir.path()).value() == 44);
   for (const char* damaged :
-       {"", "\n", "4x2\n", "-1\n", "+42\n", "0x10\n", "1 2\n", "99999999999999999999999\n"}) {
+       {"", "\n", "4x2\n", "-1\n", "+42\n", "0x10\n", "1 2\n", "99999999999999999999999\n",
+        "                                                                 42\n"}) {
     WriteFile(dir.Sub(kDurableFloorFile), damaged);
     const absl::StatusOr<std::optional<Sequence>> read = ReadDurableFloor(dir.path());
     INFO("content '" << damaged << "'");
@@ -125,6 +126,12 @@ TEST_CASE("a start refuses a journal that ends before its durable floor") {
   REQUIRE_FALSE(unread.ok());
   CHECK(unread.status().code() == absl::StatusCode::kDataLoss);
   CHECK(testing::WalFiles(dir.path()) == logs);
+  // Recovering up to damage, the start goes on without it, and says so.
+  absl::StatusOr<std::unique_ptr<Store>> without =
+      Store::Open(dir.path(), {.wal_recovery = WalRecovery::kPointInTime});
+  REQUIRE(without.ok());
+  CHECK((*without)->unread_floor().code() == absl::StatusCode::kDataLoss);
+  without->reset();
 
   // A directory whose database is gone, its floor left: nothing is created there.
   TempDir emptied;
@@ -133,6 +140,10 @@ TEST_CASE("a start refuses a journal that ends before its durable floor") {
   REQUIRE_FALSE(empty.ok());
   CHECK(empty.status().code() == absl::StatusCode::kDataLoss);
   CHECK_THAT(std::string(empty.status().message()), Catch::Contains("has no database"));
+  CHECK_FALSE(std::filesystem::exists(emptied.Sub("CURRENT")));
+  // Nor when the floor there cannot be read, whatever the mode.
+  WriteFile(emptied.Sub(kDurableFloorFile), "damaged\n");
+  CHECK_FALSE(Store::Open(emptied.path(), {.wal_recovery = WalRecovery::kPointInTime}).ok());
   CHECK_FALSE(std::filesystem::exists(emptied.Sub("CURRENT")));
 }
 
