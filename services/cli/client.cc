@@ -62,10 +62,6 @@ struct WatchRow {
   }
 };
 
-}  // namespace
-
-namespace {
-
 // Ends the process by `signal`, as its default action does (so that a shell running it in a
 // loop stops too, and a supervisor sees a signal, not an exit code).
 [[noreturn]] void DieBy(int signal) {
