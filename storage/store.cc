@@ -104,6 +104,24 @@ std::optional<std::string> DatabaseFileIn(const std::string& dir) {
   return std::nullopt;
 }
 
+// A subdirectory of `dir` that holds a ledger (a database's CURRENT, or a durable floor), one
+// level down: a --data_dir that names the parent of the real one ("/var/lib/omnistock" for
+// "/var/lib/omnistock/data") would otherwise start an empty ledger beside it. nullopt when none.
+std::optional<std::string> LedgerBelow(const std::string& dir) {
+  std::error_code ec;
+  for (const std::filesystem::directory_entry& entry :
+       std::filesystem::directory_iterator(dir, ec)) {
+    std::error_code entry_ec;
+    if (!entry.is_directory(entry_ec)) continue;
+    for (const char* marker : {"CURRENT", kDurableFloorFile}) {
+      if (std::filesystem::exists(entry.path() / marker, entry_ec)) {
+        return (entry.path() / marker).string();
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 // Refuses a start with less than `needed` bytes free in `dir` (StoreOptions).
 absl::Status CheckRoomToStart(const std::string& dir, uintmax_t needed) {
   std::error_code ec;
@@ -154,6 +172,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
           "empty database over them, and nothing was changed. Restore CURRENT from a backup "
           "of the directory, or write into it the name of the newest MANIFEST-* file followed "
           "by a newline (on a copy first); to start afresh, move the files away"));
+    }
+    if (std::optional<std::string> below = LedgerBelow(dir)) {
+      const std::string sub = std::filesystem::path(*below).parent_path().string();
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data directory '", dir, "' holds no database, but its subdirectory '", sub,
+          "' holds a ledger (", *below,
+          "): refusing to start a new, empty ledger beside it, and nothing was changed. If "
+          "that is this server's data, start with --data_dir=",
+          sub, "; to start a new ledger, give it a directory of its own"));
     }
   }
   // Read before anything is touched: a start refused for it changes nothing. Recovering up to

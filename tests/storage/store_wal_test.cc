@@ -19,6 +19,7 @@
 #include "rocksdb/write_batch.h"
 #include "storage/codec.h"
 #include "storage/committer.h"
+#include "storage/durable_floor.h"
 #include "storage/store.h"
 #include "tests/support/open_store.h"
 #include "tests/support/temp_dir.h"
@@ -258,6 +259,32 @@ TEST_CASE("other files, or a database RocksDB was still making, do not stop a fi
   INFO(opened.status().message());
   REQUIRE(opened.ok());
   CHECK((*opened)->created());
+}
+
+TEST_CASE("the parent of a data directory is refused, not started as a new, empty ledger") {
+  TempDir dir;
+  const std::string data = dir.Sub("data");
+  WriteReceipts(data);
+  std::ofstream(dir.Sub("omnistockd.log")) << "a service's own log\n";
+  const std::vector<std::string> before = Listing(dir.path());
+
+  for (WalRecovery mode : {WalRecovery::kStrict, WalRecovery::kPointInTime}) {
+    const absl::StatusOr<std::unique_ptr<Store>> refused =
+        Store::Open(dir.path(), {.wal_recovery = mode});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+    CHECK_THAT(std::string(refused.status().message()),
+               Catch::Contains(absl::StrCat("start with --data_dir=", data)) &&
+                   Catch::Contains("nothing was changed"));
+    CHECK(Listing(dir.path()) == before);
+  }
+  // A subdirectory left with only its durable floor (its database moved away) is one too.
+  std::filesystem::remove_all(data);
+  std::filesystem::create_directory(data);
+  REQUIRE(WriteDurableFloor(data, kReceipts + 1).ok());
+  CHECK(Store::Open(dir.path()).status().code() == absl::StatusCode::kFailedPrecondition);
+
+  CHECK(RecoveredOnHand(dir.Sub("elsewhere"), {}) == 0);  // a new directory still starts empty
 }
 
 TEST_CASE("a torn last record of the write-ahead log is dropped, and the rest recovered") {
