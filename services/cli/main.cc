@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/cli/client.h"
@@ -313,6 +314,25 @@ std::string FirstWord(int argc, char** argv) {
   return std::string();
 }
 
+// The first option `command` (with the global options of `app`) does not know, as written
+// ("--locaton"), or empty. CLI11 reports a missing required option before an unknown one, so a
+// mistyped option name would otherwise be reported as the option it was meant to be, missing.
+std::string UnknownOption(const CLI::App& app, const CLI::App& command, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--") break;  // what follows is positional
+    // A word, or a negative number (a value: --delta -5).
+    if (arg.size() < 2 || arg[0] != '-' || absl::ascii_isdigit(arg[1])) continue;
+    const std::string name = arg.substr(0, arg.find('='));
+    const CLI::Option* option = command.get_option_no_throw(name);
+    if (option == nullptr) option = app.get_option_no_throw(name);
+    if (option == nullptr) return name;
+    // An option's value is never taken for an option ("--reason -broken").
+    if (name.size() == arg.size() && option->get_items_expected_min() > 0) ++i;
+  }
+  return std::string();
+}
+
 }  // namespace
 
 int Run(int argc, char** argv) {
@@ -355,6 +375,14 @@ int Run(int argc, char** argv) {
     });
     if (!word.empty() && !known) {
       return UsageError(absl::StrCat("'", word, "' is not a command; omnistock --help lists them"));
+    }
+    for (const Command& command : commands) {
+      if (!command.app->check_name(word)) continue;
+      if (const std::string unknown = UnknownOption(app, *command.app, argc, argv);
+          !unknown.empty()) {
+        return UsageError(absl::StrCat(unknown, " is not an option of '", word, "'; omnistock ",
+                                       word, " --help lists them"));
+      }
     }
     return app.exit(e) == 0 ? kExitOk : kExitUsage;
   } catch (const CLI::ParseError& e) {

@@ -240,6 +240,18 @@ TEST_CASE("cli: a malformed command line exits 2 and calls nothing") {
   CHECK(no_reason.exit_code == 2);
   CHECK_THAT(no_reason.output, Catch::Contains("--reason is required"));
   CHECK_THAT(no_reason.output, !Catch::Contains("not a command"));
+  // A mistyped option is named as such, not as the required one it was meant to be, missing;
+  // a negative number and an option's value that starts with '-' are not taken for options.
+  CliResult typo = RunCli(live.server.address(), "adjust ST-1 SKU-A -1 --reasn damage");
+  CHECK(typo.exit_code == 2);
+  CHECK_THAT(typo.output, Catch::StartsWith("error: --reasn is not an option of 'adjust'"));
+  CliResult typo_first =
+      RunCli(live.server.address(), "reserve --iid order-3 --locaton ST-1 --line SKU-A@ST-1:1");
+  CHECK(typo_first.exit_code == 2);
+  CHECK_THAT(typo_first.output, Catch::StartsWith("error: --iid is not an option of 'reserve'"));
+  CliResult dash_value = RunCli(live.server.address(), "adjust ST-1 SKU-A -1 --reference -r7");
+  CHECK(dash_value.exit_code == 2);
+  CHECK_THAT(dash_value.output, Catch::Contains("--reason is required"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 2);
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").reserved() == 0);
 }
