@@ -288,8 +288,10 @@ class Ledger {
   Applied<CountSummary> ApplyCounts(const std::vector<CountRow>& rows, absl::Time now);
   // Ships stock out of `from` at once; it shows as in transit at `to`. All lines or none.
   Applied<Transfer> ShipTransfer(const Transfer& transfer, absl::Time now);
-  // The destination received it: in transit becomes on_hand.
-  Applied<Transfer> ReceiveTransfer(const std::string& transfer_id, absl::Time now);
+  // The destination received it: in transit becomes on_hand, or what arrived of it when the
+  // receipt names less (the rest was lost on the way). The same receipt again is kReplayed;
+  // other quantities for a received transfer, kTransferExistsWithDifferentContent.
+  Applied<Transfer> ReceiveTransfer(const TransferReceipt& receipt, absl::Time now);
 
   // --- Recovery: load durable rows, then CheckInvariants. Not for use while serving. ---
   void RestoreLocation(const Location& location);

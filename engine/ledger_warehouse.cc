@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/check.h"
 #include "engine/ledger.h"
 
@@ -67,6 +68,52 @@ bool SameContent(const Transfer& a, const Transfer& b) {
     return lines;
   };
   return a.from == b.from && a.to == b.to && sorted(a.lines) == sorted(b.lines);
+}
+
+// "4 of 'A', 0 of 'B'".
+std::string DescribeLines(const std::vector<PosLine>& lines) {
+  return absl::StrJoin(lines, ", ", [](std::string* out, const PosLine& line) {
+    absl::StrAppend(out, line.quantity, " of '", line.sku.value(), "'");
+  });
+}
+
+// What arrived of `transfer` by `receipt`: one line per line of the transfer, in its order.
+// nullopt, with `detail` saying why, when the receipt's lines are not the transfer's SKUs or
+// name more of one than was shipped.
+std::optional<std::vector<PosLine>> Arrived(const Transfer& transfer,
+                                            const TransferReceipt& receipt, std::string& detail) {
+  if (receipt.received.empty()) return transfer.lines;
+  std::vector<PosLine> arrived = transfer.lines;
+  std::vector<bool> named(arrived.size(), false);
+  for (size_t r = 0; r < receipt.received.size(); ++r) {
+    const Sku sku = receipt.received[r].sku.Current();
+    const Quantity quantity = receipt.received[r].quantity;
+    const auto line = std::find_if(arrived.begin(), arrived.end(),
+                                   [&sku](const PosLine& shipped) { return shipped.sku == sku; });
+    if (line == arrived.end()) {
+      detail =
+          absl::StrCat("received_lines[", r, "].sku '", sku.value(), "' is not a SKU of transfer '",
+                       transfer.id, "', which shipped ", DescribeLines(transfer.lines));
+      return std::nullopt;
+    }
+    const size_t i = line - arrived.begin();
+    if (quantity < 0 || quantity > transfer.lines[i].quantity) {
+      detail = absl::StrCat("received_lines[", r, "].quantity is ", quantity, ", outside 0 .. the ",
+                            transfer.lines[i].quantity, " units of '", sku.value(), "' transfer '",
+                            transfer.id, "' shipped");
+      return std::nullopt;
+    }
+    line->quantity = quantity;
+    named[i] = true;
+  }
+  for (size_t i = 0; i < arrived.size(); ++i) {
+    if (named[i]) continue;
+    detail = absl::StrCat("received_lines names no line for '", arrived[i].sku.value(),
+                          "' of transfer '", transfer.id,
+                          "': name every SKU it shipped, with 0 when none of it arrived");
+    return std::nullopt;
+  }
+  return arrived;
 }
 
 }  // namespace
@@ -303,17 +350,30 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
   return applied;
 }
 
-Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::Time now) {
+Applied<Transfer> Ledger::ReceiveTransfer(const TransferReceipt& receipt, absl::Time now) {
   absl::MutexLock transfers_lock(&transfers_mu_);
   Applied<Transfer> applied;
-  auto it = transfers_.find(transfer_id);
+  auto it = transfers_.find(receipt.transfer_id);
   if (it == transfers_.end()) {
     applied.outcome = Outcome::kTransferNotFound;
-    applied.detail = absl::StrCat("transfer_id '", transfer_id, "' is not known");
+    applied.detail = absl::StrCat("transfer_id '", receipt.transfer_id, "' is not known");
     return applied;
   }
   Transfer& transfer = it->second;
+  std::optional<std::vector<PosLine>> arrived = Arrived(transfer, receipt, applied.detail);
+  if (!arrived) {
+    applied.outcome = Outcome::kTransferReceiptMismatch;
+    return applied;
+  }
   if (transfer.state == TransferState::kReceived) {
+    if (*arrived != transfer.received) {
+      applied.outcome = Outcome::kTransferExistsWithDifferentContent;
+      applied.detail =
+          absl::StrCat("transfer_id '", transfer.id, "' was received as ",
+                       DescribeLines(transfer.received), ", not ", DescribeLines(*arrived));
+      applied.ticket = last_ticket();  // waits for the commit that received it (ShipTransfer)
+      return applied;
+    }
     applied.outcome = Outcome::kReplayed;
     applied.value = transfer;
     applied.ticket = last_ticket();
@@ -322,7 +382,7 @@ Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::
   ShardLockSet shard_locks(shards_.data(), transfer.lines);
   // A count at the destination since the shipment may have left no room under the limit: the
   // transfer stays in transit until a count or an adjustment makes some.
-  for (const PosLine& line : transfer.lines) {
+  for (const PosLine& line : *arrived) {
     const Position* destination = ShardFor(line.sku).Find(line.sku, transfer.to);
     OMNISTOCK_CHECK(destination != nullptr);
     if (destination->on_hand > kOnHandMax - line.quantity) {
@@ -333,25 +393,32 @@ Applied<Transfer> Ledger::ReceiveTransfer(const std::string& transfer_id, absl::
   }
   Commit commit;
   TouchedPositions touched;
-  for (const PosLine& line : transfer.lines) {
-    PositionSlot* destination = ShardFor(line.sku).Find(line.sku, transfer.to);
-    OMNISTOCK_CHECK(destination->in_transit >= line.quantity);
-    destination->in_transit -= line.quantity;
-    destination->on_hand += line.quantity;
+  for (size_t i = 0; i < transfer.lines.size(); ++i) {
+    const PosLine& shipped = transfer.lines[i];
+    const Quantity landed = (*arrived)[i].quantity;
+    PositionSlot* destination = ShardFor(shipped.sku).Find(shipped.sku, transfer.to);
+    OMNISTOCK_CHECK(destination->in_transit >= shipped.quantity);
+    destination->in_transit -= shipped.quantity;
+    destination->on_hand += landed;
     Movement movement;
     movement.time = now;
     movement.kind = MovementKind::kTransfer;
-    movement.sku = line.sku;
+    movement.sku = shipped.sku;
     movement.location = transfer.to;
-    movement.on_hand_delta = line.quantity;
-    movement.in_transit_delta = -line.quantity;
+    movement.on_hand_delta = landed;
+    movement.in_transit_delta = -shipped.quantity;
     movement.reference = transfer.id;
     movement.actor = absl::StrCat("received from ", transfer.from.value());
+    if (landed < shipped.quantity) {
+      absl::StrAppend(&movement.actor, ": ", landed, " of ", shipped.quantity, " (",
+                      shipped.quantity - landed, " lost in transit)");
+    }
     commit.movements.push_back(std::move(movement));
     touched.push_back(destination);
   }
   transfer.state = TransferState::kReceived;
   transfer.received_at = now;
+  transfer.received = *std::move(arrived);
   received_transfers_.Push({transfer.received_at, transfer.id});
   applied.ticket = Publish(commit, [&](Commit& c) {
     StampTouched(c, touched);

@@ -63,6 +63,8 @@ absl::string_view OutcomeName(Outcome outcome) {
       return "TRANSFER_EXISTS_WITH_DIFFERENT_CONTENT";
     case Outcome::kTransferNotFound:
       return "TRANSFER_NOT_FOUND";
+    case Outcome::kTransferReceiptMismatch:
+      return "TRANSFER_RECEIPT_MISMATCH";
     case Outcome::kIllegalTransition:
       return "ILLEGAL_TRANSITION";
     case Outcome::kReservationExpired:

@@ -8,6 +8,7 @@
 //   2. the location accepts the command                    (kLocationDisabled,
 //   kLocationHasNoTill, kLocationHoldsNoStock)
 //   3. idempotency: same id, same content -> kReplayed     (kReservationExistsWithDifferentContent)
+//      (a transfer receipt's lines against its transfer first: kTransferReceiptMismatch)
 //      then a new till transaction's date                  (kClientTimeTooOld)
 //   4. the state transition is legal                       (kIllegalTransition,
 //   kReservationExpired)
@@ -37,6 +38,7 @@ enum class Outcome : uint8_t {
   kStockChangeExistsWithDifferentContent,  // a receipt's or adjustment's idempotency key
   kTransferExistsWithDifferentContent,
   kTransferNotFound,
+  kTransferReceiptMismatch,  // a receipt's lines are not the transfer's SKUs, or over what shipped
   kIllegalTransition,
   kReservationExpired,
   kInsufficientAvailable,

@@ -26,8 +26,20 @@ struct Transfer {
   absl::Time shipped_at;
   absl::Time received_at;
   Sequence sequence = 0;  // of its last movement
+  // Once received: what arrived, one line per line of `lines` and in its order, each at most
+  // what was shipped. Units short were lost on the way: they left in_transit and never reached
+  // on_hand.
+  std::vector<PosLine> received;
 
   friend bool operator==(const Transfer&, const Transfer&) = default;
+};
+
+// What arrived of a transfer (Ledger::ReceiveTransfer).
+struct TransferReceipt {
+  std::string transfer_id;
+  // Empty: everything shipped arrived. Otherwise one line per SKU of the transfer (unique), each
+  // 0 .. the quantity shipped.
+  std::vector<PosLine> received = {};
 };
 
 // One row of a cycle count: what was on the shelf at counted_at.

@@ -112,6 +112,11 @@ void ToProto(const Transfer& transfer, v1::TransferView* out) {
   if (transfer.state == TransferState::kReceived) {
     ToProto(transfer.received_at, out->mutable_received_at());
   }
+  for (const PosLine& line : transfer.received) {
+    v1::PosLine* l = out->add_received_lines();
+    l->set_sku(line.sku.value());
+    l->set_quantity(line.quantity);
+  }
   out->set_sequence(transfer.sequence);
 }
 

@@ -29,6 +29,7 @@ absl::StatusCode StatusCodeFor(Outcome outcome) {
     case Outcome::kTransferExistsWithDifferentContent:
       return absl::StatusCode::kAlreadyExists;
     case Outcome::kClientTimeTooOld:
+    case Outcome::kTransferReceiptMismatch:
       return absl::StatusCode::kInvalidArgument;
     case Outcome::kLocationDisabled:
     case Outcome::kLocationHasNoTill:

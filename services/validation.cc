@@ -435,12 +435,35 @@ absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request, co
   return transfer;
 }
 
-absl::StatusOr<std::string> ValidateTransferRef(const v1::TransferRef& request) {
+absl::StatusOr<TransferReceipt> ValidateTransferRef(const v1::TransferRef& request,
+                                                    TransientIds& ids) {
   if (absl::Status s = CheckId("transfer_id", request.transfer_id(), kReservationIdLengthMax);
       !s.ok()) {
     return s;
   }
-  return request.transfer_id();
+  if (request.received_lines_size() > kLinesPerOrderMax) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("received_lines has ", request.received_lines_size(),
+                     " entries, over the limit of ", kLinesPerOrderMax));
+  }
+  TransferReceipt receipt{request.transfer_id()};
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < request.received_lines_size(); ++i) {
+    const std::string prefix = absl::StrCat("received_lines[", i, "].");
+    const v1::PosLine& line = request.received_lines(i);
+    if (absl::Status s = CheckId(prefix + "sku", line.sku(), kSkuLengthMax); !s.ok()) return s;
+    // 0: none of it arrived.
+    if (line.quantity() < 0 || line.quantity() > kQuantityPerLineMax) {
+      return absl::InvalidArgumentError(absl::StrCat(prefix, "quantity is ", line.quantity(),
+                                                     ", outside 0 .. ", kQuantityPerLineMax));
+    }
+    if (!seen.insert(line.sku()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(prefix, "sku '", line.sku(), "' repeats an earlier line; merge them"));
+    }
+    receipt.received.push_back(PosLine{ids.Resolve<Sku>(line.sku()), line.quantity()});
+  }
+  return receipt;
 }
 
 absl::StatusOr<SaleCommand> ValidateRecordSale(const v1::RecordSaleRequest& request,

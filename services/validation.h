@@ -84,7 +84,10 @@ absl::StatusOr<std::vector<CountRow>> ValidateCountBatch(const v1::CountBatch& b
                                                          const Ledger& ledger, TransientIds& ids);
 absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request, const Ledger& ledger,
                                           TransientIds& ids);
-absl::StatusOr<std::string> ValidateTransferRef(const v1::TransferRef& request);
+// Whether received_lines name the transfer's SKUs, and no more than shipped, is the ledger's to
+// check (it has the transfer).
+absl::StatusOr<TransferReceipt> ValidateTransferRef(const v1::TransferRef& request,
+                                                    TransientIds& ids);
 
 // Till transactions; `now` bounds how far in the future a till's clock may be.
 absl::StatusOr<SaleCommand> ValidateRecordSale(const v1::RecordSaleRequest& request,

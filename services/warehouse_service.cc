@@ -142,7 +142,8 @@ grpc::ServerUnaryReactor* WarehouseService::Transfer(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* WarehouseService::ReceiveTransfer(grpc::CallbackServerContext* context,
                                                             const v1::TransferRef* request,
                                                             v1::TransferView* response) {
-  return AnswerCommand(context, ctx_, ValidateTransferRef(*request), &Ledger::ReceiveTransfer,
+  TransientIds ids;  // used by the ledger within this call only
+  return AnswerCommand(context, ctx_, ValidateTransferRef(*request, ids), &Ledger::ReceiveTransfer,
                        response);
 }
 

@@ -15,6 +15,7 @@ namespace omnistock::storage {
 // 5: positions carry `last_count_reported_at`; older ones decode with their last_counted_at.
 // 6: movements carry `non_sellable_delta` and `non_sellable_after`; older ones decode with 0
 // (a non-sellable return before it says so in its actor only).
+// 7: transfers carry `received` (what arrived); older received ones decode as received whole.
 
 absl::Status Undecodable(absl::string_view what, std::string_view row) {
   if (!row.empty() && row[0] > kRowFormat) {
@@ -509,6 +510,7 @@ std::string Encode(const Transfer& t) {
   w.Time(t.shipped_at);
   w.Time(t.received_at);
   w.Varint(t.sequence);
+  PutPosLines(w, t.received);
   return w.Take();
 }
 
@@ -523,6 +525,11 @@ std::optional<Transfer> DecodeTransfer(std::string_view in) {
   t.shipped_at = r.Time();
   t.received_at = r.Time();
   t.sequence = r.Varint();
+  if (r.version() >= 7) {
+    t.received = GetPosLines(r);
+  } else if (t.state == TransferState::kReceived) {
+    t.received = t.lines;
+  }
   if (!r.Done()) return std::nullopt;
   return t;
 }

@@ -62,7 +62,7 @@ inline constexpr std::string_view kSequenceGapsKey = "g/sequence_gaps";
 inline constexpr std::string_view kStateRowKinds = "glmprst";
 
 // The format rows are written in, their first byte. Rows of formats 1 .. kRowFormat decode.
-inline constexpr char kRowFormat = 6;
+inline constexpr char kRowFormat = 7;
 // Why `row` (of `what`, e.g. "row 'p...'") does not decode, as DATA_LOSS: a row whose first
 // byte is a later format than kRowFormat was most likely written by a newer omnistockd (or is
 // damaged), which is said as such.

@@ -420,6 +420,10 @@ int Transfer(const Client& client, const Options& o) {
 int ReceiveTransfer(const Client& client, const Options& o) {
   v1::TransferRef request;
   request.set_transfer_id(o.transfer_id);
+  if (std::string error;
+      !AddSkuLines(o.order_lines, *request.mutable_received_lines(), error, /*least=*/0)) {
+    return UsageError(error);
+  }
   return client.Call(&v1::Warehouse::Stub::ReceiveTransfer, request, PrintTransfer);
 }
 

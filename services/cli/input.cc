@@ -97,12 +97,13 @@ std::optional<int64_t> ParseWholeNumber(absl::string_view text) {
   return value;
 }
 
-std::optional<std::pair<std::string, int64_t>> WithQuantity(const std::string& text) {
+std::optional<std::pair<std::string, int64_t>> WithQuantity(const std::string& text,
+                                                            int64_t least) {
   const size_t colon = text.rfind(':');
   if (colon == std::string::npos) return std::nullopt;
   const std::optional<int64_t> quantity =
       ParseWholeNumber(absl::string_view(text).substr(colon + 1));
-  if (!quantity || *quantity <= 0) return std::nullopt;
+  if (!quantity || *quantity < least) return std::nullopt;
   return std::pair{text.substr(0, colon), *quantity};
 }
 

@@ -45,24 +45,26 @@ Enum EnumOf(std::string name, bool (*parse)(const std::string&, Enum*), Enum oth
 // A whole number written in digits only (no sign, no spaces), or nullopt.
 std::optional<int64_t> ParseWholeNumber(absl::string_view text);
 
-// TEXT:QTY with QTY a whole number of at least 1 after the last ':' (location ids may contain
-// ':'): TEXT and QTY, or nullopt.
-std::optional<std::pair<std::string, int64_t>> WithQuantity(const std::string& text);
+// TEXT:QTY with QTY a whole number of at least `least` after the last ':' (location ids may
+// contain ':'): TEXT and QTY, or nullopt.
+std::optional<std::pair<std::string, int64_t>> WithQuantity(const std::string& text,
+                                                            int64_t least = 1);
 
 // Parses SKU@LOCATION:QTY.
 std::optional<v1::Line> ParseLine(const std::string& text);
 
 // Adds each --line SKU:QTY to `lines` (OrderLine or PosLine: a sku and a quantity of at least
-// 1). False, with `error`, at the first that is not so.
+// `least`). False, with `error`, at the first that is not so.
 template <typename LineMessage>
 bool AddSkuLines(const std::vector<std::string>& texts,
-                 google::protobuf::RepeatedPtrField<LineMessage>& lines, std::string& error) {
+                 google::protobuf::RepeatedPtrField<LineMessage>& lines, std::string& error,
+                 int64_t least = 1) {
   for (const std::string& text : texts) {
-    const std::optional<std::pair<std::string, int64_t>> parsed = WithQuantity(text);
+    const std::optional<std::pair<std::string, int64_t>> parsed = WithQuantity(text, least);
     if (!parsed || parsed->first.empty()) {
-      error = absl::StrCat("--line '", text,
-                           "' is not SKU:QTY with QTY a whole number of at least 1, e.g. "
-                           "SKU-00042:2");
+      error =
+          absl::StrCat("--line '", text, "' is not SKU:QTY with QTY a whole number of at least ",
+                       least, ", e.g. SKU-00042:2");
       return false;
     }
     LineMessage* line = lines.Add();

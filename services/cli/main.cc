@@ -189,6 +189,10 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
 
   c = app.add_subcommand("receive-transfer", "A transfer arrived: into the destination's on_hand");
   c->add_option("ID", o.transfer_id, "transfer id")->required();
+  c->add_option("--line", o.order_lines,
+                "SKU:QTY that arrived, when not all of it (repeatable; name every SKU of the "
+                "transfer, 0 for none; the rest is lost in transit)")
+      ->allow_extra_args(false);
   commands.push_back({c, ReceiveTransfer});
 
   c = app.add_subcommand("locations", "List every location of the network");

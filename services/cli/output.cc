@@ -188,9 +188,13 @@ void PrintTransfer(const v1::TransferView& transfer) {
   };
   PrintTable(fields);
   std::cout << '\n';
+  // Once received, what arrived beside what was shipped (received_lines follows lines' order).
+  const bool received = transfer.received_lines_size() == transfer.lines_size();
   std::vector<Row> lines = {{"SKU", "QUANTITY"}};
-  for (const v1::PosLine& line : transfer.lines()) {
-    lines.push_back({line.sku(), absl::StrCat(line.quantity())});
+  if (received) lines[0].push_back("RECEIVED");
+  for (int i = 0; i < transfer.lines_size(); ++i) {
+    lines.push_back({transfer.lines(i).sku(), absl::StrCat(transfer.lines(i).quantity())});
+    if (received) lines.back().push_back(absl::StrCat(transfer.received_lines(i).quantity()));
   }
   PrintTable(lines);
 }

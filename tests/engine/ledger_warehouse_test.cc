@@ -283,11 +283,11 @@ TEST_CASE("a transfer leaves the source at once, shows in transit, lands on rece
   CHECK(f.At("A", "W1").on_hand == 6);
   CHECK(f.ledger.CheckInvariants().ok());
 
-  auto received = f.ledger.ReceiveTransfer("tr-1", kT0 + absl::Hours(5));
+  auto received = f.ledger.ReceiveTransfer({"tr-1"}, kT0 + absl::Hours(5));
   REQUIRE(received.outcome == Outcome::kOk);
   CHECK(f.At("A", "S1").on_hand == 4);
   CHECK(f.At("A", "S1").in_transit == 0);
-  CHECK(f.ledger.ReceiveTransfer("tr-1", kT0).outcome == Outcome::kReplayed);
+  CHECK(f.ledger.ReceiveTransfer({"tr-1"}, kT0).outcome == Outcome::kReplayed);
   CHECK(f.At("A", "S1").on_hand == 4);
 
   Transfer greedy = transfer;
@@ -301,6 +301,82 @@ TEST_CASE("a transfer leaves the source at once, shows in transit, lands on rece
   const Applied<Transfer> different = f.ledger.ShipTransfer(changed, kT0);
   CHECK(different.outcome == Outcome::kTransferExistsWithDifferentContent);
   CHECK(different.ticket == f.ledger.last_ticket());  // waits for the commit that shipped it
+}
+
+TEST_CASE("a transfer received short lands what arrived; the rest is lost in transit") {
+  LedgerFixture f;
+  f.Stock("A", "W1", 10);
+  f.Stock("B", "W1", 5);
+  Transfer transfer;
+  transfer.id = "tr-short";
+  transfer.from = LocationId("W1");
+  transfer.to = LocationId("S1");
+  transfer.lines = {PosLine{Sku("A"), 4}, PosLine{Sku("B"), 2}};
+  REQUIRE(f.ledger.ShipTransfer(transfer, kT0).outcome == Outcome::kOk);
+  const absl::Time arrival = kT0 + absl::Hours(5);
+
+  // Refused, changing nothing: a SKU not shipped, more than shipped, a SKU left out.
+  for (const std::vector<PosLine>& wrong :
+       {std::vector<PosLine>{{Sku("A"), 3}, {Sku("B"), 2}, {Sku("C"), 1}},
+        std::vector<PosLine>{{Sku("B"), 3}, {Sku("A"), 3}}, std::vector<PosLine>{{Sku("A"), 3}}}) {
+    const Applied<Transfer> refused = f.ledger.ReceiveTransfer({"tr-short", wrong}, arrival);
+    INFO(refused.detail);
+    CHECK(refused.outcome == Outcome::kTransferReceiptMismatch);
+  }
+  const Applied<Transfer> over =
+      f.ledger.ReceiveTransfer({"tr-short", {{Sku("B"), 3}, {Sku("A"), 3}}}, arrival);
+  CHECK(over.detail ==
+        "received_lines[0].quantity is 3, outside 0 .. the 2 units of 'B' transfer 'tr-short' "
+        "shipped");
+  CHECK(f.At("A", "S1").in_transit == 4);
+  CHECK(f.At("A", "S1").on_hand == 0);
+
+  // In another order than shipped, and none of B.
+  const size_t commits = f.sink.size();
+  const Applied<Transfer> received =
+      f.ledger.ReceiveTransfer({"tr-short", {{Sku("B"), 0}, {Sku("A"), 3}}}, arrival);
+  REQUIRE(received.outcome == Outcome::kOk);
+  CHECK(received.value.state == TransferState::kReceived);
+  CHECK(received.value.received == std::vector<PosLine>{{Sku("A"), 3}, {Sku("B"), 0}});
+  for (const char* sku : {"A", "B"}) CHECK(f.At(sku, "S1").in_transit == 0);
+  CHECK(f.At("A", "S1").on_hand == 3);
+  CHECK(f.At("B", "S1").on_hand == 0);
+  CHECK(f.At("A", "W1").on_hand == 6);  // the source gave up what it shipped
+  REQUIRE(f.sink.size() == commits + 1);
+  const std::vector<Commit> all = f.sink.commits();
+  const Commit& commit = all.back();
+  REQUIRE(commit.movements.size() == 2);
+  CHECK(commit.movements[0].on_hand_delta == 3);
+  CHECK(commit.movements[0].in_transit_delta == -4);
+  CHECK(commit.movements[0].actor == "received from W1: 3 of 4 (1 lost in transit)");
+  CHECK(commit.movements[1].on_hand_delta == 0);
+  CHECK(commit.movements[1].in_transit_delta == -2);
+  REQUIRE(commit.transfers.size() == 1);
+  CHECK(commit.transfers[0].received == received.value.received);
+
+  // The same receipt again is a replay; other quantities, or a plain receipt, are not.
+  CHECK(f.ledger.ReceiveTransfer({"tr-short", {{Sku("A"), 3}, {Sku("B"), 0}}}, arrival).outcome ==
+        Outcome::kReplayed);
+  const Applied<Transfer> other =
+      f.ledger.ReceiveTransfer({"tr-short", {{Sku("A"), 4}, {Sku("B"), 0}}}, arrival);
+  CHECK(other.outcome == Outcome::kTransferExistsWithDifferentContent);
+  CHECK(other.detail ==
+        "transfer_id 'tr-short' was received as 3 of 'A', 0 of 'B', not 4 of "
+        "'A', 0 of 'B'");
+  CHECK(f.ledger.ReceiveTransfer({"tr-short"}, arrival).outcome ==
+        Outcome::kTransferExistsWithDifferentContent);
+  CHECK(f.sink.size() == commits + 1);
+  CHECK(f.At("A", "S1").on_hand == 3);
+  CHECK(f.ledger.CheckInvariants().ok());
+
+  // Received whole, a plain receipt and one naming every shipped quantity are the same.
+  transfer.id = "tr-whole";
+  REQUIRE(f.ledger.ShipTransfer(transfer, kT0).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.ReceiveTransfer({"tr-whole"}, arrival).outcome == Outcome::kOk);
+  CHECK(f.ledger.ReceiveTransfer({"tr-whole", {{Sku("B"), 2}, {Sku("A"), 4}}}, arrival).outcome ==
+        Outcome::kReplayed);
+  CHECK(f.At("A", "S1").on_hand == 7);
+  CHECK(f.At("B", "S1").on_hand == 2);
 }
 
 TEST_CASE("a count that would put on_hand past its limit is reported, not applied") {
@@ -366,14 +442,14 @@ TEST_CASE("a transfer must fit under its destination's on_hand limit, shipped an
           .ApplyCounts({Count("S1", "A", kOnHandMax, kT0 + absl::Hours(1))}, kT0 + absl::Hours(1))
           .value.applied == 1);
   const size_t commits = f.sink.size();
-  const Applied<Transfer> full = f.ledger.ReceiveTransfer("tr-1", kT0 + absl::Hours(2));
+  const Applied<Transfer> full = f.ledger.ReceiveTransfer({"tr-1"}, kT0 + absl::Hours(2));
   CHECK(full.outcome == Outcome::kOnHandLimitExceeded);
   CHECK(f.sink.size() == commits);
   CHECK(f.At("A", "S1").in_transit == 5);
   REQUIRE(
       f.ledger.Adjust(AdjustCommand{LocationId("S1"), Sku("A"), -5, "recount", ""}, kT0).outcome ==
       Outcome::kOk);
-  CHECK(f.ledger.ReceiveTransfer("tr-1", kT0 + absl::Hours(3)).outcome == Outcome::kOk);
+  CHECK(f.ledger.ReceiveTransfer({"tr-1"}, kT0 + absl::Hours(3)).outcome == Outcome::kOk);
   CHECK(f.At("A", "S1").on_hand == kOnHandMax);
   CHECK(f.At("A", "S1").in_transit == 0);
   CHECK(f.ledger.CheckInvariants().ok());
@@ -392,9 +468,9 @@ TEST_CASE("received transfers are forgotten after the retention; in-transit ones
   };
   REQUIRE(ship("tr-received") == Outcome::kOk);
   REQUIRE(ship("tr-on-the-road") == Outcome::kOk);
-  REQUIRE(f.ledger.ReceiveTransfer("tr-received", kT0 + absl::Hours(5)).outcome == Outcome::kOk);
+  REQUIRE(f.ledger.ReceiveTransfer({"tr-received"}, kT0 + absl::Hours(5)).outcome == Outcome::kOk);
   // A restore of the same row again (a replay) leaves a second entry: still forgotten once.
-  f.ledger.RestoreTransfer(f.ledger.ReceiveTransfer("tr-received", kT0).value);
+  f.ledger.RestoreTransfer(f.ledger.ReceiveTransfer({"tr-received"}, kT0).value);
 
   const size_t commits = f.sink.size();
   CHECK(f.ledger.ForgetTransfers(kT0 + absl::Hours(5)).first == 0);  // not before it
@@ -405,8 +481,8 @@ TEST_CASE("received transfers are forgotten after the retention; in-transit ones
   CHECK(f.sink.commits().back().ticket == ticket);
   CHECK(f.sink.commits().back().forgotten_transfers == std::vector<std::string>{"tr-received"});
   CHECK(f.ledger.ForgetTransfers(kT0 + absl::Hours(24 * 365)).first == 0);
-  CHECK(f.ledger.ReceiveTransfer("tr-received", kT0).outcome == Outcome::kTransferNotFound);
-  CHECK(f.ledger.ReceiveTransfer("tr-on-the-road", kT0 + absl::Hours(6)).outcome == Outcome::kOk);
+  CHECK(f.ledger.ReceiveTransfer({"tr-received"}, kT0).outcome == Outcome::kTransferNotFound);
+  CHECK(f.ledger.ReceiveTransfer({"tr-on-the-road"}, kT0 + absl::Hours(6)).outcome == Outcome::kOk);
   // The forgotten id is free: shipping it again is a new transfer.
   CHECK(ship("tr-received") == Outcome::kOk);
   CHECK(f.At("A", "W1").on_hand == 7);

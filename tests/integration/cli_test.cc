@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "catch2/catch.hpp"
@@ -637,6 +638,20 @@ TEST_CASE("cli: transfer ships stock in transit, receive-transfer lands it") {
   CHECK(store.on_hand() == 4);
   CHECK(store.in_transit() == 0);
   CHECK(RunCli(address, "receive-transfer TR-9").exit_code == 1);
+
+  // Received short: what arrived beside what was shipped.
+  REQUIRE(RunCli(address, "transfer --id TR-2 --from WH-1 --to ST-1 --line SKU-A:3").exit_code ==
+          0);
+  CHECK(RunCli(address, "receive-transfer TR-2 --line SKU-A:-1").exit_code == 2);
+  const CliResult short_landed = RunCli(address, "receive-transfer TR-2 --line SKU-A:2");
+  INFO(short_landed.output);
+  CHECK(short_landed.exit_code == 0);
+  CHECK_THAT(short_landed.output, Catch::Contains("QUANTITY  RECEIVED"));
+  const std::vector<std::string> words = absl::StrSplit(
+      short_landed.output.substr(short_landed.output.rfind("SKU-A")), ' ', absl::SkipWhitespace());
+  CHECK(words == std::vector<std::string>{"SKU-A", "3", "2\n"});
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 6);
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").in_transit() == 0);
 }
 
 TEST_CASE("cli: set-location creates a location and changes only the fields given") {

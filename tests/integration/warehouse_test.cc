@@ -253,6 +253,86 @@ TEST_CASE("a transfer is visible in transit and lands at the destination") {
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 6);
 }
 
+TEST_CASE("a transfer received short lands what arrived, also after a restart") {
+  LiveServer live;
+  AddLocation(*live.network, "WH-1", v1::WAREHOUSE);
+  AddLocation(*live.network, "ST-1");
+  ReceiveStock(*live.inventory, "WH-1", "SKU-A", 10);
+  ReceiveStock(*live.inventory, "WH-1", "SKU-B", 10);
+  auto warehouse = v1::Warehouse::NewStub(live.server.channel());
+  v1::TransferRequest request;
+  request.set_transfer_id("TR-S");
+  request.set_from_location_id("WH-1");
+  request.set_to_location_id("ST-1");
+  for (const char* sku : {"SKU-A", "SKU-B"}) {
+    v1::PosLine* line = request.add_lines();
+    line->set_sku(sku);
+    line->set_quantity(5);
+  }
+  v1::TransferView view;
+  REQUIRE(warehouse->Transfer(Deadline().get(), request, &view).ok());
+  CHECK(view.received_lines().empty());
+
+  v1::TransferRef receipt;
+  receipt.set_transfer_id("TR-S");
+  auto arrived = [&receipt](const char* sku, int64_t quantity) {
+    v1::PosLine* line = receipt.add_received_lines();
+    line->set_sku(sku);
+    line->set_quantity(quantity);
+  };
+  // Refused with the field named, and nothing received.
+  arrived("SKU-A", 4);
+  grpc::Status refused = warehouse->ReceiveTransfer(Deadline().get(), receipt, &view);
+  CHECK(refused.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(refused.error_message() ==
+        "received_lines names no line for 'SKU-B' of transfer 'TR-S': name every SKU it shipped, "
+        "with 0 when none of it arrived");
+  arrived("SKU-A", 1);
+  refused = warehouse->ReceiveTransfer(Deadline().get(), receipt, &view);
+  CHECK(refused.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(refused.error_message() ==
+        "received_lines[1].sku 'SKU-A' repeats an earlier line; merge them");
+  receipt.mutable_received_lines(1)->set_sku("SKU-B");
+  receipt.mutable_received_lines(1)->set_quantity(-1);
+  refused = warehouse->ReceiveTransfer(Deadline().get(), receipt, &view);
+  CHECK(refused.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(refused.error_message(), Catch::StartsWith("received_lines[1].quantity is -1"));
+  CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").in_transit() == 5);
+
+  receipt.mutable_received_lines(1)->set_quantity(0);
+  REQUIRE(warehouse->ReceiveTransfer(Deadline().get(), receipt, &view).ok());
+  CHECK(view.state() == v1::RECEIVED);
+  REQUIRE(view.received_lines_size() == 2);
+  CHECK(view.received_lines(0).quantity() == 4);
+  CHECK(view.received_lines(1).quantity() == 0);
+  const v1::PositionView a = PositionOf(*live.inventory, "SKU-A", "ST-1");
+  CHECK(a.on_hand() == 4);
+  CHECK(a.in_transit() == 0);
+  CHECK(PositionOf(*live.inventory, "SKU-B", "ST-1").in_transit() == 0);
+  CHECK(PositionOf(*live.inventory, "SKU-B", "ST-1").on_hand() == 0);
+  const auto journal = MovementsOf(*live.inventory, "SKU-A", "ST-1");
+  REQUIRE(journal.size() == 2);
+  CHECK(journal[1].on_hand_delta() == 4);
+  CHECK(journal[1].in_transit_delta() == -5);
+  CHECK(journal[1].actor() == "received from WH-1: 4 of 5 (1 lost in transit)");
+
+  live.server.Kill();
+  ServerProcess restarted(live.dir.Sub("data"));
+  auto warehouse2 = v1::Warehouse::NewStub(restarted.channel());
+  // The same receipt again is answered as before; other quantities are refused.
+  REQUIRE(warehouse2->ReceiveTransfer(Deadline().get(), receipt, &view).ok());
+  REQUIRE(view.received_lines_size() == 2);
+  CHECK(view.received_lines(0).quantity() == 4);
+  receipt.clear_received_lines();
+  refused = warehouse2->ReceiveTransfer(Deadline().get(), receipt, &view);
+  CHECK(refused.error_code() == grpc::StatusCode::ALREADY_EXISTS);
+  CHECK(refused.error_message() ==
+        "transfer_id 'TR-S' was received as 4 of 'SKU-A', 0 of 'SKU-B', not 5 of 'SKU-A', 5 of "
+        "'SKU-B'");
+  CHECK(PositionOf(*restarted.inventory(), "SKU-A", "ST-1").on_hand() == 4);
+  CHECK(PositionOf(*restarted.inventory(), "SKU-B", "ST-1").on_hand() == 0);
+}
+
 TEST_CASE("a count summary lists each reservation it leaves at risk once") {
   LiveServer live;
   AddLocation(*live.network, "ST-1");

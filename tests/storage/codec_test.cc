@@ -159,6 +159,36 @@ TEST_CASE("a WMS's idempotency key is kept as a till transaction of no terminal"
   CHECK(PosTransactionKey(t) == std::string("s\0adj-1", 7));
 }
 
+TEST_CASE("a transfer keeps what arrived; a received one of format 6 arrived whole") {
+  Transfer t;
+  t.id = "tr-1";
+  t.from = LocationId("W1");
+  t.to = LocationId("S1");
+  t.lines = {PosLine{Sku("A"), 4}, PosLine{Sku("B"), 2}};
+  t.shipped_at = absl::FromUnixSeconds(1'800'000'000);
+  t.sequence = 11;
+  CHECK(DecodeTransfer(Encode(t)) == t);  // in transit: nothing received
+  t.state = TransferState::kReceived;
+  t.received_at = t.shipped_at + absl::Hours(5);
+  t.received = {PosLine{Sku("A"), 3}, PosLine{Sku("B"), 0}};
+  CHECK(DecodeTransfer(Encode(t)) == t);
+  // Format 6 is format 7 without `received` (an empty list is one zero byte).
+  Transfer unlisted = t;
+  unlisted.received.clear();
+  std::string format_6 = Encode(unlisted);
+  format_6.resize(format_6.size() - 1);
+  format_6[0] = 6;
+  const std::optional<Transfer> older = DecodeTransfer(format_6);
+  REQUIRE(older.has_value());
+  CHECK(older->received == t.lines);
+  t.state = TransferState::kInTransit;
+  t.received.clear();
+  format_6 = Encode(t);
+  format_6.resize(format_6.size() - 1);
+  format_6[0] = 6;
+  CHECK(DecodeTransfer(format_6)->received.empty());
+}
+
 TEST_CASE("a truncated or foreign row does not decode") {
   Position p;
   p.sku = Sku("SKU-1");

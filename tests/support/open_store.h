@@ -34,7 +34,7 @@ struct OpenStore {
     transfer.to = LocationId(to);
     transfer.lines = {PosLine{Sku(sku), quantity}};
     REQUIRE(ledger.ShipTransfer(transfer, at).outcome == Outcome::kOk);
-    REQUIRE(ledger.ReceiveTransfer(id, at).outcome == Outcome::kOk);
+    REQUIRE(ledger.ReceiveTransfer({id}, at).outcome == Outcome::kOk);
   }
 
  private:
