@@ -94,6 +94,27 @@ CommitTicket Ledger::Publish(Commit& commit, absl::FunctionRef<void(Commit&)> fi
 
 Applied<Location> Ledger::UpsertLocation(const Location& location) {
   absl::MutexLock lock(&locations_mu_);
+  return UpsertLocationLocked(location);
+}
+
+absl::StatusOr<Applied<Location>> Ledger::UpdateLocation(
+    const LocationId& id, absl::FunctionRef<absl::StatusOr<Location>(const Location&)> change) {
+  absl::MutexLock lock(&locations_mu_);
+  auto it = locations_.find(id);
+  if (it == locations_.end()) {
+    Applied<Location> applied;
+    applied.outcome = Outcome::kLocationNotFound;
+    applied.detail =
+        absl::StrCat("location_id '", id.value(), "' is not known: create it without update_mask");
+    return applied;
+  }
+  absl::StatusOr<Location> changed = change(it->second);
+  if (!changed.ok()) return changed.status();
+  OMNISTOCK_CHECK(changed->id == id);
+  return UpsertLocationLocked(*changed);
+}
+
+Applied<Location> Ledger::UpsertLocationLocked(const Location& location) {
   Applied<Location> applied;
   applied.value = location;
   auto it = locations_.find(location.id);

@@ -32,6 +32,7 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/journal_sink.h"
@@ -184,6 +185,12 @@ class Ledger {
 
   // --- Network ---
   Applied<Location> UpsertLocation(const Location& location);
+  // Changes the stored location `id`: `change` gets it as stored and returns it changed, or why
+  // not (returned as is), all under the locations' lock, so that a concurrent change of other
+  // fields is kept. kLocationNotFound when there is none.
+  absl::StatusOr<Applied<Location>> UpdateLocation(
+      const LocationId& id,
+      absl::FunctionRef<absl::StatusOr<Location>(const Location& stored)> change);
   std::optional<Location> FindLocation(const LocationId& id) const;
   // kHoldsNoStock: a PICKUP_POINT, disabled or not (it hands orders over; its address is a
   // delivery's destination): nothing may put stock there or hold it.
@@ -423,6 +430,8 @@ class Ledger {
                               bool adds_stock, absl::string_view field = "location_id") const
       ABSL_SHARED_LOCKS_REQUIRED(locations_mu_);
   LocationState StateOfLocked(const LocationId& id) const ABSL_SHARED_LOCKS_REQUIRED(locations_mu_);
+  Applied<Location> UpsertLocationLocked(const Location& location)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(locations_mu_);
   // Changes one position through `change`, which fills the movement or refuses. With `keyed`
   // (a receipt or an adjustment sent with an idempotency key, as the PosTransaction that keeps
   // the key), a key applied before is answered as such, and one applied now is kept with it.

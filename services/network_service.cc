@@ -9,6 +9,17 @@ grpc::ServerUnaryReactor* NetworkService::UpsertLocation(grpc::CallbackServerCon
                                                          const v1::UpsertLocationRequest* request,
                                                          v1::Location* response) {
   if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx_)) return refused;
+  if (request->has_update_mask()) {
+    if (absl::Status valid = ValidateUpdateMask(*request); !valid.ok()) {
+      return AnswerNow(context, ToGrpc(valid));
+    }
+    absl::StatusOr<Applied<Location>> applied = ctx_.ledger->UpdateLocation(
+        LocationId(request->location().location_id()),
+        [request](const Location& stored) { return MergeMasked(*request, stored); });
+    if (!applied.ok()) return AnswerNow(context, ToGrpc(applied.status()));
+    return Answer(context, ctx_, *std::move(applied),
+                  [&](const Location& value) { ToProto(value, response); });
+  }
   absl::StatusOr<Location> location = ValidateUpsertLocation(*request);
   if (!location.ok()) return AnswerNow(context, ToGrpc(location.status()));
   return Answer(context, ctx_, ctx_.ledger->UpsertLocation(*location),

@@ -1,5 +1,6 @@
 #include "services/validation.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -9,12 +10,15 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "engine/ids.h"
 #include "engine/limits.h"
 #include "engine/routing/local_day.h"
+#include "google/protobuf/util/field_mask_util.h"
 #include "services/convert.h"
 
 namespace omnistock::services {
@@ -526,6 +530,55 @@ absl::Status CheckCapabilities(const v1::Location& l) {
 }
 
 }  // namespace
+
+absl::Status ValidateUpdateMask(const v1::UpsertLocationRequest& request) {
+  static constexpr std::array<absl::string_view, 12> kPaths = {"kind",
+                                                               "name",
+                                                               "latitude",
+                                                               "longitude",
+                                                               "capabilities",
+                                                               "capabilities.pickup",
+                                                               "capabilities.curbside",
+                                                               "capabilities.ship_from_store",
+                                                               "capabilities.walk_in_sales",
+                                                               "daily_capacity",
+                                                               "disabled",
+                                                               "timezone"};
+  const google::protobuf::FieldMask& mask = request.update_mask();
+  if (mask.paths().empty()) {
+    return absl::InvalidArgumentError(
+        "update_mask names no field: name those to change, or leave it out to replace the "
+        "whole location");
+  }
+  if (mask.paths_size() > static_cast<int>(kPaths.size())) {
+    return absl::InvalidArgumentError(absl::StrCat("update_mask.paths has ", mask.paths_size(),
+                                                   " entries, over the limit of ", kPaths.size()));
+  }
+  if (absl::Status s =
+          CheckId("location.location_id", request.location().location_id(), kLocationIdLengthMax);
+      !s.ok()) {
+    return s;
+  }
+  for (int i = 0; i < mask.paths_size(); ++i) {
+    if (std::find(kPaths.begin(), kPaths.end(), mask.paths(i)) != kPaths.end()) continue;
+    return absl::InvalidArgumentError(
+        absl::StrCat("update_mask.paths[", i, "] '", absl::CHexEscape(mask.paths(i).substr(0, 64)),
+                     "' is not a field of a location that may be changed: one of ",
+                     absl::StrJoin(kPaths, ", ")));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Location> MergeMasked(const v1::UpsertLocationRequest& request,
+                                     const Location& stored) {
+  v1::UpsertLocationRequest merged;
+  ToProto(stored, merged.mutable_location());
+  google::protobuf::util::FieldMaskUtil::MergeOptions options;
+  options.set_replace_message_fields(true);  // "capabilities" sets every flag, false ones too
+  google::protobuf::util::FieldMaskUtil::MergeMessageTo(request.location(), request.update_mask(),
+                                                        options, merged.mutable_location());
+  return ValidateUpsertLocation(merged);
+}
 
 absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest& request) {
   if (!request.has_location()) return absl::InvalidArgumentError("location must be set");

@@ -23,6 +23,12 @@
 namespace omnistock::services {
 
 absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest& request);
+// The request's update_mask names only fields of a location that may be changed.
+absl::Status ValidateUpdateMask(const v1::UpsertLocationRequest& request);
+// `stored` with the fields of request.location that request.update_mask names, validated as
+// UpsertLocation validates a whole location.
+absl::StatusOr<Location> MergeMasked(const v1::UpsertLocationRequest& request,
+                                     const Location& stored);
 // Changes of stock and till transactions name their SKUs through `ids` (valid while it lives),
 // and the ledger interns a SKU only once it makes the change: a refused call (a pickup point,
 // a correction below zero, a till at a warehouse) interns nothing.

@@ -457,17 +457,30 @@ int SetLocation(const Client& client, const Options& o, const LocationOptions& g
                                    "' is a new location: give at least --kind, --lat and --lon"));
   }
   location.set_location_id(o.location);
-  if (given.kind->count() > 0) {
+  // A known location is changed by the fields given alone (update_mask), so that a concurrent
+  // change of others is kept; the whole location is sent too, as an older server, which knows
+  // no mask, replaces it.
+  google::protobuf::FieldMask* mask =
+      known != listed.locations().end() ? request.mutable_update_mask() : nullptr;
+  auto changed = [mask](CLI::Option* option, const char* path) {
+    const bool given = option->count() > 0;
+    if (given && mask != nullptr) mask->add_paths(path);
+    return given;
+  };
+  if (changed(given.kind, "kind")) {
     location.set_kind(EnumOf(o.kind, &v1::LocationKind_Parse, v1::LOCATION_KIND_UNSPECIFIED));
   }
-  if (given.name->count() > 0) location.set_name(o.name);
-  if (given.latitude->count() > 0) location.set_latitude(o.latitude);
-  if (given.longitude->count() > 0) location.set_longitude(o.longitude);
-  if (given.capabilities->count() > 0) *location.mutable_capabilities() = capabilities;
-  if (given.capacity->count() > 0) location.set_daily_capacity(o.capacity);
-  if (given.disabled->count() > 0) location.set_disabled(true);
-  if (given.enabled->count() > 0) location.set_disabled(false);
-  if (given.timezone->count() > 0) location.set_timezone(o.timezone);
+  if (changed(given.name, "name")) location.set_name(o.name);
+  if (changed(given.latitude, "latitude")) location.set_latitude(o.latitude);
+  if (changed(given.longitude, "longitude")) location.set_longitude(o.longitude);
+  if (changed(given.capabilities, "capabilities")) {
+    *location.mutable_capabilities() = capabilities;
+  }
+  if (changed(given.capacity, "daily_capacity")) location.set_daily_capacity(o.capacity);
+  if (changed(given.disabled, "disabled")) location.set_disabled(true);
+  if (changed(given.enabled, "disabled")) location.set_disabled(false);
+  if (changed(given.timezone, "timezone")) location.set_timezone(o.timezone);
+  if (mask != nullptr && mask->paths().empty()) request.clear_update_mask();  // none given
   return client.Call(&v1::Network::Stub::UpsertLocation, request, [](const v1::Location& saved) {
     v1::ListLocationsResponse one;
     *one.add_locations() = saved;

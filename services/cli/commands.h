@@ -63,8 +63,9 @@ struct LocationOptions {
   CLI::Option* timezone;
 };
 
-// Creates a location, or changes the given fields of one: the location as the server has it
-// (ListLocations), with each option given applied (UpsertLocation replaces a location whole).
+// Creates a location, or changes the given fields of one (UpsertLocation's update_mask names
+// them; the location as ListLocations showed it, with each option given applied, is sent
+// whole for an older server).
 // A new location needs --kind, --lat and --lon.
 int SetLocation(const Client& client, const Options& o, const LocationOptions& given);
 

@@ -338,4 +338,77 @@ TEST_CASE("bad input is refused with a status naming the field, and changes noth
   CHECK(cases.size() == 49);
 }
 
+TEST_CASE("update_mask changes only the fields it names, against the location as stored") {
+  LiveServer live;
+  AddLocation(*live.network, "ST-1");
+  auto stored = [&live] {
+    v1::ListLocationsResponse listed;
+    REQUIRE(live.network->ListLocations(Deadline().get(), {}, &listed).ok());
+    REQUIRE(listed.locations_size() == 1);
+    return listed.locations(0);
+  };
+  const v1::Location before = stored();
+  auto update = [&live](std::function<void(v1::Location&)> change, std::vector<std::string> paths) {
+    v1::UpsertLocationRequest request;
+    request.mutable_location()->set_location_id("ST-1");
+    change(*request.mutable_location());
+    for (const std::string& path : paths) request.mutable_update_mask()->add_paths(path);
+    v1::Location response;
+    const grpc::Status status = live.network->UpsertLocation(Deadline().get(), request, &response);
+    return std::pair{status, response};
+  };
+
+  // Two clients, each with its own field, each sending nothing else: both changes are kept.
+  auto [disabled, disabled_view] =
+      update([](v1::Location& l) { l.set_disabled(true); }, {"disabled"});
+  REQUIRE(disabled.ok());
+  CHECK(disabled_view.disabled());
+  auto [capacity, capacity_view] =
+      update([](v1::Location& l) { l.set_daily_capacity(40); }, {"daily_capacity"});
+  REQUIRE(capacity.ok());
+  v1::Location expected = before;
+  expected.set_disabled(true);
+  expected.set_daily_capacity(40);
+  CHECK(stored().SerializeAsString() == expected.SerializeAsString());
+  // One flag of the capabilities, and the whole of them (false ones cleared too).
+  REQUIRE(update([](v1::Location& l) { l.mutable_capabilities()->set_curbside(true); },
+                 {"capabilities.curbside"})
+              .first.ok());
+  expected.mutable_capabilities()->set_curbside(true);
+  CHECK(stored().SerializeAsString() == expected.SerializeAsString());
+  REQUIRE(
+      update([](v1::Location& l) { l.mutable_capabilities()->set_pickup(true); }, {"capabilities"})
+          .first.ok());
+  *expected.mutable_capabilities() = v1::Capabilities();
+  expected.mutable_capabilities()->set_pickup(true);
+  CHECK(stored().SerializeAsString() == expected.SerializeAsString());
+
+  // Refused, changing nothing: a path not of a location, the id, an empty mask, an unknown
+  // location, and a change the merged location fails (the whole is validated).
+  const auto kInvalid = grpc::StatusCode::INVALID_ARGUMENT;
+  auto [unknown_path, ignored1] = update([](v1::Location&) {}, {"disabled", "colour"});
+  CHECK(unknown_path.error_code() == kInvalid);
+  CHECK_THAT(unknown_path.error_message(),
+             Catch::StartsWith("update_mask.paths[1] 'colour' is not a field of a location"));
+  CHECK(update([](v1::Location&) {}, {"location_id"}).first.error_code() == kInvalid);
+  v1::UpsertLocationRequest empty_mask;
+  *empty_mask.mutable_location() = before;
+  empty_mask.mutable_update_mask();
+  v1::Location ignored;
+  const grpc::Status empty = live.network->UpsertLocation(Deadline().get(), empty_mask, &ignored);
+  CHECK(empty.error_code() == kInvalid);
+  CHECK_THAT(empty.error_message(), Catch::StartsWith("update_mask names no field"));
+  v1::UpsertLocationRequest elsewhere;
+  elsewhere.mutable_location()->set_location_id("ST-NONE");
+  elsewhere.mutable_update_mask()->add_paths("disabled");
+  const grpc::Status missing = live.network->UpsertLocation(Deadline().get(), elsewhere, &ignored);
+  CHECK(missing.error_code() == grpc::StatusCode::NOT_FOUND);
+  CHECK(missing.error_message() ==
+        "location_id 'ST-NONE' is not known: create it without update_mask");
+  auto [bad_lat, ignored2] = update([](v1::Location& l) { l.set_latitude(91); }, {"latitude"});
+  CHECK(bad_lat.error_code() == kInvalid);
+  CHECK_THAT(bad_lat.error_message(), Catch::Contains("location.latitude"));
+  CHECK(stored().SerializeAsString() == expected.SerializeAsString());
+}
+
 }  // namespace omnistock::testing
