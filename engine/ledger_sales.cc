@@ -129,15 +129,6 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     applied.ticket = last_ticket();
     return applied;
   }
-  // A date past the bound is a till's clock fault, refused (limits.h). After the replay check:
-  // a retry of a transaction recorded while its date was within the bound is still answered.
-  if (std::optional<std::string> too_old =
-          ClientTimeTooOld(transaction.kind == MovementKind::kSale ? "sold_at" : "returned_at",
-                           transaction.occurred_at, now, "terminal", till_time_age_max_)) {
-    applied.outcome = Outcome::kClientTimeTooOld;
-    applied.detail = *std::move(too_old);
-    return applied;
-  }
   // The location's kind holds until the shards are locked (as in ChangePosition): a store
   // becomes a pickup point only while it holds no stock, which this sale would change.
   std::optional<absl::ReaderMutexLock> kinds(std::in_place, &locations_mu_);
@@ -157,6 +148,16 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     return applied;
   }
 
+  // A date past the bound is a till's clock fault, refused (limits.h). After the replay check and
+  // the location's (outcome.h's order): a retry of a transaction recorded while its date was within
+  // the bound is still answered.
+  if (std::optional<std::string> too_old =
+          ClientTimeTooOld(transaction.kind == MovementKind::kSale ? "sold_at" : "returned_at",
+                           transaction.occurred_at, now, "terminal", till_time_age_max_)) {
+    applied.outcome = Outcome::kClientTimeTooOld;
+    applied.detail = *std::move(too_old);
+    return applied;
+  }
   ShardLockSet shard_locks(shards_.data(), transaction.lines);  // the same shards, by hash
   kinds.reset();
   // The positions made since the stripe was locked are made under these locks.

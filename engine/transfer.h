@@ -56,12 +56,13 @@ struct CountRow {
 
 struct CountSummary {
   int64_t applied = 0;
-  int64_t stale = 0;           // older than the last applied count of the position, or too old
+  int64_t stale = 0;           // as old as or older than the last applied count of the position
   int64_t unknown = 0;         // unknown location
   int64_t over_limit = 0;      // would put on_hand beyond kOnHandMax either way: not applied
   int64_t holds_no_stock = 0;  // would raise on_hand at a pickup point: not applied
-  // Dated before the oldest of the position's last kOnHandHistoryMax on_hand changes: the
-  // changes since cannot all be netted out, so not applied.
+  // Dated before a change the position no longer keeps (it keeps its last kOnHandHistoryMax
+  // on_hand changes; Position::history_complete_after): the changes since cannot all be
+  // netted out, so not applied.
   int64_t unreconciled = 0;
   Quantity discrepancy = 0;  // sum of |correction| over the applied rows
   // The reservations the applied rows left uncovered as the batch ended (from each position's
