@@ -8,7 +8,7 @@
 //   Remove or Uncovered.
 // - Remove finds the hold by binary search and leaves a gap, closed when the gaps outnumber the
 //   holds: O(log n), not a scan and a shift of the whole list.
-// - Uncovered walks from whichever end is nearer the first uncovered unit.
+// - Uncovered walks from whichever end is nearer the first uncovered hold, then on from it.
 //
 // Not thread-safe: the shard lock guards it (ledger_shard.h).
 #ifndef OMNISTOCK_ENGINE_HOLD_LIST_H_
@@ -105,22 +105,27 @@ class HoldList {
     }
   }
 
-  // The reservations that `on_hand` no longer covers, the oldest first, at most `max`. The
-  // oldest holds are covered first, so the newest orders are the ones to re-source.
+  // The reservations that `on_hand` no longer covers, the oldest first, at most `max`. on_hand
+  // covers the oldest holds first, each in full or not at all: a hold that what is left no
+  // longer covers is uncovered, and a newer one that still fits in it stays covered. So a hold
+  // is uncovered only when the older ones covered before it leave too little for it, which
+  // re-sourcing newer orders would not change: the orders to re-source are as few as covering
+  // the oldest first allows (on 3 units, holds of 5, 1 and 1, the 5 alone).
   std::vector<ReservationId> Uncovered(Quantity on_hand, int max) {
     std::vector<ReservationId> at_risk;
     if (held_ <= on_hand) return at_risk;
     Order();
-    // The first hold that on_hand does not cover in full. Each walk visits at most as many
-    // holds as it counts units (a hold is at least one), and the gaps between them (never more
-    // than the holds), so it takes the shorter way: from the front through the covered units,
-    // or from the back through the uncovered ones.
+    // The first hold that on_hand does not cover in full, and the units the holds before it
+    // leave. Each walk visits at most as many holds as it counts units (a hold is at least
+    // one), and the gaps between them (never more than the holds), so it takes the shorter way:
+    // from the front through the covered units, or from the back through the uncovered ones.
     size_t first = 0;
+    Quantity left = on_hand;
     if (on_hand <= held_ - on_hand) {
-      Quantity covered = 0;
       while (first < entries_.size()) {
-        covered += entries_[first].quantity;  // a gap holds 0
-        if (entries_[first].reservation != nullptr && covered > on_hand) break;
+        const Entry& entry = entries_[first];
+        if (entry.reservation != nullptr && entry.quantity > left) break;
+        left -= entry.quantity;  // a gap holds 0
         ++first;
       }
     } else {
@@ -131,9 +136,18 @@ class HoldList {
       // A gap adds nothing, so the walk stops on the hold that brought `after` to the
       // shortfall: the first uncovered one, as what came after it was still short.
       while (first > 0 && after < shortfall) after += entries_[--first].quantity;
+      left = on_hand - (held_ - after);
     }
+    // From there, each hold that fits in what is left is covered (at most `left` of them, as
+    // each takes a unit or more); the walk ends once `max` are listed.
     for (size_t i = first; i < entries_.size() && static_cast<int>(at_risk.size()) < max; ++i) {
-      if (entries_[i].reservation != nullptr) at_risk.push_back(entries_[i].reservation->id);
+      const Entry& entry = entries_[i];
+      if (entry.reservation == nullptr) continue;
+      if (entry.quantity <= left) {
+        left -= entry.quantity;
+      } else {
+        at_risk.push_back(entry.reservation->id);
+      }
     }
     return at_risk;
   }

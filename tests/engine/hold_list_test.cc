@@ -26,11 +26,14 @@ std::vector<ReservationId> ModelUncovered(std::vector<Hold> live, Quantity on_ha
     }
     return a.reservation->id < b.reservation->id;
   });
+  // The oldest first, each in full if it fits in what is left.
   std::vector<ReservationId> at_risk;
-  Quantity covered = 0;
+  Quantity left = on_hand;
   for (const Hold& hold : live) {
-    covered += hold.quantity;
-    if (covered <= on_hand) continue;
+    if (hold.quantity <= left) {
+      left -= hold.quantity;
+      continue;
+    }
     if (static_cast<int>(at_risk.size()) == max) break;
     at_risk.push_back(hold.reservation->id);
   }
@@ -68,6 +71,25 @@ TEST_CASE("the uncovered holds are the newest, listed oldest first, the newest 1
   holds.Remove(reservations[0]);
   CHECK(holds.size() == 110);
   CHECK(holds.held() == 220);
+}
+
+TEST_CASE("a hold that no longer fits is uncovered alone; newer ones that fit stay covered") {
+  std::deque<Reservation> reservations;
+  HoldList holds;
+  for (const auto& [id, quantity] : {std::pair{"a", 5}, {"b", 1}, {"c", 1}}) {
+    Reservation& r = reservations.emplace_back();
+    r.id = ReservationId(id);
+    r.created_at = kT0 + absl::Seconds(reservations.size());
+    holds.Add(Hold{&r, quantity});
+  }
+  // 3 units: the oldest hold needs 5 and would not be covered without the newer two either.
+  CHECK(holds.Uncovered(3, kAtRiskPerMovementMax) == std::vector{ReservationId("a")});
+  CHECK(holds.Uncovered(5, kAtRiskPerMovementMax) ==
+        std::vector{ReservationId("b"), ReservationId("c")});
+  CHECK(holds.Uncovered(6, kAtRiskPerMovementMax) == std::vector{ReservationId("c")});
+  CHECK(holds.Uncovered(1, kAtRiskPerMovementMax) ==
+        std::vector{ReservationId("a"), ReservationId("c")});
+  CHECK(holds.Uncovered(0, 1) == std::vector{ReservationId("a")});
 }
 
 TEST_CASE("a hold list answers as its model through adds, removes and restores in any order") {

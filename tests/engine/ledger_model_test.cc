@@ -328,8 +328,8 @@ class Model {
     return Outcome::kOk;
   }
   // The live reservations the position's on_hand does not cover, the oldest first: on_hand
-  // covers the oldest holds (created_at, then id) first, so the first hold it does not cover in
-  // full and every newer one are short (hold_list.h, movement.h).
+  // covers the oldest holds (created_at, then id) first, each in full if what is left covers
+  // it; those it cannot are short (hold_list.h, movement.h).
   std::vector<ReservationId> Uncovered(const Key& key) {
     struct Hold {
       absl::Time created_at;
@@ -349,10 +349,13 @@ class Model {
       return std::tie(a.created_at, a.id) < std::tie(b.created_at, b.id);
     });
     std::vector<ReservationId> uncovered;
-    Quantity held = 0;
+    Quantity left = positions[key].on_hand;
     for (const Hold& hold : holds) {
-      held += hold.quantity;
-      if (held > positions[key].on_hand) uncovered.push_back(ReservationId(hold.id));
+      if (hold.quantity <= left) {
+        left -= hold.quantity;
+      } else {
+        uncovered.push_back(ReservationId(hold.id));
+      }
     }
     return uncovered;
   }
