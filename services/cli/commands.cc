@@ -1,5 +1,7 @@
 #include "services/cli/commands.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -363,15 +365,25 @@ int ReserveBatch(const Client& client, const Options& o) {
 }
 
 int Counts(const Client& client, const Options& o, std::optional<absl::Duration> deadline) {
-  // Now, to the microsecond as the server keeps it (protobuf's TimeUtil::GetCurrentTime() is
-  // whole seconds here, which would date the count before changes made in the same second).
+  // Rows without a date: by default the time the file was last written, so that the same file
+  // sent again (a retry after a timeout) is stale at the server instead of a new count taking
+  // the sales since off again. Standard input has no such time: now. To the microsecond as the
+  // server keeps times (protobuf's TimeUtil::GetCurrentTime() is whole seconds here, which
+  // would date the count before changes made in the same second).
+  absl::Time default_at = absl::Now();
+  std::string default_name = "--counted-at";
+  if (struct stat written; o.at.empty() && o.file != "-" && ::stat(o.file.c_str(), &written) == 0) {
+    default_at = absl::TimeFromTimespec(written.st_mtim);
+    default_name = absl::StrCat("the time ", o.file,
+                                " was last written (the rows' date unless --counted-at gives one)");
+  }
   google::protobuf::Timestamp counted_at =
-      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(absl::Now()));
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(default_at));
   std::vector<std::string> lines;
   FileRows<v1::CountBatch> file;
   if (std::string error;
       (!o.at.empty() && !ParseTimestamp(o.at, "--counted-at", counted_at, error)) ||
-      !(error = ClockFault("--counted-at", counted_at, absl::Now())).empty() ||
+      !(error = ClockFault(default_name, counted_at, absl::Now())).empty() ||
       !ReadLines(o.file, lines, error) || !CountBatchesOf(lines, counted_at, file, error)) {
     return UsageError(error);
   }

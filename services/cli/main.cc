@@ -173,7 +173,8 @@ std::vector<Command> DefineCommands(CLI::App& app, Options& o) {
                 "counted_quantity or quantity, counted_at)")
       ->required();
   c->add_option("--counted-at", o.at,
-                "when the rows without a COUNTED_AT were counted, RFC 3339 (default: now)");
+                "when the rows without a COUNTED_AT were counted, RFC 3339 (default: when FILE "
+                "was last written, so that the same file sent again is stale; stdin: now)");
   commands.push_back({c, [cli](const Client& client, const Options& options) {
                         return Counts(client, options,
                                       StreamDeadline(cli->get_option("--timeout"), options));

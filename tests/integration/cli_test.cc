@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -524,6 +526,25 @@ TEST_CASE("cli: counts sends a CSV file's rows, and a file with a bad row sends 
   CHECK_THAT(open_quote.output,
              Catch::Contains("line 1 'WH-1,\"SKU-A,5': a field's opening quote is not closed"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 4);
+
+  // Rows without a date were counted when the file was written: the same file sent again (a
+  // retry) is stale, and the receipt made in between stays (black-box finding: dated now, the
+  // retry was a new count that took it off again).
+  const std::string once = WriteFile(dir, "once.csv", "WH-1,SKU-R,20\n");
+  REQUIRE(RunCli(address, "counts " + once).exit_code == 0);
+  ReceiveStock(*live.inventory, "WH-1", "SKU-R", 5);
+  const CliResult retried = RunCli(address, "counts " + once);
+  INFO(retried.output);
+  CHECK(retried.exit_code == 0);
+  CHECK_THAT(retried.output, SummaryRow("rows_applied", 0) && SummaryRow("rows_stale", 1));
+  CHECK(PositionOf(*live.inventory, "SKU-R", "WH-1").on_hand() == 25);
+  // A file written long ago: its time is refused as a clock fault, saying whose time it is.
+  std::filesystem::last_write_time(
+      once, std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 40));
+  const CliResult old_file = RunCli(address, "counts " + once);
+  CHECK(old_file.exit_code == 2);
+  CHECK_THAT(old_file.output, Catch::Contains(once + " was last written") &&
+                                  Catch::Contains("must be at most 30 days back"));
 }
 
 // A server whose store ST-1 holds `units` of SKU-A, and a directory for the files sent to it.
