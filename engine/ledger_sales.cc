@@ -22,6 +22,14 @@ bool SameContent(const PosTransaction& a, const PosTransaction& b) {
 
 namespace {
 
+// "a sale of 2 of 'A'", "a non-sellable return of 1 of 'B'".
+std::string TillContent(const PosTransaction& t) {
+  return absl::StrCat(t.kind == MovementKind::kSale ? "a sale"
+                      : t.non_sellable              ? "a non-sellable return"
+                                                    : "a return",
+                      " of ", DescribeLines(t.lines));
+}
+
 // How a till line changes on_hand at `position` (null: none yet). A till transaction dated at or
 // before the position's last cycle count reached the ledger late: the shelf was counted after
 // it, so the count already holds its units, and on_hand stays as the count set it. A
@@ -118,7 +126,8 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
       applied.detail =
           absl::StrCat("pos_transaction_id '", transaction.transaction_id, "' of terminal_id '",
                        transaction.terminal_id, "' at '", transaction.store.value(),
-                       "' was already recorded with other content");
+                       "' was already recorded with other content: ", TillContent(it->second),
+                       ", not ", TillContent(transaction));
       applied.ticket = last_ticket();  // waits for the commit that recorded it (Ledger::Reserve)
       return applied;
     }

@@ -11,7 +11,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "engine/check.h"
 #include "engine/ledger.h"
 
@@ -27,11 +26,13 @@ Quantity NetChangeAfter(const Position& position, absl::Time at) {
   return net;
 }
 
-// Why a transfer's line does not fit at its destination.
-std::string OverLimit(const PosLine& line, const Position& destination) {
+// Why a transfer's line does not fit at its destination: shipped, with what is already in
+// transit there; received (`arriving`), in on_hand alone (its own units are in transit).
+std::string OverLimit(const PosLine& line, const Position& destination, bool arriving) {
   return absl::StrCat("sku '", line.sku.value(), "' at '", destination.location.value(),
-                      "': on_hand ", destination.on_hand, " and in_transit ",
-                      destination.in_transit, " leave no room for ", line.quantity,
+                      "': on_hand ", destination.on_hand,
+                      arriving ? "" : absl::StrCat(" and in_transit ", destination.in_transit),
+                      arriving ? " leaves" : " leave", " no room for ", line.quantity,
                       " under the limit of ", kOnHandMax);
 }
 
@@ -68,13 +69,6 @@ bool SameContent(const Transfer& a, const Transfer& b) {
     return lines;
   };
   return a.from == b.from && a.to == b.to && sorted(a.lines) == sorted(b.lines);
-}
-
-// "4 of 'A', 0 of 'B'".
-std::string DescribeLines(const std::vector<PosLine>& lines) {
-  return absl::StrJoin(lines, ", ", [](std::string* out, const PosLine& line) {
-    absl::StrAppend(out, line.quantity, " of '", line.sku.value(), "'");
-  });
 }
 
 // What arrived of `transfer` by `receipt`: one line per line of the transfer, in its order.
@@ -259,8 +253,12 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
   if (auto it = transfers_.find(request.id); it != transfers_.end()) {
     if (!SameContent(it->second, shipment)) {
       applied.outcome = Outcome::kTransferExistsWithDifferentContent;
-      applied.detail = absl::StrCat("transfer_id '", request.id,
-                                    "' already exists with other locations or lines");
+      const Transfer& stored = it->second;
+      applied.detail =
+          absl::StrCat("transfer_id '", request.id, "' already shipped ",
+                       DescribeLines(stored.lines), " from '", stored.from.value(), "' to '",
+                       stored.to.value(), "', not ", DescribeLines(shipment.lines), " from '",
+                       shipment.from.value(), "' to '", shipment.to.value(), "'");
       applied.ticket = last_ticket();  // waits for the commit that made it (Ledger::Reserve)
       return applied;
     }
@@ -306,7 +304,7 @@ Applied<Transfer> Ledger::ShipTransfer(const Transfer& request, absl::Time now) 
     if (destination != nullptr &&
         destination->on_hand + destination->in_transit > kOnHandMax - line.quantity) {
       applied.outcome = Outcome::kOnHandLimitExceeded;
-      applied.detail = OverLimit(line, *destination);
+      applied.detail = OverLimit(line, *destination, /*arriving=*/false);
       return applied;
     }
   }
@@ -387,7 +385,7 @@ Applied<Transfer> Ledger::ReceiveTransfer(const TransferReceipt& receipt, absl::
     OMNISTOCK_CHECK(destination != nullptr);
     if (destination->on_hand > kOnHandMax - line.quantity) {
       applied.outcome = Outcome::kOnHandLimitExceeded;
-      applied.detail = OverLimit(line, *destination);
+      applied.detail = OverLimit(line, *destination, /*arriving=*/true);
       return applied;
     }
   }

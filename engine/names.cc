@@ -1,11 +1,19 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "engine/location.h"
 #include "engine/outcome.h"
+#include "engine/pos_transaction.h"
 #include "engine/reservation.h"
 
 namespace omnistock {
+
+std::string DescribeLines(const std::vector<PosLine>& lines) {
+  return absl::StrJoin(lines, ", ", [](std::string* out, const PosLine& line) {
+    absl::StrAppend(out, line.quantity, " of '", line.sku.value(), "'");
+  });
+}
 
 absl::string_view ReservationStateName(ReservationState state) {
   switch (state) {

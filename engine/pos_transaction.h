@@ -23,6 +23,9 @@ struct PosLine {
   friend bool operator==(const PosLine&, const PosLine&) = default;
 };
 
+// The lines as messages name them: "4 of 'A', 0 of 'B'" (names.cc).
+std::string DescribeLines(const std::vector<PosLine>& lines);
+
 // A live reservation that a movement left without stock to cover it.
 struct AtRisk {
   ReservationId reservation;

@@ -300,6 +300,9 @@ TEST_CASE("a transfer leaves the source at once, shows in transit, lands on rece
   changed.lines = {PosLine{Sku("A"), 1}};
   const Applied<Transfer> different = f.ledger.ShipTransfer(changed, kT0);
   CHECK(different.outcome == Outcome::kTransferExistsWithDifferentContent);
+  CHECK(different.detail ==
+        "transfer_id 'tr-1' already shipped 4 of 'A' from 'W1' to 'S1', not 1 of 'A' from 'W1' "
+        "to 'S1'");
   CHECK(different.ticket == f.ledger.last_ticket());  // waits for the commit that shipped it
 }
 
@@ -444,6 +447,10 @@ TEST_CASE("a transfer must fit under its destination's on_hand limit, shipped an
   const size_t commits = f.sink.size();
   const Applied<Transfer> full = f.ledger.ReceiveTransfer({"tr-1"}, kT0 + absl::Hours(2));
   CHECK(full.outcome == Outcome::kOnHandLimitExceeded);
+  // Its own units are what is in transit: the message names on_hand alone.
+  CHECK(full.detail ==
+        "sku 'A' at 'S1': on_hand 1000000000000 leaves no room for 5 under the limit of "
+        "1000000000000");
   CHECK(f.sink.size() == commits);
   CHECK(f.At("A", "S1").in_transit == 5);
   REQUIRE(
