@@ -164,11 +164,15 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
   for (size_t i = 0; i < rows.size(); ++i) {
     const CountRow& row = rows[i];
     const bool pickup_point = holds_no_stock.contains(row.location);
+    auto not_applied = [&summary, i](int64_t& tally, CountRowIssue issue) {
+      ++tally;
+      summary.not_applied.push_back(CountRowNotApplied{static_cast<int32_t>(i), issue});
+    };
     if (found[i] == nullptr) {
       if (!pickup_point) {
-        ++summary.unknown;
+        not_applied(summary.unknown, CountRowIssue::kUnknownLocation);
       } else if (row.counted > 0) {
-        ++summary.holds_no_stock;
+        not_applied(summary.holds_no_stock, CountRowIssue::kHoldsNoStock);
       } else {
         ++summary.applied;  // nothing there, and nothing counted: nothing to change
       }
@@ -187,16 +191,16 @@ Applied<CountSummary> Ledger::ApplyCounts(const std::vector<CountRow>& rows, abs
     // Before the oldest on_hand change the position keeps: the changes since cannot all be
     // netted out of it.
     if (counted_at < position.history_complete_after) {
-      ++summary.unreconciled;
+      not_applied(summary.unreconciled, CountRowIssue::kUnreconciled);
       continue;
     }
     const Quantity target = row.counted + NetChangeAfter(position, counted_at);
     if (target < -kOnHandMax || target > kOnHandMax) {
-      ++summary.over_limit;
+      not_applied(summary.over_limit, CountRowIssue::kOverLimit);
       continue;
     }
     if (pickup_point && target > position.on_hand) {
-      ++summary.holds_no_stock;
+      not_applied(summary.holds_no_stock, CountRowIssue::kHoldsNoStock);
       continue;
     }
     const Quantity correction = target - position.on_hand;

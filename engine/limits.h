@@ -86,6 +86,8 @@ inline constexpr int64_t kDailyCapacityMax = 1'000'000'000;
 inline constexpr int kCountRowsPerBatchMax = 10'000;
 // A count's or an upload's summary lists at most this many at-risk reservations (each once).
 inline constexpr int kAtRiskListedMax = 1000;
+// Count rows not applied that a SyncCounts summary lists (it counts them all).
+inline constexpr int kCountRowsNotAppliedListedMax = 1000;
 // A movement lists at most this many of the reservations its position no longer covers, the
 // oldest first. The list is in the movement's journal row, its feed update and every watcher's
 // buffer: listing them all would make each movement on a position with a large shortfall (a

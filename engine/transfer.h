@@ -54,6 +54,21 @@ struct CountRow {
   bool sku_interned = true;
 };
 
+// Why a count row was not applied (stale rows aside: a newer count holds).
+enum class CountRowIssue : uint8_t {
+  kUnknownLocation = 1,
+  kOverLimit = 2,
+  kHoldsNoStock = 3,
+  kUnreconciled = 4,
+};
+
+struct CountRowNotApplied {
+  int32_t row = 0;  // its index in the batch
+  CountRowIssue issue = CountRowIssue::kUnknownLocation;
+
+  friend bool operator==(const CountRowNotApplied&, const CountRowNotApplied&) = default;
+};
+
 struct CountSummary {
   int64_t applied = 0;
   int64_t stale = 0;           // as old as or older than the last applied count of the position
@@ -65,6 +80,9 @@ struct CountSummary {
   // netted out, so not applied.
   int64_t unreconciled = 0;
   Quantity discrepancy = 0;  // sum of |correction| over the applied rows
+  // The rows counted in unknown, over_limit, holds_no_stock and unreconciled, in batch order:
+  // which positions to look at again.
+  std::vector<CountRowNotApplied> not_applied;
   // The reservations the applied rows left uncovered as the batch ended (from each position's
   // last row), each once, the first kAtRiskListedMax (oldest first at each position);
   // `at_risk_truncated` when more were.

@@ -11,25 +11,37 @@
 namespace omnistock::services {
 namespace {
 
-// The summary as a refused batch's status carries it: with as many of its reservations at risk
-// as fit within kStatusDetailsBytesMax with the status's `message` (the first; at_risk_truncated
-// when some are left out).
+// Copies `from`'s entries into `to` while `size` stays within kStatusDetailsBytesMax, counting
+// each in it; false when some were left out.
+template <typename Entry>
+bool CopyWhileFits(const google::protobuf::RepeatedPtrField<Entry>& from,
+                   google::protobuf::RepeatedPtrField<Entry>* to, size_t& size) {
+  for (const Entry& one : from) {
+    const size_t entry = one.ByteSizeLong();
+    // A tag byte and the entry's length before it.
+    size += 1 + google::protobuf::io::CodedOutputStream::VarintSize64(entry) + entry;
+    if (size > kStatusDetailsBytesMax) return false;
+    *to->Add() = one;
+  }
+  return true;
+}
+
+// The summary as a refused batch's status carries it: with as many of its reservations at risk,
+// then of its rows not applied, as fit within kStatusDetailsBytesMax with the status's
+// `message` (the first of each; *_truncated when some are left out).
 v1::SyncCountsSummary DetailOf(const v1::SyncCountsSummary& summary, absl::string_view message) {
   v1::SyncCountsSummary detail = summary;
   detail.clear_at_risk();
+  detail.clear_rows_not_applied();
   // The message goes twice (grpc-message, and in the google.rpc.Status of the details), and the
   // status wraps the summary in an Any.
   constexpr size_t kWrapping = 256;
   size_t size = detail.ByteSizeLong() + 2 * message.size() + kWrapping;
-  for (const v1::AtRiskReservation& one : summary.at_risk()) {
-    const size_t entry = one.ByteSizeLong();
-    // A tag byte and the entry's length before it.
-    size += 1 + google::protobuf::io::CodedOutputStream::VarintSize64(entry) + entry;
-    if (size > kStatusDetailsBytesMax) {
-      detail.set_at_risk_truncated(true);
-      break;
-    }
-    *detail.add_at_risk() = one;
+  if (!CopyWhileFits(summary.at_risk(), detail.mutable_at_risk(), size)) {
+    detail.set_at_risk_truncated(true);
+  }
+  if (!CopyWhileFits(summary.rows_not_applied(), detail.mutable_rows_not_applied(), size)) {
+    detail.set_rows_not_applied_truncated(true);
   }
   return detail;
 }
@@ -82,6 +94,18 @@ class SyncCountsReactor final : public ParsedReadReactor<v1::CountBatch, v1::Syn
                                             counted.discrepancy);
     at_risk_.Add(counted.at_risk, summary_.mutable_at_risk(), counted.at_risk_truncated);
     summary_.set_at_risk_truncated(at_risk_.truncated());
+    for (const CountRowNotApplied& row : counted.not_applied) {
+      if (summary_.rows_not_applied_size() >= kCountRowsNotAppliedListedMax) {
+        summary_.set_rows_not_applied_truncated(true);
+        break;
+      }
+      v1::CountRowNotApplied* listed = summary_.add_rows_not_applied();
+      listed->set_batch(index);
+      listed->set_row(row.row);
+      listed->set_location_id(batch->rows(row.row).location_id());
+      listed->set_sku(batch->rows(row.row).sku());
+      listed->set_reason(static_cast<v1::CountRowNotApplied::Reason>(row.issue));
+    }
     ReadNext();
   }
 

@@ -78,6 +78,21 @@ bool FillTill(const Options& o, Request& request,
 }
 
 // The file line of the count row a server's message names ("batches[1].rows[7]..."), or empty.
+const char* NotAppliedWhy(v1::CountRowNotApplied::Reason reason) {
+  switch (reason) {
+    case v1::CountRowNotApplied::UNKNOWN_LOCATION:
+      return "a location the server does not know";
+    case v1::CountRowNotApplied::OVER_LIMIT:
+      return "with the changes since, on_hand would pass its limit of 10^12";
+    case v1::CountRowNotApplied::HOLDS_NO_STOCK:
+      return "would raise stock at a pickup point, which holds none";
+    case v1::CountRowNotApplied::UNRECONCILED:
+      return "counted before the 64 on_hand changes its position keeps: count it again";
+    default:
+      return "not applied";
+  }
+}
+
 std::string CountRowLine(const std::string& message, const FileRows<v1::CountBatch>& file) {
   size_t batch = 0;
   size_t row = 0;
@@ -411,10 +426,24 @@ int Counts(const Client& client, const Options& o, std::optional<absl::Duration>
   const int64_t not_applied = summary.rows_unknown() + summary.rows_over_limit() +
                               summary.rows_holding_no_stock() + summary.rows_unreconciled();
   if (not_applied == 0) return kExitOk;
-  std::cerr << not_applied
-            << " rows were not applied (at a location the server does not know, past the "
-               "on_hand limit, raising stock at a pickup point, or counted before the 64 "
-               "changes their position keeps)\n";
+  if (summary.rows_not_applied().empty()) {  // an older server lists none
+    std::cerr << not_applied
+              << " rows were not applied (at a location the server does not know, past the "
+                 "on_hand limit, raising stock at a pickup point, or counted before the 64 "
+                 "changes their position keeps)\n";
+    return kExitRpcError;
+  }
+  std::cerr << not_applied << " rows were not applied"
+            << (summary.rows_not_applied_truncated()
+                    ? absl::StrCat(" (the first ", summary.rows_not_applied_size(), " below)")
+                    : "")
+            << ":\n";
+  for (const v1::CountRowNotApplied& row : summary.rows_not_applied()) {
+    const size_t index = row.batch() * omnistock::kCountRowsPerBatchMax + row.row();
+    std::cerr << "  line " << (index < file.line_of.size() ? file.line_of[index] : 0) << " "
+              << row.location_id() << "," << row.sku() << ": " << NotAppliedWhy(row.reason())
+              << '\n';
+  }
   return kExitRpcError;
 }
 

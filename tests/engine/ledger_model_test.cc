@@ -214,9 +214,12 @@ class Model {
   CountSummary Counts(const std::vector<CountRow>& rows, absl::Time now) {
     CountSummary summary;
     std::vector<Key> counted;  // the position of each applied row
-    for (const CountRow& row : rows) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const CountRow& row = rows[i];
+      const int32_t index = static_cast<int32_t>(i);
       if (!locations.count(row.location.value())) {
         ++summary.unknown;
+        summary.not_applied.push_back({index, CountRowIssue::kUnknownLocation});
         continue;
       }
       ModelPosition& p = positions[{row.sku.value(), row.location.value()}];
@@ -228,6 +231,7 @@ class Model {
       }
       if (at < p.complete_after) {
         ++summary.unreconciled;
+        summary.not_applied.push_back({index, CountRowIssue::kUnreconciled});
         continue;
       }
       Quantity after = 0;  // what changed on the shelf since it was counted
@@ -908,6 +912,7 @@ TEST_CASE("seeded random till, warehouse and order operations agree with the ref
       CHECK(got.value.holds_no_stock == 0);
       CHECK(got.value.discrepancy == want.discrepancy);
       CHECK(got.value.at_risk == want.at_risk);
+      CHECK(got.value.not_applied == want.not_applied);
       CHECK_FALSE(got.value.at_risk_truncated);
       counted_in_all.applied += want.applied;
       counted_in_all.stale += want.stale;

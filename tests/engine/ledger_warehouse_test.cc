@@ -390,6 +390,8 @@ TEST_CASE("a count that would put on_hand past its limit is reported, not applie
       {Count("S1", "A", kOnHandMax, kT0 - absl::Hours(1)), Count("S1", "B", 7, kT0)}, kT0);
   CHECK(counted.value.over_limit == 1);
   CHECK(counted.value.applied == 1);
+  CHECK(counted.value.not_applied ==
+        std::vector<CountRowNotApplied>{{0, CountRowIssue::kOverLimit}});
   CHECK(f.At("A", "S1").on_hand == 10);
   CHECK(f.At("A", "S1").last_counted_at == absl::InfinitePast());
   CHECK(f.At("B", "S1").on_hand == 7);

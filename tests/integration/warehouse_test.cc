@@ -84,10 +84,18 @@ TEST_CASE(
   // An older count arriving later is stale and ignored; an unknown location is counted.
   v1::CountBatch late = BatchOf("ST-1", "SKU-A", 50, now - absl::Minutes(90));
   *late.add_rows() = BatchOf("ST-NOWHERE", "SKU-A", 1, now).rows(0);
-  const v1::SyncCountsSummary stale = Sync(*warehouse, {late});
-  CHECK(stale.rows_applied() == 0);
+  const v1::SyncCountsSummary stale = Sync(*warehouse, {BatchOf("ST-1", "SKU-NEW", 3, now), late});
+  CHECK(stale.rows_applied() == 1);
   CHECK(stale.rows_stale() == 1);
   CHECK(stale.rows_unknown() == 1);
+  // Which row was not applied, and why (the stale one is not listed: a newer count holds).
+  REQUIRE(stale.rows_not_applied_size() == 1);
+  CHECK(stale.rows_not_applied(0).batch() == 1);
+  CHECK(stale.rows_not_applied(0).row() == 1);
+  CHECK(stale.rows_not_applied(0).location_id() == "ST-NOWHERE");
+  CHECK(stale.rows_not_applied(0).sku() == "SKU-A");
+  CHECK(stale.rows_not_applied(0).reason() == v1::CountRowNotApplied::UNKNOWN_LOCATION);
+  CHECK_FALSE(stale.rows_not_applied_truncated());
   CHECK(stale.rows_over_limit() == 0);
   CHECK(PositionOf(*live.inventory, "SKU-A", "ST-1").on_hand() == 12);
 
