@@ -87,9 +87,11 @@ class UploadSalesReactor final
     ticket_ = std::max(ticket_, applied.ticket);
     if (applied.value.duplicate) {
       summary_.set_duplicates(summary_.duplicates() + 1);
-      return;
+    } else {
+      summary_.set_applied(summary_.applied() + 1);
     }
-    summary_.set_applied(summary_.applied() + 1);
+    // A duplicate's too, as recorded (RecordSale answers it so): an upload sent again because
+    // its summary was lost tells what the first one did.
     if (!applied.value.transaction.at_risk.empty()) {
       summary_.set_at_risk_results(summary_.at_risk_results() + 1);
       at_risk_.Add(applied.value.transaction.at_risk, summary_.mutable_at_risk(),

@@ -240,6 +240,13 @@ TEST_CASE("an upload lists each reservation it puts at risk once, and at most 1,
   CHECK(twice.at_risk_results() == 2);
   CHECK(twice.at_risk_size() == 31);
   CHECK_FALSE(twice.at_risk_truncated());  // every one listed
+  // Sent again (its summary lost): duplicates, and what they put at risk when recorded.
+  const v1::UploadSalesSummary again = upload_of({{"T-1", sku(0), 30}, {"T-2", sku(0), 1}});
+  CHECK(again.applied() == 0);
+  CHECK(again.duplicates() == 2);
+  CHECK(again.at_risk_results() == 2);
+  CHECK(again.at_risk_size() == 31);
+  CHECK(PositionOf(*live.inventory, sku(0), "ST-1").on_hand() == 79);
   // Every remaining unit of every SKU: 1,210 holds uncovered. Each sale's movement lists the
   // oldest 100 of its position's; the summary, the first 1,000 of the 1,100 listed.
   std::vector<std::tuple<std::string, std::string, int64_t>> all;
