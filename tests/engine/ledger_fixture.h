@@ -39,18 +39,21 @@ class RecordingSink final : public JournalSink {
 
 inline const absl::Time kT0 = absl::FromUnixSeconds(1'800'000'000);
 
+// The tests' small network: stores S1 and S2, warehouse W1.
+inline void AddTestNetwork(Ledger& ledger) {
+  for (const char* id : {"S1", "S2", "W1"}) {
+    Location location;
+    location.id = LocationId(id);
+    location.kind = id[0] == 'W' ? LocationKind::kWarehouse : LocationKind::kStore;
+    ledger.UpsertLocation(location);
+  }
+}
+
 struct LedgerFixture {
   RecordingSink sink;
   Ledger ledger{&sink};
 
-  LedgerFixture() {
-    for (const char* id : {"S1", "S2", "W1"}) {
-      Location location;
-      location.id = LocationId(id);
-      location.kind = id[0] == 'W' ? LocationKind::kWarehouse : LocationKind::kStore;
-      ledger.UpsertLocation(location);
-    }
-  }
+  LedgerFixture() { AddTestNetwork(ledger); }
 
   Position Stock(const std::string& sku, const std::string& location, Quantity quantity) {
     return ledger.Receive(ReceiveCommand{LocationId(location), Sku(sku), quantity, "test"}, kT0)

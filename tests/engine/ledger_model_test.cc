@@ -583,14 +583,7 @@ struct TailFixture {
   TailSink sink;
   Ledger ledger{&sink};
 
-  TailFixture() {
-    for (const char* id : {"S1", "S2", "W1"}) {
-      Location location;
-      location.id = LocationId(id);
-      location.kind = id[0] == 'W' ? LocationKind::kWarehouse : LocationKind::kStore;
-      REQUIRE(ledger.UpsertLocation(location).outcome == Outcome::kOk);
-    }
-  }
+  TailFixture() { AddTestNetwork(ledger); }
   Position At(const std::string& sku, const std::string& location) const {
     return ledger.GetPositions({Sku(sku)}, {LocationId(location)}).at(0);
   }

@@ -202,6 +202,20 @@ std::vector<std::string> Listing(const std::string& dir) {
   return names;
 }
 
+// Store::Open refuses `dir` in either recovery mode, FAILED_PRECONDITION saying `says` and that
+// nothing was changed, and leaves its files as they were.
+void CheckRefusedAsItIs(const std::string& dir, const std::string& says) {
+  const std::vector<std::string> before = Listing(dir);
+  for (WalRecovery mode : {WalRecovery::kStrict, WalRecovery::kPointInTime}) {
+    const absl::StatusOr<std::unique_ptr<Store>> refused = Store::Open(dir, {.wal_recovery = mode});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+    CHECK_THAT(std::string(refused.status().message()),
+               Catch::Contains(says) && Catch::Contains("nothing was changed"));
+    CHECK(Listing(dir) == before);
+  }
+}
+
 TEST_CASE("a start without room on the disk is refused before anything is touched") {
   TempDir dir;
   WriteReceipts(dir.path());
@@ -228,16 +242,8 @@ TEST_CASE("a database that lost its CURRENT file is refused and left as it is, i
   std::filesystem::remove(std::filesystem::path(dir.path()) / "CURRENT");
   const std::vector<std::string> before = Listing(dir.path());
 
-  for (WalRecovery mode : {WalRecovery::kStrict, WalRecovery::kPointInTime}) {
-    const absl::StatusOr<std::unique_ptr<Store>> refused =
-        Store::Open(dir.path(), {.wal_recovery = mode});
-    REQUIRE_FALSE(refused.ok());
-    CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
-    CHECK_THAT(std::string(refused.status().message()),
-               Catch::Contains("but no CURRENT") && Catch::Contains("nothing was changed"));
-    // No new, empty database: the next start would have taken it for the data and deleted it.
-    CHECK(Listing(dir.path()) == before);
-  }
+  // No new, empty database: the next start would have taken it for the data and deleted it.
+  CheckRefusedAsItIs(dir.path(), "but no CURRENT");
 
   // What the message says to do brings every receipt back.
   std::string manifest;
@@ -266,18 +272,7 @@ TEST_CASE("the parent of a data directory is refused, not started as a new, empt
   const std::string data = dir.Sub("data");
   WriteReceipts(data);
   std::ofstream(dir.Sub("omnistockd.log")) << "a service's own log\n";
-  const std::vector<std::string> before = Listing(dir.path());
-
-  for (WalRecovery mode : {WalRecovery::kStrict, WalRecovery::kPointInTime}) {
-    const absl::StatusOr<std::unique_ptr<Store>> refused =
-        Store::Open(dir.path(), {.wal_recovery = mode});
-    REQUIRE_FALSE(refused.ok());
-    CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
-    CHECK_THAT(std::string(refused.status().message()),
-               Catch::Contains(absl::StrCat("start with --data_dir=", data)) &&
-                   Catch::Contains("nothing was changed"));
-    CHECK(Listing(dir.path()) == before);
-  }
+  CheckRefusedAsItIs(dir.path(), absl::StrCat("start with --data_dir=", data));
   // A subdirectory left with only its durable floor (its database moved away) is one too.
   std::filesystem::remove_all(data);
   std::filesystem::create_directory(data);
