@@ -138,13 +138,18 @@ class HoldList {
       while (first > 0 && after < shortfall) after += entries_[--first].quantity;
       left = on_hand - (held_ - after);
     }
-    // From there, each hold that fits in what is left is covered (at most `left` of them, as
-    // each takes a unit or more); the walk ends once `max` are listed.
+    // From there, each hold that fits in what is left is covered; the walk ends once `max` are
+    // listed. It runs under the shard lock at every movement of a short position: once it has
+    // covered kNewerCoveredMax holds this way (one large hold that does not fit before thousands
+    // of small ones that do), it lists the rest as uncovered, as if nothing were left. So it
+    // visits at most max + kNewerCoveredMax holds, and the gaps between them.
+    int newer_covered = 0;
     for (size_t i = first; i < entries_.size() && static_cast<int>(at_risk.size()) < max; ++i) {
       const Entry& entry = entries_[i];
       if (entry.reservation == nullptr) continue;
-      if (entry.quantity <= left) {
+      if (entry.quantity <= left && newer_covered < kNewerCoveredMax) {
         left -= entry.quantity;
+        ++newer_covered;
       } else {
         at_risk.push_back(entry.reservation->id);
       }
@@ -172,6 +177,9 @@ class HoldList {
   // How far back from the end Add looks for a hold's place before it searches the whole list:
   // usually further than the reservations in flight on one position at once.
   static constexpr size_t kLateHoldSearchMax = 64;
+  // How many holds newer than the first uncovered one Uncovered finds covered before it lists
+  // the rest as uncovered.
+  static constexpr int kNewerCoveredMax = 1000;
 
   static Entry EntryOf(Hold hold) {
     return Entry{hold.reservation, hold.quantity, absl::ToUnixNanos(hold.reservation->created_at)};

@@ -104,8 +104,8 @@ absl::StatusOr<Applied<Location>> Ledger::UpdateLocation(
   if (it == locations_.end()) {
     Applied<Location> applied;
     applied.outcome = Outcome::kLocationNotFound;
-    applied.detail =
-        absl::StrCat("location_id '", id.value(), "' is not known: create it without update_mask");
+    applied.detail = absl::StrCat("location.location_id '", id.value(),
+                                  "' is not known: create it without update_mask");
     return applied;
   }
   absl::StatusOr<Location> changed = change(it->second);

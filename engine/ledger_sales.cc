@@ -157,9 +157,9 @@ Applied<PosResult> Ledger::RecordPosTransaction(PosTransaction transaction, absl
     return applied;
   }
 
-  // A date past the bound is a till's clock fault, refused (limits.h). After the replay check and
-  // the location's (outcome.h's order): a retry of a transaction recorded while its date was within
-  // the bound is still answered.
+  // A date past the bound is a till's clock fault, refused (limits.h). After the replay check (a
+  // retry of a transaction recorded while its date was within the bound is still answered) and
+  // after the location's, as outcome.h orders them.
   if (std::optional<std::string> too_old =
           ClientTimeTooOld(transaction.kind == MovementKind::kSale ? "sold_at" : "returned_at",
                            transaction.occurred_at, now, "terminal", till_time_age_max_)) {

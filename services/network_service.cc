@@ -10,12 +10,10 @@ grpc::ServerUnaryReactor* NetworkService::UpsertLocation(grpc::CallbackServerCon
                                                          v1::Location* response) {
   if (grpc::ServerUnaryReactor* refused = RefuseUnlessStorageAdmits(context, ctx_)) return refused;
   if (request->has_update_mask()) {
-    if (absl::Status valid = ValidateUpdateMask(*request); !valid.ok()) {
-      return AnswerNow(context, ToGrpc(valid));
-    }
+    absl::StatusOr<LocationId> id = ValidateUpdateMask(*request, *ctx_.ledger);
+    if (!id.ok()) return AnswerNow(context, ToGrpc(id.status()));
     absl::StatusOr<Applied<Location>> applied = ctx_.ledger->UpdateLocation(
-        LocationId(request->location().location_id()),
-        [request](const Location& stored) { return MergeMasked(*request, stored); });
+        *id, [request](const Location& stored) { return MergeMasked(*request, stored); });
     if (!applied.ok()) return AnswerNow(context, ToGrpc(applied.status()));
     return Answer(context, ctx_, *std::move(applied),
                   [&](const Location& value) { ToProto(value, response); });

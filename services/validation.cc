@@ -529,9 +529,22 @@ absl::Status CheckCapabilities(const v1::Location& l) {
   return absl::OkStatus();
 }
 
+// A location's local day counts its daily capacity (engine/routing/local_day.h). Loading a
+// zone reads its file once; LoadZone keeps those it loaded.
+absl::Status CheckTimezone(const std::string& timezone) {
+  if (absl::Status s = CheckText("location.timezone", timezone); !s.ok()) return s;
+  if (timezone.empty() || routing::LoadZone(timezone)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("location.timezone '", timezone,
+                   "' is not an IANA time zone this server knows (a name such as Asia/Tokyo, "
+                   "at most ",
+                   routing::kTimeZoneNameLengthMax, " characters)"));
+}
+
 }  // namespace
 
-absl::Status ValidateUpdateMask(const v1::UpsertLocationRequest& request) {
+absl::StatusOr<LocationId> ValidateUpdateMask(const v1::UpsertLocationRequest& request,
+                                              const Ledger& ledger) {
   static constexpr std::array<absl::string_view, 12> kPaths = {"kind",
                                                                "name",
                                                                "latitude",
@@ -566,7 +579,19 @@ absl::Status ValidateUpdateMask(const v1::UpsertLocationRequest& request) {
                      "' is not a field of a location that may be changed: one of ",
                      absl::StrJoin(kPaths, ", ")));
   }
-  return absl::OkStatus();
+  // Before the locations' lock, under which the merged location is validated: a new zone's
+  // file is read here, not while every order waits.
+  if (std::find(mask.paths().begin(), mask.paths().end(), "timezone") != mask.paths().end()) {
+    if (absl::Status s = CheckTimezone(request.location().timezone()); !s.ok()) return s;
+  }
+  // An unknown id is not interned: a refused call keeps nothing.
+  std::optional<LocationId> known = FindKnownLocation(request.location().location_id(), ledger);
+  if (!known) {
+    return absl::NotFoundError(absl::StrCat("location.location_id '",
+                                            request.location().location_id(),
+                                            "' is not known: create it without update_mask"));
+  }
+  return *std::move(known);
 }
 
 absl::StatusOr<Location> MergeMasked(const v1::UpsertLocationRequest& request,
@@ -592,15 +617,7 @@ absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest&
         "location.kind must be one of STORE, WAREHOUSE, EC_DC, PICKUP_POINT");
   }
   if (absl::Status s = CheckText("location.name", l.name()); !s.ok()) return s;
-  if (absl::Status s = CheckText("location.timezone", l.timezone()); !s.ok()) return s;
-  // A location's local day counts its daily capacity (engine/routing/local_day.h).
-  if (!l.timezone().empty() && !routing::LoadZone(l.timezone())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("location.timezone '", l.timezone(),
-                     "' is not an IANA time zone this server knows (a name such as Asia/Tokyo, "
-                     "at most ",
-                     routing::kTimeZoneNameLengthMax, " characters)"));
-  }
+  if (absl::Status s = CheckTimezone(l.timezone()); !s.ok()) return s;
   if (absl::Status s = CheckCoordinates("location.", l.latitude(), l.longitude()); !s.ok()) {
     return s;
   }

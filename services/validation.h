@@ -23,8 +23,10 @@
 namespace omnistock::services {
 
 absl::StatusOr<Location> ValidateUpsertLocation(const v1::UpsertLocationRequest& request);
-// The request's update_mask names only fields of a location that may be changed.
-absl::Status ValidateUpdateMask(const v1::UpsertLocationRequest& request);
+// The location an update_mask request changes: the mask names only fields of a location that
+// may be changed, and the location is known (NOT_FOUND otherwise).
+absl::StatusOr<LocationId> ValidateUpdateMask(const v1::UpsertLocationRequest& request,
+                                              const Ledger& ledger);
 // `stored` with the fields of request.location that request.update_mask names, validated as
 // UpsertLocation validates a whole location.
 absl::StatusOr<Location> MergeMasked(const v1::UpsertLocationRequest& request,

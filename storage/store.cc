@@ -171,7 +171,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
           ") but no CURRENT, the file that names the live MANIFEST: refusing to create a new, "
           "empty database over them, and nothing was changed. Restore CURRENT from a backup "
           "of the directory, or write into it the name of the newest MANIFEST-* file followed "
-          "by a newline (on a copy first); to start afresh, move the files away"));
+          "by a newline (on a copy first); to start afresh, move the files out of this directory"));
     }
     if (std::optional<std::string> below = LedgerBelow(dir)) {
       const std::string sub = std::filesystem::path(*below).parent_path().string();
@@ -180,7 +180,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
           "' holds a ledger (", *below,
           "): refusing to start a new, empty ledger beside it, and nothing was changed. If "
           "that is this server's data, start with --data_dir=",
-          sub, "; to start a new ledger, give it a directory of its own"));
+          sub,
+          "; if it is a copy kept aside (a damaged database moved out of the way), move it out of "
+          "this directory; to start a new ledger, give it a directory of its own"));
     }
   }
   // Read before anything is touched: a start refused for it changes nothing. Recovering up to

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "engine/limits.h"
+#include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "omnistock/v1/fulfillment.grpc.pb.h"
 #include "omnistock/v1/inventory.grpc.pb.h"
@@ -77,22 +78,51 @@ bool FillTill(const Options& o, Request& request,
   return o.at.empty() || ParseTimestamp(o.at, "--at", *(request.*mutable_time)(), error);
 }
 
-// The file line of the count row a server's message names ("batches[1].rows[7]..."), or empty.
-const char* NotAppliedWhy(v1::CountRowNotApplied::Reason reason) {
+// Why the server did not apply a count row, as the CLI says it.
+std::string NotAppliedWhy(v1::CountRowNotApplied::Reason reason) {
   switch (reason) {
     case v1::CountRowNotApplied::UNKNOWN_LOCATION:
       return "a location the server does not know";
     case v1::CountRowNotApplied::OVER_LIMIT:
-      return "with the changes since, on_hand would pass its limit of 10^12";
+      return absl::StrCat("with the changes since, on_hand would pass its limit of ",
+                          omnistock::kOnHandMax);
     case v1::CountRowNotApplied::HOLDS_NO_STOCK:
       return "would raise stock at a pickup point, which holds none";
     case v1::CountRowNotApplied::UNRECONCILED:
-      return "counted before the 64 on_hand changes its position keeps: count it again";
+      return absl::StrCat("counted before the ", omnistock::kOnHandHistoryMax,
+                          " on_hand changes its position keeps: count it again");
     default:
       return "not applied";
   }
 }
 
+// On stderr, the rows `summary` did not apply, each with its line in `file` (the counts in
+// the summary when it lists none: an older server).
+void PrintNotApplied(const v1::SyncCountsSummary& summary, const FileRows<v1::CountBatch>& file) {
+  const int64_t not_applied = summary.rows_unknown() + summary.rows_over_limit() +
+                              summary.rows_holding_no_stock() + summary.rows_unreconciled();
+  if (not_applied == 0) return;
+  if (summary.rows_not_applied().empty()) {
+    std::cerr << not_applied
+              << " rows were not applied (at a location the server does not know, past the "
+                 "on_hand limit, raising stock at a pickup point, or counted before the "
+              << omnistock::kOnHandHistoryMax << " changes their position keeps)\n";
+    return;
+  }
+  std::cerr << not_applied << " rows were not applied"
+            << (summary.rows_not_applied_truncated()
+                    ? absl::StrCat(" (the first ", summary.rows_not_applied_size(), " below)")
+                    : "")
+            << ":\n";
+  for (const v1::CountRowNotApplied& row : summary.rows_not_applied()) {
+    const size_t index = row.batch() * omnistock::kCountRowsPerBatchMax + row.row();
+    std::cerr << "  line " << (index < file.line_of.size() ? file.line_of[index] : 0) << " "
+              << row.location_id() << "," << row.sku() << ": " << NotAppliedWhy(row.reason())
+              << '\n';
+  }
+}
+
+// The file line of the count row a server's message names ("batches[1].rows[7]..."), or empty.
 std::string CountRowLine(const std::string& message, const FileRows<v1::CountBatch>& file) {
   size_t batch = 0;
   size_t row = 0;
@@ -386,21 +416,35 @@ int Counts(const Client& client, const Options& o, std::optional<absl::Duration>
   // server keeps times (protobuf's TimeUtil::GetCurrentTime() is whole seconds here, which
   // would date the count before changes made in the same second).
   absl::Time default_at = absl::Now();
-  std::string default_name = "--counted-at";
+  std::string default_is = "now";
   if (struct stat written; o.at.empty() && o.file != "-" && ::stat(o.file.c_str(), &written) == 0) {
     default_at = absl::TimeFromTimespec(written.st_mtim);
-    default_name = absl::StrCat("the time ", o.file,
-                                " was last written (the rows' date unless --counted-at gives one)");
+    default_is = absl::StrCat("when ", o.file, " was last written");
   }
   google::protobuf::Timestamp counted_at =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(default_at));
   std::vector<std::string> lines;
   FileRows<v1::CountBatch> file;
+  size_t undated = 0;
   if (std::string error;
-      (!o.at.empty() && !ParseTimestamp(o.at, "--counted-at", counted_at, error)) ||
-      !(error = ClockFault(default_name, counted_at, absl::Now())).empty() ||
-      !ReadLines(o.file, lines, error) || !CountBatchesOf(lines, counted_at, file, error)) {
+      (!o.at.empty() && (!ParseTimestamp(o.at, "--counted-at", counted_at, error) ||
+                         !(error = ClockFault("--counted-at", counted_at, absl::Now())).empty())) ||
+      !ReadLines(o.file, lines, error) ||
+      !CountBatchesOf(lines, counted_at, file, undated, error)) {
     return UsageError(error);
+  }
+  // The default date only matters for the rows that take it (a copy keeps its source's time).
+  if (undated > 0 && o.at.empty()) {
+    if (std::string fault = ClockFault(absl::StrCat(undated,
+                                                    " rows without a COUNTED_AT are "
+                                                    "dated ",
+                                                    default_is, ", which"),
+                                       counted_at, absl::Now());
+        !fault.empty()) {
+      return UsageError(absl::StrCat(fault, ": give the time they were counted, --counted-at"));
+    }
+    std::cerr << undated << " rows without a COUNTED_AT are dated " << default_is << ", "
+              << TimeUtil::ToString(counted_at) << " (--counted-at gives another time)\n";
   }
   v1::SyncCountsSummary summary;
   const grpc::Status status = client.Upload(
@@ -416,6 +460,14 @@ int Counts(const Client& client, const Options& o, std::optional<absl::Duration>
     if (std::string line = CountRowLine(status.error_message(), file); !line.empty()) {
       std::cerr << line << '\n';
     }
+    // The batches before it: their rows not applied, as the status's details list them.
+    google::rpc::Status rich;
+    v1::SyncCountsSummary before;
+    if (rich.ParseFromString(status.error_details())) {
+      for (const google::protobuf::Any& detail : rich.details()) {
+        if (detail.UnpackTo(&before)) PrintNotApplied(before, file);
+      }
+    }
     return code;
   }
   if (const int shown =
@@ -426,24 +478,7 @@ int Counts(const Client& client, const Options& o, std::optional<absl::Duration>
   const int64_t not_applied = summary.rows_unknown() + summary.rows_over_limit() +
                               summary.rows_holding_no_stock() + summary.rows_unreconciled();
   if (not_applied == 0) return kExitOk;
-  if (summary.rows_not_applied().empty()) {  // an older server lists none
-    std::cerr << not_applied
-              << " rows were not applied (at a location the server does not know, past the "
-                 "on_hand limit, raising stock at a pickup point, or counted before the 64 "
-                 "changes their position keeps)\n";
-    return kExitRpcError;
-  }
-  std::cerr << not_applied << " rows were not applied"
-            << (summary.rows_not_applied_truncated()
-                    ? absl::StrCat(" (the first ", summary.rows_not_applied_size(), " below)")
-                    : "")
-            << ":\n";
-  for (const v1::CountRowNotApplied& row : summary.rows_not_applied()) {
-    const size_t index = row.batch() * omnistock::kCountRowsPerBatchMax + row.row();
-    std::cerr << "  line " << (index < file.line_of.size() ? file.line_of[index] : 0) << " "
-              << row.location_id() << "," << row.sku() << ": " << NotAppliedWhy(row.reason())
-              << '\n';
-  }
+  PrintNotApplied(summary, file);
   return kExitRpcError;
 }
 

@@ -165,7 +165,7 @@ std::string ClockFault(absl::string_view what, const google::protobuf::Timestamp
 
 bool CountBatchesOf(const std::vector<std::string>& lines,
                     const google::protobuf::Timestamp& counted_at, FileRows<v1::CountBatch>& file,
-                    std::string& error) {
+                    size_t& undated, std::string& error) {
   const absl::Time now = absl::Now();
   std::set<std::tuple<std::string, std::string, int64_t, int32_t>> counted;  // position, time
   bool first = true;
@@ -250,6 +250,7 @@ bool CountBatchesOf(const std::vector<std::string>& lines,
     row->set_counted_quantity(*quantity);
     *row->mutable_counted_at() = at;
     file.line_of.push_back(i + 1);
+    undated += time.empty();
   }
   if (file.line_of.empty()) {
     error = "the file has no count rows (LOCATION,SKU,COUNTED[,COUNTED_AT] per line)";

@@ -105,10 +105,11 @@ std::string ClockFault(absl::string_view what, const google::protobuf::Timestamp
 // the server checks it (ids, the count's bounds, a COUNTED_AT at most 30 days back and 5 minutes
 // ahead of this machine's clock), and so that no position is counted twice at one time (the second
 // would be stale). False, with `error` naming the file's line, at the first row that is not so:
-// then nothing is sent. (The caller checks `counted_at` itself.)
+// then nothing is sent. Rows without a COUNTED_AT take `counted_at` (the caller checks it), and
+// `undated` counts them.
 bool CountBatchesOf(const std::vector<std::string>& lines,
                     const google::protobuf::Timestamp& counted_at, FileRows<v1::CountBatch>& file,
-                    std::string& error);
+                    size_t& undated, std::string& error);
 
 // A file (ReadLines) of `Message`s, one per line in protobuf's JSON form (upload-sales:
 // RecordSaleRequest, reserve-batch: ReserveRequest), e.g. for a sale

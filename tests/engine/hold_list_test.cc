@@ -42,7 +42,7 @@ std::vector<ReservationId> ModelUncovered(std::vector<Hold> live, Quantity on_ha
 
 }  // namespace
 
-TEST_CASE("the uncovered holds are the newest, listed oldest first, the newest 100 left out") {
+TEST_CASE("holds of one size: the uncovered are the newest, oldest first, past 100 left out") {
   std::deque<Reservation> reservations;
   HoldList holds;
   for (int i = 0; i < 150; ++i) {
@@ -90,6 +90,25 @@ TEST_CASE("a hold that no longer fits is uncovered alone; newer ones that fit st
   CHECK(holds.Uncovered(1, kAtRiskPerMovementMax) ==
         std::vector{ReservationId("a"), ReservationId("c")});
   CHECK(holds.Uncovered(0, 1) == std::vector{ReservationId("a")});
+}
+
+TEST_CASE("past 1,000 newer holds covered, the rest are listed as uncovered (a bound on work)") {
+  std::deque<Reservation> reservations;
+  HoldList holds;
+  auto add = [&](Quantity quantity) {
+    Reservation& r = reservations.emplace_back();
+    r.id = ReservationId(absl::StrFormat("r%05d", reservations.size()));
+    r.created_at = kT0 + absl::Seconds(reservations.size());
+    holds.Add(Hold{&r, quantity});
+  };
+  add(5000);  // too large for what is left
+  for (int i = 0; i < 1500; ++i) add(1);
+  // 4,000 units: every hold of 1 would fit, but only the first 1,000 are walked as covered.
+  const std::vector<ReservationId> at_risk = holds.Uncovered(4000, 1000);
+  REQUIRE(at_risk.size() == 501);
+  CHECK(at_risk.front() == ReservationId("r00001"));
+  CHECK(at_risk[1] == ReservationId("r01002"));
+  CHECK(at_risk.back() == ReservationId("r01501"));
 }
 
 TEST_CASE("a hold list answers as its model through adds, removes and restores in any order") {

@@ -58,7 +58,7 @@ TEST_CASE("tills are numbered per store: the same terminal and transaction at tw
   CHECK(f.At("A", "S2").on_hand == 3);
 }
 
-TEST_CASE("a sale that oversells is recorded and reports the newest reservations at risk") {
+TEST_CASE("a sale that oversells is recorded and reports the reservations it uncovers at risk") {
   LedgerFixture f;
   f.Stock("A", "S1", 5);
   REQUIRE(f.ledger.Reserve(f.Order("old", {f.L("A", "S1", 2)}), kT0).outcome == Outcome::kOk);

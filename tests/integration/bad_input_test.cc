@@ -404,7 +404,7 @@ TEST_CASE("update_mask changes only the fields it names, against the location as
   const grpc::Status missing = live.network->UpsertLocation(Deadline().get(), elsewhere, &ignored);
   CHECK(missing.error_code() == grpc::StatusCode::NOT_FOUND);
   CHECK(missing.error_message() ==
-        "location_id 'ST-NONE' is not known: create it without update_mask");
+        "location.location_id 'ST-NONE' is not known: create it without update_mask");
   auto [bad_lat, ignored2] = update([](v1::Location& l) { l.set_latitude(91); }, {"latitude"});
   CHECK(bad_lat.error_code() == kInvalid);
   CHECK_THAT(bad_lat.error_message(), Catch::Contains("location.latitude"));

@@ -547,6 +547,19 @@ TEST_CASE("cli: counts sends a CSV file's rows, and a file with a bad row sends 
   CHECK(old_file.exit_code == 2);
   CHECK_THAT(old_file.output, Catch::Contains(once + " was last written") &&
                                   Catch::Contains("must be at most 30 days back"));
+  // Its time does not matter when every row has its own (a copy keeps its source's time).
+  const std::string dated =
+      WriteFile(dir, "dated.csv",
+                "WH-1,SKU-S,30," +
+                    absl::FormatTime(absl::RFC3339_full, absl::Now() - absl::Minutes(1),
+                                     absl::UTCTimeZone()) +
+                    "\n");
+  std::filesystem::last_write_time(
+      dated, std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 40));
+  const CliResult copied = RunCli(address, "counts " + dated);
+  INFO(copied.output);
+  CHECK(copied.exit_code == 0);
+  CHECK_THAT(copied.output, SummaryRow("rows_applied", 1));
 }
 
 // A server whose store ST-1 holds `units` of SKU-A, and a directory for the files sent to it.

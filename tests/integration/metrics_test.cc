@@ -423,6 +423,22 @@ TEST_CASE_METHOD(MetricsServer,
     }
   }
 
+  // A location change by update_mask of a location that does not exist, and transfers naming
+  // none, intern nothing either.
+  auto network = v1::Network::NewStub(server.channel());
+  v1::UpsertLocationRequest masked;
+  masked.mutable_location()->set_location_id("NOWHERE-N");
+  masked.mutable_update_mask()->add_paths("disabled");
+  v1::Location changed;
+  CHECK(network->UpsertLocation(Deadline().get(), masked, &changed).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
+  v1::TransferRef receipt;
+  receipt.set_transfer_id("TR-NEVER");
+  receipt.add_received_lines()->set_sku("NEVER-O");
+  v1::TransferView received;
+  CHECK(warehouse->ReceiveTransfer(Deadline().get(), receipt, &received).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
+
   // A watch of a SKU stocked nowhere yet interns nothing, and still sees it arrive.
   auto availability = v1::Availability::NewStub(server.channel());
   auto watching = Deadline(30);
