@@ -277,7 +277,7 @@ class Model {
       ChangeOnHand(positions[{sku, from}], now, -q);
       positions[{sku, to}].in_transit += q;
     }
-    transfers[id] = ModelTransfer{from, to, lines, false, absl::InfinitePast()};
+    transfers[id] = ModelTransfer{from, to, lines, false, absl::InfinitePast(), {}};
     return Outcome::kOk;
   }
   // `arrived`: what arrived of each SKU (TransferReceipt); empty, everything shipped.

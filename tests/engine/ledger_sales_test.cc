@@ -52,7 +52,7 @@ TEST_CASE("tills are numbered per store: the same terminal and transaction at tw
         "pos_transaction_id 't1' of terminal_id 'till-1' at 'S2' was already recorded with "
         "other content: a sale of 2 of 'A', not a sale of 3 of 'A'");
   // A return under a sale's id says that it was a sale.
-  ReturnCommand back{LocationId("S2"), "till-1", "t1", {PosLine{Sku("A"), 2}}, kT0};
+  ReturnCommand back{LocationId("S2"), "till-1", "t1", {PosLine{Sku("A"), 2}}, kT0, false, "", ""};
   CHECK_THAT(f.ledger.RecordReturn(back, kT0).detail,
              Catch::EndsWith("with other content: a sale of 2 of 'A', not a return of 2 of 'A'"));
   CHECK(f.At("A", "S2").on_hand == 3);
