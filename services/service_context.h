@@ -145,9 +145,12 @@ grpc::ServerUnaryReactor* AnswerCommand(grpc::CallbackServerContext* context,
   const bool replayed = applied.outcome == Outcome::kReplayed;
   return Answer(context, ctx, std::move(applied), [&](const Value& value) {
     ToProto(value, response);
-    // A position's change that changed nothing: a receipt's or adjustment's key applied before,
-    // or a safety stock already set.
-    if constexpr (std::is_same_v<Response, v1::PositionView>) response->set_duplicate(replayed);
+    // A change that changed nothing: a receipt's or adjustment's key applied before, a safety
+    // stock already set, a transfer shipped or received before.
+    if constexpr (std::is_same_v<Response, v1::PositionView> ||
+                  std::is_same_v<Response, v1::TransferView>) {
+      response->set_duplicate(replayed);
+    }
   });
 }
 

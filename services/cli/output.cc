@@ -177,6 +177,7 @@ void PrintPosResult(const v1::PosResult& result) {
 }
 
 void PrintTransfer(const v1::TransferView& transfer) {
+  if (transfer.duplicate()) std::cout << "duplicate: done before, nothing changed\n";
   std::vector<Row> fields = {
       {"id", transfer.transfer_id()},
       {"state", v1::TransferState_Name(transfer.state())},

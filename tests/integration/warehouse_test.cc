@@ -214,6 +214,11 @@ TEST_CASE("a transfer is visible in transit and lands at the destination") {
   v1::TransferView shipped;
   REQUIRE(warehouse->Transfer(Deadline().get(), request, &shipped).ok());
   CHECK(shipped.state() == v1::IN_TRANSIT);
+  CHECK_FALSE(shipped.duplicate());
+  v1::TransferView again;
+  REQUIRE(warehouse->Transfer(Deadline().get(), request, &again).ok());
+  CHECK(again.duplicate());
+  CHECK(again.sequence() == shipped.sequence());
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").on_hand() == 6);
   v1::PositionView store = PositionOf(*live.inventory, "SKU-A", "ST-1");
   CHECK(store.in_transit() == 4);
@@ -225,6 +230,9 @@ TEST_CASE("a transfer is visible in transit and lands at the destination") {
   v1::TransferView received;
   REQUIRE(warehouse->ReceiveTransfer(Deadline().get(), ref, &received).ok());
   CHECK(received.state() == v1::RECEIVED);
+  CHECK_FALSE(received.duplicate());
+  REQUIRE(warehouse->ReceiveTransfer(Deadline().get(), ref, &again).ok());
+  CHECK(again.duplicate());
   store = PositionOf(*live.inventory, "SKU-A", "ST-1");
   CHECK(store.in_transit() == 0);
   CHECK(store.on_hand() == 4);
