@@ -142,6 +142,35 @@ absl::Status CheckQuantity(absl::string_view field, int64_t quantity) {
   return absl::OkStatus();
 }
 
+// The till or transfer lines of a request's `field` ("lines"), the emptiness of which is the
+// caller's to check: at most kLinesPerOrderMax, each a SKU id and a quantity (CheckQuantity, or
+// 0 .. kQuantityPerLineMax with `zero_ok`), no SKU twice.
+absl::Status CheckPosLines(absl::string_view field,
+                           const google::protobuf::RepeatedPtrField<v1::PosLine>& lines,
+                           bool zero_ok) {
+  if (lines.size() > kLinesPerOrderMax) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " has ", lines.size(), " entries, over the limit of ", kLinesPerOrderMax));
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < lines.size(); ++i) {
+    const std::string prefix = absl::StrCat(field, "[", i, "].");
+    const v1::PosLine& line = lines[i];
+    if (absl::Status s = CheckId(prefix + "sku", line.sku(), kSkuLengthMax); !s.ok()) return s;
+    if (!zero_ok) {
+      if (absl::Status s = CheckQuantity(prefix + "quantity", line.quantity()); !s.ok()) return s;
+    } else if (line.quantity() < 0 || line.quantity() > kQuantityPerLineMax) {
+      return absl::InvalidArgumentError(absl::StrCat(prefix, "quantity is ", line.quantity(),
+                                                     ", outside 0 .. ", kQuantityPerLineMax));
+    }
+    if (!seen.insert(line.sku()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(prefix, "sku '", line.sku(), "' repeats an earlier line; merge them"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // A double as the shortest text that reads back as the same value: a refused 90.0000001 shows
 // as that, not as the 90 of six significant digits.
 std::string ExactText(double value) {
@@ -213,21 +242,8 @@ absl::StatusOr<PosParts> ValidatePosParts(
     return s;
   }
   if (lines.empty()) return absl::InvalidArgumentError("lines must not be empty");
-  if (lines.size() > kLinesPerOrderMax) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "lines has ", lines.size(), " entries, over the limit of ", kLinesPerOrderMax));
-  }
+  if (absl::Status s = CheckPosLines("lines", lines, /*zero_ok=*/false); !s.ok()) return s;
   PosParts parts;
-  absl::flat_hash_set<std::string> seen;
-  for (int i = 0; i < lines.size(); ++i) {
-    const std::string prefix = absl::StrCat("lines[", i, "].");
-    if (absl::Status s = CheckId(prefix + "sku", lines[i].sku(), kSkuLengthMax); !s.ok()) return s;
-    if (absl::Status s = CheckQuantity(prefix + "quantity", lines[i].quantity()); !s.ok()) return s;
-    if (!seen.insert(lines[i].sku()).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(prefix, "sku '", lines[i].sku(), "' repeats an earlier line; merge them"));
-    }
-  }
   if (has_time) {
     absl::StatusOr<absl::Time> occurred_at = ClientTime(time_field, time, now, "terminal");
     if (!occurred_at.ok()) return occurred_at.status();
@@ -403,23 +419,11 @@ absl::StatusOr<Transfer> ValidateTransfer(const v1::TransferRequest& request, co
     return s;
   }
   if (request.lines().empty()) return absl::InvalidArgumentError("lines must not be empty");
-  if (request.lines_size() > kLinesPerOrderMax) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "lines has ", request.lines_size(), " entries, over the limit of ", kLinesPerOrderMax));
+  if (absl::Status s = CheckPosLines("lines", request.lines(), /*zero_ok=*/false); !s.ok()) {
+    return s;
   }
   Transfer transfer;
   transfer.id = request.transfer_id();
-  absl::flat_hash_set<std::string> seen;
-  for (int i = 0; i < request.lines_size(); ++i) {
-    const std::string prefix = absl::StrCat("lines[", i, "].");
-    const v1::PosLine& line = request.lines(i);
-    if (absl::Status s = CheckId(prefix + "sku", line.sku(), kSkuLengthMax); !s.ok()) return s;
-    if (absl::Status s = CheckQuantity(prefix + "quantity", line.quantity()); !s.ok()) return s;
-    if (!seen.insert(line.sku()).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(prefix, "sku '", line.sku(), "' repeats an earlier line; merge them"));
-    }
-  }
   absl::StatusOr<LocationId> from =
       KnownLocation("from_location_id", request.from_location_id(), ledger);
   if (!from.ok()) return from.status();
@@ -445,26 +449,13 @@ absl::StatusOr<TransferReceipt> ValidateTransferRef(const v1::TransferRef& reque
       !s.ok()) {
     return s;
   }
-  if (request.received_lines_size() > kLinesPerOrderMax) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("received_lines has ", request.received_lines_size(),
-                     " entries, over the limit of ", kLinesPerOrderMax));
+  // 0 of a line: none of it arrived.
+  if (absl::Status s = CheckPosLines("received_lines", request.received_lines(), /*zero_ok=*/true);
+      !s.ok()) {
+    return s;
   }
   TransferReceipt receipt{request.transfer_id()};
-  absl::flat_hash_set<std::string> seen;
-  for (int i = 0; i < request.received_lines_size(); ++i) {
-    const std::string prefix = absl::StrCat("received_lines[", i, "].");
-    const v1::PosLine& line = request.received_lines(i);
-    if (absl::Status s = CheckId(prefix + "sku", line.sku(), kSkuLengthMax); !s.ok()) return s;
-    // 0: none of it arrived.
-    if (line.quantity() < 0 || line.quantity() > kQuantityPerLineMax) {
-      return absl::InvalidArgumentError(absl::StrCat(prefix, "quantity is ", line.quantity(),
-                                                     ", outside 0 .. ", kQuantityPerLineMax));
-    }
-    if (!seen.insert(line.sku()).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(prefix, "sku '", line.sku(), "' repeats an earlier line; merge them"));
-    }
+  for (const v1::PosLine& line : request.received_lines()) {
     receipt.received.push_back(PosLine{ids.Resolve<Sku>(line.sku()), line.quantity()});
   }
   return receipt;

@@ -151,8 +151,8 @@ absl::Status CheckDurableFloor(const std::string& dir, std::optional<Sequence> f
       "recovery has already written out what it could read, and dropped that log. Restore the "
       "data directory from a backup; or, to serve from what is left, losing those writes, "
       "start with --wal_recovery=point_in_time. (If this directory's database was itself just "
-      "restored from an older backup, that backup's own DURABLE_SEQUENCE, or none, belongs "
-      "with it: move the newer file away.)"));
+      "restored from an older backup, that backup's own ",
+      kDurableFloorFile, ", or none, belongs with it: move the newer file away.)"));
 }
 
 }  // namespace

@@ -97,17 +97,18 @@ std::string NotAppliedWhy(v1::CountRowNotApplied::Reason reason) {
 }
 
 // On stderr, the rows `summary` did not apply, each with its line in `file` (the counts in
-// the summary when it lists none: an older server).
-void PrintNotApplied(const v1::SyncCountsSummary& summary, const FileRows<v1::CountBatch>& file) {
+// the summary when it lists none: an older server). Returns how many there were.
+int64_t PrintNotApplied(const v1::SyncCountsSummary& summary,
+                        const FileRows<v1::CountBatch>& file) {
   const int64_t not_applied = summary.rows_unknown() + summary.rows_over_limit() +
                               summary.rows_holding_no_stock() + summary.rows_unreconciled();
-  if (not_applied == 0) return;
+  if (not_applied == 0) return 0;
   if (summary.rows_not_applied().empty()) {
     std::cerr << not_applied
               << " rows were not applied (at a location the server does not know, past the "
                  "on_hand limit, raising stock at a pickup point, or counted before the "
               << omnistock::kOnHandHistoryMax << " changes their position keeps)\n";
-    return;
+    return not_applied;
   }
   std::cerr << not_applied << " rows were not applied"
             << (summary.rows_not_applied_truncated()
@@ -120,6 +121,7 @@ void PrintNotApplied(const v1::SyncCountsSummary& summary, const FileRows<v1::Co
               << row.location_id() << "," << row.sku() << ": " << NotAppliedWhy(row.reason())
               << '\n';
   }
+  return not_applied;
 }
 
 // The file line of the count row a server's message names ("batches[1].rows[7]..."), or empty.
@@ -475,11 +477,7 @@ int Counts(const Client& client, const Options& o, std::optional<absl::Duration>
       shown != kExitOk) {
     return shown;
   }
-  const int64_t not_applied = summary.rows_unknown() + summary.rows_over_limit() +
-                              summary.rows_holding_no_stock() + summary.rows_unreconciled();
-  if (not_applied == 0) return kExitOk;
-  PrintNotApplied(summary, file);
-  return kExitRpcError;
+  return PrintNotApplied(summary, file) == 0 ? kExitOk : kExitRpcError;
 }
 
 int Transfer(const Client& client, const Options& o) {

@@ -1,5 +1,9 @@
 // The WMS over gRPC against a real omnistockd: cycle counts reconciled exactly, stale counts
 // ignored, transfers visible in transit and landing at the destination.
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "catch2/catch.hpp"
 #include "google/rpc/status.pb.h"
@@ -46,6 +50,21 @@ v1::SyncCountsSummary Sync(v1::Warehouse::Stub& warehouse,
     REQUIRE(status.ok());
   }
   return summary;
+}
+
+// A transfer of `lines` (SKU, quantity) from WH-1 to ST-1.
+v1::TransferRequest TransferOf(const std::string& id,
+                               const std::vector<std::pair<std::string, int64_t>>& lines) {
+  v1::TransferRequest request;
+  request.set_transfer_id(id);
+  request.set_from_location_id("WH-1");
+  request.set_to_location_id("ST-1");
+  for (const auto& [sku, quantity] : lines) {
+    v1::PosLine* line = request.add_lines();
+    line->set_sku(sku);
+    line->set_quantity(quantity);
+  }
+  return request;
 }
 
 }  // namespace
@@ -204,13 +223,8 @@ TEST_CASE("a transfer is visible in transit and lands at the destination") {
   ReceiveStock(*live.inventory, "WH-1", "SKU-A", 10);
   auto warehouse = v1::Warehouse::NewStub(live.server.channel());
 
-  v1::TransferRequest request;
-  request.set_transfer_id("TR-1");
-  request.set_from_location_id("WH-1");
-  request.set_to_location_id("ST-1");
-  v1::PosLine* line = request.add_lines();
-  line->set_sku("SKU-A");
-  line->set_quantity(4);
+  v1::TransferRequest request = TransferOf("TR-1", {{"SKU-A", 4}});
+  v1::PosLine* line = request.mutable_lines(0);
   v1::TransferView shipped;
   REQUIRE(warehouse->Transfer(Deadline().get(), request, &shipped).ok());
   CHECK(shipped.state() == v1::IN_TRANSIT);
@@ -276,15 +290,7 @@ TEST_CASE("a transfer received short lands what arrived, also after a restart") 
   ReceiveStock(*live.inventory, "WH-1", "SKU-A", 10);
   ReceiveStock(*live.inventory, "WH-1", "SKU-B", 10);
   auto warehouse = v1::Warehouse::NewStub(live.server.channel());
-  v1::TransferRequest request;
-  request.set_transfer_id("TR-S");
-  request.set_from_location_id("WH-1");
-  request.set_to_location_id("ST-1");
-  for (const char* sku : {"SKU-A", "SKU-B"}) {
-    v1::PosLine* line = request.add_lines();
-    line->set_sku(sku);
-    line->set_quantity(5);
-  }
+  const v1::TransferRequest request = TransferOf("TR-S", {{"SKU-A", 5}, {"SKU-B", 5}});
   v1::TransferView view;
   REQUIRE(warehouse->Transfer(Deadline().get(), request, &view).ok());
   CHECK(view.received_lines().empty());
