@@ -243,10 +243,12 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", options.warmup, "seconds run first and not counted")
       ->check(omnistock::command_line::Finite() & CLI::Range(0.0, 3600.0))
       ->capture_default_str();
-  app.add_option("--skus", options.skus, "uniform: SKUs in the catalog")
+  app.add_option("--skus", options.skus,
+                 "every workload but flash (one position): SKUs in the catalog")
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
-  app.add_option("--locations", options.locations, "uniform: locations in the catalog")
+  app.add_option("--locations", options.locations,
+                 "every workload but flash (one position): locations in the catalog")
       ->check(CLI::Range(1, 9999))
       ->capture_default_str();
   app.add_option("--max-lines", options.max_lines,

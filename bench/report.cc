@@ -94,8 +94,9 @@ void PrintTable(const Report& report, std::FILE* out) {
       absl::StrFormat(
           "%s (%d SKUs x %d locations = %d positions, on_hand %d)%s", WorkloadName(report.workload),
           report.skus, report.locations, report.positions, report.on_hand_per_position,
-          report.max_lines == 1 ? ", single-line orders"
-                                : absl::StrFormat(", orders of 1-%d lines", report.max_lines)));
+          report.workload == Workload::kCounts ? ""
+          : report.max_lines == 1              ? ", single-line orders"
+                                  : absl::StrFormat(", orders of 1-%d lines", report.max_lines)));
   rows.emplace_back(
       "clients",
       absl::StrFormat(

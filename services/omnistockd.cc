@@ -48,7 +48,8 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "once); empty: none");
 ABSL_FLAG(std::string, ready_file, "",
           "once serving, write the bound host:port to this file (for supervisors and tests); "
-          "an earlier run's is removed at start-up, and this one's when the drain begins");
+          "an earlier run's is removed at start-up, once the data dir is this server's, and this "
+          "one's when the drain begins");
 ABSL_FLAG(int64_t, watchers_max, omnistock::kWatchersMaxDefault,
           "watches of the availability feed at once (1 to 100000); more are refused "
           "RESOURCE_EXHAUSTED");

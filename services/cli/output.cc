@@ -309,7 +309,11 @@ int ReportError(const grpc::Status& status, const std::string& target, bool reac
 void PrintPlan(const v1::PlanResponse& plan) {
   std::cout << "plan " << v1::PlanStatus_Name(plan.status()) << ": "
             << (plan.status() == v1::PLAN_REJECTED
-                    ? std::string("nothing can be planned: the candidates below say why")
+                    ? std::string(plan.rejected().empty()
+                                      ? "nothing can be planned: no location is a candidate "
+                                        "(none holds any of the order's SKUs, nor, for a "
+                                        "pickup, is a store within the radius)"
+                                      : "nothing can be planned: the candidates below say why")
                     : absl::StrFormat(
                           "cost %.2f, %d shipment(s)%s%s", plan.totals().cost(),
                           plan.totals().shipments(), plan.totals().is_split() ? ", split" : "",

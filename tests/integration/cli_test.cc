@@ -286,8 +286,17 @@ TEST_CASE("cli: plan shows where an order comes from, and route holds it") {
   CHECK(rejected.exit_code == 1);
   CHECK_THAT(rejected.output, Catch::Contains("plan PLAN_REJECTED: nothing can be planned") &&
                                   Catch::Contains("nothing reserved") &&
-                                  !Catch::Contains("cost 0.00") && Catch::Contains(", network-"));
+                                  !Catch::Contains("cost 0.00") && Catch::Contains(", network-") &&
+                                  Catch::Contains("the candidates below say why") &&
+                                  Catch::Contains("INSUFFICIENT_AVAILABLE"));
   CHECK(PositionOf(*live.inventory, "SKU-A", "WH-1").reserved() == 2);
+
+  // A SKU no location holds has no candidate at all: no list to point to.
+  CliResult unheld = RunCli(address, "plan --line SKU-NOWHERE:1 --to 35.66,139.70");
+  INFO(unheld.output);
+  CHECK(unheld.exit_code == 0);
+  CHECK_THAT(unheld.output, Catch::Contains("no location is a candidate") &&
+                                !Catch::Contains("below") && !Catch::Contains("not used"));
 
   CHECK(RunCli(address, "plan --line SKU-A:2 --to north").exit_code == 2);
   CHECK(RunCli(address, "route --id routed-3 --line SKU-A:1 --to 35.66,139.70 --ttl soon")
