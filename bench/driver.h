@@ -26,6 +26,7 @@ namespace omnistock::bench {
 // gRPC status codes, 0 (OK) .. 16 (UNAUTHENTICATED).
 inline constexpr int kStatusCodeCount = 17;
 inline constexpr int kFailedPrecondition = 9;  // a Reserve that stock does not cover: stock out
+inline constexpr int kUnavailable = 14;
 const char* StatusCodeName(int code);
 
 struct PositionFigures {

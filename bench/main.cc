@@ -1,10 +1,15 @@
 // omnistock-bench: a closed-loop load generator, in process against the ledger (engine) or
 // against a running omnistockd (grpc), for every workload of bench/README.md.
 //
-// Exit codes: 0 done, 1 the flash check (or --strict) failed, 2 bad usage or the run could not
-// be set up.
+// Exit codes: 0 done, 1 the flash check (or --strict) failed or no call was answered in the
+// measured window, 2 bad usage or the run could not be set up, 128 + N a run ended early by
+// signal N (SIGINT, SIGTERM) after printing what it measured.
+#include <signal.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -29,6 +34,34 @@ using omnistock::bench::WorkloadName;
 constexpr int kExitCheckFailed = 1;
 constexpr int kExitSetupFailed = 2;  // command_line::kExitUsage too
 constexpr double kRateMin = 0.001;   // steps per second
+
+// A SIGINT or SIGTERM during the run: the run stops there and reports what it measured. The
+// handler is reset by its first signal, so a second one ends the process at once.
+std::atomic<bool> g_interrupt{false};
+volatile std::sig_atomic_t g_interrupt_signal = 0;
+static_assert(std::atomic<bool>::is_always_lock_free);  // set in a signal handler
+
+void OnInterrupt(int signal) {
+  g_interrupt_signal = signal;
+  g_interrupt.store(true);
+}
+
+void CatchInterrupts(bool catching) {
+  struct sigaction action {};
+  action.sa_handler = catching ? OnInterrupt : SIG_DFL;
+  action.sa_flags = catching ? SA_RESETHAND : 0;
+  sigemptyset(&action.sa_mask);
+  for (int signal : {SIGINT, SIGTERM}) ::sigaction(signal, &action, nullptr);
+}
+
+// Writes `text` to `path` (appending or replacing), false when it could not be written whole:
+// the stream is closed before it is asked, so a write the buffer held back counts too.
+bool WriteResults(const std::string& path, const std::string& text, std::ios::openmode mode) {
+  std::ofstream out(path, mode);
+  out << text;
+  out.close();
+  return !out.fail();
+}
 
 struct Options {
   std::string mode;
@@ -103,9 +136,19 @@ int Run(const Options& options, bool seed_given) {
   config.seed = seed;
   config.workload = workload;
   config.batch = options.batch;
-  config.count_rows = options.count_rows;
+  // A call counts distinct positions: at most the catalog's.
+  config.count_rows = static_cast<int>(std::min<int64_t>(options.count_rows, catalog.positions()));
+  if (workload == Workload::kCounts && config.count_rows < options.count_rows) {
+    std::fprintf(stderr,
+                 "omnistock-bench: --count-rows %d is more than the catalog's %d positions: "
+                 "%d rows per call\n",
+                 options.count_rows, config.count_rows, config.count_rows);
+  }
   config.rate = options.rate;
+  config.interrupt = &g_interrupt;
+  CatchInterrupts(true);
   absl::StatusOr<RunResult> run = RunClosedLoop(*driver, catalog, config);
+  CatchInterrupts(false);
   if (!run.ok()) {
     std::fprintf(stderr, "omnistock-bench: %s\n", run.status().ToString().c_str());
     return kExitSetupFailed;
@@ -120,7 +163,7 @@ int Run(const Options& options, bool seed_given) {
   report.workload = workload;
   report.clients = options.clients;
   report.batch = options.batch;
-  if (workload == Workload::kCounts) report.count_rows = options.count_rows;
+  if (workload == Workload::kCounts) report.count_rows = config.count_rows;
   report.rate = options.rate;
   report.duration_seconds = options.duration;
   report.warmup_seconds = options.warmup;
@@ -139,14 +182,22 @@ int Run(const Options& options, bool seed_given) {
     check.performed = true;
     check.attempts = report.run.reserve_attempts_total;
     check.successes = report.run.reserve_successes_total;
-    check.expected =
-        std::min<int64_t>(static_cast<int64_t>(check.attempts), catalog.on_hand_per_position);
+    check.unknown = report.run.reserve_unknown_total;
+    const int64_t successes = static_cast<int64_t>(check.successes);
     absl::StatusOr<PositionFigures> position =
         driver->PositionAt(catalog.skus[0], catalog.locations[0].id);
     if (position.ok()) {
       check.reserved = position->reserved;
-      check.passed = static_cast<int64_t>(check.successes) == check.reserved &&
-                     check.reserved == check.expected;
+      if (check.unknown == 0) {
+        check.expected =
+            std::min<int64_t>(static_cast<int64_t>(check.attempts), catalog.on_hand_per_position);
+        check.passed = successes == check.reserved && check.reserved == check.expected;
+      } else {
+        // What the failed calls held is unknown: the bounds, no oversell above all.
+        check.expected = std::min<int64_t>(successes + static_cast<int64_t>(check.unknown),
+                                           catalog.on_hand_per_position);
+        check.passed = successes <= check.reserved && check.reserved <= check.expected;
+      }
     } else {
       check.error = position.status().ToString();
     }
@@ -160,24 +211,28 @@ int Run(const Options& options, bool seed_given) {
   }
 
   bool written = true;
-  if (!options.json.empty()) {
-    std::ofstream out(options.json, std::ios::trunc);
-    out << ToJson(report).dump(2) << "\n";
-    if (!out) {
-      std::fprintf(stderr, "omnistock-bench: cannot write --json %s\n", options.json.c_str());
-      written = false;
-    }
+  if (!options.json.empty() &&
+      !WriteResults(options.json, ToJson(report).dump(2) + "\n", std::ios::trunc)) {
+    std::fprintf(stderr, "omnistock-bench: cannot write --json %s\n", options.json.c_str());
+    written = false;
   }
-  if (!options.jsonl.empty()) {
-    std::ofstream out(options.jsonl, std::ios::app);
-    out << ToJson(report).dump() << "\n";
-    if (!out) {
-      std::fprintf(stderr, "omnistock-bench: cannot append to --jsonl %s\n", options.jsonl.c_str());
-      written = false;
-    }
+  if (!options.jsonl.empty() &&
+      !WriteResults(options.jsonl, ToJson(report).dump() + "\n", std::ios::app)) {
+    std::fprintf(stderr, "omnistock-bench: cannot append to --jsonl %s\n", options.jsonl.c_str());
+    written = false;
+  }
+  if (report.run.interrupted) {
+    std::fprintf(stderr, "omnistock-bench: interrupted by signal %d after %.2f s measured\n",
+                 static_cast<int>(g_interrupt_signal), report.run.measured_seconds);
+    return 128 + static_cast<int>(g_interrupt_signal);
   }
   // A failed (or undone) check says more than a results file that could not be written.
   if (report.check.performed && !report.check.passed) return kExitCheckFailed;
+  // A run in which nothing was answered measured nothing (a server down, or not reachable).
+  if (report.run.answered_calls() == 0) {
+    std::fprintf(stderr, "omnistock-bench: no call was answered in the measured window\n");
+    return kExitCheckFailed;
+  }
   if (options.strict) {
     uint64_t calls = 0;
     uint64_t failures = 0;
@@ -276,6 +331,17 @@ int main(int argc, char** argv) {
   app.add_flag("--strict", options.strict,
                "exit 1 unless calls completed and none failed (stock-outs excepted)");
   if (std::optional<int> exit = omnistock::command_line::Parse(app, argc, argv)) return *exit;
+  if (options.mode == "engine") {
+    for (const char* grpc_only : {"--target", "--connections", "--catalog"}) {
+      if (app.get_option(grpc_only)->count() > 0) {
+        std::fprintf(stderr,
+                     "omnistock-bench: %s applies to grpc mode only (engine runs the ledger in "
+                     "process, with a fresh catalog each run)\n",
+                     grpc_only);
+        return kExitSetupFailed;
+      }
+    }
+  }
   // A pace slower than this would put a client's next step further off than a clock counts.
   if (options.rate > 0 && options.rate < kRateMin) {
     std::fprintf(stderr, "omnistock-bench: --rate must be 0 (closed loop) or at least %g, got %g\n",

@@ -108,20 +108,29 @@ void PrintTable(const Report& report, std::FILE* out) {
                                 : std::string(),
           report.rate > 0 ? absl::StrFormat(", paced at %g steps/s", report.rate)
                           : std::string(", closed loop")));
-  rows.emplace_back("duration", absl::StrFormat("%.2f s measured (after %.1f s warmup)",
-                                                run.measured_seconds, report.warmup_seconds));
+  rows.emplace_back("duration",
+                    absl::StrFormat("%.2f s measured (after %.1f s warmup)%s", run.measured_seconds,
+                                    report.warmup_seconds, run.interrupted ? ", interrupted" : ""));
   rows.emplace_back("seeding", absl::StrFormat("%.2f s", report.seed_seconds));
   const char* headline = HeadlineOf(report.workload).label;
   rows.emplace_back(headline, absl::StrFormat("%.0f", HeadlineRate(report)));
   if (report.check.performed) {
     const FlashCheck& c = report.check;
-    rows.emplace_back(
-        "flash check",
-        c.error.empty()
-            ? absl::StrFormat("%s: successes %d, reserved %d, min(attempts %d, on_hand %d) = %d",
-                              c.passed ? "PASS" : "FAIL", c.successes, c.reserved, c.attempts,
-                              report.on_hand_per_position, c.expected)
-            : absl::StrFormat("NOT CHECKED (the position could not be read): %s", c.error));
+    std::string text;
+    if (!c.error.empty()) {
+      text = absl::StrFormat("NOT CHECKED (the position could not be read): %s", c.error);
+    } else if (c.unknown == 0) {
+      text = absl::StrFormat("%s: successes %d, reserved %d, min(attempts %d, on_hand %d) = %d",
+                             c.passed ? "PASS" : "FAIL", c.successes, c.reserved, c.attempts,
+                             report.on_hand_per_position, c.expected);
+    } else {
+      text = absl::StrFormat(
+          "%s: successes %d <= reserved %d <= min(successes + %d orders of failed calls, "
+          "on_hand %d) = %d (those orders may or may not be held)",
+          c.passed ? "PASS" : "FAIL", c.successes, c.reserved, c.unknown,
+          report.on_hand_per_position, c.expected);
+    }
+    rows.emplace_back("flash check", text);
   }
   if (run.paced) {
     const PacedStarts& p = *run.paced;
@@ -130,6 +139,13 @@ void PrintTable(const Report& report, std::FILE* out) {
         absl::StrFormat("%d steps, %d already due when their client got to them; the others woke "
                         "after due by (ms) %s",
                         p.steps, p.behind, LatencyText(p.woke_late)));
+    if (p.never_started > 0) {
+      rows.emplace_back(
+          "rate not kept",
+          absl::StrFormat("%d steps due in the window were never started (%.0f steps/s kept of "
+                          "%g): the latency above is of the steps that started only",
+                          p.never_started, PerSecond(report, p.steps), report.rate));
+    }
     rows.emplace_back("first call less wake-up (ms)", LatencyText(p.less_wake_up));
   }
   if (run.feed_latency) {
@@ -145,14 +161,14 @@ void PrintTable(const Report& report, std::FILE* out) {
   for (const auto& [key, value] : rows) {
     std::fprintf(out, "  %-*s  %s\n", static_cast<int>(width), key.c_str(), value.c_str());
   }
-  std::fprintf(out, "\n  %-10s %10s %12s %10s %9s %9s  %s\n", "kind", "calls", "units/s", "errors",
+  std::fprintf(out, "\n  %-10s %10s %12s %10s %9s %9s  %s\n", "kind", "calls", "units/s", "failed",
                "stockout", "stale", "latency per answered call (ms)");
   for (int k = 0; k < kOpKindCount; ++k) {
     const KindStats& s = run.kinds[static_cast<size_t>(k)];
     if (s.calls == 0) continue;
     std::fprintf(out, "  %-10s %10llu %12.0f %10llu %9llu %9llu  %s\n",
                  OpKindName(static_cast<OpKind>(k)), static_cast<unsigned long long>(s.calls),
-                 PerSecond(report, s.units),
+                 PerSecond(report, s.answered_units()),
                  static_cast<unsigned long long>(s.errors() - s.by_code[kFailedPrecondition]),
                  static_cast<unsigned long long>(s.by_code[kFailedPrecondition]),
                  static_cast<unsigned long long>(s.stale), LatencyText(s.latency).c_str());
@@ -177,8 +193,9 @@ nlohmann::json ToJson(const Report& report) {
     kinds[OpKindName(static_cast<OpKind>(k))] = {
         {"calls", s.calls},
         {"units", s.units},
+        {"failed_units", s.failed_units},
         {"ok", s.ok()},
-        {"units_per_s", PerSecond(report, s.units)},
+        {"units_per_s", PerSecond(report, s.answered_units())},
         {"stale", s.stale},
         {"errors", ErrorsJson(s)},
         {"failed_calls", s.failed_calls},
@@ -211,10 +228,11 @@ nlohmann::json ToJson(const Report& report) {
       {"nonce", report.nonce},
       {"seeding_s", report.seed_seconds},
       {"ops", ReserveWorkload(report.workload) || report.workload == Workload::kCounts
-                  ? run.kind(primary).units
-                  : static_cast<uint64_t>(HeadlineRate(report) * run.measured_seconds + 0.5)},
+                  ? run.kind(primary).answered_units()
+                  : run.answered_calls()},
       {"ops_per_s", HeadlineRate(report)},
-      {"errors", run.errors()},
+      {"errors", run.errors(report.workload)},
+      {"interrupted", run.interrupted},
       {"latency_ms", LatencyJson(run.kind(primary).latency)},
       {"kinds", kinds},
   };
@@ -229,14 +247,16 @@ nlohmann::json ToJson(const Report& report) {
   if (run.paced) {
     json["paced_starts"] = {{"steps", run.paced->steps},
                             {"behind", run.paced->behind},
+                            {"never_started", run.paced->never_started},
                             {"woke_late_ms", LatencyJson(run.paced->woke_late)},
                             {"less_wake_up_ms", LatencyJson(run.paced->less_wake_up)}};
   }
   if (report.check.performed) {
     const FlashCheck& c = report.check;
     json["flash_check"] = {{"passed", c.passed},       {"attempts", c.attempts},
-                           {"successes", c.successes}, {"reserved", c.reserved},
-                           {"expected", c.expected},   {"error", c.error}};
+                           {"successes", c.successes}, {"unknown", c.unknown},
+                           {"reserved", c.reserved},   {"expected", c.expected},
+                           {"error", c.error}};
   }
   return json;
 }

@@ -13,12 +13,15 @@
 namespace omnistock::bench {
 
 // flash only: every op that succeeded holds one unit, and no more units than there were are
-// held: successes == the position's reserved == min(attempts, on_hand).
+// held: successes == the position's reserved == min(attempts, on_hand). When some orders'
+// calls failed (a server that went down), whether they hold a unit is unknown, and the check
+// is of the bounds: successes <= reserved <= min(successes + unknown, on_hand).
 struct FlashCheck {
   bool performed = false;
   bool passed = false;
-  uint64_t attempts = 0;
+  uint64_t attempts = 0;  // orders answered, held or out of stock
   uint64_t successes = 0;
+  uint64_t unknown = 0;   // orders whose call failed
   int64_t reserved = -1;  // as the ledger reports it; -1 when it could not be read
   int64_t expected = 0;   // min(attempts, on_hand)
   std::string error;      // why the position could not be read
@@ -31,9 +34,9 @@ struct Report {
   Workload workload = Workload::kUniform;
   int clients = 0;
   int batch = 1;
-  int max_lines = 3;  // orders have 1 to max_lines lines
+  int max_lines = 3;   // orders have 1 to max_lines lines
   int count_rows = 0;  // counts: rows per SyncCounts call
-  double rate = 0;    // paced steps/s; 0: closed loop
+  double rate = 0;     // paced steps/s; 0: closed loop
   double duration_seconds = 0;
   double warmup_seconds = 0;
   int64_t skus = 0;

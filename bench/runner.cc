@@ -27,6 +27,8 @@ void KindCounts::Add(const KindCounts& other) {
   units += other.units;
   stale += other.stale;
   failed_calls += other.failed_calls;
+  failed_units += other.failed_units;
+  calls_not_ok += other.calls_not_ok;
   for (size_t c = 0; c < by_code.size(); ++c) by_code[c] += other.by_code[c];
 }
 
@@ -45,19 +47,22 @@ uint64_t KindCounts::Headline(Workload workload) const {
 void PacedStarts::Merge(const PacedStarts& other) {
   steps += other.steps;
   behind += other.behind;
+  never_started += other.never_started;
   woke_late.Merge(other.woke_late);
   less_wake_up.Merge(other.less_wake_up);
 }
 
-uint64_t RunResult::units() const {
+uint64_t RunResult::errors(Workload workload) const {
+  if (ReserveWorkload(workload)) return kind(OpKind::kReserve).errors();
+  if (workload == Workload::kCounts) return kind(OpKind::kCount).errors();
   uint64_t total = 0;
-  for (const KindStats& k : kinds) total += k.units;
+  for (const KindStats& k : kinds) total += k.calls_not_ok;
   return total;
 }
 
-uint64_t RunResult::errors() const {
+uint64_t RunResult::answered_calls() const {
   uint64_t total = 0;
-  for (const KindStats& k : kinds) total += k.errors();
+  for (const KindStats& k : kinds) total += k.calls - k.failed_calls;
   return total;
 }
 
@@ -97,6 +102,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How long a closed-loop client waits after an UNAVAILABLE answer before its next step: enough
+// not to spin on a server that is down (hundreds of thousands of failed calls a second, taking
+// the cores from its restart), short beside the channel's reconnection.
+constexpr auto kUnavailablePause = std::chrono::milliseconds(10);
+
 enum Phase : int { kWarmup = 0, kMeasure = 1, kStop = 2 };
 
 const char* PhaseName(int phase) {
@@ -132,17 +142,20 @@ class Recorder {
   // Records one call of `kind` that carried `units` units, all answered with `code`.
   void Record(OpKind kind, int code, Clock::duration took, uint64_t units = 1, uint64_t stale = 0) {
     if (code < 0 || code >= kStatusCodeCount) code = 2;  // UNKNOWN
+    const bool failed = code != 0 && code != kFailedPrecondition;
     if (kind == OpKind::kReserve) {
-      reserve_attempts_ += units;
+      (failed ? reserve_unknown_ : reserve_attempts_) += units;
       if (code == 0) reserve_successes_ += units;
     }
+    if (code == kUnavailable) unavailable_ = true;
     KindCounts call;  // this call alone, as the run counts it
     call.calls = 1;
     call.units = units;
     call.by_code[static_cast<size_t>(code)] = units;
     if (code == 0) call.stale = stale;
-    const bool failed = code != 0 && code != kFailedPrecondition;
     call.failed_calls = failed ? 1 : 0;
+    call.failed_units = failed ? units : 0;
+    call.calls_not_ok = code != 0 ? 1 : 0;
     Count(call);
     if (!measuring()) return;
     KindStats& k = kinds_[static_cast<size_t>(kind)];
@@ -188,13 +201,21 @@ class Recorder {
     paced_.less_wake_up.Record(Nanos(took));
   }
 
+  // Whether a call since the last time asked was answered UNAVAILABLE (the server gone, or
+  // not reachable yet): the closed loop then pauses instead of spinning on failures.
+  bool TakeUnavailable() { return std::exchange(unavailable_, false); }
+
   bool stopped() const { return phase_.load(std::memory_order_acquire) == kStop; }
   bool measuring() const { return phase_.load(std::memory_order_acquire) == kMeasure; }
 
   std::array<KindStats, kOpKindCount> kinds_;
   uint64_t reserve_attempts_ = 0;
   uint64_t reserve_successes_ = 0;
+  uint64_t reserve_unknown_ = 0;
   PacedStarts paced_;
+  // Paced: when the client's next step was due as the run stopped, and its interval.
+  Clock::time_point next_due_{};
+  Clock::duration interval_{};
 
  private:
   // One call, warmup included, for the progress line.
@@ -210,6 +231,7 @@ class Recorder {
   LiveCounters& live_;
   uint64_t done_ = 0;
   uint64_t failed_calls_ = 0;
+  bool unavailable_ = false;
 };
 
 // One client's work: a step at a time, by workload.
@@ -407,7 +429,10 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       ClientLoop loop(catalog, config, i, *sessions[static_cast<size_t>(i)], recorder, feed.get());
       ready.arrive_and_wait();
       if (config.rate <= 0) {
-        while (!recorder.stopped()) loop.Step();
+        while (!recorder.stopped()) {
+          loop.Step();
+          if (recorder.TakeUnavailable()) std::this_thread::sleep_for(kUnavailablePause);
+        }
         return;
       }
       // Client i of n steps at (i / n + k) x n / rate seconds from the start. Its timer may
@@ -444,6 +469,8 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
         loop.Step();
         due += interval;
       }
+      recorder.next_due_ = due;
+      recorder.interval_ = interval;
     });
   }
 
@@ -471,23 +498,16 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
   std::pair<uint64_t, uint64_t> phase_start{0, 0};  // done, failed calls when the phase began
   uint64_t last_done = 0;
 
+  bool interrupted = false;
   for (;;) {
     const int current = phase.load();
     const Clock::time_point boundary = current == kWarmup ? measure_start : measure_end;
-    std::this_thread::sleep_until(std::min(next_tick, boundary));
+    // In slices of at most 100 ms, so that an interrupt is seen soon.
+    std::this_thread::sleep_until(
+        std::min({next_tick, boundary, Clock::now() + std::chrono::milliseconds(100)}));
     const Clock::time_point now = Clock::now();
-    if (current == kWarmup && now >= measure_start) {
-      phase.store(kMeasure, std::memory_order_release);
-      phase_start = done_so_far();
-      measure_start = now;
-      measure_end = measure_start + FromSeconds(config.duration_seconds);
-      continue;
-    }
-    if (current == kMeasure && now >= measure_end) {
-      phase.store(kStop, std::memory_order_release);
-      measure_stopped = now;
-      break;
-    }
+    interrupted = config.interrupt != nullptr && config.interrupt->load();
+    // The second's line first, for the phase it was in.
     if (now >= next_tick) {
       const auto [done, failed] = done_so_far();
       const double interval = Seconds(now - last_tick);
@@ -503,19 +523,50 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       last_tick = now;
       next_tick += std::chrono::seconds(1);
     }
+    if (interrupted || (current == kMeasure && now >= measure_end)) {
+      // Interrupted in the warmup, the measured window is empty.
+      if (current == kWarmup) measure_start = now;
+      phase.store(kStop, std::memory_order_release);
+      measure_stopped = now;
+      break;
+    }
+    if (current == kWarmup && now >= measure_start) {
+      phase.store(kMeasure, std::memory_order_release);
+      phase_start = done_so_far();
+      last_done = phase_start.first;
+      last_tick = now;
+      measure_start = now;
+      measure_end = measure_start + FromSeconds(config.duration_seconds);
+    }
   }
   for (std::thread& thread : threads) thread.join();
   if (tty) std::fprintf(stderr, "\n");
 
   RunResult run;
   run.measured_seconds = Seconds(measure_stopped - measure_start);
+  run.interrupted = interrupted;
   for (const auto& recorder : recorders) {
     for (size_t k = 0; k < run.kinds.size(); ++k) run.kinds[k].Merge(recorder->kinds_[k]);
     run.reserve_attempts_total += recorder->reserve_attempts_;
     run.reserve_successes_total += recorder->reserve_successes_;
+    run.reserve_unknown_total += recorder->reserve_unknown_;
     if (config.rate > 0) {
       if (!run.paced) run.paced.emplace();
       run.paced->Merge(recorder->paced_);
+      // The steps due in the window after the client's last one started, to its end.
+      Clock::time_point due = recorder->next_due_;
+      if (recorder->interval_ > Clock::duration::zero() && due < measure_stopped) {
+        if (due < measure_start) {
+          due += ((measure_start - due) / recorder->interval_) * recorder->interval_;
+          if (due < measure_start) due += recorder->interval_;
+        }
+        if (due < measure_stopped) {
+          run.paced->never_started +=
+              static_cast<uint64_t>((measure_stopped - due - Clock::duration(1)) /
+                                    recorder->interval_) +
+              1;
+        }
+      }
     }
   }
   if (feed) {

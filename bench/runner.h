@@ -34,13 +34,17 @@ struct KindCounts {
   std::array<uint64_t, kStatusCodeCount> by_code{};
   uint64_t stale = 0;  // count rows answered OK but ignored as stale (counts only)
   // Calls that failed: neither OK nor a stock-out (FAILED_PRECONDITION) answer, such as
-  // UNAVAILABLE from a server going down or DEADLINE_EXCEEDED.
+  // UNAVAILABLE from a server going down or DEADLINE_EXCEEDED; and the units they carried.
   uint64_t failed_calls = 0;
+  uint64_t failed_units = 0;
+  uint64_t calls_not_ok = 0;  // calls answered with a status other than OK, stock-outs included
 
   // What the workload's headline counts of these calls (HeadlineOf).
   uint64_t Headline(Workload workload) const;
   uint64_t ok() const { return by_code[0] - stale; }
   uint64_t errors() const { return units - by_code[0]; }
+  // The units of the calls that did not fail: answered, whatever the answer.
+  uint64_t answered_units() const { return units - failed_units; }
   void Add(const KindCounts& other);
 };
 
@@ -66,6 +70,9 @@ struct RunConfig {
   // (each client starts its next step when the last is answered). Paced latency is counted from
   // the scheduled start, so a client that falls behind counts its waiting too.
   double rate = 0;
+  // Set (by a signal handler) to end the run early: the measured window ends there, and the
+  // result says it was interrupted.
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 // A client ahead of its schedule sleeps until its next step is due, and the timer and the
@@ -75,7 +82,10 @@ struct RunConfig {
 // but a late wake-up that made the last step overrun carries over into it).
 struct PacedStarts {
   uint64_t steps = 0;
-  uint64_t behind = 0;         // steps that were already due when the client got to them
+  uint64_t behind = 0;  // steps that were already due when the client got to them
+  // Steps due in the measured window that no client started before it ended: the system was
+  // that far behind the rate (their latency is in no histogram).
+  uint64_t never_started = 0;
   LatencyHistogram woke_late;  // per step that slept: from due to awake
   // Each step's first call (the one whose latency counts from due) counted from when it was
   // due less the load generator's share of its lateness (its late wake-up, or, when behind,
@@ -89,8 +99,12 @@ struct RunResult {
   double measured_seconds = 0;  // the actual length of the measured window
   std::array<KindStats, kOpKindCount> kinds;
   // Every Reserve of the run, warmup included: what the flash check compares with the ledger.
+  // Attempts are the orders answered (held or out of stock); an order whose call failed
+  // (UNAVAILABLE from a server going down, a deadline) may or may not be held: unknown.
   uint64_t reserve_attempts_total = 0;
   uint64_t reserve_successes_total = 0;
+  uint64_t reserve_unknown_total = 0;
+  bool interrupted = false;  // ended early by RunConfig::interrupt
   // POS sale acknowledged -> the same change on the feed (omnichannel, grpc mode).
   std::optional<LatencyHistogram> feed_latency;
   uint64_t feed_unmatched = 0;
@@ -99,8 +113,11 @@ struct RunResult {
   std::optional<PacedStarts> paced;
 
   const KindStats& kind(OpKind k) const { return kinds[static_cast<size_t>(k)]; }
-  uint64_t units() const;
-  uint64_t errors() const;
+  // Answers other than OK, stock-outs included: the headline kind's units for the reserve
+  // workloads and counts, every kind's calls for the mixes (whose kinds count different units).
+  uint64_t errors(Workload workload) const;
+  // Calls that did not fail, of every kind.
+  uint64_t answered_calls() const;
 };
 
 // Runs the loop against `driver` (already seeded with `catalog`). Fails only when a client

@@ -90,6 +90,19 @@ refused --duration nan
 refused --seed -1
 refused --workload lifecycle --batch 10
 refused --json /nonexistent/results.json
+refused --catalog main  # grpc only
+# Interrupted, a run reports what it measured so far and exits 128 + the signal.
+"$bin/omnistock-bench" engine --skus 20 --locations 2 --clients 1 --duration 60 --warmup 0 \
+  --json "$work/interrupted.json" >/dev/null 2>&1 &
+bench_pid=$!
+sleep 2
+kill -INT "$bench_pid"
+status=0
+wait "$bench_pid" || status=$?
+if [[ $status -ne 130 ]] || ! grep -q '"interrupted": true' "$work/interrupted.json"; then
+  echo "omnistock-bench interrupted by SIGINT exited $status, or its JSON does not say so" >&2
+  exit 1
+fi
 started=$SECONDS
 "$bin/omnistock-bench" engine --skus 20 --locations 2 --clients 1 --duration 0.5 --warmup 0 \
   --rate 0.01 >/dev/null
