@@ -50,7 +50,7 @@ histograms() {
 histograms "$work/before"
 echo ">> $PACED_SECONDS s paced at $RATE/s" >&2
 "${bench[@]}" --duration "$PACED_SECONDS" --rate "$RATE" |
-  grep -E "orders answered/s|^  reserve |paced starts|less wake-up"
+  grep -E "orders answered/s|^  reserve |paced starts|rate not kept|less wake-up"
 histograms "$work/after"
 python3 - "$work/before" "$work/after" <<'PY'
 import re

@@ -36,22 +36,35 @@ constexpr int kExitSetupFailed = 2;  // command_line::kExitUsage too
 constexpr double kRateMin = 0.001;   // steps per second
 
 // A SIGINT or SIGTERM during the run: the run stops there and reports what it measured. The
-// handler is reset by its first signal, so a second one ends the process at once.
+// first one puts both back as they were, so a second one (either) ends the process at once. A
+// signal the tool was started ignoring (SIGINT in a script's background job) stays ignored.
+constexpr int kInterrupts[] = {SIGINT, SIGTERM};
 std::atomic<bool> g_interrupt{false};
 volatile std::sig_atomic_t g_interrupt_signal = 0;
+struct sigaction g_interrupt_before[2];                 // the actions CatchInterrupts replaced
 static_assert(std::atomic<bool>::is_always_lock_free);  // set in a signal handler
 
+void RestoreInterrupts() {  // async-signal-safe
+  for (int i = 0; i < 2; ++i) ::sigaction(kInterrupts[i], &g_interrupt_before[i], nullptr);
+}
+
 void OnInterrupt(int signal) {
+  RestoreInterrupts();
   g_interrupt_signal = signal;
   g_interrupt.store(true);
 }
 
-void CatchInterrupts(bool catching) {
+void CatchInterrupts() {
   struct sigaction action {};
-  action.sa_handler = catching ? OnInterrupt : SIG_DFL;
-  action.sa_flags = catching ? SA_RESETHAND : 0;
+  action.sa_handler = OnInterrupt;
   sigemptyset(&action.sa_mask);
-  for (int signal : {SIGINT, SIGTERM}) ::sigaction(signal, &action, nullptr);
+  for (int signal : kInterrupts) sigaddset(&action.sa_mask, signal);  // one handler at a time
+  for (int i = 0; i < 2; ++i) {
+    ::sigaction(kInterrupts[i], nullptr, &g_interrupt_before[i]);
+    if (g_interrupt_before[i].sa_handler != SIG_IGN) {
+      ::sigaction(kInterrupts[i], &action, nullptr);
+    }
+  }
 }
 
 // Writes `text` to `path` (appending or replacing), false when it could not be written whole:
@@ -146,9 +159,9 @@ int Run(const Options& options, bool seed_given) {
   }
   config.rate = options.rate;
   config.interrupt = &g_interrupt;
-  CatchInterrupts(true);
+  CatchInterrupts();
   absl::StatusOr<RunResult> run = RunClosedLoop(*driver, catalog, config);
-  CatchInterrupts(false);
+  RestoreInterrupts();
   if (!run.ok()) {
     std::fprintf(stderr, "omnistock-bench: %s\n", run.status().ToString().c_str());
     return kExitSetupFailed;
@@ -221,13 +234,14 @@ int Run(const Options& options, bool seed_given) {
     std::fprintf(stderr, "omnistock-bench: cannot append to --jsonl %s\n", options.jsonl.c_str());
     written = false;
   }
+  // A failed (or undone) check says more than an interrupt, or a results file that could not be
+  // written.
+  if (report.check.performed && !report.check.passed) return kExitCheckFailed;
   if (report.run.interrupted) {
     std::fprintf(stderr, "omnistock-bench: interrupted by signal %d after %.2f s measured\n",
                  static_cast<int>(g_interrupt_signal), report.run.measured_seconds);
     return 128 + static_cast<int>(g_interrupt_signal);
   }
-  // A failed (or undone) check says more than a results file that could not be written.
-  if (report.check.performed && !report.check.passed) return kExitCheckFailed;
   // A run in which nothing was answered measured nothing (a server down, or not reachable).
   if (report.run.answered_calls() == 0) {
     std::fprintf(stderr, "omnistock-bench: no call was answered in the measured window\n");

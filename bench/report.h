@@ -23,7 +23,7 @@ struct FlashCheck {
   uint64_t successes = 0;
   uint64_t unknown = 0;   // orders whose call failed
   int64_t reserved = -1;  // as the ledger reports it; -1 when it could not be read
-  int64_t expected = 0;   // min(attempts, on_hand)
+  int64_t expected = 0;   // min(attempts, on_hand); the upper bound with unknown orders
   std::string error;      // why the position could not be read
 };
 

@@ -184,14 +184,18 @@ class Recorder {
 
   // Records how a paced step began: after sleeping until it was due and waking `late` past
   // that, or (`slept` false) already behind its schedule.
-  void RecordStart(bool slept, Clock::duration late) {
-    if (!measuring()) return;
+  // False once the run has stopped: the step is not to run (nor counted as started).
+  bool RecordStart(bool slept, Clock::duration late) {
+    const int phase = phase_.load(std::memory_order_acquire);
+    if (phase == kStop) return false;
+    if (phase != kMeasure) return true;
     ++paced_.steps;
     if (!slept) {
       ++paced_.behind;
-      return;
+      return true;
     }
     paced_.woke_late.Record(Nanos(late));
+    return true;
   }
 
   // Records a paced step's first call, counted from when it was due less the load generator's
@@ -464,7 +468,7 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
           late = ready - due;
           generator_late = std::min(generator_late, late);
         }
-        recorder.RecordStart(slept, late);
+        if (!recorder.RecordStart(slept, late)) break;
         loop.DueAt(due, generator_late);
         loop.Step();
         due += interval;

@@ -91,16 +91,20 @@ refused --seed -1
 refused --workload lifecycle --batch 10
 refused --json /nonexistent/results.json
 refused --catalog main  # grpc only
-# Interrupted, a run reports what it measured so far and exits 128 + the signal.
+# Interrupted (SIGTERM; a background job ignores SIGINT), a run reports what it measured so
+# far and exits 128 + the signal. The signal goes once the run's first second is reported.
 "$bin/omnistock-bench" engine --skus 20 --locations 2 --clients 1 --duration 60 --warmup 0 \
-  --json "$work/interrupted.json" >/dev/null 2>&1 &
+  --json "$work/interrupted.json" >/dev/null 2>"$work/interrupted.log" &
 bench_pid=$!
-sleep 2
-kill -INT "$bench_pid"
+for _ in $(seq 1 300); do
+  grep -q "s run " "$work/interrupted.log" 2>/dev/null && break
+  sleep 0.1
+done
+kill -TERM "$bench_pid"
 status=0
 wait "$bench_pid" || status=$?
-if [[ $status -ne 130 ]] || ! grep -q '"interrupted": true' "$work/interrupted.json"; then
-  echo "omnistock-bench interrupted by SIGINT exited $status, or its JSON does not say so" >&2
+if [[ $status -ne 143 ]] || ! grep -q '"interrupted": true' "$work/interrupted.json"; then
+  echo "omnistock-bench stopped by SIGTERM exited $status, or its JSON does not say so" >&2
   exit 1
 fi
 started=$SECONDS

@@ -337,9 +337,9 @@ MATRIX_CATALOG_DEFAULT = (10000, 50)
 def in_matrix(r):
     """Whether a result record is one of the comparison's runs: closed loop (a paced run is a
     latency probe at a chosen rate) on the workload's own catalog (an ad-hoc run with another
-    catalog, appended to the same file, must not replace it). Records without catalog fields
-    (the peers') are taken as they are."""
-    if r.get("rate"):
+    catalog, appended to the same file, must not replace it), and not cut short by a signal.
+    Records without catalog fields (the peers') are taken as they are."""
+    if r.get("rate") or r.get("interrupted"):
         return False
     if "skus" in r and "locations" in r:
         expected = MATRIX_CATALOG.get(r.get("workload"), MATRIX_CATALOG_DEFAULT)
