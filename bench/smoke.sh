@@ -80,7 +80,10 @@ echo "== grpc flash, its server killed and restarted under it"
 "$bin/omnistock-bench" grpc --target "$target" --workload flash --clients 4 --duration 4 \
   --warmup 0 --json "$work/restarted.json" >"$work/restarted.out" 2>&1 &
 bench_pid=$!
-sleep 1
+for _ in $(seq 1 300); do  # once the run's first second is reported
+  grep -q "s run " "$work/restarted.out" 2>/dev/null && break
+  sleep 0.1
+done
 kill -KILL "$server_pid"
 wait "$server_pid" 2>/dev/null || true
 start_server "$bin" "$work" "$target"
