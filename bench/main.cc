@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <string>
@@ -41,11 +42,13 @@ constexpr double kRateMin = 0.001;   // steps per second
 constexpr int kInterrupts[] = {SIGINT, SIGTERM};
 std::atomic<bool> g_interrupt{false};
 volatile std::sig_atomic_t g_interrupt_signal = 0;
-struct sigaction g_interrupt_before[2];                 // the actions CatchInterrupts replaced
-static_assert(std::atomic<bool>::is_always_lock_free);  // set in a signal handler
+struct sigaction g_interrupt_before[std::size(kInterrupts)];  // what CatchInterrupts replaced
+static_assert(std::atomic<bool>::is_always_lock_free);        // set in a signal handler
 
 void RestoreInterrupts() {  // async-signal-safe
-  for (int i = 0; i < 2; ++i) ::sigaction(kInterrupts[i], &g_interrupt_before[i], nullptr);
+  for (size_t i = 0; i < std::size(kInterrupts); ++i) {
+    ::sigaction(kInterrupts[i], &g_interrupt_before[i], nullptr);
+  }
 }
 
 void OnInterrupt(int signal) {
@@ -59,7 +62,7 @@ void CatchInterrupts() {
   action.sa_handler = OnInterrupt;
   sigemptyset(&action.sa_mask);
   for (int signal : kInterrupts) sigaddset(&action.sa_mask, signal);  // one handler at a time
-  for (int i = 0; i < 2; ++i) {
+  for (size_t i = 0; i < std::size(kInterrupts); ++i) {
     ::sigaction(kInterrupts[i], nullptr, &g_interrupt_before[i]);
     if (g_interrupt_before[i].sa_handler != SIG_IGN) {
       ::sigaction(kInterrupts[i], &action, nullptr);

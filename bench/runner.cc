@@ -388,6 +388,16 @@ class ClientLoop {
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+// How many of the steps due at `first`, `first` + `interval`, ... fall in [from, to).
+uint64_t StepsDueIn(Clock::time_point first, Clock::duration interval, Clock::time_point from,
+                    Clock::time_point to) {
+  if (interval <= Clock::duration::zero()) return 0;
+  auto due_before = [&](Clock::time_point t) -> int64_t {  // ceil((t - first) / interval)
+    return t <= first ? 0 : (t - first - Clock::duration(1)) / interval + 1;
+  };
+  return static_cast<uint64_t>(std::max<int64_t>(0, due_before(to) - due_before(from)));
+}
+
 Clock::duration FromSeconds(double seconds) {
   return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
@@ -461,7 +471,6 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
                now = Clock::now()) {
             std::this_thread::sleep_until(std::min(due, now + std::chrono::milliseconds(100)));
           }
-          if (recorder.stopped()) break;
           late = Clock::now() - due;
           generator_late = late;
         } else {
@@ -557,20 +566,9 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
     if (config.rate > 0) {
       if (!run.paced) run.paced.emplace();
       run.paced->Merge(recorder->paced_);
-      // The steps due in the window after the client's last one started, to its end.
-      Clock::time_point due = recorder->next_due_;
-      if (recorder->interval_ > Clock::duration::zero() && due < measure_stopped) {
-        if (due < measure_start) {
-          due += ((measure_start - due) / recorder->interval_) * recorder->interval_;
-          if (due < measure_start) due += recorder->interval_;
-        }
-        if (due < measure_stopped) {
-          run.paced->never_started +=
-              static_cast<uint64_t>((measure_stopped - due - Clock::duration(1)) /
-                                    recorder->interval_) +
-              1;
-        }
-      }
+      // The client's steps due in the window after its last one started.
+      run.paced->never_started +=
+          StepsDueIn(recorder->next_due_, recorder->interval_, measure_start, measure_stopped);
     }
   }
   if (feed) {

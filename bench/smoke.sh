@@ -11,6 +11,14 @@ work=$(mktemp -d /tmp/omnistock-bench-smoke-XXXXXX)
 on_exit() { rm -rf "$work"; }
 source "$(dirname "$0")/server.sh"
 
+# Waits (up to 30 s) until a run writing its progress to LOG has reported its first second.
+wait_for_run() {
+  for _ in $(seq 1 300); do
+    grep -q "s run " "$1" 2>/dev/null && return
+    sleep 0.1
+  done
+}
+
 workloads=(uniform skewed flash lifecycle omnichannel counts)
 catalog=(--skus 200 --locations 10 --clients 4 --warmup 0.2 --count-rows 2000 --strict)
 small=("${catalog[@]}" --duration 1)
@@ -82,10 +90,7 @@ echo "== grpc flash, its server killed and restarted under it"
 "$bin/omnistock-bench" grpc --target "$target" --workload flash --clients 4 --duration 4 \
   --warmup 0 --json "$work/restarted.json" >"$work/restarted.out" 2>&1 &
 bench_pid=$!
-for _ in $(seq 1 300); do  # once the run's first second is reported
-  grep -q "s run " "$work/restarted.out" 2>/dev/null && break
-  sleep 0.1
-done
+wait_for_run "$work/restarted.out"
 kill -KILL "$server_pid"
 wait "$server_pid" 2>/dev/null || true
 start_server "$bin" "$work" "$target"
@@ -122,10 +127,7 @@ refused --catalog main  # grpc only
 "$bin/omnistock-bench" engine --skus 20 --locations 2 --clients 1 --duration 60 --warmup 0 \
   --json "$work/interrupted.json" >/dev/null 2>"$work/interrupted.log" &
 bench_pid=$!
-for _ in $(seq 1 300); do
-  grep -q "s run " "$work/interrupted.log" 2>/dev/null && break
-  sleep 0.1
-done
+wait_for_run "$work/interrupted.log"
 kill -TERM "$bench_pid"
 status=0
 wait "$bench_pid" || status=$?

@@ -14,7 +14,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "engine/limits.h"
-#include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "omnistock/v1/fulfillment.grpc.pb.h"
 #include "omnistock/v1/inventory.grpc.pb.h"
@@ -463,12 +462,9 @@ int Counts(const Client& client, const Options& o, std::optional<absl::Duration>
       std::cerr << line << '\n';
     }
     // The batches before it: their rows not applied, as the status's details list them.
-    google::rpc::Status rich;
-    v1::SyncCountsSummary before;
-    if (rich.ParseFromString(status.error_details())) {
-      for (const google::protobuf::Any& detail : rich.details()) {
-        if (detail.UnpackTo(&before)) PrintNotApplied(before, file);
-      }
+    if (const std::optional<v1::SyncCountsSummary> before =
+            StatusDetail<v1::SyncCountsSummary>(status)) {
+      PrintNotApplied(*before, file);
     }
     return code;
   }

@@ -278,29 +278,26 @@ int ReportError(const grpc::Status& status, const std::string& target, bool reac
 
   // Details (gRPC's rich error model): the lines a reserve could not cover; what the count
   // batches before a refused one did.
-  google::rpc::Status rich;
-  if (status.error_details().empty() || !rich.ParseFromString(status.error_details())) {
-    return kExitRpcError;
-  }
-  for (const google::protobuf::Any& detail : rich.details()) {
-    v1::ReserveShortfall shortfall;
-    v1::SyncCountsSummary counted;
+  if (const std::optional<v1::ReserveShortfall> shortfall =
+          StatusDetail<v1::ReserveShortfall>(status)) {
     if (json) {
-      if (detail.UnpackTo(&shortfall)) {
-        PrintJson(shortfall);
-      } else if (detail.UnpackTo(&counted)) {
-        PrintJson(counted);
-      }
-    } else if (detail.UnpackTo(&shortfall)) {
+      PrintJson(*shortfall);
+    } else {
       std::vector<Row> rows = {{"SKU", "LOCATION", "REQUESTED", "AVAILABLE"}};
-      for (const v1::ShortLine& line : shortfall.short_lines()) {
+      for (const v1::ShortLine& line : shortfall->short_lines()) {
         rows.push_back({line.sku(), line.location_id(), absl::StrCat(line.requested()),
                         absl::StrCat(line.available())});
       }
       PrintTable(rows, std::cerr);
-    } else if (detail.UnpackTo(&counted)) {
+    }
+  }
+  if (const std::optional<v1::SyncCountsSummary> counted =
+          StatusDetail<v1::SyncCountsSummary>(status)) {
+    if (json) {
+      PrintJson(*counted);
+    } else {
       std::cerr << "the batches before it were applied:\n";
-      PrintCountsSummary(counted, std::cerr);
+      PrintCountsSummary(*counted, std::cerr);
     }
   }
   return kExitRpcError;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -83,6 +84,20 @@ void PrintRoutingConfig(const v1::RoutingConfig& config);
 // message each (a ReserveShortfall, a SyncCountsSummary), instead of tables on stderr.
 int ReportError(const grpc::Status& status, const std::string& target, bool reached = false,
                 bool json = false);
+
+// The `Detail` among `status`'s details (gRPC's rich error model), if it carries one.
+template <typename Detail>
+std::optional<Detail> StatusDetail(const grpc::Status& status) {
+  google::rpc::Status rich;
+  if (status.error_details().empty() || !rich.ParseFromString(status.error_details())) {
+    return std::nullopt;
+  }
+  Detail detail;
+  for (const google::protobuf::Any& any : rich.details()) {
+    if (any.UnpackTo(&detail)) return detail;
+  }
+  return std::nullopt;
+}
 void PrintPlan(const v1::PlanResponse& plan);
 
 }  // namespace omnistock::cli
