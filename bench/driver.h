@@ -8,10 +8,12 @@
 #ifndef OMNISTOCK_BENCH_DRIVER_H_
 #define OMNISTOCK_BENCH_DRIVER_H_
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -61,6 +63,11 @@ class ClientSession {
   virtual int Counts(const std::vector<CountLine>& rows, int64_t& stale) = 0;
   // The availability of one SKU at every location.
   virtual int Read(int sku) = 0;
+  // After a call answered UNAVAILABLE, before the next: waits up to `pause`, so as not to spin
+  // on a server that is down. The gRPC session returns as soon as its connection is back.
+  virtual void PauseAfterUnavailable(std::chrono::milliseconds pause) {
+    std::this_thread::sleep_for(pause);
+  }
 };
 
 // Pairs each till sale's acknowledgement with the feed update of the same journal sequence and

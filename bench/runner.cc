@@ -104,7 +104,8 @@ using Clock = std::chrono::steady_clock;
 
 // How long a closed-loop client waits after an UNAVAILABLE answer before its next step: enough
 // not to spin on a server that is down (hundreds of thousands of failed calls a second, taking
-// the cores from its restart), short beside the channel's reconnection.
+// the cores from its restart). The gRPC session's pause ends as soon as its connection is back
+// (ClientSession::PauseAfterUnavailable).
 constexpr auto kUnavailablePause = std::chrono::milliseconds(10);
 
 enum Phase : int { kWarmup = 0, kMeasure = 1, kStop = 2 };
@@ -445,7 +446,9 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       if (config.rate <= 0) {
         while (!recorder.stopped()) {
           loop.Step();
-          if (recorder.TakeUnavailable()) std::this_thread::sleep_for(kUnavailablePause);
+          if (recorder.TakeUnavailable()) {
+            sessions[static_cast<size_t>(i)]->PauseAfterUnavailable(kUnavailablePause);
+          }
         }
         return;
       }
