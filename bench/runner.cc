@@ -102,10 +102,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How long a closed-loop client waits after an UNAVAILABLE answer before its next step: enough
-// not to spin on a server that is down (hundreds of thousands of failed calls a second, taking
-// the cores from its restart). The gRPC session's pause ends as soon as its connection is back
-// (ClientSession::PauseAfterUnavailable).
+// How long a client waits after an UNAVAILABLE answer before its next step (a paced one, at most
+// until that step is due): enough not to spin on a server that is down (hundreds of thousands of
+// failed calls a second, taking the cores from its restart). The gRPC session's pause ends as
+// soon as its connection is back (ClientSession::PauseAfterUnavailable).
 constexpr auto kUnavailablePause = std::chrono::milliseconds(10);
 
 enum Phase : int { kWarmup = 0, kMeasure = 1, kStop = 2 };
@@ -465,6 +465,15 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       // client woken on time, it would be that much less late.
       Clock::duration generator_late{};
       while (!recorder.stopped()) {
+        if (recorder.TakeUnavailable()) {
+          // Not past the next step's due time: the pause only keeps the channel polled.
+          const auto until_due =
+              std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now());
+          if (until_due.count() > 0) {
+            sessions[static_cast<size_t>(i)]->PauseAfterUnavailable(
+                std::min<std::chrono::milliseconds>(kUnavailablePause, until_due));
+          }
+        }
         const Clock::time_point ready = Clock::now();
         const bool slept = ready < due;
         Clock::duration late;
