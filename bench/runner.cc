@@ -102,11 +102,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// How long a client waits after an UNAVAILABLE answer before its next step (a paced one, at most
-// until that step is due): enough not to spin on a server that is down (hundreds of thousands of
-// failed calls a second, taking the cores from its restart). The gRPC session's pause ends as
-// soon as its connection is back (ClientSession::PauseAfterUnavailable).
+// How long a closed-loop client waits after an UNAVAILABLE answer before its next step: enough
+// not to spin on a server that is down (hundreds of thousands of failed calls a second, taking
+// the cores from its restart). The gRPC session's pause ends as soon as its connection is back
+// (ClientSession::PauseAfterUnavailable).
 constexpr auto kUnavailablePause = std::chrono::milliseconds(10);
+// A paced client waits until its next step is due, watching its channel for up to this long.
+constexpr auto kPacedWatchMax = std::chrono::milliseconds(100);
 
 enum Phase : int { kWarmup = 0, kMeasure = 1, kStop = 2 };
 
@@ -207,7 +209,7 @@ class Recorder {
   }
 
   // Whether a call since the last time asked was answered UNAVAILABLE (the server gone, or
-  // not reachable yet): the closed loop then pauses instead of spinning on failures.
+  // not reachable yet): the client then pauses instead of spinning on failures.
   bool TakeUnavailable() { return std::exchange(unavailable_, false); }
 
   bool stopped() const { return phase_.load(std::memory_order_acquire) == kStop; }
@@ -466,12 +468,14 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       Clock::duration generator_late{};
       while (!recorder.stopped()) {
         if (recorder.TakeUnavailable()) {
-          // Not past the next step's due time: the pause only keeps the channel polled.
-          const auto until_due =
-              std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now());
+          // Watches the channel until its next step, less a margin for the wait's own timer
+          // (gRPC rounds its deadline up to a millisecond), so that the step is not made late;
+          // at most as long as a sleep slice below, so that the run still stops promptly.
+          const auto until_due = std::chrono::duration_cast<std::chrono::milliseconds>(
+              due - Clock::now() - std::chrono::milliseconds(2));
           if (until_due.count() > 0) {
             sessions[static_cast<size_t>(i)]->PauseAfterUnavailable(
-                std::min<std::chrono::milliseconds>(kUnavailablePause, until_due));
+                std::min<std::chrono::milliseconds>(kPacedWatchMax, until_due));
           }
         }
         const Clock::time_point ready = Clock::now();

@@ -82,9 +82,11 @@ grep -q '"sale_to_feed_ms"' "$work/results.jsonl" || {
 }
 
 # A flash sale whose server is killed (-9) and restarted under it: its clients reach the new
-# server within a second of its start; the orders of the calls that failed may or may not be
-# held, and the check is of the bounds (successes <= reserved <= successes + those), which
-# hold; it is not a FAIL, nor is the run.
+# server before the run ends (how soon is measured in bench/README.md, not here: within a
+# second of the restart, 2.5-7 s before the clients watched their channels after an
+# UNAVAILABLE); the orders of the calls that failed may or may not be held, and the check is
+# of the bounds (successes <= reserved <= successes + those), which hold; it is not a FAIL,
+# nor is the run.
 echo "== grpc flash, its server killed and restarted under it"
 "$bin/omnistock-bench" grpc --target "$target" --workload flash --clients 4 --duration 6 \
   --warmup 0 --json "$work/restarted.json" >"$work/restarted.out" 2>&1 &
@@ -92,6 +94,7 @@ bench_pid=$!
 wait_for_run "$work/restarted.out"
 kill -KILL "$server_pid"
 wait "$server_pid" 2>/dev/null || true
+sleep 0.5  # the clients' first reconnection attempts fail, as under a supervisor's restart delay
 start_server "$bin" "$work" "$target"
 status=0
 wait "$bench_pid" || status=$?
@@ -102,10 +105,12 @@ if [[ $status -ne 0 ]] || ! grep -q '"unknown": [1-9]' "$work/restarted.json" ||
   cat "$work/restarted.out" >&2
   exit 1
 fi
-# The progress lines' orders so far, at 2 s (the server killed at about 1 s) and at the end.
-orders_at() { grep -o "$1s run   \] orders [0-9]*" "$work/restarted.out" | grep -o "[0-9]*$"; }
-if [[ -z "$(orders_at 2.0)" || "$(orders_at 6.0)" -le "$(orders_at 2.0)" ]]; then
-  echo "after its server's restart the flash run answered no more orders:" >&2
+# The progress lines' orders so far: the second line's (after the kill, which followed the
+# first) and the last's. (A line's time is when the tool woke to print it: not matched.)
+orders=($(grep -o "s run   \] orders [0-9]*" "$work/restarted.out" | grep -o "[0-9]*$" || true))
+if [[ ${#orders[@]} -lt 3 || "${orders[-1]}" -le "${orders[1]}" ]]; then
+  echo "after its server's restart (ready $(date -r "$work/ready" +%T.%N)) the flash run" \
+    "answered no more orders:" >&2
   grep "s run" "$work/restarted.out" >&2
   exit 1
 fi
