@@ -107,7 +107,8 @@ using Clock = std::chrono::steady_clock;
 // the cores from its restart). The gRPC session's pause ends as soon as its connection is back
 // (ClientSession::PauseAfterUnavailable).
 constexpr auto kUnavailablePause = std::chrono::milliseconds(10);
-// A paced client waits until its next step is due, watching its channel for up to this long.
+// After an UNAVAILABLE answer, a paced client watches its channel for at most this long, and
+// never past its next step's due time.
 constexpr auto kPacedWatchMax = std::chrono::milliseconds(100);
 
 enum Phase : int { kWarmup = 0, kMeasure = 1, kStop = 2 };
