@@ -51,19 +51,22 @@ for clients in $CLIENTS; do
   done
 done
 first_clients=${CLIENTS%% *}
+# The orders/s of the last uniform run of VARIANT ("grpc", "grpc, batch 100") with the first
+# client count, or nothing.
+peak_of() {
+  grep "\"variant\":\"$1\"" "$RESULTS" | grep '"workload":"uniform"' |
+    grep "\"clients\":$first_clients," | tail -n 1 |
+    sed -n 's/.*"ops_per_s":\([0-9.]*\).*/\1/p' || true
+}
 # Latency at half the peak: the unary uniform run with the first client count, paced at half
 # the rate it reached (open loop: latency counts from each order's scheduled start).
-peak=$(grep '"variant":"grpc"' "$RESULTS" | grep '"workload":"uniform"' |
-  grep "\"clients\":$first_clients," | tail -n 1 |
-  sed -n 's/.*"ops_per_s":\([0-9.]*\).*/\1/p' || true)
+peak=$(peak_of grpc)
 if [[ -n "$peak" ]]; then
   run_fresh --workload uniform --clients "$first_clients" \
     --rate "$(awk -v p="$peak" 'BEGIN { printf "%d", p / 2 }')"
 fi
 # The same for ReserveBatch: calls of $BATCH orders paced at half the orders/s it reached.
-peak=$(grep "\"variant\":\"grpc, batch $BATCH\"" "$RESULTS" | grep '"workload":"uniform"' |
-  grep "\"clients\":$first_clients," | tail -n 1 |
-  sed -n 's/.*"ops_per_s":\([0-9.]*\).*/\1/p' || true)
+peak=$(peak_of "grpc, batch $BATCH")
 if [[ -n "$peak" ]]; then
   run_fresh --workload uniform --clients "$first_clients" --batch "$BATCH" \
     --rate "$(awk -v p="$peak" -v b="$BATCH" 'BEGIN { printf "%d", p / 2 / b }')"
