@@ -239,15 +239,11 @@ class GrpcClient final : public ClientSession {
   // restart answered again 2.5-7 s after it, against under a second since. A channel still
   // connected (the server itself answered UNAVAILABLE) waits the whole pause.
   void PauseAfterUnavailable(std::chrono::milliseconds pause) override {
-    const auto deadline = std::chrono::system_clock::now() + pause;
-    grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
-    if (state == GRPC_CHANNEL_READY) {
+    if (channel_->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_READY) {
       std::this_thread::sleep_for(pause);
       return;
     }
-    while (state != GRPC_CHANNEL_READY && channel_->WaitForStateChange(state, deadline)) {
-      state = channel_->GetState(/*try_to_connect=*/true);
-    }
+    channel_->WaitForConnected(std::chrono::system_clock::now() + pause);
   }
 
  private:

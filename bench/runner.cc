@@ -444,14 +444,13 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
   for (int i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
       Recorder& recorder = *recorders[static_cast<size_t>(i)];
-      ClientLoop loop(catalog, config, i, *sessions[static_cast<size_t>(i)], recorder, feed.get());
+      ClientSession& session = *sessions[static_cast<size_t>(i)];
+      ClientLoop loop(catalog, config, i, session, recorder, feed.get());
       ready.arrive_and_wait();
       if (config.rate <= 0) {
         while (!recorder.stopped()) {
           loop.Step();
-          if (recorder.TakeUnavailable()) {
-            sessions[static_cast<size_t>(i)]->PauseAfterUnavailable(kUnavailablePause);
-          }
+          if (recorder.TakeUnavailable()) session.PauseAfterUnavailable(kUnavailablePause);
         }
         return;
       }
@@ -475,7 +474,7 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
           const auto until_due = std::chrono::duration_cast<std::chrono::milliseconds>(
               due - Clock::now() - std::chrono::milliseconds(2));
           if (until_due.count() > 0) {
-            sessions[static_cast<size_t>(i)]->PauseAfterUnavailable(
+            session.PauseAfterUnavailable(
                 std::min<std::chrono::milliseconds>(kPacedWatchMax, until_due));
           }
         }
