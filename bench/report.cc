@@ -227,6 +227,7 @@ nlohmann::json ToJson(const Report& report) {
       {"seed", report.seed},
       {"nonce", report.nonce},
       {"seeding_s", report.seed_seconds},
+      {"timestamp", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", report.finished, absl::UTCTimeZone())},
       {"ops", ReserveWorkload(report.workload) || report.workload == Workload::kCounts
                   ? run.kind(primary).answered_units()
                   : run.answered_calls()},

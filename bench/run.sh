@@ -36,9 +36,12 @@ run_fresh() {
   run grpc --target 127.0.0.1:$PORT "$@"
 }
 
-# Engine mode: the core alone, 2 threads (this machine's cores).
-for workload in uniform skewed flash; do
-  run engine --workload $workload --clients 2
+# Engine mode: the core alone, 2 threads (this machine's cores), then as many threads as the
+# gRPC runs have clients, for the tables' rows at every client count.
+for clients in 2 $CLIENTS; do
+  for workload in uniform skewed flash; do
+    run engine --workload $workload --clients "$clients"
+  done
 done
 # The engine target counts single-line reservations.
 run engine --workload uniform --clients 2 --max-lines 1

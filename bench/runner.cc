@@ -133,8 +133,16 @@ int64_t Nanos(Clock::time_point t) { return Nanos(t.time_since_epoch()); }
 // What the progress line reads while the clients run: one cache line per client, written only
 // by its client.
 struct alignas(64) LiveCounters {
-  std::atomic<uint64_t> done{0};  // what the headline counts (KindStats::Headline)
+  std::atomic<uint64_t> done{0};        // what the headline counts (KindStats::Headline)
+  std::atomic<uint64_t> stock_outs{0};  // units answered FAILED_PRECONDITION
   std::atomic<uint64_t> failed_calls{0};
+};
+
+// What the progress line shows of the clients' LiveCounters, summed.
+struct LiveTotals {
+  uint64_t done = 0;
+  uint64_t stock_outs = 0;
+  uint64_t failed_calls = 0;
 };
 
 // One client's records; counts only in the measured window.
@@ -229,8 +237,10 @@ class Recorder {
   // One call, warmup included, for the progress line.
   void Count(const KindCounts& call) {
     done_ += call.Headline(workload_);
+    stock_outs_ += call.by_code[kFailedPrecondition];
     failed_calls_ += call.failed_calls;
     live_.done.store(done_, std::memory_order_relaxed);
+    live_.stock_outs.store(stock_outs_, std::memory_order_relaxed);
     live_.failed_calls.store(failed_calls_, std::memory_order_relaxed);
   }
 
@@ -238,6 +248,7 @@ class Recorder {
   const std::atomic<int>& phase_;
   LiveCounters& live_;
   uint64_t done_ = 0;
+  uint64_t stock_outs_ = 0;
   uint64_t failed_calls_ = 0;
   bool unavailable_ = false;
 };
@@ -512,19 +523,21 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
   Clock::time_point measure_stopped = measure_end;
   Clock::time_point next_tick = started + std::chrono::seconds(1);
   Clock::time_point last_tick = started;
-  // The progress line counts what the result's headline does (HeadlineOf), and the failed
-  // calls, within the phase it is in.
-  auto done_so_far = [&] {
-    uint64_t done = 0;
-    uint64_t failed = 0;
+  // The progress line counts what the result's headline does (HeadlineOf), its rate over the
+  // last second and over the phase so far, the units answered out of stock and the failed calls
+  // (answered neither OK nor out of stock): the record's errors, by kind, within the phase.
+  auto live_totals = [&] {
+    LiveTotals totals;
     for (int i = 0; i < n; ++i) {
       const LiveCounters& c = live[static_cast<size_t>(i)];
-      done += c.done.load(std::memory_order_relaxed);
-      failed += c.failed_calls.load(std::memory_order_relaxed);
+      totals.done += c.done.load(std::memory_order_relaxed);
+      totals.stock_outs += c.stock_outs.load(std::memory_order_relaxed);
+      totals.failed_calls += c.failed_calls.load(std::memory_order_relaxed);
     }
-    return std::pair{done, failed};
+    return totals;
   };
-  std::pair<uint64_t, uint64_t> phase_start{0, 0};  // done, failed calls when the phase began
+  LiveTotals phase_start;  // when the phase began
+  Clock::time_point phase_started = started;
   uint64_t last_done = 0;
 
   bool interrupted = false;
@@ -538,17 +551,24 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
     interrupted = config.interrupt != nullptr && config.interrupt->load();
     // The second's line first, for the phase it was in.
     if (now >= next_tick) {
-      const auto [done, failed] = done_so_far();
-      const double interval = Seconds(now - last_tick);
+      const LiveTotals totals = live_totals();
+      const uint64_t done = totals.done - phase_start.done;
+      auto rate = [](uint64_t count, double seconds) {
+        return seconds > 0 ? static_cast<double>(count) / seconds : 0.0;
+      };
       const char* what = HeadlineOf(config.workload).unit;
-      std::fprintf(stderr, "%s[%6.1fs %-6s] %s %llu  %s/s %.0f  failed calls %llu%s",
+      std::fprintf(stderr,
+                   "%s[%6.1fs %-6s] %s %llu  %s/s %.0f (%.0f so far)  stock-outs %llu  "
+                   "failed calls %llu%s",
                    tty ? "\r" : "", Seconds(now - started), PhaseName(current), what,
-                   static_cast<unsigned long long>(done - phase_start.first), what,
-                   interval > 0 ? static_cast<double>(done - last_done) / interval : 0.0,
-                   static_cast<unsigned long long>(failed - phase_start.second),
+                   static_cast<unsigned long long>(done), what,
+                   rate(totals.done - last_done, Seconds(now - last_tick)),
+                   rate(done, Seconds(now - phase_started)),
+                   static_cast<unsigned long long>(totals.stock_outs - phase_start.stock_outs),
+                   static_cast<unsigned long long>(totals.failed_calls - phase_start.failed_calls),
                    tty ? "\033[K" : "\n");
       std::fflush(stderr);
-      last_done = done;
+      last_done = totals.done;
       last_tick = now;
       next_tick += std::chrono::seconds(1);
     }
@@ -561,8 +581,9 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
     }
     if (current == kWarmup && now >= measure_start) {
       phase.store(kMeasure, std::memory_order_release);
-      phase_start = done_so_far();
-      last_done = phase_start.first;
+      phase_start = live_totals();
+      phase_started = now;
+      last_done = phase_start.done;
       last_tick = now;
       measure_start = now;
       measure_end = measure_start + FromSeconds(config.duration_seconds);

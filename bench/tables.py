@@ -41,7 +41,10 @@ def latency(r, name):
 
 
 def ms(value):
-    return "-" if value is None else ("%.2f" % value if value < 10 else "%.1f" % value)
+    """Milliseconds to three significant places or so: the engine's calls take microseconds."""
+    if value is None:
+        return "-"
+    return "%.3f" % value if value < 0.1 else "%.2f" % value if value < 10 else "%.1f" % value
 
 
 def comparison(records, workload):
