@@ -8,7 +8,9 @@ and bench/peers' lines (system "postgres" / "redis"); for each record key (syste
 workload, clients) the last line wins. Prints, per workload of the comparison, one table with
 every system at each client count, its ops/s, p50 and p99 latency, and the ratio to PostgreSQL's
 plain transaction at the same client count; then omnistock's own lifecycle, omnichannel and
-counts runs (applied/s: units that succeeded; for counts, rows applied, stale ones excluded).
+counts runs (applied/s: units that succeeded; for counts, rows applied, stale ones excluded);
+then, from RESULTS_DIR/flash-selling/ (bench/flash_selling.sh), flash orders while the stock
+lasts, round by round, against PostgreSQL's plain transaction on flash.
 """
 import os
 import sys
@@ -95,6 +97,51 @@ def kinds(records, workload):
                       ms(feed.get("p99.9")), ms(feed.get("max")), r.get("sale_to_feed_matched")))
 
 
+def while_selling(directory, records):
+    """The rounds of bench/flash_selling.sh, by variant and client count, in the order run."""
+    sub = os.path.join(directory, "flash-selling")
+    if not os.path.isdir(sub):
+        return
+    runs = load_jsonl(sorted(os.path.join(sub, name) for name in os.listdir(sub)
+                             if name.endswith(".jsonl")))
+    rows = {}
+    peers = {}  # PostgreSQL's plain transaction on flash in the same run of the script
+    for r in runs:
+        if r.get("workload") != "flash" or r.get("interrupted"):
+            continue
+        if r.get("system") == "postgres":
+            if r.get("variant") == "plain_tx":
+                peers[int(r["clients"])] = r
+            continue
+        rows.setdefault((r.get("variant"), int(r["clients"])), []).append(r)
+    if not rows:
+        return
+    rounds = max(len(v) for v in rows.values())
+    print("\n### flash while the stock lasts (omnistock grpc, bench/flash_selling.sh)\n")
+    print("| variant | clients | %s | x PostgreSQL plain |" % " | ".join(
+        "round %d" % (i + 1) for i in range(rounds)))
+    print("| --- | ---: | %s | --- |" % " | ".join("---:" for _ in range(rounds)))
+    for (variant, clients), rs in sorted(rows.items(), key=lambda kv: ("batch" in kv[0][0],
+                                                                       kv[0][1])):
+        base = peers.get(clients)
+        where = "the same run"
+        if base is None:
+            base, where = records.get(("postgres", "plain_tx", "flash", clients)), "bench/results"
+        cells, ratios = [], []
+        for r in rs:
+            fc = r.get("flash_check") or {}
+            sold_out = fc.get("successes", 0) >= r.get("on_hand_per_position", 100000)
+            # A run that sold out within its window measured "sold out" answers too.
+            cells.append("{:,.0f}".format(r["ops_per_s"]) + (" (sold out)" if sold_out else "") +
+                         ("" if fc.get("passed") else " (check FAIL)"))
+            if base and base["ops_per_s"] > 0:
+                ratios.append("%.1fx" % (r["ops_per_s"] / base["ops_per_s"]))
+        cells += ["-"] * (rounds - len(cells))
+        against = " of {:,.0f}/s ({})".format(base["ops_per_s"], where) if ratios else ""
+        print("| %s | %d | %s | %s%s |" % (variant, clients, " | ".join(cells),
+                                          " / ".join(ratios) or "-", against))
+
+
 def main():
     directory = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "results")
@@ -103,6 +150,7 @@ def main():
         comparison(records, workload)
     for workload in ("lifecycle", "omnichannel", "counts"):
         kinds(records, workload)
+    while_selling(directory, records)
 
 
 if __name__ == "__main__":
