@@ -99,7 +99,32 @@ ensure_packages() {
       { $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || status=$?; }
   fi
   [ -n "$made_policy" ] && $sudo rm -f "$policy"
+  [ "$status" -eq 0 ] && disable_installed_services "${missing[@]}"
   return "$status"
+}
+
+# disable_installed_services PKG...: the install also enabled the system services of the server
+# packages among PKG, which would start PostgreSQL's main cluster and a redis-server at the next
+# boot. The scripts need neither (they run their own), so the services of packages they installed
+# are disabled again; a system PostgreSQL or Redis installed before is never touched.
+disable_installed_services() {
+  local p unit sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  command -v systemctl >/dev/null || return 0
+  for p in "$@"; do
+    case "$p" in
+      postgresql) unit=postgresql ;;
+      redis-server) unit=redis-server ;;
+      *) continue ;;
+    esac
+    if [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = enabled ]; then
+      if $sudo systemctl disable --quiet "$unit" >/dev/null 2>&1; then
+        log "disabled the $unit service the install enabled (it would start at boot)"
+      else
+        log "could not disable the $unit service the install enabled: it will start at boot"
+      fi
+    fi
+  done
 }
 
 # wait_port PORT SECONDS: true once something accepts connections on 127.0.0.1:PORT.
