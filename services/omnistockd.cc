@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <new>
@@ -34,6 +33,7 @@
 #include "services/tuning.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
+#include "storage/files.h"
 #include "systemd/sd-daemon.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -100,16 +100,6 @@ void NotifyServiceManager(const std::string& state, const std::string& status) {
   // One assignment per line: a line break in a message would end it.
   absl::StrAppend(&message, "STATUS=", absl::StrReplaceAll(status, {{"\n", " "}}));
   static_cast<void>(sd_notify(/*unset_environment=*/0, message.c_str()));
-}
-
-bool WriteReadyFile(const std::string& path, const std::string& address) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << address << "\n";
-    if (!out) return false;
-  }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
 // Stop signals received during the start (main): the first is acted on once the start is done,
@@ -370,9 +360,14 @@ int main(int argc, char** argv) {
                  options.data_dir);
   }
 
-  if (!stop_requested && !ready_file.empty() && !WriteReadyFile(ready_file, (*server)->address())) {
-    spdlog::critical("cannot write --ready_file {}", ready_file);
-    return 1;
+  if (!stop_requested && !ready_file.empty()) {
+    if (absl::Status written =
+            omnistock::storage::ReplaceFile(ready_file, absl::StrCat((*server)->address(), "\n"),
+                                            omnistock::storage::Durability::kUnsynced);
+        !written.ok()) {
+      spdlog::critical("cannot write --ready_file: {}", std::string(written.message()));
+      return 1;
+    }
   }
   if (!stop_requested && !(*server)->storage_failed()) {
     NotifyServiceManager("READY=1", absl::StrCat("serving omnistock.v1 on ", (*server)->address(),

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <utility>
 
@@ -14,26 +13,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "storage/files.h"
 
 namespace omnistock::storage {
 namespace {
 
 std::string FloorPath(const std::string& dir) {
   return (std::filesystem::path(dir) / kDurableFloorFile).string();
-}
-
-absl::Status Errno(absl::string_view what, const std::string& path, int error = errno) {
-  return absl::UnavailableError(absl::StrCat(what, " '", path, "': ", std::strerror(error)));
-}
-
-// Opens `path` with `flags`, runs `use(fd)`, closes it: the first failure, naming `path`.
-template <typename Use>
-absl::Status WithFile(const std::string& path, int flags, Use use) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
-  if (fd < 0) return Errno("cannot open", path);
-  absl::Status status = use(fd);
-  if (::close(fd) != 0 && status.ok()) status = Errno("cannot close", path);
-  return status;
 }
 
 }  // namespace
@@ -44,7 +30,7 @@ absl::StatusOr<std::optional<Sequence>> ReadDurableFloor(const std::string& dir)
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return std::nullopt;
-    return Errno("cannot open", path);
+    return FileError("cannot open", path);
   }
   // A sequence is 20 digits at most: a longer file is not one (nor read whole).
   constexpr size_t kLongest = 64;
@@ -55,7 +41,7 @@ absl::StatusOr<std::optional<Sequence>> ReadDurableFloor(const std::string& dir)
   }
   const int read_error = errno;
   ::close(fd);
-  if (got < 0) return Errno("cannot read", path, read_error);
+  if (got < 0) return FileError("cannot read", path, read_error);
   Sequence floor = 0;
   // As written, "N\n"; a hand's edit may leave no newline, or "\r\n".
   const absl::string_view digits = absl::StripAsciiWhitespace(content);
@@ -72,25 +58,7 @@ absl::StatusOr<std::optional<Sequence>> ReadDurableFloor(const std::string& dir)
 }
 
 absl::Status WriteDurableFloor(const std::string& dir, Sequence sequence) {
-  const std::string path = FloorPath(dir);
-  const std::string temporary = path + ".tmp";
-  const std::string content = absl::StrCat(sequence, "\n");
-  absl::Status written = WithFile(temporary, O_WRONLY | O_CREAT | O_TRUNC, [&](int fd) {
-    const ssize_t wrote = ::write(fd, content.data(), content.size());
-    if (wrote < 0) return Errno("cannot write", temporary);
-    if (wrote != static_cast<ssize_t>(content.size())) {
-      return absl::UnavailableError(absl::StrCat("cannot write '", temporary, "': ", wrote, " of ",
-                                                 content.size(), " bytes written"));
-    }
-    if (::fdatasync(fd) != 0) return Errno("cannot sync", temporary);
-    return absl::OkStatus();
-  });
-  if (!written.ok()) return written;
-  if (::rename(temporary.c_str(), path.c_str()) != 0) return Errno("cannot rename", temporary);
-  // The rename itself is durable once the directory is.
-  return WithFile(dir, O_RDONLY | O_DIRECTORY, [&](int fd) {
-    return ::fsync(fd) == 0 ? absl::OkStatus() : Errno("cannot sync", dir);
-  });
+  return ReplaceFile(FloorPath(dir), absl::StrCat(sequence, "\n"), Durability::kSynced);
 }
 
 DurableFloorWriter::DurableFloorWriter(std::string dir, std::function<Sequence()> durable,

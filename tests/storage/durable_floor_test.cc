@@ -1,16 +1,20 @@
 // The durable floor beside the database (storage/durable_floor.h): written atomically, read
-// back, kept up to date by its writer, and checked by Store::Open against the journal's end.
+// back, kept up to date by its writer, and checked by Store::Open against the journal's end; and
+// ReplaceFile (storage/files.h), which writes it and omnistockd's ready file.
 #include "storage/durable_floor.h"
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "catch2/catch.hpp"
+#include "storage/files.h"
 #include "storage/store.h"
 #include "tests/support/open_store.h"
 #include "tests/support/temp_dir.h"
@@ -25,6 +29,42 @@ using testing::TempDir;
 void WriteFile(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::trunc);
   out << content;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST_CASE("ReplaceFile replaces a file whole, synced or not, and names what failed") {
+  TempDir dir;
+  const std::string path = dir.Sub("ready");
+  for (const Durability durability : {Durability::kUnsynced, Durability::kSynced}) {
+    REQUIRE(ReplaceFile(path, "127.0.0.1:50051\n", durability).ok());
+    CHECK(ReadFile(path) == "127.0.0.1:50051\n");
+    REQUIRE(ReplaceFile(path, "x", durability).ok());  // shorter: nothing of the old one left
+    CHECK(ReadFile(path) == "x");
+    CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
+  }
+  // A relative path's directory is the current one.
+  const std::filesystem::path was = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  const absl::Status relative = ReplaceFile("relative", "1\n", Durability::kSynced);
+  std::filesystem::current_path(was);
+  REQUIRE(relative.ok());
+  CHECK(ReadFile(dir.Sub("relative")) == "1\n");
+
+  const absl::Status missing =
+      ReplaceFile(dir.Sub("no/such/dir/ready"), "1\n", Durability::kSynced);
+  CHECK(missing.code() == absl::StatusCode::kUnavailable);
+  CHECK(missing.message() ==
+        "cannot open '" + dir.Sub("no/such/dir/ready.tmp") + "': No such file or directory");
+  // Over a directory, the rename fails and the old content stays.
+  std::filesystem::create_directory(dir.Sub("taken"));
+  const absl::Status taken = ReplaceFile(dir.Sub("taken"), "1\n", Durability::kUnsynced);
+  CHECK(taken.code() == absl::StatusCode::kUnavailable);
+  CHECK(absl::StrContains(taken.message(), "cannot rename '" + dir.Sub("taken.tmp") + "'"));
+  CHECK(std::filesystem::is_directory(dir.Sub("taken")));
 }
 
 TEST_CASE("the durable floor is written whole, read back, and refused when damaged") {
