@@ -6,7 +6,7 @@
 # every peer run gets a fresh Redis or a PostgreSQL with its reservations truncated
 # (bench/peers): no run measures a server an earlier run filled. Stops what it started.
 #
-#   bench/run.sh                         # the full matrix, 20 s per run (about 10 minutes)
+#   bench/run.sh                         # the full matrix, 20 s per run (about 12 minutes)
 #   DURATION=5 CLIENTS="16" bench/run.sh # shorter
 set -euo pipefail
 cd "$(dirname "$0")/.."
