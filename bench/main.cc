@@ -19,7 +19,6 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
-#include "absl/time/clock.h"
 #include "bench/driver.h"
 #include "bench/report.h"
 #include "bench/runner.h"
@@ -191,7 +190,6 @@ int Run(const Options& options, bool seed_given) {
   report.max_lines = catalog.order_lines_max();
   report.seed = seed;
   report.nonce = nonce;
-  report.finished = absl::Now();
   report.seed_seconds = seed_seconds;
   report.run = std::move(*run);
 

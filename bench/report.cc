@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/time.h"
 #include "bench/driver.h"
 
 namespace omnistock::bench {
@@ -227,7 +228,7 @@ nlohmann::json ToJson(const Report& report) {
       {"seed", report.seed},
       {"nonce", report.nonce},
       {"seeding_s", report.seed_seconds},
-      {"timestamp", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", report.finished, absl::UTCTimeZone())},
+      {"timestamp", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", run.ended, absl::UTCTimeZone())},
       {"ops", ReserveWorkload(report.workload) || report.workload == Workload::kCounts
                   ? run.kind(primary).answered_units()
                   : run.answered_calls()},

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <string>
 
-#include "absl/time/time.h"
 #include "bench/runner.h"
 #include "bench/workload.h"
 #include "nlohmann/json.hpp"
@@ -47,7 +46,6 @@ struct Report {
   uint64_t seed = 0;
   std::string nonce;
   double seed_seconds = 0;
-  absl::Time finished;  // when the measured window ended, for the record's UTC timestamp
   RunResult run;
   FlashCheck check;
 };

@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/time/clock.h"
+
 namespace omnistock::bench {
 
 const char* OpKindName(OpKind kind) {
@@ -134,7 +136,7 @@ int64_t Nanos(Clock::time_point t) { return Nanos(t.time_since_epoch()); }
 // by its client.
 struct alignas(64) LiveCounters {
   std::atomic<uint64_t> done{0};        // what the headline counts (KindStats::Headline)
-  std::atomic<uint64_t> stock_outs{0};  // units answered FAILED_PRECONDITION
+  std::atomic<uint64_t> stock_outs{0};  // units answered FAILED_PRECONDITION (out of stock)
   std::atomic<uint64_t> failed_calls{0};
 };
 
@@ -524,8 +526,10 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
   Clock::time_point next_tick = started + std::chrono::seconds(1);
   Clock::time_point last_tick = started;
   // The progress line counts what the result's headline does (HeadlineOf), its rate over the
-  // last second and over the phase so far, the units answered out of stock and the failed calls
-  // (answered neither OK nor out of stock): the record's errors, by kind, within the phase.
+  // last second and over the phase so far, the units answered FAILED_PRECONDITION (out of stock
+  // for the reserve workloads; in the mixes also a hold expired or a transition not allowed) and
+  // the failed calls (answered neither OK nor FAILED_PRECONDITION), within the phase. Orders of a
+  // ReserveBatch answered OK that were refused otherwise (invalid) are in neither count.
   auto live_totals = [&] {
     LiveTotals totals;
     for (int i = 0; i < n; ++i) {
@@ -537,10 +541,13 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
     return totals;
   };
   LiveTotals phase_start;  // when the phase began
+  const char* const refused_label =
+      ReserveWorkload(config.workload) ? "stock-outs" : "FAILED_PRECONDITION";
   Clock::time_point phase_started = started;
   uint64_t last_done = 0;
 
   bool interrupted = false;
+  absl::Time window_ended;
   for (;;) {
     const int current = phase.load();
     const Clock::time_point boundary = current == kWarmup ? measure_start : measure_end;
@@ -558,12 +565,12 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       };
       const char* what = HeadlineOf(config.workload).unit;
       std::fprintf(stderr,
-                   "%s[%6.1fs %-6s] %s %llu  %s/s %.0f (%.0f so far)  stock-outs %llu  "
+                   "%s[%6.1fs %-6s] %s %llu  %s/s %.0f (%.0f so far)  %s %llu  "
                    "failed calls %llu%s",
                    tty ? "\r" : "", Seconds(now - started), PhaseName(current), what,
                    static_cast<unsigned long long>(done), what,
                    rate(totals.done - last_done, Seconds(now - last_tick)),
-                   rate(done, Seconds(now - phase_started)),
+                   rate(done, Seconds(now - phase_started)), refused_label,
                    static_cast<unsigned long long>(totals.stock_outs - phase_start.stock_outs),
                    static_cast<unsigned long long>(totals.failed_calls - phase_start.failed_calls),
                    tty ? "\033[K" : "\n");
@@ -577,6 +584,7 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
       if (current == kWarmup) measure_start = now;
       phase.store(kStop, std::memory_order_release);
       measure_stopped = now;
+      window_ended = absl::Now();
       break;
     }
     if (current == kWarmup && now >= measure_start) {
@@ -595,6 +603,7 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
   RunResult run;
   run.measured_seconds = Seconds(measure_stopped - measure_start);
   run.interrupted = interrupted;
+  run.ended = window_ended;
   for (const auto& recorder : recorders) {
     for (size_t k = 0; k < run.kinds.size(); ++k) run.kinds[k].Merge(recorder->kinds_[k]);
     run.reserve_attempts_total += recorder->reserve_attempts_;

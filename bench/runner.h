@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "bench/driver.h"
 #include "bench/histogram.h"
 #include "bench/workload.h"
@@ -97,6 +98,7 @@ struct PacedStarts {
 
 struct RunResult {
   double measured_seconds = 0;  // the actual length of the measured window
+  absl::Time ended;             // when the measured window ended (wall clock)
   std::array<KindStats, kOpKindCount> kinds;
   // Every Reserve of the run, warmup included: what the flash check compares with the ledger.
   // Attempts are the orders answered (held or out of stock); an order whose call failed

@@ -27,9 +27,14 @@ absl::Status ReplaceFile(const std::string& path, absl::string_view content,
     }
     return absl::OkStatus();
   });
-  if (!written.ok()) return written;
+  if (!written.ok()) {
+    ::unlink(temporary.c_str());  // what may have been written of it
+    return written;
+  }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    return FileError("cannot rename", temporary);
+    absl::Status renamed = FileError("cannot rename", temporary);
+    ::unlink(temporary.c_str());
+    return renamed;
   }
   if (durability == Durability::kUnsynced) return absl::OkStatus();
   // The rename itself is durable once the directory is.

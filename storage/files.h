@@ -33,6 +33,7 @@ enum class Durability { kUnsynced, kSynced };
 // Replaces the file at `path` with `content` through a temporary beside it ("PATH.tmp") and a
 // rename, so that a reader finds the old content or the new, never a part. kSynced: the content
 // and the rename are on disk when it returns, so that a crash too leaves the old file or the new.
+// The file is made 0644; a failure removes the temporary (a crash may leave it).
 absl::Status ReplaceFile(const std::string& path, absl::string_view content, Durability durability);
 
 }  // namespace omnistock::storage

@@ -65,6 +65,7 @@ TEST_CASE("ReplaceFile replaces a file whole, synced or not, and names what fail
   CHECK(taken.code() == absl::StatusCode::kUnavailable);
   CHECK(absl::StrContains(taken.message(), "cannot rename '" + dir.Sub("taken.tmp") + "'"));
   CHECK(std::filesystem::is_directory(dir.Sub("taken")));
+  CHECK_FALSE(std::filesystem::exists(dir.Sub("taken.tmp")));
 }
 
 TEST_CASE("the durable floor is written whole, read back, and refused when damaged") {
