@@ -88,6 +88,8 @@ ensure_packages() {
   # service starts for the length of the install (invoke-rc.d's policy-rc.d, exit 101) keeps
   # the system ones from starting. An existing policy is left as it is.
   local policy=/usr/sbin/policy-rc.d made_policy="" status=0
+  local enabled_before
+  enabled_before=$(enabled_services)
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\n# bench/peers: no service starts while it installs packages\nexit 101\n' |
       $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && made_policy=1
@@ -99,30 +101,35 @@ ensure_packages() {
       { $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || status=$?; }
   fi
   [ -n "$made_policy" ] && $sudo rm -f "$policy"
-  [ "$status" -eq 0 ] && disable_installed_services "${missing[@]}"
+  disable_services_enabled_since "$enabled_before"
   return "$status"
 }
 
-# disable_installed_services PKG...: the install also enabled the system services of the server
-# packages among PKG, which would start PostgreSQL's main cluster and a redis-server at the next
-# boot. The scripts need neither (they run their own), so the services of packages they installed
-# are disabled again; a system PostgreSQL or Redis installed before is never touched.
-disable_installed_services() {
-  local p unit sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+# The server services the peers' packages bring (PostgreSQL's, Redis's) that are enabled to start
+# at boot, one per line; nothing without systemctl.
+peer_services=(postgresql redis-server)
+enabled_services() {
   command -v systemctl >/dev/null || return 0
-  for p in "$@"; do
-    case "$p" in
-      postgresql) unit=postgresql ;;
-      redis-server) unit=redis-server ;;
-      *) continue ;;
-    esac
-    if [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = enabled ]; then
-      if $sudo systemctl disable --quiet "$unit" >/dev/null 2>&1; then
-        log "disabled the $unit service the install enabled (it would start at boot)"
-      else
-        log "could not disable the $unit service the install enabled: it will start at boot"
-      fi
+  local unit
+  for unit in "${peer_services[@]}"; do
+    [ "$(systemctl is-enabled "$unit" 2>/dev/null)" = enabled ] && echo "$unit"
+  done
+  return 0
+}
+
+# disable_services_enabled_since BEFORE: an install also enables the system services of the server
+# packages it brings, which would start PostgreSQL's main cluster and a redis-server at the next
+# boot. The scripts need neither (they run their own), so a service enabled by the install (not
+# among BEFORE, enabled_services' answer before it) is disabled again; one enabled before is left.
+disable_services_enabled_since() {
+  local before="$1" unit sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  for unit in $(enabled_services); do
+    grep -qx "$unit" <<<"$before" && continue
+    if $sudo systemctl disable --quiet "$unit" >/dev/null 2>&1; then
+      log "disabled the $unit service the install enabled (it would start at boot)"
+    else
+      log "could not disable the $unit service the install enabled: it will start at boot"
     fi
   done
 }
