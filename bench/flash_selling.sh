@@ -5,10 +5,10 @@
 # One fresh omnistockd (durable) on 127.0.0.1:$PORT, then ROUNDS rounds of four runs, each short
 # enough not to sell out: unary at 16 and 64 clients for 2 s, ReserveBatch of 100 at 16 and 64
 # clients for 0.3 s, no warmup. Every run seeds its own flash position (100,000 units) and checks
-# that nothing was oversold. Then, as root and with PEERS=1 (the default), PostgreSQL's plain
+# that nothing was oversold. Then, with PEERS=1 (the default; through sudo unless root), PostgreSQL's plain
 # transaction on `flash` at 16 and 64 clients (bench/peers/postgres.sh, 20 s runs), so that the
 # ratios compare the same hour. Writes one JSON line per run to $RESULTS (replacing what an
-# earlier run of the script left there); `python3
+# earlier run of the script left there, once it is done); `python3
 # bench/tables.py` prints the table from them, each rate against that PostgreSQL run (or, without
 # one, against bench/results' flash runs), and marks a run that sold out within its window (a
 # faster machine: shorten it).
@@ -26,15 +26,24 @@ bin=build/bin
 
 [[ -x $bin/omnistock-bench && -x $bin/omnistockd ]] || make build
 mkdir -p "$(dirname "$RESULTS")" var/bench-flash
-: >"$RESULTS"
+# This run's records, put in place of the old ones only at the end: a run that fails leaves them.
+new_results=$(mktemp "$RESULTS.XXXXXX")
+on_exit() { rm -f "$new_results"; }
 source bench/server.sh
 rm -rf var/bench-flash/data
 start_server $bin var/bench-flash 127.0.0.1:$PORT --log_level=warn
 
+failed=0
 run() {
   echo ">> round $round: omnistock-bench $*" >&2
-  $bin/omnistock-bench grpc --target 127.0.0.1:$PORT --workload flash --warmup 0 "$@" \
-    --jsonl "$RESULTS" | grep -E 'answered/s|flash check' >&2
+  local status=0 out
+  out=$($bin/omnistock-bench grpc --target "127.0.0.1:$PORT" --workload flash --warmup 0 "$@" \
+    --jsonl "$new_results") || status=$?
+  grep -E 'answered/s|flash check|^(PASS|FAIL|NOT CHECKED)$' <<<"$out" >&2 || true
+  if [[ $status -ne 0 ]]; then
+    echo "   exit $status: this run is not in the table's rounds as it should be" >&2
+    failed=$((failed + 1))
+  fi
 }
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -42,11 +51,20 @@ for round in $(seq 1 "$ROUNDS"); do
   for clients in 16 64; do run --clients $clients --batch 100 --duration 0.3; done
 done
 stop_server
-if [[ $PEERS == 1 && $(id -u) -ne 0 ]]; then
-  echo "not root: no PostgreSQL run (the ratios will use bench/results' flash runs)" >&2
-elif [[ $PEERS == 1 ]]; then
+if [[ $PEERS == 1 ]]; then
   echo ">> PostgreSQL's plain transaction on flash, the same hour" >&2
-  WORKLOADS=flash PG_VARIANTS=plain_tx CLIENTS="16 64" DURATION=20 WARMUP=3 \
-    RESULTS="$(realpath "$RESULTS")" bench/peers/postgres.sh >&2
+  sudo=()
+  [[ $(id -u) -ne 0 ]] && sudo=(sudo)  # postgres.sh runs as root
+  "${sudo[@]}" env WORKLOADS=flash PG_VARIANTS=plain_tx CLIENTS="16 64" DURATION=20 WARMUP=3 \
+    RESULTS="$(realpath "$new_results")" bench/peers/postgres.sh >&2 || {
+    echo "PostgreSQL's runs failed: the ratios will use bench/results' flash runs" >&2
+    failed=$((failed + 1))
+  }
+  [[ ${#sudo[@]} -eq 0 ]] || sudo chown "$(id -u):$(id -g)" "$new_results"
 fi
+mv "$new_results" "$RESULTS"
 echo "wrote $RESULTS; python3 bench/tables.py prints the table" >&2
+if [[ $failed -gt 0 ]]; then
+  echo "$failed run(s) failed (above)" >&2
+  exit 1
+fi

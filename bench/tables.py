@@ -43,7 +43,8 @@ def latency(r, name):
 
 
 def ms(value):
-    """Milliseconds to three significant places or so: the engine's calls take microseconds."""
+    """Milliseconds: to the microsecond under 0.1 ms (the engine's calls), else two or one
+    decimal places."""
     if value is None:
         return "-"
     return "%.3f" % value if value < 0.1 else "%.2f" % value if value < 10 else "%.1f" % value
@@ -113,7 +114,7 @@ def while_selling(directory, records):
             if r.get("variant") == "plain_tx":
                 peers[int(r["clients"])] = r
             continue
-        rows.setdefault((r.get("variant"), int(r["clients"])), []).append(r)
+        rows.setdefault((str(r.get("variant") or r.get("mode")), int(r["clients"])), []).append(r)
     if not rows:
         return
     rounds = max(len(v) for v in rows.values())
@@ -132,8 +133,10 @@ def while_selling(directory, records):
             fc = r.get("flash_check") or {}
             sold_out = fc.get("successes", 0) >= r.get("on_hand_per_position", 100000)
             # A run that sold out within its window measured "sold out" answers too.
+            check = ("" if fc.get("passed") else
+                     " (check NOT CHECKED)" if fc.get("error") or not fc else " (check FAIL)")
             cells.append("{:,.0f}".format(r["ops_per_s"]) + (" (sold out)" if sold_out else "") +
-                         ("" if fc.get("passed") else " (check FAIL)"))
+                         check)
             if base and base["ops_per_s"] > 0:
                 ratios.append("%.1fx" % (r["ops_per_s"] / base["ops_per_s"]))
         cells += ["-"] * (rounds - len(cells))
