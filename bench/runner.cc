@@ -136,7 +136,7 @@ int64_t Nanos(Clock::time_point t) { return Nanos(t.time_since_epoch()); }
 // by its client.
 struct alignas(64) LiveCounters {
   std::atomic<uint64_t> done{0};        // what the headline counts (KindStats::Headline)
-  std::atomic<uint64_t> stock_outs{0};  // units answered FAILED_PRECONDITION (out of stock)
+  std::atomic<uint64_t> stock_outs{0};  // units answered FAILED_PRECONDITION (out of stock, ...)
   std::atomic<uint64_t> failed_calls{0};
 };
 
