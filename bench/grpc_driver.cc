@@ -240,8 +240,7 @@ class GrpcClient final : public ClientSession {
   // connected (the server itself answered UNAVAILABLE) waits the whole pause.
   void PauseAfterUnavailable(std::chrono::milliseconds pause) override {
     if (channel_->GetState(/*try_to_connect=*/true) == GRPC_CHANNEL_READY) {
-      std::this_thread::sleep_for(pause);
-      return;
+      return ClientSession::PauseAfterUnavailable(pause);
     }
     channel_->WaitForConnected(std::chrono::system_clock::now() + pause);
   }

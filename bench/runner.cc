@@ -543,8 +543,10 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
   LiveTotals phase_start;  // when the phase began
   const char* const refused_label =
       ReserveWorkload(config.workload) ? "stock-outs" : "FAILED_PRECONDITION";
-  Clock::time_point phase_started = started;
   uint64_t last_done = 0;
+  auto rate = [](uint64_t count, double seconds) {
+    return seconds > 0 ? static_cast<double>(count) / seconds : 0.0;
+  };
 
   bool interrupted = false;
   absl::Time window_ended;
@@ -560,9 +562,8 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
     if (now >= next_tick) {
       const LiveTotals totals = live_totals();
       const uint64_t done = totals.done - phase_start.done;
-      auto rate = [](uint64_t count, double seconds) {
-        return seconds > 0 ? static_cast<double>(count) / seconds : 0.0;
-      };
+      // measure_start is the measured phase's start once it has begun.
+      const Clock::time_point phase_started = current == kWarmup ? started : measure_start;
       const char* what = HeadlineOf(config.workload).unit;
       std::fprintf(stderr,
                    "%s[%6.1fs %-6s] %s %llu  %s/s %.0f (%.0f so far)  %s %llu  "
@@ -590,7 +591,6 @@ absl::StatusOr<RunResult> RunClosedLoop(Driver& driver, const Catalog& catalog,
     if (current == kWarmup && now >= measure_start) {
       phase.store(kMeasure, std::memory_order_release);
       phase_start = live_totals();
-      phase_started = now;
       last_done = phase_start.done;
       last_tick = now;
       measure_start = now;

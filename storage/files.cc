@@ -1,5 +1,8 @@
 #include "storage/files.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -7,6 +10,20 @@
 #include "absl/strings/str_cat.h"
 
 namespace omnistock::storage {
+namespace {
+
+// Opens `path` with `flags` (created 0644), runs `use(fd)`, closes it: the first failure,
+// naming `path`.
+template <typename Use>
+absl::Status WithFile(const std::string& path, int flags, Use use) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+  if (fd < 0) return FileError("cannot open", path);
+  absl::Status status = use(fd);
+  if (::close(fd) != 0 && status.ok()) status = FileError("cannot close", path);
+  return status;
+}
+
+}  // namespace
 
 absl::Status FileError(absl::string_view what, const std::string& path, int error) {
   return absl::UnavailableError(absl::StrCat(what, " '", path, "': ", std::strerror(error)));

@@ -3,9 +3,6 @@
 #ifndef OMNISTOCK_STORAGE_FILES_H_
 #define OMNISTOCK_STORAGE_FILES_H_
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <string>
 
@@ -16,17 +13,6 @@ namespace omnistock::storage {
 
 // UNAVAILABLE, "WHAT 'PATH': " and the error's text.
 absl::Status FileError(absl::string_view what, const std::string& path, int error = errno);
-
-// Opens `path` with `flags` (created 0644), runs `use(fd)`, closes it: the first failure,
-// naming `path`.
-template <typename Use>
-absl::Status WithFile(const std::string& path, int flags, Use use) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
-  if (fd < 0) return FileError("cannot open", path);
-  absl::Status status = use(fd);
-  if (::close(fd) != 0 && status.ok()) status = FileError("cannot close", path);
-  return status;
-}
 
 enum class Durability { kUnsynced, kSynced };
 

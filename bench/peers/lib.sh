@@ -72,14 +72,16 @@ wait_for_apt() {
   die "apt-get/dpkg still busy after 15 minutes"
 }
 
+# What runs the package manager and systemctl: sudo unless root.
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
 # ensure_packages PKG...: installs the Debian packages that are not installed yet.
 ensure_packages() {
   local missing=() p
   for p in "$@"; do pkg_installed "$p" || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]}"
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
   wait_for_apt
   export DEBIAN_FRONTEND=noninteractive
   # Debian starts a server package's system service when it is installed (PostgreSQL's main
@@ -92,15 +94,15 @@ ensure_packages() {
   enabled_before=$(enabled_services)
   if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\n# bench/peers: no service starts while it installs packages\nexit 101\n' |
-      $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && made_policy=1
+      $SUDO tee "$policy" >/dev/null && $SUDO chmod 755 "$policy" && made_policy=1
   fi
   # An install from a stale package list fails; refresh it then try once more.
-  if ! $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
-    $sudo apt-get update -qq >&2 || status=$?
+  if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2; then
+    $SUDO apt-get update -qq >&2 || status=$?
     [ "$status" -eq 0 ] &&
-      { $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || status=$?; }
+      { $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2 || status=$?; }
   fi
-  [ -n "$made_policy" ] && $sudo rm -f "$policy"
+  [ -n "$made_policy" ] && $SUDO rm -f "$policy"
   disable_services_enabled_since "$enabled_before"
   return "$status"
 }
@@ -122,11 +124,10 @@ enabled_services() {
 # boot. The scripts need neither (they run their own), so a service enabled by the install (not
 # among BEFORE, enabled_services' answer before it) is disabled again; one enabled before is left.
 disable_services_enabled_since() {
-  local before="$1" unit sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  local before="$1" unit
   for unit in $(enabled_services); do
     grep -qx "$unit" <<<"$before" && continue
-    if $sudo systemctl disable --quiet "$unit" >/dev/null 2>&1; then
+    if $SUDO systemctl disable --quiet "$unit" >/dev/null 2>&1; then
       log "disabled the $unit service the install enabled (it would start at boot)"
     else
       log "could not disable the $unit service the install enabled: it will start at boot"
