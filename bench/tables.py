@@ -50,6 +50,14 @@ def ms(value):
     return "%.3f" % value if value < 0.1 else "%.2f" % value if value < 10 else "%.1f" % value
 
 
+def check_word(fc):
+    """A flash record's no-oversell check, as omnistock-bench prints it: PASS, FAIL, or NOT
+    CHECKED when the check could not be made."""
+    if fc.get("passed"):
+        return "PASS"
+    return "NOT CHECKED" if fc.get("error") or not fc else "FAIL"
+
+
 def comparison(records, workload):
     rows = [r for (s, v, w, c), r in records.items() if w == workload]
     if not rows:
@@ -67,7 +75,7 @@ def comparison(records, workload):
         check = ""
         fc = r.get("flash_check")
         if isinstance(fc, dict):
-            check = " (check %s)" % ("PASS" if fc.get("passed") else "FAIL")
+            check = " (check %s)" % check_word(fc)
         print("| %s | %s | %d | %s%s | %s | %s | %s |" % (
             r.get("system"), r.get("variant") or r.get("mode"), int(r["clients"]),
             "{:,.0f}".format(r["ops_per_s"]), check, ms(latency(r, "p50")),
@@ -133,8 +141,7 @@ def while_selling(directory, records):
             fc = r.get("flash_check") or {}
             sold_out = fc.get("successes", 0) >= r.get("on_hand_per_position", 100000)
             # A run that sold out within its window measured "sold out" answers too.
-            check = ("" if fc.get("passed") else
-                     " (check NOT CHECKED)" if fc.get("error") or not fc else " (check FAIL)")
+            check = "" if check_word(fc) == "PASS" else " (check %s)" % check_word(fc)
             cells.append("{:,.0f}".format(r["ops_per_s"]) + (" (sold out)" if sold_out else "") +
                          check)
             if base and base["ops_per_s"] > 0:
