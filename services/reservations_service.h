@@ -3,13 +3,17 @@
 #define OMNISTOCK_SERVICES_RESERVATIONS_SERVICE_H_
 
 #include "omnistock/v1/reservations.grpc.pb.h"
+#include "services/arena_messages.h"
 #include "services/service_context.h"
 
 namespace omnistock::services {
 
 class ReservationsService final : public v1::Reservations::CallbackService {
  public:
-  explicit ReservationsService(ServiceContext ctx) : ctx_(ctx) {}
+  explicit ReservationsService(ServiceContext ctx) : ctx_(ctx) {
+    SetMessageAllocatorFor_Reserve(&reserve_messages_);
+    SetMessageAllocatorFor_ReserveBatch(&reserve_batch_messages_);
+  }
 
   grpc::ServerUnaryReactor* Reserve(grpc::CallbackServerContext* context,
                                     const v1::ReserveRequest* request,
@@ -40,6 +44,8 @@ class ReservationsService final : public v1::Reservations::CallbackService {
                                        v1::Reservation* response);
 
   ServiceContext ctx_;
+  ArenaMessages<v1::ReserveRequest, v1::Reservation> reserve_messages_;
+  ArenaMessages<v1::ReserveBatchRequest, v1::ReserveBatchResponse> reserve_batch_messages_;
 };
 
 }  // namespace omnistock::services
