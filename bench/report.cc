@@ -113,6 +113,7 @@ void PrintTable(const Report& report, std::FILE* out) {
                     absl::StrFormat("%.2f s measured (after %.1f s warmup)%s", run.measured_seconds,
                                     report.warmup_seconds, run.interrupted ? ", interrupted" : ""));
   rows.emplace_back("seeding", absl::StrFormat("%.2f s", report.seed_seconds));
+  rows.emplace_back("built from", kSourceCommit);
   const char* headline = HeadlineOf(report.workload).label;
   rows.emplace_back(headline, absl::StrFormat("%.0f", HeadlineRate(report)));
   if (report.check.performed) {
@@ -229,6 +230,7 @@ nlohmann::json ToJson(const Report& report) {
       {"nonce", report.nonce},
       {"seeding_s", report.seed_seconds},
       {"timestamp", absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", run.ended, absl::UTCTimeZone())},
+      {"source_commit", std::string(kSourceCommit)},
       {"ops", ReserveWorkload(report.workload) || report.workload == Workload::kCounts
                   ? run.kind(primary).answered_units()
                   : run.answered_calls()},

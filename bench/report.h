@@ -50,6 +50,10 @@ struct Report {
   FlashCheck check;
 };
 
+// The commit the tool was built from ("1a2b3c4d5e6f", "-dirty" appended when tracked files
+// differed from it, or "unknown" outside a git checkout): in the table and every record.
+extern const char kSourceCommit[];
+
 // The headline: orders answered per second, held or out of stock (uniform, skewed, flash), rows per
 // second (counts), or every call per second (lifecycle, omnichannel).
 double HeadlineRate(const Report& report);

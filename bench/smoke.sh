@@ -80,6 +80,23 @@ grep -q '"sale_to_feed_ms"' "$work/results.jsonl" || {
   echo "the grpc omnichannel run measured no sale -> feed latency" >&2
   exit 1
 }
+# Every record names the commit the tool was built from: in a git checkout, one of its commits
+# ("-dirty" when the tree had changes), else "unknown".
+commits=$(sed -n 's/.*"source_commit":"\([^"]*\)".*/\1/p' "$work/results.jsonl" | sort -u)
+if [[ "$(grep -c . <<<"$commits")" -ne 1 ]] ||
+  [[ $(grep -c '"source_commit"' "$work/results.jsonl") -ne "$lines" ]]; then
+  echo "the records do not all name one source commit: '$commits'" >&2
+  exit 1
+fi
+if git -C "$(dirname "$0")" rev-parse --git-dir >/dev/null 2>&1; then
+  if ! git -C "$(dirname "$0")" cat-file -e "${commits%-dirty}^{commit}" 2>/dev/null; then
+    echo "the records name source commit '$commits', which is not a commit of this checkout" >&2
+    exit 1
+  fi
+elif [[ "$commits" != unknown ]]; then
+  echo "outside a git checkout the records name source commit '$commits', not 'unknown'" >&2
+  exit 1
+fi
 
 # A flash sale whose server is killed (-9) and restarted under it: its clients reach the new
 # server before the run ends (how soon is measured in bench/README.md, not here: within a
