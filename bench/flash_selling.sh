@@ -24,6 +24,17 @@ PORT=${PORT:-50062}
 RESULTS=${RESULTS:-bench/results/flash-selling/runs.jsonl}
 bin=build/bin
 
+# PostgreSQL's runs install and start it as root (bench/peers/postgres.sh): through sudo unless
+# root. Said before the rounds rather than after them.
+sudo=()
+if [[ $PEERS == 1 && $(id -u) -ne 0 ]]; then
+  if ! command -v sudo >/dev/null; then
+    echo "bench/flash_selling.sh: PostgreSQL's runs need root, and sudo is not installed: run" \
+      "as root, install sudo, or set PEERS=0 (the ratios then use bench/results' flash runs)" >&2
+    exit 2
+  fi
+  sudo=(sudo)
+fi
 [[ -x $bin/omnistock-bench && -x $bin/omnistockd ]] || make build
 mkdir -p "$(dirname "$RESULTS")" var/bench-flash
 # This run's records, put in place of the old ones only at the end: a run that fails leaves them.
@@ -53,8 +64,6 @@ done
 stop_server
 if [[ $PEERS == 1 ]]; then
   echo ">> PostgreSQL's plain transaction on flash, the same hour" >&2
-  sudo=()
-  [[ $(id -u) -ne 0 ]] && sudo=(sudo)  # postgres.sh runs as root
   "${sudo[@]}" env WORKLOADS=flash PG_VARIANTS=plain_tx CLIENTS="16 64" DURATION=20 WARMUP=3 \
     RESULTS="$(realpath "$new_results")" bench/peers/postgres.sh >&2 || {
     echo "PostgreSQL's runs failed: the ratios will use bench/results' flash runs" >&2
