@@ -9,7 +9,8 @@ set -euo pipefail
 bin=${1:?usage: bench/smoke.sh BUILD_BIN_DIR}
 work=$(mktemp -d /tmp/omnistock-bench-smoke-XXXXXX)
 on_exit() { rm -rf "$work"; }
-source "$(dirname "$0")/server.sh"
+here=$(dirname "$0")
+source "$here/server.sh"
 
 # Waits (up to 30 s) until a run writing its progress to LOG has reported its first second.
 wait_for_run() {
@@ -88,8 +89,8 @@ if [[ "$(grep -c . <<<"$commits")" -ne 1 ]] ||
   echo "the records do not all name one source commit: '$commits'" >&2
   exit 1
 fi
-if git -C "$(dirname "$0")" rev-parse --git-dir >/dev/null 2>&1; then
-  if ! git -C "$(dirname "$0")" cat-file -e "${commits%-dirty}^{commit}" 2>/dev/null; then
+if git -C "$here" rev-parse --git-dir >/dev/null 2>&1; then
+  if ! git -C "$here" cat-file -e "${commits%-dirty}^{commit}" 2>/dev/null; then
     echo "the records name source commit '$commits', which is not a commit of this checkout" >&2
     exit 1
   fi
